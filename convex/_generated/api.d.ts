@@ -1,0 +1,78 @@
+/* eslint-disable */
+/**
+ * Generated `api` utility.
+ *
+ * THIS CODE IS AUTOMATICALLY GENERATED.
+ *
+ * To regenerate, run `npx convex dev`.
+ * @module
+ */
+
+import type {
+  ApiFromModules,
+  FilterApi,
+  FunctionReference,
+} from "convex/server";
+import type * as auth from "../auth.js";
+import type * as comments from "../comments.js";
+import type * as crons from "../crons.js";
+import type * as functions from "../functions.js";
+import type * as http from "../http.js";
+import type * as lib_env from "../lib/env.js";
+import type * as lib_errors from "../lib/errors.js";
+import type * as lib_grantIssuing from "../lib/grantIssuing.js";
+import type * as lib_invites from "../lib/invites.js";
+import type * as lib_linkOptions from "../lib/linkOptions.js";
+import type * as lib_permissions from "../lib/permissions.js";
+import type * as lib_rateLimits from "../lib/rateLimits.js";
+import type * as lib_shareAccess from "../lib/shareAccess.js";
+import type * as lib_text from "../lib/text.js";
+import type * as lib_tokens from "../lib/tokens.js";
+import type * as lib_validators from "../lib/validators.js";
+import type * as shareGrants from "../shareGrants.js";
+import type * as shareLinks from "../shareLinks.js";
+import type * as teams from "../teams.js";
+import type * as videos from "../videos.js";
+
+/**
+ * A utility for referencing Convex functions in your app's API.
+ *
+ * Usage:
+ * ```js
+ * const myFunctionReference = api.myModule.myFunction;
+ * ```
+ */
+declare const fullApi: ApiFromModules<{
+  auth: typeof auth;
+  comments: typeof comments;
+  crons: typeof crons;
+  functions: typeof functions;
+  http: typeof http;
+  "lib/env": typeof lib_env;
+  "lib/errors": typeof lib_errors;
+  "lib/grantIssuing": typeof lib_grantIssuing;
+  "lib/invites": typeof lib_invites;
+  "lib/linkOptions": typeof lib_linkOptions;
+  "lib/permissions": typeof lib_permissions;
+  "lib/rateLimits": typeof lib_rateLimits;
+  "lib/shareAccess": typeof lib_shareAccess;
+  "lib/text": typeof lib_text;
+  "lib/tokens": typeof lib_tokens;
+  "lib/validators": typeof lib_validators;
+  shareGrants: typeof shareGrants;
+  shareLinks: typeof shareLinks;
+  teams: typeof teams;
+  videos: typeof videos;
+}>;
+export declare const api: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "public">
+>;
+export declare const internal: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "internal">
+>;
+
+export declare const components: {
+  rateLimiter: import("@convex-dev/rate-limiter/_generated/component.js").ComponentApi<"rateLimiter">;
+};

@@ -1,0 +1,92 @@
+/**
+ * Turning a link token (and password) into a 24-hour access grant, with the rate limits
+ * that make guessing slow without letting a stranger lock real viewers out:
+ * - every attempt counts against a global and a per-link budget;
+ * - wrong passwords count against a per-link aggregate (slows guessing for everyone) and a
+ *   per-viewer streak; 5 in a row lock that viewer alone for 10 minutes;
+ * - wrong passwords are returned, never thrown, so the counters' writes commit.
+ */
+import type { Id } from "../_generated/dataModel";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { invalid } from "./errors";
+import { passwordMatches } from "./linkOptions";
+import { rateLimiter } from "./rateLimits";
+import { findLinkByToken, grantExpiry, linkStatus } from "./shareAccess";
+import { randomToken, sha256Hex } from "./tokens";
+
+type Refusal = "missing" | "expired" | "invalidPassword" | "rateLimited" | "locked";
+export type GrantResult =
+  | { ok: true; grantToken: string; expiresAt: number }
+  | { ok: false; reason: Refusal; retryAfterMs?: number };
+
+const refuse = (reason: Refusal, retryAfterMs?: number): GrantResult =>
+  retryAfterMs === undefined ? { ok: false, reason } : { ok: false, reason, retryAfterMs };
+
+export function checkViewerId(viewerId: string | undefined) {
+  if (viewerId !== undefined && !/^[A-Za-z0-9_-]{8,64}$/.test(viewerId)) {
+    throw invalid("viewerId must be 8–64 characters of A–Z, a–z, 0–9, - or _.");
+  }
+}
+
+function viewerKey(linkId: Id<"shareLinks">, viewerId: string | undefined) {
+  return `${linkId}:${viewerId ?? "anonymous"}`;
+}
+
+/** Milliseconds this viewer stays locked out of the link, or 0. */
+export async function viewerLock(ctx: QueryCtx, linkId: Id<"shareLinks">, viewerId: string | undefined) {
+  checkViewerId(viewerId);
+  const lock = await rateLimiter.check(ctx, "viewerLockout", { key: viewerKey(linkId, viewerId) });
+  return lock.ok ? 0 : Math.max(1, Math.ceil(lock.retryAfter));
+}
+
+export async function issueGrant(
+  ctx: MutationCtx,
+  args: { token: string; password?: string; viewerId?: string },
+  now: number,
+): Promise<GrantResult> {
+  checkViewerId(args.viewerId);
+  const found = await findLinkByToken(ctx, args.token);
+  if (!found) return refuse("missing");
+  const { link } = found;
+  if (linkStatus(link, now) === "expired") return refuse("expired");
+
+  const global = await rateLimiter.limit(ctx, "grantAttemptsGlobal");
+  if (!global.ok) return refuse("rateLimited", global.retryAfter);
+  const perLink = await rateLimiter.limit(ctx, "grantAttemptsPerLink", { key: link._id });
+  if (!perLink.ok) return refuse("rateLimited", perLink.retryAfter);
+
+  if (link.passwordHash !== undefined) {
+    const key = viewerKey(link._id, args.viewerId);
+    const locked = await viewerLock(ctx, link._id, args.viewerId);
+    if (locked) return refuse("locked", locked);
+    const linkCap = await rateLimiter.check(ctx, "passwordFailuresPerLink", { key: link._id });
+    if (!linkCap.ok) return refuse("rateLimited", linkCap.retryAfter);
+    if (args.password === undefined || args.password === "") return refuse("invalidPassword");
+
+    if (!passwordMatches(args.password, link.passwordHash)) {
+      await rateLimiter.limit(ctx, "passwordFailuresPerLink", { key: link._id });
+      await rateLimiter.limit(ctx, "passwordFailuresPerViewer", { key });
+      const streak = await rateLimiter.check(ctx, "passwordFailuresPerViewer", { key });
+      if (!streak.ok) {
+        // Fifth failure in a row: lock this viewer (only) and start a fresh streak after.
+        await rateLimiter.limit(ctx, "viewerLockout", { key });
+        await rateLimiter.reset(ctx, "passwordFailuresPerViewer", { key });
+        return refuse("locked", await viewerLock(ctx, link._id, args.viewerId));
+      }
+      return refuse("invalidPassword");
+    }
+    await rateLimiter.reset(ctx, "passwordFailuresPerViewer", { key });
+  }
+
+  const grantToken = randomToken();
+  const expiresAt = grantExpiry(link, now);
+  await ctx.db.insert("shareGrants", {
+    linkId: link._id,
+    tokenHash: await sha256Hex(grantToken),
+    expiresAt,
+    passwordVersion: link.passwordVersion,
+    viewerId: args.viewerId,
+  });
+  await ctx.db.patch(link._id, { viewCount: link.viewCount + 1, lastAccessedAt: now });
+  return { ok: true, grantToken, expiresAt };
+}

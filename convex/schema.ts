@@ -1,0 +1,92 @@
+import { authTables } from "@convex-dev/auth/server";
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+import { roleValidator, videoStatusValidator } from "./lib/validators";
+
+export default defineSchema({
+  ...authTables,
+
+  teams: defineTable({
+    name: v.string(),
+    createdBy: v.id("users"),
+  }),
+
+  teamMembers: defineTable({
+    teamId: v.id("teams"),
+    userId: v.id("users"),
+    role: roleValidator,
+  })
+    .index("by_team_user", ["teamId", "userId"])
+    .index("by_team_role", ["teamId", "role"])
+    .index("by_user", ["userId"]),
+
+  /** Pending invitations, keyed by lower-cased email; consumed on sign-up / sign-in. */
+  teamInvites: defineTable({
+    teamId: v.id("teams"),
+    email: v.string(),
+    role: roleValidator,
+    invitedBy: v.id("users"),
+  })
+    .index("by_email", ["email"])
+    .index("by_team_email", ["teamId", "email"]),
+
+  videos: defineTable({
+    teamId: v.id("teams"),
+    title: v.string(),
+    description: v.string(),
+    fileName: v.string(),
+    status: videoStatusValidator,
+    storageId: v.optional(v.id("_storage")),
+    posterStorageId: v.optional(v.id("_storage")),
+    contentType: v.optional(v.string()),
+    size: v.optional(v.number()),
+    durationSeconds: v.optional(v.number()),
+    failureReason: v.optional(v.string()),
+    uploadedBy: v.id("users"),
+  }).index("by_team", ["teamId"]),
+
+  comments: defineTable({
+    videoId: v.id("videos"),
+    authorId: v.id("users"),
+    body: v.string(),
+    timestampSeconds: v.optional(v.number()),
+    parentId: v.optional(v.id("comments")),
+  })
+    .index("by_video", ["videoId"])
+    .index("by_parent", ["parentId"]),
+
+  /**
+   * The link token is never stored: `tokenHash` is SHA-256(token) for lookups, and
+   * members recover the token as HMAC(SHARE_TOKEN_SECRET, nonce).
+   */
+  shareLinks: defineTable({
+    videoId: v.id("videos"),
+    teamId: v.id("teams"),
+    createdBy: v.id("users"),
+    nonce: v.string(),
+    tokenHash: v.string(),
+    expiresAt: v.optional(v.number()),
+    allowDownload: v.boolean(),
+    passwordHash: v.optional(v.string()),
+    /** Bumped whenever the password is set, changed or removed; grants carry the version they were issued under. */
+    passwordVersion: v.number(),
+    revokedAt: v.optional(v.number()),
+    viewCount: v.number(),
+    downloadCount: v.number(),
+    lastAccessedAt: v.optional(v.number()),
+  })
+    .index("by_tokenHash", ["tokenHash"])
+    .index("by_video", ["videoId"]),
+
+  /** 24-hour access grants; only SHA-256(grantToken) is stored. */
+  shareGrants: defineTable({
+    linkId: v.id("shareLinks"),
+    tokenHash: v.string(),
+    expiresAt: v.number(),
+    passwordVersion: v.number(),
+    viewerId: v.optional(v.string()),
+  })
+    .index("by_tokenHash", ["tokenHash"])
+    .index("by_link", ["linkId"])
+    .index("by_expiresAt", ["expiresAt"]),
+});

@@ -1,0 +1,172 @@
+import { v } from "convex/values";
+import { authedMutation, authedQuery } from "./functions";
+import { appError, invalid, notFound } from "./lib/errors";
+import { claimInvitesForUser, normalizeEmail } from "./lib/invites";
+import { getMembership, hasRole, requireTeamRole } from "./lib/permissions";
+import { requireText } from "./lib/text";
+import { roleValidator, type Role } from "./lib/validators";
+import type { Id } from "./_generated/dataModel";
+import type { MutationCtx } from "./_generated/server";
+
+const teamSummary = v.object({ teamId: v.id("teams"), name: v.string(), role: roleValidator });
+const memberSummary = v.object({
+  userId: v.id("users"),
+  name: v.string(),
+  email: v.string(),
+  role: roleValidator,
+});
+const inviteSummary = v.object({ inviteId: v.id("teamInvites"), email: v.string(), role: roleValidator });
+
+export const create = authedMutation({
+  args: { name: v.string() },
+  returns: v.id("teams"),
+  handler: async (ctx, args) => {
+    const name = requireText(args.name, "Team name", 80);
+    const teamId = await ctx.db.insert("teams", { name, createdBy: ctx.userId });
+    await ctx.db.insert("teamMembers", { teamId, userId: ctx.userId, role: "owner" });
+    return teamId;
+  },
+});
+
+export const listMine = authedQuery({
+  args: {},
+  returns: v.array(teamSummary),
+  handler: async (ctx) => {
+    const memberships = await ctx.db
+      .query("teamMembers")
+      .withIndex("by_user", (q) => q.eq("userId", ctx.userId))
+      .take(200);
+    const teams = [];
+    for (const m of memberships) {
+      const team = await ctx.db.get(m.teamId);
+      if (team) teams.push({ teamId: team._id, name: team.name, role: m.role });
+    }
+    return teams.sort((a, b) => a.name.localeCompare(b.name));
+  },
+});
+
+export const members = authedQuery({
+  args: { teamId: v.id("teams") },
+  returns: v.object({ members: v.array(memberSummary), invites: v.array(inviteSummary) }),
+  handler: async (ctx, { teamId }) => {
+    const { membership } = await requireTeamRole(ctx, teamId, "viewer");
+    const rows = await ctx.db
+      .query("teamMembers")
+      .withIndex("by_team_role", (q) => q.eq("teamId", teamId))
+      .take(500);
+    const members = [];
+    for (const row of rows) {
+      const user = await ctx.db.get(row.userId);
+      if (user) {
+        members.push({ userId: row.userId, name: user.name ?? "", email: user.email ?? "", role: row.role });
+      }
+    }
+    const invites = hasRole(membership.role, "admin")
+      ? (
+          await ctx.db
+            .query("teamInvites")
+            .withIndex("by_team_email", (q) => q.eq("teamId", teamId))
+            .take(500)
+        ).map((i) => ({ inviteId: i._id, email: i.email, role: i.role }))
+      : [];
+    return { members, invites };
+  },
+});
+
+/** Owners/admins invite by email. An existing account joins at once; otherwise the invite waits for sign-up. */
+export const invite = authedMutation({
+  args: { teamId: v.id("teams"), email: v.string(), role: roleValidator },
+  returns: v.union(v.literal("added"), v.literal("invited")),
+  handler: async (ctx, args) => {
+    const { membership } = await requireTeamRole(ctx, args.teamId, "admin");
+    const email = normalizeEmail(args.email);
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) {
+      throw invalid("Enter a valid email address.");
+    }
+    requireCanAssign(membership.role, args.role);
+    const user = await ctx.db
+      .query("users")
+      .withIndex("email", (q) => q.eq("email", email))
+      .first();
+    if (user) {
+      if (await getMembership(ctx, args.teamId, user._id)) {
+        throw appError("ALREADY_MEMBER", `${email} is already in this team.`);
+      }
+      await ctx.db.insert("teamMembers", { teamId: args.teamId, userId: user._id, role: args.role });
+      return "added" as const;
+    }
+    const existing = await ctx.db
+      .query("teamInvites")
+      .withIndex("by_team_email", (q) => q.eq("teamId", args.teamId).eq("email", email))
+      .unique();
+    if (existing) await ctx.db.patch(existing._id, { role: args.role });
+    else await ctx.db.insert("teamInvites", { ...args, email, invitedBy: ctx.userId });
+    return "invited" as const;
+  },
+});
+
+export const cancelInvite = authedMutation({
+  args: { inviteId: v.id("teamInvites") },
+  returns: v.null(),
+  handler: async (ctx, { inviteId }) => {
+    const invite = await ctx.db.get(inviteId);
+    if (!invite) throw notFound("Invitation");
+    await requireTeamRole(ctx, invite.teamId, "admin");
+    await ctx.db.delete(inviteId);
+    return null;
+  },
+});
+
+/** Invitations made before this account signed in join it now (sign-up handles its own). */
+export const claimInvites = authedMutation({
+  args: {},
+  returns: v.number(),
+  handler: async (ctx) => await claimInvitesForUser(ctx, ctx.userId),
+});
+
+export const changeRole = authedMutation({
+  args: { teamId: v.id("teams"), userId: v.id("users"), role: roleValidator },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const { membership } = await requireTeamRole(ctx, args.teamId, "admin");
+    const target = await getMembership(ctx, args.teamId, args.userId);
+    if (!target) throw notFound("Member");
+    requireCanAssign(membership.role, args.role);
+    requireCanAssign(membership.role, target.role);
+    if (target.role === "owner" && args.role !== "owner") await requireAnotherOwner(ctx, args.teamId);
+    await ctx.db.patch(target._id, { role: args.role });
+    return null;
+  },
+});
+
+export const removeMember = authedMutation({
+  args: { teamId: v.id("teams"), userId: v.id("users") },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const isSelf = args.userId === ctx.userId;
+    const { membership } = await requireTeamRole(ctx, args.teamId, isSelf ? "viewer" : "admin");
+    const target = isSelf ? membership : await getMembership(ctx, args.teamId, args.userId);
+    if (!target) throw notFound("Member");
+    if (!isSelf) requireCanAssign(membership.role, target.role);
+    if (target.role === "owner") await requireAnotherOwner(ctx, args.teamId);
+    await ctx.db.delete(target._id);
+    return null;
+  },
+});
+
+/** Admins manage members, viewers and other admins; only owners touch owners. */
+function requireCanAssign(actorRole: Role, role: Role) {
+  if (role === "owner" && actorRole !== "owner") {
+    throw appError("FORBIDDEN", "Only an owner can grant, change or remove the owner role.");
+  }
+}
+
+async function requireAnotherOwner(ctx: MutationCtx, teamId: Id<"teams">) {
+  const owners = await ctx.db
+    .query("teamMembers")
+    .withIndex("by_team_role", (q) => q.eq("teamId", teamId).eq("role", "owner"))
+    .take(2);
+  if (owners.length < 2) {
+    throw appError("LAST_OWNER", "A team needs at least one owner: make someone else owner first.");
+  }
+}

@@ -1,0 +1,67 @@
+/// <reference types="vite/client" />
+/** The one test setup for Convex functions: modules, components and test identities. */
+import rateLimiterTest from "@convex-dev/rate-limiter/test";
+import { convexTest } from "convex-test";
+import { expect } from "vitest";
+import { api } from "./_generated/api";
+import type { Id } from "./_generated/dataModel";
+import schema from "./schema";
+
+export const modules = import.meta.glob("./**/!(*.*.*)*.*s");
+
+process.env.SHARE_TOKEN_SECRET ??= "test-secret-test-secret-test-secret-0123456789";
+process.env.SITE_URL ??= "http://app.test";
+process.env.CONVEX_SITE_URL ??= "http://site.test";
+
+export function initConvexTest() {
+  const t = convexTest(schema, modules);
+  rateLimiterTest.register(t);
+  return t;
+}
+export type TestConvex = ReturnType<typeof initConvexTest>;
+
+/** A signed-in user with a display name; `as` runs functions as them. */
+export async function signedInUser(t: TestConvex, name: string) {
+  const email = `${name.toLowerCase()}@example.com`;
+  const userId: Id<"users"> = await t.run((ctx) => ctx.db.insert("users", { name, email }));
+  return { userId, email, as: t.withIdentity({ subject: `${userId}|session-${name}`, name }) };
+}
+
+/** Stores a file in convex-test's storage and returns its id. */
+export async function storeFile(t: TestConvex, bytes: Uint8Array, type: string) {
+  return await t.run((ctx) => ctx.storage.store(new Blob([bytes], { type })));
+}
+
+/** A team owned by `owner` with a ready video in it. */
+export async function teamWithReadyVideo(t: TestConvex, owner: Awaited<ReturnType<typeof signedInUser>>) {
+  const teamId = await owner.as.mutation(api.teams.create, { name: "Studio" });
+  const videoId = await owner.as.mutation(api.videos.create, {
+    teamId,
+    title: "Launch cut",
+    description: "Final edit",
+    fileName: "launch.mp4",
+  });
+  const storageId = await storeFile(t, new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112]), "video/mp4");
+  await owner.as.mutation(api.videos.finalizeUpload, { videoId, storageId, durationSeconds: 12 });
+  return { teamId, videoId, storageId };
+}
+
+/** Asserts that `promise` rejects with a ConvexError carrying `code`. */
+export async function expectCode(promise: Promise<unknown>, code: string) {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error, `expected ${code}`).not.toBeNull();
+  expect((error as { data?: { code?: string } }).data?.code).toBe(code);
+}
+
+/** Every document of the app's tables, for "nothing changed" and "no plaintext" checks. */
+export async function dumpTables(t: TestConvex) {
+  const tables = ["teams", "teamMembers", "teamInvites", "videos", "comments", "shareLinks", "shareGrants", "users"] as const;
+  return await t.run(async (ctx) => {
+    const out: Record<string, unknown[]> = {};
+    for (const table of tables) out[table] = await ctx.db.query(table).collect();
+    return out;
+  });
+}

@@ -1,0 +1,276 @@
+import { v } from "convex/values";
+import { internal } from "./_generated/api";
+import type { Doc, Id } from "./_generated/dataModel";
+import type { MutationCtx, QueryCtx } from "./_generated/server";
+import { authedMutation, authedQuery, internalMutation, publicQuery } from "./functions";
+import { findUsableGrant } from "./lib/shareAccess";
+import { appError, invalid } from "./lib/errors";
+import { maxUploadBytes, siteOrigin } from "./lib/env";
+import { requireTeamRole, requireVideoRole } from "./lib/permissions";
+import { optionalText, requireText } from "./lib/text";
+import { videoStatusValidator } from "./lib/validators";
+
+export const videoSummary = v.object({
+  videoId: v.id("videos"),
+  teamId: v.id("teams"),
+  title: v.string(),
+  description: v.string(),
+  fileName: v.string(),
+  status: videoStatusValidator,
+  contentType: v.union(v.string(), v.null()),
+  size: v.union(v.number(), v.null()),
+  durationSeconds: v.union(v.number(), v.null()),
+  failureReason: v.union(v.string(), v.null()),
+  posterUrl: v.union(v.string(), v.null()),
+  url: v.union(v.string(), v.null()),
+  createdAt: v.number(),
+});
+
+const uploadResult = v.union(
+  v.object({ ok: v.literal(true) }),
+  v.object({ ok: v.literal(false), code: v.literal("UPLOAD_REJECTED"), message: v.string() }),
+);
+
+async function toSummary(ctx: QueryCtx, video: Doc<"videos">) {
+  return {
+    videoId: video._id,
+    teamId: video.teamId,
+    title: video.title,
+    description: video.description,
+    fileName: video.fileName,
+    status: video.status,
+    contentType: video.contentType ?? null,
+    size: video.size ?? null,
+    durationSeconds: video.durationSeconds ?? null,
+    failureReason: video.failureReason ?? null,
+    posterUrl: video.posterStorageId ? await ctx.storage.getUrl(video.posterStorageId) : null,
+    url: video.status === "ready" && video.storageId ? await ctx.storage.getUrl(video.storageId) : null,
+    createdAt: video._creationTime,
+  };
+}
+
+function checkDuration(durationSeconds: number | undefined) {
+  if (durationSeconds === undefined) return;
+  if (!Number.isFinite(durationSeconds) || durationSeconds < 0 || durationSeconds > 7 * 24 * 3600) {
+    throw invalid("Duration must be a number of seconds between 0 and one week.");
+  }
+}
+
+/** Step 1 of an upload: the library entry, in state `uploading`. */
+export const create = authedMutation({
+  args: {
+    teamId: v.id("teams"),
+    title: v.string(),
+    description: v.optional(v.string()),
+    fileName: v.string(),
+  },
+  returns: v.id("videos"),
+  handler: async (ctx, args) => {
+    await requireTeamRole(ctx, args.teamId, "member");
+    return await ctx.db.insert("videos", {
+      teamId: args.teamId,
+      title: requireText(args.title, "Title", 200),
+      description: optionalText(args.description, "Description", 5000),
+      fileName: requireText(args.fileName, "File name", 255),
+      status: "uploading",
+      uploadedBy: ctx.userId,
+    });
+  },
+});
+
+/** Step 2: a one-time URL the browser POSTs the file to. */
+export const generateUploadUrl = authedMutation({
+  args: { videoId: v.id("videos") },
+  returns: v.string(),
+  handler: async (ctx, { videoId }) => {
+    await requireVideoRole(ctx, videoId, "member");
+    return await ctx.storage.generateUploadUrl();
+  },
+});
+
+/**
+ * Step 3: checks what was stored. A video/* file within the size limit makes the video
+ * `ready`; anything else is deleted and the video marked `failed` with the reason.
+ */
+export const finalizeUpload = authedMutation({
+  args: { videoId: v.id("videos"), storageId: v.id("_storage"), durationSeconds: v.optional(v.number()) },
+  returns: uploadResult,
+  handler: async (ctx, args) => {
+    const { video } = await requireVideoRole(ctx, args.videoId, "member");
+    checkDuration(args.durationSeconds);
+    if (video.status !== "uploading") {
+      throw appError("INVALID_ARGUMENT", "This video has already been uploaded.");
+    }
+    const problem = await checkStoredFile(ctx, args.storageId, "video/");
+    if (problem) {
+      await ctx.db.patch(video._id, { status: "failed", failureReason: problem });
+      return { ok: false as const, code: "UPLOAD_REJECTED" as const, message: problem };
+    }
+    const file = (await ctx.db.system.get(args.storageId))!;
+    await ctx.db.patch(video._id, {
+      status: "ready",
+      storageId: args.storageId,
+      contentType: file.contentType,
+      size: file.size,
+      durationSeconds: args.durationSeconds,
+    });
+    return { ok: true as const };
+  },
+});
+
+/** The upload failed or was cancelled in the browser. */
+export const markUploadFailed = authedMutation({
+  args: { videoId: v.id("videos"), reason: v.string() },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const { video } = await requireVideoRole(ctx, args.videoId, "member");
+    if (video.status !== "uploading") throw invalid("Only an upload in progress can fail.");
+    await ctx.db.patch(video._id, { status: "failed", failureReason: requireText(args.reason, "Reason", 500) });
+    return null;
+  },
+});
+
+export const setPoster = authedMutation({
+  args: { videoId: v.id("videos"), storageId: v.id("_storage") },
+  returns: uploadResult,
+  handler: async (ctx, args) => {
+    const { video } = await requireVideoRole(ctx, args.videoId, "member");
+    const problem = await checkStoredFile(ctx, args.storageId, "image/");
+    if (problem) return { ok: false as const, code: "UPLOAD_REJECTED" as const, message: problem };
+    if (video.posterStorageId) await ctx.storage.delete(video.posterStorageId);
+    await ctx.db.patch(video._id, { posterStorageId: args.storageId });
+    return { ok: true as const };
+  },
+});
+
+/** Null when the stored file is acceptable, else why not (and the file is deleted). */
+async function checkStoredFile(ctx: MutationCtx, storageId: Id<"_storage">, typePrefix: string) {
+  const file = await ctx.db.system.get(storageId);
+  if (!file) return "The uploaded file was not found.";
+  let problem: string | null = null;
+  if (!file.contentType?.startsWith(typePrefix)) {
+    problem = `Expected a ${typePrefix.slice(0, -1)} file, got ${file.contentType ?? "an unknown type"}.`;
+  } else if (file.size > maxUploadBytes()) {
+    problem = `The file is ${file.size} bytes; the limit is ${maxUploadBytes()} bytes.`;
+  }
+  if (problem) await ctx.storage.delete(storageId);
+  return problem;
+}
+
+export const list = authedQuery({
+  args: { teamId: v.id("teams") },
+  returns: v.array(videoSummary),
+  handler: async (ctx, { teamId }) => {
+    await requireTeamRole(ctx, teamId, "viewer");
+    const videos = await ctx.db
+      .query("videos")
+      .withIndex("by_team", (q) => q.eq("teamId", teamId))
+      .order("desc")
+      .take(500);
+    return await Promise.all(videos.map((video) => toSummary(ctx, video)));
+  },
+});
+
+export const get = authedQuery({
+  args: { videoId: v.id("videos") },
+  returns: videoSummary,
+  handler: async (ctx, { videoId }) => {
+    const { video } = await requireVideoRole(ctx, videoId, "viewer");
+    return await toSummary(ctx, video);
+  },
+});
+
+export const update = authedMutation({
+  args: { videoId: v.id("videos"), title: v.optional(v.string()), description: v.optional(v.string()) },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    await requireVideoRole(ctx, args.videoId, "member");
+    const patch: Partial<Doc<"videos">> = {};
+    if (args.title !== undefined) patch.title = requireText(args.title, "Title", 200);
+    if (args.description !== undefined) patch.description = optionalText(args.description, "Description", 5000);
+    await ctx.db.patch(args.videoId, patch);
+    return null;
+  },
+});
+
+/** Deletes the video at once; its comments, links and grants follow in batches. */
+export const remove = authedMutation({
+  args: { videoId: v.id("videos") },
+  returns: v.null(),
+  handler: async (ctx, { videoId }) => {
+    const { video } = await requireVideoRole(ctx, videoId, "member");
+    for (const storageId of [video.storageId, video.posterStorageId]) {
+      if (storageId) await ctx.storage.delete(storageId);
+    }
+    await ctx.db.delete(videoId);
+    await ctx.scheduler.runAfter(0, internal.videos.deleteDependents, { videoId });
+    return null;
+  },
+});
+
+export const DELETE_BATCH = 100;
+
+export const deleteDependents = internalMutation({
+  args: { videoId: v.id("videos") },
+  returns: v.null(),
+  handler: async (ctx, { videoId }) => {
+    const comments = await ctx.db
+      .query("comments")
+      .withIndex("by_video", (q) => q.eq("videoId", videoId))
+      .take(DELETE_BATCH);
+    for (const c of comments) await ctx.db.delete(c._id);
+    let budget = DELETE_BATCH - comments.length;
+    const links = await ctx.db
+      .query("shareLinks")
+      .withIndex("by_video", (q) => q.eq("videoId", videoId))
+      .take(Math.max(budget, 1));
+    for (const link of links) {
+      const grants = await ctx.db
+        .query("shareGrants")
+        .withIndex("by_link", (q) => q.eq("linkId", link._id))
+        .take(DELETE_BATCH);
+      for (const g of grants) await ctx.db.delete(g._id);
+      if (grants.length < DELETE_BATCH) await ctx.db.delete(link._id);
+      budget -= 1 + grants.length;
+      if (budget <= 0) break;
+    }
+    if (comments.length > 0 || links.length > 0) {
+      await ctx.scheduler.runAfter(0, internal.videos.deleteDependents, { videoId });
+    }
+    return null;
+  },
+});
+
+/** What an anonymous viewer holding a usable grant needs to play the video; null otherwise. */
+export const getByShareGrant = publicQuery({
+  args: { grantToken: v.string() },
+  returns: v.union(
+    v.null(),
+    v.object({
+      title: v.string(),
+      description: v.string(),
+      durationSeconds: v.union(v.number(), v.null()),
+      contentType: v.string(),
+      mediaUrl: v.string(),
+      downloadUrl: v.union(v.string(), v.null()),
+      canDownload: v.boolean(),
+      grantExpiresAt: v.number(),
+    }),
+  ),
+  handler: async (ctx, { grantToken }) => {
+    const access = await findUsableGrant(ctx, grantToken, Date.now());
+    if (!access) return null;
+    const { video, link, grant } = access;
+    const mediaUrl = `${siteOrigin()}/media/${grantToken}`;
+    return {
+      title: video.title,
+      description: video.description,
+      durationSeconds: video.durationSeconds ?? null,
+      contentType: video.contentType ?? "application/octet-stream",
+      mediaUrl,
+      downloadUrl: link.allowDownload ? `${mediaUrl}/download` : null,
+      canDownload: link.allowDownload,
+      grantExpiresAt: Math.min(grant.expiresAt, link.expiresAt ?? Number.POSITIVE_INFINITY),
+    };
+  },
+});
