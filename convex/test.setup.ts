@@ -27,9 +27,16 @@ export async function signedInUser(t: TestConvex, name: string) {
   return { userId, email, as: t.withIdentity({ subject: `${userId}|session-${name}`, name }) };
 }
 
-/** Stores a file in convex-test's storage and returns its id. */
+/**
+ * Stores a file in convex-test's storage and returns its id. convex-test does not record
+ * the content type the way Convex does, so it is written into the `_storage` row here.
+ */
 export async function storeFile(t: TestConvex, bytes: Uint8Array, type: string) {
-  return await t.run((ctx) => ctx.storage.store(new Blob([bytes], { type })));
+  return await t.run(async (ctx) => {
+    const storageId = await ctx.storage.store(new Blob([bytes as BlobPart], { type }));
+    await (ctx.db as unknown as { patch(id: string, v: object): Promise<void> }).patch(storageId, { contentType: type });
+    return storageId;
+  });
 }
 
 /** A team owned by `owner` with a ready video in it. */
