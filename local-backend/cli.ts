@@ -1,0 +1,33 @@
+/** `tsx local-backend/cli.ts [--port 3210] [--site-port 3211] [--data .local-backend]` */
+import { parseArgs } from "node:util";
+import { startBackend } from "./server";
+
+const { values } = parseArgs({
+  options: {
+    port: { type: "string", default: process.env.LOCAL_BACKEND_PORT ?? "3210" },
+    "site-port": { type: "string", default: process.env.LOCAL_BACKEND_SITE_PORT ?? "3211" },
+    data: { type: "string" },
+    project: { type: "string", default: process.cwd() },
+    "no-watch": { type: "boolean", default: false },
+  },
+});
+
+try {
+  const backend = await startBackend({
+    projectDir: values.project!,
+    dataDir: values.data,
+    port: Number(values.port),
+    sitePort: Number(values["site-port"]),
+    watch: !values["no-watch"],
+  });
+  console.log(`Local Convex backend: ${backend.cloudUrl} (HTTP actions: ${backend.siteUrl})`);
+  const stop = async () => {
+    await backend.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+} catch (error) {
+  console.error(`✖ ${(error as Error).message}`);
+  process.exit(1);
+}

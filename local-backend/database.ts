@@ -1,0 +1,236 @@
+/**
+ * Documents and indexes in SQLite (better-sqlite3, WAL). Every schema index, plus
+ * by_creation_time and by_id, is a set of rows (index name, order-preserving key, id), so
+ * `withIndex` ranges, ordering, limits and pagination are SQLite range scans.
+ * A table is addressed as `componentPath:table` ("" for the app itself).
+ */
+import Database from "better-sqlite3";
+import { randomBytes } from "node:crypto";
+import { convexToJson, jsonToConvex, type JSONValue } from "convex/values";
+import { afterPrefix, encodeKey, fieldValue, type Value } from "./keys";
+
+export type Doc = Record<string, Value> & { _id: string; _creationTime: number };
+export type IndexDef = { name: string; fields: string[] };
+export type RangeBound = { type: "Eq" | "Gt" | "Gte" | "Lt" | "Lte"; fieldPath: string; value: JSONValue };
+
+const BASE32 = "0123456789abcdefghjkmnpqrstvwxyz";
+const BATCH = 256;
+
+export class DocumentStore {
+  readonly sql: Database.Database;
+  private indexes = new Map<string, IndexDef[]>(); // tableKey → indexes
+  private tableNumbers = new Map<string, number>();
+  private tablesByNumber = new Map<number, string>();
+  private lastCreationTime = 0;
+  private stmt: Record<string, Database.Statement>;
+
+  constructor(file: string) {
+    this.sql = new Database(file);
+    this.sql.pragma("journal_mode = WAL");
+    this.sql.pragma("synchronous = NORMAL");
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, tbl TEXT NOT NULL, json TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS index_entries (idx TEXT NOT NULL, key BLOB NOT NULL, id TEXT NOT NULL, PRIMARY KEY (idx, key)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS tables (tbl TEXT PRIMARY KEY, num INTEGER NOT NULL UNIQUE, indexes TEXT NOT NULL DEFAULT '[]');
+      CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+    `);
+    for (const row of this.sql.prepare("SELECT tbl, num FROM tables").all() as { tbl: string; num: number }[]) {
+      this.tableNumbers.set(row.tbl, row.num);
+      this.tablesByNumber.set(row.num, row.tbl);
+    }
+    this.stmt = {
+      get: this.sql.prepare("SELECT json FROM documents WHERE id = ?"),
+      put: this.sql.prepare("INSERT OR REPLACE INTO documents (id, tbl, json) VALUES (?, ?, ?)"),
+      del: this.sql.prepare("DELETE FROM documents WHERE id = ?"),
+      putIndex: this.sql.prepare("INSERT INTO index_entries (idx, key, id) VALUES (?, ?, ?)"),
+      delIndex: this.sql.prepare("DELETE FROM index_entries WHERE idx = ? AND key = ?"),
+      count: this.sql.prepare("SELECT COUNT(*) AS n FROM documents WHERE tbl = ?"),
+      getMeta: this.sql.prepare("SELECT v FROM meta WHERE k = ?"),
+      putMeta: this.sql.prepare("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)"),
+    };
+    this.lastCreationTime = Number(this.getMeta("lastCreationTime") ?? 0);
+  }
+
+  close() {
+    this.sql.close();
+  }
+
+  getMeta(key: string): string | null {
+    return (this.stmt.getMeta.get(key) as { v: string } | undefined)?.v ?? null;
+  }
+  setMeta(key: string, value: string) {
+    this.stmt.putMeta.run(key, value);
+  }
+
+  /** Declares a table's indexes (from the schema); rebuilds entries whose definition changed. */
+  defineTable(tableKey: string, indexes: IndexDef[]) {
+    const all = [{ name: "by_creation_time", fields: [] }, { name: "by_id", fields: [] }, ...indexes];
+    this.indexes.set(tableKey, all);
+    this.tableNumber(tableKey);
+    const stored = (this.sql.prepare("SELECT indexes FROM tables WHERE tbl = ?").get(tableKey) as { indexes: string }).indexes;
+    const wanted = JSON.stringify(indexes);
+    if (stored !== wanted) {
+      this.transaction(() => {
+        for (const def of JSON.parse(stored) as IndexDef[]) {
+          this.sql.prepare("DELETE FROM index_entries WHERE idx = ?").run(`${tableKey}.${def.name}`);
+        }
+        for (const { json } of this.sql.prepare("SELECT json FROM documents WHERE tbl = ?").all(tableKey) as { json: string }[]) {
+          const doc = parseDoc(json);
+          for (const def of indexes) this.stmt.putIndex.run(`${tableKey}.${def.name}`, indexKey(def, doc), doc._id);
+        }
+        this.sql.prepare("UPDATE tables SET indexes = ? WHERE tbl = ?").run(wanted, tableKey);
+      });
+    }
+  }
+
+  private indexesOf(tableKey: string): IndexDef[] {
+    let defs = this.indexes.get(tableKey);
+    if (!defs) {
+      this.defineTable(tableKey, []);
+      defs = this.indexes.get(tableKey)!;
+    }
+    return defs;
+  }
+
+  private tableNumber(tableKey: string): number {
+    let num = this.tableNumbers.get(tableKey);
+    if (num === undefined) {
+      num = this.tableNumbers.size + 1;
+      this.sql.prepare("INSERT INTO tables (tbl, num) VALUES (?, ?)").run(tableKey, num);
+      this.tableNumbers.set(tableKey, num);
+      this.tablesByNumber.set(num, tableKey);
+    }
+    return num;
+  }
+
+  /** Ids carry their table: 26 random base32 characters and 3 for the table number. */
+  newId(tableKey: string): string {
+    const bytes = randomBytes(26);
+    let id = "";
+    for (const b of bytes) id += BASE32[b & 31];
+    let num = this.tableNumber(tableKey);
+    let suffix = "";
+    for (let i = 0; i < 3; i++) {
+      suffix = BASE32[num & 31] + suffix;
+      num >>= 5;
+    }
+    return id + suffix;
+  }
+
+  tableOfId(id: string): string | null {
+    if (!/^[0-9a-z]{29}$/.test(id)) return null;
+    let num = 0;
+    for (const ch of id.slice(26)) {
+      const digit = BASE32.indexOf(ch);
+      if (digit < 0) return null;
+      num = num * 32 + digit;
+    }
+    return this.tablesByNumber.get(num) ?? null;
+  }
+
+  nextCreationTime(): number {
+    const now = Date.now();
+    this.lastCreationTime = now > this.lastCreationTime ? now : this.lastCreationTime + 0.001;
+    return this.lastCreationTime;
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.sql.transaction(fn)();
+  }
+  begin() {
+    this.sql.exec("BEGIN IMMEDIATE");
+  }
+  commit() {
+    this.setMeta("lastCreationTime", String(this.lastCreationTime));
+    this.sql.exec("COMMIT");
+  }
+  rollback() {
+    if (this.sql.inTransaction) this.sql.exec("ROLLBACK");
+  }
+
+  get(id: string): Doc | null {
+    const row = this.stmt.get.get(id) as { json: string } | undefined;
+    return row ? parseDoc(row.json) : null;
+  }
+
+  count(tableKey: string): number {
+    return (this.stmt.count.get(tableKey) as { n: number }).n;
+  }
+
+  /** Writes `doc` (new or replacing `previous`) and keeps every index in step. */
+  write(tableKey: string, doc: Doc, previous: Doc | null) {
+    for (const def of this.indexesOf(tableKey)) {
+      const idx = `${tableKey}.${def.name}`;
+      if (previous) this.stmt.delIndex.run(idx, indexKey(def, previous));
+      this.stmt.putIndex.run(idx, indexKey(def, doc), doc._id);
+    }
+    this.stmt.put.run(doc._id, tableKey, JSON.stringify(convexToJson(doc as never)));
+  }
+
+  delete(tableKey: string, doc: Doc) {
+    for (const def of this.indexesOf(tableKey)) this.stmt.delIndex.run(`${tableKey}.${def.name}`, indexKey(def, doc));
+    this.stmt.del.run(doc._id);
+  }
+
+  indexFields(tableKey: string, indexName: string): string[] {
+    const def = this.indexesOf(tableKey).find((d) => d.name === indexName);
+    if (!def) throw new Error(`Index ${indexName} is not defined on table ${tableKey.split(":")[1]}.`);
+    return indexFieldsWithTiebreak(def);
+  }
+
+  /** [low, high) byte bounds of an index range expression. */
+  bounds(tableKey: string, indexName: string, range: RangeBound[]): { low: Buffer; high: Buffer } {
+    const fields = this.indexFields(tableKey, indexName);
+    const eqValues: Value[] = [];
+    let i = 0;
+    for (; i < range.length && range[i].type === "Eq"; i++) {
+      if (range[i].fieldPath !== fields[i]) throw new Error(`Index range fields out of order on ${indexName}.`);
+      eqValues.push(jsonToConvex(range[i].value));
+    }
+    const prefix = encodeKey(eqValues);
+    let low = prefix;
+    let high = afterPrefix(prefix);
+    for (const bound of range.slice(i)) {
+      if (bound.fieldPath !== fields[eqValues.length]) throw new Error(`Index range fields out of order on ${indexName}.`);
+      const at = Buffer.concat([prefix, encodeKey([jsonToConvex(bound.value)])]);
+      if (bound.type === "Gt") low = afterPrefix(at);
+      else if (bound.type === "Gte") low = at;
+      else if (bound.type === "Lt") high = at;
+      else if (bound.type === "Lte") high = afterPrefix(at);
+    }
+    return { low, high };
+  }
+
+  /** Reads up to BATCH documents of an index range strictly after `after` (in scan order). */
+  scan(tableKey: string, indexName: string, low: Buffer, high: Buffer, order: "asc" | "desc", after: Buffer | null) {
+    const idx = `${tableKey}.${indexName}`;
+    const rows =
+      order === "asc"
+        ? this.sql
+            .prepare(
+              `SELECT e.key AS key, d.json AS json FROM index_entries e JOIN documents d ON d.id = e.id
+               WHERE e.idx = ? AND e.key >= ? AND e.key < ? AND e.key > ? ORDER BY e.key ASC LIMIT ${BATCH}`,
+            )
+            .all(idx, low, high, after ?? Buffer.alloc(0))
+        : this.sql
+            .prepare(
+              `SELECT e.key AS key, d.json AS json FROM index_entries e JOIN documents d ON d.id = e.id
+               WHERE e.idx = ? AND e.key >= ? AND e.key < ? AND e.key < ? ORDER BY e.key DESC LIMIT ${BATCH}`,
+            )
+            .all(idx, low, high, after ?? high);
+    return (rows as { key: Buffer; json: string }[]).map((r) => ({ key: r.key, doc: parseDoc(r.json) }));
+  }
+}
+
+function indexFieldsWithTiebreak(def: IndexDef): string[] {
+  if (def.name === "by_id") return ["_id"];
+  return [...def.fields, "_creationTime", "_id"];
+}
+
+function indexKey(def: IndexDef, doc: Doc): Buffer {
+  return encodeKey(indexFieldsWithTiebreak(def).map((f) => fieldValue(doc, f)));
+}
+
+function parseDoc(json: string): Doc {
+  return jsonToConvex(JSON.parse(json)) as Doc;
+}

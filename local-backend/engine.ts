@@ -1,0 +1,320 @@
+/**
+ * Runs registered Convex functions the way Convex does: through their own entry points
+ * (`invokeQuery` / `invokeMutation` / `invokeAction`), with the `Convex` syscall global
+ * answered by this server. Queries and mutations run one at a time (serializable), each
+ * mutation inside one SQLite transaction; nested calls (component functions) use savepoints.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { format } from "node:util";
+import { convexToJson, jsonToConvex, type Value } from "convex/values";
+import type { DocumentStore } from "./database";
+import type { BlobStore } from "./blobs";
+import { checkValue, type ValidatorJson } from "./validate";
+import { syscalls } from "./syscalls";
+
+export type Identity = Record<string, unknown> | null;
+export type UdfType = "query" | "mutation" | "action";
+export type Component = {
+  path: string;
+  modules: Map<string, Record<string, unknown>>;
+  children: Map<string, Component>;
+};
+export type FunctionAddress = { name?: string; reference?: string; functionHandle?: string };
+
+export type Exec = {
+  type: UdfType | "http";
+  componentPath: string;
+  udfPath: string;
+  identity: Identity;
+  logLines: string[];
+  reads: Set<string>;
+  writes: Set<string>;
+  filesToDelete: string[];
+  streams: Map<number, unknown>;
+  inTransaction: boolean;
+  requestId: string;
+  commitTs?: bigint;
+};
+
+/** An error a function threw, as the client sees it. `data` is set for ConvexError. */
+export class FunctionError extends Error {
+  constructor(
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+type Registered = Record<string, unknown> & {
+  isQuery?: boolean;
+  isMutation?: boolean;
+  isAction?: boolean;
+  isPublic?: boolean;
+  exportArgs?: () => string;
+  exportReturns?: () => string;
+  invokeQuery?: (args: string) => Promise<string>;
+  invokeMutation?: (args: string) => Promise<string>;
+  invokeAction?: (requestId: string, args: string) => Promise<string>;
+};
+
+export type EngineOptions = {
+  store: DocumentStore;
+  blobs: BlobStore;
+  cloudUrl: () => string;
+  uploadToken: () => string;
+  onCommit: (writes: Set<string>) => bigint;
+  onLog: (exec: Exec, level: string, text: string) => void;
+  onScheduled: () => void;
+};
+
+export class Engine {
+  readonly als = new AsyncLocalStorage<Exec>();
+  app: Component = { path: "", modules: new Map(), children: new Map() };
+  private tail: Promise<unknown> = Promise.resolve();
+  private requestCounter = 0;
+
+  constructor(readonly opts: EngineOptions) {
+    installGlobals(this);
+  }
+
+  get store() {
+    return this.opts.store;
+  }
+
+  /** Runs `fn` after every earlier serialized job: one query or mutation at a time. */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  component(path: string): Component {
+    let current = this.app;
+    for (const name of path ? path.split("/") : []) {
+      const next = current.children.get(name);
+      if (!next) throw new FunctionError(`Component ${path} is not installed.`);
+      current = next;
+    }
+    return current;
+  }
+
+  resolve(componentPath: string, udfPath: string): Registered {
+    const [rawModule, exportName = "default"] = udfPath.split(":");
+    const modulePath = rawModule.replace(/\.(js|ts)$/, "");
+    const mod = this.component(componentPath).modules.get(modulePath);
+    const fn = mod?.[exportName] as Registered | undefined;
+    if (!fn || !(fn.isQuery || fn.isMutation || fn.isAction)) {
+      throw new FunctionError(`Could not find function for '${udfPath}'. Did you forget to run \`npx convex dev\`?`);
+    }
+    return fn;
+  }
+
+  /** "_reference/childComponent/rateLimiter/lib/check" and friends → component path + udf path. */
+  address(from: string, address: FunctionAddress): { componentPath: string; udfPath: string } {
+    if (address.functionHandle) {
+      const [componentPath, udfPath] = address.functionHandle.replace(/^function:\/\//, "").split(";");
+      return { componentPath, udfPath };
+    }
+    if (address.reference) {
+      const parts = address.reference.split("/");
+      const child = parts[2];
+      const rest = parts.slice(3);
+      const fnName = rest.pop()!;
+      return { componentPath: from ? `${from}/${child}` : child, udfPath: `${rest.join("/")}:${fnName}` };
+    }
+    if (address.name) return { componentPath: from, udfPath: address.name };
+    throw new FunctionError("A function reference is missing its name.");
+  }
+
+  private newExec(type: Exec["type"], componentPath: string, udfPath: string, identity: Identity): Exec {
+    return {
+      type,
+      componentPath,
+      udfPath,
+      identity,
+      logLines: [],
+      reads: new Set(),
+      writes: new Set(),
+      filesToDelete: [],
+      streams: new Map(),
+      inTransaction: false,
+      requestId: String(++this.requestCounter),
+    };
+  }
+
+  /** A top-level call from a client, an action, the scheduler or an HTTP action. */
+  async run(
+    type: UdfType,
+    componentPath: string,
+    udfPath: string,
+    args: Record<string, Value>,
+    identity: Identity,
+    opts: { fromClient?: boolean } = {},
+  ): Promise<{ value: Value; exec: Exec }> {
+    const fn = this.resolve(componentPath, udfPath);
+    if (opts.fromClient && !fn.isPublic) {
+      throw new FunctionError(`Could not find public function for '${udfPath}'. Did you forget to run \`npx convex dev\`?`);
+    }
+    const exec = this.newExec(type, componentPath, udfPath, identity);
+    if (type === "action") return { value: await this.invoke(fn, type, exec, args), exec };
+    return await this.serial(async () => {
+      if (type === "query") return { value: await this.invoke(fn, type, exec, args), exec };
+      exec.inTransaction = true;
+      this.store.begin();
+      try {
+        const value = await this.invoke(fn, type, exec, args);
+        this.store.commit();
+        this.afterCommit(exec);
+        return { value, exec };
+      } catch (error) {
+        this.store.rollback();
+        throw error;
+      }
+    });
+  }
+
+  /** A call made inside a running query or mutation (e.g. a component's function). */
+  async runNested(parent: Exec, type: UdfType, componentPath: string, udfPath: string, args: Record<string, Value>) {
+    const fn = this.resolve(componentPath, udfPath);
+    const exec: Exec = { ...this.newExec(parent.type, componentPath, udfPath, parent.identity), reads: parent.reads, writes: parent.writes, filesToDelete: parent.filesToDelete, logLines: parent.logLines, inTransaction: parent.inTransaction };
+    if (type !== "mutation") return await this.invoke(fn, type, exec, args);
+    const savepoint = `nested_${exec.requestId}`;
+    this.store.sql.exec(`SAVEPOINT ${savepoint}`);
+    try {
+      const value = await this.invoke(fn, type, exec, args);
+      this.store.sql.exec(`RELEASE ${savepoint}`);
+      return value;
+    } catch (error) {
+      this.store.sql.exec(`ROLLBACK TO ${savepoint}`);
+      this.store.sql.exec(`RELEASE ${savepoint}`);
+      throw error;
+    }
+  }
+
+  /** A small write transaction on behalf of an action (scheduling, storing a file). */
+  async write<T>(exec: Exec, fn: (inner: Exec) => T): Promise<T> {
+    return await this.serial(async () => {
+      const inner: Exec = { ...exec, writes: new Set(), reads: new Set(), filesToDelete: [], inTransaction: true };
+      this.store.begin();
+      try {
+        const value = fn(inner);
+        this.store.commit();
+        this.afterCommit(inner);
+        return value;
+      } catch (error) {
+        this.store.rollback();
+        throw error;
+      }
+    });
+  }
+
+  private afterCommit(exec: Exec) {
+    for (const storageId of exec.filesToDelete) void this.opts.blobs.remove(storageId);
+    if (exec.writes.size > 0) exec.commitTs = this.opts.onCommit(exec.writes);
+    if ([...exec.writes].some((t) => t.endsWith(":_scheduled_functions"))) this.opts.onScheduled();
+  }
+
+  private async invoke(fn: Registered, type: UdfType, exec: Exec, args: Record<string, Value>): Promise<Value> {
+    const kind = fn.isQuery ? "query" : fn.isMutation ? "mutation" : "action";
+    if (kind !== type) throw new FunctionError(`'${exec.udfPath}' is a ${kind}, not a ${type}.`);
+    const argsValidator = parseValidator(fn.exportArgs?.());
+    if (argsValidator) {
+      const problem = checkValue(argsValidator, args, (id) => this.tableNameOf(exec.componentPath, id), "args");
+      if (problem) throw new FunctionError(`ArgumentValidationError: ${problem} (in ${exec.udfPath})`);
+    }
+    const encodedArgs = JSON.stringify(convexToJson([args] as Value));
+    let raw: string;
+    try {
+      raw = await this.als.run(exec, () => {
+        if (type === "query") return fn.invokeQuery!(encodedArgs);
+        if (type === "mutation") return fn.invokeMutation!(encodedArgs);
+        return fn.invokeAction!(exec.requestId, encodedArgs);
+      });
+    } catch (thrown) {
+      throw toFunctionError(thrown);
+    }
+    const value = jsonToConvex(JSON.parse(raw));
+    const returns = parseValidator(fn.exportReturns?.());
+    if (returns) {
+      const problem = checkValue(returns, value, (id) => this.tableNameOf(exec.componentPath, id), "return value");
+      if (problem) throw new FunctionError(`ReturnsValidationError: ${problem} (in ${exec.udfPath})`);
+    }
+    return value;
+  }
+
+  /** The table name an id belongs to, within one component. */
+  tableNameOf(componentPath: string, id: string): string | null {
+    const tableKey = this.store.tableOfId(id);
+    if (!tableKey) return null;
+    const [owner, table] = splitTableKey(tableKey);
+    return owner === componentPath ? table : null;
+  }
+}
+
+export function splitTableKey(tableKey: string): [string, string] {
+  const at = tableKey.lastIndexOf(":");
+  return [tableKey.slice(0, at), tableKey.slice(at + 1)];
+}
+
+function parseValidator(json: string | undefined): ValidatorJson | null {
+  if (!json) return null;
+  const parsed = JSON.parse(json) as ValidatorJson | null;
+  return parsed && parsed.type !== "any" ? parsed : null;
+}
+
+/** ConvexError data arrives serialized as a JSON string by the function wrapper. */
+export function toFunctionError(thrown: unknown): FunctionError {
+  if (thrown instanceof FunctionError) return thrown;
+  if (typeof thrown === "object" && thrown !== null && Symbol.for("ConvexError") in thrown) {
+    const raw = (thrown as { data: unknown }).data;
+    const data = typeof raw === "string" ? JSON.parse(raw) : convexToJson(raw as Value);
+    return new FunctionError((thrown as Error).message, data);
+  }
+  if (thrown instanceof Error) return new FunctionError(`Uncaught ${thrown.name}: ${thrown.message}`);
+  return new FunctionError(`Uncaught ${String(thrown)}`);
+}
+
+/** The console as it was before functions' output was captured: for the server's own lines. */
+export const rawConsole = {
+  log: console.log.bind(console),
+  error: console.error.bind(console),
+};
+
+let installed: Engine | null = null;
+let consolePatched = false;
+function installGlobals(engine: Engine) {
+  installed = engine;
+  const g = globalThis as unknown as { Convex?: unknown };
+  const current = () => {
+    const exec = installed!.als.getStore();
+    if (!exec) throw new Error("Convex syscall outside a function");
+    return exec;
+  };
+  g.Convex = {
+    syscall: (op: string, args: string) => syscalls(installed!).sync(current(), op, JSON.parse(args)),
+    asyncSyscall: async (op: string, args: string) => {
+      try {
+        return await syscalls(installed!).async(current(), op, JSON.parse(args));
+      } catch (error) {
+        // ConvexErrors cross back into the caller with their data intact.
+        const fe = toFunctionError(error);
+        throw Object.assign(new Error(fe.message), fe.data === undefined ? {} : { data: fe.data });
+      }
+    },
+    jsSyscall: (op: string, args: Record<string, unknown>) => syscalls(installed!).js(current(), op, args),
+  };
+  if (consolePatched) return;
+  consolePatched = true;
+  for (const level of ["log", "info", "warn", "error", "debug"] as const) {
+    const original = console[level].bind(console);
+    console[level] = (...args: unknown[]) => {
+      const exec = installed?.als.getStore();
+      if (!exec) return original(...args);
+      const text = format(...args);
+      const label = level === "log" ? "LOG" : level.toUpperCase();
+      exec.logLines.push(`[${label}] ${text}`);
+      installed!.opts.onLog(exec, label, text);
+    };
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Scheduled functions (`_scheduled_functions` rows, persisted with the data, so they
+ * survive a restart) and cron jobs from convex/crons.ts, on real time.
+ */
+import type { Value } from "convex/values";
+import type { Doc } from "./database";
+import type { Engine } from "./engine";
+import type { CronSpec } from "./loader";
+
+type Job = Doc & { name: string; componentPath: string; args: Value[]; scheduledTime: number; state: { kind: string } };
+
+export class Scheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private stopped = false;
+  private crons: Record<string, CronSpec> = {};
+  private cronTimers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private engine: Engine,
+    private report: (line: string) => void,
+  ) {}
+
+  start() {
+    this.stopped = false;
+    this.wake();
+  }
+
+  stop() {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const t of this.cronTimers) clearTimeout(t);
+  }
+
+  /** Every scheduled-function table: the app's and each component's. */
+  private tables(): string[] {
+    const keys: string[] = [];
+    const walk = (c: { path: string; children: Map<string, any> }) => {
+      keys.push(`${c.path}:_scheduled_functions`);
+      for (const child of c.children.values()) walk(child);
+    };
+    walk(this.engine.app);
+    return keys;
+  }
+
+  /** Looks for due jobs now and sets a timer for the next one. */
+  wake() {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), 0);
+  }
+
+  private nextDue(): { job: Job; tableKey: string } | null {
+    const store = this.engine.store;
+    let best: { job: Job; tableKey: string } | null = null;
+    for (const tableKey of this.tables()) {
+      const { low, high } = store.bounds(tableKey, "by_scheduledTime", []);
+      let after: Buffer | null = null;
+      for (;;) {
+        const rows = store.scan(tableKey, "by_scheduledTime", low, high, "asc", after);
+        if (rows.length === 0) break;
+        const pending = rows.find((r) => (r.doc as Job).state.kind === "pending");
+        if (pending) {
+          const job = pending.doc as Job;
+          if (!best || job.scheduledTime < best.job.scheduledTime) best = { job, tableKey };
+          break;
+        }
+        after = rows[rows.length - 1].key;
+      }
+    }
+    return best;
+  }
+
+  private async tick() {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    try {
+      for (;;) {
+        const next = await this.engine.serial(async () => this.nextDue());
+        if (!next) return;
+        const wait = next.job.scheduledTime - Date.now();
+        if (wait > 0) {
+          this.timer = setTimeout(() => void this.tick(), Math.min(wait, 2 ** 31 - 1));
+          return;
+        }
+        await this.runJob(next.tableKey, next.job);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private setState(tableKey: string, job: Job, state: { kind: string }) {
+    return this.engine.write({ type: "mutation", componentPath: job.componentPath } as never, (inner) => {
+      const current = this.engine.store.get(job._id) as Job | null;
+      if (!current) return null;
+      const doc = { ...current, state, ...(state.kind === "inProgress" ? {} : { completedTime: Date.now() }) } as Doc;
+      this.engine.store.write(tableKey, doc, current);
+      inner.writes.add(tableKey);
+      return current;
+    });
+  }
+
+  private async runJob(tableKey: string, job: Job) {
+    const target = job.componentPath ?? tableKey.slice(0, tableKey.lastIndexOf(":"));
+    await this.setState(tableKey, job, { kind: "inProgress" });
+    let kind = "mutation";
+    try {
+      const fn = this.engine.resolve(target, job.name);
+      kind = fn.isAction ? "action" : "mutation";
+      await this.engine.run(kind as "mutation" | "action", target, job.name, (job.args[0] ?? {}) as Record<string, Value>, null);
+      await this.setState(tableKey, job, { kind: "success" });
+    } catch (error) {
+      this.report(`Scheduled ${kind} ${job.name} failed: ${(error as Error).message}`);
+      await this.setState(tableKey, job, { kind: "failed", error: (error as Error).message } as never);
+    }
+  }
+
+  /** Interval, hourly, daily and weekly crons; the next run time is kept across restarts. */
+  setCrons(crons: Record<string, CronSpec>) {
+    for (const t of this.cronTimers) clearTimeout(t);
+    this.cronTimers = [];
+    this.crons = crons;
+    for (const [name, spec] of Object.entries(crons)) {
+      const period = periodOf(spec.schedule);
+      if (period === null) {
+        this.report(`Cron "${name}" uses a schedule the local backend does not run (${spec.schedule.type}).`);
+        continue;
+      }
+      const key = `cron:${name}`;
+      const store = this.engine.store;
+      const saved = Number(store.getMeta(key));
+      const first = saved > 0 ? saved : Date.now() + period;
+      const fire = async (at: number) => {
+        if (this.stopped) return;
+        try {
+          const fn = this.engine.resolve("", spec.name);
+          await this.engine.run(fn.isAction ? "action" : "mutation", "", spec.name, (spec.args[0] ?? {}) as Record<string, Value>, null);
+        } catch (error) {
+          this.report(`Cron "${name}" failed: ${(error as Error).message}`);
+        }
+        const nextAt = Math.max(at + period, Date.now());
+        await this.engine.serial(async () => store.setMeta(key, String(nextAt)));
+        this.cronTimers.push(setTimeout(() => void fire(nextAt), Math.min(nextAt - Date.now(), 2 ** 31 - 1)));
+      };
+      if (!saved) store.setMeta(key, String(first));
+      this.cronTimers.push(setTimeout(() => void fire(first), Math.max(0, Math.min(first - Date.now(), 2 ** 31 - 1))));
+    }
+  }
+}
+
+function periodOf(schedule: { type: string; [k: string]: unknown }): number | null {
+  switch (schedule.type) {
+    case "interval":
+      return Number(schedule.seconds) * 1000;
+    case "hourly":
+      return 3600_000;
+    case "daily":
+      return 86_400_000;
+    case "weekly":
+      return 7 * 86_400_000;
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,164 @@
+/** Composes the local backend: store, engine, sync, HTTP, scheduler, reload on change. */
+import { createServer, type Server } from "node:http";
+import { watch, type FSWatcher } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { WebSocketServer } from "ws";
+import { AuthVerifier } from "./auth";
+import { BlobStore } from "./blobs";
+import { DocumentStore } from "./database";
+import { Engine, rawConsole } from "./engine";
+import { createApiHandler } from "./httpApi";
+import { loadApp, type LoadedApp } from "./loader";
+import { Scheduler } from "./scheduler";
+import { loadOrCreateSecrets, readDotEnv } from "./secrets";
+import { createSiteHandler } from "./siteHttp";
+import { SyncHub } from "./sync";
+import { makeUploadToken } from "./syscalls";
+
+export type BackendOptions = {
+  projectDir: string;
+  dataDir?: string;
+  port?: number;
+  sitePort?: number;
+  host?: string;
+  /** Extra environment variables for functions (win over .env.local and generated secrets). */
+  env?: Record<string, string>;
+  watch?: boolean;
+  log?: (line: string) => void;
+};
+
+export type Backend = {
+  cloudUrl: string;
+  siteUrl: string;
+  reload(): Promise<void>;
+  close(): Promise<void>;
+};
+
+function listen(server: Server, port: number, host: string, what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "EADDRINUSE"
+          ? new Error(`Port ${port} (${what}) is already in use. Stop the other process or pick another port.`)
+          : error,
+      );
+    });
+    server.listen(port, host, () => resolve((server.address() as { port: number }).port));
+  });
+}
+
+export async function startBackend(options: BackendOptions): Promise<Backend> {
+  const projectDir = path.resolve(options.projectDir);
+  const dataDir = path.resolve(options.dataDir ?? path.join(projectDir, ".local-backend"));
+  const host = options.host ?? "127.0.0.1";
+  const log = options.log ?? ((line: string) => rawConsole.log(line));
+  await mkdir(dataDir, { recursive: true });
+
+  const store = new DocumentStore(path.join(dataDir, "db.sqlite3"));
+  const blobs = new BlobStore(path.join(dataDir, "files"));
+  await blobs.init();
+  const secrets = await loadOrCreateSecrets(dataDir);
+
+  let cloudUrl = "";
+  let siteUrl = "";
+  let loaded: LoadedApp | null = null;
+  const engine: Engine = new Engine({
+    store,
+    blobs,
+    cloudUrl: () => cloudUrl,
+    uploadToken: () => makeUploadToken(secrets.LOCAL_BACKEND_SECRET),
+    onCommit: (writes) => {
+      const ts = hub.nextTs();
+      hub.committed(writes, ts);
+      return ts;
+    },
+    onLog: (exec, level, text) => log(`[${exec.componentPath ? `${exec.componentPath}/` : ""}${exec.udfPath}] [${level}] ${text}`),
+    onScheduled: () => scheduler.wake(),
+  });
+  const auth = new AuthVerifier(
+    () => loaded?.authConfig ?? { providers: [] },
+    () => ({ issuer: siteUrl, jwks: process.env.JWKS ?? secrets.JWKS }),
+  );
+  const hub = new SyncHub(engine, auth);
+  const scheduler = new Scheduler(engine, log);
+
+  const cloud = createServer(createApiHandler({ engine, auth, blobs, secret: () => secrets.LOCAL_BACKEND_SECRET }));
+  const site = createServer(createSiteHandler(engine, () => loaded?.http ?? null, () => siteUrl));
+  const wss = new WebSocketServer({ noServer: true });
+  cloud.on("upgrade", (req, socket, head) => {
+    if (!/^\/api\/[^/]+\/sync$/.test(new URL(req.url ?? "/", "http://x").pathname)) return socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => hub.attach(ws));
+  });
+  cloud.keepAliveTimeout = 65_000;
+  site.keepAliveTimeout = 65_000;
+
+  try {
+    const cloudPort = await listen(cloud, options.port ?? 3210, host, "backend");
+    const sitePort = await listen(site, options.sitePort ?? 3211, host, "HTTP actions");
+    cloudUrl = `http://${host}:${cloudPort}`;
+    siteUrl = `http://${host}:${sitePort}`;
+  } catch (error) {
+    cloud.close();
+    site.close();
+    store.close();
+    throw error;
+  }
+
+  Object.assign(process.env, {
+    CONVEX_CLOUD_URL: cloudUrl,
+    CONVEX_SITE_URL: siteUrl,
+    SITE_URL: "http://localhost:5173",
+    ...secrets,
+    ...readDotEnv(path.join(projectDir, ".env.local")),
+    ...options.env,
+  });
+  delete process.env.LOCAL_BACKEND_SECRET;
+
+  const convexDir = path.join(projectDir, "convex");
+  const cacheDir = path.join(projectDir, "node_modules", ".cache", "local-backend");
+  await mkdir(cacheDir, { recursive: true });
+  const reload = async () => {
+    const next = await loadApp(store, convexDir, cacheDir);
+    await engine.serial(async () => {
+      engine.app = next.app;
+      loaded = next;
+    });
+    scheduler.setCrons(next.crons);
+    hub.committed(new Set(["*"]), hub.nextTs());
+    scheduler.wake();
+  };
+  await reload();
+  scheduler.start();
+
+  let watcher: FSWatcher | null = null;
+  if (options.watch) {
+    let pending: NodeJS.Timeout | null = null;
+    watcher = watch(convexDir, { recursive: true }, (_event, file) => {
+      if (!file || file.startsWith("_generated") || /\.test\.ts$/.test(file)) return;
+      if (pending) clearTimeout(pending);
+      pending = setTimeout(() => {
+        reload().then(
+          () => log(`✔ Reloaded functions after a change to convex/${file}`),
+          (error) => log(`✖ Could not reload convex/${file}: ${(error as Error).message}`),
+        );
+      }, 150);
+    });
+  }
+
+  return {
+    cloudUrl,
+    siteUrl,
+    reload,
+    async close() {
+      watcher?.close();
+      scheduler.stop();
+      for (const client of wss.clients) client.terminate();
+      await new Promise((r) => cloud.close(r));
+      await new Promise((r) => site.close(r));
+      cloud.closeAllConnections?.();
+      site.closeAllConnections?.();
+      await engine.serial(async () => store.close());
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/** The "site" port: HTTP actions from convex/http.ts, with streamed request and response bodies. */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { toFunctionError, type Engine } from "./engine";
+import type { HttpRouterLike } from "./loader";
+
+type HttpHandler = { invokeHttpAction(request: Request): Promise<Response> };
+
+export function createSiteHandler(engine: Engine, router: () => HttpRouterLike | null, origin: () => string) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", origin());
+    const found = router()?.lookup(url.pathname, req.method ?? "GET");
+    if (!found) {
+      res.writeHead(404, { "Content-Type": "text/plain" });
+      return res.end("No matching routes found");
+    }
+    const handler = found[0] as HttpHandler;
+    const hasBody = req.method !== "GET" && req.method !== "HEAD";
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (Array.isArray(v)) v.forEach((item) => headers.append(k, item));
+      else if (v !== undefined) headers.set(k, v);
+    }
+    const request = new Request(url, {
+      method: req.method,
+      headers,
+      body: hasBody ? (Readable.toWeb(req) as ReadableStream) : undefined,
+      duplex: "half",
+    } as RequestInit);
+    const exec = {
+      type: "http" as const,
+      componentPath: "",
+      udfPath: `${req.method} ${url.pathname}`,
+      identity: null,
+      logLines: [],
+      reads: new Set<string>(),
+      writes: new Set<string>(),
+      filesToDelete: [],
+      streams: new Map(),
+      inTransaction: false,
+      requestId: `http-${Date.now()}`,
+    };
+    let response: Response;
+    try {
+      response = await engine.als.run(exec, () => handler.invokeHttpAction(request));
+    } catch (thrown) {
+      const error = toFunctionError(thrown);
+      res.writeHead(500, { "Content-Type": "text/plain" });
+      return res.end(error.message);
+    }
+    const outHeaders: Record<string, string | string[]> = {};
+    response.headers.forEach((value, key) => {
+      if (key === "set-cookie") outHeaders[key] = response.headers.getSetCookie();
+      else outHeaders[key] = value;
+    });
+    res.writeHead(response.status, outHeaders);
+    if (!response.body || req.method === "HEAD") return res.end();
+    const body = Readable.fromWeb(response.body as never);
+    body.on("error", () => res.destroy());
+    req.on("close", () => body.destroy());
+    body.pipe(res);
+  };
+}

@@ -1,0 +1,382 @@
+/** The syscalls that `convex/server` makes through the `Convex` global, answered from our store. */
+import { createHmac } from "node:crypto";
+import { openAsBlob } from "node:fs";
+import { Readable } from "node:stream";
+import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
+import type { Doc, RangeBound } from "./database";
+import { FunctionError, splitTableKey, type Engine, type Exec, type FunctionAddress } from "./engine";
+import { evaluate } from "./filters";
+import { checkValue, type ValidatorJson } from "./validate";
+
+type QuerySource =
+  | { type: "FullTableScan"; tableName: string; order: "asc" | "desc" | null }
+  | { type: "IndexRange"; indexName: string; range: RangeBound[]; order: "asc" | "desc" | null }
+  | { type: "Search"; indexName: string };
+type SerializedQuery = { source: QuerySource; operators: Array<{ filter?: Record<string, unknown>; limit?: number }> };
+
+type Stream = {
+  tableKey: string;
+  indexName: string;
+  low: Buffer;
+  high: Buffer;
+  order: "asc" | "desc";
+  after: Buffer | null;
+  buffer: Doc[];
+  exhausted: boolean;
+  filters: Record<string, unknown>[];
+  remaining: number;
+};
+
+const cache = new WeakMap<Engine, ReturnType<typeof build>>();
+export function syscalls(engine: Engine) {
+  let s = cache.get(engine);
+  if (!s) cache.set(engine, (s = build(engine)));
+  return s;
+}
+
+/** Schema document validators by table key, set by the loader. */
+export const documentValidators = new Map<string, ValidatorJson>();
+
+function build(engine: Engine) {
+  const store = engine.store;
+  const key = (exec: Exec, table: string) => `${exec.componentPath}:${table}`;
+  let streamCounter = 0;
+
+  function requireWrite(exec: Exec) {
+    if (!exec.inTransaction || exec.type !== "mutation") {
+      throw new FunctionError("Writes are only allowed in mutations.");
+    }
+  }
+
+  function ownDoc(exec: Exec, id: string): { tableKey: string; doc: Doc } | null {
+    const tableKey = store.tableOfId(id);
+    if (!tableKey || splitTableKey(tableKey)[0] !== exec.componentPath) return null;
+    exec.reads.add(tableKey);
+    const doc = store.get(id);
+    return doc ? { tableKey, doc } : null;
+  }
+
+  function checkSchema(exec: Exec, tableKey: string, doc: Doc) {
+    const validator = documentValidators.get(tableKey);
+    if (!validator) {
+      const table = splitTableKey(tableKey)[1];
+      if (!table.startsWith("_") && documentValidators.size > 0 && !knownTable(tableKey)) {
+        throw new FunctionError(`Table "${table}" is not in the schema.`);
+      }
+      return;
+    }
+    const { _id, _creationTime, ...fields } = doc;
+    const problem = checkValue(validator, fields, (id) => engine.tableNameOf(exec.componentPath, id), "document");
+    if (problem) throw new FunctionError(`Schema validation failed for table "${splitTableKey(tableKey)[1]}": ${problem}`);
+  }
+  const knownTable = (tableKey: string) => documentValidators.has(tableKey);
+
+  function write(exec: Exec, tableKey: string, doc: Doc, previous: Doc | null) {
+    checkSchema(exec, tableKey, doc);
+    store.write(tableKey, doc, previous);
+    exec.writes.add(tableKey);
+  }
+
+  function startStream(exec: Exec, query: SerializedQuery): Stream {
+    const source = query.source;
+    if (source.type === "Search") throw new FunctionError("Search indexes are not supported by the local backend.");
+    let tableKey: string;
+    let indexName: string;
+    let range: RangeBound[] = [];
+    if (source.type === "FullTableScan") {
+      tableKey = key(exec, source.tableName);
+      indexName = "by_creation_time";
+    } else {
+      const dot = source.indexName.lastIndexOf(".");
+      tableKey = key(exec, source.indexName.slice(0, dot));
+      indexName = source.indexName.slice(dot + 1);
+      range = source.range;
+    }
+    exec.reads.add(tableKey);
+    const { low, high } = store.bounds(tableKey, indexName, range);
+    const limit = query.operators.find((o) => o.limit !== undefined)?.limit;
+    return {
+      tableKey,
+      indexName,
+      low,
+      high,
+      order: source.order ?? "asc",
+      after: null,
+      buffer: [],
+      exhausted: false,
+      filters: query.operators.filter((o) => o.filter).map((o) => o.filter!),
+      remaining: limit ?? Number.POSITIVE_INFINITY,
+    };
+  }
+
+  /** The next document of a stream that passes its filters, or null at the end. */
+  function next(stream: Stream): { doc: Doc; key: Buffer } | null {
+    for (;;) {
+      if (stream.remaining <= 0) return null;
+      if (stream.buffer.length === 0) {
+        if (stream.exhausted) return null;
+        const rows = store.scan(stream.tableKey, stream.indexName, stream.low, stream.high, stream.order, stream.after);
+        if (rows.length === 0) {
+          stream.exhausted = true;
+          return null;
+        }
+        stream.after = rows[rows.length - 1].key;
+        (stream as Stream & { keys?: Buffer[] }).keys = rows.map((r) => r.key);
+        stream.buffer = rows.map((r) => r.doc);
+      }
+      const doc = stream.buffer.shift()!;
+      const keys = (stream as Stream & { keys: Buffer[] }).keys;
+      const rowKey = keys.shift()!;
+      if (stream.filters.every((f) => evaluate(doc, f) === true)) {
+        stream.remaining--;
+        return { doc, key: rowKey };
+      }
+    }
+  }
+
+  function fileUrl(storageId: string) {
+    return `${engine.opts.cloudUrl()}/api/storage/${storageId}`;
+  }
+
+  function storageDoc(exec: Exec, storageId: string) {
+    const found = ownDoc({ ...exec, componentPath: exec.componentPath }, storageId);
+    return found && splitTableKey(found.tableKey)[1] === "_storage" ? found : null;
+  }
+
+  function schedule(exec: Exec, args: FunctionAddress & { args: JSONValue; ts: number }) {
+    const target = engine.address(exec.componentPath, args);
+    engine.resolve(target.componentPath, target.udfPath); // fail now if it does not exist
+    const tableKey = key(exec, "_scheduled_functions");
+    const doc = {
+      _id: store.newId(tableKey),
+      _creationTime: store.nextCreationTime(),
+      name: target.udfPath,
+      componentPath: target.componentPath,
+      args: [jsonToConvex(args.args)],
+      scheduledTime: args.ts * 1000,
+      state: { kind: "pending" },
+    } as unknown as Doc;
+    store.write(tableKey, doc, null);
+    exec.writes.add(tableKey);
+    return doc._id;
+  }
+
+  function cancel(exec: Exec, id: string) {
+    const found = ownDoc(exec, id);
+    if (!found) return;
+    const state = (found.doc.state as { kind: string }).kind;
+    if (state === "pending" || state === "inProgress") {
+      store.write(found.tableKey, { ...found.doc, state: { kind: "canceled" }, completedTime: Date.now() }, found.doc);
+      exec.writes.add(found.tableKey);
+    }
+  }
+
+  const sync = (exec: Exec, op: string, args: Record<string, any>): string => {
+    switch (op) {
+      case "1.0/queryStream": {
+        const id = ++streamCounter;
+        exec.streams.set(id, startStream(exec, args.query));
+        return JSON.stringify({ queryId: id });
+      }
+      case "1.0/queryCleanup":
+        exec.streams.delete(args.queryId);
+        return JSON.stringify({});
+      case "1.0/db/normalizeId": {
+        const tableKey = store.tableOfId(args.idString);
+        return JSON.stringify({ id: tableKey === key(exec, args.table) ? args.idString : null });
+      }
+      case "1.0/getSnapshotTs":
+        return JSON.stringify(convexToJson(BigInt(Date.now()) as Value));
+      default:
+        throw new FunctionError(`The local backend does not support syscall ${op}.`);
+    }
+  };
+
+  const async = async (exec: Exec, op: string, args: Record<string, any>): Promise<string> => {
+    const json = (v: unknown) => JSON.stringify(convexToJson((v === undefined ? null : v) as Value));
+    switch (op) {
+      case "1.0/get": {
+        const found = ownDoc(exec, args.id);
+        if (found && args.table && splitTableKey(found.tableKey)[1] !== args.table) return json(null);
+        return json(found?.doc ?? null);
+      }
+      case "1.0/queryStreamNext": {
+        const stream = exec.streams.get(args.queryId) as Stream | undefined;
+        if (!stream) throw new FunctionError("Query stream is closed.");
+        const row = next(stream);
+        return json(row ? { value: row.doc, done: false } : { value: null, done: true });
+      }
+      case "1.0/queryPage": {
+        const stream = startStream(exec, args.query);
+        if (args.cursor) stream.after = Buffer.from(args.cursor, "base64");
+        const endCursor = args.endCursor ? Buffer.from(args.endCursor, "base64") : null;
+        const page: Doc[] = [];
+        let lastKey: Buffer | null = stream.after;
+        let done = false;
+        const target = args.endCursor ? Number.POSITIVE_INFINITY : args.pageSize;
+        while (page.length < target) {
+          const row = next(stream);
+          if (!row) {
+            done = true;
+            break;
+          }
+          if (endCursor && (stream.order === "asc" ? Buffer.compare(row.key, endCursor) > 0 : Buffer.compare(row.key, endCursor) < 0)) {
+            done = false;
+            break;
+          }
+          page.push(row.doc);
+          lastKey = row.key;
+        }
+        if (!done && !endCursor && !next({ ...stream, buffer: [...stream.buffer], remaining: 1 })) done = true;
+        const continueCursor = endCursor ? args.endCursor : done ? "_end_cursor" : (lastKey ?? Buffer.alloc(0)).toString("base64");
+        return json({ page, isDone: done, continueCursor, splitCursor: null, pageStatus: null });
+      }
+      case "1.0/count": {
+        const tableKey = key(exec, args.table);
+        exec.reads.add(tableKey);
+        return json(store.count(tableKey));
+      }
+      case "1.0/insert": {
+        requireWrite(exec);
+        const tableKey = key(exec, args.table);
+        if (args.table.startsWith("_")) throw new FunctionError(`System table ${args.table} is read-only.`);
+        const value = jsonToConvex(args.value) as Record<string, Value>;
+        const doc = { ...value, _id: store.newId(tableKey), _creationTime: store.nextCreationTime() } as Doc;
+        write(exec, tableKey, doc, null);
+        return JSON.stringify({ _id: doc._id });
+      }
+      case "1.0/shallowMerge":
+      case "1.0/replace": {
+        requireWrite(exec);
+        const found = ownDoc(exec, args.id);
+        if (!found) throw new FunctionError(`Update on nonexistent document ID ${args.id}`);
+        const { tableKey, doc: previous } = found;
+        let doc: Doc;
+        if (op === "1.0/replace") {
+          doc = { ...(jsonToConvex(args.value) as Record<string, Value>), _id: previous._id, _creationTime: previous._creationTime } as Doc;
+        } else {
+          doc = { ...previous };
+          for (const [field, raw] of Object.entries(args.value as Record<string, JSONValue>)) {
+            if (field === "_id" || field === "_creationTime") continue;
+            if (raw !== null && typeof raw === "object" && "$undefined" in raw) delete doc[field];
+            else doc[field] = jsonToConvex(raw);
+          }
+        }
+        write(exec, tableKey, doc, previous);
+        return JSON.stringify({});
+      }
+      case "1.0/remove": {
+        requireWrite(exec);
+        const found = ownDoc(exec, args.id);
+        if (!found) throw new FunctionError(`Delete on nonexistent document ID ${args.id}`);
+        store.delete(found.tableKey, found.doc);
+        exec.writes.add(found.tableKey);
+        return JSON.stringify({});
+      }
+      case "1.0/getUserIdentity":
+        return json(exec.identity);
+      case "1.0/storageGenerateUploadUrl":
+        return json(`${engine.opts.cloudUrl()}/api/storage/upload?token=${engine.opts.uploadToken()}`);
+      case "1.0/storageGetUrl":
+        return json(storageDoc(exec, args.storageId) ? fileUrl(args.storageId) : null);
+      case "1.0/storageGetMetadata": {
+        const found = storageDoc(exec, args.storageId);
+        if (!found) return json(null);
+        const { sha256, size, contentType } = found.doc as Doc & { sha256: string; size: number; contentType?: string };
+        return json({ storageId: args.storageId, sha256, size, contentType: contentType ?? null });
+      }
+      case "1.0/storageDelete": {
+        const found = storageDoc(exec, args.storageId);
+        if (!found) throw new FunctionError(`Storage id ${args.storageId} not found.`);
+        const del = (inner: Exec) => {
+          store.delete(found.tableKey, found.doc);
+          inner.writes.add(found.tableKey);
+          inner.filesToDelete.push(args.storageId);
+        };
+        if (exec.inTransaction) del(exec);
+        else await engine.write(exec, del);
+        return JSON.stringify(null);
+      }
+      case "1.0/schedule":
+        requireWrite(exec);
+        return json(schedule(exec, args as never));
+      case "1.0/actions/schedule":
+        return json(await engine.write(exec, (inner) => schedule(inner, args as never)));
+      case "1.0/cancel_job":
+        requireWrite(exec);
+        cancel(exec, args.id);
+        return JSON.stringify(null);
+      case "1.0/actions/cancel_job":
+        await engine.write(exec, (inner) => cancel(inner, args.id));
+        return JSON.stringify(null);
+      case "1.0/actions/query":
+      case "1.0/actions/mutation":
+      case "1.0/actions/action": {
+        const type = op.split("/")[2] as "query" | "mutation" | "action";
+        const target = engine.address(exec.componentPath, args);
+        const { value } = await engine.run(type, target.componentPath, target.udfPath, jsonToConvex(args.args) as never, exec.identity);
+        return json(value);
+      }
+      case "1.0/runUdf": {
+        const type = args.udfType === "snapshotQuery" ? "query" : (args.udfType as "query" | "mutation");
+        const target = engine.address(exec.componentPath, args);
+        return json(await engine.runNested(exec, type, target.componentPath, target.udfPath, jsonToConvex(args.args) as never));
+      }
+      case "1.0/createFunctionHandle": {
+        const target = engine.address(exec.componentPath, args);
+        return json(`function://${target.componentPath};${target.udfPath}`);
+      }
+      case "1.0/getFunctionMetadata":
+        return json({ name: exec.udfPath, componentPath: exec.componentPath });
+      case "1.0/getRequestMetadata":
+        return json({ ip: null, userAgent: null, requestId: exec.requestId });
+      case "1.0/getDeploymentMetadata":
+        return json({ name: "local", region: null, class: "local" });
+      case "1.0/getTransactionMetrics":
+        return json({ bytesRead: { used: 0, remaining: 1e9 }, bytesWritten: { used: 0, remaining: 1e9 }, databaseQueries: { used: 0, remaining: 1e9 }, documentsRead: { used: 0, remaining: 1e9 }, documentsWritten: { used: 0, remaining: 1e9 }, functionsScheduled: { used: 0, remaining: 1e9 }, scheduledFunctionArgsBytes: { used: 0, remaining: 1e9 } });
+      default:
+        throw new FunctionError(`The local backend does not support syscall ${op}.`);
+    }
+  };
+
+  const js = (exec: Exec, op: string, args: Record<string, any>): unknown => {
+    switch (op) {
+      case "storage/storeBlob":
+        return storeBlob(exec, args.blob as Blob);
+      case "storage/getBlob":
+        return (async () => {
+          if (!storageDoc(exec, args.storageId)) return null;
+          return await openAsBlob(engine.opts.blobs.pathOf(args.storageId));
+        })();
+      default:
+        throw new FunctionError(`The local backend does not support ${op}.`);
+    }
+  };
+
+  async function storeBlob(exec: Exec, blob: Blob) {
+    const received = await engine.opts.blobs.receive(Readable.fromWeb(blob.stream() as never));
+    const tableKey = key(exec, "_storage");
+    const id = await engine.write(exec, (inner) => {
+      const doc = { _id: store.newId(tableKey), _creationTime: store.nextCreationTime(), sha256: received.sha256, size: received.size, contentType: blob.type || undefined } as Doc;
+      if (doc.contentType === undefined) delete doc.contentType;
+      store.write(tableKey, doc, null);
+      inner.writes.add(tableKey);
+      return doc._id;
+    });
+    await engine.opts.blobs.adopt(received.temp, id);
+    return id;
+  }
+
+  return { sync, async, js, storeBlob };
+}
+
+/** Upload tokens: an expiry signed with the instance secret, so they need no table. */
+export function makeUploadToken(secret: string, ttlMs = 60 * 60 * 1000) {
+  const expires = Date.now() + ttlMs;
+  return `${expires}.${createHmac("sha256", secret).update(String(expires)).digest("base64url")}`;
+}
+export function checkUploadToken(secret: string, token: string) {
+  const [expires, mac] = token.split(".");
+  if (!expires || !mac || Number(expires) < Date.now()) return false;
+  return createHmac("sha256", secret).update(expires).digest("base64url") === mac;
+}
