@@ -11,6 +11,15 @@ export default defineConfig({
           server: { deps: { inline: ["convex-test", "@convex-dev/rate-limiter", "@convex-dev/batch-worker"] } },
         },
       },
+      {
+        test: {
+          name: "local-backend",
+          include: ["local-backend/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

@@ -57,7 +57,7 @@ export function createSiteHandler(engine: Engine, router: () => HttpRouterLike |
     if (!response.body || req.method === "HEAD") return res.end();
     const body = Readable.fromWeb(response.body as never);
     body.on("error", () => res.destroy());
-    req.on("close", () => body.destroy());
+    res.on("close", () => body.destroy());
     body.pipe(res);
   };
 }

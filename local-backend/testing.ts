@@ -1,0 +1,66 @@
+/** Starts the local backend in a child process for over-the-wire tests and benchmarks. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const FIXTURE_PROJECT = path.join(here, "fixture");
+export const APP_PROJECT = path.resolve(here, "..");
+
+export type RunningBackend = {
+  cloudUrl: string;
+  siteUrl: string;
+  dataDir: string;
+  process: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+  kill9(): Promise<void>;
+};
+
+export function tempDataDir(prefix = "reelgate-backend-") {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export async function spawnBackend(opts: { projectDir: string; dataDir?: string; port?: number; sitePort?: number; env?: Record<string, string> }): Promise<RunningBackend> {
+  const dataDir = opts.dataDir ?? tempDataDir();
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(here, "cli.ts"), "--port", String(opts.port ?? 0), "--site-port", String(opts.sitePort ?? 0), "--data", dataDir, "--project", opts.projectDir, "--no-watch"],
+    { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  child.stdout!.on("data", (d) => (out += String(d)));
+  child.stderr!.on("data", (d) => (out += String(d)));
+  const urls = await new Promise<{ cloudUrl: string; siteUrl: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`backend did not start:\n${out}`)), 30_000);
+    const check = () => {
+      const m = /Local Convex backend: (\S+) \(HTTP actions: (\S+)\)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ cloudUrl: m[1], siteUrl: m[2] });
+      }
+    };
+    child.stdout!.on("data", check);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`backend exited with ${code}:\n${out}`), { exitCode: code, output: out }));
+    });
+  });
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  return {
+    ...urls,
+    dataDir,
+    process: child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+    async kill9() {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
