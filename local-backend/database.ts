@@ -7,7 +7,7 @@
 import Database from "better-sqlite3";
 import { randomBytes } from "node:crypto";
 import { convexToJson, jsonToConvex, type JSONValue } from "convex/values";
-import { afterPrefix, encodeKey, fieldValue, type Value } from "./keys";
+import { afterPrefix, encodeKey, fieldValue, valueFromJson, type Value } from "./keys";
 
 export type Doc = Record<string, Value> & { _id: string; _creationTime: number };
 export type IndexDef = { name: string; fields: string[] };
@@ -185,14 +185,14 @@ export class DocumentStore {
     let i = 0;
     for (; i < range.length && range[i].type === "Eq"; i++) {
       if (range[i].fieldPath !== fields[i]) throw new Error(`Index range fields out of order on ${indexName}.`);
-      eqValues.push(jsonToConvex(range[i].value));
+      eqValues.push(valueFromJson(range[i].value, jsonToConvex));
     }
     const prefix = encodeKey(eqValues);
     let low = prefix;
     let high = afterPrefix(prefix);
     for (const bound of range.slice(i)) {
       if (bound.fieldPath !== fields[eqValues.length]) throw new Error(`Index range fields out of order on ${indexName}.`);
-      const at = Buffer.concat([prefix, encodeKey([jsonToConvex(bound.value)])]);
+      const at = Buffer.concat([prefix, encodeKey([valueFromJson(bound.value, jsonToConvex)])]);
       if (bound.type === "Gt") low = afterPrefix(at);
       else if (bound.type === "Gte") low = at;
       else if (bound.type === "Lt") high = at;

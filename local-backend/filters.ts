@@ -1,6 +1,6 @@
 /** Evaluates the JSON filter expressions that `query.filter(q => …)` produces. */
 import { jsonToConvex } from "convex/values";
-import { compareValues, fieldValue, type Value } from "./keys";
+import { compareValues, fieldValue, valueFromJson, type Value } from "./keys";
 
 type Expr = Record<string, unknown>;
 
@@ -11,7 +11,7 @@ export function evaluate(doc: Record<string, Value>, expr: Expr): Value {
     case "$field":
       return fieldValue(doc, arg as string);
     case "$literal":
-      return arg === undefined ? undefined : jsonToConvex(arg as never);
+      return arg === undefined ? undefined : valueFromJson(arg, jsonToConvex);
     case "$eq": {
       const [a, b] = two();
       return compareValues(a, b) === 0;

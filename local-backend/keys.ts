@@ -97,3 +97,11 @@ export function fieldValue(doc: Record<string, Value>, path: string): Value {
   }
   return current;
 }
+
+/** jsonToConvex, plus the `{ $undefined: null }` form that index ranges and filters use for `undefined`. */
+export function valueFromJson(json: unknown, parse: (j: never) => unknown): Value {
+  if (json !== null && typeof json === "object" && !Array.isArray(json) && Object.keys(json).length === 1 && "$undefined" in json) {
+    return undefined;
+  }
+  return parse(json as never);
+}

@@ -12,7 +12,7 @@ afterAll(async () => backend?.stop());
 
 async function upload(bytes: Uint8Array, type: string) {
   const url = (await http.mutation("messages:generateUploadUrl" as never, {} as never)) as string;
-  const res = await fetch(url, { method: "POST", body: bytes, headers: { "Content-Type": type } });
+  const res = await fetch(url, { method: "POST", body: bytes as BodyInit, headers: { "Content-Type": type } });
   expect(res.status).toBe(200);
   return ((await res.json()) as { storageId: string }).storageId;
 }

@@ -78,12 +78,15 @@ export class SyncSession {
   }
 
   /** Per-session ordering: everything that changes what the client sees goes through here. */
-  private enqueue(job: () => Promise<void>) {
-    this.chain = this.chain.then(job).catch((error) => {
+  private enqueue(job: () => Promise<void>): Promise<void> {
+    return (this.chain = this.chain.then(job).catch((error) => {
       this.send({ type: "FatalError", error: String((error as Error)?.message ?? error) });
       this.socket.close(1011, "InternalServerError");
-    });
+    }));
   }
+
+  /** Settles once every Authenticate received so far is applied: requests run as the identity sent before them. */
+  private authApplied: Promise<void> = Promise.resolve();
 
   private receive(raw: string) {
     let message: Record<string, any>;
@@ -98,9 +101,10 @@ export class SyncSession {
         this.sessionId = String(message.sessionId);
         return;
       case "ModifyQuerySet":
-        return this.enqueue(() => this.modifyQuerySet(message));
+        return void this.enqueue(() => this.modifyQuerySet(message));
       case "Authenticate":
-        return this.enqueue(() => this.authenticate(message));
+        this.authApplied = this.enqueue(() => this.authenticate(message));
+        return;
       case "Mutation":
         return void this.mutation(message);
       case "Action":
@@ -223,6 +227,7 @@ export class SyncSession {
     const requestId = Number(message.requestId);
     let results = this.hub.mutationResults.get(this.sessionId);
     if (!results) this.hub.mutationResults.set(this.sessionId, (results = new Map()));
+    await this.authApplied;
     let outcome = results.get(requestId);
     if (!outcome) {
       outcome = this.runMutation(message);
@@ -249,6 +254,7 @@ export class SyncSession {
   }
 
   private async action(message: Record<string, any>) {
+    await this.authApplied;
     let response: Record<string, unknown>;
     try {
       const args = jsonToConvex((message.args as JSONValue[])[0] ?? {}) as Record<string, Value>;

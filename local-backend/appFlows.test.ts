@@ -1,0 +1,87 @@
+/** The real app (this repo's convex/) over the wire: Convex Auth sign-up, teams, upload, share links, grants. */
+import { ConvexClient, ConvexHttpClient } from "convex/browser";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import WebSocket from "ws";
+import { api } from "../convex/_generated/api";
+import { APP_PROJECT, spawnBackend, type RunningBackend } from "./testing";
+
+let backend: RunningBackend;
+beforeAll(async () => {
+  backend = await spawnBackend({ projectDir: APP_PROJECT });
+});
+afterAll(async () => backend?.stop());
+
+async function signUp(email: string, name: string) {
+  const http = new ConvexHttpClient(backend.cloudUrl);
+  const result = (await http.action(api.auth.signIn, {
+    provider: "password",
+    params: { email, password: "correct-horse-battery", flow: "signUp", name },
+  })) as { tokens: { token: string } };
+  http.setAuth(result.tokens.token);
+  return { http, token: result.tokens.token };
+}
+
+async function readyVideo(http: ConvexHttpClient) {
+  const teamId = await http.mutation(api.teams.create, { name: "Studio" });
+  const videoId = await http.mutation(api.videos.create, { teamId, title: "Cut", fileName: "cut.mp4" });
+  const uploadUrl = await http.mutation(api.videos.generateUploadUrl, { videoId });
+  const res = await fetch(uploadUrl, { method: "POST", body: new Uint8Array(64), headers: { "Content-Type": "video/mp4" } });
+  const { storageId } = (await res.json()) as { storageId: string };
+  expect(await http.mutation(api.videos.finalizeUpload, { videoId, storageId: storageId as never })).toEqual({ ok: true });
+  return { teamId, videoId };
+}
+
+test("Convex Auth sign-up and sign-in work end to end; wrong passwords are refused", async () => {
+  const { http } = await signUp("alice@example.com", "Alice");
+  const teamId = await http.mutation(api.teams.create, { name: "Studio" });
+  expect(await http.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Studio", role: "owner" }]);
+  const anon = new ConvexHttpClient(backend.cloudUrl);
+  const again = (await anon.action(api.auth.signIn, {
+    provider: "password",
+    params: { email: "alice@example.com", password: "correct-horse-battery", flow: "signIn" },
+  })) as { tokens: { token: string } };
+  expect(again.tokens.token).toBeTruthy();
+  await expect(
+    anon.action(api.auth.signIn, { provider: "password", params: { email: "alice@example.com", password: "wrong-password-1", flow: "signIn" } }),
+  ).rejects.toThrow();
+  await expect(anon.query(api.teams.listMine, {})).rejects.toThrow(/Sign in/);
+});
+
+test("share flow over the wire: upload, password link, lockout per viewer (rate-limiter component), grant, live revoke", async () => {
+  const { http, token } = await signUp("bob@example.com", "Bob");
+  const { videoId } = await readyVideo(http);
+  const link = await http.mutation(api.shareLinks.create, { videoId, password: "s3cret" });
+  const viewer = new ConvexClient(backend.cloudUrl, { webSocketConstructor: WebSocket as never, unsavedChangesWarning: false });
+  try {
+    expect(await viewer.query(api.shareLinks.getByToken, { token: link.token })).toEqual({ status: "requiresPassword" });
+    for (let i = 0; i < 4; i++) {
+      expect(await viewer.mutation(api.shareLinks.issueAccessGrant, { token: link.token, password: "nope", viewerId: "attacker-01" })).toEqual({
+        ok: false,
+        reason: "invalidPassword",
+      });
+    }
+    expect(await viewer.mutation(api.shareLinks.issueAccessGrant, { token: link.token, password: "nope", viewerId: "attacker-01" })).toMatchObject({
+      reason: "locked",
+    });
+    const grant = await viewer.mutation(api.shareLinks.issueAccessGrant, { token: link.token, password: "s3cret", viewerId: "viewer-0001" });
+    if (!grant.ok) throw new Error(`grant refused: ${grant.reason}`);
+
+    const states: Array<unknown> = [];
+    const dark = new Promise<void>((resolve) => {
+      viewer.onUpdate(api.videos.getByShareGrant, { grantToken: grant.grantToken }, (v) => {
+        states.push(v);
+        if (v === null) resolve();
+      });
+    });
+    while (states.length === 0) await new Promise((r) => setTimeout(r, 20));
+    expect(states[0]).toMatchObject({ title: "Cut", canDownload: false });
+    const member = new ConvexClient(backend.cloudUrl, { webSocketConstructor: WebSocket as never, unsavedChangesWarning: false });
+    member.setAuth(async () => token);
+    await member.mutation(api.shareLinks.revoke, { linkId: link.linkId });
+    await dark;
+    await member.close();
+    expect(states.at(-1)).toBeNull();
+  } finally {
+    await viewer.close();
+  }
+});
