@@ -9,7 +9,7 @@ import { toFunctionError, type Engine, type Identity, type UdfType } from "./eng
 import type { AuthVerifier } from "./auth";
 import type { BlobStore } from "./blobs";
 import { checkUploadToken } from "./syscalls";
-import { decideRange, etagOf, matchesEtag } from "./ranges";
+import { decideRange, etagOf, matchesEtag } from "../convex/lib/ranges";
 import type { Doc } from "./database";
 
 const CORS = {

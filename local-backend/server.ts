@@ -108,7 +108,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   Object.assign(process.env, {
     CONVEX_CLOUD_URL: cloudUrl,
     CONVEX_SITE_URL: siteUrl,
-    SITE_URL: "http://localhost:5173",
+    SITE_URL: process.env.SITE_URL ?? "http://localhost:5173",
     ...secrets,
     ...readDotEnv(path.join(projectDir, ".env.local")),
     ...options.env,

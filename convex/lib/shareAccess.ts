@@ -1,5 +1,5 @@
 /** How a link token or grant token turns into access: the rules every public path shares. */
-import type { Doc } from "../_generated/dataModel";
+import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { looksLikeToken, sha256Hex } from "./tokens";
 import type { LinkStatus } from "./validators";
@@ -29,24 +29,40 @@ export async function findLinkByToken(ctx: QueryCtx, token: string) {
   return { link, video };
 }
 
-/**
- * The grant behind a grant token, if it still opens its video right now: the grant is
- * unexpired, its link is active, and the link's password has not changed since.
- */
-export async function findUsableGrant(ctx: QueryCtx, grantToken: string, now: number) {
-  if (!looksLikeToken(grantToken)) return null;
+export type GrantCheck =
+  | { kind: "ok"; grant: Doc<"shareGrants">; link: Doc<"shareLinks">; video: Doc<"videos">; storageId: Id<"_storage"> }
+  /** Malformed, never issued, swept, or issued under a password that has since changed. */
+  | { kind: "unknown" }
+  /** The grant or its link has expired. */
+  | { kind: "expired" }
+  /** The link was revoked or deleted, or its video is gone. */
+  | { kind: "gone" };
+
+/** Why a grant token does or does not open its video right now. */
+export async function checkGrant(ctx: QueryCtx, grantToken: string, now: number): Promise<GrantCheck> {
+  if (!looksLikeToken(grantToken)) return { kind: "unknown" };
   const tokenHash = await sha256Hex(grantToken);
   const grant = await ctx.db
     .query("shareGrants")
     .withIndex("by_tokenHash", (q) => q.eq("tokenHash", tokenHash))
     .unique();
-  if (!grant || grant.expiresAt <= now) return null;
+  if (!grant) return { kind: "unknown" };
   const link = await ctx.db.get(grant.linkId);
-  if (!link || linkStatus(link, now) !== "active") return null;
-  if (grant.passwordVersion !== link.passwordVersion) return null;
+  if (!link || link.revokedAt !== undefined) return { kind: "gone" };
+  if (grant.passwordVersion !== link.passwordVersion) return { kind: "unknown" };
+  if (grant.expiresAt <= now || linkStatus(link, now) === "expired") return { kind: "expired" };
   const video = await ctx.db.get(link.videoId);
-  if (!video || video.status !== "ready" || !video.storageId) return null;
-  return { grant, link, video, storageId: video.storageId };
+  if (!video || video.status !== "ready" || !video.storageId) return { kind: "gone" };
+  return { kind: "ok", grant, link, video, storageId: video.storageId };
+}
+
+/**
+ * The grant behind a grant token, if it still opens its video right now: the grant is
+ * unexpired, its link is active, and the link's password has not changed since.
+ */
+export async function findUsableGrant(ctx: QueryCtx, grantToken: string, now: number) {
+  const check = await checkGrant(ctx, grantToken, now);
+  return check.kind === "ok" ? check : null;
 }
 
 /** A grant never outlives its link. */

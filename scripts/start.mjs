@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// `npm start`: the embedded Convex backend and the Vite dev server together.
+// Ctrl-C stops both; if either fails to start (a port is taken…), both stop and the exit code is non-zero.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const port = process.env.LOCAL_BACKEND_PORT ?? "3210";
+const sitePort = process.env.LOCAL_BACKEND_SITE_PORT ?? "3211";
+const webPort = process.env.PORT ?? "5173";
+const children = [];
+let stopping = false;
+
+function stopAll(code) {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  setTimeout(() => process.exit(code), 500).unref();
+  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on("exit", r)) : null))).then(() => process.exit(code));
+}
+
+function run(name, args, env, onLine) {
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  const forward = (stream, out) => {
+    let buffer = "";
+    stream.on("data", (data) => {
+      buffer += data;
+      const lines = buffer.split("\n");
+      buffer = lines.pop();
+      for (const line of lines) {
+        out.write(`${name} | ${line}\n`);
+        onLine?.(line);
+      }
+    });
+  };
+  forward(child.stdout, process.stdout);
+  forward(child.stderr, process.stderr);
+  child.on("exit", (code) => {
+    if (!stopping) {
+      console.error(`${name} exited (${code ?? "signal"}); stopping.`);
+      stopAll(code || 1);
+    }
+  });
+  return child;
+}
+
+process.on("SIGINT", () => stopAll(0));
+process.on("SIGTERM", () => stopAll(0));
+
+run("backend", ["--import", "tsx", "local-backend/cli.ts", "--port", port, "--site-port", sitePort], { SITE_URL: process.env.SITE_URL ?? `http://localhost:${webPort}` }, (line) => {
+  const m = /Local Convex backend: (\S+) \(HTTP actions: (\S+)\)/.exec(line);
+  if (!m) return;
+  run(
+    "web",
+    [path.join(root, "node_modules", "vite", "bin", "vite.js"), "--port", webPort, "--strictPort", "--host", "127.0.0.1"],
+    { VITE_CONVEX_URL: m[1], VITE_CONVEX_SITE_URL: m[2] },
+    (webLine) => {
+      if (/Local:/.test(webLine)) {
+        console.log(`\n  Reelgate is running:\n    app      http://localhost:${webPort}\n    backend  ${m[1]}\n    site     ${m[2]}\n  Press Ctrl-C to stop.\n`);
+      }
+    },
+  );
+});
