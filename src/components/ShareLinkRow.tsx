@@ -1,0 +1,100 @@
+import { useMutation } from "convex/react";
+import type { FunctionReturnType } from "convex/server";
+import { useState, type FormEvent } from "react";
+import { api } from "../../convex/_generated/api";
+import { copyText } from "../lib/clipboard";
+import { errorMessage } from "../lib/errors";
+import { relativeTime } from "../lib/format";
+import { ExpiryPicker } from "./ExpiryPicker";
+
+type Link = FunctionReturnType<typeof api.shareLinks.list>[number];
+
+export function ShareLinkRow({ link, canEdit }: { link: Link; canEdit: boolean }) {
+  const update = useMutation(api.shareLinks.update);
+  const revoke = useMutation(api.shareLinks.revoke);
+  const remove = useMutation(api.shareLinks.remove);
+  const [copied, setCopied] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function run(action: () => Promise<unknown>) {
+    try {
+      await action();
+      setError(null);
+      return true;
+    } catch (e) {
+      setError(errorMessage(e));
+      return false;
+    }
+  }
+
+  async function save(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    const expiry = data.get("changeExpiry") === "on" ? String(data.get("expiresInDays") ?? "") : undefined;
+    const passwordMode = String(data.get("passwordMode"));
+    const password = String(data.get("password") ?? "");
+    if (passwordMode === "set" && !password) return setError("Type the new password, or keep the current one.");
+    const ok = await run(() =>
+      update({
+        linkId: link.linkId,
+        allowDownload: data.get("allowDownload") === "on",
+        ...(expiry === undefined ? {} : { expiresInDays: expiry === "" ? null : Number(expiry) }),
+        ...(passwordMode === "remove" ? { password: null } : passwordMode === "set" ? { password } : {}),
+      }),
+    );
+    if (ok) setEditing(false);
+  }
+
+  return (
+    <li className="link-row" data-status={link.status}>
+      <div className="badges">
+        <span className={`badge status-${link.status}`}>{link.status}</span>
+        {link.hasPassword && <span className="badge">password</span>}
+        {link.allowDownload && <span className="badge">downloads</span>}
+      </div>
+      {link.url && <code className="url" title={link.url}>{link.url}</code>}
+      <div className="muted small">
+        {link.viewCount} views · {link.downloadCount} downloads · {link.lastAccessedAt ? `last opened ${relativeTime(link.lastAccessedAt)}` : "never opened"} · by {link.creatorName} ·{" "}
+        {link.expiresAt === null ? "never expires" : link.isExpired ? `expired ${relativeTime(link.expiresAt)}` : `expires ${relativeTime(link.expiresAt)}`}
+      </div>
+      {canEdit && link.status !== "revoked" && !editing && (
+        <div className="actions">
+          {link.url && (
+            <button type="button" className="secondary" onClick={() => void copyText(link.url!).then((ok) => { setCopied(ok); setTimeout(() => setCopied(false), 2000); })}>
+              {copied ? "Copied!" : "Copy link"}
+            </button>
+          )}
+          <button type="button" className="secondary" onClick={() => setEditing(true)}>Edit</button>
+          <button type="button" className="secondary" onClick={() => confirm("Revoke this link? Anyone watching loses access at once.") && void run(() => revoke({ linkId: link.linkId }))}>Revoke</button>
+          <button type="button" className="danger" onClick={() => confirm("Delete this link and its statistics?") && void run(() => remove({ linkId: link.linkId }))}>Delete</button>
+        </div>
+      )}
+      {canEdit && link.status === "revoked" && (
+        <div className="actions">
+          <button type="button" className="danger" onClick={() => confirm("Delete this link and its statistics?") && void run(() => remove({ linkId: link.linkId }))}>Delete</button>
+        </div>
+      )}
+      {editing && (
+        <form onSubmit={save} className="stack edit" aria-label="Edit share link">
+          <label className="inline"><input type="checkbox" name="allowDownload" defaultChecked={link.allowDownload} /> Allow downloads</label>
+          <span className="inline"><label className="inline"><input type="checkbox" name="changeExpiry" /> Change expiry</label><ExpiryPicker name="expiresInDays" label="to" /></span>
+          <label className="inline">
+            Password
+            <select name="passwordMode" defaultValue="keep" aria-label="Password change">
+              <option value="keep">{link.hasPassword ? "Keep current password" : "No password"}</option>
+              <option value="set">{link.hasPassword ? "Change password" : "Set a password"}</option>
+              {link.hasPassword && <option value="remove">Remove password</option>}
+            </select>
+          </label>
+          <input name="password" type="password" aria-label="New password" placeholder="New password" autoComplete="new-password" />
+          <div className="actions">
+            <button type="submit">Save</button>
+            <button type="button" className="secondary" onClick={() => setEditing(false)}>Cancel</button>
+          </div>
+        </form>
+      )}
+      {error && <p className="error" role="alert">{error}</p>}
+    </li>
+  );
+}

@@ -1,0 +1,7 @@
+import { ConvexReactClient } from "convex/react";
+
+const url = import.meta.env.VITE_CONVEX_URL as string | undefined;
+if (!url) {
+  throw new Error("VITE_CONVEX_URL is not set: start the app with `npm start` (or `npx convex dev` for a cloud deployment).");
+}
+export const convex = new ConvexReactClient(url);

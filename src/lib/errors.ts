@@ -1,0 +1,1 @@
+export { errorMessage, isAppError } from "../../convex/lib/errors";

@@ -1,0 +1,138 @@
+import { useMutation, useQuery } from "convex/react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useParams } from "react-router-dom";
+import { api } from "../../convex/_generated/api";
+import { Comments } from "../components/Comments";
+import { useShareGrant, viewerId } from "../hooks/useShareGrant";
+import { errorMessage } from "../lib/errors";
+import { formatDuration, relativeTime } from "../lib/format";
+
+/** Keeps the share page out of search engines and stops it sending a Referer. */
+function usePrivatePage() {
+  useEffect(() => {
+    const metas = [
+      Object.assign(document.createElement("meta"), { name: "robots", content: "noindex, nofollow" }),
+      Object.assign(document.createElement("meta"), { name: "referrer", content: "no-referrer" }),
+    ];
+    metas.forEach((m) => document.head.appendChild(m));
+    return () => metas.forEach((m) => m.remove());
+  }, []);
+}
+
+export function SharePage() {
+  usePrivatePage();
+  const { token = "" } = useParams();
+  const viewer = useRef(viewerId()).current;
+  const status = useQuery(api.shareLinks.getByToken, { token, viewerId: viewer });
+  const { grant, setGrant } = useShareGrant(token);
+  const view = useQuery(api.videos.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
+  const [hadAccess, setHadAccess] = useState(false);
+  const issue = useMutation(api.shareLinks.issueAccessGrant);
+  const [autoError, setAutoError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (view) setHadAccess(true);
+    if (view === null) setGrant(null); // the grant stopped working: revoked, expired, password changed
+  }, [view, setGrant]);
+
+  // A link without a password opens at once.
+  useEffect(() => {
+    if (status?.status !== "ok" || grant) return;
+    issue({ token, viewerId: viewer })
+      .then((r) => (r.ok ? setGrant({ grantToken: r.grantToken, expiresAt: r.expiresAt }) : setAutoError(refusalText(r.reason, r.retryAfterMs))))
+      .catch((e) => setAutoError(errorMessage(e)));
+  }, [status?.status, grant, issue, token, viewer, setGrant]);
+
+  if (grant && view) return <Player view={view} grantToken={grant.grantToken} />;
+  if (status === undefined || (grant && view === undefined)) return <Shell><p role="status" className="muted">Loading…</p></Shell>;
+
+  const ended = hadAccess ? "This video is no longer available to you. " : "";
+  switch (status.status) {
+    case "missing":
+      return <Shell><h1>Link not found</h1><p role="alert">{ended}This share link does not exist or has been revoked.</p></Shell>;
+    case "expired":
+      return <Shell><h1>Link expired</h1><p role="alert">{ended}This share link has expired. Ask the sender for a new one.</p></Shell>;
+    case "locked":
+      return <Shell><h1>Too many attempts</h1><p role="alert">Too many wrong passwords from this browser. Try again {relativeTime(Date.now() + status.retryAfterMs)}.</p></Shell>;
+    case "requiresPassword":
+      return (
+        <Shell>
+          {hadAccess && <p role="alert" className="error">The password for this link has changed. Enter the new password to keep watching.</p>}
+          <PasswordForm token={token} viewer={viewer} onGrant={(g) => setGrant(g)} />
+        </Shell>
+      );
+    case "ok":
+      return <Shell>{autoError ? <p role="alert" className="error">{autoError}</p> : <p role="status" className="muted">Opening…</p>}</Shell>;
+  }
+}
+
+function refusalText(reason: string, retryAfterMs?: number): string {
+  const when = retryAfterMs ? ` Try again ${relativeTime(Date.now() + retryAfterMs)}.` : "";
+  switch (reason) {
+    case "invalidPassword":
+      return "That password is not right.";
+    case "rateLimited":
+      return `Too many attempts on this link right now.${when}`;
+    case "locked":
+      return `Too many wrong passwords from this browser.${when}`;
+    case "expired":
+      return "This share link has expired.";
+    default:
+      return "This share link does not exist or has been revoked.";
+  }
+}
+
+function Shell({ children }: { children: React.ReactNode }) {
+  return <main className="share-shell"><p className="brand">Reelgate</p>{children}</main>;
+}
+
+function PasswordForm({ token, viewer, onGrant }: { token: string; viewer: string; onGrant: (g: { grantToken: string; expiresAt: number }) => void }) {
+  const issue = useMutation(api.shareLinks.issueAccessGrant);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const password = String(new FormData(event.currentTarget).get("password") ?? "");
+    if (!password) return setError("Enter the password.");
+    setBusy(true);
+    try {
+      const result = await issue({ token, password, viewerId: viewer });
+      if (result.ok) onGrant({ grantToken: result.grantToken, expiresAt: result.expiresAt });
+      else setError(refusalText(result.reason, result.retryAfterMs));
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form onSubmit={submit} aria-label="Password" className="stack">
+      <h1>Password required</h1>
+      <p className="muted">The sender protected this video with a password.</p>
+      <label>Password <input name="password" type="password" autoComplete="off" autoFocus /></label>
+      {error && <p className="error" role="alert">{error}</p>}
+      <button type="submit" disabled={busy}>{busy ? "Checking…" : "Watch"}</button>
+    </form>
+  );
+}
+
+type View = NonNullable<ReturnType<typeof useQuery<typeof api.videos.getByShareGrant>>>;
+
+function Player({ view, grantToken }: { view: View; grantToken: string }) {
+  const threads = useQuery(api.comments.getThreadedForShareGrant, { grantToken });
+  const player = useRef<HTMLVideoElement>(null);
+  return (
+    <main className="share-shell wide">
+      <p className="brand">Reelgate</p>
+      <h1>{view.title}</h1>
+      <video ref={player} src={view.mediaUrl} controls playsInline className="player" aria-label={view.title} />
+      <div className="actions">
+        {view.durationSeconds !== null && <span className="muted">{formatDuration(view.durationSeconds)}</span>}
+        {view.canDownload && view.downloadUrl && <a className="button" href={view.downloadUrl} download>Download</a>}
+        <span className="muted small">Access ends {relativeTime(view.grantExpiresAt)}</span>
+      </div>
+      {view.description && <p>{view.description}</p>}
+      <Comments threads={threads} onSeek={(s) => { if (player.current) player.current.currentTime = s; }} />
+    </main>
+  );
+}

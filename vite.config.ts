@@ -1,0 +1,32 @@
+import { defineConfig, type Plugin } from "vite";
+
+/** Share pages: no referrer leaves them, and search engines do not index them. */
+function sharePageHeaders(): Plugin {
+  const apply = (url: string | undefined, res: { setHeader(k: string, v: string): void }) => {
+    if (url?.startsWith("/share/")) {
+      res.setHeader("Referrer-Policy", "no-referrer");
+      res.setHeader("X-Robots-Tag", "noindex, nofollow");
+    }
+  };
+  return {
+    name: "share-page-headers",
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        apply(req.url, res);
+        next();
+      });
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use((req, res, next) => {
+        apply(req.url, res);
+        next();
+      });
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [sharePageHeaders()],
+  esbuild: { jsx: "automatic" },
+  server: { watch: { ignored: ["**/.local-backend/**", "**/convex/**", "**/local-backend/**"] } },
+});
