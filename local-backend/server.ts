@@ -154,10 +154,10 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       watcher?.close();
       scheduler.stop();
       for (const client of wss.clients) client.terminate();
-      await new Promise((r) => cloud.close(r));
-      await new Promise((r) => site.close(r));
-      cloud.closeAllConnections?.();
-      site.closeAllConnections?.();
+      const closing = [new Promise((r) => cloud.close(r)), new Promise((r) => site.close(r))];
+      cloud.closeAllConnections();
+      site.closeAllConnections();
+      await Promise.all(closing);
       await engine.serial(async () => store.close());
     },
   };

@@ -106,7 +106,7 @@ function PasswordForm({ token, viewer, onGrant }: { token: string; viewer: strin
     }
   }
   return (
-    <form onSubmit={submit} aria-label="Password" className="stack">
+    <form onSubmit={submit} aria-label="Unlock the video" className="stack">
       <h1>Password required</h1>
       <p className="muted">The sender protected this video with a password.</p>
       <label>Password <input name="password" type="password" autoComplete="off" autoFocus /></label>

@@ -1,0 +1,94 @@
+/** The whole app for browser tests: embedded backend + Vite dev server + Debian's Chromium. */
+import { existsSync, mkdirSync } from "node:fs";
+import { createServer as createNetServer } from "node:net";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { createServer, type ViteDevServer } from "vite";
+import { APP_PROJECT, spawnBackend, type RunningBackend } from "../local-backend/testing";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const ARTIFACTS = path.join(APP_PROJECT, "test-results");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export type App = { backend: RunningBackend; vite: ViteDevServer; appUrl: string; browser: Browser; close(): Promise<void> };
+
+export async function startApp(): Promise<App> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install it with: apt-get install -y chromium`);
+  const webPort = await freePort();
+  const appUrl = `http://127.0.0.1:${webPort}`;
+  const backend = await spawnBackend({ projectDir: APP_PROJECT, env: { SITE_URL: appUrl } });
+  process.env.VITE_CONVEX_URL = backend.cloudUrl;
+  const vite = await createServer({
+    root: APP_PROJECT,
+    configFile: path.join(APP_PROJECT, "vite.config.ts"),
+    server: { port: webPort, strictPort: true, host: "127.0.0.1", hmr: false },
+    logLevel: "error",
+  });
+  await vite.listen();
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"],
+  });
+  return {
+    backend,
+    vite,
+    appUrl,
+    browser,
+    async close() {
+      await browser.close();
+      await vite.close();
+      await backend.stop();
+    },
+  };
+}
+
+export async function screenshotOnFailure(page: Page, name: string, run: () => Promise<void>) {
+  try {
+    await run();
+  } catch (error) {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const file = path.join(ARTIFACTS, `${name}.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+    throw Object.assign(error as Error, { message: `${(error as Error).message}\n(screenshot: ${file})` });
+  }
+}
+
+/** Records a short WebM in the page itself (canvas + MediaRecorder) and returns it as base64. */
+export async function recordTestVideo(page: Page, ms = 1500): Promise<string> {
+  return await page.evaluate(async (duration) => {
+    const canvas = document.createElement("canvas");
+    canvas.width = 160;
+    canvas.height = 90;
+    const ctx2d = canvas.getContext("2d")!;
+    const stream = canvas.captureStream(25);
+    const recorder = new MediaRecorder(stream, { mimeType: "video/webm" });
+    const chunks: Blob[] = [];
+    recorder.ondataavailable = (e) => chunks.push(e.data);
+    let frame = 0;
+    const timer = setInterval(() => {
+      ctx2d.fillStyle = `hsl(${(frame * 37) % 360} 70% 50%)`;
+      ctx2d.fillRect(0, 0, 160, 90);
+      ctx2d.fillStyle = "white";
+      ctx2d.fillText(`frame ${frame++}`, 10, 50);
+    }, 40);
+    recorder.start(100);
+    await new Promise((r) => setTimeout(r, duration));
+    recorder.stop();
+    await new Promise((r) => (recorder.onstop = r));
+    clearInterval(timer);
+    const buffer = new Uint8Array(await new Blob(chunks, { type: "video/webm" }).arrayBuffer());
+    let binary = "";
+    for (const b of buffer) binary += String.fromCharCode(b);
+    return btoa(binary);
+  }, ms);
+}

@@ -1,0 +1,160 @@
+/**
+ * The product in a real browser: a team member shares a video with a password, an
+ * anonymous viewer in a fresh context watches it, and loses it the moment it is revoked.
+ */
+import path from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { APP_PROJECT } from "../local-backend/testing";
+import { recordTestVideo, screenshotOnFailure, startApp, type App } from "./harness";
+
+let app: App;
+let member: BrowserContext;
+let memberPage: Page;
+const DOCS = path.join(APP_PROJECT, "docs");
+
+beforeAll(async () => {
+  app = await startApp();
+  member = await app.browser.newContext({ viewport: { width: 1280, height: 860 } });
+  await member.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app.appUrl });
+  memberPage = await member.newPage();
+  memberPage.on("dialog", (d) => void d.accept());
+}, 120_000);
+afterAll(async () => app?.close());
+
+async function viewerPage(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await app.browser.newContext({ viewport: { width: 390, height: 844 } });
+  return { context, page: await context.newPage() };
+}
+
+async function createLink(page: Page, opts: { password?: string; allowDownload?: boolean }) {
+  const before = await page.locator("ul[aria-label='Share links'] > li").count();
+  const form = page.getByRole("form", { name: "Create a share link" });
+  if (opts.allowDownload) await form.getByLabel("Allow downloads").check();
+  if (opts.password) await form.getByLabel("Password (optional)").fill(opts.password);
+  await form.getByRole("button", { name: "Create link" }).click();
+  await expect.poll(() => page.locator("ul[aria-label='Share links'] > li").count()).toBe(before + 1);
+  return (await page.locator("ul[aria-label='Share links'] > li").first().locator("code.url").textContent())!;
+}
+
+test("sign up, create a team, upload a generated video", async () => {
+  const page = memberPage;
+  await screenshotOnFailure(page, "upload", async () => {
+    await page.goto(`${app.appUrl}/`);
+    await page.getByRole("button", { name: "New here? Create an account" }).click();
+    await page.getByLabel("Your name").fill("Alice Producer");
+    await page.getByLabel("Email").fill("alice@example.com");
+    await page.getByLabel("Password").fill("correct-horse-1");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("button", { name: "New team" }).click();
+    await page.getByLabel("Team name").fill("Studio North");
+    await page.getByRole("button", { name: "Create", exact: true }).click();
+    await page.getByRole("heading", { name: "Studio North" }).waitFor();
+
+    const base64 = await recordTestVideo(page);
+    await page.getByLabel("Video file").setInputFiles({ name: "launch-cut.webm", mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
+    await page.getByLabel("Title").fill("Launch cut");
+    await page.getByRole("button", { name: "Upload" }).click();
+    await page.getByRole("link", { name: "Launch cut" }).waitFor({ timeout: 20_000 });
+    await page.getByRole("link", { name: "Launch cut" }).click();
+    await page.getByRole("heading", { name: "Share links" }).waitFor();
+  });
+}, 60_000);
+
+test("password link: wrong password refused, right password plays, revoke darkens the open page", async () => {
+  const page = memberPage;
+  const { context, page: viewer } = await viewerPage();
+  await screenshotOnFailure(viewer, "password-flow", async () => {
+    const url = await createLink(page, { password: "open sesame" });
+    expect(url).toMatch(/\/share\/[A-Za-z0-9_-]{43}$/);
+
+    const response = await viewer.goto(url);
+    expect(response?.headers()["referrer-policy"]).toBe("no-referrer");
+    expect(response?.headers()["x-robots-tag"]).toContain("noindex");
+    await viewer.getByRole("heading", { name: "Password required" }).waitFor();
+    expect(await viewer.content()).not.toContain("Launch cut");
+    expect(await viewer.locator('meta[name="robots"]').getAttribute("content")).toContain("noindex");
+
+    await viewer.getByLabel("Password").fill("wrong guess");
+    await viewer.getByRole("button", { name: "Watch" }).click();
+    await expect.poll(() => viewer.getByRole("alert").textContent()).toContain("That password is not right.");
+
+    await viewer.getByLabel("Password").fill("open sesame");
+    await viewer.getByRole("button", { name: "Watch" }).click();
+    await viewer.getByRole("heading", { name: "Launch cut" }).waitFor();
+    expect(viewer.url()).toBe(url); // the grant never goes into the URL
+    const video = viewer.locator("video");
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    await video.evaluate((v: HTMLVideoElement) => {
+      v.muted = true;
+      return v.play();
+    });
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 10_000 }).toBeGreaterThan(0.2);
+    expect(await viewer.getByRole("link", { name: "Download" }).count()).toBe(0);
+    await viewer.screenshot({ path: path.join(DOCS, "share-page.png") });
+
+    // A reload keeps the grant: no password prompt.
+    await viewer.reload();
+    await viewer.getByRole("heading", { name: "Launch cut" }).waitFor();
+
+    await page.locator("ul[aria-label='Share links'] > li").first().getByRole("button", { name: "Revoke" }).click();
+    await viewer.getByRole("heading", { name: "Link not found" }).waitFor({ timeout: 10_000 });
+    expect(await viewer.locator("video").count()).toBe(0);
+    await expect.poll(() => page.locator("ul[aria-label='Share links'] > li").first().getAttribute("data-status")).toBe("revoked");
+  });
+  await context.close();
+}, 90_000);
+
+test("quick share copies a 7-day link; editing turns downloads on for an open viewer", async () => {
+  const page = memberPage;
+  const { context, page: viewer } = await viewerPage();
+  await screenshotOnFailure(page, "quick-share", async () => {
+    const before = await page.locator("ul[aria-label='Share links'] > li").count();
+    await page.getByRole("button", { name: "Quick share (7 days)" }).click();
+    await page.getByText("7-day link created and copied!").waitFor();
+    expect(await page.locator("ul[aria-label='Share links'] > li").count()).toBe(before + 1);
+    const row = page.locator("ul[aria-label='Share links'] > li").first();
+    await expect.poll(() => row.textContent()).toMatch(/expires in 7 days/);
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toBe(await row.locator("code.url").textContent());
+
+    await viewer.goto(copied);
+    await viewer.getByRole("heading", { name: "Launch cut" }).waitFor();
+    expect(await viewer.getByRole("link", { name: "Download" }).count()).toBe(0);
+
+    await row.getByRole("button", { name: "Edit" }).click();
+    await row.getByLabel("Allow downloads").check();
+    await row.getByRole("button", { name: "Save" }).click();
+    await row.locator(".badge", { hasText: "downloads" }).waitFor();
+    await viewer.getByRole("link", { name: "Download" }).waitFor({ timeout: 10_000 });
+    const href = await viewer.getByRole("link", { name: "Download" }).getAttribute("href");
+    const download = await fetch(href!);
+    expect(download.status).toBe(200);
+    expect(download.headers.get("content-disposition")).toMatch(/^attachment;/);
+
+    await row.getByRole("button", { name: "Copy link" }).click();
+    await row.getByRole("button", { name: "Copied!" }).waitFor();
+    await page.screenshot({ path: path.join(DOCS, "share-manager.png"), fullPage: true });
+  });
+  await context.close();
+}, 90_000);
+
+test("a link created with downloads shows the button; a deleted link reads as not found", async () => {
+  const page = memberPage;
+  const { context, page: viewer } = await viewerPage();
+  await screenshotOnFailure(viewer, "download-and-delete", async () => {
+    const url = await createLink(page, { allowDownload: true });
+    await viewer.goto(url);
+    await viewer.getByRole("link", { name: "Download" }).waitFor();
+    await page.locator("ul[aria-label='Share links'] > li").first().getByRole("button", { name: "Delete" }).click();
+    await viewer.getByRole("heading", { name: "Link not found" }).waitFor({ timeout: 10_000 });
+  });
+  await context.close();
+}, 60_000);
+
+test("an unknown link shows 'Link not found'", async () => {
+  const { context, page } = await viewerPage();
+  await page.goto(`${app.appUrl}/share/${"x".repeat(43)}`);
+  await page.getByRole("heading", { name: "Link not found" }).waitFor();
+  await context.close();
+});
