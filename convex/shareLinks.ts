@@ -167,10 +167,9 @@ export const revoke = authedMutation({
   returns: v.null(),
   handler: async (ctx, { linkId }) => {
     const { link } = await requireLinkRole(ctx, linkId, "member");
-    if (link.revokedAt === undefined) {
-      await ctx.db.patch(linkId, { revokedAt: Date.now() });
-      await scheduleGrantDeletion(ctx, linkId);
-    }
+    // Grants stay (unusable: every use checks the link) so media requests can tell
+    // "link revoked" (404) from "unknown grant" (401); the expiry sweep removes them.
+    if (link.revokedAt === undefined) await ctx.db.patch(linkId, { revokedAt: Date.now() });
     return null;
   },
 });
@@ -205,7 +204,7 @@ export const deleteGrantsOfLink = internalMutation({
     let deleted = 0;
     for (const grant of grants) {
       // After a password change, keep grants issued under the new password.
-      if (link && link.revokedAt === undefined && grant.passwordVersion === link.passwordVersion) continue;
+      if (link && grant.passwordVersion === link.passwordVersion) continue;
       await ctx.db.delete(grant._id);
       deleted++;
     }

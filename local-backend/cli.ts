@@ -9,6 +9,8 @@ const { values } = parseArgs({
     data: { type: "string" },
     project: { type: "string", default: process.cwd() },
     "no-watch": { type: "boolean", default: false },
+    /** Tests only: POST /_test/clock {"advanceMs": n} moves the functions' clock forward. */
+    "test-clock": { type: "boolean", default: false },
   },
 });
 
@@ -19,6 +21,7 @@ try {
     port: Number(values.port),
     sitePort: Number(values["site-port"]),
     watch: !values["no-watch"],
+    testClock: values["test-clock"],
   });
   console.log(`Local Convex backend: ${backend.cloudUrl} (HTTP actions: ${backend.siteUrl})`);
   const stop = async () => {

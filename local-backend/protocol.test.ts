@@ -118,6 +118,7 @@ test("scheduled functions run on real time, and crons from crons.ts fire", async
   }
   expect(events).toContain("later");
   expect(events).toContain("cron");
+  expect(events).not.toContain("slow-cron");
 });
 
 test("function logs stream to the backend's output", async () => {

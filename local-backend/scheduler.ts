@@ -151,8 +151,10 @@ export class Scheduler {
 
 function periodOf(schedule: { type: string; [k: string]: unknown }): number | null {
   switch (schedule.type) {
-    case "interval":
-      return Number(schedule.seconds) * 1000;
+    case "interval": {
+      const ms = Number(schedule.seconds ?? 0) * 1000 + Number(schedule.minutes ?? 0) * 60_000 + Number(schedule.hours ?? 0) * 3_600_000;
+      return Number.isFinite(ms) && ms > 0 ? ms : null;
+    }
     case "hourly":
       return 3600_000;
     case "daily":

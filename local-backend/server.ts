@@ -26,6 +26,8 @@ export type BackendOptions = {
   env?: Record<string, string>;
   watch?: boolean;
   log?: (line: string) => void;
+  /** Tests only: expose POST /_test/clock to move `Date.now()` forward. */
+  testClock?: boolean;
 };
 
 export type Backend = {
@@ -83,7 +85,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const hub = new SyncHub(engine, auth);
   const scheduler = new Scheduler(engine, log);
 
-  const cloud = createServer(createApiHandler({ engine, auth, blobs, secret: () => secrets.LOCAL_BACKEND_SECRET }));
+  const api = createApiHandler({ engine, auth, blobs, secret: () => secrets.LOCAL_BACKEND_SECRET });
+  const cloud = createServer(options.testClock ? withTestClock(api, () => hub.committed(new Set(["*"]), hub.nextTs())) : api);
   const site = createServer(createSiteHandler(engine, () => loaded?.http ?? null, () => siteUrl));
   const wss = new WebSocketServer({ noServer: true });
   cloud.on("upgrade", (req, socket, head) => {
@@ -160,5 +163,21 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       await Promise.all(closing);
       await engine.serial(async () => store.close());
     },
+  };
+}
+
+/** Moves the process clock forward by a total offset; queries re-run since time-dependent answers may change. */
+function withTestClock(handler: ReturnType<typeof createApiHandler>, rerun: () => void): ReturnType<typeof createApiHandler> {
+  const realNow = Date.now.bind(Date);
+  let offset = 0;
+  Date.now = () => realNow() + offset;
+  return async (req, res) => {
+    if (req.url !== "/_test/clock" || req.method !== "POST") return handler(req, res);
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    offset += Number((JSON.parse(body || "{}") as { advanceMs?: number }).advanceMs ?? 0);
+    rerun();
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(JSON.stringify({ now: Date.now() }));
   };
 }

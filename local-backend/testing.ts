@@ -17,17 +17,19 @@ export type RunningBackend = {
   output: () => string;
   stop(): Promise<void>;
   kill9(): Promise<void>;
+  /** With `testClock`: moves the backend's clock forward. */
+  advanceClock(ms: number): Promise<void>;
 };
 
 export function tempDataDir(prefix = "reelgate-backend-") {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-export async function spawnBackend(opts: { projectDir: string; dataDir?: string; port?: number; sitePort?: number; env?: Record<string, string> }): Promise<RunningBackend> {
+export async function spawnBackend(opts: { projectDir: string; dataDir?: string; port?: number; sitePort?: number; env?: Record<string, string>; testClock?: boolean }): Promise<RunningBackend> {
   const dataDir = opts.dataDir ?? tempDataDir();
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", path.join(here, "cli.ts"), "--port", String(opts.port ?? 0), "--site-port", String(opts.sitePort ?? 0), "--data", dataDir, "--project", opts.projectDir, "--no-watch"],
+    ["--import", "tsx", path.join(here, "cli.ts"), "--port", String(opts.port ?? 0), "--site-port", String(opts.sitePort ?? 0), "--data", dataDir, "--project", opts.projectDir, "--no-watch", ...(opts.testClock ? ["--test-clock"] : [])],
     { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";
@@ -57,6 +59,10 @@ export async function spawnBackend(opts: { projectDir: string; dataDir?: string;
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
       await exited;
+    },
+    async advanceClock(ms: number) {
+      const res = await fetch(`${urls.cloudUrl}/_test/clock`, { method: "POST", body: JSON.stringify({ advanceMs: ms }) });
+      if (!res.ok) throw new Error("start the backend with testClock to move its clock");
     },
     async kill9() {
       if (child.exitCode === null) child.kill("SIGKILL");
