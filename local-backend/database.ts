@@ -15,6 +15,7 @@ export type RangeBound = { type: "Eq" | "Gt" | "Gte" | "Lt" | "Lte"; fieldPath: 
 
 const BASE32 = "0123456789abcdefghjkmnpqrstvwxyz";
 const BATCH = 256;
+const ZERO = Buffer.from([0]);
 
 export class DocumentStore {
   readonly sql: Database.Database;
@@ -44,7 +45,7 @@ export class DocumentStore {
       del: this.sql.prepare("DELETE FROM documents WHERE id = ?"),
       putIndex: this.sql.prepare("INSERT INTO index_entries (idx, key, id) VALUES (?, ?, ?)"),
       delIndex: this.sql.prepare("DELETE FROM index_entries WHERE idx = ? AND key = ?"),
-      count: this.sql.prepare("SELECT COUNT(*) AS n FROM documents WHERE tbl = ?"),
+      count: this.sql.prepare("SELECT COUNT(*) AS n FROM index_entries WHERE idx = ?"),
       getMeta: this.sql.prepare("SELECT v FROM meta WHERE k = ?"),
       putMeta: this.sql.prepare("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)"),
     };
@@ -154,7 +155,7 @@ export class DocumentStore {
   }
 
   count(tableKey: string): number {
-    return (this.stmt.count.get(tableKey) as { n: number }).n;
+    return (this.stmt.count.get(`${tableKey}.by_id`) as { n: number }).n;
   }
 
   /** Writes `doc` (new or replacing `previous`) and keeps every index in step. */
@@ -201,23 +202,25 @@ export class DocumentStore {
     return { low, high };
   }
 
-  /** Reads up to BATCH documents of an index range strictly after `after` (in scan order). */
-  scan(tableKey: string, indexName: string, low: Buffer, high: Buffer, order: "asc" | "desc", after: Buffer | null) {
+  private scanAsc?: Database.Statement;
+  private scanDesc?: Database.Statement;
+
+  /** Reads up to `limit` documents of an index range strictly after `after` (in scan order). */
+  scan(tableKey: string, indexName: string, low: Buffer, high: Buffer, order: "asc" | "desc", after: Buffer | null, limit = BATCH) {
     const idx = `${tableKey}.${indexName}`;
+    // One lower and one upper bound: the smallest key after `after` is `after` + 0x00.
+    this.scanAsc ??= this.sql.prepare(
+      `SELECT e.key AS key, d.json AS json FROM index_entries e JOIN documents d ON d.id = e.id
+       WHERE e.idx = ? AND e.key >= ? AND e.key < ? ORDER BY e.key ASC LIMIT ?`,
+    );
+    this.scanDesc ??= this.sql.prepare(
+      `SELECT e.key AS key, d.json AS json FROM index_entries e JOIN documents d ON d.id = e.id
+       WHERE e.idx = ? AND e.key >= ? AND e.key < ? ORDER BY e.key DESC LIMIT ?`,
+    );
     const rows =
       order === "asc"
-        ? this.sql
-            .prepare(
-              `SELECT e.key AS key, d.json AS json FROM index_entries e JOIN documents d ON d.id = e.id
-               WHERE e.idx = ? AND e.key >= ? AND e.key < ? AND e.key > ? ORDER BY e.key ASC LIMIT ${BATCH}`,
-            )
-            .all(idx, low, high, after ?? Buffer.alloc(0))
-        : this.sql
-            .prepare(
-              `SELECT e.key AS key, d.json AS json FROM index_entries e JOIN documents d ON d.id = e.id
-               WHERE e.idx = ? AND e.key >= ? AND e.key < ? AND e.key < ? ORDER BY e.key DESC LIMIT ${BATCH}`,
-            )
-            .all(idx, low, high, after ?? high);
+        ? this.scanAsc.all(idx, after && Buffer.compare(after, low) >= 0 ? Buffer.concat([after, ZERO]) : low, high, limit)
+        : this.scanDesc.all(idx, low, after && Buffer.compare(after, high) < 0 ? after : high, limit);
     return (rows as { key: Buffer; json: string }[]).map((r) => ({ key: r.key, doc: parseDoc(r.json) }));
   }
 }

@@ -218,7 +218,7 @@ export class Engine {
   private async invoke(fn: Registered, type: UdfType, exec: Exec, args: Record<string, Value>): Promise<Value> {
     const kind = fn.isQuery ? "query" : fn.isMutation ? "mutation" : "action";
     if (kind !== type) throw new FunctionError(`'${exec.udfPath}' is a ${kind}, not a ${type}.`);
-    const argsValidator = parseValidator(fn.exportArgs?.());
+    const { args: argsValidator, returns } = validatorsOf(fn);
     if (argsValidator) {
       const problem = checkValue(argsValidator, args, (id) => this.tableNameOf(exec.componentPath, id), "args");
       if (problem) throw new FunctionError(`ArgumentValidationError: ${problem} (in ${exec.udfPath})`);
@@ -235,7 +235,6 @@ export class Engine {
       throw toFunctionError(thrown);
     }
     const value = jsonToConvex(JSON.parse(raw));
-    const returns = parseValidator(fn.exportReturns?.());
     if (returns) {
       const problem = checkValue(returns, value, (id) => this.tableNameOf(exec.componentPath, id), "return value");
       if (problem) throw new FunctionError(`ReturnsValidationError: ${problem} (in ${exec.udfPath})`);
@@ -257,10 +256,23 @@ export function splitTableKey(tableKey: string): [string, string] {
   return [tableKey.slice(0, at), tableKey.slice(at + 1)];
 }
 
+const validatorCache = new WeakMap<object, { args: ValidatorJson | null; returns: ValidatorJson | null }>();
+function validatorsOf(fn: Registered) {
+  let v = validatorCache.get(fn);
+  if (!v) validatorCache.set(fn, (v = { args: parseValidator(fn.exportArgs?.()), returns: parseValidator(fn.exportReturns?.()) }));
+  return v;
+}
+
+const parsedValidators = new Map<string, ValidatorJson | null>();
 function parseValidator(json: string | undefined): ValidatorJson | null {
   if (!json) return null;
-  const parsed = JSON.parse(json) as ValidatorJson | null;
-  return parsed && parsed.type !== "any" ? parsed : null;
+  let parsed = parsedValidators.get(json);
+  if (parsed === undefined) {
+    const value = JSON.parse(json) as ValidatorJson | null;
+    parsed = value && value.type !== "any" ? value : null;
+    parsedValidators.set(json, parsed);
+  }
+  return parsed;
 }
 
 /** ConvexError data arrives serialized as a JSON string by the function wrapper. */

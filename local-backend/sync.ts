@@ -30,6 +30,28 @@ export class SyncHub {
     readonly auth: AuthVerifier,
   ) {}
 
+  private shared = new Map<string, ReturnType<Engine["run"]>>();
+  private sharedTs = -1n;
+
+  /**
+   * Sessions subscribed to the same query (same arguments, same identity) share one run
+   * per commit: a change fanned out to many clients costs one execution, not one each.
+   */
+  runQuery(componentPath: string, udfPath: string, args: Record<string, Value>, identity: Identity) {
+    if (this.sharedTs !== this.commitTs) {
+      this.shared.clear();
+      this.sharedTs = this.commitTs;
+    }
+    const key = JSON.stringify([componentPath, udfPath, convexToJson(args), identity?.tokenIdentifier ?? null]);
+    let run = this.shared.get(key);
+    if (!run) {
+      run = this.engine.run("query", componentPath, udfPath, args, identity, { fromClient: true });
+      this.shared.set(key, run);
+      run.catch(() => this.shared.delete(key));
+    }
+    return run;
+  }
+
   nextTs(): bigint {
     const candidate = BigInt(Date.now()) * 1000n;
     this.commitTs = candidate > this.commitTs ? candidate : this.commitTs + 1n;
@@ -118,7 +140,7 @@ export class SyncSession {
 
   private async runQuery(sub: Subscription): Promise<Modification & { changed: boolean }> {
     try {
-      const { value, exec } = await this.hub.engine.run("query", sub.componentPath, sub.udfPath, sub.args, this.identity, { fromClient: true });
+      const { value, exec } = await this.hub.runQuery(sub.componentPath, sub.udfPath, sub.args, this.identity);
       sub.reads = exec.reads;
       const json = convexToJson(value as Value);
       const key = JSON.stringify(json);

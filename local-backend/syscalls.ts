@@ -25,6 +25,9 @@ type Stream = {
   exhausted: boolean;
   filters: Record<string, unknown>[];
   remaining: number;
+  /** Rows to read next: starts small (first()/unique() read one or two) and doubles. */
+  batch: number;
+  keys: Buffer[];
 };
 
 const cache = new WeakMap<Engine, ReturnType<typeof build>>();
@@ -106,6 +109,8 @@ function build(engine: Engine) {
       exhausted: false,
       filters: query.operators.filter((o) => o.filter).map((o) => o.filter!),
       remaining: limit ?? Number.POSITIVE_INFINITY,
+      batch: 2,
+      keys: [],
     };
   }
 
@@ -115,18 +120,19 @@ function build(engine: Engine) {
       if (stream.remaining <= 0) return null;
       if (stream.buffer.length === 0) {
         if (stream.exhausted) return null;
-        const rows = store.scan(stream.tableKey, stream.indexName, stream.low, stream.high, stream.order, stream.after);
+        const want = Math.min(stream.batch, Number.isFinite(stream.remaining) && stream.filters.length === 0 ? Math.max(stream.remaining, 1) : stream.batch);
+        const rows = store.scan(stream.tableKey, stream.indexName, stream.low, stream.high, stream.order, stream.after, want);
+        stream.batch = Math.min(stream.batch * 4, 256);
         if (rows.length === 0) {
           stream.exhausted = true;
           return null;
         }
         stream.after = rows[rows.length - 1].key;
-        (stream as Stream & { keys?: Buffer[] }).keys = rows.map((r) => r.key);
+        stream.keys = rows.map((r) => r.key);
         stream.buffer = rows.map((r) => r.doc);
       }
       const doc = stream.buffer.shift()!;
-      const keys = (stream as Stream & { keys: Buffer[] }).keys;
-      const rowKey = keys.shift()!;
+      const rowKey = stream.keys.shift()!;
       if (stream.filters.every((f) => evaluate(doc, f) === true)) {
         stream.remaining--;
         return { doc, key: rowKey };
@@ -227,7 +233,7 @@ function build(engine: Engine) {
           page.push(row.doc);
           lastKey = row.key;
         }
-        if (!done && !endCursor && !next({ ...stream, buffer: [...stream.buffer], remaining: 1 })) done = true;
+        if (!done && !endCursor && !next({ ...stream, buffer: [...stream.buffer], keys: [...stream.keys], remaining: 1 })) done = true;
         const continueCursor = endCursor ? args.endCursor : done ? "_end_cursor" : (lastKey ?? Buffer.alloc(0)).toString("base64");
         return json({ page, isDone: done, continueCursor, splitCursor: null, pageStatus: null });
       }
