@@ -128,3 +128,47 @@ test("410 once the grant or its link has expired", async () => {
   expect(expired.status).toBe(410);
   expect(((await expired.json()) as { error: { code: string } }).error.code).toBe("GRANT_EXPIRED");
 });
+
+test("raw link /s/<token>: plain GET for links without a password, with Range and CORS", async () => {
+  const link = await member.mutation(api.shareLinks.create, { videoId });
+  const raw = `${backend.siteUrl}/s/${link.token}`;
+  const full = await fetch(raw);
+  expect(full.status).toBe(200);
+  expect(full.headers.get("access-control-allow-origin")).toBe("*");
+  expect(full.headers.get("cache-control")).toBe("private, no-store");
+  expect(new Uint8Array(await full.arrayBuffer())).toEqual(BYTES);
+  const part = await fetch(raw, { headers: { Range: "bytes=5-9" } });
+  expect(part.status).toBe(206);
+  expect(new Uint8Array(await part.arrayBuffer())).toEqual(BYTES.slice(5, 10));
+  expect((await fetch(`${raw}/download`)).status).toBe(403);
+  const row = (await member.query(api.shareLinks.list, { videoId })).find((l) => l.linkId === link.linkId)!;
+  expect(row.viewCount).toBe(1);
+  await member.mutation(api.shareLinks.revoke, { linkId: link.linkId });
+  expect((await fetch(raw)).status).toBe(404);
+  expect((await fetch(`${backend.siteUrl}/s/nonsense`)).status).toBe(404);
+});
+
+test("raw link with a password: 401 without or with a wrong X-Share-Password, bytes with the right one", async () => {
+  const link = await member.mutation(api.shareLinks.create, { videoId, password: "pa55" });
+  const raw = `${backend.siteUrl}/s/${link.token}`;
+  const missing = await fetch(raw);
+  expect(missing.status).toBe(401);
+  expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("PASSWORD_REQUIRED");
+  const wrong = await fetch(raw, { headers: { "X-Share-Password": "nope" } });
+  expect(wrong.status).toBe(401);
+  expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe("INVALID_PASSWORD");
+  const right = await fetch(raw, { headers: { "X-Share-Password": "pa55", Range: "bytes=0-3" } });
+  expect(right.status).toBe(206);
+  await right.arrayBuffer();
+});
+
+test("a grant's request budget: a flood gets 429 with Retry-After", async () => {
+  const { media } = await grantFor();
+  let limited: Response | null = null;
+  for (let i = 0; i < 400 && !limited; i++) {
+    const res = await fetch(media, { method: "HEAD" });
+    if (res.status === 429) limited = res;
+  }
+  expect(limited?.status).toBe(429);
+  expect(Number(limited?.headers.get("retry-after"))).toBeGreaterThan(0);
+});

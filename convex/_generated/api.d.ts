@@ -24,6 +24,7 @@ import type * as lib_grantIssuing from "../lib/grantIssuing.js";
 import type * as lib_invites from "../lib/invites.js";
 import type * as lib_linkOptions from "../lib/linkOptions.js";
 import type * as lib_mediaHeaders from "../lib/mediaHeaders.js";
+import type * as lib_mediaResponse from "../lib/mediaResponse.js";
 import type * as lib_permissions from "../lib/permissions.js";
 import type * as lib_ranges from "../lib/ranges.js";
 import type * as lib_rateLimits from "../lib/rateLimits.js";
@@ -57,6 +58,7 @@ declare const fullApi: ApiFromModules<{
   "lib/invites": typeof lib_invites;
   "lib/linkOptions": typeof lib_linkOptions;
   "lib/mediaHeaders": typeof lib_mediaHeaders;
+  "lib/mediaResponse": typeof lib_mediaResponse;
   "lib/permissions": typeof lib_permissions;
   "lib/ranges": typeof lib_ranges;
   "lib/rateLimits": typeof lib_rateLimits;

@@ -6,7 +6,7 @@
  *   per-viewer streak; 5 in a row lock that viewer alone for 10 minutes;
  * - wrong passwords are returned, never thrown, so the counters' writes commit.
  */
-import type { Id } from "../_generated/dataModel";
+import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { invalid } from "./errors";
 import { passwordMatches } from "./linkOptions";
@@ -19,7 +19,7 @@ export type GrantResult =
   | { ok: true; grantToken: string; expiresAt: number }
   | { ok: false; reason: Refusal; retryAfterMs?: number };
 
-const refuse = (reason: Refusal, retryAfterMs?: number): GrantResult =>
+const refuse = (reason: Refusal, retryAfterMs?: number): { ok: false; reason: Refusal; retryAfterMs?: number } =>
   retryAfterMs === undefined ? { ok: false, reason } : { ok: false, reason, retryAfterMs };
 
 export function checkViewerId(viewerId: string | undefined) {
@@ -39,11 +39,19 @@ export async function viewerLock(ctx: QueryCtx, linkId: Id<"shareLinks">, viewer
   return lock.ok ? 0 : Math.max(1, Math.ceil(lock.retryAfter));
 }
 
-export async function issueGrant(
+type Admission =
+  | { ok: true; link: Doc<"shareLinks">; video: Doc<"videos"> }
+  | { ok: false; reason: Refusal; retryAfterMs?: number };
+
+/**
+ * Decides whether someone holding a link token (and maybe a password) may see the video
+ * now, counting the attempt against every rate limit. Used for grants and raw links.
+ */
+export async function admitToLink(
   ctx: MutationCtx,
   args: { token: string; password?: string; viewerId?: string },
   now: number,
-): Promise<GrantResult> {
+): Promise<Admission> {
   checkViewerId(args.viewerId);
   const found = await findLinkByToken(ctx, args.token);
   if (!found) return refuse("missing");
@@ -77,7 +85,17 @@ export async function issueGrant(
     }
     await rateLimiter.reset(ctx, "passwordFailuresPerViewer", { key });
   }
+  return { ok: true, link, video: found.video };
+}
 
+export async function issueGrant(
+  ctx: MutationCtx,
+  args: { token: string; password?: string; viewerId?: string },
+  now: number,
+): Promise<GrantResult> {
+  const admission = await admitToLink(ctx, args, now);
+  if (!admission.ok) return refuse(admission.reason, admission.retryAfterMs);
+  const { link } = admission;
   const grantToken = randomToken();
   const expiresAt = grantExpiry(link, now);
   await ctx.db.insert("shareGrants", {
@@ -87,6 +105,10 @@ export async function issueGrant(
     passwordVersion: link.passwordVersion,
     viewerId: args.viewerId,
   });
-  await ctx.db.patch(link._id, { viewCount: link.viewCount + 1, lastAccessedAt: now });
+  await countView(ctx, link, now);
   return { ok: true, grantToken, expiresAt };
+}
+
+export async function countView(ctx: MutationCtx, link: Doc<"shareLinks">, now: number) {
+  await ctx.db.patch(link._id, { viewCount: link.viewCount + 1, lastAccessedAt: now });
 }

@@ -13,6 +13,8 @@ export const rateLimiter = new RateLimiter(components.rateLimiter, {
   passwordFailuresPerViewer: { kind: "token bucket", rate: 5, period: HOUR },
   /** The lock a viewer earns after 5 consecutive failures: one token per 10 minutes. */
   viewerLockout: { kind: "token bucket", rate: 1, period: 10 * MINUTE },
+  /** Media requests per grant (key: grant:<id>) or raw link (key: link:<id>): a player's range requests fit easily; a scraper does not saturate the server. */
+  mediaRequests: { kind: "token bucket", rate: 1200, period: MINUTE, capacity: 300 },
   /** Share-link creation per user. */
   createLink: { kind: "token bucket", rate: 120, period: MINUTE },
 });
