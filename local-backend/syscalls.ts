@@ -1,11 +1,11 @@
 /** The syscalls that `convex/server` makes through the `Convex` global, answered from our store. */
 import { createHmac } from "node:crypto";
-import { openAsBlob } from "node:fs";
 import { Readable } from "node:stream";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import type { Doc, RangeBound } from "./database";
 import { FunctionError, splitTableKey, type Engine, type Exec, type FunctionAddress } from "./engine";
 import { evaluate } from "./filters";
+import { FileBlob } from "./fileBlob";
 import { checkValue, type ValidatorJson } from "./validate";
 
 type QuerySource =
@@ -351,8 +351,9 @@ function build(engine: Engine) {
         return storeBlob(exec, args.blob as Blob);
       case "storage/getBlob":
         return (async () => {
-          if (!storageDoc(exec, args.storageId)) return null;
-          return await openAsBlob(engine.opts.blobs.pathOf(args.storageId));
+          const found = storageDoc(exec, args.storageId);
+          if (!found) return null;
+          return await FileBlob.open(engine.opts.blobs.pathOf(args.storageId), (found.doc.contentType as string | undefined) ?? "");
         })();
       default:
         throw new FunctionError(`The local backend does not support ${op}.`);

@@ -1,0 +1,61 @@
+/**
+ * A Blob backed by a byte range of a file on disk. `slice` is free, and when an HTTP
+ * action returns one as a Response body, the site server streams the range straight from
+ * the file (no web-stream copying): `fileRangeOf(response.body)` finds it.
+ */
+import { createReadStream, promises as fs } from "node:fs";
+import { Readable } from "node:stream";
+
+type Range = { path: string; start: number; end: number };
+const ranges = new WeakMap<object, Range>();
+
+export function fileRangeOf(body: unknown): Range | undefined {
+  return body ? ranges.get(body as object) : undefined;
+}
+
+export class FileBlob extends Blob {
+  readonly #range: Range;
+  readonly #type: string;
+
+  constructor(path: string, start: number, end: number, type = "") {
+    super([]);
+    this.#range = { path, start, end };
+    this.#type = type;
+  }
+
+  static async open(path: string, type = "") {
+    return new FileBlob(path, 0, (await fs.stat(path)).size, type);
+  }
+
+  override get size() {
+    return this.#range.end - this.#range.start;
+  }
+  override get type() {
+    return this.#type;
+  }
+
+  override slice(start = 0, end = this.size, type = ""): Blob {
+    const clamp = (n: number) => Math.max(0, Math.min(this.size, n < 0 ? this.size + n : n));
+    const [s, e] = [clamp(start), clamp(end)];
+    return new FileBlob(this.#range.path, this.#range.start + s, this.#range.start + Math.max(s, e), type);
+  }
+
+  override stream(): ReadableStream<Uint8Array<ArrayBuffer>> {
+    const { path, start, end } = this.#range;
+    const node = end > start ? createReadStream(path, { start, end: end - 1, highWaterMark: 256 * 1024 }) : Readable.from([]);
+    const web = Readable.toWeb(node) as unknown as ReadableStream<Uint8Array<ArrayBuffer>>;
+    ranges.set(web, this.#range);
+    return web;
+  }
+
+  override async arrayBuffer(): Promise<ArrayBuffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of Readable.fromWeb(this.stream() as never)) chunks.push(chunk as Buffer);
+    const all = Buffer.concat(chunks);
+    return all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
+  }
+
+  override async text(): Promise<string> {
+    return new TextDecoder().decode(await this.arrayBuffer());
+  }
+}

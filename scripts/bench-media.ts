@@ -1,0 +1,138 @@
+/**
+ * npm run bench:media — the same 256 MiB file through /media/<grant> on the embedded
+ * backend and through nginx (or, without nginx, a minimal Node static server): 16
+ * concurrent clients doing 4 MiB range reads for 20 s each. Prints throughput, time to
+ * first byte and the backend's peak RSS. Not a test.
+ */
+import { ConvexHttpClient } from "convex/browser";
+import { execSync, spawn } from "node:child_process";
+import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { Readable } from "node:stream";
+import { api } from "../convex/_generated/api";
+import type { Id } from "../convex/_generated/dataModel";
+import { APP_PROJECT, spawnBackend, tempDataDir } from "../local-backend/testing";
+
+const SIZE = 256 * 1024 * 1024;
+const CHUNK = 4 * 1024 * 1024;
+const CLIENTS = 16;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+
+function peakRss(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+async function load(urls: string[]) {
+  const deadline = performance.now() + SECONDS * 1000;
+  const ttfb: number[] = [];
+  let bytes = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, c) => {
+      let i = c;
+      while (performance.now() < deadline) {
+        const start = ((i++ * 7919) % (SIZE / CHUNK)) * CHUNK;
+        const t0 = performance.now();
+        const res = await fetch(urls[c % urls.length], { headers: { Range: `bytes=${start}-${start + CHUNK - 1}` } });
+        const reader = res.body!.getReader();
+        let first = true;
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          if (first) {
+            ttfb.push(performance.now() - t0);
+            first = false;
+          }
+          bytes += value.length;
+        }
+        if (res.status !== 206) throw new Error(`unexpected status ${res.status}`);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { mbps: bytes / 1024 / 1024 / seconds, ttfbP50: pct(ttfb, 50), ttfbP99: pct(ttfb, 99), requests: ttfb.length };
+}
+
+async function staticServer(file: string): Promise<{ url: string; stop: () => Promise<void>; name: string }> {
+  const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => existsSync(p));
+  const dir = tempDataDir("reelgate-nginx-");
+  if (nginx) {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const conf = path.join(dir, "nginx.conf");
+    writeFileSync(
+      conf,
+      `${process.getuid?.() === 0 ? "user root;" : ""} worker_processes 2; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+events { worker_connections 1024; }
+http { access_log off; sendfile on; tcp_nopush on; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+  server { listen 127.0.0.1:${port}; location = /video { alias ${file}; default_type video/mp4; } } }`,
+    );
+    const child = spawn(nginx, ["-c", conf, "-p", dir], { stdio: "ignore" });
+    for (let i = 0; i < 50; i++) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/video`, { method: "HEAD" })).ok) break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    return { name: "nginx", url: `http://127.0.0.1:${port}/video`, stop: async () => void child.kill("SIGTERM") };
+  }
+  const size = statSync(file).size;
+  const server = createServer((req, res) => {
+    const m = /bytes=(\d+)-(\d+)/.exec(req.headers.range ?? "");
+    const [start, end] = m ? [Number(m[1]), Number(m[2])] : [0, size - 1];
+    res.writeHead(m ? 206 : 200, { "Content-Length": end - start + 1, "Content-Range": `bytes ${start}-${end}/${size}` });
+    createReadStream(file, { start, end }).pipe(res);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { name: "node static server (nginx not installed)", url: `http://127.0.0.1:${(server.address() as { port: number }).port}/video`, stop: async () => void server.close() };
+}
+
+const backend = await spawnBackend({ projectDir: APP_PROJECT });
+try {
+  const http = new ConvexHttpClient(backend.cloudUrl);
+  const { tokens } = (await http.action(api.auth.signIn, { provider: "password", params: { email: "bench@example.com", password: "bench-password-1", flow: "signUp", name: "Bench" } })) as { tokens: { token: string } };
+  http.setAuth(tokens.token);
+  const teamId = await http.mutation(api.teams.create, { name: "Bench" });
+  const videoId = await http.mutation(api.videos.create, { teamId, title: "Big", fileName: "big.mp4" });
+  const uploadUrl = await http.mutation(api.videos.generateUploadUrl, { videoId });
+  const body = Readable.toWeb(Readable.from((function* () {
+    const block = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < SIZE / block.length; i++) yield block.fill(i % 251);
+  })()));
+  const uploaded = await fetch(uploadUrl, { method: "POST", body: body as ReadableStream, headers: { "Content-Type": "video/mp4" }, duplex: "half" } as RequestInit);
+  const { storageId } = (await uploaded.json()) as { storageId: Id<"_storage"> };
+  await http.mutation(api.videos.finalizeUpload, { videoId, storageId });
+  const link = await http.mutation(api.shareLinks.create, { videoId });
+  // One grant per client: 16 viewers, each within its own request budget.
+  const grantUrls: string[] = [];
+  for (let i = 0; i < CLIENTS; i++) {
+    const grant = await new ConvexHttpClient(backend.cloudUrl).mutation(api.shareLinks.issueAccessGrant, { token: link.token });
+    if (!grant.ok) throw new Error(grant.reason);
+    grantUrls.push(`${backend.siteUrl}/media/${grant.grantToken}`);
+  }
+  const file = path.join(backend.dataDir, "files", storageId);
+  execSync("sync");
+
+  const baseline = await staticServer(file);
+  const reference = await load([baseline.url]);
+  await baseline.stop();
+  const rssBefore = peakRss(backend.process.pid!);
+  const ours = await load(grantUrls);
+  const rssPeak = peakRss(backend.process.pid!);
+
+  const line = (name: string, r: Awaited<ReturnType<typeof load>>) =>
+    `   ${name.padEnd(28)} ${r.mbps.toFixed(0).padStart(6)} MiB/s   TTFB p50 ${r.ttfbP50.toFixed(2)} ms  p99 ${r.ttfbP99.toFixed(2)} ms   (${r.requests} requests)`;
+  console.log(`Media delivery: ${CLIENTS} clients × 4 MiB range reads × ${SECONDS} s on a 256 MiB file`);
+  console.log(line(baseline.name, reference));
+  console.log(line("/media/<grant> (embedded)", ours));
+  console.log(`   throughput ratio ${(ours.mbps / reference.mbps).toFixed(2)}× (target ≥ 0.9×)   TTFB p50 ratio ${(ours.ttfbP50 / reference.ttfbP50).toFixed(2)}× (target ≤ 1.2×)`);
+  console.log(`   backend peak RSS ${(rssPeak / 1024 / 1024).toFixed(0)} MiB (before load ${(rssBefore / 1024 / 1024).toFixed(0)} MiB; target < 300 MiB)`);
+} finally {
+  await backend.stop();
+}
+process.exit(0);
