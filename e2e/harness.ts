@@ -26,7 +26,7 @@ export async function startApp(): Promise<App> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install it with: apt-get install -y chromium`);
   const webPort = await freePort();
   const appUrl = `http://127.0.0.1:${webPort}`;
-  const backend = await spawnBackend({ projectDir: APP_PROJECT, env: { SITE_URL: appUrl } });
+  const backend = await spawnBackend({ projectDir: APP_PROJECT, env: { SITE_URL: appUrl }, testClock: true });
   process.env.VITE_CONVEX_URL = backend.cloudUrl;
   const vite = await createServer({
     root: APP_PROJECT,

@@ -152,6 +152,59 @@ test("a link created with downloads shows the button; a deleted link reads as no
   await context.close();
 }, 60_000);
 
+test("changing the password while a viewer watches asks them for the new one; five wrong tries lock only them", async () => {
+  const page = memberPage;
+  const { context, page: viewer } = await viewerPage();
+  await screenshotOnFailure(viewer, "password-change", async () => {
+    const url = await createLink(page, { password: "first-pass" });
+    await viewer.goto(url);
+    await viewer.getByLabel("Password").fill("first-pass");
+    await viewer.getByRole("button", { name: "Watch" }).click();
+    await viewer.getByRole("heading", { name: "Launch cut" }).waitFor();
+
+    const row = page.locator("ul[aria-label='Share links'] > li").first();
+    await row.getByRole("button", { name: "Edit" }).click();
+    await row.getByLabel("Password change").selectOption("set");
+    await row.getByLabel("New password").fill("second-pass");
+    await row.getByRole("button", { name: "Save" }).click();
+    await viewer.getByText("The password for this link has changed").waitFor({ timeout: 10_000 });
+    expect(await viewer.locator("video").count()).toBe(0);
+
+    for (let i = 0; i < 5; i++) {
+      await viewer.getByLabel("Password").fill(`guess-${i}`);
+      await viewer.getByRole("button", { name: "Watch" }).click();
+      if (i < 4) await expect.poll(() => viewer.getByRole("alert").last().textContent()).toContain("That password is not right.");
+    }
+    await viewer.getByRole("heading", { name: "Too many attempts" }).waitFor({ timeout: 10_000 });
+    expect(await viewer.getByRole("alert").textContent()).toMatch(/Try again in (10|9) minutes/);
+
+    // Another browser (another viewer) is not locked out.
+    const other = await viewerPage();
+    await other.page.goto(url);
+    await other.page.getByLabel("Password").fill("second-pass");
+    await other.page.getByRole("button", { name: "Watch" }).click();
+    await other.page.getByRole("heading", { name: "Launch cut" }).waitFor();
+    await other.context.close();
+  });
+  await context.close();
+}, 90_000);
+
+test("an expired link shows 'Link expired' (runs last: moves the backend clock a day on)", async () => {
+  const page = memberPage;
+  const { context, page: viewer } = await viewerPage();
+  await screenshotOnFailure(viewer, "expired", async () => {
+    const form = page.getByRole("form", { name: "Create a share link" });
+    await form.getByRole("combobox").selectOption("1");
+    const url = await createLink(page, {});
+    await app.backend.advanceClock(24 * 60 * 60 * 1000 + 60_000);
+    await viewer.goto(url);
+    await viewer.getByRole("heading", { name: "Link expired" }).waitFor({ timeout: 10_000 });
+    expect(await viewer.content()).not.toContain("Launch cut");
+    await expect.poll(() => page.locator("ul[aria-label='Share links'] > li").first().getAttribute("data-status"), { timeout: 10_000 }).toBe("expired");
+  });
+  await context.close();
+}, 60_000);
+
 test("an unknown link shows 'Link not found'", async () => {
   const { context, page } = await viewerPage();
   await page.goto(`${app.appUrl}/share/${"x".repeat(43)}`);

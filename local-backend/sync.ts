@@ -236,7 +236,7 @@ export class SyncSession {
     this.dirty = new Set();
     const modifications: Modification[] = [];
     for (const [queryId, sub] of this.subs) {
-      if (![...sub.reads].some((t) => t === "*" || dirty.has(t))) continue;
+      if (!dirty.has("*") && ![...sub.reads].some((t) => t === "*" || dirty.has(t))) continue;
       const { changed, ...result } = await this.runQuery(sub);
       if (changed) modifications.push({ ...result, queryId });
     }

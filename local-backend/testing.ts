@@ -25,11 +25,11 @@ export function tempDataDir(prefix = "reelgate-backend-") {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-export async function spawnBackend(opts: { projectDir: string; dataDir?: string; port?: number; sitePort?: number; env?: Record<string, string>; testClock?: boolean }): Promise<RunningBackend> {
+export async function spawnBackend(opts: { projectDir: string; dataDir?: string; port?: number; sitePort?: number; env?: Record<string, string>; testClock?: boolean; watch?: boolean }): Promise<RunningBackend> {
   const dataDir = opts.dataDir ?? tempDataDir();
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", path.join(here, "cli.ts"), "--port", String(opts.port ?? 0), "--site-port", String(opts.sitePort ?? 0), "--data", dataDir, "--project", opts.projectDir, "--no-watch", ...(opts.testClock ? ["--test-clock"] : [])],
+    ["--import", "tsx", path.join(here, "cli.ts"), "--port", String(opts.port ?? 0), "--site-port", String(opts.sitePort ?? 0), "--data", dataDir, "--project", opts.projectDir, ...(opts.watch ? [] : ["--no-watch"]), ...(opts.testClock ? ["--test-clock"] : [])],
     { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";

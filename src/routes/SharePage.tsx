@@ -35,6 +35,13 @@ export function SharePage() {
     if (view === null) setGrant(null); // the grant stopped working: revoked, expired, password changed
   }, [view, setGrant]);
 
+  // Access ends when the grant (never longer than the link) expires, even with no server change.
+  useEffect(() => {
+    if (!view) return;
+    const timer = setTimeout(() => setGrant(null), Math.min(Math.max(0, view.grantExpiresAt - Date.now()), 2 ** 31 - 1));
+    return () => clearTimeout(timer);
+  }, [view, setGrant]);
+
   // A link without a password opens at once.
   useEffect(() => {
     if (status?.status !== "ok" || grant) return;
