@@ -85,3 +85,11 @@ test("share flow over the wire: upload, password link, lockout per viewer (rate-
     await viewer.close();
   }
 });
+
+test("a pending invitation becomes a membership when that email signs up", async () => {
+  const { http: owner } = await signUp("olga@example.com", "Olga");
+  const teamId = await owner.mutation(api.teams.create, { name: "Invited" });
+  expect(await owner.mutation(api.teams.invite, { teamId, email: "Newcomer@Example.com", role: "member" })).toBe("invited");
+  const { http: newcomer } = await signUp("newcomer@example.com", "Newcomer");
+  expect(await newcomer.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Invited", role: "member" }]);
+});

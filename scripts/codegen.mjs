@@ -4,13 +4,18 @@
 // 2. Offline, the CLI cannot evaluate convex.config.ts, so it leaves `components` out;
 //    this script reads the `app.use(...)` calls and adds typed component references.
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const generated = path.join(root, "convex", "_generated");
 const require = createRequire(path.join(root, "package.json"));
+
+// `--check`: regenerate and fail if the committed files differ (they must be reproducible offline).
+const check = process.argv.includes("--check");
+const snapshot = () => Object.fromEntries(readdirSync(generated).map((f) => [f, readFileSync(path.join(generated, f), "utf8")]));
+const before = check ? snapshot() : null;
 
 execFileSync(
   process.execPath,
@@ -58,3 +63,11 @@ writeFileSync(
   ) + "export const components = componentsGeneric();\n",
 );
 console.log(`codegen: module API written; components: ${components.map((c) => c.name).join(", ") || "none"}`);
+if (before) {
+  const after = snapshot();
+  const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((f) => before[f] !== after[f]);
+  if (changed.length > 0) {
+    console.error(`convex/_generated was stale (${changed.join(", ")}): it is now regenerated; commit it.`);
+    process.exit(1);
+  }
+}

@@ -49,7 +49,8 @@ function run(name, args, env, onLine) {
 process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));
 
-run("backend", ["--import", "tsx", "local-backend/cli.ts", "--port", port, "--site-port", sitePort], { SITE_URL: process.env.SITE_URL ?? `http://localhost:${webPort}` }, (line) => {
+const dataArgs = process.env.LOCAL_BACKEND_DATA ? ["--data", process.env.LOCAL_BACKEND_DATA] : [];
+run("backend", ["--import", "tsx", "local-backend/cli.ts", "--port", port, "--site-port", sitePort, ...dataArgs], { SITE_URL: process.env.SITE_URL ?? `http://localhost:${webPort}` }, (line) => {
   const m = /Local Convex backend: (\S+) \(HTTP actions: (\S+)\)/.exec(line);
   if (!m) return;
   run(

@@ -1,0 +1,50 @@
+/** `npm start` (scripts/start.mjs): backend + Vite together, URLs printed, Ctrl-C stops both, taken port fails. */
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import path from "node:path";
+import { expect, test } from "vitest";
+import { APP_PROJECT, tempDataDir } from "./testing";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function start(env: Record<string, string>) {
+  const child = spawn(process.execPath, [path.join(APP_PROJECT, "scripts", "start.mjs")], { cwd: APP_PROJECT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  return { child, output: () => out, exit };
+}
+
+test("npm start serves the app and the backend, prints the URLs, and Ctrl-C stops both", async () => {
+  const [port, sitePort, webPort] = [await freePort(), await freePort(), await freePort()];
+  const app = start({ LOCAL_BACKEND_PORT: String(port), LOCAL_BACKEND_SITE_PORT: String(sitePort), PORT: String(webPort), LOCAL_BACKEND_DATA: tempDataDir() });
+  await expect.poll(app.output, { timeout: 30_000 }).toContain("Reelgate is running");
+  expect(app.output()).toContain(`http://localhost:${webPort}`);
+  expect((await fetch(`http://127.0.0.1:${webPort}/`)).status).toBe(200);
+  expect((await fetch(`http://127.0.0.1:${port}/version`)).status).toBe(200);
+  app.child.kill("SIGINT");
+  expect(await app.exit).toBe(0);
+  await expect(fetch(`http://127.0.0.1:${port}/version`)).rejects.toThrow();
+  await expect(fetch(`http://127.0.0.1:${webPort}/`)).rejects.toThrow();
+}, 60_000);
+
+test("npm start with the backend port taken says so and exits non-zero", async () => {
+  const blocker = createServer().listen(0, "127.0.0.1");
+  await new Promise((r) => blocker.once("listening", r));
+  const taken = (blocker.address() as { port: number }).port;
+  try {
+    const app = start({ LOCAL_BACKEND_PORT: String(taken), LOCAL_BACKEND_SITE_PORT: String(await freePort()), PORT: String(await freePort()), LOCAL_BACKEND_DATA: tempDataDir() });
+    expect(await app.exit).not.toBe(0);
+    expect(app.output()).toContain(`Port ${taken} (backend) is already in use`);
+  } finally {
+    blocker.close();
+  }
+}, 60_000);
