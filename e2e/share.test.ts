@@ -139,6 +139,43 @@ test("quick share copies a 7-day link; editing turns downloads on for an open vi
   await context.close();
 }, 90_000);
 
+test("members: invite by email, comment at a timestamp that seeks the player, links appear live in another tab", async () => {
+  const page = memberPage;
+  const second = await member.newPage();
+  await screenshotOnFailure(page, "members-comments-live", async () => {
+    const videoUrl = page.url();
+    await second.goto(videoUrl);
+    await second.getByRole("heading", { name: "Share links" }).waitFor();
+    const before = await second.locator("ul[aria-label='Share links'] > li").count();
+    await page.getByRole("button", { name: "Quick share (7 days)" }).click();
+    await expect.poll(() => second.locator("ul[aria-label='Share links'] > li").count(), { timeout: 10_000 }).toBe(before + 1);
+
+    const player = page.locator("video.player");
+    await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    await player.evaluate((v: HTMLVideoElement) => (v.currentTime = 1));
+    await page.getByRole("textbox", { name: "Comment" }).fill("Cut here");
+    await page.getByRole("button", { name: "Comment", exact: true }).click();
+    const stamp = page.getByRole("button", { name: "@0:01" });
+    await stamp.waitFor();
+    await second.getByText("Cut here").waitFor({ timeout: 10_000 });
+    await player.evaluate((v: HTMLVideoElement) => (v.currentTime = 0));
+    await stamp.click();
+    await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.currentTime)).toBeGreaterThanOrEqual(0.9);
+    await page.getByRole("textbox", { name: "Reply" }).fill("Agreed");
+    await page.getByRole("button", { name: "Reply", exact: true }).click();
+    await page.locator(".replies").getByText("Agreed").waitFor();
+
+    await page.goto(`${app.appUrl}/`);
+    const invite = page.getByRole("form", { name: "Invite a member" });
+    await invite.getByLabel("Email to invite").fill("bob@example.com");
+    await invite.getByRole("button", { name: "Invite" }).click();
+    await page.getByText("Invitation saved: bob@example.com joins on sign-up.").waitFor();
+    await page.goto(videoUrl);
+    await page.getByRole("heading", { name: "Share links" }).waitFor();
+  });
+  await second.close();
+}, 90_000);
+
 test("a link created with downloads shows the button; a deleted link reads as not found", async () => {
   const page = memberPage;
   const { context, page: viewer } = await viewerPage();

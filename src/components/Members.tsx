@@ -13,12 +13,13 @@ export function Members({ teamId, myRole }: { teamId: Id<"teams">; myRole: Role 
   const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
   const canManage = myRole === "owner" || myRole === "admin";
 
-  async function run(action: () => Promise<unknown>, ok?: string) {
+  async function run(action: () => Promise<unknown>) {
     try {
       await action();
-      setMessage(ok ? { kind: "ok", text: ok } : null);
+      return true;
     } catch (e) {
       setMessage({ kind: "error", text: errorMessage(e) });
+      return false;
     }
   }
 
@@ -27,11 +28,11 @@ export function Members({ teamId, myRole }: { teamId: Id<"teams">; myRole: Role 
     const form = event.currentTarget;
     const data = new FormData(form);
     const email = String(data.get("email") ?? "");
-    await run(async () => {
-      const result = await invite({ teamId, email, role: data.get("role") as Role });
+    let result: "added" | "invited" | undefined;
+    if (await run(async () => (result = await invite({ teamId, email, role: data.get("role") as Role })))) {
       form.reset();
       setMessage({ kind: "ok", text: result === "added" ? `${email} joined the team.` : `Invitation saved: ${email} joins on sign-up.` });
-    });
+    }
   }
 
   if (data === undefined) return <p className="muted" role="status">Loading members…</p>;

@@ -54,10 +54,11 @@ function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
             <div>
               {v.status === "ready" ? <Link to={`/videos/${v.videoId}`}>{v.title}</Link> : <strong>{v.title}</strong>}
               <div className="muted small">
-                {v.status === "ready" && `${formatDuration(v.durationSeconds)} · ${formatBytes(v.size)} · `}
                 {v.status === "uploading" && "Uploading… · "}
                 {v.status === "failed" && <span className="error">Failed: {v.failureReason} · </span>}
-                added {relativeTime(v.createdAt)}
+                {[v.status === "ready" ? formatDuration(v.durationSeconds) : "", v.status === "ready" ? formatBytes(v.size) : "", `added ${relativeTime(v.createdAt)}`]
+                  .filter(Boolean)
+                  .join(" · ")}
               </div>
             </div>
             {canEdit && (
