@@ -13,6 +13,13 @@ export default defineConfig({
       },
       {
         test: {
+          name: "web",
+          include: ["src/**/*.test.{ts,tsx}"],
+          environment: "jsdom",
+        },
+      },
+      {
+        test: {
           name: "local-backend",
           include: ["local-backend/**/*.test.ts"],
           environment: "node",
