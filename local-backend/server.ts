@@ -87,7 +87,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
 
   const api = createApiHandler({ engine, auth, blobs, secret: () => secrets.LOCAL_BACKEND_SECRET });
   const cloud = createServer(options.testClock ? withTestClock(api, () => hub.committed(new Set(["*"]), hub.nextTs())) : api);
-  const site = createServer(createSiteHandler(engine, () => loaded?.http ?? null, () => siteUrl));
+  const site = createServer(createSiteHandler(engine, auth, () => loaded?.http ?? null, () => siteUrl));
   const wss = new WebSocketServer({ noServer: true });
   cloud.on("upgrade", (req, socket, head) => {
     if (!/^\/api\/[^/]+\/sync$/.test(new URL(req.url ?? "/", "http://x").pathname)) return socket.destroy();

@@ -3,12 +3,13 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { fileRangeOf } from "./fileBlob";
-import { toFunctionError, type Engine } from "./engine";
+import type { AuthVerifier } from "./auth";
+import { toFunctionError, type Engine, type Identity } from "./engine";
 import type { HttpRouterLike } from "./loader";
 
 type HttpHandler = { invokeHttpAction(request: Request): Promise<Response> };
 
-export function createSiteHandler(engine: Engine, router: () => HttpRouterLike | null, origin: () => string) {
+export function createSiteHandler(engine: Engine, auth: AuthVerifier, router: () => HttpRouterLike | null, origin: () => string) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", origin());
     const found = router()?.lookup(url.pathname, req.method ?? "GET");
@@ -29,11 +30,15 @@ export function createSiteHandler(engine: Engine, router: () => HttpRouterLike |
       body: hasBody ? (Readable.toWeb(req) as ReadableStream) : undefined,
       duplex: "half",
     } as RequestInit);
+    // HTTP actions see the identity of a valid `Authorization: Bearer <JWT>`, as on Convex.
+    let identity: Identity = null;
+    const bearer = req.headers.authorization?.startsWith("Bearer ") ? req.headers.authorization.slice(7) : null;
+    if (bearer) identity = await auth.verify(bearer).catch(() => null);
     const exec = {
       type: "http" as const,
       componentPath: "",
       udfPath: `${req.method} ${url.pathname}`,
-      identity: null,
+      identity,
       logLines: [],
       reads: new Set<string>(),
       writes: new Set<string>(),

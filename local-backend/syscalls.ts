@@ -360,17 +360,18 @@ function build(engine: Engine) {
     }
   };
 
+  /** The file is on disk under its id before the `_storage` row commits: a crash leaves no row without bytes. */
   async function storeBlob(exec: Exec, blob: Blob) {
     const received = await engine.opts.blobs.receive(Readable.fromWeb(blob.stream() as never));
     const tableKey = key(exec, "_storage");
-    const id = await engine.write(exec, (inner) => {
-      const doc = { _id: store.newId(tableKey), _creationTime: store.nextCreationTime(), sha256: received.sha256, size: received.size, contentType: blob.type || undefined } as Doc;
-      if (doc.contentType === undefined) delete doc.contentType;
+    const id = store.newId(tableKey);
+    await engine.opts.blobs.adopt(received.temp, id);
+    await engine.write(exec, (inner) => {
+      const doc = { _id: id, _creationTime: store.nextCreationTime(), sha256: received.sha256, size: received.size } as Doc;
+      if (blob.type) doc.contentType = blob.type;
       store.write(tableKey, doc, null);
       inner.writes.add(tableKey);
-      return doc._id;
     });
-    await engine.opts.blobs.adopt(received.temp, id);
     return id;
   }
 
