@@ -24,7 +24,7 @@ type World = {
 type Caller = { query: TestConvex["query"]; mutation: TestConvex["mutation"] };
 
 /** Minimum role for each team-scoped function; `run` makes a fresh call with fresh data. */
-const CASES: Array<{ name: string; min: "viewer" | "member" | "admin"; run: (c: Caller, w: World) => Promise<unknown> }> = [
+const CASES: Array<{ name: string; min: "viewer" | "member" | "admin" | "owner"; run: (c: Caller, w: World) => Promise<unknown> }> = [
   { name: "teams.members", min: "viewer", run: (c, w) => c.query(api.teams.members, { teamId: w.teamId }) },
   {
     name: "teams.invite",
@@ -35,6 +35,13 @@ const CASES: Array<{ name: string; min: "viewer" | "member" | "admin"; run: (c: 
     name: "teams.changeRole",
     min: "admin",
     run: (c, w) => c.mutation(api.teams.changeRole, { teamId: w.teamId, userId: w.users.member, role: "member" }),
+  },
+  { name: "teams.quota", min: "viewer", run: (c, w) => c.query(api.teams.quota, { teamId: w.teamId }) },
+  { name: "teams.setLinkQuota", min: "owner", run: (c, w) => c.mutation(api.teams.setLinkQuota, { teamId: w.teamId, limit: 10 }) },
+  {
+    name: "accessLog.list",
+    min: "viewer",
+    run: (c, w) => c.query(api.accessLog.list, { linkId: w.linkId, paginationOpts: { numItems: 10, cursor: null } }),
   },
   { name: "videos.list", min: "viewer", run: (c, w) => c.query(api.videos.list, { teamId: w.teamId }) },
   { name: "videos.get", min: "viewer", run: (c, w) => c.query(api.videos.get, { videoId: w.videoId }) },

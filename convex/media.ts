@@ -3,6 +3,7 @@ import { v, type Infer } from "convex/values";
 import type { Doc, Id } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
 import { internalMutation } from "./functions";
+import { logAccess } from "./lib/accessLog";
 import { admitToLink, countView } from "./lib/grantIssuing";
 import { rateLimiter } from "./lib/rateLimits";
 import { checkGrant } from "./lib/shareAccess";
@@ -21,6 +22,7 @@ export const mediaAccess = v.union(
   v.object({ kind: v.literal("passwordRequired") }),
   v.object({ kind: v.literal("invalidPassword") }),
   v.object({ kind: v.literal("rateLimited"), retryAfterMs: v.number() }),
+  v.object({ kind: v.union(v.literal("limitReached"), v.literal("downloadLimit")) }),
 );
 export type MediaAccess = Infer<typeof mediaAccess>;
 
@@ -36,6 +38,14 @@ async function describe(ctx: MutationCtx, storageId: Id<"_storage">, video: Doc<
     fileName: video.fileName,
     allowDownload: link.allowDownload,
   };
+}
+
+/** Counts a download unless the link's download cap is reached (exact: mutations are serializable). */
+async function startDownload(ctx: MutationCtx, link: Doc<"shareLinks">, viewerId: string | undefined, now: number) {
+  if (link.maxDownloads !== undefined && link.downloadCount >= link.maxDownloads) return false;
+  await ctx.db.patch(link._id, { downloadCount: link.downloadCount + 1, lastAccessedAt: now });
+  await logAccess(ctx, link._id, "download", { viewerId });
+  return true;
 }
 
 async function throttle(ctx: MutationCtx, key: string) {
@@ -57,7 +67,7 @@ export const openGrant = internalMutation({
     const limited = await throttle(ctx, `grant:${check.grant._id}`);
     if (limited) return limited;
     if (args.downloadStarted && check.link.allowDownload) {
-      await ctx.db.patch(check.link._id, { downloadCount: check.link.downloadCount + 1, lastAccessedAt: now });
+      if (!(await startDownload(ctx, check.link, check.grant.viewerId, now))) return { kind: "downloadLimit" };
     }
     return await describe(ctx, check.storageId, check.video, check.link);
   },
@@ -74,6 +84,9 @@ export const openLink = internalMutation({
     const now = Date.now();
     const admission = await admitToLink(ctx, { token: args.token, password: args.password, viewerId: args.clientKey }, now);
     if (!admission.ok) {
+      if (admission.link && admission.reason !== "invalidPassword") {
+        await logAccess(ctx, admission.link._id, "grantRefused", { reason: admission.reason, viewerId: args.clientKey });
+      }
       switch (admission.reason) {
         case "missing":
           return { kind: "gone" };
@@ -81,6 +94,9 @@ export const openLink = internalMutation({
           return { kind: "expired" };
         case "invalidPassword":
           return { kind: args.password ? "invalidPassword" : "passwordRequired" };
+        case "viewLimit":
+        case "viewerLimit":
+          return { kind: "limitReached" };
         default:
           return { kind: "rateLimited", retryAfterMs: admission.retryAfterMs ?? 60_000 };
       }
@@ -90,9 +106,9 @@ export const openLink = internalMutation({
     const limited = await throttle(ctx, `link:${link._id}`);
     if (limited) return limited;
     if (args.downloadStarted && link.allowDownload) {
-      await ctx.db.patch(link._id, { downloadCount: link.downloadCount + 1, lastAccessedAt: now });
+      if (!(await startDownload(ctx, link, args.clientKey, now))) return { kind: "downloadLimit" };
     } else if (args.viewStarted) {
-      await countView(ctx, link, now);
+      await countView(ctx, link, args.clientKey, admission.newViewer, now);
     }
     return await describe(ctx, video.storageId, video, (await ctx.db.get(link._id))!);
   },

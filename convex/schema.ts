@@ -9,6 +9,8 @@ export default defineSchema({
   teams: defineTable({
     name: v.string(),
     createdBy: v.id("users"),
+    /** Cap on active expiring share links; absent = the deployment default (DEFAULT_LINK_QUOTA, −1 unlimited). */
+    linkQuota: v.optional(v.number()),
   }),
 
   teamMembers: defineTable({
@@ -74,9 +76,42 @@ export default defineSchema({
     viewCount: v.number(),
     downloadCount: v.number(),
     lastAccessedAt: v.optional(v.number()),
+    /** Policies (all optional). */
+    label: v.optional(v.string()),
+    note: v.optional(v.string()),
+    maxViewers: v.optional(v.number()),
+    maxViews: v.optional(v.number()),
+    maxDownloads: v.optional(v.number()),
+    customSlug: v.optional(v.string()),
+    /** Lower-cased slug: unique across the deployment. */
+    slugKey: v.optional(v.string()),
+    /** Distinct viewers that received a grant (see shareViewers). */
+    viewerCount: v.optional(v.number()),
   })
     .index("by_tokenHash", ["tokenHash"])
-    .index("by_video", ["videoId"]),
+    .index("by_slugKey", ["slugKey"])
+    .index("by_video", ["videoId"])
+    .index("by_team_expiresAt", ["teamId", "expiresAt"]),
+
+  /** Who has received a grant on a link (viewerId), so returning viewers are not counted twice. */
+  shareViewers: defineTable({
+    linkId: v.id("shareLinks"),
+    viewerKey: v.string(),
+  }).index("by_link_viewer", ["linkId", "viewerKey"]),
+
+  /** Per-link access log, kept 90 days. */
+  accessLog: defineTable({
+    linkId: v.id("shareLinks"),
+    event: v.union(
+      v.literal("grantIssued"),
+      v.literal("grantRefused"),
+      v.literal("download"),
+      v.literal("revoked"),
+    ),
+    reason: v.optional(v.string()),
+    viewerId: v.optional(v.string()),
+    clientAddress: v.optional(v.string()),
+  }).index("by_link", ["linkId"]),
 
   /** 24-hour access grants; only SHA-256(grantToken) is stored. */
   shareGrants: defineTable({

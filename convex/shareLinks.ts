@@ -8,7 +8,10 @@ import { expiryFromDays, hashLinkPassword } from "./lib/linkOptions";
 import { hasRole, requireLinkRole, requireVideoRole } from "./lib/permissions";
 import { rateLimiter } from "./lib/rateLimits";
 import { findLinkByToken, linkStatus } from "./lib/shareAccess";
-import { issueGrant, viewerLock } from "./lib/grantIssuing";
+import { issueGrant, limitReached, viewerLock } from "./lib/grantIssuing";
+import { logAccess } from "./lib/accessLog";
+import { policyArgs, policyPatch } from "./lib/linkPolicies";
+import { requireQuotaRoom } from "./lib/quota";
 import { linkTokenFromNonce, randomToken, sha256Hex, shareUrl } from "./lib/tokens";
 import { linkStatusValidator } from "./lib/validators";
 
@@ -25,6 +28,13 @@ const linkSummary = v.object({
   viewCount: v.number(),
   downloadCount: v.number(),
   lastAccessedAt: v.union(v.number(), v.null()),
+  viewerCount: v.number(),
+  label: v.union(v.string(), v.null()),
+  note: v.union(v.string(), v.null()),
+  customSlug: v.union(v.string(), v.null()),
+  maxViewers: v.union(v.number(), v.null()),
+  maxViews: v.union(v.number(), v.null()),
+  maxDownloads: v.union(v.number(), v.null()),
 });
 
 const viewerIdValidator = v.optional(v.string());
@@ -34,6 +44,7 @@ export const tokenStatus = v.union(
   v.object({ status: v.literal("expired") }),
   v.object({ status: v.literal("requiresPassword") }),
   v.object({ status: v.literal("locked"), retryAfterMs: v.number() }),
+  v.object({ status: v.literal("limitReached"), limit: v.union(v.literal("viewLimit"), v.literal("viewerLimit")) }),
   v.object({
     status: v.literal("ok"),
     video: v.object({
@@ -54,6 +65,8 @@ export const grantResult = v.union(
       v.literal("invalidPassword"),
       v.literal("rateLimited"),
       v.literal("locked"),
+      v.literal("viewLimit"),
+      v.literal("viewerLimit"),
     ),
     retryAfterMs: v.optional(v.number()),
   }),
@@ -65,6 +78,7 @@ export const create = authedMutation({
     expiresInDays: v.optional(v.number()),
     allowDownload: v.optional(v.boolean()),
     password: v.optional(v.string()),
+    ...policyArgs,
   },
   returns: v.object({ linkId: v.id("shareLinks"), token: v.string(), url: v.string() }),
   handler: async (ctx, args) => {
@@ -79,7 +93,10 @@ export const create = authedMutation({
       throw appError("VIDEO_NOT_READY", "Only a video that has finished uploading can be shared.");
     }
     const now = Date.now();
-    const expiresAt = args.expiresInDays === undefined ? undefined : expiryFromDays(args.expiresInDays, now);
+    if (args.expiresInDays !== undefined && args.expiresAt != null) throw invalid("Give either expiresInDays or expiresAt, not both.");
+    const policies = await policyPatch(ctx, args, now);
+    const expiresAt = args.expiresInDays === undefined ? policies.expiresAt : expiryFromDays(args.expiresInDays, now);
+    if (expiresAt !== undefined) await requireQuotaRoom(ctx, video.teamId, now);
     const passwordHash = args.password === undefined ? undefined : hashLinkPassword(args.password);
     const nonce = randomToken();
     const token = await linkTokenFromNonce(nonce);
@@ -89,12 +106,14 @@ export const create = authedMutation({
       createdBy: ctx.userId,
       nonce,
       tokenHash: await sha256Hex(token),
-      expiresAt,
       allowDownload: args.allowDownload ?? false,
       passwordHash,
       passwordVersion: 0,
       viewCount: 0,
       downloadCount: 0,
+      viewerCount: 0,
+      ...policies,
+      expiresAt,
     });
     return { linkId, token, url: shareUrl(token) };
   },
@@ -132,6 +151,13 @@ async function summarize(ctx: QueryCtx, link: Doc<"shareLinks">, now: number, sh
     viewCount: link.viewCount,
     downloadCount: link.downloadCount,
     lastAccessedAt: link.lastAccessedAt ?? null,
+    viewerCount: link.viewerCount ?? 0,
+    label: link.label ?? null,
+    note: link.note ?? null,
+    customSlug: link.customSlug ?? null,
+    maxViewers: link.maxViewers ?? null,
+    maxViews: link.maxViews ?? null,
+    maxDownloads: link.maxDownloads ?? null,
   };
 }
 
@@ -141,12 +167,15 @@ export const update = authedMutation({
     expiresInDays: v.optional(v.union(v.number(), v.null())),
     allowDownload: v.optional(v.boolean()),
     password: v.optional(v.union(v.string(), v.null())),
+    ...policyArgs,
   },
   returns: v.null(),
   handler: async (ctx, args) => {
     const { link } = await requireLinkRole(ctx, args.linkId, "member");
     if (link.revokedAt !== undefined) throw invalid("A revoked link cannot be edited.");
-    const patch: Partial<Doc<"shareLinks">> = {};
+    if (args.expiresInDays !== undefined && args.expiresAt !== undefined) throw invalid("Give either expiresInDays or expiresAt, not both.");
+    const now = Date.now();
+    const patch: Partial<Doc<"shareLinks">> = await policyPatch(ctx, args, now, link);
     if (args.expiresInDays !== undefined) {
       patch.expiresAt = args.expiresInDays === null ? undefined : expiryFromDays(args.expiresInDays, Date.now());
     }
@@ -155,6 +184,8 @@ export const update = authedMutation({
       patch.passwordHash = args.password === null ? undefined : hashLinkPassword(args.password);
       patch.passwordVersion = link.passwordVersion + 1;
     }
+    const becomesExpiring = "expiresAt" in patch && patch.expiresAt !== undefined && (link.expiresAt === undefined || link.expiresAt <= now);
+    if (becomesExpiring) await requireQuotaRoom(ctx, link.teamId, now);
     await ctx.db.patch(link._id, patch);
     if (patch.passwordVersion !== undefined) await scheduleGrantDeletion(ctx, link._id);
     return null;
@@ -169,7 +200,10 @@ export const revoke = authedMutation({
     const { link } = await requireLinkRole(ctx, linkId, "member");
     // Grants stay (unusable: every use checks the link) so media requests can tell
     // "link revoked" (404) from "unknown grant" (401); the expiry sweep removes them.
-    if (link.revokedAt === undefined) await ctx.db.patch(linkId, { revokedAt: Date.now() });
+    if (link.revokedAt === undefined) {
+      await ctx.db.patch(linkId, { revokedAt: Date.now() });
+      await logAccess(ctx, linkId, "revoked");
+    }
     return null;
   },
 });
@@ -223,6 +257,8 @@ export const getByToken = publicQuery({
     const { link, video } = found;
     const now = Date.now();
     if (linkStatus(link, now) === "expired") return { status: "expired" as const };
+    const limit = await limitReached(ctx, link, args.viewerId);
+    if (limit) return { status: "limitReached" as const, limit };
     if (link.passwordHash !== undefined) {
       const lock = await viewerLock(ctx, link._id, args.viewerId);
       if (lock) return { status: "locked" as const, retryAfterMs: lock };

@@ -3,6 +3,7 @@ import { authedMutation, authedQuery } from "./functions";
 import { appError, invalid, notFound } from "./lib/errors";
 import { claimInvitesForUser, normalizeEmail } from "./lib/invites";
 import { getMembership, hasRole, requireTeamRole } from "./lib/permissions";
+import { linkQuota } from "./lib/quota";
 import { requireText } from "./lib/text";
 import { roleValidator, type Role } from "./lib/validators";
 import type { Id } from "./_generated/dataModel";
@@ -170,3 +171,27 @@ async function requireAnotherOwner(ctx: MutationCtx, teamId: Id<"teams">) {
     throw appError("LAST_OWNER", "A team needs at least one owner: make someone else owner first.");
   }
 }
+
+/** The team's cap on active expiring share links and how many are in use. */
+export const quota = authedQuery({
+  args: { teamId: v.id("teams") },
+  returns: v.object({ limit: v.number(), used: v.number() }),
+  handler: async (ctx, { teamId }) => {
+    await requireTeamRole(ctx, teamId, "viewer");
+    return await linkQuota(ctx, teamId, Date.now());
+  },
+});
+
+/** Owners set the team's cap (−1 = unlimited, null = the deployment default). */
+export const setLinkQuota = authedMutation({
+  args: { teamId: v.id("teams"), limit: v.union(v.number(), v.null()) },
+  returns: v.null(),
+  handler: async (ctx, { teamId, limit }) => {
+    await requireTeamRole(ctx, teamId, "owner");
+    if (limit !== null && (!Number.isInteger(limit) || limit < -1 || limit > 1_000_000)) {
+      throw invalid("The limit is a whole number from 0 to 1,000,000, or −1 for unlimited.");
+    }
+    await ctx.db.patch(teamId, { linkQuota: limit ?? undefined });
+    return null;
+  },
+});

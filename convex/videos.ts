@@ -255,6 +255,7 @@ export const getByShareGrant = publicQuery({
       downloadUrl: v.union(v.string(), v.null()),
       canDownload: v.boolean(),
       grantExpiresAt: v.number(),
+      note: v.union(v.string(), v.null()),
     }),
   ),
   handler: async (ctx, { grantToken }) => {
@@ -271,6 +272,7 @@ export const getByShareGrant = publicQuery({
       downloadUrl: link.allowDownload ? `${mediaUrl}/download` : null,
       canDownload: link.allowDownload,
       grantExpiresAt: Math.min(grant.expiresAt, link.expiresAt ?? Number.POSITIVE_INFINITY),
+      note: link.note ?? null,
     };
   },
 });

@@ -13,19 +13,23 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as accessLog from "../accessLog.js";
 import type * as auth from "../auth.js";
 import type * as comments from "../comments.js";
 import type * as crons from "../crons.js";
 import type * as functions from "../functions.js";
 import type * as http from "../http.js";
+import type * as lib_accessLog from "../lib/accessLog.js";
 import type * as lib_env from "../lib/env.js";
 import type * as lib_errors from "../lib/errors.js";
 import type * as lib_grantIssuing from "../lib/grantIssuing.js";
 import type * as lib_invites from "../lib/invites.js";
 import type * as lib_linkOptions from "../lib/linkOptions.js";
+import type * as lib_linkPolicies from "../lib/linkPolicies.js";
 import type * as lib_mediaHeaders from "../lib/mediaHeaders.js";
 import type * as lib_mediaResponse from "../lib/mediaResponse.js";
 import type * as lib_permissions from "../lib/permissions.js";
+import type * as lib_quota from "../lib/quota.js";
 import type * as lib_ranges from "../lib/ranges.js";
 import type * as lib_rateLimits from "../lib/rateLimits.js";
 import type * as lib_shareAccess from "../lib/shareAccess.js";
@@ -47,19 +51,23 @@ import type * as videos from "../videos.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  accessLog: typeof accessLog;
   auth: typeof auth;
   comments: typeof comments;
   crons: typeof crons;
   functions: typeof functions;
   http: typeof http;
+  "lib/accessLog": typeof lib_accessLog;
   "lib/env": typeof lib_env;
   "lib/errors": typeof lib_errors;
   "lib/grantIssuing": typeof lib_grantIssuing;
   "lib/invites": typeof lib_invites;
   "lib/linkOptions": typeof lib_linkOptions;
+  "lib/linkPolicies": typeof lib_linkPolicies;
   "lib/mediaHeaders": typeof lib_mediaHeaders;
   "lib/mediaResponse": typeof lib_mediaResponse;
   "lib/permissions": typeof lib_permissions;
+  "lib/quota": typeof lib_quota;
   "lib/ranges": typeof lib_ranges;
   "lib/rateLimits": typeof lib_rateLimits;
   "lib/shareAccess": typeof lib_shareAccess;

@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   "RATE_LIMITED",
   "UPLOAD_REJECTED",
   "MISCONFIGURED",
+  "SLUG_TAKEN",
+  "QUOTA_EXCEEDED",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

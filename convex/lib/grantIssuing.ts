@@ -8,13 +8,14 @@
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { logAccess } from "./accessLog";
 import { invalid } from "./errors";
 import { passwordMatches } from "./linkOptions";
 import { rateLimiter } from "./rateLimits";
 import { findLinkByToken, grantExpiry, linkStatus } from "./shareAccess";
 import { randomToken, sha256Hex } from "./tokens";
 
-type Refusal = "missing" | "expired" | "invalidPassword" | "rateLimited" | "locked";
+export type Refusal = "missing" | "expired" | "invalidPassword" | "rateLimited" | "locked" | "viewLimit" | "viewerLimit";
 export type GrantResult =
   | { ok: true; grantToken: string; expiresAt: number }
   | { ok: false; reason: Refusal; retryAfterMs?: number };
@@ -40,8 +41,8 @@ export async function viewerLock(ctx: QueryCtx, linkId: Id<"shareLinks">, viewer
 }
 
 type Admission =
-  | { ok: true; link: Doc<"shareLinks">; video: Doc<"videos"> }
-  | { ok: false; reason: Refusal; retryAfterMs?: number };
+  | { ok: true; link: Doc<"shareLinks">; video: Doc<"videos">; newViewer: boolean }
+  | { ok: false; reason: Refusal; retryAfterMs?: number; link?: Doc<"shareLinks"> };
 
 /**
  * Decides whether someone holding a link token (and maybe a password) may see the video
@@ -55,7 +56,16 @@ export async function admitToLink(
   checkViewerId(args.viewerId);
   const found = await findLinkByToken(ctx, args.token);
   if (!found) return refuse("missing");
-  const { link } = found;
+  const result = await admitFound(ctx, found.link, args, now);
+  return result.ok ? { ...result, video: found.video } : { ...result, link: found.link };
+}
+
+async function admitFound(
+  ctx: MutationCtx,
+  link: Doc<"shareLinks">,
+  args: { password?: string; viewerId?: string },
+  now: number,
+): Promise<{ ok: true; link: Doc<"shareLinks">; newViewer: boolean } | { ok: false; reason: Refusal; retryAfterMs?: number }> {
   if (linkStatus(link, now) === "expired") return refuse("expired");
 
   const global = await rateLimiter.limit(ctx, "grantAttemptsGlobal");
@@ -85,7 +95,30 @@ export async function admitToLink(
     }
     await rateLimiter.reset(ctx, "passwordFailuresPerViewer", { key });
   }
-  return { ok: true, link, video: found.video };
+  return await checkLimits(ctx, link, args.viewerId);
+}
+
+/** The total-views and distinct-viewers caps; a returning viewer is not a new one. */
+async function checkLimits(ctx: QueryCtx, link: Doc<"shareLinks">, viewerId: string | undefined) {
+  if (link.maxViews !== undefined && link.viewCount >= link.maxViews) return refuse("viewLimit");
+  const newViewer = viewerId === undefined || !(await viewerSeen(ctx, link._id, viewerId));
+  if (newViewer && link.maxViewers !== undefined && (link.viewerCount ?? 0) >= link.maxViewers) return refuse("viewerLimit");
+  return { ok: true as const, link, newViewer };
+}
+
+async function viewerSeen(ctx: QueryCtx, linkId: Id<"shareLinks">, viewerId: string) {
+  return (
+    (await ctx.db
+      .query("shareViewers")
+      .withIndex("by_link_viewer", (q) => q.eq("linkId", linkId).eq("viewerKey", viewerId))
+      .first()) !== null
+  );
+}
+
+/** The state a visitor sees before asking for a grant when a cap is reached, or null. */
+export async function limitReached(ctx: QueryCtx, link: Doc<"shareLinks">, viewerId: string | undefined) {
+  const result = await checkLimits(ctx, link, viewerId);
+  return result.ok ? null : (result.reason as "viewLimit" | "viewerLimit");
 }
 
 export async function issueGrant(
@@ -94,7 +127,10 @@ export async function issueGrant(
   now: number,
 ): Promise<GrantResult> {
   const admission = await admitToLink(ctx, args, now);
-  if (!admission.ok) return refuse(admission.reason, admission.retryAfterMs);
+  if (!admission.ok) {
+    if (admission.link) await logAccess(ctx, admission.link._id, "grantRefused", { reason: admission.reason, viewerId: args.viewerId });
+    return refuse(admission.reason, admission.retryAfterMs);
+  }
   const { link } = admission;
   const grantToken = randomToken();
   const expiresAt = grantExpiry(link, now);
@@ -105,10 +141,17 @@ export async function issueGrant(
     passwordVersion: link.passwordVersion,
     viewerId: args.viewerId,
   });
-  await countView(ctx, link, now);
+  await countView(ctx, link, args.viewerId, admission.newViewer, now);
+  await logAccess(ctx, link._id, "grantIssued", { viewerId: args.viewerId });
   return { ok: true, grantToken, expiresAt };
 }
 
-export async function countView(ctx: MutationCtx, link: Doc<"shareLinks">, now: number) {
-  await ctx.db.patch(link._id, { viewCount: link.viewCount + 1, lastAccessedAt: now });
+/** One more view; a new viewer (by viewerId) is remembered and counted once. */
+export async function countView(ctx: MutationCtx, link: Doc<"shareLinks">, viewerId: string | undefined, newViewer: boolean, now: number) {
+  if (newViewer && viewerId !== undefined) await ctx.db.insert("shareViewers", { linkId: link._id, viewerKey: viewerId });
+  await ctx.db.patch(link._id, {
+    viewCount: link.viewCount + 1,
+    viewerCount: (link.viewerCount ?? 0) + (newViewer ? 1 : 0),
+    lastAccessedAt: now,
+  });
 }

@@ -16,6 +16,10 @@ export function refusal(access: Exclude<MediaAccess, { kind: "ok" }>): Response 
       return jsonError(401, "PASSWORD_REQUIRED", "This link needs a password (X-Share-Password header).");
     case "invalidPassword":
       return jsonError(401, "INVALID_PASSWORD", "The password is not right.");
+    case "limitReached":
+      return jsonError(403, "LIMIT_REACHED", "This link has reached its viewer or view limit.");
+    case "downloadLimit":
+      return jsonError(403, "DOWNLOAD_LIMIT_REACHED", "This link has reached its download limit.");
     case "rateLimited":
       return jsonError(429, "RATE_LIMITED", "Too many requests; slow down.", { "Retry-After": String(Math.ceil(access.retryAfterMs / 1000)) });
     default:

@@ -1,6 +1,7 @@
 /** How a link token or grant token turns into access: the rules every public path shares. */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
+import { findLinkBySlug } from "./linkPolicies";
 import { looksLikeToken, sha256Hex } from "./tokens";
 import type { LinkStatus } from "./validators";
 
@@ -13,16 +14,19 @@ export function linkStatus(link: Doc<"shareLinks">, now: number): LinkStatus {
 }
 
 /**
- * The link and its video behind a token, or null. Revoked links, links of deleted or
+ * The link and its video behind a token (or custom slug), or null. Revoked links, links of deleted or
  * unready videos and malformed tokens all read as null ("missing").
  */
-export async function findLinkByToken(ctx: QueryCtx, token: string) {
-  if (!looksLikeToken(token)) return null;
-  const tokenHash = await sha256Hex(token);
-  const link = await ctx.db
-    .query("shareLinks")
-    .withIndex("by_tokenHash", (q) => q.eq("tokenHash", tokenHash))
-    .unique();
+export async function findLinkByToken(ctx: QueryCtx, tokenOrSlug: string) {
+  let link: Doc<"shareLinks"> | null = null;
+  if (looksLikeToken(tokenOrSlug)) {
+    const tokenHash = await sha256Hex(tokenOrSlug);
+    link = await ctx.db
+      .query("shareLinks")
+      .withIndex("by_tokenHash", (q) => q.eq("tokenHash", tokenHash))
+      .unique();
+  }
+  link ??= await findLinkBySlug(ctx, tokenOrSlug);
   if (!link || link.revokedAt !== undefined) return null;
   const video = await ctx.db.get(link.videoId);
   if (!video || video.status !== "ready") return null;

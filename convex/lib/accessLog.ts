@@ -1,0 +1,15 @@
+import type { Doc, Id } from "../_generated/dataModel";
+import type { MutationCtx } from "../_generated/server";
+
+export const ACCESS_LOG_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
+
+type Event = Doc<"accessLog">["event"];
+
+export async function logAccess(
+  ctx: MutationCtx,
+  linkId: Id<"shareLinks">,
+  event: Event,
+  details: { reason?: string; viewerId?: string; clientAddress?: string } = {},
+) {
+  await ctx.db.insert("accessLog", { linkId, event, ...details });
+}

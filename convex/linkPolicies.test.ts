@@ -1,0 +1,137 @@
+import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import { api, internal } from "./_generated/api";
+import { dumpTables, expectCode, initConvexTest, signedInUser, teamWithReadyVideo } from "./test.setup";
+
+const DAY = 24 * 60 * 60 * 1000;
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.setSystemTime(new Date("2026-06-01T12:00:00Z"));
+});
+afterEach(() => vi.useRealTimers());
+
+async function setup() {
+  const t = initConvexTest();
+  const alice = await signedInUser(t, "Alice");
+  const { teamId, videoId } = await teamWithReadyVideo(t, alice);
+  const grant = (token: string, viewerId?: string, password?: string) =>
+    t.mutation(api.shareLinks.issueAccessGrant, { token, viewerId, password });
+  return { t, alice, teamId, videoId, grant };
+}
+
+test("maxViews: 20 simultaneous grant requests against maxViews 5 → exactly 5 succeed", async () => {
+  const { t, alice, videoId, grant } = await setup();
+  const link = await alice.as.mutation(api.shareLinks.create, { videoId, maxViews: 5 });
+  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => grant(link.token, `viewer-${String(i).padStart(4, "0")}`)));
+  expect(results.filter((r) => r.ok)).toHaveLength(5);
+  expect(results.filter((r) => !r.ok).map((r) => (r as { reason: string }).reason)).toEqual(Array(15).fill("viewLimit"));
+  const [row] = await alice.as.query(api.shareLinks.list, { videoId });
+  expect(row).toMatchObject({ viewCount: 5, maxViews: 5 });
+  expect(await t.query(api.shareLinks.getByToken, { token: link.token })).toEqual({ status: "limitReached", limit: "viewLimit" });
+});
+
+test("maxViewers: returning viewers are not new; new visitors see the viewer limit; holders keep access", async () => {
+  const { t, alice, videoId, grant } = await setup();
+  const link = await alice.as.mutation(api.shareLinks.create, { videoId, maxViewers: 2 });
+  const a = await grant(link.token, "viewer-aaaa");
+  expect(a.ok).toBe(true);
+  expect((await grant(link.token, "viewer-bbbb")).ok).toBe(true);
+  expect(await grant(link.token, "viewer-cccc")).toEqual({ ok: false, reason: "viewerLimit" });
+  expect(await t.query(api.shareLinks.getByToken, { token: link.token, viewerId: "viewer-cccc" })).toEqual({ status: "limitReached", limit: "viewerLimit" });
+  expect(await t.query(api.shareLinks.getByToken, { token: link.token, viewerId: "viewer-aaaa" })).toMatchObject({ status: "ok" });
+  expect((await grant(link.token, "viewer-aaaa")).ok).toBe(true);
+  if (!a.ok) throw new Error();
+  expect(await t.mutation(api.shareGrants.renew, { grantToken: a.grantToken })).toMatchObject({ ok: true });
+  expect((await alice.as.query(api.shareLinks.list, { videoId }))[0]).toMatchObject({ viewerCount: 2, viewCount: 3 });
+});
+
+test("maxDownloads: downloads stop at the cap, exactly", async () => {
+  const { t, alice, videoId, grant } = await setup();
+  const link = await alice.as.mutation(api.shareLinks.create, { videoId, allowDownload: true, maxDownloads: 2 });
+  const g = await grant(link.token, "viewer-dddd");
+  if (!g.ok) throw new Error();
+  const kinds = [];
+  for (let i = 0; i < 3; i++) kinds.push((await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, downloadStarted: true })).kind);
+  expect(kinds).toEqual(["ok", "ok", "downloadLimit"]);
+  expect((await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, downloadStarted: false })).kind).toBe("ok");
+  expect((await alice.as.query(api.shareLinks.list, { videoId }))[0].downloadCount).toBe(2);
+});
+
+test("custom slugs: usable for the token, case-insensitive and unique, validated, clearable", async () => {
+  const { t, alice, videoId, grant } = await setup();
+  const link = await alice.as.mutation(api.shareLinks.create, { videoId, customSlug: "Launch-Day" });
+  expect(await t.query(api.shareLinks.getByToken, { token: "launch-day" })).toMatchObject({ status: "ok" });
+  expect((await grant("LAUNCH-DAY", "viewer-eeee")).ok).toBe(true);
+  await expectCode(alice.as.mutation(api.shareLinks.create, { videoId, customSlug: "launch-DAY" }), "SLUG_TAKEN");
+  for (const bad of ["ab", "has space", "x".repeat(65), "semi;colon"]) {
+    await expectCode(alice.as.mutation(api.shareLinks.create, { videoId, customSlug: bad }), "INVALID_ARGUMENT");
+  }
+  await alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, customSlug: "Launch-Day" }); // its own slug is fine
+  await alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, customSlug: null });
+  expect(await t.query(api.shareLinks.getByToken, { token: "launch-day" })).toEqual({ status: "missing" });
+  expect(await t.query(api.shareLinks.getByToken, { token: link.token })).toMatchObject({ status: "ok" });
+  await alice.as.mutation(api.shareLinks.create, { videoId, customSlug: "launch-day" });
+});
+
+test("label and note; the note reaches the viewer with the video", async () => {
+  const { t, alice, videoId, grant } = await setup();
+  await alice.as.mutation(api.shareLinks.create, { videoId, label: "For ACME legal", note: "Draft — please do not forward." });
+  const [row] = await alice.as.query(api.shareLinks.list, { videoId });
+  expect(row).toMatchObject({ label: "For ACME legal", note: "Draft — please do not forward." });
+  const link = await alice.as.mutation(api.shareLinks.create, { videoId, note: "Hi!" });
+  const g = await grant(link.token);
+  if (!g.ok) throw new Error();
+  expect(await t.query(api.videos.getByShareGrant, { grantToken: g.grantToken })).toMatchObject({ note: "Hi!" });
+  await expectCode(alice.as.mutation(api.shareLinks.create, { videoId, label: "x".repeat(121) }), "INVALID_ARGUMENT");
+});
+
+test("exact expiresAt: in the future only, not together with expiresInDays, editable", async () => {
+  const { t, alice, videoId } = await setup();
+  const before = await dumpTables(t);
+  await expectCode(alice.as.mutation(api.shareLinks.create, { videoId, expiresAt: Date.now() - 1 }), "INVALID_ARGUMENT");
+  await expectCode(alice.as.mutation(api.shareLinks.create, { videoId, expiresAt: Date.now() + DAY, expiresInDays: 3 }), "INVALID_ARGUMENT");
+  for (const bad of [0, -5, 1.5]) await expectCode(alice.as.mutation(api.shareLinks.create, { videoId, maxViews: bad }), "INVALID_ARGUMENT");
+  expect(await dumpTables(t)).toEqual(before);
+  const at = Date.now() + 2 * 60 * 60 * 1000;
+  const link = await alice.as.mutation(api.shareLinks.create, { videoId, expiresAt: at });
+  expect((await alice.as.query(api.shareLinks.list, { videoId }))[0].expiresAt).toBe(at);
+  vi.advanceTimersByTime(2 * 60 * 60 * 1000);
+  expect(await t.query(api.shareLinks.getByToken, { token: link.token })).toEqual({ status: "expired" });
+  await alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, expiresAt: Date.now() + DAY });
+  expect(await t.query(api.shareLinks.getByToken, { token: link.token })).toMatchObject({ status: "ok" });
+});
+
+test("access log: grants issued and refused, downloads and revokes, newest first, paginated, members only; kept 90 days", async () => {
+  const { t, alice, videoId, grant } = await setup();
+  const eve = await signedInUser(t, "Eve");
+  const link = await alice.as.mutation(api.shareLinks.create, { videoId, password: "pw", allowDownload: true });
+  await grant(link.token, "viewer-ffff", "wrong");
+  const g = await grant(link.token, "viewer-ffff", "pw");
+  if (!g.ok) throw new Error();
+  await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, downloadStarted: true });
+  await alice.as.mutation(api.shareLinks.revoke, { linkId: link.linkId });
+  const page1 = await alice.as.query(api.accessLog.list, { linkId: link.linkId, paginationOpts: { numItems: 2, cursor: null } });
+  expect(page1.page.map((e) => e.event)).toEqual(["revoked", "download"]);
+  const page2 = await alice.as.query(api.accessLog.list, { linkId: link.linkId, paginationOpts: { numItems: 5, cursor: page1.continueCursor } });
+  expect(page2.page.map((e) => [e.event, e.reason, e.viewerId])).toEqual([
+    ["grantIssued", null, "viewer-ffff"],
+    ["grantRefused", "invalidPassword", "viewer-ffff"],
+  ]);
+  await expectCode(eve.as.query(api.accessLog.list, { linkId: link.linkId, paginationOpts: { numItems: 5, cursor: null } }), "NOT_FOUND");
+  vi.advanceTimersByTime(91 * DAY);
+  expect(await t.mutation(internal.accessLog.sweepOld, {})).toBe(4);
+});
+
+test("quota: a per-team cap on active expiring links, visible through quota", async () => {
+  const { alice, teamId, videoId } = await setup();
+  expect(await alice.as.query(api.teams.quota, { teamId })).toEqual({ limit: -1, used: 0 });
+  await alice.as.mutation(api.teams.setLinkQuota, { teamId, limit: 1 });
+  const first = await alice.as.mutation(api.shareLinks.create, { videoId, expiresInDays: 7 });
+  await expectCode(alice.as.mutation(api.shareLinks.create, { videoId, expiresInDays: 7 }), "QUOTA_EXCEEDED");
+  const forever = await alice.as.mutation(api.shareLinks.create, { videoId });
+  await expectCode(alice.as.mutation(api.shareLinks.update, { linkId: forever.linkId, expiresInDays: 3 }), "QUOTA_EXCEEDED");
+  expect(await alice.as.query(api.teams.quota, { teamId })).toEqual({ limit: 1, used: 1 });
+  await alice.as.mutation(api.shareLinks.revoke, { linkId: first.linkId });
+  expect(await alice.as.query(api.teams.quota, { teamId })).toEqual({ limit: 1, used: 0 });
+  await alice.as.mutation(api.shareLinks.create, { videoId, expiresInDays: 7 });
+  await expectCode(alice.as.mutation(api.teams.setLinkQuota, { teamId, limit: -2 }), "INVALID_ARGUMENT");
+});
