@@ -28,6 +28,7 @@ async function viewerPage(): Promise<{ context: BrowserContext; page: Page }> {
 }
 
 async function createLink(page: Page, opts: { password?: string; allowDownload?: boolean }) {
+  await page.getByText(/No share links yet|active|revoked|expired/).first().waitFor();
   const before = await page.locator("ul[aria-label='Share links'] > li").count();
   const form = page.getByRole("form", { name: "Create a share link" });
   if (opts.allowDownload) await form.getByLabel("Allow downloads").check();
@@ -145,7 +146,7 @@ test("members: invite by email, comment at a timestamp that seeks the player, li
   await screenshotOnFailure(page, "members-comments-live", async () => {
     const videoUrl = page.url();
     await second.goto(videoUrl);
-    await second.getByRole("heading", { name: "Share links" }).waitFor();
+    await second.locator("ul[aria-label='Share links'] > li").first().waitFor();
     const before = await second.locator("ul[aria-label='Share links'] > li").count();
     await page.getByRole("button", { name: "Quick share (7 days)" }).click();
     await expect.poll(() => second.locator("ul[aria-label='Share links'] > li").count(), { timeout: 10_000 }).toBe(before + 1);
@@ -225,6 +226,35 @@ test("changing the password while a viewer watches asks them for the new one; fi
   });
   await context.close();
 }, 90_000);
+
+test("link policies from the share manager: label, note, custom slug, viewer limit, access log", async () => {
+  const page = memberPage;
+  const first = await viewerPage();
+  const second = await viewerPage();
+  await screenshotOnFailure(page, "policies", async () => {
+    const form = page.getByRole("form", { name: "Create a share link" });
+    await form.getByText("More options").click();
+    await form.getByLabel("Label (who it is for)").fill("For the client");
+    await form.getByLabel("Note to the recipient").fill("Rough cut, music not final.");
+    await form.getByLabel("Custom slug").fill("Client-Preview");
+    await expect.poll(() => form.getByText("A slug is easy to guess").count()).toBe(1);
+    await form.getByLabel("Max viewers").fill("1");
+    await createLink(page, {});
+    const row = page.locator("ul[aria-label='Share links'] > li").first();
+    await row.getByText("For the client").waitFor();
+    await row.getByText("0/1 viewers").waitFor();
+
+    await first.page.goto(`${app.appUrl}/share/client-preview`);
+    await first.page.getByRole("note").getByText("Rough cut, music not final.").waitFor();
+    await second.page.goto(`${app.appUrl}/share/CLIENT-PREVIEW`);
+    await second.page.getByRole("heading", { name: "Link limit reached" }).waitFor();
+    await row.getByText("1/1 viewers").waitFor();
+    await row.getByText("Access log").click();
+    await row.getByRole("list", { name: "Access log" }).getByText("Opened").waitFor();
+  });
+  await first.context.close();
+  await second.context.close();
+}, 60_000);
 
 test("an expired link shows 'Link expired' (runs last: moves the backend clock a day on)", async () => {
   const page = memberPage;

@@ -5,6 +5,7 @@ import { api } from "../../convex/_generated/api";
 import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
 import { relativeTime } from "../lib/format";
+import { AccessLog } from "./AccessLog";
 import { ExpiryPicker } from "./ExpiryPicker";
 
 type Link = FunctionReturnType<typeof api.shareLinks.list>[number];
@@ -16,6 +17,7 @@ export function ShareLinkRow({ link, canEdit }: { link: Link; canEdit: boolean }
   const [copied, setCopied] = useState(false);
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [showLog, setShowLog] = useState(false);
 
   async function run(action: () => Promise<unknown>) {
     try {
@@ -53,7 +55,21 @@ export function ShareLinkRow({ link, canEdit }: { link: Link; canEdit: boolean }
         {link.hasPassword && <span className="badge">password</span>}
         {link.allowDownload && <span className="badge">downloads</span>}
       </div>
+      {link.label && <strong>{link.label}</strong>}
       {link.url && <code className="url" title={link.url}>{link.url}</code>}
+      {link.customSlug && link.url && <code className="slug-url">{link.url.replace(/[^/]+$/, link.customSlug)}</code>}
+      {(link.maxViewers !== null || link.maxViews !== null || link.maxDownloads !== null) && (
+        <div className="muted small">
+          Limits:{" "}
+          {[
+            link.maxViewers !== null && `${link.viewerCount}/${link.maxViewers} viewers`,
+            link.maxViews !== null && `${link.viewCount}/${link.maxViews} views`,
+            link.maxDownloads !== null && `${link.downloadCount}/${link.maxDownloads} downloads`,
+          ]
+            .filter(Boolean)
+            .join(" · ")}
+        </div>
+      )}
       <div className="muted small">
         {link.viewCount} views · {link.downloadCount} downloads · {link.lastAccessedAt ? `last opened ${relativeTime(link.lastAccessedAt)}` : "never opened"} · by {link.creatorName} ·{" "}
         {link.expiresAt === null ? "never expires" : link.isExpired ? `expired ${relativeTime(link.expiresAt)}` : `expires ${relativeTime(link.expiresAt)}`}
@@ -94,6 +110,10 @@ export function ShareLinkRow({ link, canEdit }: { link: Link; canEdit: boolean }
           </div>
         </form>
       )}
+      <details onToggle={(e) => setShowLog((e.target as HTMLDetailsElement).open)}>
+        <summary className="small">Access log</summary>
+        {showLog && <AccessLog linkId={link.linkId} />}
+      </details>
       {error && <p className="error" role="alert">{error}</p>}
     </li>
   );

@@ -7,13 +7,25 @@ import { errorMessage } from "../lib/errors";
 import { ExpiryPicker } from "./ExpiryPicker";
 import { ShareLinkRow } from "./ShareLinkRow";
 
+type LinkOptions = {
+  expiresInDays?: number;
+  allowDownload?: boolean;
+  password?: string;
+  label?: string;
+  note?: string;
+  customSlug?: string;
+  maxViewers?: number;
+  maxViews?: number;
+  maxDownloads?: number;
+};
+
 export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos">; canEdit: boolean; ready: boolean }) {
   const links = useQuery(api.shareLinks.list, { videoId });
   const create = useMutation(api.shareLinks.create);
   const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
-  async function createLink(args: { expiresInDays?: number; allowDownload?: boolean; password?: string }, quick: boolean) {
+  async function createLink(args: LinkOptions, quick: boolean) {
     setBusy(true);
     try {
       const link = await create({ videoId, ...args });
@@ -37,8 +49,20 @@ export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos"
     if (new TextEncoder().encode(password).length > 72) {
       return setMessage({ kind: "error", text: "Passwords can be at most 72 bytes." });
     }
+    const number = (name: string) => (String(data.get(name) ?? "").trim() ? Number(data.get(name)) : undefined);
+    const text = (name: string) => String(data.get(name) ?? "").trim() || undefined;
     const ok = await createLink(
-      { expiresInDays: days ? Number(days) : undefined, allowDownload: data.get("allowDownload") === "on", password: password || undefined },
+      {
+        expiresInDays: days ? Number(days) : undefined,
+        allowDownload: data.get("allowDownload") === "on",
+        password: password || undefined,
+        label: text("label"),
+        note: text("note"),
+        customSlug: text("customSlug"),
+        maxViewers: number("maxViewers"),
+        maxViews: number("maxViews"),
+        maxDownloads: number("maxDownloads"),
+      },
       false,
     );
     if (ok) form.reset();
@@ -54,6 +78,20 @@ export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos"
             <ExpiryPicker name="expiresInDays" label="Expires" />
             <label className="inline"><input type="checkbox" name="allowDownload" /> Allow downloads</label>
             <label>Password (optional) <input name="password" type="password" autoComplete="new-password" placeholder="No password" /></label>
+            <details>
+              <summary>More options</summary>
+              <div className="stack">
+                <label>Label (who it is for) <input name="label" maxLength={120} /></label>
+                <label>Note to the recipient <textarea name="note" maxLength={2000} rows={2} /></label>
+                <label>
+                  Custom slug <input name="customSlug" pattern="[A-Za-z0-9\-]{3,64}" placeholder="e.g. launch-day" aria-describedby="slug-warning" />
+                </label>
+                <p id="slug-warning" className="muted small">A slug is easy to guess: anyone who tries it can open the link. Add a password.</p>
+                <label>Max viewers <input name="maxViewers" type="number" min={1} step={1} /></label>
+                <label>Max views <input name="maxViews" type="number" min={1} step={1} /></label>
+                <label>Max downloads <input name="maxDownloads" type="number" min={1} step={1} /></label>
+              </div>
+            </details>
             <button type="submit" disabled={busy}>Create link</button>
           </form>
         </>

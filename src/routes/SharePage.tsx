@@ -59,6 +59,8 @@ export function SharePage() {
       return <Shell><h1>Link not found</h1><p role="alert">{ended}This share link does not exist or has been revoked.</p></Shell>;
     case "expired":
       return <Shell><h1>Link expired</h1><p role="alert">{ended}This share link has expired. Ask the sender for a new one.</p></Shell>;
+    case "limitReached":
+      return <Shell><h1>Link limit reached</h1><p role="alert">{status.limit === "viewerLimit" ? "This link has reached its viewer limit." : "This link has reached its view limit."} Ask the sender for a new one.</p></Shell>;
     case "locked":
       return <Shell><h1>Too many attempts</h1><p role="alert">Too many wrong passwords from this browser. Try again {relativeTime(Date.now() + status.retryAfterMs)}.</p></Shell>;
     case "requiresPassword":
@@ -84,6 +86,10 @@ function refusalText(reason: string, retryAfterMs?: number): string {
       return `Too many wrong passwords from this browser.${when}`;
     case "expired":
       return "This share link has expired.";
+    case "viewerLimit":
+      return "This link has reached its viewer limit.";
+    case "viewLimit":
+      return "This link has reached its view limit.";
     default:
       return "This share link does not exist or has been revoked.";
   }
@@ -138,6 +144,7 @@ function Player({ view, grantToken }: { view: View; grantToken: string }) {
         {view.canDownload && view.downloadUrl && <a className="button" href={view.downloadUrl} download>Download</a>}
         <span className="muted small">Access ends {relativeTime(view.grantExpiresAt)}</span>
       </div>
+      {view.note && <p className="note" role="note">{view.note}</p>}
       {view.description && <p>{view.description}</p>}
       <Comments threads={threads} onSeek={(s) => { if (player.current) player.current.currentTime = s; }} />
     </main>
