@@ -1,19 +1,11 @@
 import { v } from "convex/values";
-import { internal } from "./_generated/api";
-import type { Doc, Id } from "./_generated/dataModel";
-import type { MutationCtx, QueryCtx } from "./_generated/server";
 import { authedMutation, authedQuery, internalMutation, publicMutation, publicQuery } from "./functions";
-import { appError, invalid } from "./lib/errors";
-import { expiryFromDays, hashLinkPassword } from "./lib/linkOptions";
-import { hasRole, requireLinkRole, requireVideoRole } from "./lib/permissions";
-import { rateLimiter } from "./lib/rateLimits";
-import { findLinkByToken, linkStatus } from "./lib/shareAccess";
 import { issueGrant, limitReached, viewerLock } from "./lib/grantIssuing";
-import { logAccess } from "./lib/accessLog";
-import { policyArgs, policyPatch } from "./lib/linkPolicies";
-import { requireQuotaRoom } from "./lib/quota";
-import { linkTokenFromNonce, randomToken, sha256Hex, shareUrl } from "./lib/tokens";
+import { policyArgs } from "./lib/linkPolicies";
+import { hasRole, requireLinkRole, requireVideoRole } from "./lib/permissions";
+import { findLinkByToken, linkStatus } from "./lib/shareAccess";
 import { linkStatusValidator } from "./lib/validators";
+import { createLink, revokeLink, scheduleGrantDeletion, summarizeLink, updateLink } from "./lib/linkManagement";
 
 const linkSummary = v.object({
   linkId: v.id("shareLinks"),
@@ -81,42 +73,7 @@ export const create = authedMutation({
     ...policyArgs,
   },
   returns: v.object({ linkId: v.id("shareLinks"), token: v.string(), url: v.string() }),
-  handler: async (ctx, args) => {
-    const limit = await rateLimiter.limit(ctx, "createLink", { key: ctx.userId });
-    if (!limit.ok) {
-      throw appError("RATE_LIMITED", "You are creating links too quickly; try again shortly.", {
-        retryAfterMs: limit.retryAfter,
-      });
-    }
-    const { video } = await requireVideoRole(ctx, args.videoId, "member");
-    if (video.status !== "ready") {
-      throw appError("VIDEO_NOT_READY", "Only a video that has finished uploading can be shared.");
-    }
-    const now = Date.now();
-    if (args.expiresInDays !== undefined && args.expiresAt != null) throw invalid("Give either expiresInDays or expiresAt, not both.");
-    const policies = await policyPatch(ctx, args, now);
-    const expiresAt = args.expiresInDays === undefined ? policies.expiresAt : expiryFromDays(args.expiresInDays, now);
-    if (expiresAt !== undefined) await requireQuotaRoom(ctx, video.teamId, now);
-    const passwordHash = args.password === undefined ? undefined : hashLinkPassword(args.password);
-    const nonce = randomToken();
-    const token = await linkTokenFromNonce(nonce);
-    const linkId = await ctx.db.insert("shareLinks", {
-      videoId: video._id,
-      teamId: video.teamId,
-      createdBy: ctx.userId,
-      nonce,
-      tokenHash: await sha256Hex(token),
-      allowDownload: args.allowDownload ?? false,
-      passwordHash,
-      passwordVersion: 0,
-      viewCount: 0,
-      downloadCount: 0,
-      viewerCount: 0,
-      ...policies,
-      expiresAt,
-    });
-    return { linkId, token, url: shareUrl(token) };
-  },
+  handler: async (ctx, args) => await createLink(ctx, args),
 });
 
 export const list = authedQuery({
@@ -131,35 +88,9 @@ export const list = authedQuery({
       .order("desc")
       .take(500);
     const now = Date.now();
-    return await Promise.all(links.map((link) => summarize(ctx, link, now, showUrls)));
+    return await Promise.all(links.map((link) => summarizeLink(ctx, link, now, showUrls)));
   },
 });
-
-async function summarize(ctx: QueryCtx, link: Doc<"shareLinks">, now: number, showUrl: boolean) {
-  const creator = await ctx.db.get(link.createdBy);
-  const status = linkStatus(link, now);
-  return {
-    linkId: link._id,
-    url: showUrl && status !== "revoked" ? shareUrl(await linkTokenFromNonce(link.nonce)) : null,
-    creatorName: creator?.name || creator?.email || "Former member",
-    createdAt: link._creationTime,
-    expiresAt: link.expiresAt ?? null,
-    allowDownload: link.allowDownload,
-    hasPassword: link.passwordHash !== undefined,
-    isExpired: link.expiresAt !== undefined && link.expiresAt <= now,
-    status,
-    viewCount: link.viewCount,
-    downloadCount: link.downloadCount,
-    lastAccessedAt: link.lastAccessedAt ?? null,
-    viewerCount: link.viewerCount ?? 0,
-    label: link.label ?? null,
-    note: link.note ?? null,
-    customSlug: link.customSlug ?? null,
-    maxViewers: link.maxViewers ?? null,
-    maxViews: link.maxViews ?? null,
-    maxDownloads: link.maxDownloads ?? null,
-  };
-}
 
 export const update = authedMutation({
   args: {
@@ -170,42 +101,14 @@ export const update = authedMutation({
     ...policyArgs,
   },
   returns: v.null(),
-  handler: async (ctx, args) => {
-    const { link } = await requireLinkRole(ctx, args.linkId, "member");
-    if (link.revokedAt !== undefined) throw invalid("A revoked link cannot be edited.");
-    if (args.expiresInDays !== undefined && args.expiresAt !== undefined) throw invalid("Give either expiresInDays or expiresAt, not both.");
-    const now = Date.now();
-    const patch: Partial<Doc<"shareLinks">> = await policyPatch(ctx, args, now, link);
-    if (args.expiresInDays !== undefined) {
-      patch.expiresAt = args.expiresInDays === null ? undefined : expiryFromDays(args.expiresInDays, Date.now());
-    }
-    if (args.allowDownload !== undefined) patch.allowDownload = args.allowDownload;
-    if (args.password !== undefined) {
-      patch.passwordHash = args.password === null ? undefined : hashLinkPassword(args.password);
-      patch.passwordVersion = link.passwordVersion + 1;
-    }
-    const becomesExpiring = "expiresAt" in patch && patch.expiresAt !== undefined && (link.expiresAt === undefined || link.expiresAt <= now);
-    if (becomesExpiring) await requireQuotaRoom(ctx, link.teamId, now);
-    await ctx.db.patch(link._id, patch);
-    if (patch.passwordVersion !== undefined) await scheduleGrantDeletion(ctx, link._id);
-    return null;
-  },
+  handler: async (ctx, args) => await updateLink(ctx, args),
 });
 
 /** Soft: the link stops working for good but keeps its stats. Idempotent. */
 export const revoke = authedMutation({
   args: { linkId: v.id("shareLinks") },
   returns: v.null(),
-  handler: async (ctx, { linkId }) => {
-    const { link } = await requireLinkRole(ctx, linkId, "member");
-    // Grants stay (unusable: every use checks the link) so media requests can tell
-    // "link revoked" (404) from "unknown grant" (401); the expiry sweep removes them.
-    if (link.revokedAt === undefined) {
-      await ctx.db.patch(linkId, { revokedAt: Date.now() });
-      await logAccess(ctx, linkId, "revoked");
-    }
-    return null;
-  },
+  handler: async (ctx, { linkId }) => await revokeLink(ctx, linkId),
 });
 
 export const remove = authedMutation({
@@ -218,11 +121,6 @@ export const remove = authedMutation({
     return null;
   },
 });
-
-/** Grants stop working at once (they are checked against the link); this removes them in batches. */
-async function scheduleGrantDeletion(ctx: MutationCtx, linkId: Id<"shareLinks">) {
-  await ctx.scheduler.runAfter(0, internal.shareLinks.deleteGrantsOfLink, { linkId });
-}
 
 const GRANT_BATCH = 200;
 

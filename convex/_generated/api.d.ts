@@ -24,6 +24,7 @@ import type * as lib_env from "../lib/env.js";
 import type * as lib_errors from "../lib/errors.js";
 import type * as lib_grantIssuing from "../lib/grantIssuing.js";
 import type * as lib_invites from "../lib/invites.js";
+import type * as lib_linkManagement from "../lib/linkManagement.js";
 import type * as lib_linkOptions from "../lib/linkOptions.js";
 import type * as lib_linkPolicies from "../lib/linkPolicies.js";
 import type * as lib_mediaHeaders from "../lib/mediaHeaders.js";
@@ -62,6 +63,7 @@ declare const fullApi: ApiFromModules<{
   "lib/errors": typeof lib_errors;
   "lib/grantIssuing": typeof lib_grantIssuing;
   "lib/invites": typeof lib_invites;
+  "lib/linkManagement": typeof lib_linkManagement;
   "lib/linkOptions": typeof lib_linkOptions;
   "lib/linkPolicies": typeof lib_linkPolicies;
   "lib/mediaHeaders": typeof lib_mediaHeaders;
