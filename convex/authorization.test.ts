@@ -43,6 +43,12 @@ const CASES: Array<{ name: string; min: "viewer" | "member" | "admin" | "owner";
     min: "viewer",
     run: (c, w) => c.query(api.accessLog.list, { linkId: w.linkId, paginationOpts: { numItems: 10, cursor: null } }),
   },
+  {
+    name: "apiKeys.create",
+    min: "admin",
+    run: (c, w) => c.mutation(api.apiKeys.create, { teamId: w.teamId, name: "bot", scopes: ["shares:read"] }),
+  },
+  { name: "apiKeys.list", min: "admin", run: (c, w) => c.query(api.apiKeys.list, { teamId: w.teamId }) },
   { name: "videos.list", min: "viewer", run: (c, w) => c.query(api.videos.list, { teamId: w.teamId }) },
   { name: "videos.get", min: "viewer", run: (c, w) => c.query(api.videos.get, { videoId: w.videoId }) },
   {

@@ -47,6 +47,62 @@ const serveRawLink = httpAction(async (ctx, request) => {
   return await mediaResponse(request, media, { download, getBlob: () => ctx.storage.get(media.storageId) });
 });
 
+function json(result: { status: number; json: unknown; retryAfterSeconds?: number }) {
+  const headers: Record<string, string> = { "Content-Type": "application/json", "Cache-Control": "no-store", "Access-Control-Allow-Origin": "*" };
+  if (result.retryAfterSeconds !== undefined) headers["Retry-After"] = String(result.retryAfterSeconds);
+  return new Response(result.status === 204 ? null : JSON.stringify(result.json), { status: result.status, headers });
+}
+
+async function clientKey(request: Request) {
+  const client = request.headers.get("X-Forwarded-For")?.split(",")[0]?.trim() || request.headers.get("X-Real-IP") || "unknown";
+  return `raw-${(await sha256Hex(client)).slice(0, 32)}`;
+}
+
+/** The HTTP API for scripts: /api/v1/shares[/{id}] with an API key, /api/v1/public/{tokenOrSlug}[/download]. */
+const apiV1 = httpAction(async (ctx, request) => {
+  const url = new URL(request.url);
+  const parts = url.pathname.split("/").filter(Boolean).slice(2).map(decodeURIComponent); // after "api", "v1"
+  if (parts[0] === "shares" && parts.length <= 2) {
+    let body: unknown;
+    if (request.method === "POST" || request.method === "PATCH") {
+      try {
+        body = await request.json();
+      } catch {
+        return json({ status: 400, json: { error: { code: "VALIDATION_ERROR", message: "The body must be JSON." } } });
+      }
+    }
+    const auth = request.headers.get("Authorization");
+    const key = auth?.startsWith("Bearer ") ? auth.slice(7) : (request.headers.get("X-API-Key") ?? undefined);
+    return json(
+      await ctx.runMutation(internal.apiV1.shares, {
+        method: request.method,
+        id: parts[1],
+        key,
+        query: Object.fromEntries(url.searchParams),
+        body,
+      }),
+    );
+  }
+  if (parts[0] === "public" && parts[1] && request.method === "GET") {
+    const password = request.headers.get("X-Share-Password") ?? undefined;
+    if (parts.length === 2) {
+      return json(await ctx.runMutation(internal.apiV1.publicInfo, { tokenOrSlug: parts[1], password, clientKey: await clientKey(request) }));
+    }
+    if (parts.length === 3 && parts[2] === "download") {
+      const key = await clientKey(request);
+      const limited = await ctx.runMutation(internal.apiV1.publicDownloadBudget, { clientKey: key });
+      if (limited) return json(limited);
+      const media = await ctx.runMutation(internal.media.openLink, { token: parts[1], password, clientKey: key, viewStarted: false, downloadStarted: startsAtZero(request) });
+      if (media.kind !== "ok") return refusal(media);
+      if (!media.allowDownload) return jsonError(403, "DOWNLOAD_DISABLED", "Downloads are turned off for this link.");
+      return await mediaResponse(request, media, { download: true, getBlob: () => ctx.storage.get(media.storageId) });
+    }
+  }
+  return json({ status: 404, json: { error: { code: "NOT_FOUND", message: "No such API route." } } });
+});
+
+for (const method of ["GET", "POST", "PATCH", "DELETE"] as const) http.route({ pathPrefix: "/api/v1/", method, handler: apiV1 });
+
 // HEAD requests are routed to GET handlers (by Convex and the local backend); the body is dropped.
 http.route({ pathPrefix: "/media/", method: "GET", handler: serveGrantMedia });
 http.route({ pathPrefix: "/s/", method: "GET", handler: serveRawLink });

@@ -99,6 +99,20 @@ export default defineSchema({
     viewerKey: v.string(),
   }).index("by_link_viewer", ["linkId", "viewerKey"]),
 
+  /** API keys for scripts: only SHA-256(key) is stored; the key is shown once. */
+  apiKeys: defineTable({
+    teamId: v.id("teams"),
+    name: v.string(),
+    scopes: v.array(v.union(v.literal("shares:read"), v.literal("shares:write"))),
+    keyHash: v.string(),
+    keyPrefix: v.string(),
+    createdBy: v.id("users"),
+    revokedAt: v.optional(v.number()),
+    lastUsedAt: v.optional(v.number()),
+  })
+    .index("by_keyHash", ["keyHash"])
+    .index("by_team", ["teamId"]),
+
   /** Per-link access log, kept 90 days. */
   accessLog: defineTable({
     linkId: v.id("shareLinks"),

@@ -14,6 +14,8 @@ import type {
   FunctionReference,
 } from "convex/server";
 import type * as accessLog from "../accessLog.js";
+import type * as apiKeys from "../apiKeys.js";
+import type * as apiV1 from "../apiV1.js";
 import type * as auth from "../auth.js";
 import type * as comments from "../comments.js";
 import type * as crons from "../crons.js";
@@ -33,6 +35,7 @@ import type * as lib_permissions from "../lib/permissions.js";
 import type * as lib_quota from "../lib/quota.js";
 import type * as lib_ranges from "../lib/ranges.js";
 import type * as lib_rateLimits from "../lib/rateLimits.js";
+import type * as lib_restErrors from "../lib/restErrors.js";
 import type * as lib_shareAccess from "../lib/shareAccess.js";
 import type * as lib_text from "../lib/text.js";
 import type * as lib_tokens from "../lib/tokens.js";
@@ -53,6 +56,8 @@ import type * as videos from "../videos.js";
  */
 declare const fullApi: ApiFromModules<{
   accessLog: typeof accessLog;
+  apiKeys: typeof apiKeys;
+  apiV1: typeof apiV1;
   auth: typeof auth;
   comments: typeof comments;
   crons: typeof crons;
@@ -72,6 +77,7 @@ declare const fullApi: ApiFromModules<{
   "lib/quota": typeof lib_quota;
   "lib/ranges": typeof lib_ranges;
   "lib/rateLimits": typeof lib_rateLimits;
+  "lib/restErrors": typeof lib_restErrors;
   "lib/shareAccess": typeof lib_shareAccess;
   "lib/text": typeof lib_text;
   "lib/tokens": typeof lib_tokens;

@@ -15,6 +15,11 @@ export const rateLimiter = new RateLimiter(components.rateLimiter, {
   viewerLockout: { kind: "token bucket", rate: 1, period: 10 * MINUTE },
   /** Media requests per grant (key: grant:<id>) or raw link (key: link:<id>): a player's range requests fit easily; a scraper does not saturate the server. */
   mediaRequests: { kind: "token bucket", rate: 1200, period: MINUTE, capacity: 300 },
+  /** HTTP API: requests per key, links minted per key, public calls per client address. */
+  apiRequestsPerKey: { kind: "fixed window", rate: 1000, period: HOUR },
+  apiMintsPerKey: { kind: "token bucket", rate: 120, period: MINUTE },
+  apiPublicInfo: { kind: "token bucket", rate: 60, period: MINUTE },
+  apiPublicDownload: { kind: "token bucket", rate: 30, period: MINUTE },
   /** Share-link creation per user. */
   createLink: { kind: "token bucket", rate: 120, period: MINUTE },
 });

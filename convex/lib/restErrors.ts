@@ -1,0 +1,34 @@
+/** HTTP API errors: `{ "error": { "code", "message" } }` with the API's own codes. */
+import { isAppError } from "./errors";
+
+export type ApiResult = { status: number; json: unknown; retryAfterSeconds?: number };
+
+export const apiError = (status: number, code: string, message: string, retryAfterMs?: number): ApiResult => ({
+  status,
+  json: { error: { code, message } },
+  ...(retryAfterMs === undefined ? {} : { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) }),
+});
+
+/** Maps the app's ConvexError codes to the API's. */
+export function fromThrown(error: unknown, notFoundCode = "SHARE_NOT_FOUND"): ApiResult {
+  if (!isAppError(error)) throw error;
+  const { code, message, retryAfterMs } = error.data;
+  switch (code) {
+    case "INVALID_ARGUMENT":
+    case "PASSWORD_TOO_LONG":
+      return apiError(400, "VALIDATION_ERROR", message);
+    case "NOT_FOUND":
+      return apiError(404, notFoundCode, message);
+    case "FORBIDDEN":
+      return apiError(403, "FORBIDDEN", message);
+    case "VIDEO_NOT_READY":
+    case "SLUG_TAKEN":
+      return apiError(409, "CONFLICT", message);
+    case "QUOTA_EXCEEDED":
+      return apiError(403, "QUOTA_EXCEEDED", message);
+    case "RATE_LIMITED":
+      return apiError(429, "RATE_LIMITED", message, retryAfterMs ?? 60_000);
+    default:
+      return apiError(400, "VALIDATION_ERROR", message);
+  }
+}

@@ -1,0 +1,145 @@
+/** The /api/v1 HTTP API over real HTTP: keys and scopes, every share route, public routes, error codes. */
+import { ConvexHttpClient } from "convex/browser";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { api } from "../convex/_generated/api";
+import type { Id } from "../convex/_generated/dataModel";
+import { APP_PROJECT, spawnBackend, type RunningBackend } from "./testing";
+
+let backend: RunningBackend;
+let owner: ConvexHttpClient;
+let teamId: Id<"teams">;
+let videoId: Id<"videos">;
+let writeKey: string;
+let readKey: string;
+
+async function signUp(email: string) {
+  const http = new ConvexHttpClient(backend.cloudUrl);
+  const r = (await http.action(api.auth.signIn, { provider: "password", params: { email, password: "correct-horse-battery", flow: "signUp", name: email } })) as { tokens: { token: string } };
+  http.setAuth(r.tokens.token);
+  return http;
+}
+
+async function readyVideo(http: ConvexHttpClient, team: Id<"teams">) {
+  const id = await http.mutation(api.videos.create, { teamId: team, title: "Cut", fileName: "cut.mp4" });
+  const res = await fetch(await http.mutation(api.videos.generateUploadUrl, { videoId: id }), { method: "POST", body: "0123456789", headers: { "Content-Type": "video/mp4" } });
+  await http.mutation(api.videos.finalizeUpload, { videoId: id, storageId: ((await res.json()) as { storageId: Id<"_storage"> }).storageId });
+  return id;
+}
+
+const call = (path: string, init: RequestInit & { key?: string } = {}) =>
+  fetch(`${backend.siteUrl}/api/v1${path}`, {
+    ...init,
+    headers: { ...(init.key ? { Authorization: `Bearer ${init.key}` } : {}), ...(init.body ? { "Content-Type": "application/json" } : {}), ...(init.headers as object) },
+  });
+const code = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
+
+beforeAll(async () => {
+  backend = await spawnBackend({ projectDir: APP_PROJECT });
+  owner = await signUp("api-owner@example.com");
+  teamId = await owner.mutation(api.teams.create, { name: "API" });
+  videoId = await readyVideo(owner, teamId);
+  writeKey = (await owner.mutation(api.apiKeys.create, { teamId, name: "deploy bot", scopes: ["shares:read", "shares:write"] })).key;
+  readKey = (await owner.mutation(api.apiKeys.create, { teamId, name: "dashboard", scopes: ["shares:read"] })).key;
+}, 60_000);
+afterAll(async () => backend?.stop());
+
+test("keys are shown once and stored hashed; listed without the secret", async () => {
+  const keys = await owner.query(api.apiKeys.list, { teamId });
+  expect(keys.map((k) => k.name).sort()).toEqual(["dashboard", "deploy bot"]);
+  expect(JSON.stringify(keys)).not.toContain(writeKey);
+  expect(writeKey).toMatch(/^rg_[A-Za-z0-9_-]{43}$/);
+});
+
+test("create, list newest first, get, patch, revoke (idempotent 204), X-API-Key works too", async () => {
+  const created = await call("/shares", { method: "POST", key: writeKey, body: JSON.stringify({ video_id: videoId, expires_in_days: 7, label: "bot" }) });
+  expect(created.status).toBe(201);
+  const share = (await created.json()) as { id: string; url: string; status: string; label: string; expires_at: string };
+  expect(share).toMatchObject({ status: "active", label: "bot" });
+  expect(share.url).toMatch(/\/share\/[A-Za-z0-9_-]{43}$/);
+  const second = (await (await call("/shares", { method: "POST", key: writeKey, body: JSON.stringify({ video_id: videoId }) })).json()) as { id: string };
+
+  const list = (await (await call(`/shares?video_id=${videoId}`, { key: readKey })).json()) as { data: Array<{ id: string }> };
+  expect(list.data.map((s) => s.id)).toEqual([second.id, share.id]);
+  const one = await call(`/shares/${share.id}`, { headers: { "X-API-Key": readKey } });
+  expect(one.status).toBe(200);
+
+  const patched = await call(`/shares/${share.id}`, { method: "PATCH", key: writeKey, body: JSON.stringify({ allow_download: true, expires_at: null }) });
+  expect(patched.status).toBe(200);
+  expect(await patched.json()).toMatchObject({ allow_download: true, expires_at: null });
+
+  expect((await call(`/shares/${share.id}`, { method: "DELETE", key: writeKey })).status).toBe(204);
+  expect((await call(`/shares/${share.id}`, { method: "DELETE", key: writeKey })).status).toBe(204);
+  const active = (await (await call(`/shares?video_id=${videoId}`, { key: readKey })).json()) as { data: Array<{ id: string }> };
+  expect(active.data.map((s) => s.id)).toEqual([second.id]);
+  const all = (await (await call(`/shares?video_id=${videoId}&include_inactive=true`, { key: readKey })).json()) as { data: Array<{ status: string }> };
+  expect(all.data.map((s) => s.status)).toEqual(["active", "revoked"]);
+});
+
+test("scopes, revocation and team boundaries", async () => {
+  const readOnly = await call("/shares", { method: "POST", key: readKey, body: JSON.stringify({ video_id: videoId }) });
+  expect([readOnly.status, await code(readOnly)]).toEqual([403, "FORBIDDEN"]);
+  const none = await call("/shares");
+  expect([none.status, await code(none)]).toEqual([401, "UNAUTHORIZED"]);
+
+  const temp = await owner.mutation(api.apiKeys.create, { teamId, name: "temp", scopes: ["shares:read"] });
+  expect((await call("/shares", { key: temp.key })).status).toBe(200);
+  await owner.mutation(api.apiKeys.revoke, { keyId: temp.keyId });
+  expect((await call("/shares", { key: temp.key })).status).toBe(401);
+
+  const other = await signUp("other-team@example.com");
+  const otherTeam = await other.mutation(api.teams.create, { name: "Other" });
+  const otherVideo = await readyVideo(other, otherTeam);
+  const otherLink = await other.mutation(api.shareLinks.create, { videoId: otherVideo });
+  const foreign = await call(`/shares/${otherLink.linkId}`, { method: "DELETE", key: writeKey });
+  expect([foreign.status, await code(foreign)]).toEqual([404, "SHARE_NOT_FOUND"]);
+  const foreignVideo = await call("/shares", { method: "POST", key: writeKey, body: JSON.stringify({ video_id: otherVideo }) });
+  expect([foreignVideo.status, await code(foreignVideo)]).toEqual([404, "FILE_NOT_FOUND"]);
+});
+
+test("validation and conflict errors", async () => {
+  const bad = await call("/shares", { method: "POST", key: writeKey, body: JSON.stringify({ video_id: videoId, expires_in_days: 0 }) });
+  expect([bad.status, await code(bad)]).toEqual([400, "VALIDATION_ERROR"]);
+  const unknown = await call("/shares", { method: "POST", key: writeKey, body: JSON.stringify({ video_id: videoId, colour: "red" }) });
+  expect([unknown.status, await code(unknown)]).toEqual([400, "VALIDATION_ERROR"]);
+  const notJson = await call("/shares", { method: "POST", key: writeKey, body: "{" });
+  expect(notJson.status).toBe(400);
+  const pending = await owner.mutation(api.videos.create, { teamId, title: "P", fileName: "p.mp4" });
+  const conflict = await call("/shares", { method: "POST", key: writeKey, body: JSON.stringify({ video_id: pending }) });
+  expect([conflict.status, await code(conflict)]).toEqual([409, "CONFLICT"]);
+  const slug1 = await call("/shares", { method: "POST", key: writeKey, body: JSON.stringify({ video_id: videoId, custom_slug: "api-slug" }) });
+  expect(slug1.status).toBe(201);
+  const slug2 = await call("/shares", { method: "POST", key: writeKey, body: JSON.stringify({ video_id: videoId, custom_slug: "API-SLUG" }) });
+  expect([slug2.status, await code(slug2)]).toEqual([409, "CONFLICT"]);
+});
+
+test("public info and download: password header, counts, disabled downloads, rate limit", async () => {
+  const link = await owner.mutation(api.shareLinks.create, { videoId, password: "pw", allowDownload: true });
+  const missing = await call(`/public/${link.token}`);
+  expect([missing.status, await code(missing)]).toEqual([401, "PASSWORD_REQUIRED"]);
+  const wrong = await call(`/public/${link.token}`, { headers: { "X-Share-Password": "nope" } });
+  expect([wrong.status, await code(wrong)]).toEqual([401, "INVALID_PASSWORD"]);
+  const info = await call(`/public/${link.token}`, { headers: { "X-Share-Password": "pw" } });
+  expect(info.status).toBe(200);
+  const body = (await info.json()) as { name: string; size: number; content_type: string; requires_password: boolean; download_url: string };
+  expect(body).toMatchObject({ name: "cut.mp4", size: 10, content_type: "video/mp4", requires_password: true });
+  const file = await fetch(body.download_url, { headers: { "X-Share-Password": "pw" } });
+  expect(file.status).toBe(200);
+  expect(await file.text()).toBe("0123456789");
+  const row = (await owner.query(api.shareLinks.list, { videoId })).find((l) => l.linkId === link.linkId)!;
+  expect([row.viewCount, row.downloadCount]).toEqual([1, 1]);
+
+  const noDownloads = await owner.mutation(api.shareLinks.create, { videoId });
+  const disabled = await call(`/public/${noDownloads.token}/download`);
+  expect([disabled.status, await code(disabled)]).toEqual([403, "DOWNLOAD_DISABLED"]);
+  const gone = await call(`/public/${"x".repeat(43)}`);
+  expect([gone.status, await code(gone)]).toEqual([404, "SHARE_NOT_FOUND"]);
+
+  let limited: Response | null = null;
+  for (let i = 0; i < 70 && !limited; i++) {
+    const res = await call(`/public/${noDownloads.token}`, { headers: { "X-Forwarded-For": "203.0.113.9" } });
+    if (res.status === 429) limited = res;
+    else await res.arrayBuffer();
+  }
+  expect(limited && (await code(limited))).toBe("RATE_LIMITED");
+  expect(Number(limited!.headers.get("retry-after"))).toBeGreaterThan(0);
+});
