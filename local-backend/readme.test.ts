@@ -1,0 +1,59 @@
+/** The README's curl examples and the OpenAPI document, checked against the running API. */
+import { ConvexHttpClient } from "convex/browser";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { api } from "../convex/_generated/api";
+import type { Id } from "../convex/_generated/dataModel";
+import { APP_PROJECT, spawnBackend, type RunningBackend } from "./testing";
+
+let backend: RunningBackend;
+beforeAll(async () => {
+  backend = await spawnBackend({ projectDir: APP_PROJECT });
+}, 60_000);
+afterAll(async () => backend?.stop());
+
+function readmeApiExamples(): string {
+  const readme = readFileSync(path.join(APP_PROJECT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## HTTP API for scripts"));
+  return /```sh\n([\s\S]*?)```/.exec(section)![1];
+}
+
+test("the README's curl examples work as written", async () => {
+  const http = new ConvexHttpClient(backend.cloudUrl);
+  const r = (await http.action(api.auth.signIn, { provider: "password", params: { email: "readme@example.com", password: "correct-horse-battery", flow: "signUp", name: "R" } })) as { tokens: { token: string } };
+  http.setAuth(r.tokens.token);
+  const teamId = await http.mutation(api.teams.create, { name: "Readme" });
+  const videoId = await http.mutation(api.videos.create, { teamId, title: "Demo", fileName: "demo.mp4" });
+  const up = await fetch(await http.mutation(api.videos.generateUploadUrl, { videoId }), { method: "POST", body: "demo-bytes", headers: { "Content-Type": "video/mp4" } });
+  await http.mutation(api.videos.finalizeUpload, { videoId, storageId: ((await up.json()) as { storageId: Id<"_storage"> }).storageId });
+  const { key } = await http.mutation(api.apiKeys.create, { teamId, name: "readme", scopes: ["shares:read", "shares:write"] });
+  const out = execFileSync("bash", ["-euo", "pipefail", "-c", readmeApiExamples()], {
+    env: { ...process.env, SITE: backend.siteUrl, KEY: key, VIDEO: videoId },
+    encoding: "utf8",
+  });
+  const lines = out.trim().split("\n");
+  expect(JSON.parse(lines[0])).toMatchObject({ status: "active", allow_download: true, custom_slug: "readme-demo" });
+  expect(JSON.parse(lines[1]).data).toHaveLength(1);
+  expect(JSON.parse(lines[2])).toMatchObject({ name: "demo.mp4", size: 10, requires_password: false });
+  expect(lines[3]).toBe("200");
+}, 30_000);
+
+test("the OpenAPI document covers every /api/v1 route and error code", () => {
+  const doc = JSON.parse(readFileSync(path.join(APP_PROJECT, "docs", "openapi.json"), "utf8")) as {
+    paths: Record<string, Record<string, unknown>>;
+    components: { schemas: { Error: { properties: { error: { properties: { code: { enum: string[] } } } } } } };
+  };
+  const routes = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).filter((k) => k !== "parameters").map((m) => `${m.toUpperCase()} ${p}`));
+  expect(routes.sort()).toEqual([
+    "DELETE /api/v1/shares/{id}",
+    "GET /api/v1/public/{tokenOrSlug}",
+    "GET /api/v1/public/{tokenOrSlug}/download",
+    "GET /api/v1/shares",
+    "GET /api/v1/shares/{id}",
+    "PATCH /api/v1/shares/{id}",
+    "POST /api/v1/shares",
+  ]);
+  expect(doc.components.schemas.Error.properties.error.properties.code.enum).toHaveLength(12);
+});
