@@ -171,6 +171,13 @@ test("members: invite by email, comment at a timestamp that seeks the player, li
     await invite.getByLabel("Email to invite").fill("bob@example.com");
     await invite.getByRole("button", { name: "Invite" }).click();
     await page.getByText("Invitation saved: bob@example.com joins on sign-up.").waitFor();
+    const keys = page.getByRole("form", { name: "Create an API key" });
+    await keys.getByLabel("Name").fill("ci bot");
+    await keys.getByRole("button", { name: "Create key" }).click();
+    await page.getByText("Copy this key now: it is not shown again.").waitFor();
+    expect(await page.locator("[role=status] code.url").textContent()).toMatch(/^rg_[A-Za-z0-9_-]{43}$/);
+    await page.getByRole("list", { name: "API keys" }).getByRole("button", { name: "Revoke" }).click();
+    await page.getByRole("list", { name: "API keys" }).getByText("revoked").waitFor();
     await page.goto(videoUrl);
     await page.getByRole("heading", { name: "Share links" }).waitFor();
   });

@@ -2,6 +2,7 @@ import { useMutation, useQuery } from "convex/react";
 import { Link } from "react-router-dom";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { ApiKeys } from "../components/ApiKeys";
 import { Header } from "../components/Header";
 import { Members } from "../components/Members";
 import { Upload } from "../components/Upload";
@@ -30,7 +31,10 @@ export function Library() {
                 {team.role !== "viewer" && <Upload teamId={team.teamId} />}
                 <VideoList teamId={team.teamId} canEdit={team.role !== "viewer"} />
               </div>
-              <Members teamId={team.teamId} myRole={team.role} />
+              <div>
+                <Members teamId={team.teamId} myRole={team.role} />
+                {(team.role === "owner" || team.role === "admin") && <ApiKeys teamId={team.teamId} />}
+              </div>
             </div>
           </>
         )}
