@@ -263,6 +263,28 @@ test("link policies from the share manager: label, note, custom slug, viewer lim
   await second.context.close();
 }, 60_000);
 
+test("the share page renews its grant before it lapses, without asking again", async () => {
+  const page = memberPage;
+  const { context, page: viewer } = await viewerPage();
+  await screenshotOnFailure(viewer, "renewal", async () => {
+    const url = await createLink(page, { password: "renew-me" });
+    await viewer.clock.install();
+    await viewer.goto(url);
+    await viewer.getByLabel("Password").fill("renew-me");
+    await viewer.getByRole("button", { name: "Watch" }).click();
+    await viewer.getByRole("heading", { name: "Launch cut" }).waitFor();
+    const stored = () => viewer.evaluate((u) => JSON.parse(sessionStorage.getItem(`reelgate.grant.${u.split("/").pop()}`) ?? "null"), url);
+    const first = (await stored()) as { grantToken: string; expiresAt: number };
+    // Move the page's clock to 4 minutes before the grant lapses: the renewal timer fires.
+    await viewer.clock.fastForward(first.expiresAt - 4 * 60 * 1000 - (await viewer.evaluate(() => Date.now())));
+    await expect.poll(async () => ((await stored()) as { expiresAt: number }).expiresAt, { timeout: 10_000 }).toBeGreaterThan(first.expiresAt);
+    expect(((await stored()) as { grantToken: string }).grantToken).toBe(first.grantToken);
+    await viewer.getByRole("heading", { name: "Launch cut" }).waitFor();
+    expect(await viewer.getByLabel("Password").count()).toBe(0);
+  });
+  await context.close();
+}, 60_000);
+
 test("an expired link shows 'Link expired' (runs last: moves the backend clock a day on)", async () => {
   const page = memberPage;
   const { context, page: viewer } = await viewerPage();
@@ -270,7 +292,14 @@ test("an expired link shows 'Link expired' (runs last: moves the backend clock a
     const form = page.getByRole("form", { name: "Create a share link" });
     await form.getByRole("combobox").selectOption("1");
     const url = await createLink(page, {});
+    // A viewer who has the page open when the link expires loses the video at once.
+    const open = await viewerPage();
+    await open.page.goto(url);
+    await open.page.getByRole("heading", { name: "Launch cut" }).waitFor();
     await app.backend.advanceClock(24 * 60 * 60 * 1000 + 60_000);
+    await open.page.getByRole("heading", { name: "Link expired" }).waitFor({ timeout: 10_000 });
+    expect(await open.page.locator("video").count()).toBe(0);
+    await open.context.close();
     await viewer.goto(url);
     await viewer.getByRole("heading", { name: "Link expired" }).waitFor({ timeout: 10_000 });
     expect(await viewer.content()).not.toContain("Launch cut");
