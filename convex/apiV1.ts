@@ -6,7 +6,7 @@ import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
 import { internalMutation } from "./functions";
-import { admitToLink, countView } from "./lib/grantIssuing";
+import { admitToLink, countView, issueGrant } from "./lib/grantIssuing";
 import { createLink, revokeLink, summarizeLink, updateLink } from "./lib/linkManagement";
 import { rateLimiter } from "./lib/rateLimits";
 import { apiError, fromThrown, type ApiResult } from "./lib/restErrors";
@@ -170,13 +170,13 @@ export const shares = internalMutation({
 
 /** GET /api/v1/public/{tokenOrSlug}: what the link shares; counts a view. */
 export const publicInfo = internalMutation({
-  args: { tokenOrSlug: v.string(), password: v.optional(v.string()), clientKey: v.string() },
+  args: { tokenOrSlug: v.string(), password: v.optional(v.string()), clientKey: v.string(), clientAddress: v.optional(v.string()) },
   returns: apiResult,
   handler: async (ctx, args): Promise<ApiResult> => {
     const limit = await rateLimiter.limit(ctx, "apiPublicInfo", { key: args.clientKey });
     if (!limit.ok) return apiError(429, "RATE_LIMITED", "Too many requests.", limit.retryAfter);
     const now = Date.now();
-    const admission = await admitToLink(ctx, { token: args.tokenOrSlug, password: args.password, viewerId: args.clientKey }, now);
+    const admission = await admitToLink(ctx, { token: args.tokenOrSlug, password: args.password, viewerId: args.clientKey, clientAddress: args.clientAddress }, now);
     if (!admission.ok) return refusal(admission.reason, Boolean(args.password), admission.retryAfterMs);
     const { link, video } = admission;
     const file = video.storageId ? await ctx.db.system.get(video.storageId) : null;
@@ -193,6 +193,19 @@ export const publicInfo = internalMutation({
         download_url: link.allowDownload ? `${siteOrigin()}/api/v1/public/${encodeURIComponent(args.tokenOrSlug)}/download` : null,
       },
     };
+  },
+});
+
+/** POST /api/v1/grant: issueAccessGrant with the caller's address (for links with an IP allowlist). */
+export const issueGrantOverHttp = internalMutation({
+  args: { token: v.string(), password: v.optional(v.string()), viewerId: v.optional(v.string()), clientAddress: v.string() },
+  returns: apiResult,
+  handler: async (ctx, args): Promise<ApiResult> => {
+    try {
+      return { status: 200, json: await issueGrant(ctx, args, Date.now()) };
+    } catch (error) {
+      return fromThrown(error);
+    }
   },
 });
 
@@ -218,6 +231,9 @@ function refusal(reason: string, passwordGiven: boolean, retryAfterMs?: number):
     case "viewLimit":
     case "viewerLimit":
       return apiError(403, "FORBIDDEN", "This link has reached its limit.");
+    case "ipCheckRequired":
+    case "ipNotAllowed":
+      return apiError(403, "FORBIDDEN", "This link cannot be used from your network address.");
     case "expired":
       return apiError(410, "SHARE_NOT_FOUND", "This share link has expired.");
     default:

@@ -4,6 +4,7 @@ import { httpAction } from "./_generated/server";
 import { auth } from "./auth";
 import { jsonError } from "./lib/mediaHeaders";
 import { mediaResponse, refusal, startsAtZero } from "./lib/mediaResponse";
+import { clientAddress } from "./lib/clientAddress";
 import { sha256Hex } from "./lib/tokens";
 
 const http = httpRouter();
@@ -18,7 +19,11 @@ const serveGrantMedia = httpAction(async (ctx, request) => {
   const [, grantToken = "", extra] = parts;
   const download = extra === "download";
   if (parts.length > 3 || (extra !== undefined && !download)) return jsonError(404, "NOT_FOUND", "No such media route.");
-  const media = await ctx.runMutation(internal.media.openGrant, { grantToken, downloadStarted: download && startsAtZero(request) });
+  const media = await ctx.runMutation(internal.media.openGrant, {
+    grantToken,
+    downloadStarted: download && startsAtZero(request),
+    clientAddress: clientAddress(request),
+  });
   if (media.kind !== "ok") return refusal(media);
   if (download && !media.allowDownload) return jsonError(403, "DOWNLOAD_DISABLED", "Downloads are turned off for this link.");
   return await mediaResponse(request, media, { download, getBlob: () => ctx.storage.get(media.storageId) });
@@ -34,11 +39,11 @@ const serveRawLink = httpAction(async (ctx, request) => {
   const [, token = "", extra] = parts;
   const download = extra === "download";
   if (parts.length > 3 || (extra !== undefined && !download)) return jsonError(404, "NOT_FOUND", "No such route.");
-  const client = request.headers.get("X-Forwarded-For")?.split(",")[0]?.trim() || request.headers.get("X-Real-IP") || "unknown";
   const media = await ctx.runMutation(internal.media.openLink, {
     token,
     password: request.headers.get("X-Share-Password") ?? undefined,
-    clientKey: `raw-${(await sha256Hex(client)).slice(0, 32)}`,
+    clientKey: await clientKey(request),
+    clientAddress: clientAddress(request),
     viewStarted: !download && startsAtZero(request),
     downloadStarted: download && startsAtZero(request),
   });
@@ -53,9 +58,9 @@ function json(result: { status: number; json: unknown; retryAfterSeconds?: numbe
   return new Response(result.status === 204 ? null : JSON.stringify(result.json), { status: result.status, headers });
 }
 
+/** A rate-limit key for the caller's address (hashed, so logs and limits hold no raw address). */
 async function clientKey(request: Request) {
-  const client = request.headers.get("X-Forwarded-For")?.split(",")[0]?.trim() || request.headers.get("X-Real-IP") || "unknown";
-  return `raw-${(await sha256Hex(client)).slice(0, 32)}`;
+  return `raw-${(await sha256Hex(clientAddress(request) ?? "unknown")).slice(0, 32)}`;
 }
 
 /** The HTTP API for scripts: /api/v1/shares[/{id}] with an API key, /api/v1/public/{tokenOrSlug}[/download]. */
@@ -86,20 +91,61 @@ const apiV1 = httpAction(async (ctx, request) => {
   if (parts[0] === "public" && parts[1] && request.method === "GET") {
     const password = request.headers.get("X-Share-Password") ?? undefined;
     if (parts.length === 2) {
-      return json(await ctx.runMutation(internal.apiV1.publicInfo, { tokenOrSlug: parts[1], password, clientKey: await clientKey(request) }));
+      return json(
+        await ctx.runMutation(internal.apiV1.publicInfo, { tokenOrSlug: parts[1], password, clientKey: await clientKey(request), clientAddress: clientAddress(request) }),
+      );
     }
     if (parts.length === 3 && parts[2] === "download") {
       const key = await clientKey(request);
       const limited = await ctx.runMutation(internal.apiV1.publicDownloadBudget, { clientKey: key });
       if (limited) return json(limited);
-      const media = await ctx.runMutation(internal.media.openLink, { token: parts[1], password, clientKey: key, viewStarted: false, downloadStarted: startsAtZero(request) });
+      const media = await ctx.runMutation(internal.media.openLink, {
+        token: parts[1],
+        password,
+        clientKey: key,
+        clientAddress: clientAddress(request),
+        viewStarted: false,
+        downloadStarted: startsAtZero(request),
+      });
       if (media.kind !== "ok") return refusal(media);
       if (!media.allowDownload) return jsonError(403, "DOWNLOAD_DISABLED", "Downloads are turned off for this link.");
       return await mediaResponse(request, media, { download: true, getBlob: () => ctx.storage.get(media.storageId) });
     }
   }
+  if (parts[0] === "grant" && parts.length === 1 && request.method === "POST") {
+    // The share page asks here for links with an IP allowlist: the client address is known on HTTP.
+    let body: { token?: unknown; password?: unknown; viewerId?: unknown };
+    try {
+      body = (await request.json()) as typeof body;
+    } catch {
+      return json({ status: 400, json: { error: { code: "VALIDATION_ERROR", message: "The body must be JSON." } } });
+    }
+    const str = (x: unknown) => (typeof x === "string" ? x : undefined);
+    if (!str(body.token)) return json({ status: 400, json: { error: { code: "VALIDATION_ERROR", message: "token is required." } } });
+    return json(
+      await ctx.runMutation(internal.apiV1.issueGrantOverHttp, {
+        token: str(body.token)!,
+        password: str(body.password),
+        viewerId: str(body.viewerId),
+        clientAddress: clientAddress(request) ?? "unknown",
+      }),
+    );
+  }
   return json({ status: 404, json: { error: { code: "NOT_FOUND", message: "No such API route." } } });
 });
+
+const preflight = httpAction(async () =>
+  new Response(null, {
+    status: 204,
+    headers: {
+      "Access-Control-Allow-Origin": "*",
+      "Access-Control-Allow-Methods": "GET, POST, PATCH, DELETE, OPTIONS",
+      "Access-Control-Allow-Headers": "Content-Type, Authorization, X-API-Key, X-Share-Password",
+      "Access-Control-Max-Age": "600",
+    },
+  }),
+);
+http.route({ pathPrefix: "/api/v1/", method: "OPTIONS", handler: preflight });
 
 for (const method of ["GET", "POST", "PATCH", "DELETE"] as const) http.route({ pathPrefix: "/api/v1/", method, handler: apiV1 });
 

@@ -135,3 +135,23 @@ test("quota: a per-team cap on active expiring links, visible through quota", as
   await alice.as.mutation(api.shareLinks.create, { videoId, expiresInDays: 7 });
   await expectCode(alice.as.mutation(api.teams.setLinkQuota, { teamId, limit: -2 }), "INVALID_ARGUMENT");
 });
+
+test("IP allowlists: validated on save naming the bad entry; the WebSocket path defers to HTTP; nothing leaks", async () => {
+  const { t, alice, videoId, grant } = await setup();
+  const bad = await alice.as.mutation(api.shareLinks.create, { videoId, ipAllowlist: "10.0.0.0/8, 10.0.0.300" }).catch((e) => e);
+  expect(bad.data).toEqual({ code: "INVALID_ARGUMENT", message: '"10.0.0.300" is not an IPv4/IPv6 address or CIDR range.' });
+  const link = await alice.as.mutation(api.shareLinks.create, { videoId, ipAllowlist: "10.0.0.0/8, 2001:db8::/32" });
+  expect((await alice.as.query(api.shareLinks.list, { videoId }))[0].ipAllowlist).toBe("10.0.0.0/8, 2001:db8::/32");
+  const status = await t.query(api.shareLinks.getByToken, { token: link.token });
+  expect(status).toEqual({ status: "ipCheckRequired" });
+  expect(await grant(link.token, "viewer-gggg")).toEqual({ ok: false, reason: "ipCheckRequired" });
+  const viaHttp = (address: string) => t.mutation(internal.apiV1.issueGrantOverHttp, { token: link.token, viewerId: "viewer-gggg", clientAddress: address });
+  expect((await viaHttp("192.0.2.1")).json).toEqual({ ok: false, reason: "ipNotAllowed" });
+  expect((await viaHttp("2001:db8:1::5")).json).toMatchObject({ ok: true });
+  const g = (await viaHttp("10.1.2.3")).json as { grantToken: string };
+  expect((await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, downloadStarted: false, clientAddress: "10.9.9.9" })).kind).toBe("ok");
+  expect((await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, downloadStarted: false, clientAddress: "192.0.2.1" })).kind).toBe("ipNotAllowed");
+  expect((await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, downloadStarted: false })).kind).toBe("ipNotAllowed");
+  await alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, ipAllowlist: null });
+  expect(await t.query(api.shareLinks.getByToken, { token: link.token })).toMatchObject({ status: "ok" });
+});

@@ -4,6 +4,7 @@ import type { Doc, Id } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
 import { internalMutation } from "./functions";
 import { logAccess } from "./lib/accessLog";
+import { addressAllowed } from "./lib/ip";
 import { admitToLink, countView } from "./lib/grantIssuing";
 import { rateLimiter } from "./lib/rateLimits";
 import { checkGrant } from "./lib/shareAccess";
@@ -22,7 +23,7 @@ export const mediaAccess = v.union(
   v.object({ kind: v.literal("passwordRequired") }),
   v.object({ kind: v.literal("invalidPassword") }),
   v.object({ kind: v.literal("rateLimited"), retryAfterMs: v.number() }),
-  v.object({ kind: v.union(v.literal("limitReached"), v.literal("downloadLimit")) }),
+  v.object({ kind: v.union(v.literal("limitReached"), v.literal("downloadLimit"), v.literal("ipNotAllowed")) }),
 );
 export type MediaAccess = Infer<typeof mediaAccess>;
 
@@ -58,12 +59,13 @@ async function throttle(ctx: MutationCtx, key: string) {
  * request budget, and counts a download when one starts.
  */
 export const openGrant = internalMutation({
-  args: { grantToken: v.string(), downloadStarted: v.boolean() },
+  args: { grantToken: v.string(), downloadStarted: v.boolean(), clientAddress: v.optional(v.string()) },
   returns: mediaAccess,
   handler: async (ctx, args): Promise<MediaAccess> => {
     const now = Date.now();
     const check = await checkGrant(ctx, args.grantToken, now);
     if (check.kind !== "ok") return { kind: check.kind };
+    if (check.link.ipAllowlist !== undefined && !addressAllowed(args.clientAddress, check.link.ipAllowlist)) return { kind: "ipNotAllowed" };
     const limited = await throttle(ctx, `grant:${check.grant._id}`);
     if (limited) return limited;
     if (args.downloadStarted && check.link.allowDownload) {
@@ -78,14 +80,21 @@ export const openGrant = internalMutation({
  * header, same rate limits), a view counted when playback starts from the beginning.
  */
 export const openLink = internalMutation({
-  args: { token: v.string(), password: v.optional(v.string()), clientKey: v.string(), viewStarted: v.boolean(), downloadStarted: v.boolean() },
+  args: {
+    token: v.string(),
+    password: v.optional(v.string()),
+    clientKey: v.string(),
+    clientAddress: v.optional(v.string()),
+    viewStarted: v.boolean(),
+    downloadStarted: v.boolean(),
+  },
   returns: mediaAccess,
   handler: async (ctx, args): Promise<MediaAccess> => {
     const now = Date.now();
-    const admission = await admitToLink(ctx, { token: args.token, password: args.password, viewerId: args.clientKey }, now);
+    const admission = await admitToLink(ctx, { token: args.token, password: args.password, viewerId: args.clientKey, clientAddress: args.clientAddress }, now);
     if (!admission.ok) {
       if (admission.link && admission.reason !== "invalidPassword") {
-        await logAccess(ctx, admission.link._id, "grantRefused", { reason: admission.reason, viewerId: args.clientKey });
+        await logAccess(ctx, admission.link._id, "grantRefused", { reason: admission.reason, viewerId: args.clientKey, clientAddress: args.clientAddress });
       }
       switch (admission.reason) {
         case "missing":
@@ -97,6 +106,9 @@ export const openLink = internalMutation({
         case "viewLimit":
         case "viewerLimit":
           return { kind: "limitReached" };
+        case "ipCheckRequired":
+        case "ipNotAllowed":
+          return { kind: "ipNotAllowed" };
         default:
           return { kind: "rateLimited", retryAfterMs: admission.retryAfterMs ?? 60_000 };
       }

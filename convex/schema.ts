@@ -83,6 +83,8 @@ export default defineSchema({
     maxViews: v.optional(v.number()),
     maxDownloads: v.optional(v.number()),
     customSlug: v.optional(v.string()),
+    /** Addresses / CIDR ranges allowed to use the link (checked wherever the client address is known). */
+    ipAllowlist: v.optional(v.array(v.string())),
     /** Lower-cased slug: unique across the deployment. */
     slugKey: v.optional(v.string()),
     /** Distinct viewers that received a grant (see shareViewers). */

@@ -27,6 +27,7 @@ const linkSummary = v.object({
   maxViewers: v.union(v.number(), v.null()),
   maxViews: v.union(v.number(), v.null()),
   maxDownloads: v.union(v.number(), v.null()),
+  ipAllowlist: v.union(v.string(), v.null()),
 });
 
 const viewerIdValidator = v.optional(v.string());
@@ -36,6 +37,7 @@ export const tokenStatus = v.union(
   v.object({ status: v.literal("expired") }),
   v.object({ status: v.literal("requiresPassword") }),
   v.object({ status: v.literal("locked"), retryAfterMs: v.number() }),
+  v.object({ status: v.literal("ipCheckRequired") }),
   v.object({ status: v.literal("limitReached"), limit: v.union(v.literal("viewLimit"), v.literal("viewerLimit")) }),
   v.object({
     status: v.literal("ok"),
@@ -59,6 +61,8 @@ export const grantResult = v.union(
       v.literal("locked"),
       v.literal("viewLimit"),
       v.literal("viewerLimit"),
+      v.literal("ipCheckRequired"),
+      v.literal("ipNotAllowed"),
     ),
     retryAfterMs: v.optional(v.number()),
   }),
@@ -155,6 +159,8 @@ export const getByToken = publicQuery({
     const { link, video } = found;
     const now = Date.now();
     if (linkStatus(link, now) === "expired") return { status: "expired" as const };
+    // The client address is unknown here: such links are opened through POST /api/v1/grant.
+    if (link.ipAllowlist !== undefined && link.passwordHash === undefined) return { status: "ipCheckRequired" as const };
     const limit = await limitReached(ctx, link, args.viewerId);
     if (limit) return { status: "limitReached" as const, limit };
     if (link.passwordHash !== undefined) {

@@ -28,6 +28,7 @@ export async function startApp(): Promise<App> {
   const appUrl = `http://127.0.0.1:${webPort}`;
   const backend = await spawnBackend({ projectDir: APP_PROJECT, env: { SITE_URL: appUrl }, testClock: true });
   process.env.VITE_CONVEX_URL = backend.cloudUrl;
+  process.env.VITE_CONVEX_SITE_URL = backend.siteUrl;
   const vite = await createServer({
     root: APP_PROJECT,
     configFile: path.join(APP_PROJECT, "vite.config.ts"),

@@ -240,7 +240,7 @@ test("link policies from the share manager: label, note, custom slug, viewer lim
   const second = await viewerPage();
   await screenshotOnFailure(page, "policies", async () => {
     const form = page.getByRole("form", { name: "Create a share link" });
-    await form.getByText("More options").click();
+    await form.locator("details").evaluate((d) => ((d as HTMLDetailsElement).open = true));
     await form.getByLabel("Label (who it is for)").fill("For the client");
     await form.getByLabel("Note to the recipient").fill("Rough cut, music not final.");
     await form.getByLabel("Custom slug").fill("Client-Preview");
@@ -261,6 +261,28 @@ test("link policies from the share manager: label, note, custom slug, viewer lim
   });
   await first.context.close();
   await second.context.close();
+}, 60_000);
+
+test("a link with an IP allowlist opens through the HTTP grant route from an allowed address, not from others", async () => {
+  const page = memberPage;
+  const { context, page: viewer } = await viewerPage();
+  await screenshotOnFailure(viewer, "ip-allowlist", async () => {
+    const form = page.getByRole("form", { name: "Create a share link" });
+    await form.locator("details").evaluate((d) => ((d as HTMLDetailsElement).open = true));
+    await form.getByLabel("IP allowlist").fill("127.0.0.0/8, ::1");
+    const allowed = await createLink(page, {});
+    await page.locator("ul[aria-label='Share links'] > li").first().getByText("Only from: 127.0.0.0/8, ::1").waitFor();
+    await viewer.goto(allowed);
+    await viewer.getByRole("heading", { name: "Launch cut" }).waitFor();
+    await expect.poll(() => viewer.locator("video").evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+
+    await form.getByLabel("IP allowlist").fill("192.0.2.0/24");
+    const blocked = await createLink(page, {});
+    await viewer.goto(blocked);
+    await viewer.getByText("This link cannot be opened from your network.").waitFor();
+    expect(await viewer.content()).not.toContain("Launch cut");
+  });
+  await context.close();
 }, 60_000);
 
 test("the share page renews its grant before it lapses, without asking again", async () => {

@@ -172,3 +172,25 @@ test("a grant's request budget: a flood gets 429 with Retry-After", async () => 
   expect(limited?.status).toBe(429);
   expect(Number(limited?.headers.get("retry-after"))).toBeGreaterThan(0);
 });
+
+test("IP allowlist on HTTP routes: the socket address decides, a spoofed X-Forwarded-For does not", async () => {
+  const blocked = await member.mutation(api.shareLinks.create, { videoId, ipAllowlist: "10.0.0.0/8" });
+  const spoofed = await fetch(`${backend.siteUrl}/s/${blocked.token}`, { headers: { "X-Forwarded-For": "10.1.1.1" } });
+  expect(spoofed.status).toBe(403);
+  const grantRefused = await fetch(`${backend.siteUrl}/api/v1/grant`, { method: "POST", body: JSON.stringify({ token: blocked.token, viewerId: "viewer-hhhh" }) });
+  expect(await grantRefused.json()).toEqual({ ok: false, reason: "ipNotAllowed" });
+
+  const local = await member.mutation(api.shareLinks.create, { videoId, ipAllowlist: "127.0.0.0/8, ::1" });
+  const preflight = await fetch(`${backend.siteUrl}/api/v1/grant`, { method: "OPTIONS" });
+  expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+  const granted = (await (await fetch(`${backend.siteUrl}/api/v1/grant`, { method: "POST", body: JSON.stringify({ token: local.token, viewerId: "viewer-hhhh" }) })).json()) as { ok: boolean; grantToken: string };
+  expect(granted.ok).toBe(true);
+  expect((await fetch(`${backend.siteUrl}/media/${granted.grantToken}`, { method: "HEAD" })).status).toBe(200);
+  expect((await fetch(`${backend.siteUrl}/s/${local.token}`, { method: "HEAD" })).status).toBe(200);
+  // Narrowing the list applies to grants already issued.
+  await member.mutation(api.shareLinks.update, { linkId: local.linkId, ipAllowlist: "192.0.2.0/24" });
+  const after = await fetch(`${backend.siteUrl}/media/${granted.grantToken}`);
+  expect(after.status).toBe(403);
+  const log = await member.query(api.accessLog.list, { linkId: blocked.linkId, paginationOpts: { numItems: 5, cursor: null } });
+  expect(log.page[0]).toMatchObject({ event: "grantRefused", reason: "ipNotAllowed", clientAddress: "127.0.0.1" });
+});

@@ -24,6 +24,9 @@ export function createSiteHandler(engine: Engine, auth: AuthVerifier, router: ()
       if (Array.isArray(v)) v.forEach((item) => headers.append(k, item));
       else if (v !== undefined) headers.set(k, v);
     }
+    // Like a deployment's edge: the socket address, never what the client claims.
+    headers.set("x-forwarded-for", (req.socket.remoteAddress ?? "").replace(/^::ffff:/, ""));
+    headers.delete("x-real-ip");
     const request = new Request(url, {
       method: req.method,
       headers,

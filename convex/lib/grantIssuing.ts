@@ -9,13 +9,23 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { logAccess } from "./accessLog";
+import { addressAllowed } from "./ip";
 import { invalid } from "./errors";
 import { passwordMatches } from "./linkOptions";
 import { rateLimiter } from "./rateLimits";
 import { findLinkByToken, grantExpiry, linkStatus } from "./shareAccess";
 import { randomToken, sha256Hex } from "./tokens";
 
-export type Refusal = "missing" | "expired" | "invalidPassword" | "rateLimited" | "locked" | "viewLimit" | "viewerLimit";
+export type Refusal =
+  | "missing"
+  | "expired"
+  | "invalidPassword"
+  | "rateLimited"
+  | "locked"
+  | "viewLimit"
+  | "viewerLimit"
+  | "ipCheckRequired"
+  | "ipNotAllowed";
 export type GrantResult =
   | { ok: true; grantToken: string; expiresAt: number }
   | { ok: false; reason: Refusal; retryAfterMs?: number };
@@ -50,7 +60,7 @@ type Admission =
  */
 export async function admitToLink(
   ctx: MutationCtx,
-  args: { token: string; password?: string; viewerId?: string },
+  args: { token: string; password?: string; viewerId?: string; clientAddress?: string },
   now: number,
 ): Promise<Admission> {
   checkViewerId(args.viewerId);
@@ -63,10 +73,14 @@ export async function admitToLink(
 async function admitFound(
   ctx: MutationCtx,
   link: Doc<"shareLinks">,
-  args: { password?: string; viewerId?: string },
+  args: { password?: string; viewerId?: string; clientAddress?: string },
   now: number,
 ): Promise<{ ok: true; link: Doc<"shareLinks">; newViewer: boolean } | { ok: false; reason: Refusal; retryAfterMs?: number }> {
   if (linkStatus(link, now) === "expired") return refuse("expired");
+  if (link.ipAllowlist !== undefined) {
+    if (args.clientAddress === undefined) return refuse("ipCheckRequired");
+    if (!addressAllowed(args.clientAddress, link.ipAllowlist)) return refuse("ipNotAllowed");
+  }
 
   const global = await rateLimiter.limit(ctx, "grantAttemptsGlobal");
   if (!global.ok) return refuse("rateLimited", global.retryAfter);
@@ -123,12 +137,14 @@ export async function limitReached(ctx: QueryCtx, link: Doc<"shareLinks">, viewe
 
 export async function issueGrant(
   ctx: MutationCtx,
-  args: { token: string; password?: string; viewerId?: string },
+  args: { token: string; password?: string; viewerId?: string; clientAddress?: string },
   now: number,
 ): Promise<GrantResult> {
   const admission = await admitToLink(ctx, args, now);
   if (!admission.ok) {
-    if (admission.link) await logAccess(ctx, admission.link._id, "grantRefused", { reason: admission.reason, viewerId: args.viewerId });
+    if (admission.link) {
+      await logAccess(ctx, admission.link._id, "grantRefused", { reason: admission.reason, viewerId: args.viewerId, clientAddress: args.clientAddress });
+    }
     return refuse(admission.reason, admission.retryAfterMs);
   }
   const { link } = admission;
@@ -142,7 +158,7 @@ export async function issueGrant(
     viewerId: args.viewerId,
   });
   await countView(ctx, link, args.viewerId, admission.newViewer, now);
-  await logAccess(ctx, link._id, "grantIssued", { viewerId: args.viewerId });
+  await logAccess(ctx, link._id, "grantIssued", { viewerId: args.viewerId, clientAddress: args.clientAddress });
   return { ok: true, grantToken, expiresAt };
 }
 

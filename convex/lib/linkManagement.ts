@@ -122,5 +122,6 @@ export async function summarizeLink(ctx: QueryCtx, link: Doc<"shareLinks">, now:
     maxViewers: link.maxViewers ?? null,
     maxViews: link.maxViews ?? null,
     maxDownloads: link.maxDownloads ?? null,
+    ipAllowlist: link.ipAllowlist?.join(", ") ?? null,
   };
 }

@@ -3,6 +3,7 @@ import { v } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { appError, invalid } from "./errors";
+import { parseAllowlist } from "./ip";
 import { optionalText } from "./text";
 
 const MAX_EXPIRY_MS = 10 * 365 * 24 * 60 * 60 * 1000;
@@ -17,6 +18,8 @@ export const policyArgs = {
   label: nullable(v.string()),
   note: nullable(v.string()),
   customSlug: nullable(v.string()),
+  /** Comma-separated IPv4/IPv6 addresses and CIDR ranges. */
+  ipAllowlist: nullable(v.string()),
 };
 export type PolicyArgs = {
   expiresAt?: number | null;
@@ -26,6 +29,7 @@ export type PolicyArgs = {
   label?: string | null;
   note?: string | null;
   customSlug?: string | null;
+  ipAllowlist?: string | null;
 };
 
 function limit(value: number | null | undefined, what: string) {
@@ -70,6 +74,7 @@ export async function policyPatch(ctx: QueryCtx, args: PolicyArgs, now: number, 
   set("maxDownloads", limit(args.maxDownloads, "The download limit"));
   set("label", args.label === null ? null : args.label === undefined ? undefined : optionalText(args.label, "Label", 120) || null);
   set("note", args.note === null ? null : args.note === undefined ? undefined : optionalText(args.note, "Note", 2000) || null);
+  if (args.ipAllowlist !== undefined) patch.ipAllowlist = args.ipAllowlist === null ? undefined : parseAllowlist(args.ipAllowlist);
   if (args.customSlug !== undefined) {
     if (args.customSlug === null) {
       patch.customSlug = undefined;

@@ -16,6 +16,8 @@ export function refusal(access: Exclude<MediaAccess, { kind: "ok" }>): Response 
       return jsonError(401, "PASSWORD_REQUIRED", "This link needs a password (X-Share-Password header).");
     case "invalidPassword":
       return jsonError(401, "INVALID_PASSWORD", "The password is not right.");
+    case "ipNotAllowed":
+      return jsonError(403, "FORBIDDEN", "This link cannot be used from your network address.");
     case "limitReached":
       return jsonError(403, "LIMIT_REACHED", "This link has reached its viewer or view limit.");
     case "downloadLimit":

@@ -56,6 +56,7 @@ export function ShareLinkRow({ link, canEdit }: { link: Link; canEdit: boolean }
         {link.allowDownload && <span className="badge">downloads</span>}
       </div>
       {link.label && <strong>{link.label}</strong>}
+      {link.ipAllowlist && <div className="muted small">Only from: {link.ipAllowlist}</div>}
       {link.url && <code className="url" title={link.url}>{link.url}</code>}
       {link.customSlug && link.url && <code className="slug-url">{link.url.replace(/[^/]+$/, link.customSlug)}</code>}
       {(link.maxViewers !== null || link.maxViews !== null || link.maxDownloads !== null) && (

@@ -17,6 +17,7 @@ type LinkOptions = {
   maxViewers?: number;
   maxViews?: number;
   maxDownloads?: number;
+  ipAllowlist?: string;
 };
 
 export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos">; canEdit: boolean; ready: boolean }) {
@@ -62,6 +63,7 @@ export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos"
         maxViewers: number("maxViewers"),
         maxViews: number("maxViews"),
         maxDownloads: number("maxDownloads"),
+        ipAllowlist: text("ipAllowlist"),
       },
       false,
     );
@@ -90,6 +92,7 @@ export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos"
                 <label>Max viewers <input name="maxViewers" type="number" min={1} step={1} /></label>
                 <label>Max views <input name="maxViews" type="number" min={1} step={1} /></label>
                 <label>Max downloads <input name="maxDownloads" type="number" min={1} step={1} /></label>
+                <label>IP allowlist <input name="ipAllowlist" placeholder="203.0.113.0/24, 2001:db8::/32" /></label>
               </div>
             </details>
             <button type="submit" disabled={busy}>Create link</button>

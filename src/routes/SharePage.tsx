@@ -1,8 +1,9 @@
-import { useMutation, useQuery } from "convex/react";
+import { useQuery } from "convex/react";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useParams } from "react-router-dom";
 import { api } from "../../convex/_generated/api";
 import { Comments } from "../components/Comments";
+import { useRequestGrant } from "../hooks/useRequestGrant";
 import { useShareGrant, viewerId } from "../hooks/useShareGrant";
 import { errorMessage } from "../lib/errors";
 import { formatDuration, relativeTime } from "../lib/format";
@@ -27,7 +28,7 @@ export function SharePage() {
   const { grant, setGrant } = useShareGrant(token);
   const view = useQuery(api.videos.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
   const [hadAccess, setHadAccess] = useState(false);
-  const issue = useMutation(api.shareLinks.issueAccessGrant);
+  const issue = useRequestGrant();
   const [autoError, setAutoError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -44,7 +45,7 @@ export function SharePage() {
 
   // A link without a password opens at once.
   useEffect(() => {
-    if (status?.status !== "ok" || grant) return;
+    if ((status?.status !== "ok" && status?.status !== "ipCheckRequired") || grant) return;
     issue({ token, viewerId: viewer })
       .then((r) => (r.ok ? setGrant({ grantToken: r.grantToken, expiresAt: r.expiresAt }) : setAutoError(refusalText(r.reason, r.retryAfterMs))))
       .catch((e) => setAutoError(errorMessage(e)));
@@ -71,6 +72,7 @@ export function SharePage() {
         </Shell>
       );
     case "ok":
+    case "ipCheckRequired":
       return <Shell>{autoError ? <p role="alert" className="error">{autoError}</p> : <p role="status" className="muted">Opening…</p>}</Shell>;
   }
 }
@@ -90,6 +92,8 @@ function refusalText(reason: string, retryAfterMs?: number): string {
       return "This link has reached its viewer limit.";
     case "viewLimit":
       return "This link has reached its view limit.";
+    case "ipNotAllowed":
+      return "This link cannot be opened from your network.";
     default:
       return "This share link does not exist or has been revoked.";
   }
@@ -100,7 +104,7 @@ function Shell({ children }: { children: React.ReactNode }) {
 }
 
 function PasswordForm({ token, viewer, onGrant }: { token: string; viewer: string; onGrant: (g: { grantToken: string; expiresAt: number }) => void }) {
-  const issue = useMutation(api.shareLinks.issueAccessGrant);
+  const issue = useRequestGrant();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   async function submit(event: FormEvent<HTMLFormElement>) {
