@@ -143,3 +143,50 @@ test("public info and download: password header, counts, disabled downloads, rat
   expect(limited && (await code(limited))).toBe("RATE_LIMITED");
   expect(Number(limited!.headers.get("retry-after"))).toBeGreaterThan(0);
 });
+
+test("remaining error codes: NOT_FOUND route, QUOTA_EXCEEDED, minting and per-key request limits", async () => {
+  const route = await call("/nothing-here", { key: writeKey });
+  expect([route.status, await code(route)]).toEqual([404, "NOT_FOUND"]);
+
+  const quotaTeam = await owner.mutation(api.teams.create, { name: "Quota" });
+  const quotaVideo = await readyVideo(owner, quotaTeam);
+  await owner.mutation(api.teams.setLinkQuota, { teamId: quotaTeam, limit: 0 });
+  const quotaKey = (await owner.mutation(api.apiKeys.create, { teamId: quotaTeam, name: "q", scopes: ["shares:write"] })).key;
+  const quota = await call("/shares", { method: "POST", key: quotaKey, body: JSON.stringify({ video_id: quotaVideo, expires_in_days: 1 }) });
+  expect([quota.status, await code(quota)]).toEqual([403, "QUOTA_EXCEEDED"]);
+
+  const minter = await signUp("minter@example.com");
+  const mintTeam = await minter.mutation(api.teams.create, { name: "Mint" });
+  const mintVideo = await readyVideo(minter, mintTeam);
+  const mintKey = (await minter.mutation(api.apiKeys.create, { teamId: mintTeam, name: "m", scopes: ["shares:write", "shares:read"] })).key;
+  let minted = 0;
+  let limited: Response | null = null;
+  for (let i = 0; i < 130 && !limited; i++) {
+    const res = await call("/shares", { method: "POST", key: mintKey, body: JSON.stringify({ video_id: mintVideo }) });
+    if (res.status === 429) limited = res;
+    else {
+      expect(res.status).toBe(201);
+      minted++;
+      await res.arrayBuffer();
+    }
+  }
+  // A token bucket of 120/min: the burst is 120, plus the ~2 tokens a second that refill during the loop.
+  expect(minted).toBeGreaterThanOrEqual(120);
+  expect(minted).toBeLessThan(128);
+  expect(limited && (await code(limited))).toBe("RATE_LIMITED");
+  expect(Number(limited!.headers.get("retry-after"))).toBeGreaterThan(0);
+
+  const reader = (await minter.mutation(api.apiKeys.create, { teamId: mintTeam, name: "r", scopes: ["shares:read"] })).key;
+  let requests = 0;
+  let hourly: Response | null = null;
+  for (let i = 0; i < 1010 && !hourly; i++) {
+    const res = await call(`/shares/${"x".repeat(10)}`, { key: reader });
+    if (res.status === 429) hourly = res;
+    else {
+      requests++;
+      await res.arrayBuffer();
+    }
+  }
+  expect(requests).toBe(1000);
+  expect(hourly && (await code(hourly))).toBe("RATE_LIMITED");
+}, 120_000);
