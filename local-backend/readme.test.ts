@@ -48,12 +48,12 @@ test("the OpenAPI document covers every /api/v1 route and error code", () => {
   const routes = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).filter((k) => k !== "parameters").map((m) => `${m.toUpperCase()} ${p}`));
   expect(routes.sort()).toEqual([
     "DELETE /api/v1/shares/{id}",
-    "POST /api/v1/grant",
     "GET /api/v1/public/{tokenOrSlug}",
     "GET /api/v1/public/{tokenOrSlug}/download",
     "GET /api/v1/shares",
     "GET /api/v1/shares/{id}",
     "PATCH /api/v1/shares/{id}",
+    "POST /api/v1/grant",
     "POST /api/v1/shares",
   ]);
   expect(doc.components.schemas.Error.properties.error.properties.code.enum).toHaveLength(12);
