@@ -3,7 +3,7 @@ import { internal } from "./_generated/api";
 import { httpAction } from "./_generated/server";
 import { auth } from "./auth";
 import { jsonError } from "./lib/mediaHeaders";
-import { mediaResponse, refusal, startsAtZero } from "./lib/mediaResponse";
+import { mediaResponse, parseMediaPath, refusal, startsAtZero } from "./lib/mediaResponse";
 import { clientAddress } from "./lib/clientAddress";
 import { sha256Hex } from "./lib/tokens";
 
@@ -15,10 +15,9 @@ auth.addHttpRoutes(http);
  * 401 unknown grant, 410 expired, 404 link or video gone, 403 download not allowed, 429 too many.
  */
 const serveGrantMedia = httpAction(async (ctx, request) => {
-  const parts = new URL(request.url).pathname.split("/").filter(Boolean); // ["media", token, "download"?]
-  const [, grantToken = "", extra] = parts;
-  const download = extra === "download";
-  if (parts.length > 3 || (extra !== undefined && !download)) return jsonError(404, "NOT_FOUND", "No such media route.");
+  const path = parseMediaPath(request);
+  if (!path) return jsonError(404, "NOT_FOUND", "No such media route.");
+  const { token: grantToken, download } = path;
   const media = await ctx.runMutation(internal.media.openGrant, {
     grantToken,
     downloadStarted: download && startsAtZero(request),
@@ -35,10 +34,9 @@ const serveGrantMedia = httpAction(async (ctx, request) => {
  * shared caches, so a revoke wins at once.
  */
 const serveRawLink = httpAction(async (ctx, request) => {
-  const parts = new URL(request.url).pathname.split("/").filter(Boolean); // ["s", token, "download"?]
-  const [, token = "", extra] = parts;
-  const download = extra === "download";
-  if (parts.length > 3 || (extra !== undefined && !download)) return jsonError(404, "NOT_FOUND", "No such route.");
+  const path = parseMediaPath(request);
+  if (!path) return jsonError(404, "NOT_FOUND", "No such route.");
+  const { token, download } = path;
   const media = await ctx.runMutation(internal.media.openLink, {
     token,
     password: request.headers.get("X-Share-Password") ?? undefined,

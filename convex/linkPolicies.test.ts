@@ -1,18 +1,12 @@
-import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import { expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
-import { dumpTables, expectCode, initConvexTest, signedInUser, teamWithReadyVideo } from "./test.setup";
+import { aliceWithVideo, dumpTables, expectCode, signedInUser, useFrozenClock } from "./test.setup";
 
 const DAY = 24 * 60 * 60 * 1000;
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(new Date("2026-06-01T12:00:00Z"));
-});
-afterEach(() => vi.useRealTimers());
+useFrozenClock();
 
 async function setup() {
-  const t = initConvexTest();
-  const alice = await signedInUser(t, "Alice");
-  const { teamId, videoId } = await teamWithReadyVideo(t, alice);
+  const { t, alice, teamId, videoId } = await aliceWithVideo();
   const grant = (token: string, viewerId?: string, password?: string) =>
     t.mutation(api.shareLinks.issueAccessGrant, { token, viewerId, password });
   return { t, alice, teamId, videoId, grant };

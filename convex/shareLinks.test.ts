@@ -1,30 +1,13 @@
-import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import { expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import { MAX_PASSWORD_BYTES } from "./lib/linkOptions";
 import { sha256Hex } from "./lib/tokens";
-import {
-  dumpTables,
-  expectCode,
-  initConvexTest,
-  signedInUser,
-  teamWithReadyVideo,
-  type TestConvex,
-} from "./test.setup";
+import { aliceWithVideo, dumpTables, expectCode, signedInUser, useFrozenClock, type TestConvex } from "./test.setup";
 
 const DAY = 24 * 60 * 60 * 1000;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(new Date("2026-06-01T12:00:00Z"));
-});
-afterEach(() => vi.useRealTimers());
-
-async function setup() {
-  const t = initConvexTest();
-  const alice = await signedInUser(t, "Alice");
-  const { teamId, videoId } = await teamWithReadyVideo(t, alice);
-  return { t, alice, teamId, videoId };
-}
+useFrozenClock();
+const setup = aliceWithVideo;
 
 async function grant(t: TestConvex, token: string, password?: string, viewerId = "viewer-one") {
   return await t.mutation(api.shareLinks.issueAccessGrant, { token, password, viewerId });

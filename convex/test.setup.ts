@@ -2,7 +2,7 @@
 /** The one test setup for Convex functions: modules, components and test identities. */
 import rateLimiterTest from "@convex-dev/rate-limiter/test";
 import { convexTest } from "convex-test";
-import { expect } from "vitest";
+import { afterEach, beforeEach, expect, vi } from "vitest";
 import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import schema from "./schema";
@@ -51,6 +51,23 @@ export async function teamWithReadyVideo(t: TestConvex, owner: Awaited<ReturnTyp
   const storageId = await storeFile(t, new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112]), "video/mp4");
   await owner.as.mutation(api.videos.finalizeUpload, { videoId, storageId, durationSeconds: 12 });
   return { teamId, videoId, storageId };
+}
+
+/** Fake timers at a fixed date for the tests of the calling file. */
+export function useFrozenClock(at = "2026-06-01T12:00:00Z") {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date(at));
+  });
+  afterEach(() => vi.useRealTimers());
+}
+
+/** A signed-in owner (Alice) with a team and a ready video. */
+export async function aliceWithVideo() {
+  const t = initConvexTest();
+  const alice = await signedInUser(t, "Alice");
+  const { teamId, videoId } = await teamWithReadyVideo(t, alice);
+  return { t, alice, teamId, videoId };
 }
 
 /** Asserts that `promise` rejects with a ConvexError carrying `code`. */

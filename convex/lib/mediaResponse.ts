@@ -29,6 +29,13 @@ export function refusal(access: Exclude<MediaAccess, { kind: "ok" }>): Response 
   }
 }
 
+/** `/<prefix>/<token>[/download]` → the token and whether a download is asked for; null for other paths. */
+export function parseMediaPath(request: Request): { token: string; download: boolean } | null {
+  const [, token, extra, ...rest] = new URL(request.url).pathname.split("/").filter(Boolean);
+  if (!token || rest.length > 0 || (extra !== undefined && extra !== "download")) return null;
+  return { token, download: extra === "download" };
+}
+
 /** Where the response starts, before any check: lets the caller count a download or view once. */
 export function startsAtZero(request: Request): boolean {
   if (request.method !== "GET") return false;
