@@ -258,6 +258,16 @@ test("link policies from the share manager: label, note, custom slug, viewer lim
     await row.getByText("1/1 viewers").waitFor();
     await row.getByText("Access log").click();
     await row.getByRole("list", { name: "Access log" }).getByText("Opened").waitFor();
+
+    // Every option is editable in place.
+    await row.getByRole("button", { name: "Edit" }).click();
+    await row.getByLabel("Label").fill("For the whole client team");
+    await row.getByLabel("Max viewers").fill("5");
+    await row.getByRole("button", { name: "Save" }).click();
+    await row.getByText("For the whole client team").waitFor();
+    await row.getByText("1/5 viewers").waitFor();
+    await second.page.reload();
+    await second.page.getByRole("heading", { name: "Launch cut" }).waitFor();
   });
   await first.context.close();
   await second.context.close();

@@ -37,10 +37,20 @@ export function ShareLinkRow({ link, canEdit }: { link: Link; canEdit: boolean }
     const passwordMode = String(data.get("passwordMode"));
     const password = String(data.get("password") ?? "");
     if (passwordMode === "set" && !password) return setError("Type the new password, or keep the current one.");
+    // Empty fields clear a policy; unchanged ones are sent as they are.
+    const text = (name: string) => String(data.get(name) ?? "").trim() || null;
+    const count = (name: string) => (text(name) === null ? null : Number(text(name)));
     const ok = await run(() =>
       update({
         linkId: link.linkId,
         allowDownload: data.get("allowDownload") === "on",
+        label: text("label"),
+        note: text("note"),
+        customSlug: text("customSlug"),
+        ipAllowlist: text("ipAllowlist"),
+        maxViewers: count("maxViewers"),
+        maxViews: count("maxViews"),
+        maxDownloads: count("maxDownloads"),
         ...(expiry === undefined ? {} : { expiresInDays: expiry === "" ? null : Number(expiry) }),
         ...(passwordMode === "remove" ? { password: null } : passwordMode === "set" ? { password } : {}),
       }),
@@ -105,6 +115,13 @@ export function ShareLinkRow({ link, canEdit }: { link: Link; canEdit: boolean }
             </select>
           </label>
           <input name="password" type="password" aria-label="New password" placeholder="New password" autoComplete="new-password" />
+          <label>Label <input name="label" defaultValue={link.label ?? ""} maxLength={120} /></label>
+          <label>Note to the recipient <textarea name="note" defaultValue={link.note ?? ""} maxLength={2000} rows={2} /></label>
+          <label>Custom slug <input name="customSlug" defaultValue={link.customSlug ?? ""} /></label>
+          <label>IP allowlist <input name="ipAllowlist" defaultValue={link.ipAllowlist ?? ""} /></label>
+          <label>Max viewers <input name="maxViewers" type="number" min={1} defaultValue={link.maxViewers ?? ""} /></label>
+          <label>Max views <input name="maxViews" type="number" min={1} defaultValue={link.maxViews ?? ""} /></label>
+          <label>Max downloads <input name="maxDownloads" type="number" min={1} defaultValue={link.maxDownloads ?? ""} /></label>
           <div className="actions">
             <button type="submit">Save</button>
             <button type="button" className="secondary" onClick={() => setEditing(false)}>Cancel</button>
