@@ -9,11 +9,15 @@ export const EXPIRY_CHOICES = [
   { label: "90 days", days: 90 },
 ] as const;
 
-/** Never / 1 / 7 / 30 / 90 days, or a date (turned into whole days from now). */
+/**
+ * Never / 1 / 7 / 30 / 90 days, or an exact date and time in UTC. Submits `<name>` (days)
+ * or `<name>At` (milliseconds since the epoch) through hidden inputs.
+ */
 export function ExpiryPicker({ name, label, onChange }: { name: string; label: string; onChange?: (days: number | null) => void }) {
   const [mode, setMode] = useState("7");
   const [date, setDate] = useState("");
-  const days = mode === "never" ? null : mode === "date" ? (date ? daysUntil(new Date(`${date}T23:59:59`)) : null) : Number(mode);
+  const days = mode === "never" || mode === "date" ? null : Number(mode);
+  const at = mode === "date" && date ? Date.parse(`${date}:00Z`) : null;
   return (
     <span className="inline">
       <label className="inline">
@@ -26,23 +30,23 @@ export function ExpiryPicker({ name, label, onChange }: { name: string; label: s
           }}
         >
           {EXPIRY_CHOICES.map((c) => <option key={c.label} value={c.days === null ? "never" : String(c.days)}>{c.label}</option>)}
-          <option value="date">On a date…</option>
+          <option value="date">At a date and time (UTC)…</option>
         </select>
       </label>
       {mode === "date" && (
         <input
-          type="date"
-          aria-label="Expiry date"
-          min={new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}
-          max={new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10)}
+          type="datetime-local"
+          aria-label="Expiry date and time (UTC)"
+          min={new Date(Date.now() + 60_000).toISOString().slice(0, 16)}
           value={date}
           onChange={(e) => {
             setDate(e.target.value);
-            if (e.target.value) onChange?.(daysUntil(new Date(`${e.target.value}T23:59:59`)));
+            if (e.target.value) onChange?.(daysUntil(new Date(`${e.target.value}:00Z`)));
           }}
         />
       )}
       <input type="hidden" name={name} value={days === null ? "" : String(days)} />
+      <input type="hidden" name={`${name}At`} value={at === null || Number.isNaN(at) ? "" : String(at)} />
     </span>
   );
 }

@@ -33,7 +33,9 @@ export function ShareLinkRow({ link, canEdit }: { link: Link; canEdit: boolean }
   async function save(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const data = new FormData(event.currentTarget);
-    const expiry = data.get("changeExpiry") === "on" ? String(data.get("expiresInDays") ?? "") : undefined;
+    const changeExpiry = data.get("changeExpiry") === "on";
+    const expiry = changeExpiry ? String(data.get("expiresInDays") ?? "") : undefined;
+    const exactExpiry = changeExpiry ? String(data.get("expiresInDaysAt") ?? "") : "";
     const passwordMode = String(data.get("passwordMode"));
     const password = String(data.get("password") ?? "");
     if (passwordMode === "set" && !password) return setError("Type the new password, or keep the current one.");
@@ -51,7 +53,7 @@ export function ShareLinkRow({ link, canEdit }: { link: Link; canEdit: boolean }
         maxViewers: count("maxViewers"),
         maxViews: count("maxViews"),
         maxDownloads: count("maxDownloads"),
-        ...(expiry === undefined ? {} : { expiresInDays: expiry === "" ? null : Number(expiry) }),
+        ...(expiry === undefined ? {} : exactExpiry ? { expiresAt: Number(exactExpiry) } : { expiresInDays: expiry === "" ? null : Number(expiry) }),
         ...(passwordMode === "remove" ? { password: null } : passwordMode === "set" ? { password } : {}),
       }),
     );

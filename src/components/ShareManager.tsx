@@ -9,6 +9,7 @@ import { ShareLinkRow } from "./ShareLinkRow";
 
 type LinkOptions = {
   expiresInDays?: number;
+  expiresAt?: number;
   allowDownload?: boolean;
   password?: string;
   label?: string;
@@ -55,6 +56,7 @@ export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos"
     const ok = await createLink(
       {
         expiresInDays: days ? Number(days) : undefined,
+        expiresAt: number("expiresInDaysAt"),
         allowDownload: data.get("allowDownload") === "on",
         password: password || undefined,
         label: text("label"),
