@@ -28,5 +28,11 @@ function sharePageHeaders(): Plugin {
 export default defineConfig({
   plugins: [sharePageHeaders()],
   esbuild: { jsx: "automatic" },
+  // Pre-bundle every browser dependency at start-up: a dependency discovered later makes Vite
+  // reload open pages, which would interrupt a viewer (and a browser test) mid-flow.
+  optimizeDeps: {
+    entries: ["index.html"],
+    include: ["react", "react/jsx-runtime", "react-dom/client", "react-router-dom", "convex/react", "convex/server", "convex/values", "@convex-dev/auth/react"],
+  },
   server: { watch: { ignored: ["**/.local-backend/**", "**/convex/**", "**/local-backend/**"] } },
 });
