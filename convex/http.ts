@@ -5,6 +5,7 @@ import { auth } from "./auth";
 import { jsonError } from "./lib/mediaHeaders";
 import { mediaResponse, parseMediaPath, refusal, startsAtZero } from "./lib/mediaResponse";
 import { clientAddress } from "./lib/clientAddress";
+import { apiError, type ApiResult } from "./lib/restErrors";
 import { sha256Hex } from "./lib/tokens";
 
 const http = httpRouter();
@@ -50,7 +51,7 @@ const serveRawLink = httpAction(async (ctx, request) => {
   return await mediaResponse(request, media, { download, getBlob: () => ctx.storage.get(media.storageId) });
 });
 
-function json(result: { status: number; json: unknown; retryAfterSeconds?: number }) {
+function json(result: ApiResult) {
   const headers: Record<string, string> = { "Content-Type": "application/json", "Cache-Control": "no-store", "Access-Control-Allow-Origin": "*" };
   if (result.retryAfterSeconds !== undefined) headers["Retry-After"] = String(result.retryAfterSeconds);
   return new Response(result.status === 204 ? null : JSON.stringify(result.json), { status: result.status, headers });
@@ -71,7 +72,7 @@ const apiV1 = httpAction(async (ctx, request) => {
       try {
         body = await request.json();
       } catch {
-        return json({ status: 400, json: { error: { code: "VALIDATION_ERROR", message: "The body must be JSON." } } });
+        return json(apiError(400, "VALIDATION_ERROR", "The body must be JSON."));
       }
     }
     const auth = request.headers.get("Authorization");
@@ -116,10 +117,10 @@ const apiV1 = httpAction(async (ctx, request) => {
     try {
       body = (await request.json()) as typeof body;
     } catch {
-      return json({ status: 400, json: { error: { code: "VALIDATION_ERROR", message: "The body must be JSON." } } });
+      return json(apiError(400, "VALIDATION_ERROR", "The body must be JSON."));
     }
     const str = (x: unknown) => (typeof x === "string" ? x : undefined);
-    if (!str(body.token)) return json({ status: 400, json: { error: { code: "VALIDATION_ERROR", message: "token is required." } } });
+    if (!str(body.token)) return json(apiError(400, "VALIDATION_ERROR", "token is required."));
     return json(
       await ctx.runMutation(internal.apiV1.issueGrantOverHttp, {
         token: str(body.token)!,
@@ -129,7 +130,7 @@ const apiV1 = httpAction(async (ctx, request) => {
       }),
     );
   }
-  return json({ status: 404, json: { error: { code: "NOT_FOUND", message: "No such API route." } } });
+  return json(apiError(404, "NOT_FOUND", "No such API route."));
 });
 
 const preflight = httpAction(async () =>

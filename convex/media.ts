@@ -122,6 +122,6 @@ export const openLink = internalMutation({
     } else if (args.viewStarted) {
       await countView(ctx, link, args.clientKey, admission.newViewer, now);
     }
-    return await describe(ctx, video.storageId, video, (await ctx.db.get(link._id))!);
+    return await describe(ctx, video.storageId, video, link);
   },
 });

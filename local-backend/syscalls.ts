@@ -145,7 +145,7 @@ function build(engine: Engine) {
   }
 
   function storageDoc(exec: Exec, storageId: string) {
-    const found = ownDoc({ ...exec, componentPath: exec.componentPath }, storageId);
+    const found = ownDoc(exec, storageId);
     return found && splitTableKey(found.tableKey)[1] === "_storage" ? found : null;
   }
 
