@@ -1,24 +1,12 @@
 /** The whole app for browser tests: embedded backend + Vite dev server + Debian's Chromium. */
 import { existsSync, mkdirSync } from "node:fs";
-import { createServer as createNetServer } from "node:net";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { createServer, type ViteDevServer } from "vite";
-import { APP_PROJECT, spawnBackend, type RunningBackend } from "../local-backend/testing";
+import { APP_PROJECT, freePort, spawnBackend, type RunningBackend } from "../local-backend/testing";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const ARTIFACTS = path.join(APP_PROJECT, "test-results");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export type App = { backend: RunningBackend; vite: ViteDevServer; appUrl: string; browser: Browser; close(): Promise<void> };
 

@@ -3,6 +3,7 @@ import { ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
+import { signUp as signUpOverWire, uploadReadyVideo } from "./appTesting";
 import { APP_PROJECT, spawnBackend, type RunningBackend } from "./testing";
 
 let backend: RunningBackend;
@@ -12,19 +13,8 @@ let videoId: Id<"videos">;
 let writeKey: string;
 let readKey: string;
 
-async function signUp(email: string) {
-  const http = new ConvexHttpClient(backend.cloudUrl);
-  const r = (await http.action(api.auth.signIn, { provider: "password", params: { email, password: "correct-horse-battery", flow: "signUp", name: email } })) as { tokens: { token: string } };
-  http.setAuth(r.tokens.token);
-  return http;
-}
-
-async function readyVideo(http: ConvexHttpClient, team: Id<"teams">) {
-  const id = await http.mutation(api.videos.create, { teamId: team, title: "Cut", fileName: "cut.mp4" });
-  const res = await fetch(await http.mutation(api.videos.generateUploadUrl, { videoId: id }), { method: "POST", body: "0123456789", headers: { "Content-Type": "video/mp4" } });
-  await http.mutation(api.videos.finalizeUpload, { videoId: id, storageId: ((await res.json()) as { storageId: Id<"_storage"> }).storageId });
-  return id;
-}
+const signUp = async (email: string) => (await signUpOverWire(backend.cloudUrl, email)).http;
+const readyVideo = async (http: ConvexHttpClient, team: Id<"teams">) => (await uploadReadyVideo(http, team)).videoId;
 
 const call = (path: string, init: RequestInit & { key?: string } = {}) =>
   fetch(`${backend.siteUrl}/api/v1${path}`, {

@@ -3,6 +3,7 @@ import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import WebSocket from "ws";
 import { api } from "../convex/_generated/api";
+import { signUp as signUpOverWire, uploadReadyVideo } from "./appTesting";
 import { APP_PROJECT, spawnBackend, type RunningBackend } from "./testing";
 
 let backend: RunningBackend;
@@ -11,23 +12,11 @@ beforeAll(async () => {
 });
 afterAll(async () => backend?.stop());
 
-async function signUp(email: string, name: string) {
-  const http = new ConvexHttpClient(backend.cloudUrl);
-  const result = (await http.action(api.auth.signIn, {
-    provider: "password",
-    params: { email, password: "correct-horse-battery", flow: "signUp", name },
-  })) as { tokens: { token: string } };
-  http.setAuth(result.tokens.token);
-  return { http, token: result.tokens.token };
-}
+const signUp = (email: string, name: string) => signUpOverWire(backend.cloudUrl, email, name);
 
 async function readyVideo(http: ConvexHttpClient) {
   const teamId = await http.mutation(api.teams.create, { name: "Studio" });
-  const videoId = await http.mutation(api.videos.create, { teamId, title: "Cut", fileName: "cut.mp4" });
-  const uploadUrl = await http.mutation(api.videos.generateUploadUrl, { videoId });
-  const res = await fetch(uploadUrl, { method: "POST", body: new Uint8Array(64), headers: { "Content-Type": "video/mp4" } });
-  const { storageId } = (await res.json()) as { storageId: string };
-  expect(await http.mutation(api.videos.finalizeUpload, { videoId, storageId: storageId as never })).toEqual({ ok: true });
+  const { videoId } = await uploadReadyVideo(http, teamId, { body: new Uint8Array(64) as BodyInit });
   return { teamId, videoId };
 }
 

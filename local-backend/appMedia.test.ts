@@ -3,6 +3,7 @@ import { ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
+import { signUp, uploadReadyVideo } from "./appTesting";
 import { APP_PROJECT, spawnBackend, type RunningBackend } from "./testing";
 
 let backend: RunningBackend;
@@ -12,18 +13,9 @@ const BYTES = new Uint8Array(300_000).map((_, i) => (i * 7) % 256);
 
 beforeAll(async () => {
   backend = await spawnBackend({ projectDir: APP_PROJECT, testClock: true });
-  member = new ConvexHttpClient(backend.cloudUrl);
-  const signIn = (await member.action(api.auth.signIn, {
-    provider: "password",
-    params: { email: "media@example.com", password: "correct-horse-battery", flow: "signUp", name: "Mia" },
-  })) as { tokens: { token: string } };
-  member.setAuth(signIn.tokens.token);
+  member = (await signUp(backend.cloudUrl, "media@example.com", "Mia")).http;
   const teamId = await member.mutation(api.teams.create, { name: "Media" });
-  videoId = await member.mutation(api.videos.create, { teamId, title: "Ünïcode", fileName: "Café déjà vu.mp4" });
-  const uploadUrl = await member.mutation(api.videos.generateUploadUrl, { videoId });
-  const res = await fetch(uploadUrl, { method: "POST", body: BYTES as BodyInit, headers: { "Content-Type": "video/mp4" } });
-  const { storageId } = (await res.json()) as { storageId: Id<"_storage"> };
-  await member.mutation(api.videos.finalizeUpload, { videoId, storageId });
+  ({ videoId } = await uploadReadyVideo(member, teamId, { body: BYTES as BodyInit, title: "Ünïcode", fileName: "Café déjà vu.mp4" }));
 }, 60_000);
 afterAll(async () => backend?.stop());
 

@@ -1,11 +1,10 @@
 /** The README's curl examples and the OpenAPI document, checked against the running API. */
-import { ConvexHttpClient } from "convex/browser";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
-import type { Id } from "../convex/_generated/dataModel";
+import { signUp, uploadReadyVideo } from "./appTesting";
 import { APP_PROJECT, spawnBackend, type RunningBackend } from "./testing";
 
 let backend: RunningBackend;
@@ -21,13 +20,9 @@ function readmeApiExamples(): string {
 }
 
 test("the README's curl examples work as written", async () => {
-  const http = new ConvexHttpClient(backend.cloudUrl);
-  const r = (await http.action(api.auth.signIn, { provider: "password", params: { email: "readme@example.com", password: "correct-horse-battery", flow: "signUp", name: "R" } })) as { tokens: { token: string } };
-  http.setAuth(r.tokens.token);
+  const { http } = await signUp(backend.cloudUrl, "readme@example.com", "R");
   const teamId = await http.mutation(api.teams.create, { name: "Readme" });
-  const videoId = await http.mutation(api.videos.create, { teamId, title: "Demo", fileName: "demo.mp4" });
-  const up = await fetch(await http.mutation(api.videos.generateUploadUrl, { videoId }), { method: "POST", body: "demo-bytes", headers: { "Content-Type": "video/mp4" } });
-  await http.mutation(api.videos.finalizeUpload, { videoId, storageId: ((await up.json()) as { storageId: Id<"_storage"> }).storageId });
+  const { videoId } = await uploadReadyVideo(http, teamId, { body: "demo-bytes", title: "Demo", fileName: "demo.mp4" });
   const { key } = await http.mutation(api.apiKeys.create, { teamId, name: "readme", scopes: ["shares:read", "shares:write"] });
   const out = execFileSync("bash", ["-euo", "pipefail", "-c", readmeApiExamples()], {
     env: { ...process.env, SITE: backend.siteUrl, KEY: key, VIDEO: videoId },

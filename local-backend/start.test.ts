@@ -3,16 +3,7 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 import { expect, test } from "vitest";
-import { APP_PROJECT, tempDataDir } from "./testing";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { APP_PROJECT, freePort, tempDataDir } from "./testing";
 
 function start(env: Record<string, string>) {
   const child = spawn(process.execPath, [path.join(APP_PROJECT, "scripts", "start.mjs")], { cwd: APP_PROJECT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });

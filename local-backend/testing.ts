@@ -1,6 +1,7 @@
 /** Starts the local backend in a child process for over-the-wire tests and benchmarks. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +21,18 @@ export type RunningBackend = {
   /** With `testClock`: moves the backend's clock forward. */
   advanceClock(ms: number): Promise<void>;
 };
+
+/** A port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 export function tempDataDir(prefix = "reelgate-backend-") {
   return mkdtempSync(path.join(tmpdir(), prefix));

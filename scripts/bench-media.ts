@@ -12,7 +12,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Readable } from "node:stream";
 import { api } from "../convex/_generated/api";
-import type { Id } from "../convex/_generated/dataModel";
+import { signUp, uploadReadyVideo } from "../local-backend/appTesting";
 import { APP_PROJECT, spawnBackend, tempDataDir } from "../local-backend/testing";
 
 const SIZE = 256 * 1024 * 1024;
@@ -94,19 +94,13 @@ http { access_log off; sendfile on; tcp_nopush on; client_body_temp_path ${dir};
 
 const backend = await spawnBackend({ projectDir: APP_PROJECT });
 try {
-  const http = new ConvexHttpClient(backend.cloudUrl);
-  const { tokens } = (await http.action(api.auth.signIn, { provider: "password", params: { email: "bench@example.com", password: "bench-password-1", flow: "signUp", name: "Bench" } })) as { tokens: { token: string } };
-  http.setAuth(tokens.token);
+  const { http } = await signUp(backend.cloudUrl, "bench@example.com", "Bench");
   const teamId = await http.mutation(api.teams.create, { name: "Bench" });
-  const videoId = await http.mutation(api.videos.create, { teamId, title: "Big", fileName: "big.mp4" });
-  const uploadUrl = await http.mutation(api.videos.generateUploadUrl, { videoId });
   const body = Readable.toWeb(Readable.from((function* () {
     const block = Buffer.alloc(1024 * 1024);
     for (let i = 0; i < SIZE / block.length; i++) yield block.fill(i % 251);
   })()));
-  const uploaded = await fetch(uploadUrl, { method: "POST", body: body as ReadableStream, headers: { "Content-Type": "video/mp4" }, duplex: "half" } as RequestInit);
-  const { storageId } = (await uploaded.json()) as { storageId: Id<"_storage"> };
-  await http.mutation(api.videos.finalizeUpload, { videoId, storageId });
+  const { videoId, storageId } = await uploadReadyVideo(http, teamId, { body: body as ReadableStream, title: "Big", fileName: "big.mp4" });
   const link = await http.mutation(api.shareLinks.create, { videoId });
   // One grant per client: 16 viewers, each within its own request budget.
   const grantUrls: string[] = [];
