@@ -11,6 +11,8 @@ const sitePort = process.env.LOCAL_BACKEND_SITE_PORT ?? "3211";
 const webPort = process.env.PORT ?? "5173";
 const children = [];
 let stopping = false;
+// Vite colours its output when CI or FORCE_COLOR is set; match on the plain text.
+const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*m/g, "");
 
 function stopAll(code) {
   if (stopping) return;
@@ -31,7 +33,7 @@ function run(name, args, env, onLine) {
       buffer = lines.pop();
       for (const line of lines) {
         out.write(`${name} | ${line}\n`);
-        onLine?.(line);
+        onLine?.(stripAnsi(line));
       }
     });
   };
