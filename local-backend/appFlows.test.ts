@@ -82,3 +82,25 @@ test("a pending invitation becomes a membership when that email signs up", async
   const { http: newcomer } = await signUp("newcomer@example.com", "Newcomer");
   expect(await newcomer.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Invited", role: "member" }]);
 });
+
+test("query results are shared per identity only: two users and an anonymous client subscribed at the same commit each see their own", async () => {
+  const [carol, dave] = [await signUp("carol@example.com", "Carol"), await signUp("dave@example.com", "Dave")];
+  const carolTeam = await carol.http.mutation(api.teams.create, { name: "Carol's" });
+  const daveTeam = await dave.http.mutation(api.teams.create, { name: "Dave's" });
+  const socket = (token: string | null) => {
+    const client = new ConvexClient(backend.cloudUrl, { webSocketConstructor: WebSocket as never, unsavedChangesWarning: false });
+    if (token) client.setAuth(async () => token);
+    return client;
+  };
+  const clients = [socket(carol.token), socket(dave.token), socket(null)];
+  try {
+    const [asCarol, asDave, anonymous] = await Promise.all(
+      clients.map((client) => client.query(api.teams.listMine, {}).then((teams) => teams.map((t) => t.teamId), (error: Error) => error.message)),
+    );
+    expect(asCarol).toEqual([carolTeam]);
+    expect(asDave).toEqual([daveTeam]);
+    expect(anonymous).toMatch(/Sign in/);
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+  }
+});

@@ -29,6 +29,8 @@ export class DocumentStore {
     this.sql = new Database(file);
     this.sql.pragma("journal_mode = WAL");
     this.sql.pragma("synchronous = NORMAL");
+    // Up to 64 MiB of pages stay in SQLite's own cache (filled only as pages are read).
+    this.sql.pragma("cache_size = -65536");
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, tbl TEXT NOT NULL, json TEXT NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS index_entries (idx TEXT NOT NULL, key BLOB NOT NULL, id TEXT NOT NULL, PRIMARY KEY (idx, key)) WITHOUT ROWID;

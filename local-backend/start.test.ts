@@ -17,11 +17,15 @@ function start(env: Record<string, string>) {
 test("npm start serves the app and the backend, prints the URLs, and Ctrl-C stops both", async () => {
   const [port, sitePort, webPort] = [await freePort(), await freePort(), await freePort()];
   const app = start({ LOCAL_BACKEND_PORT: String(port), LOCAL_BACKEND_SITE_PORT: String(sitePort), PORT: String(webPort), LOCAL_BACKEND_DATA: tempDataDir() });
-  await expect.poll(app.output, { timeout: 30_000 }).toContain("Reelgate is running");
-  expect(app.output()).toContain(`http://localhost:${webPort}`);
-  expect((await fetch(`http://127.0.0.1:${webPort}/`)).status).toBe(200);
-  expect((await fetch(`http://127.0.0.1:${port}/version`)).status).toBe(200);
-  app.child.kill("SIGINT");
+  try {
+    await expect.poll(app.output, { timeout: 30_000 }).toContain("Reelgate is running");
+    expect(app.output()).toContain(`http://localhost:${webPort}`);
+    expect((await fetch(`http://127.0.0.1:${webPort}/`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/version`)).status).toBe(200);
+  } finally {
+    // Stops both children on success and failure alike (start.mjs forwards the signal).
+    app.child.kill("SIGINT");
+  }
   expect(await app.exit).toBe(0);
   await expect(fetch(`http://127.0.0.1:${port}/version`)).rejects.toThrow();
   await expect(fetch(`http://127.0.0.1:${webPort}/`)).rejects.toThrow();

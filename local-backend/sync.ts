@@ -8,16 +8,21 @@ import { FunctionError, toFunctionError, type Engine, type Identity } from "./en
 import type { AuthVerifier } from "./auth";
 
 type Version = { querySet: number; identity: number; ts: bigint };
-type Subscription = { udfPath: string; componentPath: string; args: Record<string, Value>; reads: Set<string>; last: string | null };
-type Modification = Record<string, unknown>;
+type Subscription = { udfPath: string; componentPath: string; argsJson: string; reads: Set<string>; last: string | null };
+/** A query's result as sent: `body` is the QueryUpdated / QueryFailed message's JSON fields without queryId. */
+type QueryOutcome = { key: string; reads: Set<string>; body: string };
 
+let lastTs = -1n;
+let lastTsText = "";
 export function encodeTs(ts: bigint): string {
+  if (ts === lastTs) return lastTsText;
   const buf = Buffer.alloc(8);
   buf.writeBigUInt64LE(ts);
-  return buf.toString("base64");
+  lastTs = ts;
+  return (lastTsText = buf.toString("base64"));
 }
 
-const encodeVersion = (v: Version) => ({ querySet: v.querySet, identity: v.identity, ts: encodeTs(v.ts) });
+const versionJson = (v: Version) => `{"querySet":${v.querySet},"identity":${v.identity},"ts":"${encodeTs(v.ts)}"}`;
 
 export class SyncHub {
   readonly sessions = new Set<SyncSession>();
@@ -30,26 +35,41 @@ export class SyncHub {
     readonly auth: AuthVerifier,
   ) {}
 
-  private shared = new Map<string, ReturnType<Engine["run"]>>();
+  private shared = new Map<string, QueryOutcome | Promise<QueryOutcome>>();
   private sharedTs = -1n;
 
   /**
-   * Sessions subscribed to the same query (same arguments, same identity) share one run
-   * per commit: a change fanned out to many clients costs one execution, not one each.
+   * A query's outcome at the latest commit, serialized once: sessions subscribed to the same
+   * query (same arguments, same identity) share one run and one JSON encoding per commit, so a
+   * change fanned out to many clients costs one execution, and a repeated query none.
    */
-  runQuery(componentPath: string, udfPath: string, args: Record<string, Value>, identity: Identity) {
+  outcome(componentPath: string, udfPath: string, argsJson: string, identity: Identity): QueryOutcome | Promise<QueryOutcome> {
     if (this.sharedTs !== this.commitTs) {
       this.shared.clear();
       this.sharedTs = this.commitTs;
     }
-    const key = JSON.stringify([componentPath, udfPath, convexToJson(args), identity?.tokenIdentifier ?? null]);
-    let run = this.shared.get(key);
-    if (!run) {
-      run = this.engine.run("query", componentPath, udfPath, args, identity, { fromClient: true });
-      this.shared.set(key, run);
-      run.catch(() => this.shared.delete(key));
+    const key = `${componentPath}|${udfPath}|${identity?.tokenIdentifier ?? ""}|${argsJson}`;
+    const known = this.shared.get(key);
+    if (known) return known;
+    const pending = this.evaluate(componentPath, udfPath, argsJson, identity).then((outcome) => {
+      if (this.shared.get(key) === pending) this.shared.set(key, outcome);
+      return outcome;
+    });
+    this.shared.set(key, pending);
+    return pending;
+  }
+
+  private async evaluate(componentPath: string, udfPath: string, argsJson: string, identity: Identity): Promise<QueryOutcome> {
+    try {
+      const args = (jsonToConvex(JSON.parse(argsJson)) as Record<string, Value>) ?? {};
+      const { value, exec } = await this.engine.run("query", componentPath, udfPath, args, identity, { fromClient: true });
+      const valueText = JSON.stringify(convexToJson(value as Value));
+      return { key: valueText, reads: exec.reads, body: `"type":"QueryUpdated","value":${valueText},"logLines":${JSON.stringify(exec.logLines)},"journal":null` };
+    } catch (thrown) {
+      const error = toFunctionError(thrown);
+      const data = JSON.stringify(error.data ?? null);
+      return { key: `error:${error.message}:${data}`, reads: new Set(["*"]), body: `"type":"QueryFailed","errorMessage":${JSON.stringify(error.message)},"errorData":${data},"logLines":[],"journal":null` };
     }
-    return run;
   }
 
   nextTs(): bigint {
@@ -74,6 +94,8 @@ export class SyncHub {
   }
 }
 
+const DONE = Promise.resolve();
+
 export class SyncSession {
   closed = false;
   private version: Version = { querySet: 0, identity: 0, ts: 0n };
@@ -81,6 +103,7 @@ export class SyncSession {
   private sessionId = "";
   private subs = new Map<number, Subscription>();
   private chain: Promise<void> = Promise.resolve();
+  private idle = true;
   private dirty = new Set<string>();
   private dirtyTs = 0n;
   private refreshQueued = false;
@@ -96,15 +119,57 @@ export class SyncSession {
   }
 
   private send(message: Record<string, unknown>) {
-    if (!this.closed && this.socket.readyState === 1) this.socket.send(JSON.stringify(message));
+    this.write(JSON.stringify(message));
   }
 
-  /** Per-session ordering: everything that changes what the client sees goes through here. */
-  private enqueue(job: () => Promise<void>): Promise<void> {
-    return (this.chain = this.chain.then(job).catch((error) => {
+  private corked = false;
+
+  /**
+   * Frames written in the same tick leave in one syscall: the TCP socket under the WebSocket
+   * is corked until the tick ends (a client's unsubscribe and next subscribe usually arrive
+   * together, and their two transitions then cost one write).
+   */
+  private write(text: string) {
+    if (this.closed || this.socket.readyState !== 1) return;
+    const tcp = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (tcp && !this.corked) {
+      this.corked = true;
+      tcp.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        tcp.uncork();
+      });
+    }
+    this.socket.send(text);
+  }
+
+  /**
+   * Per-session ordering: everything that changes what the client sees goes through here.
+   * When the session is idle the job starts at once, and a job that finishes synchronously
+   * (a query set served from cached outcomes) leaves it idle.
+   */
+  private enqueue(job: () => void | Promise<void>): Promise<void> {
+    const fail = (error: unknown) => {
       this.send({ type: "FatalError", error: String((error as Error)?.message ?? error) });
       this.socket.close(1011, "InternalServerError");
-    }));
+    };
+    if (!this.idle) return this.track(this.chain.then(job).catch(fail));
+    try {
+      const result = job();
+      if (!(result instanceof Promise)) return DONE;
+      this.idle = false;
+      return this.track(result.catch(fail));
+    } catch (error) {
+      fail(error);
+      return DONE;
+    }
+  }
+
+  private track(run: Promise<void>): Promise<void> {
+    const tail: Promise<void> = run.then(() => {
+      if (this.chain === tail) this.idle = true;
+    });
+    return (this.chain = tail);
   }
 
   /** Settles once every Authenticate received so far is applied: requests run as the identity sent before them. */
@@ -138,58 +203,46 @@ export class SyncSession {
     }
   }
 
-  private async runQuery(sub: Subscription): Promise<Modification & { changed: boolean }> {
-    try {
-      const { value, exec } = await this.hub.runQuery(sub.componentPath, sub.udfPath, sub.args, this.identity);
-      sub.reads = exec.reads;
-      const json = convexToJson(value as Value);
-      const key = JSON.stringify(json);
-      const changed = key !== sub.last;
-      sub.last = key;
-      return { type: "QueryUpdated", value: json, logLines: exec.logLines, journal: null, changed };
-    } catch (thrown) {
-      const error = toFunctionError(thrown);
-      const key = `error:${error.message}:${JSON.stringify(error.data ?? null)}`;
-      const changed = key !== sub.last;
-      sub.last = key;
-      sub.reads = new Set(["*"]);
-      return { type: "QueryFailed", errorMessage: error.message, errorData: error.data ?? null, logLines: [], journal: null, changed };
-    }
+  /** The query's current outcome; cached outcomes come back without waiting. */
+  private outcome(sub: Subscription): QueryOutcome | Promise<QueryOutcome> {
+    return this.hub.outcome(sub.componentPath, sub.udfPath, sub.argsJson, this.identity);
   }
 
-  private transition(next: Version, modifications: Modification[]) {
+  /** Records what the query read and returned; the modification to send, or null if `onlyChanged` and it did not change. */
+  private update(queryId: number, sub: Subscription, outcome: QueryOutcome, onlyChanged: boolean): string | null {
+    sub.reads = outcome.reads;
+    const changed = outcome.key !== sub.last;
+    sub.last = outcome.key;
+    return changed || !onlyChanged ? `{"queryId":${queryId},${outcome.body}}` : null;
+  }
+
+  private transition(next: Version, modifications: string[]) {
     const start = this.version;
     this.version = next;
-    this.send({
-      type: "Transition",
-      startVersion: encodeVersion(start),
-      endVersion: encodeVersion(next),
-      modifications,
-      serverTs: Date.now(),
-    });
+    this.write(
+      `{"type":"Transition","startVersion":${versionJson(start)},"endVersion":${versionJson(next)},"modifications":[${modifications.join(",")}],"serverTs":${Date.now()}}`,
+    );
   }
 
-  private async modifyQuerySet(message: Record<string, any>) {
+  /** Synchronous when every added query's outcome is cached at the current commit. */
+  private modifyQuerySet(message: Record<string, any>): void | Promise<void> {
     if (message.baseVersion !== this.version.querySet) throw new Error("Query set version mismatch");
-    const modifications: Modification[] = [];
+    const parts: Array<string | Promise<string>> = [];
     for (const mod of message.modifications as Array<Record<string, any>>) {
       if (mod.type === "Add") {
-        const sub: Subscription = {
-          udfPath: mod.udfPath,
-          componentPath: mod.componentPath ?? "",
-          args: (jsonToConvex(mod.args[0] ?? {}) as Record<string, Value>) ?? {},
-          reads: new Set(),
-          last: null,
-        };
-        this.subs.set(mod.queryId, sub);
-        const { changed: _, ...result } = await this.runQuery(sub);
-        modifications.push({ ...result, queryId: mod.queryId });
+        const queryId = Number(mod.queryId);
+        const sub: Subscription = { udfPath: String(mod.udfPath), componentPath: String(mod.componentPath ?? ""), argsJson: JSON.stringify(mod.args?.[0] ?? {}), reads: new Set(), last: null };
+        this.subs.set(queryId, sub);
+        const outcome = this.outcome(sub);
+        parts.push(outcome instanceof Promise ? outcome.then((o) => this.update(queryId, sub, o, false)!) : this.update(queryId, sub, outcome, false)!);
       } else if (mod.type === "Remove") {
         this.subs.delete(mod.queryId);
-        modifications.push({ type: "QueryRemoved", queryId: mod.queryId });
+        parts.push(`{"type":"QueryRemoved","queryId":${Number(mod.queryId)}}`);
       }
     }
-    this.transition({ ...this.version, querySet: message.newVersion, ts: this.maxTs() }, modifications);
+    const finish = (modifications: string[]) => this.transition({ ...this.version, querySet: message.newVersion, ts: this.maxTs() }, modifications);
+    if (parts.every((part) => typeof part === "string")) return finish(parts as string[]);
+    return Promise.all(parts).then(finish);
   }
 
   private maxTs() {
@@ -211,10 +264,10 @@ export class SyncSession {
       this.send({ type: "AuthError", error: "Admin authentication is not supported by the local backend.", baseVersion: message.baseVersion, authUpdateAttempted: true });
       return;
     }
-    const modifications: Modification[] = [];
+    const modifications: string[] = [];
     for (const [queryId, sub] of this.subs) {
-      const { changed, ...result } = await this.runQuery(sub);
-      if (changed) modifications.push({ ...result, queryId });
+      const modification = this.update(queryId, sub, await this.outcome(sub), true);
+      if (modification) modifications.push(modification);
     }
     this.transition({ ...this.version, identity: message.baseVersion + 1, ts: this.maxTs() }, modifications);
   }
@@ -234,11 +287,11 @@ export class SyncSession {
     const dirty = this.dirty;
     const ts = this.dirtyTs > this.hub.commitTs ? this.dirtyTs : this.hub.commitTs;
     this.dirty = new Set();
-    const modifications: Modification[] = [];
+    const modifications: string[] = [];
     for (const [queryId, sub] of this.subs) {
       if (!dirty.has("*") && ![...sub.reads].some((t) => t === "*" || dirty.has(t))) continue;
-      const { changed, ...result } = await this.runQuery(sub);
-      if (changed) modifications.push({ ...result, queryId });
+      const modification = this.update(queryId, sub, await this.outcome(sub), true);
+      if (modification) modifications.push(modification);
     }
     if (modifications.length > 0 || always || ts > this.version.ts) {
       this.transition({ ...this.version, ts: ts > this.version.ts ? ts : this.version.ts }, modifications);
