@@ -11,6 +11,7 @@ import type { DocumentStore } from "./database";
 import type { BlobStore } from "./blobs";
 import { checkValue, type ValidatorJson } from "./validate";
 import { syscalls } from "./syscalls";
+import { installFastDigest } from "./runtimeCrypto";
 
 export type Identity = Record<string, unknown> | null;
 export type UdfType = "query" | "mutation" | "action";
@@ -297,6 +298,7 @@ let installed: Engine | null = null;
 let consolePatched = false;
 function installGlobals(engine: Engine) {
   installed = engine;
+  installFastDigest();
   const g = globalThis as unknown as { Convex?: unknown };
   const current = () => {
     const exec = installed!.als.getStore();

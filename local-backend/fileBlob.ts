@@ -3,7 +3,7 @@
  * action returns one as a Response body, the site server streams the range straight from
  * the file (no web-stream copying): `fileRangeOf(response.body)` finds it.
  */
-import { createReadStream, promises as fs } from "node:fs";
+import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 
 type Range = { path: string; start: number; end: number };
@@ -23,10 +23,6 @@ export class FileBlob extends Blob {
     this.#type = type;
   }
 
-  static async open(path: string, type = "") {
-    return new FileBlob(path, 0, (await fs.stat(path)).size, type);
-  }
-
   override get size() {
     return this.#range.end - this.#range.start;
   }
@@ -40,10 +36,21 @@ export class FileBlob extends Blob {
     return new FileBlob(this.#range.path, this.#range.start + s, this.#range.start + Math.max(s, e), type);
   }
 
+  /** Opens the file only on the first read: a body the site server streams itself (or cancels) never opens it. */
   override stream(): ReadableStream<Uint8Array<ArrayBuffer>> {
     const { path, start, end } = this.#range;
-    const node = end > start ? createReadStream(path, { start, end: end - 1, highWaterMark: 256 * 1024 }) : Readable.from([]);
-    const web = Readable.toWeb(node) as unknown as ReadableStream<Uint8Array<ArrayBuffer>>;
+    let reader: AsyncIterator<Buffer> | null = null;
+    const web = new ReadableStream<Uint8Array<ArrayBuffer>>({
+      async pull(controller) {
+        reader ??= (end > start ? createReadStream(path, { start, end: end - 1, highWaterMark: 256 * 1024 }) : Readable.from([]))[Symbol.asyncIterator]();
+        const { done, value } = await reader.next();
+        if (done) controller.close();
+        else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength) as Uint8Array<ArrayBuffer>);
+      },
+      async cancel() {
+        await reader?.return?.();
+      },
+    });
     ranges.set(web, this.#range);
     return web;
   }

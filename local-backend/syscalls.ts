@@ -353,7 +353,8 @@ function build(engine: Engine) {
         return (async () => {
           const found = storageDoc(exec, args.storageId);
           if (!found) return null;
-          return await FileBlob.open(engine.opts.blobs.pathOf(args.storageId), (found.doc.contentType as string | undefined) ?? "");
+          // Stored files never change: the row's size is the file's size, no stat needed.
+          return new FileBlob(engine.opts.blobs.pathOf(args.storageId), 0, Number(found.doc.size), (found.doc.contentType as string | undefined) ?? "");
         })();
       default:
         throw new FunctionError(`The local backend does not support ${op}.`);
