@@ -1,9 +1,10 @@
 /** File storage: each blob is a file in the data folder, written by streaming and never held in memory whole. */
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, promises as fs } from "node:fs";
+import { createWriteStream, promises as fs } from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { forgetFile } from "./fileSender";
 
 export class BlobStore {
   constructor(readonly dir: string) {}
@@ -52,10 +53,7 @@ export class BlobStore {
   }
 
   async remove(storageId: string) {
+    forgetFile(this.pathOf(storageId));
     await fs.rm(this.pathOf(storageId), { force: true });
-  }
-
-  stream(storageId: string, start?: number, end?: number) {
-    return createReadStream(this.pathOf(storageId), { start, end, highWaterMark: 256 * 1024 });
   }
 }

@@ -9,6 +9,7 @@ import { toFunctionError, type Engine, type Identity, type UdfType } from "./eng
 import type { AuthVerifier } from "./auth";
 import type { BlobStore } from "./blobs";
 import { checkUploadToken } from "./syscalls";
+import { sendFileRange } from "./fileSender";
 import { decideRange, etagOf, matchesEtag } from "../convex/lib/ranges";
 import type { Doc } from "./database";
 
@@ -141,7 +142,5 @@ export function serveFile(deps: Pick<Deps, "engine" | "blobs">, req: IncomingMes
   headers["Content-Length"] = doc.size === 0 ? 0 : end - start + 1;
   res.writeHead(status, headers);
   if (req.method === "HEAD" || doc.size === 0) return res.end();
-  const stream = deps.blobs.stream(storageId, start, end);
-  stream.on("error", () => res.destroy());
-  stream.pipe(res);
+  void sendFileRange(res, deps.blobs.pathOf(storageId), start, end + 1);
 }

@@ -1,8 +1,8 @@
 /** The "site" port: HTTP actions from convex/http.ts, with streamed request and response bodies. */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { fileRangeOf } from "./fileBlob";
+import { sendFileRange } from "./fileSender";
 import type { AuthVerifier } from "./auth";
 import { toFunctionError, type Engine, type Identity } from "./engine";
 import type { HttpRouterLike } from "./loader";
@@ -69,11 +69,7 @@ export function createSiteHandler(engine: Engine, auth: AuthVerifier, router: ()
     if (file) {
       // A stored file's bytes: straight from disk, only the range asked for.
       void response.body.cancel().catch(() => undefined);
-      if (file.end <= file.start) return res.end();
-      const stream = createReadStream(file.path, { start: file.start, end: file.end - 1, highWaterMark: 1024 * 1024 });
-      stream.on("error", () => res.destroy());
-      res.on("close", () => stream.destroy());
-      return stream.pipe(res);
+      return void sendFileRange(res, file.path, file.start, file.end);
     }
     const body = Readable.fromWeb(response.body as never);
     body.on("error", () => res.destroy());

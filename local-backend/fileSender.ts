@@ -1,0 +1,96 @@
+/**
+ * Streams a byte range of a stored file into an HTTP response, the way the site and storage
+ * servers answer media requests:
+ * - one open file descriptor per stored file, shared by every response (positioned reads),
+ *   closed when the file is deleted or falls out of the cache;
+ * - a small first read, so the first bytes leave as soon as the request is admitted;
+ * - two buffers per response, reused (no allocation per chunk), refilled while the other is
+ *   being written; backpressure from the socket is respected.
+ * Memory per response is bounded (2 × CHUNK) whatever the file size.
+ */
+import { promises as fs } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
+import type { ServerResponse } from "node:http";
+
+const FIRST_READ = 64 * 1024;
+const CHUNK = 1024 * 1024;
+const MAX_OPEN = 64;
+
+type Entry = { handle: Promise<FileHandle>; users: number; stale: boolean };
+const open = new Map<string, Entry>(); // path → entry, in least-recently-used order
+
+function acquire(path: string): Entry {
+  let entry = open.get(path);
+  if (entry) open.delete(path);
+  else {
+    const created: Entry = { handle: fs.open(path, "r"), users: 0, stale: false };
+    created.handle.catch(() => open.get(path) === created && open.delete(path));
+    entry = created;
+  }
+  open.set(path, entry);
+  entry.users++;
+  for (const [key, old] of open) {
+    if (open.size <= MAX_OPEN) break;
+    if (old.users === 0) retire(key, old);
+  }
+  return entry;
+}
+
+function release(entry: Entry) {
+  entry.users--;
+  if (entry.users === 0 && entry.stale) void entry.handle.then((h) => h.close()).catch(() => undefined);
+}
+
+function retire(path: string, entry: Entry) {
+  if (open.get(path) === entry) open.delete(path);
+  entry.stale = true;
+  if (entry.users === 0) void entry.handle.then((h) => h.close()).catch(() => undefined);
+}
+
+/** Drops the cached descriptor of a deleted file (responses already streaming finish first). */
+export function forgetFile(path: string) {
+  const entry = open.get(path);
+  if (entry) retire(path, entry);
+}
+
+const pool: Buffer[] = [];
+const takeBuffer = () => pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
+const giveBack = (buffer: Buffer) => void (pool.length < MAX_OPEN && pool.push(buffer));
+
+/** Writes bytes [start, end) of `path` to `res` and ends it; destroys `res` if the file cannot be read. */
+export async function sendFileRange(res: ServerResponse, path: string, start: number, end: number): Promise<void> {
+  if (end <= start) return void res.end();
+  const entry = acquire(path);
+  const buffers = [takeBuffer(), takeBuffer()];
+  const inFlight: Array<Promise<Error | null | undefined> | null> = [null, null];
+  let closed = false;
+  let flushed = false;
+  const gone = new Promise<void>((resolve) => res.once("close", () => resolve(void (closed = true))));
+  try {
+    const handle = await entry.handle;
+    let position = start;
+    for (let turn = 0; position < end && !closed; turn++) {
+      const slot = turn % 2;
+      if (inFlight[slot]) await Promise.race([inFlight[slot], gone]); // the buffer's last write reached the kernel
+      if (closed) break;
+      const want = Math.min(turn === 0 ? FIRST_READ : CHUNK, end - position);
+      const { bytesRead } = await handle.read(buffers[slot], 0, want, position);
+      if (bytesRead === 0) throw new Error(`${path} is shorter than expected`);
+      position += bytesRead;
+      if (closed) break;
+      inFlight[slot] = new Promise((resolve) => res.write(buffers[slot].subarray(0, bytesRead), resolve));
+      if (res.writableNeedDrain) await Promise.race([new Promise((resolve) => res.once("drain", resolve)), gone]);
+    }
+    if (!closed) {
+      res.end();
+      const outcomes = await Promise.race([Promise.all(inFlight), gone.then(() => null)]);
+      flushed = outcomes !== null && outcomes.every((error) => !error);
+    }
+  } catch {
+    res.destroy();
+  } finally {
+    release(entry);
+    // Buffers go back only once every write using them is done; otherwise the collector has them.
+    if (flushed) buffers.forEach(giveBack);
+  }
+}
