@@ -1,0 +1,68 @@
+/** sendFileRange: exact bytes across read boundaries, failures end the response, deleted files are never served. */
+import { randomBytes } from "node:crypto";
+import { rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import path from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { forgetFile, sendFileRange } from "./fileSender";
+import { tempDataDir } from "./testing";
+
+const dir = tempDataDir("reelgate-sender-");
+const file = path.join(dir, "clip");
+const content = randomBytes(3 * 1024 * 1024 + 12345);
+let server: Server;
+let base = "";
+
+beforeAll(async () => {
+  writeFileSync(file, content);
+  server = createServer((req, res) => {
+    const url = new URL(req.url!, "http://x");
+    const [start, end] = [Number(url.searchParams.get("start")), Number(url.searchParams.get("end"))];
+    res.writeHead(200, { "Content-Length": String(end - start) });
+    void sendFileRange(res, path.join(dir, url.searchParams.get("name")!), start, end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+afterAll(() => {
+  server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const get = (name: string, start: number, end: number) => fetch(`${base}/?name=${name}&start=${start}&end=${end}`).then(async (r) => Buffer.from(await r.arrayBuffer()));
+
+test("any range comes back byte for byte, including ranges crossing the first-read and chunk boundaries", async () => {
+  const ranges: Array<[number, number]> = [
+    [0, content.length],
+    [0, 1],
+    [65_535, 65_537],
+    [10, 64 * 1024 + 1024 * 1024 + 7],
+    [1024 * 1024 - 3, 2 * 1024 * 1024 + 3],
+    [content.length - 5, content.length],
+  ];
+  const bodies = await Promise.all(ranges.map(([s, e]) => get("clip", s, e)));
+  bodies.forEach((body, i) => expect(body.equals(content.subarray(...ranges[i]))).toBe(true));
+});
+
+test("a missing file ends the response with an error instead of hanging, and the server keeps serving", async () => {
+  await expect(get("nope", 0, 10)).rejects.toThrow();
+  expect((await get("clip", 0, 4)).equals(content.subarray(0, 4))).toBe(true);
+});
+
+test("a client that goes away mid-stream leaves the server healthy", async () => {
+  const aborted = new AbortController();
+  const res = await fetch(`${base}/?name=clip&start=0&end=${content.length}`, { signal: aborted.signal });
+  const reader = res.body!.getReader();
+  await reader.read();
+  aborted.abort();
+  expect((await get("clip", 100, 200)).equals(content.subarray(100, 200))).toBe(true);
+});
+
+test("a deleted file is never served from a cached descriptor", async () => {
+  const doomed = path.join(dir, "doomed");
+  writeFileSync(doomed, Buffer.from("secret bytes"));
+  expect(String(await get("doomed", 0, 12))).toBe("secret bytes"); // its descriptor is now cached
+  forgetFile(doomed);
+  rmSync(doomed);
+  await expect(get("doomed", 0, 12)).rejects.toThrow();
+});
