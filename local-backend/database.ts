@@ -23,6 +23,10 @@ export class DocumentStore {
   private tableNumbers = new Map<string, number>();
   private tablesByNumber = new Map<number, string>();
   private lastCreationTime = 0;
+  private savedCreationTime = 0;
+  /** Prepared SAVEPOINT / RELEASE / ROLLBACK TO statements per nesting depth (statements are parsed once). */
+  private savepoints: Array<{ open: Database.Statement; release: Database.Statement; undo: Database.Statement }> = [];
+  private depth = 0;
   private stmt: Record<string, Database.Statement>;
 
   constructor(file: string) {
@@ -50,8 +54,12 @@ export class DocumentStore {
       count: this.sql.prepare("SELECT COUNT(*) AS n FROM index_entries WHERE idx = ?"),
       getMeta: this.sql.prepare("SELECT v FROM meta WHERE k = ?"),
       putMeta: this.sql.prepare("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)"),
+      begin: this.sql.prepare("BEGIN IMMEDIATE"),
+      commit: this.sql.prepare("COMMIT"),
+      rollback: this.sql.prepare("ROLLBACK"),
     };
     this.lastCreationTime = Number(this.getMeta("lastCreationTime") ?? 0);
+    this.savedCreationTime = this.lastCreationTime;
   }
 
   close() {
@@ -141,14 +149,38 @@ export class DocumentStore {
     return this.sql.transaction(fn)();
   }
   begin() {
-    this.sql.exec("BEGIN IMMEDIATE");
+    this.stmt.begin.run();
   }
   commit() {
-    this.setMeta("lastCreationTime", String(this.lastCreationTime));
-    this.sql.exec("COMMIT");
+    if (this.lastCreationTime !== this.savedCreationTime) this.setMeta("lastCreationTime", String(this.lastCreationTime));
+    this.stmt.commit.run();
+    this.savedCreationTime = this.lastCreationTime;
   }
   rollback() {
-    if (this.sql.inTransaction) this.sql.exec("ROLLBACK");
+    if (this.sql.inTransaction) this.stmt.rollback.run();
+  }
+
+  /** Runs `fn` inside a savepoint: its writes are undone if it throws (nested function calls). */
+  async nested<T>(fn: () => Promise<T>): Promise<T> {
+    const level = this.depth++;
+    this.savepoints[level] ??= {
+      open: this.sql.prepare(`SAVEPOINT nested_${level}`),
+      release: this.sql.prepare(`RELEASE nested_${level}`),
+      undo: this.sql.prepare(`ROLLBACK TO nested_${level}`),
+    };
+    const sp = this.savepoints[level];
+    sp.open.run();
+    try {
+      const value = await fn();
+      sp.release.run();
+      return value;
+    } catch (error) {
+      sp.undo.run();
+      sp.release.run();
+      throw error;
+    } finally {
+      this.depth--;
+    }
   }
 
   get(id: string): Doc | null {
@@ -160,12 +192,17 @@ export class DocumentStore {
     return (this.stmt.count.get(`${tableKey}.by_id`) as { n: number }).n;
   }
 
-  /** Writes `doc` (new or replacing `previous`) and keeps every index in step. */
+  /** Writes `doc` (new or replacing `previous`) and keeps every index in step; unchanged index keys are left alone. */
   write(tableKey: string, doc: Doc, previous: Doc | null) {
     for (const def of this.indexesOf(tableKey)) {
       const idx = `${tableKey}.${def.name}`;
-      if (previous) this.stmt.delIndex.run(idx, indexKey(def, previous));
-      this.stmt.putIndex.run(idx, indexKey(def, doc), doc._id);
+      const key = indexKey(def, doc);
+      if (previous) {
+        const old = indexKey(def, previous);
+        if (old.equals(key)) continue;
+        this.stmt.delIndex.run(idx, old);
+      }
+      this.stmt.putIndex.run(idx, key, doc._id);
     }
     this.stmt.put.run(doc._id, tableKey, JSON.stringify(convexToJson(doc as never)));
   }

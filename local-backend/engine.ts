@@ -180,17 +180,7 @@ export class Engine {
     const fn = this.resolve(componentPath, udfPath);
     const exec: Exec = { ...this.newExec(parent.type, componentPath, udfPath, parent.identity), reads: parent.reads, writes: parent.writes, filesToDelete: parent.filesToDelete, logLines: parent.logLines, inTransaction: parent.inTransaction };
     if (type !== "mutation") return await this.invoke(fn, type, exec, args);
-    const savepoint = `nested_${exec.requestId}`;
-    this.store.sql.exec(`SAVEPOINT ${savepoint}`);
-    try {
-      const value = await this.invoke(fn, type, exec, args);
-      this.store.sql.exec(`RELEASE ${savepoint}`);
-      return value;
-    } catch (error) {
-      this.store.sql.exec(`ROLLBACK TO ${savepoint}`);
-      this.store.sql.exec(`RELEASE ${savepoint}`);
-      throw error;
-    }
+    return await this.store.nested(() => this.invoke(fn, type, exec, args));
   }
 
   /** A small write transaction on behalf of an action (scheduling, storing a file). */

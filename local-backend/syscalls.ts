@@ -123,10 +123,9 @@ function build(engine: Engine) {
         const want = Math.min(stream.batch, Number.isFinite(stream.remaining) && stream.filters.length === 0 ? Math.max(stream.remaining, 1) : stream.batch);
         const rows = store.scan(stream.tableKey, stream.indexName, stream.low, stream.high, stream.order, stream.after, want);
         stream.batch = Math.min(stream.batch * 4, 256);
-        if (rows.length === 0) {
-          stream.exhausted = true;
-          return null;
-        }
+        // Fewer rows than asked for: the range has nothing more (no second scan to find that out).
+        stream.exhausted = rows.length < want;
+        if (rows.length === 0) return null;
         stream.after = rows[rows.length - 1].key;
         stream.keys = rows.map((r) => r.key);
         stream.buffer = rows.map((r) => r.doc);

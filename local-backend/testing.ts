@@ -43,7 +43,8 @@ export async function spawnBackend(opts: { projectDir: string; dataDir?: string;
   const child = spawn(
     process.execPath,
     ["--import", "tsx", path.join(here, "cli.ts"), "--port", String(opts.port ?? 0), "--site-port", String(opts.sitePort ?? 0), "--data", dataDir, "--project", opts.projectDir, ...(opts.watch ? [] : ["--no-watch"]), ...(opts.testClock ? ["--test-clock"] : [])],
-    { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] },
+    // UV_USE_IO_URING=0 as scripts/start.mjs sets it (file reads off the event loop's thread).
+    { env: { UV_USE_IO_URING: "0", ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";
   child.stdout!.on("data", (d) => (out += String(d)));
