@@ -184,8 +184,13 @@ export class DocumentStore {
   }
 
   get(id: string): Doc | null {
-    const row = this.stmt.get.get(id) as { json: string } | undefined;
-    return row ? parseDoc(row.json) : null;
+    const json = this.getJson(id);
+    return json === null ? null : parseDoc(json);
+  }
+
+  /** A document as stored: its Convex JSON encoding, exactly what a function's runtime expects back. */
+  getJson(id: string): string | null {
+    return (this.stmt.get.get(id) as { json: string } | undefined)?.json ?? null;
   }
 
   count(tableKey: string): number {
@@ -244,7 +249,7 @@ export class DocumentStore {
   private scanAsc?: Database.Statement;
   private scanDesc?: Database.Statement;
 
-  /** Reads up to `limit` documents of an index range strictly after `after` (in scan order). */
+  /** Reads up to `limit` documents (as stored JSON; `parseDoc` to inspect) of an index range strictly after `after`, in scan order. */
   scan(tableKey: string, indexName: string, low: Buffer, high: Buffer, order: "asc" | "desc", after: Buffer | null, limit = BATCH) {
     const idx = `${tableKey}.${indexName}`;
     // One lower and one upper bound: the smallest key after `after` is `after` + 0x00.
@@ -260,7 +265,7 @@ export class DocumentStore {
       order === "asc"
         ? this.scanAsc.all(idx, after && Buffer.compare(after, low) >= 0 ? Buffer.concat([after, ZERO]) : low, high, limit)
         : this.scanDesc.all(idx, low, after && Buffer.compare(after, high) < 0 ? after : high, limit);
-    return (rows as { key: Buffer; json: string }[]).map((r) => ({ key: r.key, doc: parseDoc(r.json) }));
+    return rows as { key: Buffer; json: string }[];
   }
 }
 
@@ -273,6 +278,6 @@ function indexKey(def: IndexDef, doc: Doc): Buffer {
   return encodeKey(indexFieldsWithTiebreak(def).map((f) => fieldValue(doc, f)));
 }
 
-function parseDoc(json: string): Doc {
+export function parseDoc(json: string): Doc {
   return jsonToConvex(JSON.parse(json)) as Doc;
 }

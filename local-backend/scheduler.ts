@@ -3,7 +3,7 @@
  * survive a restart) and cron jobs from convex/crons.ts, on real time.
  */
 import type { Value } from "convex/values";
-import type { Doc } from "./database";
+import { parseDoc, type Doc } from "./database";
 import type { Engine } from "./engine";
 import type { CronSpec } from "./loader";
 
@@ -59,9 +59,9 @@ export class Scheduler {
       for (;;) {
         const rows = store.scan(tableKey, "by_scheduledTime", low, high, "asc", after);
         if (rows.length === 0) break;
-        const pending = rows.find((r) => (r.doc as Job).state.kind === "pending");
+        const pending = rows.map((r) => parseDoc(r.json) as unknown as Job).find((job) => job.state.kind === "pending");
         if (pending) {
-          const job = pending.doc as Job;
+          const job = pending;
           if (!best || job.scheduledTime < best.job.scheduledTime) best = { job, tableKey };
           break;
         }

@@ -2,7 +2,7 @@
 import { createHmac } from "node:crypto";
 import { Readable } from "node:stream";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
-import type { Doc, RangeBound } from "./database";
+import { parseDoc, type Doc, type RangeBound } from "./database";
 import { FunctionError, splitTableKey, type Engine, type Exec, type FunctionAddress } from "./engine";
 import { evaluate } from "./filters";
 import { FileBlob } from "./fileBlob";
@@ -21,7 +21,8 @@ type Stream = {
   high: Buffer;
   order: "asc" | "desc";
   after: Buffer | null;
-  buffer: Doc[];
+  /** Rows read but not yet returned, as stored JSON. */
+  buffer: string[];
   exhausted: boolean;
   filters: Record<string, unknown>[];
   remaining: number;
@@ -114,8 +115,8 @@ function build(engine: Engine) {
     };
   }
 
-  /** The next document of a stream that passes its filters, or null at the end. */
-  function next(stream: Stream): { doc: Doc; key: Buffer } | null {
+  /** The next document (stored JSON) of a stream that passes its filters, or null at the end. */
+  function next(stream: Stream): { json: string; key: Buffer } | null {
     for (;;) {
       if (stream.remaining <= 0) return null;
       if (stream.buffer.length === 0) {
@@ -128,13 +129,14 @@ function build(engine: Engine) {
         if (rows.length === 0) return null;
         stream.after = rows[rows.length - 1].key;
         stream.keys = rows.map((r) => r.key);
-        stream.buffer = rows.map((r) => r.doc);
+        stream.buffer = rows.map((r) => r.json);
       }
-      const doc = stream.buffer.shift()!;
+      const json = stream.buffer.shift()!;
       const rowKey = stream.keys.shift()!;
-      if (stream.filters.every((f) => evaluate(doc, f) === true)) {
+      // Documents go back to the function as stored; they are parsed only to evaluate filters.
+      if (stream.filters.length === 0 || stream.filters.every((f) => evaluate(parseDoc(json), f) === true)) {
         stream.remaining--;
-        return { doc, key: rowKey };
+        return { json, key: rowKey };
       }
     }
   }
@@ -201,21 +203,23 @@ function build(engine: Engine) {
     const json = (v: unknown) => JSON.stringify(convexToJson((v === undefined ? null : v) as Value));
     switch (op) {
       case "1.0/get": {
-        const found = ownDoc(exec, args.id);
-        if (found && args.table && splitTableKey(found.tableKey)[1] !== args.table) return json(null);
-        return json(found?.doc ?? null);
+        const tableKey = store.tableOfId(args.id);
+        if (!tableKey || splitTableKey(tableKey)[0] !== exec.componentPath) return "null";
+        exec.reads.add(tableKey);
+        if (args.table && splitTableKey(tableKey)[1] !== args.table) return "null";
+        return store.getJson(args.id) ?? "null";
       }
       case "1.0/queryStreamNext": {
         const stream = exec.streams.get(args.queryId) as Stream | undefined;
         if (!stream) throw new FunctionError("Query stream is closed.");
         const row = next(stream);
-        return json(row ? { value: row.doc, done: false } : { value: null, done: true });
+        return row ? `{"value":${row.json},"done":false}` : `{"value":null,"done":true}`;
       }
       case "1.0/queryPage": {
         const stream = startStream(exec, args.query);
         if (args.cursor) stream.after = Buffer.from(args.cursor, "base64");
         const endCursor = args.endCursor ? Buffer.from(args.endCursor, "base64") : null;
-        const page: Doc[] = [];
+        const page: string[] = [];
         let lastKey: Buffer | null = stream.after;
         let done = false;
         const target = args.endCursor ? Number.POSITIVE_INFINITY : args.pageSize;
@@ -229,12 +233,12 @@ function build(engine: Engine) {
             done = false;
             break;
           }
-          page.push(row.doc);
+          page.push(row.json);
           lastKey = row.key;
         }
         if (!done && !endCursor && !next({ ...stream, buffer: [...stream.buffer], keys: [...stream.keys], remaining: 1 })) done = true;
         const continueCursor = endCursor ? args.endCursor : done ? "_end_cursor" : (lastKey ?? Buffer.alloc(0)).toString("base64");
-        return json({ page, isDone: done, continueCursor, splitCursor: null, pageStatus: null });
+        return `{"page":[${page.join(",")}],"isDone":${done},"continueCursor":${JSON.stringify(continueCursor)},"splitCursor":null,"pageStatus":null}`;
       }
       case "1.0/count": {
         const tableKey = key(exec, args.table);
