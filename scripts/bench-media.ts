@@ -28,13 +28,26 @@ function peakRss(pid: number): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
-type Tally = { ttfb: number[]; bytes: number; seconds: number };
-const tally = (): Tally => ({ ttfb: [], bytes: 0, seconds: 0 });
+type Tally = { ttfb: number[]; bytes: number; seconds: number; cpuBusy: number; cpuTotal: number };
+const tally = (): Tally => ({ ttfb: [], bytes: 0, seconds: 0, cpuBusy: 0, cpuTotal: 0 });
+
+/** Jiffies since boot across all CPUs: [busy, total] (Linux /proc/stat; zeros elsewhere). */
+function machineCpu(): [number, number] {
+  try {
+    const [, ...fields] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/);
+    const n = fields.map(Number);
+    const total = n.reduce((a, b) => a + b, 0);
+    return [total - n[3] - (n[4] ?? 0), total];
+  } catch {
+    return [0, 0];
+  }
+}
 
 /** CLIENTS concurrent clients reading random 4 MiB ranges for `seconds`; adds to `into`. */
 async function load(urls: string[], seconds: number, into: Tally) {
   const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
+  const [busy0, total0] = machineCpu();
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, c) => {
       let i = c + into.ttfb.length;
@@ -58,9 +71,18 @@ async function load(urls: string[], seconds: number, into: Tally) {
     }),
   );
   into.seconds += (performance.now() - started) / 1000;
+  const [busy1, total1] = machineCpu();
+  into.cpuBusy += busy1 - busy0;
+  into.cpuTotal += total1 - total0;
 }
 
-const summary = (t: Tally) => ({ mbps: t.bytes / 1024 / 1024 / t.seconds, ttfbP50: pct(t.ttfb, 50), ttfbP99: pct(t.ttfb, 99), requests: t.ttfb.length });
+const summary = (t: Tally) => ({
+  mbps: t.bytes / 1024 / 1024 / t.seconds,
+  ttfbP50: pct(t.ttfb, 50),
+  ttfbP99: pct(t.ttfb, 99),
+  requests: t.ttfb.length,
+  cpu: t.cpuTotal ? (100 * t.cpuBusy) / t.cpuTotal : NaN,
+});
 
 async function staticServer(file: string): Promise<{ url: string; stop: () => Promise<void>; name: string }> {
   const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => existsSync(p));
@@ -129,7 +151,7 @@ try {
   const [reference, measured] = [summary(theirs), summary(ours)];
 
   const line = (name: string, r: ReturnType<typeof summary>) =>
-    `   ${name.padEnd(28)} ${r.mbps.toFixed(0).padStart(6)} MiB/s   TTFB p50 ${r.ttfbP50.toFixed(2)} ms  p99 ${r.ttfbP99.toFixed(2)} ms   (${r.requests} requests)`;
+    `   ${name.padEnd(28)} ${r.mbps.toFixed(0).padStart(6)} MiB/s   TTFB p50 ${r.ttfbP50.toFixed(2)} ms  p99 ${r.ttfbP99.toFixed(2)} ms   (${r.requests} requests; machine CPU ${r.cpu.toFixed(0)}% busy, load generator included)`;
   console.log(`Media delivery: ${CLIENTS} clients × 4 MiB range reads × ${SECONDS} s per server (${SEGMENTS} alternating segments) on a 256 MiB file`);
   console.log(line(baseline.name, reference));
   console.log(line("/media/<grant> (embedded)", measured));
