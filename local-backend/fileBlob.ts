@@ -50,7 +50,7 @@ export class FileBlob extends Blob {
       async cancel() {
         await reader?.return?.();
       },
-    });
+    }, { highWaterMark: 0 }); // no read-ahead: nothing is opened until someone reads
     ranges.set(web, this.#range);
     return web;
   }

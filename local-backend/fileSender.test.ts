@@ -66,3 +66,15 @@ test("a deleted file is never served from a cached descriptor", async () => {
   rmSync(doomed);
   await expect(get("doomed", 0, 12)).rejects.toThrow();
 });
+
+test("a stored-file blob opens nothing until it is read: the site server streams the range itself", async () => {
+  const { FileBlob, fileRangeOf } = await import("./fileBlob");
+  const missing = path.join(dir, "not-there");
+  const body = new Response(new FileBlob(missing, 0, 10, "video/mp4").slice(2, 8)).body;
+  expect(fileRangeOf(body)).toEqual({ path: missing, start: 2, end: 8 });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  // Had the stream read ahead, opening the missing file would have errored it already.
+  await expect(body!.cancel()).resolves.toBeUndefined();
+  const readable = new Response(new FileBlob(file, 0, content.length).slice(5, 9)).body!;
+  expect(Buffer.from(await new Response(readable).arrayBuffer()).equals(content.subarray(5, 9))).toBe(true);
+});
