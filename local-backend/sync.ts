@@ -48,7 +48,8 @@ export class SyncHub {
       this.shared.clear();
       this.sharedTs = this.commitTs;
     }
-    const key = `${componentPath}|${udfPath}|${identity?.tokenIdentifier ?? ""}|${argsJson}`;
+    // An unambiguous prefix (token identifiers contain "|"), then the arguments as the client sent them.
+    const key = JSON.stringify([componentPath, udfPath, identity?.tokenIdentifier ?? null]) + argsJson;
     const known = this.shared.get(key);
     if (known) return known;
     const pending = this.evaluate(componentPath, udfPath, argsJson, identity).then((outcome) => {
@@ -122,25 +123,8 @@ export class SyncSession {
     this.write(JSON.stringify(message));
   }
 
-  private corked = false;
-
-  /**
-   * Frames written in the same tick leave in one syscall: the TCP socket under the WebSocket
-   * is corked until the tick ends (a client's unsubscribe and next subscribe usually arrive
-   * together, and their two transitions then cost one write).
-   */
   private write(text: string) {
-    if (this.closed || this.socket.readyState !== 1) return;
-    const tcp = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-    if (tcp && !this.corked) {
-      this.corked = true;
-      tcp.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        tcp.uncork();
-      });
-    }
-    this.socket.send(text);
+    if (!this.closed && this.socket.readyState === 1) this.socket.send(text);
   }
 
   /**
