@@ -1,6 +1,8 @@
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import { ConvexError } from "convex/values";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import Database from "better-sqlite3";
+import path from "node:path";
 import WebSocket from "ws";
 import { FIXTURE_PROJECT, spawnBackend, type RunningBackend } from "./testing";
 
@@ -119,6 +121,28 @@ test("scheduled functions run on real time, and crons from crons.ts fire", async
   expect(events).toContain("later");
   expect(events).toContain("cron");
   expect(events).not.toContain("slow-cron");
+});
+
+test("daily and cron-string schedules are armed for their next UTC time, kept in the data folder", async () => {
+  const db = new Database(path.join(backend.dataDir, "db.sqlite3"), { readonly: true });
+  try {
+    const nextRun = (name: string) => {
+      const row = db.prepare("SELECT v FROM meta WHERE k = ?").get(`cron:${name}`) as { v: string } | undefined;
+      return new Date((JSON.parse(row!.v) as { at: number }).at);
+    };
+    const now = Date.now();
+    const nightly = nextRun("nightly");
+    expect([nightly.getUTCHours(), nightly.getUTCMinutes(), nightly.getUTCSeconds()]).toEqual([3, 30, 0]);
+    expect(nightly.getTime() - now).toBeGreaterThan(0);
+    expect(nightly.getTime() - now).toBeLessThanOrEqual(24 * 3600_000);
+    const quarter = nextRun("quarter-hourly");
+    expect(quarter.getUTCMinutes() % 15).toBe(0);
+    expect(quarter.getUTCSeconds()).toBe(0);
+    expect(quarter.getTime() - now).toBeLessThanOrEqual(15 * 60_000);
+  } finally {
+    db.close();
+  }
+  expect(backend.output()).not.toMatch(/cannot run|does not run/);
 });
 
 test("function logs stream to the backend's output", async () => {

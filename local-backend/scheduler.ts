@@ -6,6 +6,7 @@ import type { Value } from "convex/values";
 import { parseDoc, type Doc } from "./database";
 import type { Engine } from "./engine";
 import type { CronSpec } from "./loader";
+import { intervalOf, nextRun } from "./cronSchedule";
 
 type Job = Doc & { name: string; componentPath: string; args: Value[]; scheduledTime: number; state: { kind: string } };
 
@@ -116,52 +117,52 @@ export class Scheduler {
     }
   }
 
-  /** Interval, hourly, daily and weekly crons; the next run time is kept across restarts. */
+  /** Every cron schedule Convex offers (cronSchedule.ts); the next run time is kept across restarts. */
   setCrons(crons: Record<string, CronSpec>) {
     for (const t of this.cronTimers) clearTimeout(t);
     this.cronTimers = [];
     this.crons = crons;
+    const store = this.engine.store;
     for (const [name, spec] of Object.entries(crons)) {
-      const period = periodOf(spec.schedule);
-      if (period === null) {
-        this.report(`Cron "${name}" uses a schedule the local backend does not run (${spec.schedule.type}).`);
-        continue;
-      }
       const key = `cron:${name}`;
-      const store = this.engine.store;
-      const saved = Number(store.getMeta(key));
-      const first = saved > 0 ? saved : Date.now() + period;
+      const schedule = JSON.stringify(spec.schedule);
+      const next = (after: number) => {
+        try {
+          return nextRun(spec.schedule, after);
+        } catch (error) {
+          this.report(`Cron "${name}" has a schedule that cannot run: ${(error as Error).message}`);
+          return null;
+        }
+      };
+      const arm = (at: number | null) => {
+        if (at === null) return;
+        store.setMeta(key, JSON.stringify({ at, schedule }));
+        this.cronTimers.push(setTimeout(() => void fire(at), Math.max(0, Math.min(at - Date.now(), 2 ** 31 - 1))));
+      };
       const fire = async (at: number) => {
         if (this.stopped) return;
+        if (at > Date.now()) return arm(at); // a timer longer than setTimeout allows, re-armed
         try {
           const fn = this.engine.resolve("", spec.name);
           await this.engine.run(fn.isAction ? "action" : "mutation", "", spec.name, (spec.args[0] ?? {}) as Record<string, Value>, null);
         } catch (error) {
           this.report(`Cron "${name}" failed: ${(error as Error).message}`);
         }
-        const nextAt = Math.max(at + period, Date.now());
-        await this.engine.serial(async () => store.setMeta(key, String(nextAt)));
-        this.cronTimers.push(setTimeout(() => void fire(nextAt), Math.min(nextAt - Date.now(), 2 ** 31 - 1)));
+        // Intervals keep their rhythm; a run that was missed while stopped happens once, not many times.
+        const following = next(intervalOf(spec.schedule) !== null ? at : Date.now());
+        await this.engine.serial(async () => arm(following === null ? null : Math.max(following, Date.now())));
       };
-      if (!saved) store.setMeta(key, String(first));
-      this.cronTimers.push(setTimeout(() => void fire(first), Math.max(0, Math.min(first - Date.now(), 2 ** 31 - 1))));
+      const saved = savedRun(store.getMeta(key));
+      arm(saved && saved.schedule === schedule ? saved.at : next(Date.now()));
     }
   }
 }
 
-function periodOf(schedule: { type: string; [k: string]: unknown }): number | null {
-  switch (schedule.type) {
-    case "interval": {
-      const ms = Number(schedule.seconds ?? 0) * 1000 + Number(schedule.minutes ?? 0) * 60_000 + Number(schedule.hours ?? 0) * 3_600_000;
-      return Number.isFinite(ms) && ms > 0 ? ms : null;
-    }
-    case "hourly":
-      return 3600_000;
-    case "daily":
-      return 86_400_000;
-    case "weekly":
-      return 7 * 86_400_000;
-    default:
-      return null;
+function savedRun(text: string | null): { at: number; schedule: string } | null {
+  try {
+    const value = JSON.parse(text ?? "null") as { at?: unknown; schedule?: unknown } | null;
+    return value && typeof value.at === "number" && typeof value.schedule === "string" ? { at: value.at, schedule: value.schedule } : null;
+  } catch {
+    return null;
   }
 }
