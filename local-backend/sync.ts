@@ -96,6 +96,8 @@ export class SyncHub {
 }
 
 const DONE = Promise.resolve();
+/** Keeps idle clients from reconnecting (the convex client gives up on a server silent for 30 s). */
+const PING_INTERVAL_MS = Number(process.env.LOCAL_BACKEND_PING_MS) || 15_000;
 
 export class SyncSession {
   closed = false;
@@ -115,7 +117,7 @@ export class SyncSession {
     private socket: WebSocket,
   ) {
     socket.on("message", (data) => this.receive(String(data)));
-    this.ping = setInterval(() => this.send({ type: "Ping" }), 15_000);
+    this.ping = setInterval(() => this.send({ type: "Ping" }), PING_INTERVAL_MS);
     socket.on("close", () => clearInterval(this.ping));
   }
 
