@@ -37,15 +37,20 @@ function acquire(path: string): Entry {
   return entry;
 }
 
+/** Closes a retired entry's descriptor once no response uses it. */
+function closeIfUnused(entry: Entry) {
+  if (entry.users === 0 && entry.stale) void entry.handle.then((h) => h.close()).catch(() => undefined);
+}
+
 function release(entry: Entry) {
   entry.users--;
-  if (entry.users === 0 && entry.stale) void entry.handle.then((h) => h.close()).catch(() => undefined);
+  closeIfUnused(entry);
 }
 
 function retire(path: string, entry: Entry) {
   if (open.get(path) === entry) open.delete(path);
   entry.stale = true;
-  if (entry.users === 0) void entry.handle.then((h) => h.close()).catch(() => undefined);
+  closeIfUnused(entry);
 }
 
 /** Drops the cached descriptor of a deleted file (responses already streaming finish first). */

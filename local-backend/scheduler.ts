@@ -60,9 +60,15 @@ export class Scheduler {
       for (;;) {
         const rows = store.scan(tableKey, "by_scheduledTime", low, high, "asc", after);
         if (rows.length === 0) break;
-        const pending = rows.map((r) => parseDoc(r.json) as unknown as Job).find((job) => job.state.kind === "pending");
-        if (pending) {
-          const job = pending;
+        let job: Job | undefined;
+        for (const row of rows) {
+          const candidate = parseDoc(row.json) as unknown as Job;
+          if (candidate.state.kind === "pending") {
+            job = candidate;
+            break;
+          }
+        }
+        if (job) {
           if (!best || job.scheduledTime < best.job.scheduledTime) best = { job, tableKey };
           break;
         }
