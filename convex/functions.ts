@@ -2,7 +2,7 @@
  * The function builders every module uses. `authed*` put the signed-in user's id in
  * `ctx.userId` or refuse with UNAUTHENTICATED; `public*` are for anonymous viewers.
  */
-import { getAuthUserId } from "@convex-dev/auth/server";
+import { getAuthSessionId, getAuthUserId } from "@convex-dev/auth/server";
 import { customCtx, customMutation, customQuery } from "convex-helpers/server/customFunctions";
 import {
   internalMutation,
@@ -13,9 +13,17 @@ import {
 } from "./_generated/server";
 import { appError } from "./lib/errors";
 
+/**
+ * The signed-in user, or UNAUTHENTICATED. The JWT alone is not enough: its session must
+ * still exist, so signing out (which deletes the authSessions row) refuses the token at once
+ * instead of when the JWT expires.
+ */
 export async function requireUserId(ctx: QueryCtx) {
   const userId = await getAuthUserId(ctx);
-  if (userId === null || (await ctx.db.get(userId)) === null) {
+  // The subject is "userId|sessionId"; normalizeId refuses a missing or foreign id without throwing.
+  const sessionId = ctx.db.normalizeId("authSessions", String((await getAuthSessionId(ctx)) ?? ""));
+  const session = sessionId === null ? null : await ctx.db.get(sessionId);
+  if (userId === null || session === null || session.userId !== userId || (await ctx.db.get(userId)) === null) {
     throw appError("UNAUTHENTICATED", "Sign in to continue.");
   }
   return userId;

@@ -20,11 +20,15 @@ export function initConvexTest() {
 }
 export type TestConvex = ReturnType<typeof initConvexTest>;
 
-/** A signed-in user with a display name; `as` runs functions as them. */
+/** A signed-in user with a display name and a live session; `as` runs functions as them. */
 export async function signedInUser(t: TestConvex, name: string) {
   const email = `${name.toLowerCase()}@example.com`;
-  const userId: Id<"users"> = await t.run((ctx) => ctx.db.insert("users", { name, email }));
-  return { userId, email, as: t.withIdentity({ subject: `${userId}|session-${name}`, name }) };
+  const { userId, sessionId } = await t.run(async (ctx) => {
+    const userId = await ctx.db.insert("users", { name, email });
+    const sessionId = await ctx.db.insert("authSessions", { userId, expirationTime: Date.now() + 30 * 24 * 3600_000 });
+    return { userId, sessionId };
+  });
+  return { userId, sessionId, email, as: t.withIdentity({ subject: `${userId}|${sessionId}`, name }) };
 }
 
 /**
