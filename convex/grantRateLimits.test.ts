@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
-import { api } from "./_generated/api";
+import { api, internal } from "./_generated/api";
 import { expectCode, initConvexTest, signedInUser, teamWithReadyVideo } from "./test.setup";
 
 const MINUTE = 60 * 1000;
@@ -55,25 +55,49 @@ test("wrong passwords are counted even though the mutation does not throw", asyn
   });
 });
 
-test("per-link cap: 10 failures a minute from anyone slow everyone's password attempts, not grant holders", async () => {
-  const { t, attempt } = await passwordLink();
+test("the per-link cap binds only clients that already failed there: a first-time viewer with the right password always gets in", async () => {
+  const { t, link, attempt } = await passwordLink();
   const holder = await attempt("holder-0001", "correct horse");
   if (!holder.ok) throw new Error("grant refused");
-  for (let i = 0; i < 10; i++) {
-    // Ten different viewers, so no per-viewer lock is involved.
-    expect(await attempt(`guesser-${i}-xx`, "guess")).toEqual({ ok: false, reason: "invalidPassword" });
+  const overHttp = (clientAddress: string, password: string, viewerId: string) =>
+    t.mutation(internal.apiV1.issueGrantOverHttp, { token: link.token, password, viewerId, clientAddress });
+  // A stranger guesses from 30 addresses (one guess each, then again): the link's cap is spent.
+  for (let i = 0; i < 30; i++) {
+    expect((await overHttp(`203.0.113.${i}`, "guess", `guesser-${i}-xx`)).json).toEqual({ ok: false, reason: "invalidPassword" });
   }
-  const capped = await attempt("newcomer-01", "correct horse");
-  expect(capped).toMatchObject({ ok: false, reason: "rateLimited" });
-  expect((capped as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
-  // The holder keeps watching and renewing.
+  const repeat = await overHttp("203.0.113.1", "guess", "guesser-1-xx");
+  expect(repeat.json).toMatchObject({ ok: false, reason: "rateLimited" });
+  // A real viewer from an address that never failed here is not refused.
+  expect((await overHttp("198.51.100.7", "correct horse", "real-viewer-1")).json).toMatchObject({ ok: true });
+  // Nor is the grant holder, who keeps watching and renewing.
   expect(await t.query(api.videos.getByShareGrant, { grantToken: holder.grantToken })).not.toBeNull();
   expect(await t.mutation(api.shareGrants.renew, { grantToken: holder.grantToken })).toMatchObject({ ok: true });
   vi.advanceTimersByTime(MINUTE);
-  expect(await attempt("newcomer-01", "correct horse")).toMatchObject({ ok: true });
+  expect((await overHttp("203.0.113.1", "correct horse", "guesser-1-xx")).json).toMatchObject({ ok: true });
 });
 
-test("at most 120 grant attempts a minute per link", async () => {
+test("wrong passwords from one address are capped per link and across links, whatever viewer ids it claims", async () => {
+  const { t, alice, videoId, link } = await passwordLink();
+  const other = await alice.as.mutation(api.shareLinks.create, { videoId, password: "other secret" });
+  const overHttp = (token: string, password: string, viewerId: string) =>
+    t.mutation(internal.apiV1.issueGrantOverHttp, { token, password, viewerId, clientAddress: "192.0.2.66" });
+  let refused = 0;
+  for (let i = 0; i < 25; i++) {
+    const r = (await overHttp(link.token, "guess", `rotating-${i}-id`)).json as { ok: boolean; reason?: string };
+    if (r.reason === "rateLimited") refused++;
+  }
+  // 20 wrong passwords an hour per address and link (each under a fresh viewer id, so no streak lock).
+  expect(refused).toBeGreaterThanOrEqual(5);
+  expect((await overHttp(link.token, "correct horse", "rotating-99-id")).json).toMatchObject({ ok: false, reason: "rateLimited" });
+  // The same address elsewhere is still allowed (until its cross-link budget runs out)...
+  expect((await overHttp(other.token, "other secret", "rotating-98-id")).json).toMatchObject({ ok: true });
+  // ...and everyone else keeps getting in on the first link.
+  expect(
+    (await t.mutation(internal.apiV1.issueGrantOverHttp, { token: link.token, password: "correct horse", viewerId: "someone-else", clientAddress: "192.0.2.1" })).json,
+  ).toMatchObject({ ok: true });
+});
+
+test("address-less attempts (the WebSocket mutation) have their own per-link budget of 120 a minute", async () => {
   const t = initConvexTest();
   const alice = await signedInUser(t, "Alice");
   const { videoId } = await teamWithReadyVideo(t, alice);
@@ -87,28 +111,34 @@ test("at most 120 grant attempts a minute per link", async () => {
     reason: "rateLimited",
   });
   expect(await t.mutation(api.shareLinks.issueAccessGrant, { token: other.token })).toMatchObject({ ok: true });
-});
+  // A viewer with an address (the share page's HTTP path) is not affected.
+  const http = await t.mutation(internal.apiV1.issueGrantOverHttp, { token: link.token, clientAddress: "198.51.100.9" });
+  expect(http.json).toMatchObject({ ok: true });
+}, 60_000);
 
-test("at most 600 grant attempts a minute across the app", async () => {
+test("no app-wide budget: one account flooding its own link refuses no one elsewhere", async () => {
   const t = initConvexTest();
+  const mallory = await signedInUser(t, "Mallory");
+  const own = await teamWithReadyVideo(t, mallory);
+  const floodLink = await mallory.as.mutation(api.shareLinks.create, { videoId: own.videoId });
   const alice = await signedInUser(t, "Alice");
   const { videoId } = await teamWithReadyVideo(t, alice);
-  const tokens = [];
-  for (let i = 0; i < 6; i++) tokens.push((await alice.as.mutation(api.shareLinks.create, { videoId })).token);
-  let granted = 0;
-  let limited = 0;
-  for (const token of tokens) {
-    for (let i = 0; i < 110; i++) {
-      const r = await t.mutation(api.shareLinks.issueAccessGrant, { token });
-      if (r.ok) granted++;
-      else if (r.reason === "rateLimited") limited++;
-    }
+  const victimLink = await alice.as.mutation(api.shareLinks.create, { videoId });
+  // Far past any old global figure (600/min), on both paths, from one address and none.
+  for (let i = 0; i < 400; i++) {
+    await t.mutation(api.shareLinks.issueAccessGrant, { token: floodLink.token });
+    await t.mutation(internal.apiV1.issueGrantOverHttp, { token: floodLink.token, clientAddress: "192.0.2.200" });
   }
-  // Sharded buckets may admit a little less than the nominal 600; never more.
-  expect(granted).toBeLessThanOrEqual(600);
-  expect(granted).toBeGreaterThan(500);
-  expect(limited).toBe(660 - granted);
-}, 60_000);
+  let granted = 0;
+  for (let i = 0; i < 33; i++) {
+    const r = await t.mutation(internal.apiV1.issueGrantOverHttp, { token: victimLink.token, viewerId: `viewer-${i}-abc`, clientAddress: `198.51.100.${i}` });
+    if ((r.json as { ok: boolean }).ok) granted++;
+  }
+  expect(granted).toBe(33);
+  // The flooder's own address is the one slowed down (300 attempts a minute across links).
+  const flooder = await t.mutation(internal.apiV1.issueGrantOverHttp, { token: victimLink.token, clientAddress: "192.0.2.200" });
+  expect(flooder.json).toMatchObject({ ok: false, reason: "rateLimited" });
+}, 120_000);
 
 test("creating links: at most 120 a minute per user", async () => {
   const t = initConvexTest();

@@ -1,9 +1,13 @@
 /**
- * Turning a link token (and password) into a 24-hour access grant, with the rate limits
- * that make guessing slow without letting a stranger lock real viewers out:
- * - every attempt counts against a global and a per-link budget;
- * - wrong passwords count against a per-link aggregate (slows guessing for everyone) and a
- *   per-viewer streak; 5 in a row lock that viewer alone for 10 minutes;
+ * Turning a link token (and password) into a 24-hour access grant, with rate limits that make
+ * guessing slow without letting a stranger lock real viewers out. Every budget belongs to the
+ * one asking, never to the link or the app as a whole:
+ * - attempts count against the client address (across links and per link); attempts without an
+ *   address (the WebSocket mutation) share one per-link budget that the share page never uses;
+ * - wrong passwords count against the client address (per link and across links) and the
+ *   viewer's streak; 5 in a row lock that viewer alone for 10 minutes;
+ * - the per-link cap on wrong passwords binds only clients that have already failed on the
+ *   link, so a first-time viewer with the right password is never refused by others' guesses;
  * - wrong passwords are returned, never thrown, so the counters' writes commit.
  */
 import type { Doc, Id } from "../_generated/dataModel";
@@ -39,14 +43,20 @@ export function checkViewerId(viewerId: string | undefined) {
   }
 }
 
-function viewerKey(linkId: Id<"shareLinks">, viewerId: string | undefined) {
-  return `${linkId}:${viewerId ?? "anonymous"}`;
+/** The rate-limit identity of a caller: its hashed address, or null when the address is unknown. */
+export async function clientKeyOf(clientAddress: string | undefined): Promise<string | null> {
+  return clientAddress === undefined ? null : `addr-${(await sha256Hex(clientAddress)).slice(0, 32)}`;
+}
+
+/** A viewer's streak and lock: by viewer id, or (without one) by the client it came from. */
+function viewerKey(linkId: Id<"shareLinks">, viewerId: string | undefined, client: string | null) {
+  return viewerId !== undefined ? `${linkId}:${viewerId}` : `${linkId}:anonymous:${client ?? "unaddressed"}`;
 }
 
 /** Milliseconds this viewer stays locked out of the link, or 0. */
-export async function viewerLock(ctx: QueryCtx, linkId: Id<"shareLinks">, viewerId: string | undefined) {
+export async function viewerLock(ctx: QueryCtx, linkId: Id<"shareLinks">, viewerId: string | undefined, client: string | null = null) {
   checkViewerId(viewerId);
-  const lock = await rateLimiter.check(ctx, "viewerLockout", { key: viewerKey(linkId, viewerId) });
+  const lock = await rateLimiter.check(ctx, "viewerLockout", { key: viewerKey(linkId, viewerId, client) });
   return lock.ok ? 0 : Math.max(1, Math.ceil(lock.retryAfter));
 }
 
@@ -82,34 +92,80 @@ async function admitFound(
     if (!addressAllowed(args.clientAddress, link.ipAllowlist)) return refuse("ipNotAllowed");
   }
 
-  const global = await rateLimiter.limit(ctx, "grantAttemptsGlobal");
-  if (!global.ok) return refuse("rateLimited", global.retryAfter);
-  const perLink = await rateLimiter.limit(ctx, "grantAttemptsPerLink", { key: link._id });
-  if (!perLink.ok) return refuse("rateLimited", perLink.retryAfter);
+  const client = await clientKeyOf(args.clientAddress);
+  const spent = await spendAttempt(ctx, link._id, client);
+  if (spent) return spent;
 
   if (link.passwordHash !== undefined) {
-    const key = viewerKey(link._id, args.viewerId);
-    const locked = await viewerLock(ctx, link._id, args.viewerId);
-    if (locked) return refuse("locked", locked);
-    const linkCap = await rateLimiter.check(ctx, "passwordFailuresPerLink", { key: link._id });
-    if (!linkCap.ok) return refuse("rateLimited", linkCap.retryAfter);
-    if (args.password === undefined || args.password === "") return refuse("invalidPassword");
-
-    if (!passwordMatches(args.password, link.passwordHash)) {
-      await rateLimiter.limit(ctx, "passwordFailuresPerLink", { key: link._id });
-      await rateLimiter.limit(ctx, "passwordFailuresPerViewer", { key });
-      const streak = await rateLimiter.check(ctx, "passwordFailuresPerViewer", { key });
-      if (!streak.ok) {
-        // Fifth failure in a row: lock this viewer (only) and start a fresh streak after.
-        await rateLimiter.limit(ctx, "viewerLockout", { key });
-        await rateLimiter.reset(ctx, "passwordFailuresPerViewer", { key });
-        return refuse("locked", await viewerLock(ctx, link._id, args.viewerId));
-      }
-      return refuse("invalidPassword");
-    }
-    await rateLimiter.reset(ctx, "passwordFailuresPerViewer", { key });
+    const refused = await checkPassword(ctx, link, args.password, args.viewerId, client, now);
+    if (refused) return refused;
   }
   return await checkLimits(ctx, link, args.viewerId);
+}
+
+/** One attempt against the caller's own budgets; a refusal, or null to go on. */
+async function spendAttempt(ctx: MutationCtx, linkId: Id<"shareLinks">, client: string | null) {
+  if (client === null) {
+    const unaddressed = await rateLimiter.limit(ctx, "grantAttemptsUnaddressed", { key: linkId });
+    return unaddressed.ok ? null : refuse("rateLimited", unaddressed.retryAfter);
+  }
+  const perClient = await rateLimiter.limit(ctx, "grantAttemptsPerClient", { key: client });
+  if (!perClient.ok) return refuse("rateLimited", perClient.retryAfter);
+  const perClientLink = await rateLimiter.limit(ctx, "grantAttemptsPerClientLink", { key: `${linkId}:${client}` });
+  return perClientLink.ok ? null : refuse("rateLimited", perClientLink.retryAfter);
+}
+
+/** The password check with its throttles; a refusal, or null when the password is right. */
+async function checkPassword(
+  ctx: MutationCtx,
+  link: Doc<"shareLinks">,
+  password: string | undefined,
+  viewerId: string | undefined,
+  client: string | null,
+  now: number,
+) {
+  const streakKey = viewerKey(link._id, viewerId, client);
+  const locked = await viewerLock(ctx, link._id, viewerId, client);
+  if (locked) return refuse("locked", locked);
+  const clientLinkKey = `${link._id}:${client ?? "unaddressed"}`;
+  const clientLink = await rateLimiter.check(ctx, "passwordFailuresPerClientLink", { key: clientLinkKey });
+  if (!clientLink.ok) return refuse("rateLimited", clientLink.retryAfter);
+  if (client !== null) {
+    const perClient = await rateLimiter.check(ctx, "passwordFailuresPerClient", { key: client });
+    if (!perClient.ok) return refuse("rateLimited", perClient.retryAfter);
+  }
+  // Only clients that have failed here before wait for the link's shared cap.
+  if (await hasFailedRecently(ctx, clientLinkKey, now)) {
+    const linkCap = await rateLimiter.check(ctx, "passwordFailuresPerLink", { key: link._id });
+    if (!linkCap.ok) return refuse("rateLimited", linkCap.retryAfter);
+  }
+  if (password === undefined || password === "") return refuse("invalidPassword");
+
+  if (passwordMatches(password, link.passwordHash!)) {
+    await rateLimiter.reset(ctx, "passwordFailuresPerViewer", { key: streakKey });
+    return null;
+  }
+  await rateLimiter.limit(ctx, "passwordFailuresPerClientLink", { key: clientLinkKey });
+  if (client !== null) await rateLimiter.limit(ctx, "passwordFailuresPerClient", { key: client });
+  await rateLimiter.limit(ctx, "passwordFailuresPerLink", { key: link._id });
+  await rateLimiter.limit(ctx, "passwordFailuresPerViewer", { key: streakKey });
+  const streak = await rateLimiter.check(ctx, "passwordFailuresPerViewer", { key: streakKey });
+  if (!streak.ok) {
+    // Fifth failure in a row: lock this viewer (only) and start a fresh streak after.
+    await rateLimiter.limit(ctx, "viewerLockout", { key: streakKey });
+    await rateLimiter.reset(ctx, "passwordFailuresPerViewer", { key: streakKey });
+    return refuse("locked", await viewerLock(ctx, link._id, viewerId, client));
+  }
+  return refuse("invalidPassword");
+}
+
+/** Whether the client's per-link failure bucket is below full at `now` (it failed within the refill window). */
+async function hasFailedRecently(ctx: MutationCtx, clientLinkKey: string, now: number) {
+  const bucket = await rateLimiter.getValue(ctx, "passwordFailuresPerClientLink", { key: clientLinkKey });
+  const capacity = bucket.config.capacity ?? bucket.config.rate;
+  // getValue reports the stored value at its own timestamp; refill it to now.
+  const refilled = bucket.value + ((now - bucket.ts) * bucket.config.rate) / bucket.config.period;
+  return refilled < capacity;
 }
 
 /** The total-views and distinct-viewers caps; a returning viewer is not a new one. */

@@ -3,13 +3,30 @@ import { components } from "../_generated/api";
 
 /** Every rate limit in the app, declared once. */
 export const rateLimiter = new RateLimiter(components.rateLimiter, {
-  /** All grant attempts across the deployment. */
-  grantAttemptsGlobal: { kind: "token bucket", rate: 600, period: MINUTE, shards: 4 },
-  /** Grant attempts on one link (key: linkId). */
-  grantAttemptsPerLink: { kind: "token bucket", rate: 120, period: MINUTE },
-  /** Wrong passwords on one link from anyone (key: linkId): slows guessing, never refuses a grant holder. */
+  /**
+   * Grant attempts (see lib/grantIssuing.ts). There is no app-wide bucket: every budget belongs
+   * to the one asking (a client address, a viewer), so nobody can spend anyone else's.
+   * Key: the client's hashed address.
+   */
+  grantAttemptsPerClient: { kind: "token bucket", rate: 300, period: MINUTE },
+  /** Grant attempts by one client address on one link (key: linkId:client). */
+  grantAttemptsPerClientLink: { kind: "token bucket", rate: 60, period: MINUTE },
+  /**
+   * Attempts that arrive without a client address (the `shareLinks.issueAccessGrant` mutation
+   * over the WebSocket), per link. The share page never uses this path, so draining it refuses
+   * only other address-less callers of the same link.
+   */
+  grantAttemptsUnaddressed: { kind: "token bucket", rate: 120, period: MINUTE },
+  /**
+   * Wrong passwords on one link from clients that have already failed there (key: linkId):
+   * slows distributed guessing; a client's first attempt never waits for it.
+   */
   passwordFailuresPerLink: { kind: "token bucket", rate: 10, period: MINUTE },
-  /** Consecutive wrong passwords by one viewer on one link (key: linkId:viewerId); reset on success. */
+  /** Wrong passwords by one client address on one link (key: linkId:client). */
+  passwordFailuresPerClientLink: { kind: "token bucket", rate: 20, period: HOUR },
+  /** Wrong passwords by one client address across every link (key: client). */
+  passwordFailuresPerClient: { kind: "token bucket", rate: 60, period: HOUR },
+  /** Consecutive wrong passwords by one viewer of one client on one link (key: linkId:client:viewerId); reset on success. */
   passwordFailuresPerViewer: { kind: "token bucket", rate: 5, period: HOUR },
   /** The lock a viewer earns after 5 consecutive failures: one token per 10 minutes. */
   viewerLockout: { kind: "token bucket", rate: 1, period: 10 * MINUTE },
@@ -22,6 +39,16 @@ export const rateLimiter = new RateLimiter(components.rateLimiter, {
   apiPublicDownload: { kind: "token bucket", rate: 30, period: MINUTE },
   /** Share-link creation per user. */
   createLink: { kind: "token bucket", rate: 120, period: MINUTE },
+  /** Team invitations created per user. */
+  teamInvitesPerUser: { kind: "token bucket", rate: 60, period: HOUR, capacity: 30 },
+  /** Sign-in attempt tickets per client address (key: hashed address), from POST /auth/attempt. */
+  signInAttemptsPerAddress: { kind: "token bucket", rate: 60, period: 10 * MINUTE, capacity: 30 },
+  /** Sign-up attempt tickets per client address: each one is a password hash on the server. */
+  signUpAttemptsPerAddress: { kind: "token bucket", rate: 10, period: HOUR, capacity: 10 },
+  /** Wrong passwords for one email from one address (key: address:email); reset on success. Never per email alone, so strangers elsewhere cannot lock a member out. */
+  signInFailuresPerAddressEmail: { kind: "token bucket", rate: 10, period: HOUR, capacity: 20 },
+  /** Makes an attempt ticket single-use (key: ticket nonce): one token, refilled only after the ticket has expired. */
+  attemptTicketUse: { kind: "token bucket", rate: 1, period: 5 * MINUTE, capacity: 1 },
 });
 
 export type RateLimitName = keyof NonNullable<typeof rateLimiter.limits>;
