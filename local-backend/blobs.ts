@@ -2,9 +2,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream, promises as fs } from "node:fs";
 import path from "node:path";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { forgetFile } from "./fileSender";
+import { countingLimit, HttpError, onAbort } from "./httpInput";
 
 export class BlobStore {
   constructor(readonly dir: string) {}
@@ -18,21 +19,26 @@ export class BlobStore {
     return path.join(this.dir, storageId);
   }
 
-  /** Streams `body` into a temporary file; returns its size, sha256 (base64) and temp path. */
-  async receive(body: AsyncIterable<Uint8Array> | Readable, maxBytes = Number.POSITIVE_INFINITY) {
+  /**
+   * Streams `body` into a temporary file; returns its size, sha256 (base64) and temp path. Past
+   * `maxBytes` it stops reading (a request is left paused, so a 413 can still be sent), fails with
+   * a 413 error and removes the partial file, as it does when the sender goes away mid-body.
+   */
+  async receive(body: Readable, maxBytes = Number.POSITIVE_INFINITY) {
     const temp = path.join(this.dir, `.upload-${randomBytes(8).toString("hex")}`);
     const hash = createHash("sha256");
     let size = 0;
-    const counter = async function* (source: AsyncIterable<Uint8Array>) {
+    const counted = body.pipe(countingLimit(maxBytes, () => new HttpError(413, "TooLarge", `File too large (limit ${maxBytes} bytes)`)));
+    onAbort(body, () => counted.destroy(new HttpError(400, "BadRequest", "The upload ended before its last byte")));
+    const measure = async function* (source: AsyncIterable<Buffer>) {
       for await (const chunk of source) {
         size += chunk.length;
-        if (size > maxBytes) throw Object.assign(new Error("File too large"), { status: 413 });
         hash.update(chunk);
         yield chunk;
       }
     };
     try {
-      await pipeline(body as AsyncIterable<Uint8Array>, counter, createWriteStream(temp));
+      await pipeline(counted, measure, createWriteStream(temp));
     } catch (error) {
       await fs.rm(temp, { force: true });
       throw error;

@@ -111,6 +111,20 @@ export class Engine {
     return fn;
   }
 
+  /**
+   * A function a client may call: a public function of the root app. A component's functions
+   * are reachable only through its parent app, so a client naming any component path is told
+   * what Convex tells it (crates/udf/src/validation.rs), before the path is looked up.
+   */
+  resolveForClient(componentPath: string, udfPath: string): Registered {
+    const notPublic = () =>
+      new FunctionError(`Could not find public function for '${udfPath}'${componentPath ? ` in '${componentPath}'` : ""}. Did you forget to run \`npx convex dev\`?`);
+    if (componentPath !== "") throw notPublic();
+    const fn = this.resolve("", udfPath);
+    if (!fn.isPublic) throw notPublic();
+    return fn;
+  }
+
   /** "_reference/childComponent/rateLimiter/lib/check" and friends → component path + udf path. */
   address(from: string, address: FunctionAddress): { componentPath: string; udfPath: string } {
     if (address.functionHandle) {
@@ -153,10 +167,7 @@ export class Engine {
     identity: Identity,
     opts: { fromClient?: boolean } = {},
   ): Promise<{ value: Value; exec: Exec }> {
-    const fn = this.resolve(componentPath, udfPath);
-    if (opts.fromClient && !fn.isPublic) {
-      throw new FunctionError(`Could not find public function for '${udfPath}'. Did you forget to run \`npx convex dev\`?`);
-    }
+    const fn = opts.fromClient ? this.resolveForClient(componentPath, udfPath) : this.resolve(componentPath, udfPath);
     const exec = this.newExec(type, componentPath, udfPath, identity);
     if (type === "action") return { value: await this.invoke(fn, type, exec, args), exec };
     return await this.serial(async () => {

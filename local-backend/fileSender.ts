@@ -13,6 +13,14 @@ import { promises as fs, readSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
 
+/**
+ * On every response whose body is a stored file: uploaded bytes are never active content on the
+ * backend's origins, whatever Content-Type they were stored with (`text/html`,
+ * `video/mp4,text/html`, an SVG with a script): no sniffing, and a sandbox with no script and
+ * an opaque origin if a browser renders them anyway.
+ */
+export const INERT_FILE_HEADERS = { "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox" } as const;
+
 const FIRST_READ = 64 * 1024;
 const CHUNK = 1024 * 1024;
 const MAX_OPEN = 64;

@@ -4,12 +4,14 @@
  * endpoint shares this port.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
+import { convexToJson, type Value } from "convex/values";
 import { toFunctionError, type Engine, type Identity, type UdfType } from "./engine";
 import type { AuthVerifier } from "./auth";
 import type { BlobStore } from "./blobs";
-import { checkUploadToken } from "./syscalls";
-import { sendFileRange } from "./fileSender";
+import { ClientInputError, decodeArgs, parseFunctionRequest } from "./clientInput";
+import { INERT_FILE_HEADERS, sendFileRange } from "./fileSender";
+import { HttpError, PUBLIC_API_REQUEST_LIMIT, readJson, refuseDeclaredOver, requestUrl } from "./httpInput";
+import { maxUploadBytes, type UploadTokens } from "./uploads";
 import { decideRange, etagOf, matchesEtag } from "../convex/lib/ranges";
 import type { Doc } from "./database";
 
@@ -20,25 +22,39 @@ const CORS = {
   "Access-Control-Expose-Headers": "Content-Range, Content-Length, ETag, Accept-Ranges",
 };
 
-type Deps = { engine: Engine; auth: AuthVerifier; blobs: BlobStore; secret: () => string };
+type Deps = { engine: Engine; auth: AuthVerifier; blobs: BlobStore; uploads: UploadTokens };
 
 export function createApiHandler(deps: Deps) {
   return async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://local");
     try {
+      const url = requestUrl(req, "http://local");
       if (req.method === "OPTIONS") return send(res, 204, CORS);
       if (url.pathname === "/api/storage/upload" && req.method === "POST") return await upload(deps, req, res, url);
-      const file = /^\/api\/storage\/([0-9a-z]+)$/.exec(url.pathname);
-      if (file && (req.method === "GET" || req.method === "HEAD")) return serveFile(deps, req, res, file[1]);
+      const file = /^\/api\/storage\/([^/]*)$/.exec(url.pathname);
+      if (file && (req.method === "GET" || req.method === "HEAD")) {
+        if (!/^[0-9a-z]{1,64}$/.test(file[1])) throw new HttpError(400, "InvalidStoragePath", `Invalid storage path: "${file[1].slice(0, 100)}". Please use \`storage.getUrl(storageId: Id<"_storage">)\` to generate a valid URL to retrieve files.`);
+        return serveFile(deps, req, res, file[1]);
+      }
       const fn = /^\/api\/(query|mutation|action|function)$/.exec(url.pathname);
-      if (fn && req.method === "POST") return await callFunction(deps, req, res, fn[1]);
+      if (fn && req.method === "POST") return await callFunction(deps, req, res, fn[1] as UdfType | "function");
       if (url.pathname === "/version" || url.pathname === "/instance_name") return json(res, 200, "local");
-      return json(res, 404, { code: "NotFound", message: `No route for ${req.method} ${url.pathname}` });
+      return json(res, 404, { code: "NotFound", message: `No route for ${String(req.method)} ${url.pathname.slice(0, 200)}` });
     } catch (error) {
-      const status = (error as { status?: number }).status ?? 500;
-      return json(res, status, { code: status === 413 ? "TooLarge" : "InternalServerError", message: (error as Error).message });
+      answerError(res, error);
     }
   };
+}
+
+/** Client mistakes as their 4xx with a code; anything else is a 500 that the process survives. */
+function answerError(res: ServerResponse, error: unknown) {
+  if (res.headersSent) return void res.destroy();
+  if (error instanceof HttpError) {
+    // A body refused mid-way is left unread: the connection cannot carry another request.
+    if (error.status === 413) res.setHeader("Connection", "close");
+    return json(res, error.status, { code: error.code, message: error.message });
+  }
+  if (error instanceof ClientInputError) return json(res, 400, { code: "BadRequest", message: error.message });
+  return json(res, 500, { code: "InternalServerError", message: (error as Error)?.message ?? String(error) });
 }
 
 function send(res: ServerResponse, status: number, headers: Record<string, string | number>, body?: string) {
@@ -50,47 +66,26 @@ function json(res: ServerResponse, status: number, value: unknown) {
   send(res, status, { ...CORS, "Content-Type": "application/json" }, JSON.stringify(value));
 }
 
-async function readJson(req: IncomingMessage, limit = 16 * 1024 * 1024): Promise<any> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw Object.assign(new Error("Request body too large"), { status: 413 });
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    throw Object.assign(new Error("Malformed JSON body"), { status: 400 });
-  }
-}
-
 async function identityOf(deps: Deps, req: IncomingMessage): Promise<Identity> {
   const header = req.headers.authorization;
   if (!header?.startsWith("Bearer ")) return null;
   return await deps.auth.verify(header.slice(7));
 }
 
-async function callFunction(deps: Deps, req: IncomingMessage, res: ServerResponse, kind: string) {
-  const body = await readJson(req);
+async function callFunction(deps: Deps, req: IncomingMessage, res: ServerResponse, kind: UdfType | "function") {
+  const body = parseFunctionRequest(await readJson(req, PUBLIC_API_REQUEST_LIMIT));
+  const args = decodeArgs(body.args);
   let identity: Identity;
   try {
     identity = await identityOf(deps, req);
   } catch (error) {
     return json(res, 401, { code: "Unauthenticated", message: (error as Error).message });
   }
-  const udfPath = String(body.path ?? "");
-  const rawArgs = Array.isArray(body.args) ? body.args[0] : body.args;
-  const args = (jsonToConvex((rawArgs ?? {}) as JSONValue) ?? {}) as Record<string, Value>;
-  let type: UdfType;
-  if (kind === "function") {
-    const fn = deps.engine.resolve(body.componentPath ?? "", udfPath);
-    type = fn.isQuery ? "query" : fn.isMutation ? "mutation" : "action";
-  } else {
-    type = kind as UdfType;
-  }
+  const componentPath = body.componentPath ?? "";
   try {
-    const { value, exec } = await deps.engine.run(type, body.componentPath ?? "", udfPath, args, identity, { fromClient: true });
+    const fn = deps.engine.resolveForClient(componentPath, body.path);
+    const type: UdfType = kind !== "function" ? kind : fn.isQuery ? "query" : fn.isMutation ? "mutation" : "action";
+    const { value, exec } = await deps.engine.run(type, componentPath, body.path, args, identity, { fromClient: true });
     return json(res, 200, { status: "success", value: convexToJson(value as Value), logLines: exec.logLines });
   } catch (thrown) {
     const error = toFunctionError(thrown);
@@ -99,10 +94,20 @@ async function callFunction(deps: Deps, req: IncomingMessage, res: ServerRespons
 }
 
 async function upload(deps: Deps, req: IncomingMessage, res: ServerResponse, url: URL) {
-  if (!checkUploadToken(deps.secret(), url.searchParams.get("token") ?? "")) {
-    return json(res, 401, { code: "InvalidUploadToken", message: "The upload URL is invalid or has expired." });
+  const token = deps.uploads.check(url.searchParams.get("token") ?? "");
+  if (!token.ok) throw new HttpError(401, "InvalidUploadToken", "The upload URL is invalid or has expired.");
+  const maxBytes = maxUploadBytes();
+  const tooLarge = () => new HttpError(413, "TooLarge", `The file is larger than the upload limit of ${maxBytes} bytes.`);
+  refuseDeclaredOver(req, maxBytes, tooLarge);
+  // One upload per URL: spent before the first byte is read, so two concurrent uses cannot both pass.
+  const fresh = await deps.engine.serial(async () => deps.uploads.spend(token));
+  if (!fresh) throw new HttpError(401, "InvalidUploadToken", "The upload URL was already used; generate a new one for each upload.");
+  let received;
+  try {
+    received = await deps.blobs.receive(req, maxBytes);
+  } catch (error) {
+    throw (error as HttpError).status === 413 ? tooLarge() : error;
   }
-  const received = await deps.blobs.receive(req);
   const contentType = req.headers["content-type"];
   const tableKey = ":_storage";
   const store = deps.engine.store;
@@ -131,6 +136,7 @@ export function serveFile(deps: Pick<Deps, "engine" | "blobs">, req: IncomingMes
     ETag: etag,
     "Cache-Control": "private, max-age=3600",
     ...extraHeaders,
+    ...INERT_FILE_HEADERS,
   };
   if (matchesEtag(req.headers["if-none-match"], etag)) return send(res, 304, headers);
   const ifRange = req.headers["if-range"];

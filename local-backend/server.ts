@@ -14,7 +14,8 @@ import { Scheduler } from "./scheduler";
 import { loadOrCreateSecrets, readDotEnv } from "./secrets";
 import { createSiteHandler } from "./siteHttp";
 import { SyncHub } from "./sync";
-import { makeUploadToken } from "./syscalls";
+import { answerClientError, answerUpgrade } from "./serverGuards";
+import { sweepStorageLeftovers, UploadTokens } from "./uploads";
 
 export type BackendOptions = {
   projectDir: string;
@@ -61,6 +62,9 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const blobs = new BlobStore(path.join(dataDir, "files"));
   await blobs.init();
   const secrets = await loadOrCreateSecrets(dataDir);
+  const uploads = new UploadTokens(store, () => secrets.LOCAL_BACKEND_SECRET);
+  const swept = await sweepStorageLeftovers(blobs.dir, store);
+  if (swept.length > 0) log(`Removed ${swept.length} file(s) left by an interrupted upload or write.`);
 
   let cloudUrl = "";
   let siteUrl = "";
@@ -69,7 +73,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     store,
     blobs,
     cloudUrl: () => cloudUrl,
-    uploadToken: () => makeUploadToken(secrets.LOCAL_BACKEND_SECRET),
+    uploadToken: () => uploads.issue(),
     onCommit: (writes) => {
       const ts = hub.nextTs();
       hub.committed(writes, ts);
@@ -85,14 +89,22 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const hub = new SyncHub(engine, auth);
   const scheduler = new Scheduler(engine, log);
 
-  const api = createApiHandler({ engine, auth, blobs, secret: () => secrets.LOCAL_BACKEND_SECRET });
+  const api = createApiHandler({ engine, auth, blobs, uploads });
   const cloud = createServer(options.testClock ? withTestClock(api, () => hub.committed(new Set(["*"]), hub.nextTs())) : api);
   const site = createServer(createSiteHandler(engine, auth, () => loaded?.http ?? null, () => siteUrl));
   const wss = new WebSocketServer({ noServer: true });
-  cloud.on("upgrade", (req, socket, head) => {
-    if (!/^\/api\/[^/]+\/sync$/.test(new URL(req.url ?? "/", "http://x").pathname)) return socket.destroy();
-    wss.handleUpgrade(req, socket, head, (ws) => hub.attach(ws));
-  });
+  cloud.on("upgrade", (req, socket, head) =>
+    answerUpgrade(req, socket, (pathname) => {
+      if (!/^\/api\/[^/]+\/sync$/.test(pathname)) return false;
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on("error", () => ws.terminate());
+        hub.attach(ws);
+      });
+      return true;
+    }),
+  );
+  cloud.on("clientError", (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, "json"));
+  site.on("clientError", (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, "text"));
   cloud.keepAliveTimeout = 65_000;
   site.keepAliveTimeout = 65_000;
 

@@ -2,7 +2,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { fileRangeOf } from "./fileBlob";
-import { sendFileRange } from "./fileSender";
+import { INERT_FILE_HEADERS, sendFileRange } from "./fileSender";
+import { countingLimit, HTTP_ACTION_BODY_LIMIT, httpActionTooLarge, HttpError, onAbort, refuseDeclaredOver, requestUrl } from "./httpInput";
 import type { AuthVerifier } from "./auth";
 import { toFunctionError, type Engine, type Identity } from "./engine";
 import type { HttpRouterLike } from "./loader";
@@ -11,69 +12,104 @@ type HttpHandler = { invokeHttpAction(request: Request): Promise<Response> };
 
 export function createSiteHandler(engine: Engine, auth: AuthVerifier, router: () => HttpRouterLike | null, origin: () => string) {
   return async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", origin());
-    const found = router()?.lookup(url.pathname, req.method ?? "GET");
-    if (!found) {
-      res.writeHead(404, { "Content-Type": "text/plain" });
-      return res.end("No matching routes found");
-    }
-    const handler = found[0] as HttpHandler;
-    const hasBody = req.method !== "GET" && req.method !== "HEAD";
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (Array.isArray(v)) v.forEach((item) => headers.append(k, item));
-      else if (v !== undefined) headers.set(k, v);
-    }
-    // Like a deployment's edge: the socket address, never what the client claims.
-    headers.set("x-forwarded-for", (req.socket.remoteAddress ?? "").replace(/^::ffff:/, ""));
-    headers.delete("x-real-ip");
-    const request = new Request(url, {
-      method: req.method,
-      headers,
-      body: hasBody ? (Readable.toWeb(req) as ReadableStream) : undefined,
-      duplex: "half",
-    } as RequestInit);
-    // HTTP actions see the identity of a valid `Authorization: Bearer <JWT>`, as on Convex.
-    let identity: Identity = null;
-    const bearer = req.headers.authorization?.startsWith("Bearer ") ? req.headers.authorization.slice(7) : null;
-    if (bearer) identity = await auth.verify(bearer).catch(() => null);
-    const exec = {
-      type: "http" as const,
-      componentPath: "",
-      udfPath: `${req.method} ${url.pathname}`,
-      identity,
-      logLines: [],
-      reads: new Set<string>(),
-      writes: new Set<string>(),
-      filesToDelete: [],
-      streams: new Map(),
-      inTransaction: false,
-      requestId: `http-${Date.now()}`,
-    };
-    let response: Response;
     try {
-      response = await engine.als.run(exec, () => handler.invokeHttpAction(request));
-    } catch (thrown) {
-      const error = toFunctionError(thrown);
-      res.writeHead(500, { "Content-Type": "text/plain" });
-      return res.end(error.message);
+      await serve(engine, auth, router, origin, req, res);
+    } catch (error) {
+      if (res.headersSent) return void res.destroy();
+      const status = error instanceof HttpError ? error.status : 500;
+      if (status === 413) res.setHeader("Connection", "close");
+      res.writeHead(status, { "Content-Type": "text/plain" });
+      res.end((error as Error)?.message ?? "Internal error");
     }
-    const outHeaders: Record<string, string | string[]> = {};
-    response.headers.forEach((value, key) => {
-      if (key === "set-cookie") outHeaders[key] = response.headers.getSetCookie();
-      else outHeaders[key] = value;
-    });
-    res.writeHead(response.status, outHeaders);
-    if (!response.body || req.method === "HEAD") return res.end();
-    const file = fileRangeOf(response.body);
-    if (file) {
-      // A stored file's bytes: straight from disk, only the range asked for.
-      void response.body.cancel().catch(() => undefined);
-      return void sendFileRange(res, file.path, file.start, file.end);
-    }
-    const body = Readable.fromWeb(response.body as never);
-    body.on("error", () => res.destroy());
-    res.on("close", () => body.destroy());
-    body.pipe(res);
   };
+}
+
+async function serve(engine: Engine, auth: AuthVerifier, router: () => HttpRouterLike | null, origin: () => string, req: IncomingMessage, res: ServerResponse) {
+  const url = requestUrl(req, origin());
+  const found = router()?.lookup(url.pathname, req.method ?? "GET");
+  if (!found) {
+    res.writeHead(404, { "Content-Type": "text/plain" });
+    return res.end("No matching routes found");
+  }
+  const handler = found[0] as HttpHandler;
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (Array.isArray(v)) v.forEach((item) => headers.append(k, item));
+    else if (v !== undefined) headers.set(k, v);
+  }
+  // Like a deployment's edge: the socket address, never what the client claims.
+  headers.set("x-forwarded-for", (req.socket.remoteAddress ?? "").replace(/^::ffff:/, ""));
+  headers.delete("x-real-ip");
+  // The body is bounded before the action sees it: refused at once if declared too large, cut off
+  // (and answered 413, whatever the action made of it) as soon as it streams past the limit.
+  let overflowed = false;
+  let body: ReadableStream | undefined;
+  if (hasBody) {
+    refuseDeclaredOver(req, HTTP_ACTION_BODY_LIMIT, httpActionTooLarge);
+    const counted = req.pipe(
+      countingLimit(HTTP_ACTION_BODY_LIMIT, () => {
+        overflowed = true;
+        return httpActionTooLarge();
+      }),
+    );
+    onAbort(req, () => counted.destroy(new Error("The request body ended early")));
+    body = Readable.toWeb(counted) as ReadableStream;
+  }
+  let request: Request;
+  try {
+    request = new Request(url, { method: req.method, headers, body, duplex: "half" } as RequestInit);
+  } catch (error) {
+    // e.g. CONNECT and TRACE, which the Fetch API refuses.
+    throw new HttpError(400, "BadRequest", `Unsupported request: ${(error as Error).message}`);
+  }
+  // HTTP actions see the identity of a valid `Authorization: Bearer <JWT>`, as on Convex.
+  let identity: Identity = null;
+  const bearer = req.headers.authorization?.startsWith("Bearer ") ? req.headers.authorization.slice(7) : null;
+  if (bearer) identity = await auth.verify(bearer).catch(() => null);
+  const exec = {
+    type: "http" as const,
+    componentPath: "",
+    udfPath: `${req.method} ${url.pathname}`,
+    identity,
+    logLines: [],
+    reads: new Set<string>(),
+    writes: new Set<string>(),
+    filesToDelete: [],
+    streams: new Map(),
+    inTransaction: false,
+    requestId: `http-${Date.now()}`,
+  };
+  let response: Response;
+  try {
+    response = await engine.als.run(exec, () => handler.invokeHttpAction(request));
+  } catch (thrown) {
+    if (overflowed) throw httpActionTooLarge();
+    const error = toFunctionError(thrown);
+    res.writeHead(500, { "Content-Type": "text/plain" });
+    return res.end(error.message);
+  }
+  if (overflowed) {
+    void response.body?.cancel().catch(() => undefined);
+    throw httpActionTooLarge();
+  }
+  const outHeaders: Record<string, string | string[]> = {};
+  response.headers.forEach((value, key) => {
+    if (key === "set-cookie") outHeaders[key] = response.headers.getSetCookie();
+    else outHeaders[key] = value;
+  });
+  const file = fileRangeOf(response.body);
+  // A stored file's bytes are never active content, whatever type the action gives them.
+  if (file) Object.assign(outHeaders, INERT_FILE_HEADERS);
+  res.writeHead(response.status, outHeaders);
+  if (!response.body || req.method === "HEAD") return res.end();
+  if (file) {
+    // A stored file's bytes: straight from disk, only the range asked for.
+    void response.body.cancel().catch(() => undefined);
+    return void sendFileRange(res, file.path, file.start, file.end);
+  }
+  const stream = Readable.fromWeb(response.body as never);
+  stream.on("error", () => res.destroy());
+  res.on("close", () => stream.destroy());
+  stream.pipe(res);
 }

@@ -6,6 +6,7 @@ import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/v
 import type { WebSocket } from "ws";
 import { FunctionError, toFunctionError, type Engine, type Identity } from "./engine";
 import type { AuthVerifier } from "./auth";
+import { ClientInputError, parseClientMessage, type ClientMessage } from "./clientInput";
 
 type Version = { querySet: number; identity: number; ts: bigint };
 type Subscription = { udfPath: string; componentPath: string; argsJson: string; reads: Set<string>; last: string | null };
@@ -161,17 +162,24 @@ export class SyncSession {
   /** Settles once every Authenticate received so far is applied: requests run as the identity sent before them. */
   private authApplied: Promise<void> = Promise.resolve();
 
+  /**
+   * One frame from the client. Anything that is not a well-formed message of the protocol
+   * (not JSON, `null`, an unknown type, a field of the wrong type) is a FatalError and the
+   * connection is closed: the client reconnects with a clean slate, the server carries on.
+   */
   private receive(raw: string) {
-    let message: Record<string, any>;
+    let message: ClientMessage;
     try {
-      message = JSON.parse(raw);
-    } catch {
-      this.send({ type: "FatalError", error: "Malformed message" });
+      message = parseClientMessage(raw);
+    } catch (error) {
+      const reason = error instanceof ClientInputError ? error.message : "Malformed message";
+      this.send({ type: "FatalError", error: reason });
+      this.socket.close(1002, "Malformed message");
       return;
     }
     switch (message.type) {
       case "Connect":
-        this.sessionId = String(message.sessionId);
+        this.sessionId = message.sessionId;
         return;
       case "ModifyQuerySet":
         return void this.enqueue(() => this.modifyQuerySet(message));
@@ -184,8 +192,10 @@ export class SyncSession {
         return void this.action(message);
       case "Event":
         return;
-      default:
-        this.send({ type: "FatalError", error: `Unknown message type ${String(message.type)}` });
+      default: {
+        const unreachable: never = message;
+        return void unreachable;
+      }
     }
   }
 

@@ -1,5 +1,4 @@
 /** The syscalls that `convex/server` makes through the `Convex` global, answered from our store. */
-import { createHmac } from "node:crypto";
 import { Readable } from "node:stream";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { parseDoc, type Doc, type RangeBound } from "./database";
@@ -383,12 +382,3 @@ function build(engine: Engine) {
 }
 
 /** Upload tokens: an expiry signed with the instance secret, so they need no table. */
-export function makeUploadToken(secret: string, ttlMs = 60 * 60 * 1000) {
-  const expires = Date.now() + ttlMs;
-  return `${expires}.${createHmac("sha256", secret).update(String(expires)).digest("base64url")}`;
-}
-export function checkUploadToken(secret: string, token: string) {
-  const [expires, mac] = token.split(".");
-  if (!expires || !mac || Number(expires) < Date.now()) return false;
-  return createHmac("sha256", secret).update(expires).digest("base64url") === mac;
-}

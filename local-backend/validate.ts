@@ -59,7 +59,8 @@ export function checkValue(v: ValidatorJson, value: unknown, tableOf: TableOf, p
     case "object": {
       if (!isPlainObject(value)) return fail("an object");
       for (const [k, field] of Object.entries(v.value)) {
-        const item = (value as Record<string, unknown>)[k];
+        // Own fields only: `toString` or `constructor` are never found on the prototype.
+        const item = Object.hasOwn(value, k) ? value[k] : undefined;
         if (item === undefined) {
           if (!field.optional) return `${path}.${k} is required`;
           continue;
@@ -68,15 +69,18 @@ export function checkValue(v: ValidatorJson, value: unknown, tableOf: TableOf, p
         if (problem) return problem;
       }
       for (const k of Object.keys(value as object)) {
-        if (!(k in v.value) && (value as Record<string, unknown>)[k] !== undefined) return `${path}.${k} is not allowed`;
+        if (!Object.hasOwn(v.value, k) && value[k] !== undefined) return `${path}.${k} is not allowed`;
       }
       return null;
     }
   }
 }
 
+/** A plain object: not an array, bytes or anything with a prototype of its own (say from a `__proto__` field). */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof ArrayBuffer);
+  if (typeof value !== "object" || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 function describe(value: unknown): string {

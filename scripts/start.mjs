@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: the embedded Convex backend and the Vite dev server together (`--backend-only`: just the backend).
 // Ctrl-C stops both; if either fails to start (a port is taken…), both stop and the exit code is non-zero.
+// A backend that dies after it was serving is restarted, after a pause that doubles with each
+// quick crash (0.5 s … 30 s); five quick crashes in a row, or a restart that cannot start, stop everything.
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,18 +13,20 @@ const sitePort = process.env.LOCAL_BACKEND_SITE_PORT ?? "3211";
 const webPort = process.env.PORT ?? "5173";
 const children = [];
 let stopping = false;
+let restartTimer;
 // Vite colours its output when CI or FORCE_COLOR is set; match on the plain text.
 const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*m/g, "");
 
 function stopAll(code) {
   if (stopping) return;
   stopping = true;
+  clearTimeout(restartTimer);
   for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
   setTimeout(() => process.exit(code), 500).unref();
   Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on("exit", r)) : null))).then(() => process.exit(code));
 }
 
-function run(name, args, env, onLine) {
+function run(name, args, env, onLine, onExit) {
   const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   const forward = (stream, out) => {
@@ -39,11 +43,11 @@ function run(name, args, env, onLine) {
   };
   forward(child.stdout, process.stdout);
   forward(child.stderr, process.stderr);
-  child.on("exit", (code) => {
-    if (!stopping) {
-      console.error(`${name} exited (${code ?? "signal"}); stopping.`);
-      stopAll(code || 1);
-    }
+  child.on("exit", (code, signal) => {
+    if (stopping) return;
+    if (onExit) return onExit(code, signal);
+    console.error(`${name} exited (${code ?? signal}); stopping.`);
+    stopAll(code || 1);
   });
   return child;
 }
@@ -57,17 +61,57 @@ const backendOnly = process.argv.includes("--backend-only");
 // page cache are copied on the event loop's thread; through the thread pool they are not, and
 // media throughput rises by about a third (npm run bench:media).
 const backendEnv = { UV_USE_IO_URING: process.env.UV_USE_IO_URING ?? "0", SITE_URL: process.env.SITE_URL ?? `http://localhost:${webPort}` };
-run("backend", ["--import", "tsx", "local-backend/cli.ts", "--port", port, "--site-port", sitePort, ...dataArgs], backendEnv, (line) => {
-  const m = /Local Convex backend: (\S+) \(HTTP actions: (\S+)\)/.exec(line);
-  if (!m || backendOnly) return;
+const backendArgs = ["--import", "tsx", "local-backend/cli.ts", "--port", port, "--site-port", sitePort, ...dataArgs];
+const QUICK_CRASH_MS = 60_000;
+const MAX_QUICK_CRASHES = 5;
+let quickCrashes = 0;
+let webStarted = false;
+
+function startBackend() {
+  let ready = false;
+  let readyAt = 0;
+  const child = run(
+    "backend",
+    backendArgs,
+    backendEnv,
+    (line) => {
+      const m = /Local Convex backend: (\S+) \(HTTP actions: (\S+)\)/.exec(line);
+      if (!m) return;
+      ready = true;
+      readyAt = Date.now();
+      if (!backendOnly && !webStarted) startWeb(m[1], m[2]);
+      webStarted = true;
+    },
+    (code, signal) => {
+      children.splice(children.indexOf(child), 1);
+      // Exiting before it served (a taken port, a broken build) would only happen again.
+      if (!ready) {
+        console.error(`backend exited (${code ?? signal}) before it was ready; stopping.`);
+        return stopAll(code || 1);
+      }
+      quickCrashes = Date.now() - readyAt < QUICK_CRASH_MS ? quickCrashes + 1 : 1;
+      if (quickCrashes > MAX_QUICK_CRASHES) {
+        console.error(`backend exited (${code ?? signal}) ${quickCrashes} times in a row within a minute of starting; stopping.`);
+        return stopAll(code || 1);
+      }
+      const delay = Math.min(30_000, 500 * 2 ** (quickCrashes - 1));
+      console.error(`backend exited unexpectedly (${code ?? signal}); restarting in ${delay / 1000} s.`);
+      restartTimer = setTimeout(startBackend, delay);
+    },
+  );
+}
+
+function startWeb(cloudUrl, siteUrl) {
   run(
     "web",
     [path.join(root, "node_modules", "vite", "bin", "vite.js"), "--port", webPort, "--strictPort", "--host", "127.0.0.1"],
-    { VITE_CONVEX_URL: m[1], VITE_CONVEX_SITE_URL: m[2] },
+    { VITE_CONVEX_URL: cloudUrl, VITE_CONVEX_SITE_URL: siteUrl },
     (webLine) => {
       if (/Local:/.test(webLine)) {
-        console.log(`\n  Reelgate is running:\n    app      http://localhost:${webPort}\n    backend  ${m[1]}\n    site     ${m[2]}\n  Press Ctrl-C to stop.\n`);
+        console.log(`\n  Reelgate is running:\n    app      http://localhost:${webPort}\n    backend  ${cloudUrl}\n    site     ${siteUrl}\n  Press Ctrl-C to stop.\n`);
       }
     },
   );
-});
+}
+
+startBackend();

@@ -1,0 +1,99 @@
+/**
+ * Upload URLs (`/api/storage/upload?token=…`): each token is an HMAC'd expiry and random nonce,
+ * good for one upload within an hour (Convex's STORE_FILE_AUTHORIZATION_VALIDITY, convex-backend
+ * crates/local_backend/src/storage.rs); the nonces of spent tokens are kept in SQLite until they
+ * expire, so a URL cannot be replayed, even across restarts. Also: the upload size limit, and the
+ * startup sweep of files a crash left behind.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import type { DocumentStore } from "./database";
+
+export const UPLOAD_URL_VALIDITY_MS = 60 * 60 * 1000;
+const DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024; // 2 GiB
+
+/** LOCAL_BACKEND_MAX_UPLOAD_BYTES, else the deployment's MAX_UPLOAD_BYTES, else 2 GiB. */
+export function maxUploadBytes(env: NodeJS.ProcessEnv = process.env): number {
+  for (const name of ["LOCAL_BACKEND_MAX_UPLOAD_BYTES", "MAX_UPLOAD_BYTES"]) {
+    const value = Number(env[name]);
+    if (Number.isSafeInteger(value) && value > 0) return value;
+  }
+  return DEFAULT_MAX_UPLOAD_BYTES;
+}
+
+export type TokenCheck = { ok: true; nonce: string; expires: number } | { ok: false };
+
+export class UploadTokens {
+  private insert;
+  private purge;
+
+  constructor(
+    store: DocumentStore,
+    private secret: () => string,
+    private now: () => number = () => Date.now(),
+  ) {
+    store.sql.exec(`
+      CREATE TABLE IF NOT EXISTS spent_upload_tokens (nonce TEXT PRIMARY KEY, expires INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS spent_upload_tokens_by_expiry ON spent_upload_tokens (expires);
+    `);
+    this.insert = store.sql.prepare("INSERT OR IGNORE INTO spent_upload_tokens (nonce, expires) VALUES (?, ?)");
+    this.purge = store.sql.prepare("DELETE FROM spent_upload_tokens WHERE expires < ?");
+    this.forgetExpired();
+  }
+
+  private mac(payload: string) {
+    return createHmac("sha256", this.secret()).update(`upload:${payload}`).digest();
+  }
+
+  issue(): string {
+    const payload = `${this.now() + UPLOAD_URL_VALIDITY_MS}.${randomBytes(16).toString("base64url")}`;
+    return `${payload}.${this.mac(payload).toString("base64url")}`;
+  }
+
+  /** Signature and expiry only; says nothing about whether the token was spent. */
+  check(token: string): TokenCheck {
+    const match = /^(\d{1,15})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(token);
+    if (!match) return { ok: false };
+    const [, expiresText, nonce, macText] = match;
+    const expires = Number(expiresText);
+    if (expires < this.now()) return { ok: false };
+    const sent = Buffer.from(macText, "base64url");
+    const expected = this.mac(`${expiresText}.${nonce}`);
+    return sent.length === expected.length && timingSafeEqual(sent, expected) ? { ok: true, nonce, expires } : { ok: false };
+  }
+
+  /**
+   * Spends a checked token; false if it was spent before. Call it outside any open transaction
+   * (through `engine.serial`), so no function's rollback can un-spend it.
+   */
+  spend(token: Extract<TokenCheck, { ok: true }>): boolean {
+    this.forgetExpired();
+    return this.insert.run(token.nonce, token.expires).changes === 1;
+  }
+
+  private forgetExpired() {
+    this.purge.run(this.now());
+  }
+}
+
+/**
+ * After a crash: removes partial uploads (`.upload-*`) and files with no `_storage` row (an
+ * upload renamed into place whose row was never committed). Returns the names removed.
+ */
+export async function sweepStorageLeftovers(dir: string, store: DocumentStore): Promise<string[]> {
+  const removed: string[] = [];
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const orphan = entry.name.startsWith(".upload-") || !isStoredFile(store, entry.name);
+    if (!orphan) continue;
+    await fs.rm(path.join(dir, entry.name), { force: true });
+    removed.push(entry.name);
+  }
+  return removed;
+}
+
+function isStoredFile(store: DocumentStore, name: string) {
+  const tableKey = store.tableOfId(name);
+  return tableKey !== null && tableKey.endsWith(":_storage") && store.get(name) !== null;
+}
