@@ -1,7 +1,6 @@
 import { Password } from "@convex-dev/auth/providers/Password";
 import { convexAuth } from "@convex-dev/auth/server";
 import { ConvexError } from "convex/values";
-import { claimInvitesForUser } from "./lib/invites";
 
 export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
   providers: [
@@ -19,10 +18,4 @@ export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
       },
     }),
   ],
-  callbacks: {
-    async afterUserCreatedOrUpdated(ctx, { userId }) {
-      // Pending invitations for this email become memberships on sign-up.
-      await claimInvitesForUser(ctx as never, userId as never);
-    },
-  },
 });

@@ -6,7 +6,7 @@
 import { expect, test } from "vitest";
 import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { initConvexTest, signedInUser, storeFile, teamWithReadyVideo, type TestConvex } from "./test.setup";
+import { initConvexTest, joinTeam, signedInUser, storeFile, teamWithReadyVideo, type TestConvex } from "./test.setup";
 
 const PEOPLE = ["anonymous", "nonMember", "viewer", "member", "admin", "owner"] as const;
 type Person = (typeof PEOPLE)[number];
@@ -97,7 +97,7 @@ async function world(): Promise<{ w: World; callers: Record<Person, Caller> }> {
     admin: await signedInUser(t, "Admin"),
   };
   for (const role of ["viewer", "member", "admin"] as const) {
-    await owner.as.mutation(api.teams.invite, { teamId, email: others[role].email, role });
+    await joinTeam(owner, teamId, others[role], role);
   }
   const link = await owner.as.mutation(api.shareLinks.create, { videoId });
   const commentId = await owner.as.mutation(api.comments.add, { videoId, body: "first" });

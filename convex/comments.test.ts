@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
 import { api } from "./_generated/api";
-import { expectCode, initConvexTest, signedInUser, teamWithReadyVideo } from "./test.setup";
+import { expectCode, initConvexTest, joinTeam, signedInUser, teamWithReadyVideo } from "./test.setup";
 
 test("members post and reply one level deep, with timestamps; getThreaded nests replies", async () => {
   const t = initConvexTest();
@@ -31,8 +31,8 @@ test("viewers read but cannot post; authors and admins delete; non-members get N
   const vera = await signedInUser(t, "Vera");
   const eve = await signedInUser(t, "Eve");
   const { teamId, videoId } = await teamWithReadyVideo(t, alice);
-  await alice.as.mutation(api.teams.invite, { teamId, email: bob.email, role: "member" });
-  await alice.as.mutation(api.teams.invite, { teamId, email: vera.email, role: "viewer" });
+  await joinTeam(alice, teamId, bob, "member");
+  await joinTeam(alice, teamId, vera, "viewer");
   const mine = await alice.as.mutation(api.comments.add, { videoId, body: "by alice" });
   const bobs = await bob.as.mutation(api.comments.add, { videoId, body: "by bob" });
   await bob.as.mutation(api.comments.add, { videoId, body: "reply", parentId: bobs });

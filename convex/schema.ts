@@ -22,15 +22,22 @@ export default defineSchema({
     .index("by_team_role", ["teamId", "role"])
     .index("by_user", ["userId"]),
 
-  /** Pending invitations, keyed by lower-cased email; consumed on sign-up / sign-in. */
+  /**
+   * Pending invitations: secret links (lib/invites.ts). The token is HMAC(secret, nonce) and
+   * only its SHA-256 is looked up; `email` is whom the admin meant it for, never a key to join.
+   * Deleted when accepted or cancelled; refused after `expiresAt`.
+   */
   teamInvites: defineTable({
     teamId: v.id("teams"),
     email: v.string(),
     role: roleValidator,
     invitedBy: v.id("users"),
+    nonce: v.string(),
+    tokenHash: v.string(),
+    expiresAt: v.number(),
   })
-    .index("by_email", ["email"])
-    .index("by_team_email", ["teamId", "email"]),
+    .index("by_team_email", ["teamId", "email"])
+    .index("by_token_hash", ["tokenHash"]),
 
   videos: defineTable({
     teamId: v.id("teams"),

@@ -2,7 +2,7 @@ import { expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import { MAX_PASSWORD_BYTES } from "./lib/linkOptions";
 import { sha256Hex } from "./lib/tokens";
-import { aliceWithVideo, dumpTables, expectCode, signedInUser, useFrozenClock, type TestConvex } from "./test.setup";
+import { aliceWithVideo, dumpTables, expectCode, joinTeam, signedInUser, useFrozenClock, type TestConvex } from "./test.setup";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -234,7 +234,7 @@ test("update: a new number resets expiry from now; null removes it; other option
 test("list: newest first, expired status, and viewers see no URL", async () => {
   const { t, alice, teamId, videoId } = await setup();
   const vera = await signedInUser(t, "Vera");
-  await alice.as.mutation(api.teams.invite, { teamId, email: vera.email, role: "viewer" });
+  await joinTeam(alice, teamId, vera, "viewer");
   const first = await alice.as.mutation(api.shareLinks.create, { videoId, expiresInDays: 1 });
   vi.advanceTimersByTime(1000);
   const second = await alice.as.mutation(api.shareLinks.create, { videoId });

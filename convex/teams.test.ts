@@ -1,7 +1,6 @@
 import { expect, test } from "vitest";
 import { api } from "./_generated/api";
-import { claimInvitesForUser } from "./lib/invites";
-import { dumpTables, expectCode, initConvexTest, signedInUser } from "./test.setup";
+import { dumpTables, expectCode, initConvexTest, joinTeam, signedInUser } from "./test.setup";
 
 test("creating a team makes you its owner; listMine shows only your teams", async () => {
   const t = initConvexTest();
@@ -27,39 +26,46 @@ test("empty or long team names are refused and nothing is written", async () => 
   expect(await dumpTables(t)).toEqual(before);
 });
 
-test("inviting an existing account adds them at once; an unknown email waits for sign-up", async () => {
+test("invite answers the same for a registered and an unknown email, and adds nobody", async () => {
   const t = initConvexTest();
   const alice = await signedInUser(t, "Alice");
   const bob = await signedInUser(t, "Bob");
   const teamId = await alice.as.mutation(api.teams.create, { name: "Studio" });
-  expect(await alice.as.mutation(api.teams.invite, { teamId, email: "BOB@example.com", role: "member" })).toBe("added");
-  await expectCode(
-    alice.as.mutation(api.teams.invite, { teamId, email: bob.email, role: "viewer" }),
-    "ALREADY_MEMBER",
-  );
-  expect(await alice.as.mutation(api.teams.invite, { teamId, email: "carol@example.com", role: "viewer" })).toBe("invited");
+  const before = await t.run((ctx) => ctx.db.query("teamMembers").collect());
+  const registered = await alice.as.mutation(api.teams.invite, { teamId, email: "BOB@example.com", role: "member" });
+  const unknown = await alice.as.mutation(api.teams.invite, { teamId, email: "carol@example.com", role: "viewer" });
+  for (const answer of [registered, unknown]) {
+    expect(Object.keys(answer).sort()).toEqual(["expiresAt", "inviteId", "url"]);
+    expect(answer.url).toMatch(/^http:\/\/app\.test\/invite\/[A-Za-z0-9_-]{43}$/);
+  }
+  expect(registered.url).not.toBe(unknown.url);
+  // Nobody joined: Bob has an account but is not in the team until he accepts the link.
+  expect(await t.run((ctx) => ctx.db.query("teamMembers").collect())).toEqual(before);
+  expect(await bob.as.query(api.teams.listMine, {})).toEqual([]);
   const { members, invites } = await alice.as.query(api.teams.members, { teamId });
-  expect(members.map((m) => [m.name, m.role]).sort()).toEqual([["Alice", "owner"], ["Bob", "member"]]);
-  expect(invites).toEqual([expect.objectContaining({ email: "carol@example.com", role: "viewer" })]);
-  // Members below admin do not see pending invitations.
-  expect((await bob.as.query(api.teams.members, { teamId })).invites).toEqual([]);
-
-  // Carol signs up: the sign-up callback claims her invitation.
-  const carol = await signedInUser(t, "Carol");
-  await t.run((ctx) => claimInvitesForUser(ctx, carol.userId));
-  expect(await carol.as.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Studio", role: "viewer" }]);
-  expect((await alice.as.query(api.teams.members, { teamId })).invites).toEqual([]);
+  expect(members.map((m) => m.name)).toEqual(["Alice"]);
+  expect(invites.map((i) => [i.email, i.role, i.url]).sort()).toEqual([
+    ["bob@example.com", "member", registered.url],
+    ["carol@example.com", "viewer", unknown.url],
+  ]);
 });
 
-test("an invitation made before sign-in is claimed by claimInvites", async () => {
+test("only the SHA-256 of an invitation token is stored, and admins can copy the link again", async () => {
   const t = initConvexTest();
   const alice = await signedInUser(t, "Alice");
+  const bob = await signedInUser(t, "Bob");
   const teamId = await alice.as.mutation(api.teams.create, { name: "Studio" });
-  // Dave's account exists but has no email yet at invite time (e.g. email added later).
-  const dave = await signedInUser(t, "Dave");
-  await t.run((ctx) => ctx.db.insert("teamInvites", { teamId, email: dave.email, role: "member", invitedBy: alice.userId }));
-  expect(await dave.as.mutation(api.teams.claimInvites, {})).toBe(1);
-  expect(await dave.as.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Studio", role: "member" }]);
+  const { url } = await alice.as.mutation(api.teams.invite, { teamId, email: "dan@example.com", role: "member" });
+  const token = url.split("/invite/")[1];
+  const stored = JSON.stringify(await dumpTables(t));
+  expect(stored).not.toContain(token);
+  const [row] = await t.run((ctx) => ctx.db.query("teamInvites").collect());
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  expect(row.tokenHash).toBe([...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join(""));
+  expect((await alice.as.query(api.teams.members, { teamId })).invites[0].url).toBe(url);
+  // Members below admin see neither pending invitations nor their links.
+  await joinTeam(alice, teamId, bob, "member");
+  expect((await bob.as.query(api.teams.members, { teamId })).invites).toEqual([]);
 });
 
 test("only owners and admins invite, and only owners grant the owner role", async () => {
@@ -68,11 +74,12 @@ test("only owners and admins invite, and only owners grant the owner role", asyn
   const bob = await signedInUser(t, "Bob");
   const carol = await signedInUser(t, "Carol");
   const teamId = await alice.as.mutation(api.teams.create, { name: "Studio" });
-  await alice.as.mutation(api.teams.invite, { teamId, email: bob.email, role: "member" });
+  await joinTeam(alice, teamId, bob, "member");
   await expectCode(bob.as.mutation(api.teams.invite, { teamId, email: "x@example.com", role: "viewer" }), "FORBIDDEN");
   await alice.as.mutation(api.teams.changeRole, { teamId, userId: bob.userId, role: "admin" });
   await expectCode(bob.as.mutation(api.teams.invite, { teamId, email: carol.email, role: "owner" }), "FORBIDDEN");
-  expect(await bob.as.mutation(api.teams.invite, { teamId, email: carol.email, role: "admin" })).toBe("added");
+  await joinTeam(bob, teamId, carol, "admin");
+  expect(await carol.as.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Studio", role: "admin" }]);
   await expectCode(bob.as.mutation(api.teams.changeRole, { teamId, userId: alice.userId, role: "viewer" }), "FORBIDDEN");
   await expectCode(alice.as.mutation(api.teams.invite, { teamId, email: "not-an-email", role: "viewer" }), "INVALID_ARGUMENT");
 });
@@ -94,7 +101,7 @@ test("the last owner can neither leave nor be demoted; with a second owner both 
   const teamId = await alice.as.mutation(api.teams.create, { name: "Studio" });
   await expectCode(alice.as.mutation(api.teams.removeMember, { teamId, userId: alice.userId }), "LAST_OWNER");
   await expectCode(alice.as.mutation(api.teams.changeRole, { teamId, userId: alice.userId, role: "admin" }), "LAST_OWNER");
-  await alice.as.mutation(api.teams.invite, { teamId, email: bob.email, role: "owner" });
+  await joinTeam(alice, teamId, bob, "owner");
   await alice.as.mutation(api.teams.changeRole, { teamId, userId: alice.userId, role: "admin" });
   await expectCode(bob.as.mutation(api.teams.removeMember, { teamId, userId: bob.userId }), "LAST_OWNER");
   await bob.as.mutation(api.teams.removeMember, { teamId, userId: alice.userId });
@@ -107,8 +114,8 @@ test("members leave on their own; admins remove members; invitations can be canc
   const bob = await signedInUser(t, "Bob");
   const carol = await signedInUser(t, "Carol");
   const teamId = await alice.as.mutation(api.teams.create, { name: "Studio" });
-  await alice.as.mutation(api.teams.invite, { teamId, email: bob.email, role: "viewer" });
-  await alice.as.mutation(api.teams.invite, { teamId, email: carol.email, role: "member" });
+  await joinTeam(alice, teamId, bob, "viewer");
+  await joinTeam(alice, teamId, carol, "member");
   await expectCode(bob.as.mutation(api.teams.removeMember, { teamId, userId: carol.userId }), "FORBIDDEN");
   await bob.as.mutation(api.teams.removeMember, { teamId, userId: bob.userId });
   await alice.as.mutation(api.teams.removeMember, { teamId, userId: carol.userId });

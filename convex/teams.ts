@@ -1,8 +1,10 @@
 import { v } from "convex/values";
 import { authedMutation, authedQuery } from "./functions";
 import { appError, invalid, notFound } from "./lib/errors";
-import { claimInvitesForUser, normalizeEmail } from "./lib/invites";
+import { INVITE_TTL_MS, inviteTokenFromNonce, inviteUrl, normalizeEmail, requireCanAssign } from "./lib/invites";
 import { getMembership, hasRole, requireTeamRole } from "./lib/permissions";
+import { rateLimiter } from "./lib/rateLimits";
+import { randomToken, sha256Hex } from "./lib/tokens";
 import { linkQuota } from "./lib/quota";
 import { requireText } from "./lib/text";
 import { roleValidator, type Role } from "./lib/validators";
@@ -16,7 +18,16 @@ const memberSummary = v.object({
   email: v.string(),
   role: roleValidator,
 });
-const inviteSummary = v.object({ inviteId: v.id("teamInvites"), email: v.string(), role: roleValidator });
+const inviteSummary = v.object({
+  inviteId: v.id("teamInvites"),
+  email: v.string(),
+  role: roleValidator,
+  /** The secret link to send; admins can copy it again until it is accepted, cancelled or expired. */
+  url: v.string(),
+  expiresAt: v.number(),
+});
+/** What `invite` answers, the same whether or not the email has an account. */
+const inviteCreated = v.object({ inviteId: v.id("teamInvites"), url: v.string(), expiresAt: v.number() });
 
 export const create = authedMutation({
   args: { name: v.string() },
@@ -62,47 +73,56 @@ export const members = authedQuery({
         members.push({ userId: row.userId, name: user.name ?? "", email: user.email ?? "", role: row.role });
       }
     }
-    const invites = hasRole(membership.role, "admin")
-      ? (
-          await ctx.db
-            .query("teamInvites")
-            .withIndex("by_team_email", (q) => q.eq("teamId", teamId))
-            .take(500)
-        ).map((i) => ({ inviteId: i._id, email: i.email, role: i.role }))
-      : [];
+    const invites = [];
+    if (hasRole(membership.role, "admin")) {
+      const rows = await ctx.db
+        .query("teamInvites")
+        .withIndex("by_team_email", (q) => q.eq("teamId", teamId))
+        .take(500);
+      for (const i of rows) {
+        const url = inviteUrl(await inviteTokenFromNonce(i.nonce));
+        invites.push({ inviteId: i._id, email: i.email, role: i.role, url, expiresAt: i.expiresAt });
+      }
+    }
     return { members, invites };
   },
 });
 
-/** Owners/admins invite by email. An existing account joins at once; otherwise the invite waits for sign-up. */
+/**
+ * Owners/admins create an invitation: a secret link they send to the person. Nobody joins
+ * until someone opens the link, signs in and accepts (invites.accept). The answer never says
+ * whether the email has an account, and inviting the same email again replaces the old link.
+ */
 export const invite = authedMutation({
   args: { teamId: v.id("teams"), email: v.string(), role: roleValidator },
-  returns: v.union(v.literal("added"), v.literal("invited")),
+  returns: inviteCreated,
   handler: async (ctx, args) => {
+    const limit = await rateLimiter.limit(ctx, "teamInvitesPerUser", { key: ctx.userId });
+    if (!limit.ok) {
+      throw appError("RATE_LIMITED", "You are creating invitations too quickly; try again shortly.", { retryAfterMs: limit.retryAfter });
+    }
     const { membership } = await requireTeamRole(ctx, args.teamId, "admin");
     const email = normalizeEmail(args.email);
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) {
       throw invalid("Enter a valid email address.");
     }
     requireCanAssign(membership.role, args.role);
-    const user = await ctx.db
-      .query("users")
-      .withIndex("email", (q) => q.eq("email", email))
-      .first();
-    if (user) {
-      if (await getMembership(ctx, args.teamId, user._id)) {
-        throw appError("ALREADY_MEMBER", `${email} is already in this team.`);
-      }
-      await ctx.db.insert("teamMembers", { teamId: args.teamId, userId: user._id, role: args.role });
-      return "added" as const;
-    }
+    const nonce = randomToken();
+    const token = await inviteTokenFromNonce(nonce);
+    const expiresAt = Date.now() + INVITE_TTL_MS;
+    const fields = { role: args.role, invitedBy: ctx.userId, nonce, tokenHash: await sha256Hex(token), expiresAt };
     const existing = await ctx.db
       .query("teamInvites")
       .withIndex("by_team_email", (q) => q.eq("teamId", args.teamId).eq("email", email))
       .unique();
-    if (existing) await ctx.db.patch(existing._id, { role: args.role });
-    else await ctx.db.insert("teamInvites", { ...args, email, invitedBy: ctx.userId });
-    return "invited" as const;
+    let inviteId: Id<"teamInvites">;
+    if (existing) {
+      inviteId = existing._id;
+      await ctx.db.patch(inviteId, fields);
+    } else {
+      inviteId = await ctx.db.insert("teamInvites", { teamId: args.teamId, email, ...fields });
+    }
+    return { inviteId, url: inviteUrl(token), expiresAt };
   },
 });
 
@@ -116,13 +136,6 @@ export const cancelInvite = authedMutation({
     await ctx.db.delete(inviteId);
     return null;
   },
-});
-
-/** Invitations made before this account signed in join it now (sign-up handles its own). */
-export const claimInvites = authedMutation({
-  args: {},
-  returns: v.number(),
-  handler: async (ctx) => await claimInvitesForUser(ctx, ctx.userId),
 });
 
 export const changeRole = authedMutation({
@@ -154,13 +167,6 @@ export const removeMember = authedMutation({
     return null;
   },
 });
-
-/** Admins manage members, viewers and other admins; only owners touch owners. */
-function requireCanAssign(actorRole: Role, role: Role) {
-  if (role === "owner" && actorRole !== "owner") {
-    throw appError("FORBIDDEN", "Only an owner can grant, change or remove the owner role.");
-  }
-}
 
 async function requireAnotherOwner(ctx: MutationCtx, teamId: Id<"teams">) {
   const owners = await ctx.db

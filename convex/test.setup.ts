@@ -31,6 +31,17 @@ export async function signedInUser(t: TestConvex, name: string) {
   return { userId, sessionId, email, as: t.withIdentity({ subject: `${userId}|${sessionId}`, name }) };
 }
 
+/** `user` joins the team through the real invitation path: `inviter` invites, `user` accepts the link. */
+export async function joinTeam(
+  inviter: Awaited<ReturnType<typeof signedInUser>>,
+  teamId: Id<"teams">,
+  user: Awaited<ReturnType<typeof signedInUser>>,
+  role: "owner" | "admin" | "member" | "viewer",
+) {
+  const { url } = await inviter.as.mutation(api.teams.invite, { teamId, email: user.email, role });
+  await user.as.mutation(api.invites.accept, { token: url.split("/invite/")[1] });
+}
+
 /**
  * Stores a file in convex-test's storage and returns its id. convex-test does not record
  * the content type the way Convex does, so it is written into the `_storage` row here.

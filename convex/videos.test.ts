@@ -4,6 +4,7 @@ import {
   dumpTables,
   expectCode,
   initConvexTest,
+  joinTeam,
   signedInUser,
   storeFile,
   teamWithReadyVideo,
@@ -70,7 +71,7 @@ test("viewers can watch but not upload or edit; non-members see nothing", async 
   const vera = await signedInUser(t, "Vera");
   const eve = await signedInUser(t, "Eve");
   const { teamId, videoId } = await teamWithReadyVideo(t, alice);
-  await alice.as.mutation(api.teams.invite, { teamId, email: vera.email, role: "viewer" });
+  await joinTeam(alice, teamId, vera, "viewer");
   expect(await vera.as.query(api.videos.list, { teamId })).toHaveLength(1);
   await expectCode(vera.as.mutation(api.videos.create, { teamId, title: "x", fileName: "x.mp4" }), "FORBIDDEN");
   await expectCode(vera.as.mutation(api.videos.update, { videoId, title: "x" }), "FORBIDDEN");

@@ -21,6 +21,7 @@ import type * as comments from "../comments.js";
 import type * as crons from "../crons.js";
 import type * as functions from "../functions.js";
 import type * as http from "../http.js";
+import type * as invites from "../invites.js";
 import type * as lib_accessLog from "../lib/accessLog.js";
 import type * as lib_clientAddress from "../lib/clientAddress.js";
 import type * as lib_env from "../lib/env.js";
@@ -65,6 +66,7 @@ declare const fullApi: ApiFromModules<{
   crons: typeof crons;
   functions: typeof functions;
   http: typeof http;
+  invites: typeof invites;
   "lib/accessLog": typeof lib_accessLog;
   "lib/clientAddress": typeof lib_clientAddress;
   "lib/env": typeof lib_env;

@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   "MISCONFIGURED",
   "SLUG_TAKEN",
   "QUOTA_EXCEEDED",
+  "INVITE_EXPIRED",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

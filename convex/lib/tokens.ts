@@ -36,8 +36,8 @@ function shareTokenSecret(): string {
   return secret;
 }
 
-/** The link token: HMAC-SHA-256(deployment secret, nonce). The database only has the nonce. */
-export async function linkTokenFromNonce(nonce: string): Promise<string> {
+/** HMAC-SHA-256(deployment secret, `<purpose>:<message>`), base64url: one key, separate purposes. */
+export async function deploymentMac(purpose: string, message: string): Promise<string> {
   const key = await crypto.subtle.importKey(
     "raw",
     new TextEncoder().encode(shareTokenSecret()),
@@ -45,8 +45,21 @@ export async function linkTokenFromNonce(nonce: string): Promise<string> {
     false,
     ["sign"],
   );
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`share-link:${nonce}`));
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${purpose}:${message}`));
   return base64url(new Uint8Array(mac));
+}
+
+/** The link token: HMAC-SHA-256(deployment secret, nonce). The database only has the nonce. */
+export async function linkTokenFromNonce(nonce: string): Promise<string> {
+  return await deploymentMac("share-link", nonce);
+}
+
+/** Equal-length strings compared in time that does not depend on where they differ. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
 
 export function shareUrl(token: string): string {

@@ -1,24 +1,19 @@
 import { useAuthActions } from "@convex-dev/auth/react";
 import { useMutation } from "convex/react";
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { useCurrentTeam } from "../hooks/useCurrentTeam";
 import { errorMessage } from "../lib/errors";
 
-/** App bar: team switcher, new team, sign out. Claims pending invitations once per sign-in. */
+/** App bar: team switcher, new team, sign out. */
 export function Header() {
   const { signOut } = useAuthActions();
   const { teams, team, selectTeam } = useCurrentTeam();
   const createTeam = useMutation(api.teams.create);
-  const claimInvites = useMutation(api.teams.claimInvites);
   const [creating, setCreating] = useState(false);
   const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    void claimInvites({}).catch(() => undefined);
-  }, [claimInvites]);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

@@ -3,14 +3,19 @@ import { useState, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { ROLES, type Role } from "../../convex/lib/validators";
+import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
+import { relativeTime } from "../lib/format";
 
 export function Members({ teamId, myRole }: { teamId: Id<"teams">; myRole: Role }) {
   const data = useQuery(api.teams.members, { teamId });
   const invite = useMutation(api.teams.invite);
   const changeRole = useMutation(api.teams.changeRole);
   const remove = useMutation(api.teams.removeMember);
+  const cancelInvite = useMutation(api.teams.cancelInvite);
   const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const [created, setCreated] = useState<{ email: string; url: string } | null>(null);
+  const [copied, setCopied] = useState<string | null>(null);
   const canManage = myRole === "owner" || myRole === "admin";
 
   async function run(action: () => Promise<unknown>) {
@@ -28,10 +33,18 @@ export function Members({ teamId, myRole }: { teamId: Id<"teams">; myRole: Role 
     const form = event.currentTarget;
     const data = new FormData(form);
     const email = String(data.get("email") ?? "");
-    let result: "added" | "invited" | undefined;
-    if (await run(async () => (result = await invite({ teamId, email, role: data.get("role") as Role })))) {
+    let url = "";
+    if (await run(async () => (url = (await invite({ teamId, email, role: data.get("role") as Role })).url))) {
       form.reset();
-      setMessage({ kind: "ok", text: result === "added" ? `${email} joined the team.` : `Invitation saved: ${email} joins on sign-up.` });
+      setMessage(null);
+      setCreated({ email, url });
+    }
+  }
+
+  async function copy(url: string) {
+    if (await copyText(url)) {
+      setCopied(url);
+      setTimeout(() => setCopied((c) => (c === url ? null : c)), 2000);
     }
   }
 
@@ -57,10 +70,29 @@ export function Members({ teamId, myRole }: { teamId: Id<"teams">; myRole: Role 
             )}
           </li>
         ))}
-        {data.invites.map((i) => (
-          <li key={i.inviteId}><span>{i.email} <span className="muted">invited</span></span><span className="badge">{i.role}</span></li>
-        ))}
       </ul>
+      {data.invites.length > 0 && (
+        <>
+          <h3>Pending invitations</h3>
+          <ul className="rows" aria-label="Pending invitations">
+            {data.invites.map((i) => (
+              <li key={i.inviteId}>
+                <span>
+                  {i.email}{" "}
+                  <span className="muted small">{i.expiresAt > Date.now() ? `link expires ${relativeTime(i.expiresAt)}` : "link expired"}</span>
+                </span>
+                <span className="badge">{i.role}</span>
+                <button type="button" className="secondary" aria-label={`Copy invitation link for ${i.email}`} onClick={() => void copy(i.url)}>
+                  {copied === i.url ? "Copied!" : "Copy link"}
+                </button>
+                <button type="button" className="secondary" aria-label={`Cancel invitation for ${i.email}`} onClick={() => void run(() => cancelInvite({ inviteId: i.inviteId }))}>
+                  Cancel
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       {canManage && (
         <form onSubmit={submit} className="inline" aria-label="Invite a member">
           <input name="email" type="email" required placeholder="email@example.com" aria-label="Email to invite" />
@@ -69,6 +101,13 @@ export function Members({ teamId, myRole }: { teamId: Id<"teams">; myRole: Role 
           </select>
           <button type="submit">Invite</button>
         </form>
+      )}
+      {created && (
+        <div role="status" className="ok">
+          <p>Invitation link for {created.email}: send it to them yourself. It works once, for 7 days; whoever opens it and accepts joins the team.</p>
+          <code className="url" aria-label="Invitation link">{created.url}</code>{" "}
+          <button type="button" className="secondary" onClick={() => void copy(created.url)}>{copied === created.url ? "Copied!" : "Copy link"}</button>
+        </div>
       )}
       {message && <p className={message.kind === "error" ? "error" : "ok"} role={message.kind === "error" ? "alert" : "status"}>{message.text}</p>}
     </section>

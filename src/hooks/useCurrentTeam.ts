@@ -5,6 +5,11 @@ import type { Id } from "../../convex/_generated/dataModel";
 
 const KEY = "reelgate.teamId";
 
+/** Makes `teamId` the team the library opens on next (e.g. the one just joined). */
+export function rememberTeam(teamId: Id<"teams">) {
+  localStorage.setItem(KEY, teamId);
+}
+
 /** The teams you belong to and the one you are working in (remembered across reloads). */
 export function useCurrentTeam() {
   const teams = useQuery(api.teams.listMine);
