@@ -50,6 +50,8 @@ async function serve(engine: Engine, auth: AuthVerifier, router: () => HttpRoute
     const counted = req.pipe(
       countingLimit(HTTP_ACTION_BODY_LIMIT, () => {
         overflowed = true;
+        // A response already under way (an action streaming its answer) cannot become a 413: it is cut.
+        if (res.headersSent) res.destroy();
         return httpActionTooLarge();
       }),
     );
