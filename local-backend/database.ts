@@ -8,6 +8,7 @@ import Database from "better-sqlite3";
 import { randomBytes } from "node:crypto";
 import { convexToJson, jsonToConvex, type JSONValue } from "convex/values";
 import { afterPrefix, encodeKey, fieldValue, valueFromJson, type Value } from "./keys";
+import type { WriteSet } from "./readSet";
 
 export type Doc = Record<string, Value> & { _id: string; _creationTime: number };
 export type IndexDef = { name: string; fields: string[] };
@@ -197,14 +198,20 @@ export class DocumentStore {
     return (this.stmt.count.get(`${tableKey}.by_id`) as { n: number }).n;
   }
 
-  /** Writes `doc` (new or replacing `previous`) and keeps every index in step; unchanged index keys are left alone. */
-  write(tableKey: string, doc: Doc, previous: Doc | null) {
+  /**
+   * Writes `doc` (new or replacing `previous`) and keeps every index in step; unchanged index keys
+   * are left alone. `touched` receives the old and new key in every index (a changed document
+   * changes what a read of its unchanged key saw).
+   */
+  write(tableKey: string, doc: Doc, previous: Doc | null, touched?: WriteSet) {
     for (const def of this.indexesOf(tableKey)) {
       const idx = `${tableKey}.${def.name}`;
       const key = indexKey(def, doc);
+      touched?.touch(tableKey, def.name, key);
       if (previous) {
         const old = indexKey(def, previous);
         if (old.equals(key)) continue;
+        touched?.touch(tableKey, def.name, old);
         this.stmt.delIndex.run(idx, old);
       }
       this.stmt.putIndex.run(idx, key, doc._id);
@@ -212,8 +219,12 @@ export class DocumentStore {
     this.stmt.put.run(doc._id, tableKey, JSON.stringify(convexToJson(doc as never)));
   }
 
-  delete(tableKey: string, doc: Doc) {
-    for (const def of this.indexesOf(tableKey)) this.stmt.delIndex.run(`${tableKey}.${def.name}`, indexKey(def, doc));
+  delete(tableKey: string, doc: Doc, touched?: WriteSet) {
+    for (const def of this.indexesOf(tableKey)) {
+      const key = indexKey(def, doc);
+      touched?.touch(tableKey, def.name, key);
+      this.stmt.delIndex.run(`${tableKey}.${def.name}`, key);
+    }
     this.stmt.del.run(doc._id);
   }
 

@@ -12,6 +12,7 @@ import type { BlobStore } from "./blobs";
 import { checkValue, type ValidatorJson } from "./validate";
 import { syscalls } from "./syscalls";
 import { installFastDigest } from "./runtimeCrypto";
+import { ReadSet, WriteSet } from "./readSet";
 
 export type Identity = Record<string, unknown> | null;
 export type UdfType = "query" | "mutation" | "action";
@@ -28,8 +29,10 @@ export type Exec = {
   udfPath: string;
   identity: Identity;
   logLines: string[];
-  reads: Set<string>;
-  writes: Set<string>;
+  /** Index ranges and documents read (what a subscription depends on). */
+  reads: ReadSet;
+  /** Index keys written (what a commit may have changed). */
+  writes: WriteSet;
   filesToDelete: string[];
   streams: Map<number, unknown>;
   inTransaction: boolean;
@@ -64,7 +67,7 @@ export type EngineOptions = {
   blobs: BlobStore;
   cloudUrl: () => string;
   uploadToken: () => string;
-  onCommit: (writes: Set<string>) => bigint;
+  onCommit: (writes: WriteSet) => bigint;
   onLog: (exec: Exec, level: string, text: string) => void;
   onScheduled: () => void;
 };
@@ -149,8 +152,8 @@ export class Engine {
       udfPath,
       identity,
       logLines: [],
-      reads: new Set(),
-      writes: new Set(),
+      reads: new ReadSet(),
+      writes: new WriteSet(),
       filesToDelete: [],
       streams: new Map(),
       inTransaction: false,
@@ -197,7 +200,7 @@ export class Engine {
   /** A small write transaction on behalf of an action (scheduling, storing a file). */
   async write<T>(exec: Exec, fn: (inner: Exec) => T): Promise<T> {
     return await this.serial(async () => {
-      const inner: Exec = { ...exec, writes: new Set(), reads: new Set(), filesToDelete: [], inTransaction: true };
+      const inner: Exec = { ...exec, writes: new WriteSet(), reads: new ReadSet(), filesToDelete: [], inTransaction: true };
       this.store.begin();
       try {
         const value = fn(inner);
@@ -214,7 +217,7 @@ export class Engine {
   private afterCommit(exec: Exec) {
     for (const storageId of exec.filesToDelete) void this.opts.blobs.remove(storageId);
     if (exec.writes.size > 0) exec.commitTs = this.opts.onCommit(exec.writes);
-    if ([...exec.writes].some((t) => t.endsWith(":_scheduled_functions"))) this.opts.onScheduled();
+    if ([...exec.writes.tables].some((t) => t.endsWith(":_scheduled_functions"))) this.opts.onScheduled();
   }
 
   private async invoke(fn: Registered, type: UdfType, exec: Exec, args: Record<string, Value>): Promise<Value> {

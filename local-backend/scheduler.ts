@@ -102,8 +102,7 @@ export class Scheduler {
       const current = this.engine.store.get(job._id) as Job | null;
       if (!current) return null;
       const doc = { ...current, state, ...(state.kind === "inProgress" ? {} : { completedTime: Date.now() }) } as Doc;
-      this.engine.store.write(tableKey, doc, current);
-      inner.writes.add(tableKey);
+      this.engine.store.write(tableKey, doc, current, inner.writes);
       return current;
     });
   }

@@ -14,6 +14,8 @@ import { Scheduler } from "./scheduler";
 import { loadOrCreateSecrets, readDotEnv } from "./secrets";
 import { createSiteHandler } from "./siteHttp";
 import { SyncHub } from "./sync";
+import { WriteSet } from "./readSet";
+import { MAX_WS_MESSAGE_BYTES } from "./syncLimits";
 import { answerClientError, answerUpgrade } from "./serverGuards";
 import { sweepStorageLeftovers, UploadTokens } from "./uploads";
 
@@ -90,9 +92,10 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const scheduler = new Scheduler(engine, log);
 
   const api = createApiHandler({ engine, auth, blobs, uploads });
-  const cloud = createServer(options.testClock ? withTestClock(api, () => hub.committed(new Set(["*"]), hub.nextTs())) : api);
+  const cloud = createServer(options.testClock ? withTestClock(api, () => hub.committed(WriteSet.everything(), hub.nextTs())) : api);
   const site = createServer(createSiteHandler(engine, auth, () => loaded?.http ?? null, () => siteUrl));
-  const wss = new WebSocketServer({ noServer: true });
+  // Frames up to Convex's 16 MiB argument cap plus the message around it (syncLimits.ts).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE_BYTES });
   cloud.on("upgrade", (req, socket, head) =>
     answerUpgrade(req, socket, (pathname) => {
       if (!/^\/api\/[^/]+\/sync$/.test(pathname)) return false;
@@ -140,7 +143,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       loaded = next;
     });
     scheduler.setCrons(next.crons);
-    hub.committed(new Set(["*"]), hub.nextTs());
+    hub.committed(WriteSet.everything(), hub.nextTs());
     scheduler.wake();
   };
   await reload();

@@ -7,6 +7,7 @@ import { countingLimit, HTTP_ACTION_BODY_LIMIT, httpActionTooLarge, HttpError, o
 import type { AuthVerifier } from "./auth";
 import { toFunctionError, type Engine, type Identity } from "./engine";
 import type { HttpRouterLike } from "./loader";
+import { ReadSet, WriteSet } from "./readSet";
 
 type HttpHandler = { invokeHttpAction(request: Request): Promise<Response> };
 
@@ -75,8 +76,8 @@ async function serve(engine: Engine, auth: AuthVerifier, router: () => HttpRoute
     udfPath: `${req.method} ${url.pathname}`,
     identity,
     logLines: [],
-    reads: new Set<string>(),
-    writes: new Set<string>(),
+    reads: new ReadSet(),
+    writes: new WriteSet(),
     filesToDelete: [],
     streams: new Map(),
     inTransaction: false,

@@ -2,16 +2,33 @@
  * The WebSocket sync protocol of the `convex` client (`/api/<version>/sync`): query sets,
  * reactive transitions, mutations, actions, authentication and pings.
  */
+import { createHash } from "node:crypto";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
-import type { WebSocket } from "ws";
+import type { RawData, WebSocket } from "ws";
 import { FunctionError, toFunctionError, type Engine, type Identity } from "./engine";
 import type { AuthVerifier } from "./auth";
 import { ClientInputError, parseClientMessage, type ClientMessage } from "./clientInput";
+import { MutationLog, type MutationResponse } from "./mutationLog";
+import { ReadSet, WriteSet } from "./readSet";
+import {
+  MAX_PENDING_BYTES,
+  MAX_PENDING_BYTES_PER_CONNECTION,
+  MAX_PENDING_OPERATIONS_PER_CONNECTION,
+  MAX_QUERIES_PER_CONNECTION,
+  MAX_QUERY_ARGS_BYTES_PER_CONNECTION,
+} from "./syncLimits";
 
 type Version = { querySet: number; identity: number; ts: bigint };
-type Subscription = { udfPath: string; componentPath: string; argsJson: string; reads: Set<string>; last: string | null };
-/** A query's result as sent: `body` is the QueryUpdated / QueryFailed message's JSON fields without queryId. */
-type QueryOutcome = { key: string; reads: Set<string>; body: string };
+type Subscription = { udfPath: string; componentPath: string; argsJson: string; reads: ReadSet; last: string | null };
+/** A query's result as sent: `body` is the QueryUpdated / QueryFailed message's JSON fields without queryId; `key` identifies the result (a digest when long). */
+type QueryOutcome = { key: string; reads: ReadSet; body: string };
+
+/** What a subscription remembers of its last result: short results themselves, long ones by digest. */
+function resultKey(text: string): string {
+  return text.length <= 64 ? text : `#${createHash("sha256").update(text).digest("base64")}`;
+}
+
+const frameBytes = (data: RawData) => (Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length);
 
 let lastTs = -1n;
 let lastTsText = "";
@@ -27,8 +44,12 @@ const versionJson = (v: Version) => `{"querySet":${v.querySet},"identity":${v.id
 
 export class SyncHub {
   readonly sessions = new Set<SyncSession>();
-  /** Results of recent mutations per client session, for requests re-sent after a reconnect. */
-  readonly mutationResults = new Map<string, Map<number, Promise<Record<string, unknown>>>>();
+  /** Responses of recent mutations per client session, for requests re-sent after a reconnect. */
+  readonly mutationResults = new MutationLog();
+  /** Bytes of mutation / action messages received and not yet answered, over all connections. */
+  pendingBytes = 0;
+  /** Sessions whose socket is paused until pending work drains. */
+  private paused = new Set<SyncSession>();
   commitTs = BigInt(Date.now()) * 1000n;
 
   constructor(
@@ -66,11 +87,11 @@ export class SyncHub {
       const args = (jsonToConvex(JSON.parse(argsJson)) as Record<string, Value>) ?? {};
       const { value, exec } = await this.engine.run("query", componentPath, udfPath, args, identity, { fromClient: true });
       const valueText = JSON.stringify(convexToJson(value as Value));
-      return { key: valueText, reads: exec.reads, body: `"type":"QueryUpdated","value":${valueText},"logLines":${JSON.stringify(exec.logLines)},"journal":null` };
+      return { key: resultKey(valueText), reads: exec.reads, body: `"type":"QueryUpdated","value":${valueText},"logLines":${JSON.stringify(exec.logLines)},"journal":null` };
     } catch (thrown) {
       const error = toFunctionError(thrown);
       const data = JSON.stringify(error.data ?? null);
-      return { key: `error:${error.message}:${data}`, reads: new Set(["*"]), body: `"type":"QueryFailed","errorMessage":${JSON.stringify(error.message)},"errorData":${data},"logLines":[],"journal":null` };
+      return { key: resultKey(`error:${error.message}:${data}`), reads: ReadSet.everything(), body: `"type":"QueryFailed","errorMessage":${JSON.stringify(error.message)},"errorData":${data},"logLines":[],"journal":null` };
     }
   }
 
@@ -80,19 +101,41 @@ export class SyncHub {
     return this.commitTs;
   }
 
-  /** After a commit: every session re-runs the queries that read a written table. */
-  committed(writes: Set<string>, ts: bigint) {
+  /** After a commit: every session re-runs the queries whose read ranges contain a written key. */
+  committed(writes: WriteSet, ts: bigint) {
     for (const session of this.sessions) session.invalidate(writes, ts);
   }
 
   attach(socket: WebSocket) {
     const session = new SyncSession(this, socket);
     this.sessions.add(session);
+    // Runs before the session's own message handler: the size of the frame being handled.
+    socket.prependListener("message", (data: RawData) => (session.frameBytes = frameBytes(data)));
     socket.on("close", () => {
       session.closed = true;
       this.sessions.delete(session);
+      this.paused.delete(session);
+      session.detach();
     });
     return session;
+  }
+
+  /** Stops reading `session`'s socket while it or everyone together has too much waiting to run. */
+  throttle(session: SyncSession) {
+    if (session.overBudget() || this.pendingBytes > MAX_PENDING_BYTES) {
+      this.paused.add(session);
+      session.pause();
+    }
+  }
+
+  /** Resumes paused sockets once the waiting work has drained. */
+  drained() {
+    if (this.pendingBytes > MAX_PENDING_BYTES) return;
+    for (const session of this.paused) {
+      if (session.overBudget()) continue;
+      this.paused.delete(session);
+      session.resume();
+    }
   }
 }
 
@@ -102,13 +145,20 @@ const PING_INTERVAL_MS = Number(process.env.LOCAL_BACKEND_PING_MS) || 15_000;
 
 export class SyncSession {
   closed = false;
+  /** Size of the WebSocket message being handled (set before it is parsed). */
+  frameBytes = 0;
+  private pendingBytes = 0;
+  private pendingOperations = 0;
+  /** The session id this connection is counted under in the hub's mutation log. */
+  private loggedSession: string | null = null;
+  private argsBytes = 0;
   private version: Version = { querySet: 0, identity: 0, ts: 0n };
   private identity: Identity = null;
   private sessionId = "";
   private subs = new Map<number, Subscription>();
   private chain: Promise<void> = Promise.resolve();
   private idle = true;
-  private dirty = new Set<string>();
+  private dirty = new WriteSet();
   private dirtyTs = 0n;
   private refreshQueued = false;
   private ping: NodeJS.Timeout;
@@ -227,18 +277,46 @@ export class SyncSession {
     for (const mod of message.modifications as Array<Record<string, any>>) {
       if (mod.type === "Add") {
         const queryId = Number(mod.queryId);
-        const sub: Subscription = { udfPath: String(mod.udfPath), componentPath: String(mod.componentPath ?? ""), argsJson: JSON.stringify(mod.args?.[0] ?? {}), reads: new Set(), last: null };
+        const sub: Subscription = { udfPath: String(mod.udfPath), componentPath: String(mod.componentPath ?? ""), argsJson: JSON.stringify(mod.args?.[0] ?? {}), reads: new ReadSet(), last: null };
+        const refusal = this.refuseQuery(queryId, sub);
+        if (refusal) {
+          parts.push(refusal);
+          continue;
+        }
+        this.forgetQuery(queryId);
         this.subs.set(queryId, sub);
+        this.argsBytes += sub.argsJson.length;
         const outcome = this.outcome(sub);
         parts.push(outcome instanceof Promise ? outcome.then((o) => this.update(queryId, sub, o, false)!) : this.update(queryId, sub, outcome, false)!);
       } else if (mod.type === "Remove") {
-        this.subs.delete(mod.queryId);
+        this.forgetQuery(Number(mod.queryId));
         parts.push(`{"type":"QueryRemoved","queryId":${Number(mod.queryId)}}`);
       }
     }
     const finish = (modifications: string[]) => this.transition({ ...this.version, querySet: message.newVersion, ts: this.maxTs() }, modifications);
     if (parts.every((part) => typeof part === "string")) return finish(parts as string[]);
     return Promise.all(parts).then(finish);
+  }
+
+  /** A QueryFailed modification when the connection already holds as many queries (or argument bytes) as it may. */
+  private refuseQuery(queryId: number, sub: Subscription): string | null {
+    const replaced = this.subs.get(queryId);
+    const count = this.subs.size + (replaced ? 0 : 1);
+    const bytes = this.argsBytes - (replaced?.argsJson.length ?? 0) + sub.argsJson.length;
+    if (count <= MAX_QUERIES_PER_CONNECTION && bytes <= MAX_QUERY_ARGS_BYTES_PER_CONNECTION) return null;
+    const message =
+      count > MAX_QUERIES_PER_CONNECTION
+        ? `Too many queries on one connection: at most ${MAX_QUERIES_PER_CONNECTION} subscriptions per WebSocket. Unsubscribe from others first.`
+        : `Too many query arguments on one connection: at most ${MAX_QUERY_ARGS_BYTES_PER_CONNECTION} bytes across its subscriptions.`;
+    const data = { code: "TooManyQueries", limit: MAX_QUERIES_PER_CONNECTION, argumentBytesLimit: MAX_QUERY_ARGS_BYTES_PER_CONNECTION };
+    return `{"queryId":${queryId},"type":"QueryFailed","errorMessage":${JSON.stringify(message)},"errorData":${JSON.stringify(data)},"logLines":[],"journal":null}`;
+  }
+
+  private forgetQuery(queryId: number) {
+    const sub = this.subs.get(queryId);
+    if (!sub) return;
+    this.subs.delete(queryId);
+    this.argsBytes -= sub.argsJson.length;
   }
 
   private maxTs() {
@@ -268,9 +346,9 @@ export class SyncSession {
     this.transition({ ...this.version, identity: message.baseVersion + 1, ts: this.maxTs() }, modifications);
   }
 
-  /** Marks tables written at `ts`; one refresh runs per burst of commits. */
-  invalidate(writes: Set<string>, ts: bigint) {
-    for (const t of writes) this.dirty.add(t);
+  /** Marks index keys written at `ts`; one refresh runs per burst of commits. */
+  invalidate(writes: WriteSet, ts: bigint) {
+    this.dirty.merge(writes);
     if (ts > this.dirtyTs) this.dirtyTs = ts;
     if (!this.refreshQueued) {
       this.refreshQueued = true;
@@ -282,10 +360,10 @@ export class SyncSession {
     this.refreshQueued = false;
     const dirty = this.dirty;
     const ts = this.dirtyTs > this.hub.commitTs ? this.dirtyTs : this.hub.commitTs;
-    this.dirty = new Set();
+    this.dirty = new WriteSet();
     const modifications: string[] = [];
     for (const [queryId, sub] of this.subs) {
-      if (!dirty.has("*") && ![...sub.reads].some((t) => t === "*" || dirty.has(t))) continue;
+      if (!sub.reads.overlaps(dirty)) continue;
       const modification = this.update(queryId, sub, await this.outcome(sub), true);
       if (modification) modifications.push(modification);
     }
@@ -294,25 +372,74 @@ export class SyncSession {
     }
   }
 
-  private async mutation(message: Record<string, any>) {
+  /**
+   * Counts a mutation or action message as waiting until `done` settles; pauses the socket while
+   * this connection (or all together) has too many bytes waiting. Null when the connection has
+   * as many operations waiting as it may (Convex's per-socket queue of 1000).
+   */
+  private hold<T>(done: () => Promise<T>): Promise<T> | null {
+    if (this.pendingOperations >= MAX_PENDING_OPERATIONS_PER_CONNECTION) return null;
+    const bytes = this.frameBytes;
+    this.pendingOperations++;
+    this.pendingBytes += bytes;
+    this.hub.pendingBytes += bytes;
+    this.hub.throttle(this);
+    const release = () => {
+      this.pendingOperations--;
+      this.pendingBytes -= bytes;
+      this.hub.pendingBytes -= bytes;
+      this.hub.drained();
+    };
+    const run = done();
+    run.then(release, release);
+    return run;
+  }
+
+  overBudget() {
+    return this.pendingBytes > MAX_PENDING_BYTES_PER_CONNECTION;
+  }
+  pause() {
+    this.socket.pause();
+  }
+  resume() {
+    if (!this.closed) this.socket.resume();
+  }
+
+  /** The connection closed: its session's mutation results start their grace period. */
+  detach() {
+    if (this.loggedSession !== null) this.hub.mutationResults.disconnected(this.loggedSession);
+    this.loggedSession = null;
+  }
+
+  private tooBusy(type: "MutationResponse" | "ActionResponse", requestId: unknown) {
+    const message = `Too many concurrent requests: at most ${MAX_PENDING_OPERATIONS_PER_CONNECTION} mutations and actions may wait on one WebSocket.`;
+    this.enqueue(() => this.send(failure(type, requestId, new FunctionError(message, { code: "TooManyConcurrentRequests", limit: MAX_PENDING_OPERATIONS_PER_CONNECTION }))));
+  }
+
+  private mutation(message: Record<string, any>) {
+    if (!this.hold(() => this.mutationResponse(message))) this.tooBusy("MutationResponse", message.requestId);
+  }
+
+  private async mutationResponse(message: Record<string, any>) {
     const requestId = Number(message.requestId);
-    let results = this.hub.mutationResults.get(this.sessionId);
-    if (!results) this.hub.mutationResults.set(this.sessionId, (results = new Map()));
-    await this.authApplied;
-    let outcome = results.get(requestId);
-    if (!outcome) {
-      outcome = this.runMutation(message);
-      results.set(requestId, outcome);
-      if (results.size > 1000) results.delete(results.keys().next().value as number);
+    const sessionId = this.sessionId;
+    if (sessionId && this.loggedSession !== sessionId) {
+      this.detach();
+      this.hub.mutationResults.connected(sessionId);
+      this.loggedSession = sessionId;
     }
-    const response = await outcome;
+    await this.authApplied;
+    // Without a session id (no Connect) there is nothing to match a re-sent request against.
+    const owner = typeof this.identity?.tokenIdentifier === "string" ? this.identity.tokenIdentifier : null;
+    const answer = sessionId ? await this.hub.mutationResults.respond(sessionId, requestId, owner, () => this.runMutation(message)) : { fresh: await this.runMutation(message) };
     this.enqueue(async () => {
-      this.send(response);
-      if (response.success) await this.refresh(true);
+      if ("fresh" in answer) this.send(answer.fresh);
+      else this.write(answer.again.text);
+      if ("fresh" in answer ? answer.fresh.success : answer.again.success) await this.refresh(true);
     });
   }
 
-  private async runMutation(message: Record<string, any>): Promise<Record<string, unknown>> {
+  private async runMutation(message: Record<string, any>): Promise<MutationResponse> {
     try {
       const args = jsonToConvex((message.args as JSONValue[])[0] ?? {}) as Record<string, Value>;
       const { value, exec } = await this.hub.engine.run("mutation", message.componentPath ?? "", message.udfPath, args, this.identity, { fromClient: true });
@@ -320,11 +447,15 @@ export class SyncSession {
       return { type: "MutationResponse", requestId: message.requestId, success: true, result: convexToJson(value), ts: encodeTs(ts), logLines: exec.logLines };
     } catch (thrown) {
       const error = toFunctionError(thrown);
-      return failure("MutationResponse", message.requestId, error);
+      return failure("MutationResponse", message.requestId, error) as MutationResponse;
     }
   }
 
-  private async action(message: Record<string, any>) {
+  private action(message: Record<string, any>) {
+    if (!this.hold(() => this.actionResponse(message))) this.tooBusy("ActionResponse", message.requestId);
+  }
+
+  private async actionResponse(message: Record<string, any>) {
     await this.authApplied;
     let response: Record<string, unknown>;
     try {

@@ -6,6 +6,9 @@ import { FunctionError, splitTableKey, type Engine, type Exec, type FunctionAddr
 import { evaluate } from "./filters";
 import { FileBlob } from "./fileBlob";
 import { checkValue, type ValidatorJson } from "./validate";
+import type { Interval } from "./readSet";
+
+const ZERO = Buffer.from([0]);
 
 type QuerySource =
   | { type: "FullTableScan"; tableName: string; order: "asc" | "desc" | null }
@@ -28,6 +31,12 @@ type Stream = {
   /** Rows to read next: starts small (first()/unique() read one or two) and doubles. */
   batch: number;
   keys: Buffer[];
+  /**
+   * The part of [low, high) the function has seen, in the exec's read set: it grows row by row
+   * as rows are handed over (or passed over by a filter) and becomes the whole range only when
+   * the stream reaches its end, so `first()` / `take(n)` depend on the rows up to the last one.
+   */
+  seen: Interval;
 };
 
 const cache = new WeakMap<Engine, ReturnType<typeof build>>();
@@ -54,7 +63,7 @@ function build(engine: Engine) {
   function ownDoc(exec: Exec, id: string): { tableKey: string; doc: Doc } | null {
     const tableKey = store.tableOfId(id);
     if (!tableKey || splitTableKey(tableKey)[0] !== exec.componentPath) return null;
-    exec.reads.add(tableKey);
+    exec.reads.point(tableKey, id);
     const doc = store.get(id);
     return doc ? { tableKey, doc } : null;
   }
@@ -76,8 +85,7 @@ function build(engine: Engine) {
 
   function write(exec: Exec, tableKey: string, doc: Doc, previous: Doc | null) {
     checkSchema(exec, tableKey, doc);
-    store.write(tableKey, doc, previous);
-    exec.writes.add(tableKey);
+    store.write(tableKey, doc, previous, exec.writes);
   }
 
   function startStream(exec: Exec, query: SerializedQuery): Stream {
@@ -95,15 +103,17 @@ function build(engine: Engine) {
       indexName = source.indexName.slice(dot + 1);
       range = source.range;
     }
-    exec.reads.add(tableKey);
     const { low, high } = store.bounds(tableKey, indexName, range);
     const limit = query.operators.find((o) => o.limit !== undefined)?.limit;
+    const order = source.order ?? "asc";
+    // Nothing seen yet: an empty interval at the end the scan starts from.
+    const seen = order === "asc" ? exec.reads.range(tableKey, indexName, low, low) : exec.reads.range(tableKey, indexName, high, high);
     return {
       tableKey,
       indexName,
       low,
       high,
-      order: source.order ?? "asc",
+      order,
       after: null,
       buffer: [],
       exhausted: false,
@@ -111,7 +121,32 @@ function build(engine: Engine) {
       remaining: limit ?? Number.POSITIVE_INFINITY,
       batch: 2,
       keys: [],
+      seen,
     };
+  }
+
+  /** Starts a stream strictly after `cursor` (pagination): what lies before it is not read. */
+  function startAfter(stream: Stream, cursor: Buffer) {
+    stream.after = cursor;
+    if (stream.order === "asc") {
+      const start = Buffer.concat([cursor, ZERO]);
+      if (Buffer.compare(start, stream.low) > 0) stream.seen.low = stream.seen.high = start;
+    } else if (Buffer.compare(cursor, stream.high) < 0) {
+      stream.seen.low = stream.seen.high = cursor;
+    }
+  }
+
+  /** The stream has handed over (or filtered out) the row at `rowKey`. */
+  function sawRow(stream: Stream, rowKey: Buffer) {
+    if (stream.order === "asc") stream.seen.high = Buffer.concat([rowKey, ZERO]);
+    else stream.seen.low = rowKey;
+  }
+
+  /** The stream reached the end of its range: all of what remained was read. */
+  function sawEnd(stream: Stream) {
+    if (stream.order === "asc") stream.seen.high = stream.high;
+    else stream.seen.low = stream.low;
+    return null;
   }
 
   /** The next document (stored JSON) of a stream that passes its filters, or null at the end. */
@@ -119,19 +154,20 @@ function build(engine: Engine) {
     for (;;) {
       if (stream.remaining <= 0) return null;
       if (stream.buffer.length === 0) {
-        if (stream.exhausted) return null;
+        if (stream.exhausted) return sawEnd(stream);
         const want = Math.min(stream.batch, Number.isFinite(stream.remaining) && stream.filters.length === 0 ? Math.max(stream.remaining, 1) : stream.batch);
         const rows = store.scan(stream.tableKey, stream.indexName, stream.low, stream.high, stream.order, stream.after, want);
         stream.batch = Math.min(stream.batch * 4, 256);
         // Fewer rows than asked for: the range has nothing more (no second scan to find that out).
         stream.exhausted = rows.length < want;
-        if (rows.length === 0) return null;
+        if (rows.length === 0) return sawEnd(stream);
         stream.after = rows[rows.length - 1].key;
         stream.keys = rows.map((r) => r.key);
         stream.buffer = rows.map((r) => r.json);
       }
       const json = stream.buffer.shift()!;
       const rowKey = stream.keys.shift()!;
+      sawRow(stream, rowKey);
       // Documents go back to the function as stored; they are parsed only to evaluate filters.
       if (stream.filters.length === 0 || stream.filters.every((f) => evaluate(parseDoc(json), f) === true)) {
         stream.remaining--;
@@ -162,8 +198,7 @@ function build(engine: Engine) {
       scheduledTime: args.ts * 1000,
       state: { kind: "pending" },
     } as unknown as Doc;
-    store.write(tableKey, doc, null);
-    exec.writes.add(tableKey);
+    store.write(tableKey, doc, null, exec.writes);
     return doc._id;
   }
 
@@ -172,8 +207,7 @@ function build(engine: Engine) {
     if (!found) return;
     const state = (found.doc.state as { kind: string }).kind;
     if (state === "pending" || state === "inProgress") {
-      store.write(found.tableKey, { ...found.doc, state: { kind: "canceled" }, completedTime: Date.now() }, found.doc);
-      exec.writes.add(found.tableKey);
+      store.write(found.tableKey, { ...found.doc, state: { kind: "canceled" }, completedTime: Date.now() }, found.doc, exec.writes);
     }
   }
 
@@ -204,7 +238,7 @@ function build(engine: Engine) {
       case "1.0/get": {
         const tableKey = store.tableOfId(args.id);
         if (!tableKey || splitTableKey(tableKey)[0] !== exec.componentPath) return "null";
-        exec.reads.add(tableKey);
+        exec.reads.point(tableKey, args.id);
         if (args.table && splitTableKey(tableKey)[1] !== args.table) return "null";
         return store.getJson(args.id) ?? "null";
       }
@@ -216,7 +250,7 @@ function build(engine: Engine) {
       }
       case "1.0/queryPage": {
         const stream = startStream(exec, args.query);
-        if (args.cursor) stream.after = Buffer.from(args.cursor, "base64");
+        if (args.cursor) startAfter(stream, Buffer.from(args.cursor, "base64"));
         const endCursor = args.endCursor ? Buffer.from(args.endCursor, "base64") : null;
         const page: string[] = [];
         let lastKey: Buffer | null = stream.after;
@@ -241,7 +275,7 @@ function build(engine: Engine) {
       }
       case "1.0/count": {
         const tableKey = key(exec, args.table);
-        exec.reads.add(tableKey);
+        exec.reads.table(tableKey);
         return json(store.count(tableKey));
       }
       case "1.0/insert": {
@@ -277,8 +311,7 @@ function build(engine: Engine) {
         requireWrite(exec);
         const found = ownDoc(exec, args.id);
         if (!found) throw new FunctionError(`Delete on nonexistent document ID ${args.id}`);
-        store.delete(found.tableKey, found.doc);
-        exec.writes.add(found.tableKey);
+        store.delete(found.tableKey, found.doc, exec.writes);
         return JSON.stringify({});
       }
       case "1.0/getUserIdentity":
@@ -297,8 +330,7 @@ function build(engine: Engine) {
         const found = storageDoc(exec, args.storageId);
         if (!found) throw new FunctionError(`Storage id ${args.storageId} not found.`);
         const del = (inner: Exec) => {
-          store.delete(found.tableKey, found.doc);
-          inner.writes.add(found.tableKey);
+          store.delete(found.tableKey, found.doc, inner.writes);
           inner.filesToDelete.push(args.storageId);
         };
         if (exec.inTransaction) del(exec);
@@ -372,13 +404,10 @@ function build(engine: Engine) {
     await engine.write(exec, (inner) => {
       const doc = { _id: id, _creationTime: store.nextCreationTime(), sha256: received.sha256, size: received.size } as Doc;
       if (blob.type) doc.contentType = blob.type;
-      store.write(tableKey, doc, null);
-      inner.writes.add(tableKey);
+      store.write(tableKey, doc, null, inner.writes);
     });
     return id;
   }
 
   return { sync, async, js, storeBlob };
 }
-
-/** Upload tokens: an expiry signed with the instance secret, so they need no table. */
