@@ -198,7 +198,7 @@ export const publicInfo = internalMutation({
 
 /** POST /api/v1/grant: issueAccessGrant with the caller's address (for links with an IP allowlist). */
 export const issueGrantOverHttp = internalMutation({
-  args: { token: v.string(), password: v.optional(v.string()), viewerId: v.optional(v.string()), clientAddress: v.string() },
+  args: { token: v.string(), password: v.optional(v.string()), viewerId: v.optional(v.string()), clientAddress: v.optional(v.string()) },
   returns: apiResult,
   handler: async (ctx, args): Promise<ApiResult> => {
     try {

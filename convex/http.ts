@@ -3,7 +3,8 @@ import { internal } from "./_generated/api";
 import { httpAction } from "./_generated/server";
 import { auth } from "./auth";
 import { jsonError } from "./lib/mediaHeaders";
-import { mediaResponse, parseMediaPath, refusal, startsAtZero } from "./lib/mediaResponse";
+import { mediaResponse, parseMediaPath, refusal } from "./lib/mediaResponse";
+import { byteRequestOf } from "./lib/ranges";
 import { clientAddress } from "./lib/clientAddress";
 import { apiError, type ApiResult } from "./lib/restErrors";
 import { sha256Hex } from "./lib/tokens";
@@ -21,7 +22,8 @@ const serveGrantMedia = httpAction(async (ctx, request) => {
   const { token: grantToken, download } = path;
   const media = await ctx.runMutation(internal.media.openGrant, {
     grantToken,
-    downloadStarted: download && startsAtZero(request),
+    download,
+    request: byteRequestOf(request),
     clientAddress: clientAddress(request),
   });
   if (media.kind !== "ok") return refusal(media);
@@ -43,8 +45,8 @@ const serveRawLink = httpAction(async (ctx, request) => {
     password: request.headers.get("X-Share-Password") ?? undefined,
     clientKey: await clientKey(request),
     clientAddress: clientAddress(request),
-    viewStarted: !download && startsAtZero(request),
-    downloadStarted: download && startsAtZero(request),
+    download,
+    request: byteRequestOf(request),
   });
   if (media.kind !== "ok") return refusal(media);
   if (download && !media.allowDownload) return jsonError(403, "DOWNLOAD_DISABLED", "Downloads are turned off for this link.");
@@ -103,8 +105,8 @@ const apiV1 = httpAction(async (ctx, request) => {
         password,
         clientKey: key,
         clientAddress: clientAddress(request),
-        viewStarted: false,
-        downloadStarted: startsAtZero(request),
+        download: true,
+        request: byteRequestOf(request),
       });
       if (media.kind !== "ok") return refusal(media);
       if (!media.allowDownload) return jsonError(403, "DOWNLOAD_DISABLED", "Downloads are turned off for this link.");
@@ -126,7 +128,7 @@ const apiV1 = httpAction(async (ctx, request) => {
         token: str(body.token)!,
         password: str(body.password),
         viewerId: str(body.viewerId),
-        clientAddress: clientAddress(request) ?? "unknown",
+        clientAddress: clientAddress(request),
       }),
     );
   }

@@ -38,16 +38,55 @@ test("maxViewers: returning viewers are not new; new visitors see the viewer lim
   expect((await alice.as.query(api.shareLinks.list, { videoId }))[0]).toMatchObject({ viewerCount: 2, viewCount: 3 });
 });
 
+const GET = { method: "GET" };
+
 test("maxDownloads: downloads stop at the cap, exactly", async () => {
   const { t, alice, videoId, grant } = await setup();
   const link = await alice.as.mutation(api.shareLinks.create, { videoId, allowDownload: true, maxDownloads: 2 });
   const g = await grant(link.token, "viewer-dddd");
   if (!g.ok) throw new Error();
   const kinds = [];
-  for (let i = 0; i < 3; i++) kinds.push((await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, downloadStarted: true })).kind);
+  for (let i = 0; i < 3; i++) kinds.push((await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, download: true, request: GET })).kind);
   expect(kinds).toEqual(["ok", "ok", "downloadLimit"]);
-  expect((await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, downloadStarted: false })).kind).toBe("ok");
+  expect((await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, download: false, request: GET })).kind).toBe("ok");
   expect((await alice.as.query(api.shareLinks.list, { videoId }))[0].downloadCount).toBe(2);
+});
+
+test("maxDownloads counts whole copies by bytes served, whatever the Range spelling (cap 1 gives 1 copy)", async () => {
+  const { t, alice, videoId, grant } = await setup();
+  const link = await alice.as.mutation(api.shareLinks.create, { videoId, allowDownload: true, maxDownloads: 1 });
+  const first = await grant(link.token, "viewer-range1");
+  const second = await grant(link.token, "viewer-range2");
+  if (!first.ok || !second.ok) throw new Error();
+  const open = (g: string, range?: string, method = "GET") =>
+    t.mutation(internal.media.openGrant, { grantToken: g, download: true, request: { method, range } }).then((r) => r.kind);
+  // The stored test file is 8 bytes. Spellings that used to escape the count:
+  expect(await open(first.grantToken, "bytes=0-3")).toBe("ok");
+  // A second holder cannot start while the one allowed download is in progress.
+  expect(await open(second.grantToken, "bytes=4-")).toBe("downloadLimit");
+  expect(await open(first.grantToken, "bytes=-4")).toBe("ok"); // the last four: the copy is whole now
+  expect((await alice.as.query(api.shareLinks.list, { videoId }))[0].downloadCount).toBe(1);
+  for (const range of ["bytes=0-", "bytes=1-", "bytes=-8", "bytes=0-7", undefined]) {
+    expect(await open(first.grantToken, range)).toBe("downloadLimit");
+    expect(await open(second.grantToken, range)).toBe("downloadLimit");
+  }
+  // HEAD and conditional requests carry no bytes and count nothing.
+  expect(await open(second.grantToken, undefined, "HEAD")).toBe("ok");
+  expect((await alice.as.query(api.shareLinks.list, { videoId }))[0].downloadCount).toBe(1);
+});
+
+test("a download in progress gives its reservation back after 30 idle minutes", async () => {
+  const { t, alice, videoId, grant } = await setup();
+  const link = await alice.as.mutation(api.shareLinks.create, { videoId, allowDownload: true, maxDownloads: 1 });
+  const a = await grant(link.token, "viewer-idle01");
+  const b = await grant(link.token, "viewer-idle02");
+  if (!a.ok || !b.ok) throw new Error();
+  const open = (g: string, range?: string) => t.mutation(internal.media.openGrant, { grantToken: g, download: true, request: { method: "GET", range } }).then((r) => r.kind);
+  expect(await open(a.grantToken, "bytes=0-1")).toBe("ok");
+  expect(await open(b.grantToken)).toBe("downloadLimit");
+  vi.advanceTimersByTime(31 * 60 * 1000);
+  expect(await open(b.grantToken)).toBe("ok");
+  expect(await open(a.grantToken, "bytes=2-")).toBe("downloadLimit");
 });
 
 test("custom slugs: usable for the token, case-insensitive and unique, validated, clearable", async () => {
@@ -101,7 +140,7 @@ test("access log: grants issued and refused, downloads and revokes, newest first
   await grant(link.token, "viewer-ffff", "wrong");
   const g = await grant(link.token, "viewer-ffff", "pw");
   if (!g.ok) throw new Error();
-  await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, downloadStarted: true });
+  await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, download: true, request: GET });
   await alice.as.mutation(api.shareLinks.revoke, { linkId: link.linkId });
   const page1 = await alice.as.query(api.accessLog.list, { linkId: link.linkId, paginationOpts: { numItems: 2, cursor: null } });
   expect(page1.page.map((e) => e.event)).toEqual(["revoked", "download"]);
@@ -143,9 +182,20 @@ test("IP allowlists: validated on save naming the bad entry; the WebSocket path 
   expect((await viaHttp("192.0.2.1")).json).toEqual({ ok: false, reason: "ipNotAllowed" });
   expect((await viaHttp("2001:db8:1::5")).json).toMatchObject({ ok: true });
   const g = (await viaHttp("10.1.2.3")).json as { grantToken: string };
-  expect((await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, downloadStarted: false, clientAddress: "10.9.9.9" })).kind).toBe("ok");
-  expect((await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, downloadStarted: false, clientAddress: "192.0.2.1" })).kind).toBe("ipNotAllowed");
-  expect((await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, downloadStarted: false })).kind).toBe("ipNotAllowed");
+  expect((await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, download: false, request: GET, clientAddress: "10.9.9.9" })).kind).toBe("ok");
+  expect((await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, download: false, request: GET, clientAddress: "192.0.2.1" })).kind).toBe("ipNotAllowed");
+  expect((await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, download: false, request: GET })).kind).toBe("ipNotAllowed");
   await alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, ipAllowlist: null });
   expect(await t.query(api.shareLinks.getByToken, { token: link.token })).toMatchObject({ status: "ok" });
+});
+
+test("idle downloads are forgotten by the sweep", async () => {
+  const { t, alice, videoId, grant } = await setup();
+  const link = await alice.as.mutation(api.shareLinks.create, { videoId, allowDownload: true });
+  const g = await grant(link.token, "viewer-sweep1");
+  if (!g.ok) throw new Error();
+  await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, download: true, request: { method: "GET", range: "bytes=0-1" } });
+  expect(await t.mutation(internal.media.sweepIdleDownloads, {})).toBe(0);
+  vi.advanceTimersByTime(31 * 60 * 1000);
+  expect(await t.mutation(internal.media.sweepIdleDownloads, {})).toBe(1);
 });

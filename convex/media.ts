@@ -1,5 +1,6 @@
 /** The internal side of media delivery; the HTTP routes live in http.ts. */
 import { v, type Infer } from "convex/values";
+import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
 import { internalMutation } from "./functions";
@@ -7,7 +8,11 @@ import { logAccess } from "./lib/accessLog";
 import { addressAllowed } from "./lib/ip";
 import { admitToLink, countView } from "./lib/grantIssuing";
 import { rateLimiter } from "./lib/rateLimits";
+import { DOWNLOAD_IDLE_MS, recordDownloadBytes } from "./lib/downloads";
+import { MAX_CHUNK } from "./lib/mediaResponse";
+import { planBytes, type ByteRequest } from "./lib/ranges";
 import { checkGrant } from "./lib/shareAccess";
+import { allowedType } from "./lib/uploads";
 
 export const mediaAccess = v.union(
   v.object({
@@ -33,7 +38,8 @@ async function describe(ctx: MutationCtx, storageId: Id<"_storage">, video: Doc<
   return {
     kind: "ok" as const,
     storageId,
-    contentType: file.contentType ?? video.contentType ?? "application/octet-stream",
+    // The type verified at finalize, never the upload's claim (older rows: served as bytes).
+    contentType: allowedType(video.contentType, "video") ?? "application/octet-stream",
     size: file.size,
     sha256: file.sha256,
     fileName: video.fileName,
@@ -41,12 +47,39 @@ async function describe(ctx: MutationCtx, storageId: Id<"_storage">, video: Doc<
   };
 }
 
-/** Counts a download unless the link's download cap is reached (exact: mutations are serializable). */
-async function startDownload(ctx: MutationCtx, link: Doc<"shareLinks">, viewerId: string | undefined, now: number) {
-  if (link.maxDownloads !== undefined && link.downloadCount >= link.maxDownloads) return false;
-  await ctx.db.patch(link._id, { downloadCount: link.downloadCount + 1, lastAccessedAt: now });
-  await logAccess(ctx, link._id, "download", { viewerId });
-  return true;
+/** The request headers that decide the bytes served (lib/ranges.ts `byteRequestOf`). */
+const byteRequest = v.object({ method: v.string(), range: v.optional(v.string()), ifRange: v.optional(v.string()), ifNoneMatch: v.optional(v.string()) });
+
+/**
+ * For a download: records the bytes this request will carry and counts a download once the
+ * holder has received the whole file (lib/downloads.ts). Null to go on, or the refusal.
+ */
+async function countDownloadBytes(
+  ctx: MutationCtx,
+  link: Doc<"shareLinks">,
+  holder: string,
+  access: Extract<MediaAccess, { kind: "ok" }>,
+  request: ByteRequest,
+  viewerId: string | undefined,
+  now: number,
+): Promise<MediaAccess | null> {
+  const plan = planBytes(request, access, MAX_CHUNK);
+  if (plan.kind !== "bytes" || plan.head || access.size === 0) return null;
+  const decision = await recordDownloadBytes(ctx, link, holder, access, plan.start, plan.end, viewerId, now);
+  switch (decision) {
+    case "ok":
+      return null;
+    case "downloadLimit":
+      return { kind: "downloadLimit" };
+    case "tooFragmented":
+      return { kind: "rateLimited", retryAfterMs: DOWNLOAD_IDLE_MS };
+  }
+}
+
+/** Whether the request starts playback from the first byte (a view on the raw link). */
+function startsPlayback(request: ByteRequest, size: number) {
+  const plan = planBytes(request, { size, sha256: "" }, MAX_CHUNK);
+  return request.method === "GET" && plan.kind === "bytes" && plan.start === 0;
 }
 
 async function throttle(ctx: MutationCtx, key: string) {
@@ -59,7 +92,7 @@ async function throttle(ctx: MutationCtx, key: string) {
  * request budget, and counts a download when one starts.
  */
 export const openGrant = internalMutation({
-  args: { grantToken: v.string(), downloadStarted: v.boolean(), clientAddress: v.optional(v.string()) },
+  args: { grantToken: v.string(), download: v.boolean(), request: byteRequest, clientAddress: v.optional(v.string()) },
   returns: mediaAccess,
   handler: async (ctx, args): Promise<MediaAccess> => {
     const now = Date.now();
@@ -68,10 +101,12 @@ export const openGrant = internalMutation({
     if (check.link.ipAllowlist !== undefined && !addressAllowed(args.clientAddress, check.link.ipAllowlist)) return { kind: "ipNotAllowed" };
     const limited = await throttle(ctx, `grant:${check.grant._id}`);
     if (limited) return limited;
-    if (args.downloadStarted && check.link.allowDownload) {
-      if (!(await startDownload(ctx, check.link, check.grant.viewerId, now))) return { kind: "downloadLimit" };
+    const access = await describe(ctx, check.storageId, check.video, check.link);
+    if (access.kind === "ok" && args.download && check.link.allowDownload) {
+      const refused = await countDownloadBytes(ctx, check.link, `grant:${check.grant._id}`, access, args.request, check.grant.viewerId, now);
+      if (refused) return refused;
     }
-    return await describe(ctx, check.storageId, check.video, check.link);
+    return access;
   },
 });
 
@@ -85,8 +120,8 @@ export const openLink = internalMutation({
     password: v.optional(v.string()),
     clientKey: v.string(),
     clientAddress: v.optional(v.string()),
-    viewStarted: v.boolean(),
-    downloadStarted: v.boolean(),
+    download: v.boolean(),
+    request: byteRequest,
   },
   returns: mediaAccess,
   handler: async (ctx, args): Promise<MediaAccess> => {
@@ -115,13 +150,32 @@ export const openLink = internalMutation({
     }
     const { link, video } = admission;
     if (!video.storageId) return { kind: "gone" };
-    const limited = await throttle(ctx, `link:${link._id}`);
+    // The caller's own budget on this link: another client cannot spend it.
+    const limited = await throttle(ctx, `link:${link._id}:${args.clientKey}`);
     if (limited) return limited;
-    if (args.downloadStarted && link.allowDownload) {
-      if (!(await startDownload(ctx, link, args.clientKey, now))) return { kind: "downloadLimit" };
-    } else if (args.viewStarted) {
+    const access = await describe(ctx, video.storageId, video, link);
+    if (access.kind !== "ok") return access;
+    if (args.download && link.allowDownload) {
+      const refused = await countDownloadBytes(ctx, link, args.clientKey, access, args.request, args.clientKey, now);
+      if (refused) return refused;
+    } else if (!args.download && startsPlayback(args.request, access.size)) {
       await countView(ctx, link, args.clientKey, admission.newViewer, now);
     }
-    return await describe(ctx, video.storageId, video, link);
+    return access;
+  },
+});
+
+/** Forgets downloads idle past their reservation (their holders start afresh if they return). */
+export const sweepIdleDownloads = internalMutation({
+  args: {},
+  returns: v.number(),
+  handler: async (ctx) => {
+    const idle = await ctx.db
+      .query("downloadProgress")
+      .withIndex("by_updatedAt", (q) => q.lt("updatedAt", Date.now() - DOWNLOAD_IDLE_MS))
+      .take(500);
+    for (const row of idle) await ctx.db.delete(row._id);
+    if (idle.length === 500) await ctx.scheduler.runAfter(0, internal.media.sweepIdleDownloads, {});
+    return idle.length;
   },
 });

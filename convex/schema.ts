@@ -1,7 +1,7 @@
 import { authTables } from "@convex-dev/auth/server";
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { roleValidator, videoStatusValidator } from "./lib/validators";
+import { roleValidator, uploadPurposeValidator, videoStatusValidator } from "./lib/validators";
 
 export default defineSchema({
   ...authTables,
@@ -52,7 +52,24 @@ export default defineSchema({
     durationSeconds: v.optional(v.number()),
     failureReason: v.optional(v.string()),
     uploadedBy: v.id("users"),
-  }).index("by_team", ["teamId"]),
+  })
+    .index("by_team", ["teamId"])
+    .index("by_status", ["status"])
+    .index("by_storageId", ["storageId"])
+    .index("by_posterStorageId", ["posterStorageId"]),
+
+  /** Upload sessions (see lib/uploads.ts): what an upload URL was issued for, and when. */
+  uploads: defineTable({
+    videoId: v.id("videos"),
+    purpose: uploadPurposeValidator,
+    issuedBy: v.id("users"),
+    expiresAt: v.number(),
+    consumedAt: v.optional(v.number()),
+    /** How far the sweep has looked for stray files in this session's window. */
+    sweptUntil: v.optional(v.number()),
+  })
+    .index("by_video_purpose", ["videoId", "purpose"])
+    .index("by_expiresAt", ["expiresAt"]),
 
   comments: defineTable({
     videoId: v.id("videos"),
@@ -135,6 +152,20 @@ export default defineSchema({
     viewerId: v.optional(v.string()),
     clientAddress: v.optional(v.string()),
   }).index("by_link", ["linkId"]),
+
+  /** Downloads in progress (lib/downloads.ts): the byte ranges served so far to one holder of a link. */
+  downloadProgress: defineTable({
+    linkId: v.id("shareLinks"),
+    /** `grant:<id>` or the client key of the raw and API routes. */
+    holder: v.string(),
+    storageId: v.id("_storage"),
+    /** Sorted, disjoint, end-exclusive byte ranges. */
+    pieces: v.array(v.object({ start: v.number(), end: v.number() })),
+    updatedAt: v.number(),
+  })
+    .index("by_link_holder", ["linkId", "holder"])
+    .index("by_link_updatedAt", ["linkId", "updatedAt"])
+    .index("by_updatedAt", ["updatedAt"]),
 
   /** 24-hour access grants; only SHA-256(grantToken) is stored. */
   shareGrants: defineTable({

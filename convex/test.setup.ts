@@ -54,6 +54,19 @@ export async function storeFile(t: TestConvex, bytes: Uint8Array, type: string) 
   });
 }
 
+/** An upload as the browser makes it: an upload URL for the video (opening its session), then the file. */
+export async function uploadFor(
+  t: TestConvex,
+  as: Awaited<ReturnType<typeof signedInUser>>["as"],
+  videoId: Id<"videos">,
+  bytes: Uint8Array,
+  type: string,
+  purpose: "video" | "poster" = "video",
+) {
+  await as.mutation(api.videos.generateUploadUrl, { videoId, purpose });
+  return await storeFile(t, bytes, type);
+}
+
 /** A team owned by `owner` with a ready video in it. */
 export async function teamWithReadyVideo(t: TestConvex, owner: Awaited<ReturnType<typeof signedInUser>>) {
   const teamId = await owner.as.mutation(api.teams.create, { name: "Studio" });
@@ -63,7 +76,7 @@ export async function teamWithReadyVideo(t: TestConvex, owner: Awaited<ReturnTyp
     description: "Final edit",
     fileName: "launch.mp4",
   });
-  const storageId = await storeFile(t, new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112]), "video/mp4");
+  const storageId = await uploadFor(t, owner.as, videoId, new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112]), "video/mp4");
   await owner.as.mutation(api.videos.finalizeUpload, { videoId, storageId, durationSeconds: 12 });
   return { teamId, videoId, storageId };
 }

@@ -6,8 +6,8 @@ import {
   initConvexTest,
   joinTeam,
   signedInUser,
-  storeFile,
   teamWithReadyVideo,
+  uploadFor,
 } from "./test.setup";
 
 test("upload: create → finalize with a video file makes it ready with its metadata", async () => {
@@ -17,7 +17,9 @@ test("upload: create → finalize with a video file makes it ready with its meta
   const video = await alice.as.query(api.videos.get, { videoId });
   expect(video).toMatchObject({ teamId, status: "ready", contentType: "video/mp4", size: 8, durationSeconds: 12 });
   expect(video.url).toMatch(/^https?:\/\//);
-  expect(typeof (await alice.as.mutation(api.videos.generateUploadUrl, { videoId }))).toBe("string");
+  expect(typeof (await alice.as.mutation(api.videos.generateUploadUrl, { videoId, purpose: "poster" }))).toBe("string");
+  // The video's own file is in: no second upload URL for it.
+  await expectCode(alice.as.mutation(api.videos.generateUploadUrl, { videoId }), "INVALID_ARGUMENT");
   expect((await alice.as.query(api.videos.list, { teamId })).map((v) => v.videoId)).toEqual([videoId]);
 });
 
@@ -26,7 +28,7 @@ test("finalize refuses a non-video file: the file is deleted and the video marke
   const alice = await signedInUser(t, "Alice");
   const teamId = await alice.as.mutation(api.teams.create, { name: "Studio" });
   const videoId = await alice.as.mutation(api.videos.create, { teamId, title: "T", fileName: "t.txt" });
-  const storageId = await storeFile(t, new TextEncoder().encode("hello"), "text/plain");
+  const storageId = await uploadFor(t, alice.as, videoId, new TextEncoder().encode("hello"), "text/plain");
   const result = await alice.as.mutation(api.videos.finalizeUpload, { videoId, storageId });
   expect(result).toMatchObject({ ok: false, code: "UPLOAD_REJECTED" });
   expect(await t.run((ctx) => ctx.db.system.get(storageId))).toBeNull();
@@ -41,7 +43,7 @@ test("finalize refuses a file over the size limit", async () => {
     const alice = await signedInUser(t, "Alice");
     const teamId = await alice.as.mutation(api.teams.create, { name: "Studio" });
     const videoId = await alice.as.mutation(api.videos.create, { teamId, title: "T", fileName: "t.mp4" });
-    const storageId = await storeFile(t, new Uint8Array(5), "video/mp4");
+    const storageId = await uploadFor(t, alice.as, videoId, new Uint8Array(5), "video/mp4");
     const result = await alice.as.mutation(api.videos.finalizeUpload, { videoId, storageId });
     expect(result).toMatchObject({ ok: false, code: "UPLOAD_REJECTED", message: expect.stringContaining("limit") });
   } finally {
@@ -53,9 +55,9 @@ test("posters must be images; a client-side failure marks the upload failed", as
   const t = initConvexTest();
   const alice = await signedInUser(t, "Alice");
   const { videoId } = await teamWithReadyVideo(t, alice);
-  const bad = await storeFile(t, new Uint8Array(3), "video/mp4");
+  const bad = await uploadFor(t, alice.as, videoId, new Uint8Array(3), "video/mp4", "poster");
   expect(await alice.as.mutation(api.videos.setPoster, { videoId, storageId: bad })).toMatchObject({ ok: false });
-  const poster = await storeFile(t, new Uint8Array(3), "image/png");
+  const poster = await uploadFor(t, alice.as, videoId, new Uint8Array(3), "image/png", "poster");
   expect(await alice.as.mutation(api.videos.setPoster, { videoId, storageId: poster })).toEqual({ ok: true });
   expect((await alice.as.query(api.videos.get, { videoId })).posterUrl).toMatch(/^https?:/);
 
@@ -90,7 +92,7 @@ test("bad titles and durations are refused and change nothing", async () => {
   await expectCode(alice.as.mutation(api.videos.update, { videoId, title: "" }), "INVALID_ARGUMENT");
   const pending = alice.as.mutation(api.videos.create, { teamId, title: "ok", fileName: "a.mp4" });
   const pendingId = await pending;
-  const storageId = await storeFile(t, new Uint8Array(2), "video/mp4");
+  const storageId = await uploadFor(t, alice.as, pendingId, new Uint8Array(2), "video/mp4");
   const mid = await dumpTables(t);
   await expectCode(
     alice.as.mutation(api.videos.finalizeUpload, { videoId: pendingId, storageId, durationSeconds: -1 }),

@@ -1,6 +1,6 @@
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
-import type { Doc, Id } from "./_generated/dataModel";
+import type { Doc } from "./_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "./_generated/server";
 import { authedMutation, authedQuery, internalMutation, publicQuery } from "./functions";
 import { findUsableGrant } from "./lib/shareAccess";
@@ -8,7 +8,9 @@ import { appError, invalid } from "./lib/errors";
 import { maxUploadBytes, siteOrigin } from "./lib/env";
 import { requireTeamRole, requireVideoRole } from "./lib/permissions";
 import { optionalText, requireText } from "./lib/text";
-import { videoStatusValidator } from "./lib/validators";
+import { rateLimiter } from "./lib/rateLimits";
+import { ALLOWED_TYPES, allowedType, consumeSessions, openUploadSession, requireOwnUpload, type StoredFile } from "./lib/uploads";
+import { uploadPurposeValidator, videoStatusValidator, type UploadPurpose } from "./lib/validators";
 
 export const videoSummary = v.object({
   videoId: v.id("videos"),
@@ -78,19 +80,29 @@ export const create = authedMutation({
   },
 });
 
-/** Step 2: a one-time URL the browser POSTs the file to. */
+/**
+ * Step 2: a URL the browser POSTs the file (or `purpose: "poster"`, its poster image) to. The
+ * URL is bound to this video: only a file stored through it can be attached (lib/uploads.ts).
+ */
 export const generateUploadUrl = authedMutation({
-  args: { videoId: v.id("videos") },
+  args: { videoId: v.id("videos"), purpose: v.optional(uploadPurposeValidator) },
   returns: v.string(),
-  handler: async (ctx, { videoId }) => {
-    await requireVideoRole(ctx, videoId, "member");
+  handler: async (ctx, { videoId, purpose = "video" }) => {
+    const { video } = await requireVideoRole(ctx, videoId, "member");
+    if (purpose === "video" && video.status !== "uploading") {
+      throw appError("INVALID_ARGUMENT", "This video has already been uploaded.");
+    }
+    const limit = await rateLimiter.limit(ctx, "uploadUrls", { key: ctx.userId });
+    if (!limit.ok) throw appError("RATE_LIMITED", "Too many uploads started; wait a minute.", { retryAfterMs: Math.ceil(limit.retryAfter) });
+    await openUploadSession(ctx, video, purpose, ctx.userId, Date.now());
     return await ctx.storage.generateUploadUrl();
   },
 });
 
 /**
- * Step 3: checks what was stored. A video/* file within the size limit makes the video
- * `ready`; anything else is deleted and the video marked `failed` with the reason.
+ * Step 3: checks what was stored. A file of an allowed video type within the size limit makes
+ * the video `ready`; anything else is deleted and the video marked `failed` with the reason.
+ * A file not uploaded for this video is refused without changing anything.
  */
 export const finalizeUpload = authedMutation({
   args: { videoId: v.id("videos"), storageId: v.id("_storage"), durationSeconds: v.optional(v.number()) },
@@ -101,16 +113,17 @@ export const finalizeUpload = authedMutation({
     if (video.status !== "uploading") {
       throw appError("INVALID_ARGUMENT", "This video has already been uploaded.");
     }
-    const problem = await checkStoredFile(ctx, args.storageId, "video/");
-    if (problem) {
-      await ctx.db.patch(video._id, { status: "failed", failureReason: problem });
-      return { ok: false as const, code: "UPLOAD_REJECTED" as const, message: problem };
+    const { file, sessions } = await requireOwnUpload(ctx, video._id, "video", args.storageId);
+    await consumeSessions(ctx, sessions, Date.now());
+    const checked = await checkStoredFile(ctx, file, "video");
+    if (!checked.ok) {
+      await ctx.db.patch(video._id, { status: "failed", failureReason: checked.problem });
+      return { ok: false as const, code: "UPLOAD_REJECTED" as const, message: checked.problem };
     }
-    const file = (await ctx.db.system.get(args.storageId))!;
     await ctx.db.patch(video._id, {
       status: "ready",
       storageId: args.storageId,
-      contentType: file.contentType,
+      contentType: checked.contentType,
       size: file.size,
       durationSeconds: args.durationSeconds,
     });
@@ -135,26 +148,34 @@ export const setPoster = authedMutation({
   returns: uploadResult,
   handler: async (ctx, args) => {
     const { video } = await requireVideoRole(ctx, args.videoId, "member");
-    const problem = await checkStoredFile(ctx, args.storageId, "image/");
-    if (problem) return { ok: false as const, code: "UPLOAD_REJECTED" as const, message: problem };
+    const { file, sessions } = await requireOwnUpload(ctx, video._id, "poster", args.storageId);
+    await consumeSessions(ctx, sessions, Date.now());
+    const checked = await checkStoredFile(ctx, file, "poster");
+    if (!checked.ok) return { ok: false as const, code: "UPLOAD_REJECTED" as const, message: checked.problem };
     if (video.posterStorageId) await ctx.storage.delete(video.posterStorageId);
     await ctx.db.patch(video._id, { posterStorageId: args.storageId });
     return { ok: true as const };
   },
 });
 
-/** Null when the stored file is acceptable, else why not (and the file is deleted). */
-async function checkStoredFile(ctx: MutationCtx, storageId: Id<"_storage">, typePrefix: string) {
-  const file = await ctx.db.system.get(storageId);
-  if (!file) return "The uploaded file was not found.";
+/**
+ * The file's verified type when it is acceptable; otherwise why not, and the file (which
+ * `requireOwnUpload` showed is this upload's own) is deleted.
+ */
+async function checkStoredFile(ctx: MutationCtx, file: StoredFile, purpose: UploadPurpose) {
+  const contentType = allowedType(file.contentType, purpose);
   let problem: string | null = null;
-  if (!file.contentType?.startsWith(typePrefix)) {
-    problem = `Expected a ${typePrefix.slice(0, -1)} file, got ${file.contentType ?? "an unknown type"}.`;
+  if (!contentType) {
+    const expected = ALLOWED_TYPES[purpose].join(", ");
+    problem = `Expected ${purpose === "video" ? "a video" : "an image"} file (${expected}), got ${file.contentType ?? "an unknown type"}.`;
   } else if (file.size > maxUploadBytes()) {
     problem = `The file is ${file.size} bytes; the limit is ${maxUploadBytes()} bytes.`;
   }
-  if (problem) await ctx.storage.delete(storageId);
-  return problem;
+  if (problem || !contentType) {
+    await ctx.storage.delete(file._id);
+    return { ok: false as const, problem: problem! };
+  }
+  return { ok: true as const, contentType };
 }
 
 export const list = authedQuery({

@@ -1,12 +1,12 @@
-/** `npm start` (scripts/start.mjs): backend + Vite together, URLs printed, Ctrl-C stops both, taken port fails. */
-import { spawn } from "node:child_process";
+/** `npm start` (scripts/start.mjs): backend + Vite together, URLs printed, Ctrl-C stops both, taken port fails, a crashed backend is restarted. */
+import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { APP_PROJECT, freePort, tempDataDir } from "./testing";
 
-function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, [path.join(APP_PROJECT, "scripts", "start.mjs")], { cwd: APP_PROJECT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+function start(env: Record<string, string>, args: string[] = []) {
+  const child = spawn(process.execPath, [path.join(APP_PROJECT, "scripts", "start.mjs"), ...args], { cwd: APP_PROJECT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));
@@ -42,4 +42,24 @@ test("npm start with the backend port taken says so and exits non-zero", async (
   } finally {
     blocker.close();
   }
+}, 60_000);
+
+test("npm start restarts a backend that dies after it was serving, on the same ports", async () => {
+  const port = await freePort();
+  const app = start({ LOCAL_BACKEND_PORT: String(port), LOCAL_BACKEND_SITE_PORT: String(await freePort()), LOCAL_BACKEND_DATA: tempDataDir() }, ["--backend-only"]);
+  try {
+    await expect.poll(app.output, { timeout: 30_000 }).toContain("Local Convex backend");
+    expect((await fetch(`http://127.0.0.1:${port}/version`)).status).toBe(200);
+    // The backend is start.mjs's child running local-backend/cli.ts; kill it as a crash would.
+    const children = execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(app.child.pid)], { encoding: "utf8" });
+    const backendPid = Number(/^\s*(\d+)\s.*local-backend\/cli\.ts/m.exec(children)?.[1]);
+    expect(backendPid).toBeGreaterThan(0);
+    process.kill(backendPid, "SIGKILL");
+    await expect.poll(app.output, { timeout: 10_000 }).toContain("backend exited unexpectedly (SIGKILL); restarting in 0.5 s.");
+    await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/version`).catch(() => null))?.status, { timeout: 30_000, interval: 250 }).toBe(200);
+    expect(app.child.exitCode).toBeNull();
+  } finally {
+    app.child.kill("SIGINT");
+  }
+  expect(await app.exit).toBe(0);
 }, 60_000);

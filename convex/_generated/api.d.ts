@@ -24,6 +24,7 @@ import type * as http from "../http.js";
 import type * as invites from "../invites.js";
 import type * as lib_accessLog from "../lib/accessLog.js";
 import type * as lib_clientAddress from "../lib/clientAddress.js";
+import type * as lib_downloads from "../lib/downloads.js";
 import type * as lib_env from "../lib/env.js";
 import type * as lib_errors from "../lib/errors.js";
 import type * as lib_grantIssuing from "../lib/grantIssuing.js";
@@ -42,11 +43,13 @@ import type * as lib_restErrors from "../lib/restErrors.js";
 import type * as lib_shareAccess from "../lib/shareAccess.js";
 import type * as lib_text from "../lib/text.js";
 import type * as lib_tokens from "../lib/tokens.js";
+import type * as lib_uploads from "../lib/uploads.js";
 import type * as lib_validators from "../lib/validators.js";
 import type * as media from "../media.js";
 import type * as shareGrants from "../shareGrants.js";
 import type * as shareLinks from "../shareLinks.js";
 import type * as teams from "../teams.js";
+import type * as uploadSweep from "../uploadSweep.js";
 import type * as videos from "../videos.js";
 
 /**
@@ -69,6 +72,7 @@ declare const fullApi: ApiFromModules<{
   invites: typeof invites;
   "lib/accessLog": typeof lib_accessLog;
   "lib/clientAddress": typeof lib_clientAddress;
+  "lib/downloads": typeof lib_downloads;
   "lib/env": typeof lib_env;
   "lib/errors": typeof lib_errors;
   "lib/grantIssuing": typeof lib_grantIssuing;
@@ -87,11 +91,13 @@ declare const fullApi: ApiFromModules<{
   "lib/shareAccess": typeof lib_shareAccess;
   "lib/text": typeof lib_text;
   "lib/tokens": typeof lib_tokens;
+  "lib/uploads": typeof lib_uploads;
   "lib/validators": typeof lib_validators;
   media: typeof media;
   shareGrants: typeof shareGrants;
   shareLinks: typeof shareLinks;
   teams: typeof teams;
+  uploadSweep: typeof uploadSweep;
   videos: typeof videos;
 }>;
 export declare const api: FilterApi<

@@ -1,7 +1,12 @@
-/** Headers for grant-gated media: never cached by shared caches, never indexed, never sniffed. */
+/**
+ * Headers for grant-gated media: never cached by shared caches, never indexed, never sniffed,
+ * and never active content — even a file that slipped past the type check cannot run script
+ * on this origin (`sandbox` puts the response in an opaque origin with scripts off).
+ */
 export const PRIVATE_MEDIA_HEADERS = {
   "Cache-Control": "private, no-store",
   "X-Content-Type-Options": "nosniff",
+  "Content-Security-Policy": "sandbox; default-src 'none'; media-src 'self'",
   "Referrer-Policy": "no-referrer",
   "X-Robots-Tag": "noindex",
   "Access-Control-Allow-Origin": "*",

@@ -1,7 +1,7 @@
 /** Turns a media access decision and a request into the HTTP response (statuses, ranges, ETag). */
 import type { MediaAccess } from "../media";
 import { contentDisposition, jsonError, PRIVATE_MEDIA_HEADERS } from "./mediaHeaders";
-import { decideRange, etagOf, matchesEtag } from "./ranges";
+import { byteRequestOf, planBytes } from "./ranges";
 
 /** Open-ended ranges are answered in chunks this size, within Convex's HTTP response limit. */
 export const MAX_CHUNK = 8 * 1024 * 1024;
@@ -36,40 +36,30 @@ export function parseMediaPath(request: Request): { token: string; download: boo
   return { token, download: extra === "download" };
 }
 
-/** Where the response starts, before any check: lets the caller count a download or view once. */
-export function startsAtZero(request: Request): boolean {
-  if (request.method !== "GET") return false;
-  const range = request.headers.get("Range");
-  return !range || /^bytes=\s*0-/.test(range.trim());
-}
-
 export async function mediaResponse(
   request: Request,
   media: Extract<MediaAccess, { kind: "ok" }>,
   opts: { download: boolean; extraHeaders?: Record<string, string>; getBlob: () => Promise<Blob | null> },
 ): Promise<Response> {
-  const etag = etagOf(media.sha256);
+  // The same plan the media mutation counted the bytes by.
+  const plan = planBytes(byteRequestOf(request), media, MAX_CHUNK);
   const headers: Record<string, string> = {
     ...PRIVATE_MEDIA_HEADERS,
     ...opts.extraHeaders,
     "Content-Type": media.contentType,
     "Accept-Ranges": "bytes",
-    ETag: etag,
+    ETag: plan.etag,
     "Content-Disposition": contentDisposition(opts.download ? "attachment" : "inline", media.fileName),
   };
-  if (matchesEtag(request.headers.get("If-None-Match"), etag)) return new Response(null, { status: 304, headers });
-  const ifRange = request.headers.get("If-Range");
-  const range = decideRange(ifRange && ifRange !== etag ? null : request.headers.get("Range"), media.size, MAX_CHUNK);
-  if (range.kind === "unsatisfiable") {
+  if (plan.kind === "notModified") return new Response(null, { status: 304, headers });
+  if (plan.kind === "unsatisfiable") {
     return new Response(null, { status: 416, headers: { ...headers, "Content-Range": `bytes */${media.size}` } });
   }
-  const start = range.kind === "partial" ? range.start : 0;
-  const end = range.kind === "partial" ? range.end : media.size - 1;
+  const { start, end, status } = plan;
   headers["Content-Length"] = String(media.size === 0 ? 0 : end - start + 1);
-  if (range.kind === "partial") headers["Content-Range"] = `bytes ${start}-${end}/${media.size}`;
-  const status = range.kind === "partial" ? 206 : 200;
-  if (request.method === "HEAD") return new Response(null, { status, headers });
+  if (status === 206) headers["Content-Range"] = `bytes ${start}-${end}/${media.size}`;
+  if (plan.head) return new Response(null, { status, headers });
   const blob = await opts.getBlob();
   if (!blob) return jsonError(404, "FILE_NOT_FOUND", "The video file is missing.");
-  return new Response(range.kind === "partial" ? blob.slice(start, end + 1) : blob, { status, headers });
+  return new Response(status === 206 ? blob.slice(start, end + 1) : blob, { status, headers });
 }

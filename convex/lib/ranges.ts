@@ -26,12 +26,40 @@ export function decideRange(header: string | undefined | null, size: number, max
   return { kind: "partial", start, end };
 }
 
-/** A strong ETag from the stored file's SHA-256. */
+/** A strong ETag from the stored file's SHA-256 (Web APIs only: Convex's runtime has no Buffer). */
 export function etagOf(sha256Base64: string): string {
-  return `"${Buffer.from(sha256Base64, "base64").toString("hex")}"`;
+  let hex = "";
+  for (const ch of atob(sha256Base64)) hex += ch.charCodeAt(0).toString(16).padStart(2, "0");
+  return `"${hex}"`;
 }
 
 export function matchesEtag(header: string | undefined | null, etag: string): boolean {
   if (!header) return false;
   return header.split(",").some((t) => t.trim() === "*" || t.trim() === etag);
+}
+
+/** The request headers that decide which bytes a media response carries. */
+export type ByteRequest = { method: string; range?: string; ifRange?: string; ifNoneMatch?: string };
+
+/** What a response to `request` for a file will carry; computed once, before any bytes are counted. */
+export type BytePlan =
+  | { kind: "notModified"; etag: string }
+  | { kind: "unsatisfiable"; etag: string }
+  | { kind: "bytes"; etag: string; status: 200 | 206; start: number; end: number; head: boolean };
+
+export function planBytes(request: ByteRequest, file: { size: number; sha256: string }, maxChunk = Number.POSITIVE_INFINITY): BytePlan {
+  const etag = etagOf(file.sha256);
+  if (matchesEtag(request.ifNoneMatch, etag)) return { kind: "notModified", etag };
+  const rangeHeader = request.ifRange && request.ifRange !== etag ? undefined : request.range;
+  const range = decideRange(rangeHeader, file.size, maxChunk);
+  if (range.kind === "unsatisfiable") return { kind: "unsatisfiable", etag };
+  const head = request.method === "HEAD";
+  if (range.kind === "partial") return { kind: "bytes", etag, status: 206, start: range.start, end: range.end, head };
+  return { kind: "bytes", etag, status: 200, start: 0, end: file.size - 1, head };
+}
+
+/** The plan's headers as a media request carries them to the mutation that counts it. */
+export function byteRequestOf(request: Request): ByteRequest {
+  const header = (name: string) => request.headers.get(name)?.slice(0, 1024) ?? undefined;
+  return { method: request.method, range: header("Range"), ifRange: header("If-Range"), ifNoneMatch: header("If-None-Match") };
 }

@@ -37,6 +37,8 @@ export const rateLimiter = new RateLimiter(components.rateLimiter, {
   apiMintsPerKey: { kind: "token bucket", rate: 120, period: MINUTE },
   apiPublicInfo: { kind: "token bucket", rate: 60, period: MINUTE },
   apiPublicDownload: { kind: "token bucket", rate: 30, period: MINUTE },
+  /** Upload URLs per user (each opens an upload session, lib/uploads.ts). */
+  uploadUrls: { kind: "token bucket", rate: 60, period: MINUTE },
   /** Share-link creation per user. */
   createLink: { kind: "token bucket", rate: 120, period: MINUTE },
   /** Team invitations created per user. */

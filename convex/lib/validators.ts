@@ -22,3 +22,7 @@ export const linkStatusValidator = v.union(
   v.literal("revoked"),
 );
 export type LinkStatus = Infer<typeof linkStatusValidator>;
+
+/** What an upload URL is issued for (lib/uploads.ts). */
+export const uploadPurposeValidator = v.union(v.literal("video"), v.literal("poster"));
+export type UploadPurpose = Infer<typeof uploadPurposeValidator>;
