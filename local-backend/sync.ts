@@ -9,6 +9,7 @@ import { FunctionError, toFunctionError, type Engine, type Identity } from "./en
 import type { AuthVerifier } from "./auth";
 import { ClientInputError, parseClientMessage, type ClientMessage } from "./clientInput";
 import { MutationLog, type MutationResponse } from "./mutationLog";
+import { PendingBudget, type ConnectionBudget } from "./pendingBudget";
 import { ReadSet, WriteSet } from "./readSet";
 import {
   MAX_PENDING_BYTES,
@@ -46,10 +47,12 @@ export class SyncHub {
   readonly sessions = new Set<SyncSession>();
   /** Responses of recent mutations per client session, for requests re-sent after a reconnect. */
   readonly mutationResults = new MutationLog();
-  /** Bytes of mutation / action messages received and not yet answered, over all connections. */
-  pendingBytes = 0;
-  /** Sessions whose socket is paused until pending work drains. */
-  private paused = new Set<SyncSession>();
+  /** Mutation / action messages received and not yet answered, per connection and over all. */
+  readonly pending = new PendingBudget({
+    bytesPerConnection: MAX_PENDING_BYTES_PER_CONNECTION,
+    bytes: MAX_PENDING_BYTES,
+    operationsPerConnection: MAX_PENDING_OPERATIONS_PER_CONNECTION,
+  });
   commitTs = BigInt(Date.now()) * 1000n;
 
   constructor(
@@ -114,28 +117,9 @@ export class SyncHub {
     socket.on("close", () => {
       session.closed = true;
       this.sessions.delete(session);
-      this.paused.delete(session);
       session.detach();
     });
     return session;
-  }
-
-  /** Stops reading `session`'s socket while it or everyone together has too much waiting to run. */
-  throttle(session: SyncSession) {
-    if (session.overBudget() || this.pendingBytes > MAX_PENDING_BYTES) {
-      this.paused.add(session);
-      session.pause();
-    }
-  }
-
-  /** Resumes paused sockets once the waiting work has drained. */
-  drained() {
-    if (this.pendingBytes > MAX_PENDING_BYTES) return;
-    for (const session of this.paused) {
-      if (session.overBudget()) continue;
-      this.paused.delete(session);
-      session.resume();
-    }
   }
 }
 
@@ -147,8 +131,7 @@ export class SyncSession {
   closed = false;
   /** Size of the WebSocket message being handled (set before it is parsed). */
   frameBytes = 0;
-  private pendingBytes = 0;
-  private pendingOperations = 0;
+  private pending: ConnectionBudget;
   /** The session id this connection is counted under in the hub's mutation log. */
   private loggedSession: string | null = null;
   private argsBytes = 0;
@@ -168,6 +151,7 @@ export class SyncSession {
     private socket: WebSocket,
   ) {
     socket.on("message", (data) => this.receive(String(data)));
+    this.pending = hub.pending.connection({ pause: () => socket.pause(), resume: () => !this.closed && socket.resume() });
     this.ping = setInterval(() => this.send({ type: "Ping" }), PING_INTERVAL_MS);
     socket.on("close", () => clearInterval(this.ping));
   }
@@ -372,41 +356,9 @@ export class SyncSession {
     }
   }
 
-  /**
-   * Counts a mutation or action message as waiting until `done` settles; pauses the socket while
-   * this connection (or all together) has too many bytes waiting. Null when the connection has
-   * as many operations waiting as it may (Convex's per-socket queue of 1000).
-   */
-  private hold<T>(done: () => Promise<T>): Promise<T> | null {
-    if (this.pendingOperations >= MAX_PENDING_OPERATIONS_PER_CONNECTION) return null;
-    const bytes = this.frameBytes;
-    this.pendingOperations++;
-    this.pendingBytes += bytes;
-    this.hub.pendingBytes += bytes;
-    this.hub.throttle(this);
-    const release = () => {
-      this.pendingOperations--;
-      this.pendingBytes -= bytes;
-      this.hub.pendingBytes -= bytes;
-      this.hub.drained();
-    };
-    const run = done();
-    run.then(release, release);
-    return run;
-  }
-
-  overBudget() {
-    return this.pendingBytes > MAX_PENDING_BYTES_PER_CONNECTION;
-  }
-  pause() {
-    this.socket.pause();
-  }
-  resume() {
-    if (!this.closed) this.socket.resume();
-  }
-
   /** The connection closed: its session's mutation results start their grace period. */
   detach() {
+    this.pending.close();
     if (this.loggedSession !== null) this.hub.mutationResults.disconnected(this.loggedSession);
     this.loggedSession = null;
   }
@@ -417,7 +369,7 @@ export class SyncSession {
   }
 
   private mutation(message: Record<string, any>) {
-    if (!this.hold(() => this.mutationResponse(message))) this.tooBusy("MutationResponse", message.requestId);
+    if (!this.pending.hold(this.frameBytes, () => this.mutationResponse(message))) this.tooBusy("MutationResponse", message.requestId);
   }
 
   private async mutationResponse(message: Record<string, any>) {
@@ -452,7 +404,7 @@ export class SyncSession {
   }
 
   private action(message: Record<string, any>) {
-    if (!this.hold(() => this.actionResponse(message))) this.tooBusy("ActionResponse", message.requestId);
+    if (!this.pending.hold(this.frameBytes, () => this.actionResponse(message))) this.tooBusy("ActionResponse", message.requestId);
   }
 
   private async actionResponse(message: Record<string, any>) {
