@@ -2,6 +2,7 @@ import { httpRouter } from "convex/server";
 import { internal } from "./_generated/api";
 import { httpAction } from "./_generated/server";
 import { auth } from "./auth";
+import { authAttemptHandler } from "./lib/authAttempts";
 import { jsonError } from "./lib/mediaHeaders";
 import { mediaResponse, parseMediaPath, refusal } from "./lib/mediaResponse";
 import { byteRequestOf } from "./lib/ranges";
@@ -11,6 +12,7 @@ import { sha256Hex } from "./lib/tokens";
 
 const http = httpRouter();
 auth.addHttpRoutes(http);
+http.route({ path: "/auth/attempt", method: "POST", handler: httpAction(authAttemptHandler) });
 
 /**
  * GET|HEAD /media/<grantToken>[/download]: every request re-checks the grant and its link.

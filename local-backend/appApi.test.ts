@@ -13,7 +13,7 @@ let videoId: Id<"videos">;
 let writeKey: string;
 let readKey: string;
 
-const signUp = async (email: string) => (await signUpOverWire(backend.cloudUrl, email)).http;
+const signUp = async (email: string) => (await signUpOverWire(backend, email)).http;
 const readyVideo = async (http: ConvexHttpClient, team: Id<"teams">) => (await uploadReadyVideo(http, team)).videoId;
 
 const call = (path: string, init: RequestInit & { key?: string } = {}) =>

@@ -3,7 +3,7 @@ import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import WebSocket from "ws";
 import { api } from "../convex/_generated/api";
-import { signUp as signUpOverWire, uploadReadyVideo } from "./appTesting";
+import { attemptTicket, signUp as signUpOverWire, uploadReadyVideo } from "./appTesting";
 import { APP_PROJECT, spawnBackend, type RunningBackend } from "./testing";
 
 let backend: RunningBackend;
@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(async () => backend?.stop());
 
-const signUp = (email: string, name: string) => signUpOverWire(backend.cloudUrl, email, name);
+const signUp = (email: string, name: string) => signUpOverWire(backend, email, name);
 
 async function readyVideo(http: ConvexHttpClient) {
   const teamId = await http.mutation(api.teams.create, { name: "Studio" });
@@ -25,14 +25,19 @@ test("Convex Auth sign-up and sign-in work end to end; wrong passwords are refus
   const teamId = await http.mutation(api.teams.create, { name: "Studio" });
   expect(await http.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Studio", role: "owner" }]);
   const anon = new ConvexHttpClient(backend.cloudUrl);
+  const ticket = () => attemptTicket(backend.siteUrl, "alice@example.com", "signIn");
   const again = (await anon.action(api.auth.signIn, {
     provider: "password",
-    params: { email: "alice@example.com", password: "correct-horse-battery", flow: "signIn" },
+    params: { email: "alice@example.com", password: "correct-horse-battery", flow: "signIn", attemptTicket: await ticket() },
   })) as { tokens: { token: string } };
   expect(again.tokens.token).toBeTruthy();
   await expect(
-    anon.action(api.auth.signIn, { provider: "password", params: { email: "alice@example.com", password: "wrong-password-1", flow: "signIn" } }),
-  ).rejects.toThrow();
+    anon.action(api.auth.signIn, { provider: "password", params: { email: "alice@example.com", password: "wrong-password-1", flow: "signIn", attemptTicket: await ticket() } }),
+  ).rejects.toThrow(/Wrong email or password/);
+  // No ticket, no attempt.
+  await expect(
+    anon.action(api.auth.signIn, { provider: "password", params: { email: "alice@example.com", password: "correct-horse-battery", flow: "signIn" } }),
+  ).rejects.toThrow(/no valid ticket/);
   await expect(anon.query(api.teams.listMine, {})).rejects.toThrow(/Sign in/);
 });
 
@@ -75,12 +80,23 @@ test("share flow over the wire: upload, password link, lockout per viewer (rate-
   }
 });
 
-test("a pending invitation becomes a membership when that email signs up", async () => {
+test("an invitation is a secret link: signing up with the email joins nothing, accepting the link does", async () => {
   const { http: owner } = await signUp("olga@example.com", "Olga");
   const teamId = await owner.mutation(api.teams.create, { name: "Invited" });
-  expect(await owner.mutation(api.teams.invite, { teamId, email: "Newcomer@Example.com", role: "member" })).toBe("invited");
+  const { url } = await owner.mutation(api.teams.invite, { teamId, email: "Newcomer@Example.com", role: "member" });
   const { http: newcomer } = await signUp("newcomer@example.com", "Newcomer");
+  expect(await newcomer.query(api.teams.listMine, {})).toEqual([]);
+  await newcomer.mutation(api.invites.accept, { token: url.split("/invite/")[1] });
   expect(await newcomer.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Invited", role: "member" }]);
+});
+
+test("after signOut the old token is refused over the wire", async () => {
+  const { http, token } = await signUp("sam@example.com", "Sam");
+  expect(await http.query(api.teams.listMine, {})).toEqual([]);
+  await http.action(api.auth.signOut, {});
+  const stale = new ConvexHttpClient(backend.cloudUrl);
+  stale.setAuth(token);
+  await expect(stale.query(api.teams.listMine, {})).rejects.toThrow(/Sign in/);
 });
 
 test("query results are shared per identity only: two users and an anonymous client subscribed at the same commit each see their own", async () => {

@@ -13,7 +13,7 @@ const BYTES = new Uint8Array(300_000).map((_, i) => (i * 7) % 256);
 
 beforeAll(async () => {
   backend = await spawnBackend({ projectDir: APP_PROJECT, testClock: true });
-  member = (await signUp(backend.cloudUrl, "media@example.com", "Mia")).http;
+  member = (await signUp(backend, "media@example.com", "Mia")).http;
   const teamId = await member.mutation(api.teams.create, { name: "Media" });
   ({ videoId } = await uploadReadyVideo(member, teamId, { body: BYTES as BodyInit, title: "Ünïcode", fileName: "Café déjà vu.mp4" }));
 }, 60_000);

@@ -3,12 +3,22 @@ import { ConvexHttpClient } from "convex/browser";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 
+export type BackendUrls = { cloudUrl: string; siteUrl: string };
+
+/** A single-use attempt ticket from POST /auth/attempt (every sign-in and sign-up needs one). */
+export async function attemptTicket(siteUrl: string, email: string, flow: "signIn" | "signUp") {
+  const res = await fetch(`${siteUrl}/auth/attempt`, { method: "POST", body: JSON.stringify({ email, flow }) });
+  const body = (await res.json()) as { ticket?: string; error?: { message: string } };
+  if (!res.ok || !body.ticket) throw new Error(`attempt ticket refused (${res.status}): ${body.error?.message}`);
+  return body.ticket;
+}
+
 /** Signs up through Convex Auth's Password provider; returns an authenticated HTTP client. */
-export async function signUp(cloudUrl: string, email: string, name = email) {
-  const http = new ConvexHttpClient(cloudUrl);
+export async function signUp(backend: BackendUrls, email: string, name = email) {
+  const http = new ConvexHttpClient(backend.cloudUrl);
   const result = (await http.action(api.auth.signIn, {
     provider: "password",
-    params: { email, password: "correct-horse-battery", flow: "signUp", name },
+    params: { email, password: "correct-horse-battery", flow: "signUp", name, attemptTicket: await attemptTicket(backend.siteUrl, email, "signUp") },
   })) as { tokens: { token: string } };
   http.setAuth(result.tokens.token);
   return { http, token: result.tokens.token };

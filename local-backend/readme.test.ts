@@ -20,7 +20,7 @@ function readmeApiExamples(): string {
 }
 
 test("the README's curl examples work as written", async () => {
-  const { http } = await signUp(backend.cloudUrl, "readme@example.com", "R");
+  const { http } = await signUp(backend, "readme@example.com", "R");
   const teamId = await http.mutation(api.teams.create, { name: "Readme" });
   const { videoId } = await uploadReadyVideo(http, teamId, { body: "demo-bytes", title: "Demo", fileName: "demo.mp4" });
   const { key } = await http.mutation(api.apiKeys.create, { teamId, name: "readme", scopes: ["shares:read", "shares:write"] });

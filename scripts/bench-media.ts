@@ -120,7 +120,7 @@ http { access_log off; sendfile on; tcp_nopush on; client_body_temp_path ${dir};
 
 const backend = await spawnBackend({ projectDir: APP_PROJECT });
 try {
-  const { http } = await signUp(backend.cloudUrl, "bench@example.com", "Bench");
+  const { http } = await signUp(backend, "bench@example.com", "Bench");
   const teamId = await http.mutation(api.teams.create, { name: "Bench" });
   const body = Readable.toWeb(Readable.from((function* () {
     const block = Buffer.alloc(1024 * 1024);

@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   "SLUG_TAKEN",
   "QUOTA_EXCEEDED",
   "INVITE_EXPIRED",
+  "INVALID_CREDENTIALS",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

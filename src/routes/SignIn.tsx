@@ -2,6 +2,8 @@ import { useAuthActions } from "@convex-dev/auth/react";
 import { useConvexAuth } from "convex/react";
 import { useState, type FormEvent } from "react";
 import { Navigate, useLocation } from "react-router-dom";
+import { requestAttemptTicket } from "../lib/authAttempt";
+import { isAppError } from "../lib/errors";
 
 export function SignIn() {
   const { signIn } = useAuthActions();
@@ -20,9 +22,14 @@ export function SignIn() {
     setBusy(true);
     setError(null);
     try {
+      const attempt = await requestAttemptTicket(String(form.get("email") ?? ""), flow);
+      if (!attempt.ok) return setError(attempt.message);
+      form.set("attemptTicket", attempt.ticket);
       await signIn("password", form);
-    } catch {
-      setError(flow === "signIn" ? "Wrong email or password." : "Could not create the account. Is this email already registered?");
+    } catch (e) {
+      // Rate limits and wrong credentials come with their own honest message; other failures do not say why.
+      if (isAppError(e) && (e.data.code === "RATE_LIMITED" || e.data.code === "INVALID_CREDENTIALS")) setError(e.data.message);
+      else setError(flow === "signIn" ? "Wrong email or password." : "Could not create the account. Is this email already registered?");
     } finally {
       setBusy(false);
     }
