@@ -4,7 +4,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { forgetFile, sendFileRange } from "./fileSender";
+import { forgetFile, makeInert, sendFileRange } from "./fileSender";
 import { tempDataDir } from "./testing";
 
 const dir = tempDataDir("reelgate-sender-");
@@ -77,4 +77,16 @@ test("a stored-file blob opens nothing until it is read: the site server streams
   await expect(body!.cancel()).resolves.toBeUndefined();
   const readable = new Response(new FileBlob(file, 0, content.length).slice(5, 9)).body!;
   expect(Buffer.from(await new Response(readable).arrayBuffer()).equals(content.subarray(5, 9))).toBe(true);
+});
+
+test("makeInert: nosniff once, a sandbox added to the app's own policy or set alone", () => {
+  const alone: Record<string, string | string[]> = { "x-content-type-options": "nosniff" };
+  makeInert(alone);
+  expect(alone).toEqual({ "x-content-type-options": "nosniff", "content-security-policy": "sandbox" });
+  const withPolicy: Record<string, string | string[]> = { "content-security-policy": "default-src 'none'" };
+  makeInert(withPolicy);
+  expect(withPolicy["content-security-policy"]).toBe("default-src 'none'; sandbox");
+  const sandboxed: Record<string, string | string[]> = { "content-security-policy": "sandbox allow-downloads" };
+  makeInert(sandboxed);
+  expect(sandboxed["content-security-policy"]).toBe("sandbox allow-downloads");
 });

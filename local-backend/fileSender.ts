@@ -21,6 +21,14 @@ import type { ServerResponse } from "node:http";
  */
 export const INERT_FILE_HEADERS = { "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox" } as const;
 
+/** Adds the inert-file headers to lowercased response headers, keeping a policy the app set (a sandbox is added to it). */
+export function makeInert(headers: Record<string, string | string[]>) {
+  headers["x-content-type-options"] = "nosniff";
+  const policy = headers["content-security-policy"];
+  const existing = Array.isArray(policy) ? policy.join(", ") : policy;
+  headers["content-security-policy"] = !existing ? "sandbox" : /(^|[;,]\s*)sandbox(\s|;|,|$)/.test(existing) ? existing : `${existing}; sandbox`;
+}
+
 const FIRST_READ = 64 * 1024;
 const CHUNK = 1024 * 1024;
 const MAX_OPEN = 64;

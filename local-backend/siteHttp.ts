@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { fileRangeOf } from "./fileBlob";
-import { INERT_FILE_HEADERS, sendFileRange } from "./fileSender";
+import { makeInert, sendFileRange } from "./fileSender";
 import { countingLimit, HTTP_ACTION_BODY_LIMIT, httpActionTooLarge, HttpError, onAbort, refuseDeclaredOver, requestUrl } from "./httpInput";
 import type { AuthVerifier } from "./auth";
 import { toFunctionError, type Engine, type Identity } from "./engine";
@@ -103,7 +103,7 @@ async function serve(engine: Engine, auth: AuthVerifier, router: () => HttpRoute
   });
   const file = fileRangeOf(response.body);
   // A stored file's bytes are never active content, whatever type the action gives them.
-  if (file) Object.assign(outHeaders, INERT_FILE_HEADERS);
+  if (file) makeInert(outHeaders);
   res.writeHead(response.status, outHeaders);
   if (!response.body || req.method === "HEAD") return res.end();
   if (file) {
