@@ -56,7 +56,7 @@ const CASES: Array<{ name: string; min: "viewer" | "member" | "admin" | "owner";
     min: "member",
     run: (c, w) => c.mutation(api.videos.create, { teamId: w.teamId, title: "t", fileName: "t.mp4" }),
   },
-  { name: "videos.generateUploadUrl", min: "member", run: (c, w) => c.mutation(api.videos.generateUploadUrl, { videoId: w.videoId }) },
+  { name: "videos.generateUploadUrl", min: "member", run: (c, w) => c.mutation(api.videos.generateUploadUrl, { videoId: w.videoId, purpose: "poster" }) },
   { name: "videos.update", min: "member", run: (c, w) => c.mutation(api.videos.update, { videoId: w.videoId, title: "New" }) },
   {
     name: "videos.setPoster",

@@ -74,7 +74,7 @@ test("the per-link cap binds only clients that already failed there: a first-tim
   expect(await t.mutation(api.shareGrants.renew, { grantToken: holder.grantToken })).toMatchObject({ ok: true });
   vi.advanceTimersByTime(MINUTE);
   expect((await overHttp("203.0.113.1", "correct horse", "guesser-1-xx")).json).toMatchObject({ ok: true });
-});
+}, 60_000);
 
 test("wrong passwords from one address are capped per link and across links, whatever viewer ids it claims", async () => {
   const { t, alice, videoId, link } = await passwordLink();
@@ -95,7 +95,7 @@ test("wrong passwords from one address are capped per link and across links, wha
   expect(
     (await t.mutation(internal.apiV1.issueGrantOverHttp, { token: link.token, password: "correct horse", viewerId: "someone-else", clientAddress: "192.0.2.1" })).json,
   ).toMatchObject({ ok: true });
-});
+}, 60_000);
 
 test("address-less attempts (the WebSocket mutation) have their own per-link budget of 120 a minute", async () => {
   const t = initConvexTest();
