@@ -170,7 +170,7 @@ test("members: invite by email, comment at a timestamp that seeks the player, li
     const invite = page.getByRole("form", { name: "Invite a member" });
     await invite.getByLabel("Email to invite").fill("bob@example.com");
     await invite.getByRole("button", { name: "Invite" }).click();
-    await page.getByText("Invitation saved: bob@example.com joins on sign-up.").waitFor();
+    await page.getByText("Invitation link for bob@example.com").waitFor();
     const keys = page.getByRole("form", { name: "Create an API key" });
     await keys.getByLabel("Name").fill("ci bot");
     await keys.getByRole("button", { name: "Create key" }).click();

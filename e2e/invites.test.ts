@@ -1,0 +1,93 @@
+/**
+ * Team invitations in a real browser: an owner creates a secret link, a newcomer opens it,
+ * signs up and accepts, and only then is a member. A cancelled link opens nothing.
+ */
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { screenshotOnFailure, startApp, type App } from "./harness";
+
+let app: App;
+let owner: BrowserContext;
+let ownerPage: Page;
+
+beforeAll(async () => {
+  app = await startApp();
+  owner = await app.browser.newContext({ viewport: { width: 1280, height: 860 } });
+  await owner.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app.appUrl });
+  ownerPage = await owner.newPage();
+}, 120_000);
+afterAll(async () => app?.close());
+
+async function signUp(page: Page, name: string, email: string) {
+  await page.getByRole("button", { name: "New here? Create an account" }).click();
+  await page.getByLabel("Your name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("correct-horse-1");
+  await page.getByRole("button", { name: "Create account" }).click();
+}
+
+async function invite(page: Page, email: string, role: string) {
+  const form = page.getByRole("form", { name: "Invite a member" });
+  await form.getByLabel("Email to invite").fill(email);
+  await form.getByLabel("Role for the invitation").selectOption(role);
+  await form.getByRole("button", { name: "Invite" }).click();
+  await page.getByText(`Invitation link for ${email}`).waitFor();
+  return (await page.getByLabel("Invitation link", { exact: true }).textContent())!;
+}
+
+test("invite link → sign up → accept → member; the link then opens nothing", async () => {
+  const page = ownerPage;
+  await screenshotOnFailure(page, "invite-accept", async () => {
+    await page.goto(`${app.appUrl}/`);
+    await signUp(page, "Olga Owner", "olga@example.com");
+    await page.getByRole("button", { name: "New team" }).click();
+    await page.getByLabel("Team name").fill("Studio North");
+    await page.getByRole("button", { name: "Create", exact: true }).click();
+    await page.getByRole("heading", { name: "Studio North" }).waitFor();
+
+    const url = await invite(page, "newcomer@example.com", "member");
+    expect(url).toMatch(new RegExp(`^${app.appUrl}/invite/[A-Za-z0-9_-]{43}$`));
+    const pending = page.getByRole("list", { name: "Pending invitations" });
+    await pending.getByText("newcomer@example.com").waitFor();
+    await pending.getByRole("button", { name: "Copy invitation link for newcomer@example.com" }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
+
+    const newcomer = await app.browser.newContext();
+    const guest = await newcomer.newPage();
+    await screenshotOnFailure(guest, "invite-guest", async () => {
+      await guest.goto(url);
+      await guest.getByRole("heading", { name: "Join Studio North" }).waitFor();
+      await guest.getByText("Olga Owner invited newcomer@example.com").waitFor();
+      await guest.getByRole("link", { name: "Sign in or create an account to accept" }).click();
+      await signUp(guest, "Nina Newcomer", "newcomer@example.com");
+      // Signing up alone joins nothing: back on the invitation, accepting does.
+      await guest.getByRole("button", { name: "Accept and join Studio North" }).click();
+      await guest.getByRole("heading", { name: "Studio North" }).waitFor();
+      await guest.getByRole("option", { name: "Studio North (member)" }).waitFor({ state: "attached" });
+
+      // The owner sees the new member live, and the pending invitation is gone.
+      await page.getByText("Nina Newcomer").waitFor();
+      await pending.waitFor({ state: "detached" });
+
+      // The link was single-use.
+      await guest.goto(url);
+      await guest.getByRole("heading", { name: "Invitation not found" }).waitFor();
+    });
+    await newcomer.close();
+  });
+}, 90_000);
+
+test("a cancelled invitation opens nothing", async () => {
+  const page = ownerPage;
+  await screenshotOnFailure(page, "invite-cancel", async () => {
+    const url = await invite(page, "later@example.com", "viewer");
+    const pending = page.getByRole("list", { name: "Pending invitations" });
+    await pending.getByRole("button", { name: "Cancel invitation for later@example.com" }).click();
+    await pending.waitFor({ state: "detached" });
+    const context = await app.browser.newContext();
+    const visitor = await context.newPage();
+    await visitor.goto(url);
+    await visitor.getByRole("heading", { name: "Invitation not found" }).waitFor();
+    await context.close();
+  });
+}, 60_000);
