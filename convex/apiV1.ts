@@ -6,7 +6,8 @@ import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
 import { internalMutation } from "./functions";
-import { admitToLink, countView, issueGrant } from "./lib/grantIssuing";
+import { admitToLink, clientKeyOf, countView, issueGrant } from "./lib/grantIssuing";
+import { slugTicket } from "./lib/slugTickets";
 import { createLink, revokeLink, summarizeLink, updateLink } from "./lib/linkManagement";
 import { rateLimiter } from "./lib/rateLimits";
 import { apiError, fromThrown, type ApiResult } from "./lib/restErrors";
@@ -198,7 +199,7 @@ export const publicInfo = internalMutation({
 
 /** POST /api/v1/grant: issueAccessGrant with the caller's address (for links with an IP allowlist). */
 export const issueGrantOverHttp = internalMutation({
-  args: { token: v.string(), password: v.optional(v.string()), viewerId: v.optional(v.string()), clientAddress: v.optional(v.string()) },
+  args: { token: v.string(), password: v.optional(v.string()), viewerId: v.optional(v.string()), clientAddress: v.optional(v.string()), slugTicket: v.optional(v.string()) },
   returns: apiResult,
   handler: async (ctx, args): Promise<ApiResult> => {
     try {
@@ -206,6 +207,20 @@ export const issueGrantOverHttp = internalMutation({
     } catch (error) {
       return fromThrown(error);
     }
+  },
+});
+
+/** POST /api/v1/resolve: a slug ticket for a custom slug (lib/slugTickets.ts), paid from the caller's budget. */
+export const resolveSlug = internalMutation({
+  args: { slug: v.string(), clientAddress: v.optional(v.string()) },
+  returns: apiResult,
+  handler: async (ctx, args): Promise<ApiResult> => {
+    const client = await clientKeyOf(args.clientAddress);
+    if (client === null) return apiError(403, "FORBIDDEN", "Your network address is unknown to this deployment.");
+    if (!/^[A-Za-z0-9-]{3,64}$/.test(args.slug)) return apiError(400, "VALIDATION_ERROR", "A slug is 3–64 letters, digits and hyphens.");
+    const budget = await rateLimiter.limit(ctx, "slugLookupsPerClient", { key: client });
+    if (!budget.ok) return apiError(429, "RATE_LIMITED", "Too many link lookups from your network.", budget.retryAfter);
+    return { status: 200, json: { slug_ticket: await slugTicket(args.slug) } };
   },
 });
 

@@ -117,12 +117,13 @@ const apiV1 = httpAction(async (ctx, request) => {
   }
   if (parts[0] === "grant" && parts.length === 1 && request.method === "POST") {
     // The share page asks here for links with an IP allowlist: the client address is known on HTTP.
-    let body: { token?: unknown; password?: unknown; viewerId?: unknown };
+    let body: { token?: unknown; password?: unknown; viewerId?: unknown; slugTicket?: unknown };
     try {
       body = (await request.json()) as typeof body;
     } catch {
       return json(apiError(400, "VALIDATION_ERROR", "The body must be JSON."));
     }
+    if (typeof body !== "object" || body === null) return json(apiError(400, "VALIDATION_ERROR", "The body must be a JSON object."));
     const str = (x: unknown) => (typeof x === "string" ? x : undefined);
     if (!str(body.token)) return json(apiError(400, "VALIDATION_ERROR", "token is required."));
     return json(
@@ -130,9 +131,21 @@ const apiV1 = httpAction(async (ctx, request) => {
         token: str(body.token)!,
         password: str(body.password),
         viewerId: str(body.viewerId),
+        slugTicket: str(body.slugTicket),
         clientAddress: clientAddress(request),
       }),
     );
+  }
+  if (parts[0] === "resolve" && parts.length === 1 && request.method === "POST") {
+    // A slug ticket for the share page's reactive queries (lib/slugTickets.ts).
+    let body: { slug?: unknown };
+    try {
+      body = (await request.json()) as typeof body;
+    } catch {
+      return json(apiError(400, "VALIDATION_ERROR", "The body must be JSON."));
+    }
+    if (typeof body !== "object" || body === null || typeof body.slug !== "string") return json(apiError(400, "VALIDATION_ERROR", "slug is required."));
+    return json(await ctx.runMutation(internal.apiV1.resolveSlug, { slug: body.slug, clientAddress: clientAddress(request) }));
   }
   return json(apiError(404, "NOT_FOUND", "No such API route."));
 });

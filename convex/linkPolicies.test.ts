@@ -1,6 +1,6 @@
 import { expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
-import { aliceWithVideo, dumpTables, expectCode, signedInUser, useFrozenClock } from "./test.setup";
+import { aliceWithVideo, dumpTables, expectCode, signedInUser, useFrozenClock, type TestConvex } from "./test.setup";
 
 const DAY = 24 * 60 * 60 * 1000;
 useFrozenClock();
@@ -92,15 +92,17 @@ test("a download in progress gives its reservation back after 30 idle minutes", 
 test("custom slugs: usable for the token, case-insensitive and unique, validated, clearable", async () => {
   const { t, alice, videoId, grant } = await setup();
   const link = await alice.as.mutation(api.shareLinks.create, { videoId, customSlug: "Launch-Day" });
-  expect(await t.query(api.shareLinks.getByToken, { token: "launch-day" })).toMatchObject({ status: "ok" });
-  expect((await grant("LAUNCH-DAY", "viewer-eeee")).ok).toBe(true);
+  const ticket = await slugTicketFor(t, "launch-day");
+  expect(await t.query(api.shareLinks.getByToken, { token: "launch-day", slugTicket: ticket })).toMatchObject({ status: "ok" });
+  expect((await t.mutation(api.shareLinks.issueAccessGrant, { token: "LAUNCH-DAY", viewerId: "viewer-eeee", slugTicket: ticket })).ok).toBe(true);
+  expect((await grant("LAUNCH-DAY", "viewer-eeee")).ok).toBe(false); // no ticket, no address: not resolved
   await expectCode(alice.as.mutation(api.shareLinks.create, { videoId, customSlug: "launch-DAY" }), "SLUG_TAKEN");
   for (const bad of ["ab", "has space", "x".repeat(65), "semi;colon"]) {
     await expectCode(alice.as.mutation(api.shareLinks.create, { videoId, customSlug: bad }), "INVALID_ARGUMENT");
   }
   await alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, customSlug: "Launch-Day" }); // its own slug is fine
   await alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, customSlug: null });
-  expect(await t.query(api.shareLinks.getByToken, { token: "launch-day" })).toEqual({ status: "missing" });
+  expect(await t.query(api.shareLinks.getByToken, { token: "launch-day", slugTicket: ticket })).toEqual({ status: "missing" });
   expect(await t.query(api.shareLinks.getByToken, { token: link.token })).toMatchObject({ status: "ok" });
   await alice.as.mutation(api.shareLinks.create, { videoId, customSlug: "launch-day" });
 });
@@ -198,4 +200,31 @@ test("idle downloads are forgotten by the sweep", async () => {
   expect(await t.mutation(internal.media.sweepIdleDownloads, {})).toBe(0);
   vi.advanceTimersByTime(31 * 60 * 1000);
   expect(await t.mutation(internal.media.sweepIdleDownloads, {})).toBe(1);
+});
+
+async function slugTicketFor(t: TestConvex, slug: string, clientAddress = "198.51.100.20") {
+  const r = await t.mutation(internal.apiV1.resolveSlug, { slug, clientAddress });
+  return (r.json as { slug_ticket: string }).slug_ticket;
+}
+
+test("slug lookups cost the guesser: no ticket, no answer; tickets and address-known lookups are 60 a minute per address", async () => {
+  const { t, alice, videoId } = await setup();
+  await alice.as.mutation(api.shareLinks.create, { videoId, customSlug: "quarterly-review" });
+  // Without a ticket a query cannot tell a real slug from a made-up one.
+  expect(await t.query(api.shareLinks.getByToken, { token: "quarterly-review" })).toEqual({ status: "missing" });
+  expect(await t.query(api.shareLinks.getByToken, { token: "quarterly-review", slugTicket: "forged-ticket" })).toEqual({ status: "missing" });
+  const other = await slugTicketFor(t, "other-slug");
+  expect(await t.query(api.shareLinks.getByToken, { token: "quarterly-review", slugTicket: other })).toEqual({ status: "missing" });
+  // Tickets for 60 candidate slugs a minute from one address, then 429.
+  let last;
+  for (let i = 0; i < 61; i++) last = await t.mutation(internal.apiV1.resolveSlug, { slug: `guess-${i}`, clientAddress: "192.0.2.50" });
+  expect(last!.status).toBe(429);
+  // The HTTP grant path spends the same budget for slugs (a full token costs nothing extra).
+  const viaGrant = await t.mutation(internal.apiV1.issueGrantOverHttp, { token: "quarterly-review", clientAddress: "192.0.2.50" });
+  expect(viaGrant.json).toMatchObject({ ok: false, reason: "rateLimited" });
+  const elsewhere = await t.mutation(internal.apiV1.issueGrantOverHttp, { token: "quarterly-review", clientAddress: "192.0.2.51" });
+  expect(elsewhere.json).toMatchObject({ ok: true });
+  // Tokens are not guessable and need no ticket.
+  const link = await alice.as.mutation(api.shareLinks.create, { videoId });
+  expect(await t.query(api.shareLinks.getByToken, { token: link.token })).toMatchObject({ status: "ok" });
 });

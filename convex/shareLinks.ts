@@ -4,6 +4,7 @@ import { issueGrant, limitReached, viewerLock } from "./lib/grantIssuing";
 import { policyArgs } from "./lib/linkPolicies";
 import { hasRole, requireLinkRole, requireVideoRole } from "./lib/permissions";
 import { findLinkByToken, linkStatus } from "./lib/shareAccess";
+import { mayResolve } from "./lib/slugTickets";
 import { linkStatusValidator } from "./lib/validators";
 import { createLink, revokeLink, scheduleGrantDeletion, summarizeLink, updateLink } from "./lib/linkManagement";
 
@@ -151,10 +152,10 @@ export const deleteGrantsOfLink = internalMutation({
 
 /** What the share page may know before it has a grant. No video details behind a password. */
 export const getByToken = publicQuery({
-  args: { token: v.string(), viewerId: viewerIdValidator },
+  args: { token: v.string(), viewerId: viewerIdValidator, slugTicket: v.optional(v.string()) },
   returns: tokenStatus,
   handler: async (ctx, args) => {
-    const found = await findLinkByToken(ctx, args.token);
+    const found = await findLinkByToken(ctx, args.token, await mayResolve(args.token, args.slugTicket));
     if (!found) return { status: "missing" as const };
     const { link, video } = found;
     const now = Date.now();
@@ -180,7 +181,7 @@ export const getByToken = publicQuery({
 });
 
 export const issueAccessGrant = publicMutation({
-  args: { token: v.string(), password: v.optional(v.string()), viewerId: viewerIdValidator },
+  args: { token: v.string(), password: v.optional(v.string()), viewerId: viewerIdValidator, slugTicket: v.optional(v.string()) },
   returns: grantResult,
   handler: async (ctx, args) => await issueGrant(ctx, args, Date.now()),
 });

@@ -43,6 +43,7 @@ import type * as lib_ranges from "../lib/ranges.js";
 import type * as lib_rateLimits from "../lib/rateLimits.js";
 import type * as lib_restErrors from "../lib/restErrors.js";
 import type * as lib_shareAccess from "../lib/shareAccess.js";
+import type * as lib_slugTickets from "../lib/slugTickets.js";
 import type * as lib_text from "../lib/text.js";
 import type * as lib_tokens from "../lib/tokens.js";
 import type * as lib_uploads from "../lib/uploads.js";
@@ -93,6 +94,7 @@ declare const fullApi: ApiFromModules<{
   "lib/rateLimits": typeof lib_rateLimits;
   "lib/restErrors": typeof lib_restErrors;
   "lib/shareAccess": typeof lib_shareAccess;
+  "lib/slugTickets": typeof lib_slugTickets;
   "lib/text": typeof lib_text;
   "lib/tokens": typeof lib_tokens;
   "lib/uploads": typeof lib_uploads;

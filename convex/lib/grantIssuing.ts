@@ -18,6 +18,7 @@ import { invalid } from "./errors";
 import { passwordMatches } from "./linkOptions";
 import { rateLimiter } from "./rateLimits";
 import { findLinkByToken, grantExpiry, linkStatus } from "./shareAccess";
+import { mayResolve } from "./slugTickets";
 import { randomToken, sha256Hex } from "./tokens";
 
 export type Refusal =
@@ -60,6 +61,20 @@ export async function viewerLock(ctx: QueryCtx, linkId: Id<"shareLinks">, viewer
   return lock.ok ? 0 : Math.max(1, Math.ceil(lock.retryAfter));
 }
 
+type AdmissionArgs = { token: string; password?: string; viewerId?: string; clientAddress?: string; slugTicket?: string };
+
+/**
+ * Whether a slug may be looked up (lib/slugTickets.ts): with its ticket, or by spending the
+ * caller's own slug-lookup budget when its address is known; a refusal when that budget is spent.
+ */
+async function paySlugLookup(ctx: MutationCtx, args: AdmissionArgs) {
+  if (await mayResolve(args.token, args.slugTicket)) return true;
+  const client = await clientKeyOf(args.clientAddress);
+  if (client === null) return false;
+  const budget = await rateLimiter.limit(ctx, "slugLookupsPerClient", { key: client });
+  return budget.ok ? true : refuse("rateLimited", budget.retryAfter);
+}
+
 type Admission =
   | { ok: true; link: Doc<"shareLinks">; video: Doc<"videos">; newViewer: boolean }
   | { ok: false; reason: Refusal; retryAfterMs?: number; link?: Doc<"shareLinks"> };
@@ -70,11 +85,13 @@ type Admission =
  */
 export async function admitToLink(
   ctx: MutationCtx,
-  args: { token: string; password?: string; viewerId?: string; clientAddress?: string },
+  args: AdmissionArgs,
   now: number,
 ): Promise<Admission> {
   checkViewerId(args.viewerId);
-  const found = await findLinkByToken(ctx, args.token);
+  const slugPaid = await paySlugLookup(ctx, args);
+  if (slugPaid !== true && slugPaid !== false) return slugPaid;
+  const found = await findLinkByToken(ctx, args.token, slugPaid);
   if (!found) return refuse("missing");
   const result = await admitFound(ctx, found.link, args, now);
   return result.ok ? { ...result, video: found.video } : { ...result, link: found.link };
@@ -193,7 +210,7 @@ export async function limitReached(ctx: QueryCtx, link: Doc<"shareLinks">, viewe
 
 export async function issueGrant(
   ctx: MutationCtx,
-  args: { token: string; password?: string; viewerId?: string; clientAddress?: string },
+  args: AdmissionArgs,
   now: number,
 ): Promise<GrantResult> {
   const admission = await admitToLink(ctx, args, now);

@@ -26,6 +26,8 @@ export const rateLimiter = new RateLimiter(components.rateLimiter, {
   passwordFailuresPerClientLink: { kind: "token bucket", rate: 20, period: HOUR },
   /** Wrong passwords by one client address across every link (key: client). */
   passwordFailuresPerClient: { kind: "token bucket", rate: 60, period: HOUR },
+  /** Custom-slug lookups by one client address (lib/slugTickets.ts): slugs are guessable, tokens are not. */
+  slugLookupsPerClient: { kind: "token bucket", rate: 60, period: MINUTE },
   /** Consecutive wrong passwords by one viewer of one client on one link (key: linkId:client:viewerId); reset on success. */
   passwordFailuresPerViewer: { kind: "token bucket", rate: 5, period: HOUR },
   /** The lock a viewer earns after 5 consecutive failures: one token per 10 minutes. */

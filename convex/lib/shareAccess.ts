@@ -15,9 +15,10 @@ export function linkStatus(link: Doc<"shareLinks">, now: number): LinkStatus {
 
 /**
  * The link and its video behind a token (or custom slug), or null. Revoked links, links of deleted or
- * unready videos and malformed tokens all read as null ("missing").
+ * unready videos and malformed tokens all read as null ("missing"). Slugs resolve only when the
+ * caller paid for the lookup (`slugPaid`: a slug ticket or a spent budget, lib/slugTickets.ts).
  */
-export async function findLinkByToken(ctx: QueryCtx, tokenOrSlug: string) {
+export async function findLinkByToken(ctx: QueryCtx, tokenOrSlug: string, slugPaid: boolean) {
   let link: Doc<"shareLinks"> | null = null;
   if (looksLikeToken(tokenOrSlug)) {
     const tokenHash = await sha256Hex(tokenOrSlug);
@@ -26,7 +27,7 @@ export async function findLinkByToken(ctx: QueryCtx, tokenOrSlug: string) {
       .withIndex("by_tokenHash", (q) => q.eq("tokenHash", tokenHash))
       .unique();
   }
-  link ??= await findLinkBySlug(ctx, tokenOrSlug);
+  if (!link && slugPaid) link = await findLinkBySlug(ctx, tokenOrSlug);
   if (!link || link.revokedAt !== undefined) return null;
   const video = await ctx.db.get(link.videoId);
   if (!video || video.status !== "ready") return null;

@@ -3,7 +3,8 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useParams } from "react-router-dom";
 import { api } from "../../convex/_generated/api";
 import { Comments } from "../components/Comments";
-import { useRequestGrant } from "../hooks/useRequestGrant";
+import { looksLikeToken } from "../../convex/lib/tokens";
+import { fetchSlugTicket, useRequestGrant } from "../hooks/useRequestGrant";
 import { useShareGrant, viewerId } from "../hooks/useShareGrant";
 import { errorMessage } from "../lib/errors";
 import { formatDuration, relativeTime } from "../lib/format";
@@ -24,7 +25,8 @@ export function SharePage() {
   usePrivatePage();
   const { token = "" } = useParams();
   const viewer = useRef(viewerId()).current;
-  const status = useQuery(api.shareLinks.getByToken, { token, viewerId: viewer });
+  const slug = useSlugTicket(token);
+  const status = useQuery(api.shareLinks.getByToken, slug.ready ? { token, viewerId: viewer, slugTicket: slug.ticket } : "skip");
   const { grant, setGrant } = useShareGrant(token);
   const view = useQuery(api.videos.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
   const [hadAccess, setHadAccess] = useState(false);
@@ -46,12 +48,13 @@ export function SharePage() {
   // A link without a password opens at once.
   useEffect(() => {
     if ((status?.status !== "ok" && status?.status !== "ipCheckRequired") || grant) return;
-    issue({ token, viewerId: viewer })
+    issue({ token, viewerId: viewer, slugTicket: slug.ticket })
       .then((r) => (r.ok ? setGrant({ grantToken: r.grantToken, expiresAt: r.expiresAt }) : setAutoError(refusalText(r.reason, r.retryAfterMs))))
       .catch((e) => setAutoError(errorMessage(e)));
-  }, [status?.status, grant, issue, token, viewer, setGrant]);
+  }, [status?.status, grant, issue, token, viewer, setGrant, slug.ticket]);
 
   if (grant && view) return <Player view={view} grantToken={grant.grantToken} />;
+  if (slug.error) return <Shell><h1>Could not open the link</h1><p role="alert">{slug.error}</p></Shell>;
   if (status === undefined || (grant && view === undefined)) return <Shell><p role="status" className="muted">Loading…</p></Shell>;
 
   const ended = hadAccess ? "This video is no longer available to you. " : "";
@@ -68,7 +71,7 @@ export function SharePage() {
       return (
         <Shell>
           {hadAccess && <p role="alert" className="error">The password for this link has changed. Enter the new password to keep watching.</p>}
-          <PasswordForm token={token} viewer={viewer} onGrant={(g) => setGrant(g)} />
+          <PasswordForm token={token} viewer={viewer} slugTicket={slug.ticket} onGrant={(g) => setGrant(g)} />
         </Shell>
       );
     case "ok":
@@ -77,13 +80,33 @@ export function SharePage() {
   }
 }
 
+/** Custom slugs need a ticket before the page's queries may resolve them; full tokens do not. */
+function useSlugTicket(token: string): { ready: boolean; ticket?: string; error?: string } {
+  const isToken = looksLikeToken(token);
+  const [state, setState] = useState<{ for: string; ticket?: string; error?: string } | null>(null);
+  useEffect(() => {
+    if (isToken) return;
+    let live = true;
+    fetchSlugTicket(token).then(
+      (ticket) => live && setState({ for: token, ticket }),
+      (e: unknown) => live && setState({ for: token, error: errorMessage(e) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [token, isToken]);
+  if (isToken) return { ready: true };
+  if (state?.for !== token) return { ready: false };
+  return { ready: state.ticket !== undefined, ticket: state.ticket, error: state.error };
+}
+
 function refusalText(reason: string, retryAfterMs?: number): string {
   const when = retryAfterMs ? ` Try again ${relativeTime(Date.now() + retryAfterMs)}.` : "";
   switch (reason) {
     case "invalidPassword":
       return "That password is not right.";
     case "rateLimited":
-      return `Too many attempts on this link right now.${when}`;
+      return `Too many attempts from your network right now.${when}`;
     case "locked":
       return `Too many wrong passwords from this browser.${when}`;
     case "expired":
@@ -103,7 +126,7 @@ function Shell({ children }: { children: React.ReactNode }) {
   return <main className="share-shell"><p className="brand">Reelgate</p>{children}</main>;
 }
 
-function PasswordForm({ token, viewer, onGrant }: { token: string; viewer: string; onGrant: (g: { grantToken: string; expiresAt: number }) => void }) {
+function PasswordForm({ token, viewer, slugTicket, onGrant }: { token: string; viewer: string; slugTicket?: string; onGrant: (g: { grantToken: string; expiresAt: number }) => void }) {
   const issue = useRequestGrant();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -113,7 +136,7 @@ function PasswordForm({ token, viewer, onGrant }: { token: string; viewer: strin
     if (!password) return setError("Enter the password.");
     setBusy(true);
     try {
-      const result = await issue({ token, password, viewerId: viewer });
+      const result = await issue({ token, password, viewerId: viewer, slugTicket });
       if (result.ok) onGrant({ grantToken: result.grantToken, expiresAt: result.expiresAt });
       else setError(refusalText(result.reason, result.retryAfterMs));
     } catch (e) {
