@@ -51,7 +51,6 @@ import type * as lib_validators from "../lib/validators.js";
 import type * as media from "../media.js";
 import type * as shareGrants from "../shareGrants.js";
 import type * as shareLinks from "../shareLinks.js";
-import type * as teamLinks from "../teamLinks.js";
 import type * as teams from "../teams.js";
 import type * as uploadSweep from "../uploadSweep.js";
 import type * as videos from "../videos.js";
@@ -103,7 +102,6 @@ declare const fullApi: ApiFromModules<{
   media: typeof media;
   shareGrants: typeof shareGrants;
   shareLinks: typeof shareLinks;
-  teamLinks: typeof teamLinks;
   teams: typeof teams;
   uploadSweep: typeof uploadSweep;
   videos: typeof videos;

@@ -103,7 +103,7 @@ export function Members({ teamId, myRole }: { teamId: Id<"teams">; myRole: Role 
         </form>
       )}
       {created && (
-        <div role="status" className="ok">
+        <div aria-live="polite" className="ok">
           <p>Invitation link for {created.email}: send it to them yourself. It works once, for 7 days; whoever opens it and accepts joins the team.</p>
           <code className="url" aria-label="Invitation link">{created.url}</code>{" "}
           <button type="button" className="secondary" onClick={() => void copy(created.url)}>{copied === created.url ? "Copied!" : "Copy link"}</button>
