@@ -1,16 +1,18 @@
 import { useMutation } from "convex/react";
 import type { FunctionReturnType } from "convex/server";
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
 import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
-import { relativeTime } from "../lib/format";
+import { formatAbsolute, plural, relativeTime } from "../lib/format";
+import { shareAddress, statusAt } from "../lib/links";
 import { AccessLog } from "./AccessLog";
 import { ExpiryPicker } from "./ExpiryPicker";
 
 type Link = FunctionReturnType<typeof api.shareLinks.list>[number];
 
-export function ShareLinkRow({ link, canEdit }: { link: Link; canEdit: boolean }) {
+/** One link, compact: status, address, counts and dates; edited in place. `now` ticks (useNow) so statuses change on their own. */
+export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: boolean; now: number }) {
   const update = useMutation(api.shareLinks.update);
   const revoke = useMutation(api.shareLinks.revoke);
   const remove = useMutation(api.shareLinks.remove);
@@ -18,6 +20,15 @@ export function ShareLinkRow({ link, canEdit }: { link: Link; canEdit: boolean }
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [showLog, setShowLog] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const rowRef = useRef<HTMLLIElement>(null);
+  const status = statusAt(link, now);
+  const address = shareAddress(link);
+  const stopEditing = () => {
+    setEditing(false);
+    // Back to where the user was: the Edit button reappears after this render.
+    setTimeout(() => editButton.current?.focus(), 0);
+  };
 
   async function run(action: () => Promise<unknown>) {
     try {
@@ -57,13 +68,13 @@ export function ShareLinkRow({ link, canEdit }: { link: Link; canEdit: boolean }
         ...(passwordMode === "remove" ? { password: null } : passwordMode === "set" ? { password } : {}),
       }),
     );
-    if (ok) setEditing(false);
+    if (ok) stopEditing();
   }
 
   return (
-    <li className="link-row" data-status={link.status}>
+    <li className="link-row" data-status={status} ref={rowRef} tabIndex={-1}>
       <div className="badges">
-        <span className={`badge status-${link.status}`}>{link.status}</span>
+        <span className={`badge status-${status}`}>{status}</span>
         {link.hasPassword && <span className="badge">password</span>}
         {link.allowDownload && <span className="badge">downloads</span>}
       </div>
@@ -84,18 +95,34 @@ export function ShareLinkRow({ link, canEdit }: { link: Link; canEdit: boolean }
         </div>
       )}
       <div className="muted small">
-        {link.viewCount} views · {link.downloadCount} downloads · {link.lastAccessedAt ? `last opened ${relativeTime(link.lastAccessedAt)}` : "never opened"} · by {link.creatorName} ·{" "}
-        {link.expiresAt === null ? "never expires" : link.isExpired ? `expired ${relativeTime(link.expiresAt)}` : `expires ${relativeTime(link.expiresAt)}`}
+        {plural(link.viewCount, "view")} · {plural(link.downloadCount, "download")} · {link.lastAccessedAt ? `last opened ${relativeTime(link.lastAccessedAt, now)}` : "never opened"} · by {link.creatorName}
+      </div>
+      <div className="muted small" data-testid="expiry">
+        {link.expiresAt === null ? (
+          "never expires"
+        ) : (
+          <>
+            {status === "expired" || link.expiresAt <= now ? `expired ${relativeTime(link.expiresAt, now)}` : `expires ${relativeTime(link.expiresAt, now)}`}{" "}
+            <time dateTime={new Date(link.expiresAt).toISOString()}>({formatAbsolute(link.expiresAt)})</time>
+          </>
+        )}
+        {" · "}created <time dateTime={new Date(link.createdAt).toISOString()}>{formatAbsolute(link.createdAt)}</time>
       </div>
       {canEdit && link.status !== "revoked" && !editing && (
         <div className="actions">
-          {link.url && (
-            <button type="button" className="secondary" onClick={() => void copyText(link.url!).then((ok) => { setCopied(ok); setTimeout(() => setCopied(false), 2000); })}>
+          {address && (
+            <button type="button" className="secondary" onClick={() => void copyText(address).then((ok) => { setCopied(ok); setTimeout(() => setCopied(false), 2000); })}>
               {copied ? "Copied!" : "Copy link"}
             </button>
           )}
-          <button type="button" className="secondary" onClick={() => setEditing(true)}>Edit</button>
-          <button type="button" className="secondary" onClick={() => confirm("Revoke this link? Anyone watching loses access at once.") && void run(() => revoke({ linkId: link.linkId }))}>Revoke</button>
+          <button type="button" className="secondary" ref={editButton} onClick={() => setEditing(true)}>Edit</button>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => confirm("Revoke this link? Anyone watching loses access at once.") && void run(() => revoke({ linkId: link.linkId })).then(() => rowRef.current?.focus())}
+          >
+            Revoke
+          </button>
           <button type="button" className="danger" onClick={() => confirm("Delete this link and its statistics?") && void run(() => remove({ linkId: link.linkId }))}>Delete</button>
         </div>
       )}
@@ -105,9 +132,9 @@ export function ShareLinkRow({ link, canEdit }: { link: Link; canEdit: boolean }
         </div>
       )}
       {editing && (
-        <form onSubmit={save} className="stack edit" aria-label="Edit share link">
+        <form onSubmit={save} className="stack edit" aria-label={`Edit link ${link.label ?? link.customSlug ?? (address ?? "").slice(-8)}`}>
           <label className="inline"><input type="checkbox" name="allowDownload" defaultChecked={link.allowDownload} /> Allow downloads</label>
-          <span className="inline"><label className="inline"><input type="checkbox" name="changeExpiry" /> Change expiry</label><ExpiryPicker name="expiresInDays" label="to" /></span>
+          <span className="inline"><label className="inline"><input type="checkbox" name="changeExpiry" /> Change expiry</label><ExpiryPicker name="expiresInDays" label="to" dateLabel="New expiry date and time" /></span>
           <label className="inline">
             Password
             <select name="passwordMode" defaultValue="keep" aria-label="Password change">
@@ -126,7 +153,7 @@ export function ShareLinkRow({ link, canEdit }: { link: Link; canEdit: boolean }
           <label>Max downloads <input name="maxDownloads" type="number" min={1} defaultValue={link.maxDownloads ?? ""} /></label>
           <div className="actions">
             <button type="submit">Save</button>
-            <button type="button" className="secondary" onClick={() => setEditing(false)}>Cancel</button>
+            <button type="button" className="secondary" onClick={stopEditing}>Cancel</button>
           </div>
         </form>
       )}

@@ -1,9 +1,11 @@
 import { useMutation, useQuery } from "convex/react";
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { useNow } from "../hooks/useNow";
 import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
+import { generatePassword, linkWithPassword, shareAddress, statusAt, STATUS_FILTERS, type StatusFilter } from "../lib/links";
 import { ExpiryPicker } from "./ExpiryPicker";
 import { ShareLinkRow } from "./ShareLinkRow";
 
@@ -21,23 +23,44 @@ type LinkOptions = {
   ipAllowlist?: string;
 };
 
+type Created = { url: string; password?: string; copied: boolean };
+
+/**
+ * Sharing one video: quick share, a create form with sensible defaults (7 days, no downloads),
+ * the new link copied at once (with its password on demand), and the video's links filtered by status.
+ */
 export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos">; canEdit: boolean; ready: boolean }) {
   const links = useQuery(api.shareLinks.list, { videoId });
   const create = useMutation(api.shareLinks.create);
   const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const [created, setCreated] = useState<Created | null>(null);
   const [busy, setBusy] = useState(false);
+  const [formKey, setFormKey] = useState(0);
+  const [password, setPassword] = useState("");
+  const [showPassword, setShowPassword] = useState(false);
+  const [filter, setFilter] = useState<StatusFilter>("all");
+  const [copiedBoth, setCopiedBoth] = useState(false);
+  const now = useNow(30_000, links?.map((l) => l.expiresAt) ?? []);
+  const busyRef = useRef(false);
 
   async function createLink(args: LinkOptions, quick: boolean) {
+    // Buttons stay enabled while busy (a disabled button drops keyboard focus); a second click waits.
+    if (busyRef.current) return false;
+    busyRef.current = true;
     setBusy(true);
     try {
       const link = await create({ videoId, ...args });
-      const copied = await copyText(link.url);
+      const url = shareAddress({ url: link.url, customSlug: args.customSlug ?? null }) ?? link.url;
+      const copied = await copyText(url);
+      setCreated({ url, password: args.password, copied });
+      setCopiedBoth(false);
       setMessage({ kind: "ok", text: quick ? (copied ? "7-day link created and copied!" : "7-day link created.") : copied ? "Link created and copied!" : "Link created." });
       return true;
     } catch (e) {
       setMessage({ kind: "error", text: errorMessage(e) });
       return false;
     } finally {
+      busyRef.current = false;
       setBusy(false);
     }
   }
@@ -47,7 +70,6 @@ export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos"
     const form = event.currentTarget;
     const data = new FormData(form);
     const days = String(data.get("expiresInDays") ?? "");
-    const password = String(data.get("password") ?? "");
     if (new TextEncoder().encode(password).length > 72) {
       return setMessage({ kind: "error", text: "Passwords can be at most 72 bytes." });
     }
@@ -69,19 +91,36 @@ export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos"
       },
       false,
     );
-    if (ok) form.reset();
+    if (ok) {
+      // A fresh form for the next link: the expiry picker and every option back to their defaults.
+      form.reset();
+      setPassword("");
+      setShowPassword(false);
+      setFormKey((k) => k + 1);
+    }
   }
+
+  const counts = { all: links?.length ?? 0, active: 0, expired: 0, revoked: 0 };
+  for (const link of links ?? []) counts[statusAt(link, now)]++;
+  const shown = links?.filter((l) => filter === "all" || statusAt(l, now) === filter);
 
   return (
     <section aria-labelledby="share-title" className="panel share-manager">
       <h2 id="share-title">Share links</h2>
       {canEdit && ready && (
         <>
-          <button type="button" onClick={() => void createLink({ expiresInDays: 7 }, true)} disabled={busy}>Quick share (7 days)</button>
-          <form onSubmit={submit} aria-label="Create a share link" className="stack">
+          <button type="button" aria-disabled={busy} onClick={() => void createLink({ expiresInDays: 7 }, true)}>Quick share (7 days)</button>
+          <form key={formKey} onSubmit={submit} aria-label="Create a share link" className="stack">
             <ExpiryPicker name="expiresInDays" label="Expires" />
             <label className="inline"><input type="checkbox" name="allowDownload" /> Allow downloads</label>
-            <label>Password (optional) <input name="password" type="password" autoComplete="new-password" placeholder="No password" /></label>
+            <label>
+              Password (optional)
+              <input name="password" type={showPassword ? "text" : "password"} autoComplete="new-password" placeholder="No password" value={password} onChange={(e) => setPassword(e.target.value)} />
+            </label>
+            <span className="inline">
+              <button type="button" className="secondary small" onClick={() => { setPassword(generatePassword()); setShowPassword(true); }}>Generate password</button>
+              {password && <button type="button" className="secondary small" aria-pressed={showPassword} onClick={() => setShowPassword((s) => !s)}>{showPassword ? "Hide password" : "Show password"}</button>}
+            </span>
             <details>
               <summary>More options</summary>
               <div className="stack">
@@ -97,19 +136,39 @@ export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos"
                 <label>IP allowlist <input name="ipAllowlist" placeholder="203.0.113.0/24, 2001:db8::/32" /></label>
               </div>
             </details>
-            <button type="submit" disabled={busy}>Create link</button>
+            <button type="submit" aria-disabled={busy}>{busy ? "Creating…" : "Create link"}</button>
           </form>
         </>
       )}
-      {message && <p className={message.kind === "error" ? "error" : "ok"} role={message.kind === "error" ? "alert" : "status"}>{message.text}</p>}
+      <div aria-live="polite">
+        {message && <p className={message.kind === "error" ? "error" : "ok"} role={message.kind === "error" ? "alert" : "status"}>{message.text}</p>}
+        {message?.kind === "ok" && created?.password && (
+          <p className="inline">
+            <span className="muted small">Send the password separately, or both at once:</span>
+            <button type="button" className="secondary small" onClick={() => void copyText(linkWithPassword(created.url, created.password!)).then(setCopiedBoth)}>
+              {copiedBoth ? "Copied link and password!" : "Copy link + password"}
+            </button>
+          </p>
+        )}
+      </div>
       {links === undefined ? (
         <p className="muted" role="status">Loading links…</p>
       ) : links.length === 0 ? (
         <p className="muted">No share links yet.</p>
       ) : (
-        <ul className="links" aria-label="Share links">
-          {links.map((link) => <ShareLinkRow key={link.linkId} link={link} canEdit={canEdit} />)}
-        </ul>
+        <>
+          <div className="filters" role="group" aria-label="Show links">
+            {STATUS_FILTERS.map((f) => (
+              <button key={f} type="button" className="secondary small" aria-pressed={filter === f} onClick={() => setFilter(f)}>
+                {f} ({counts[f]})
+              </button>
+            ))}
+          </div>
+          {shown!.length === 0 && <p className="muted small">No {filter} links.</p>}
+          <ul className="links" aria-label="Share links">
+            {shown!.map((link) => <ShareLinkRow key={link.linkId} link={link} canEdit={canEdit} now={now} />)}
+          </ul>
+        </>
       )}
     </section>
   );

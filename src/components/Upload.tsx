@@ -4,31 +4,37 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { errorMessage } from "../lib/errors";
 import { formatBytes } from "../lib/format";
+import { readVideoFacts } from "../lib/videoFacts";
 
 type Progress = { sent: number; total: number };
 
-/** Reads the duration the browser sees in a local file, or undefined. */
-function readDuration(file: File): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const video = document.createElement("video");
-    const url = URL.createObjectURL(file);
-    const done = (value: number | undefined) => {
-      URL.revokeObjectURL(url);
-      resolve(value);
-    };
-    video.preload = "metadata";
-    video.onloadedmetadata = () => done(Number.isFinite(video.duration) ? video.duration : undefined);
-    video.onerror = () => done(undefined);
-    setTimeout(() => done(undefined), 3000);
-    video.src = url;
+class UploadCancelled extends Error {}
+
+/** POSTs a body to an upload URL and resolves with the storage id; `onRequest` gets the XHR (to cancel it). */
+function send(url: string, body: Blob, type: string, onRequest: (r: XMLHttpRequest) => void, onProgress?: (p: Progress) => void): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    onRequest(request);
+    request.open("POST", url);
+    request.setRequestHeader("Content-Type", type);
+    if (onProgress) request.upload.onprogress = (e) => onProgress({ sent: e.loaded, total: e.total || body.size });
+    request.onload = () =>
+      request.status === 200 ? resolve((JSON.parse(request.responseText) as { storageId: string }).storageId) : reject(new Error(`Upload failed (${request.status}).`));
+    request.onerror = () => reject(new Error("The upload was interrupted."));
+    request.onabort = () => reject(new UploadCancelled("Upload cancelled."));
+    request.send(body);
   });
 }
+
 
 export function Upload({ teamId }: { teamId: Id<"teams"> }) {
   const create = useMutation(api.videos.create);
   const uploadUrl = useMutation(api.videos.generateUploadUrl);
   const finalize = useMutation(api.videos.finalizeUpload);
   const markFailed = useMutation(api.videos.markUploadFailed);
+  const remove = useMutation(api.videos.remove);
+  const setPoster = useMutation(api.videos.setPoster);
+  const [notice, setNotice] = useState<string | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [error, setError] = useState<string | null>(null);
   const xhr = useRef<XMLHttpRequest | null>(null);
@@ -42,29 +48,40 @@ export function Upload({ teamId }: { teamId: Id<"teams"> }) {
     if (!file.type.startsWith("video/")) return setError("That is not a video file.");
     const title = String(data.get("title") ?? "").trim() || file.name.replace(/\.[^.]+$/, "");
     setError(null);
+    setNotice(null);
+    const facts = await readVideoFacts(file);
+    if (!facts.ok) return setError(facts.message);
     let videoId: Id<"videos"> | null = null;
     try {
       videoId = await create({ teamId, title, description: String(data.get("description") ?? ""), fileName: file.name });
-      const [url, durationSeconds] = await Promise.all([uploadUrl({ videoId }), readDuration(file)]);
+      const url = await uploadUrl({ videoId });
       setProgress({ sent: 0, total: file.size });
-      const storageId = await new Promise<string>((resolve, reject) => {
-        const request = new XMLHttpRequest();
-        xhr.current = request;
-        request.open("POST", url);
-        request.setRequestHeader("Content-Type", file.type);
-        request.upload.onprogress = (e) => setProgress({ sent: e.loaded, total: e.total || file.size });
-        request.onload = () =>
-          request.status === 200 ? resolve((JSON.parse(request.responseText) as { storageId: string }).storageId) : reject(new Error(`Upload failed (${request.status}).`));
-        request.onerror = () => reject(new Error("The upload was interrupted."));
-        request.onabort = () => reject(new Error("Upload cancelled."));
-        request.send(file);
-      });
-      const result = await finalize({ videoId, storageId: storageId as Id<"_storage">, durationSeconds });
-      if (!result.ok) setError(result.message);
-      else form.reset();
+      const storageId = await send(url, file, file.type, (r) => (xhr.current = r), setProgress);
+      const result = await finalize({ videoId, storageId: storageId as Id<"_storage">, durationSeconds: facts.durationSeconds });
+      if (!result.ok) return setError(result.message);
+      form.reset();
+      setProgress(null);
+      xhr.current = null;
+      if (facts.poster) {
+        // The poster is a nicety: a failure here leaves the video ready with the placeholder.
+        const poster = facts.poster;
+        const id = videoId;
+        await uploadUrl({ videoId: id, purpose: "poster" })
+          .then((posterUrl) => send(posterUrl, poster, "image/jpeg", () => undefined))
+          .then((posterId) => setPoster({ videoId: id, storageId: posterId as Id<"_storage"> }))
+          .catch(() => undefined);
+      }
     } catch (e) {
-      setError(errorMessage(e));
-      if (videoId) await markFailed({ videoId, reason: errorMessage(e) }).catch(() => undefined);
+      if (e instanceof UploadCancelled && videoId) {
+        // A cancelled upload leaves nothing behind in the library (the backend sweeps stray bytes).
+        await remove({ videoId }).catch(() => undefined);
+        setNotice("Upload cancelled.");
+      } else if (videoId) {
+        setError(errorMessage(e));
+        await markFailed({ videoId, reason: errorMessage(e) }).catch(() => undefined);
+      } else {
+        setError(errorMessage(e));
+      }
     } finally {
       xhr.current = null;
       setProgress(null);
@@ -87,6 +104,7 @@ export function Upload({ teamId }: { teamId: Id<"teams"> }) {
         <button type="submit">Upload</button>
       )}
       {error && <p className="error" role="alert">{error}</p>}
+      {notice && <p className="muted" role="status">{notice}</p>}
     </form>
   );
 }

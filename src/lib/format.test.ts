@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { daysUntil, formatBytes, formatDuration, relativeTime } from "./format";
+import { daysUntil, formatAbsolute, formatBytes, formatDuration, fromLocalInput, plural, relativeTime, toLocalInput } from "./format";
 
 const NOW = Date.UTC(2026, 5, 1, 12);
 
@@ -16,4 +16,19 @@ test("durations, sizes and days-until for the expiry picker", () => {
   expect(formatBytes(1536)).toBe("1.5 KB");
   expect(daysUntil(new Date(NOW + 36 * 3_600_000), NOW)).toBe(2);
   expect(daysUntil(new Date(NOW - 1000), NOW)).toBe(1);
+});
+
+test("counts agree with their nouns", () => {
+  expect(plural(1, "view")).toBe("1 view");
+  expect(plural(0, "view")).toBe("0 views");
+  expect(plural(2, "download")).toBe("2 downloads");
+});
+
+test("absolute dates name the zone; datetime-local values are local wall-clock times", () => {
+  expect(formatAbsolute(NOW, "America/Los_Angeles")).toBe("Jun 1, 2026, 5:00 AM PDT");
+  expect(formatAbsolute(NOW, "UTC")).toBe("Jun 1, 2026, 12:00 PM UTC");
+  const at = fromLocalInput("2031-03-04T05:06")!;
+  expect(at).toBe(new Date(2031, 2, 4, 5, 6).getTime());
+  expect(toLocalInput(at)).toBe("2031-03-04T05:06");
+  expect(fromLocalInput("nonsense")).toBeNull();
 });

@@ -40,3 +40,33 @@ export function formatBytes(bytes: number | null): string {
 export function daysUntil(date: Date, now = Date.now()): number {
   return Math.max(1, Math.ceil((date.getTime() - now) / 86_400_000));
 }
+
+/** "1 view", "2 views"; `many` for irregular plurals. */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** The zone dates are shown in, e.g. "America/Los_Angeles". */
+export function localZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/** An absolute date in the user's zone with the zone named: "Jun 1, 2026, 5:00 AM PDT". */
+export function formatAbsolute(at: number, timeZone?: string): string {
+  return new Intl.DateTimeFormat("en", { year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short", timeZone }).format(at);
+}
+
+/** The value a `datetime-local` input shows for an instant, in the user's zone ("2026-06-01T05:00"). */
+export function toLocalInput(at: number): string {
+  const d = new Date(at);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
+/** The instant a `datetime-local` value means in the user's zone, or null. */
+export function fromLocalInput(value: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
+  if (!m) return null;
+  const [, y, mo, d, h, mi] = m.map(Number);
+  return new Date(y, mo - 1, d, h, mi).getTime();
+}

@@ -1,0 +1,36 @@
+import type { LinkStatus } from "../../convex/lib/validators";
+
+type LinkLike = { status: LinkStatus; expiresAt: number | null; url: string | null; customSlug: string | null };
+
+export const STATUS_FILTERS = ["all", "active", "expired", "revoked"] as const;
+export type StatusFilter = (typeof STATUS_FILTERS)[number];
+
+/** The status right now: a link the server last saw active reads "expired" from its deadline on. */
+export function statusAt(link: LinkLike, now: number): LinkStatus {
+  if (link.status === "active" && link.expiresAt !== null && link.expiresAt <= now) return "expired";
+  return link.status;
+}
+
+/** The address to hand out: the custom slug's when there is one, else the token URL. */
+export function shareAddress(link: Pick<LinkLike, "url" | "customSlug">): string | null {
+  if (!link.url) return null;
+  return link.customSlug ? link.url.replace(/[^/]+$/, encodeURIComponent(link.customSlug)) : link.url;
+}
+
+/** A password people can read aloud and type: four groups of letters and digits, no look-alikes. */
+export function generatePassword(): string {
+  const alphabet = "abcdefghjkmnpqrstuvwxyz23456789";
+  const chars: string[] = [];
+  while (chars.length < 16) {
+    // Bytes past the last whole multiple of the alphabet are skipped so every letter is as likely.
+    for (const b of crypto.getRandomValues(new Uint8Array(32))) {
+      if (b < 256 - (256 % alphabet.length) && chars.length < 16) chars.push(alphabet[b % alphabet.length]);
+    }
+  }
+  return [0, 4, 8, 12].map((i) => chars.slice(i, i + 4).join("")).join("-");
+}
+
+/** The text "copy link + password" puts on the clipboard. */
+export function linkWithPassword(url: string, password: string): string {
+  return `${url}\nPassword: ${password}`;
+}
