@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import type { Component } from "./engine";
 import type { DocumentStore } from "./database";
 import { documentValidators } from "./syscalls";
+import { defineSearchIndexes, type SchemaSearchIndex } from "./search";
 import type { ValidatorJson } from "./validate";
 
 export type LoadedApp = { app: Component; crons: Record<string, CronSpec>; http: HttpRouterLike | null; authConfig: AuthConfig };
@@ -67,7 +68,9 @@ function usedComponents(configSource: string, resolveFrom: string): Array<{ name
     const configPath = spec.startsWith(".")
       ? path.resolve(path.dirname(resolveFrom), spec)
       : require.resolve(`${spec}/convex.config.js`);
-    const file = configPath.endsWith(".js") ? configPath : `${configPath}.js`;
+    // A component of the project itself is a folder holding convex.config.ts (or .js).
+    const local = spec.startsWith(".") ? ["ts", "js"].map((ext) => path.join(configPath, `convex.config.${ext}`)).find((f) => existsSync(f)) : undefined;
+    const file = local ?? (configPath.endsWith(".js") ? configPath : `${configPath}.js`);
     const source = readFileSync(file, "utf8");
     const name = m[2] ?? /defineComponent\(\s*["'](\w+)["']/.exec(source)?.[1];
     if (name) found.push({ name, dir: path.dirname(file) });
@@ -82,12 +85,13 @@ async function loadComponent(store: DocumentStore, componentPath: string, dir: s
   const schema = modules.get("schema")?.default as { export(): string } | undefined;
   if (schema) {
     const exported = JSON.parse(schema.export()) as {
-      tables: Array<{ tableName: string; indexes: Array<{ indexDescriptor: string; fields: string[] }>; documentType: ValidatorJson | null }>;
+      tables: Array<{ tableName: string; indexes: Array<{ indexDescriptor: string; fields: string[] }>; searchIndexes?: SchemaSearchIndex[]; documentType: ValidatorJson | null }>;
       schemaValidation: boolean;
     };
     for (const table of exported.tables) {
       const tableKey = `${componentPath}:${table.tableName}`;
       store.defineTable(tableKey, table.indexes.map((i) => ({ name: i.indexDescriptor, fields: i.fields })));
+      defineSearchIndexes(store, tableKey, table.searchIndexes ?? []);
       if (exported.schemaValidation && table.documentType) documentValidators.set(tableKey, table.documentType);
     }
   }

@@ -7,13 +7,15 @@ import { evaluate } from "./filters";
 import { FileBlob } from "./fileBlob";
 import { checkValue, type ValidatorJson } from "./validate";
 import type { Interval } from "./readSet";
+import { SearchError, type SearchFilterJson } from "./searchText";
+import { searchIndexesOf, type SearchResults } from "./search";
 
 const ZERO = Buffer.from([0]);
 
 type QuerySource =
   | { type: "FullTableScan"; tableName: string; order: "asc" | "desc" | null }
   | { type: "IndexRange"; indexName: string; range: RangeBound[]; order: "asc" | "desc" | null }
-  | { type: "Search"; indexName: string };
+  | { type: "Search"; indexName: string; filters: SearchFilterJson[] };
 type SerializedQuery = { source: QuerySource; operators: Array<{ filter?: Record<string, unknown>; limit?: number }> };
 
 type Stream = {
@@ -37,6 +39,8 @@ type Stream = {
    * the stream reaches its end, so `first()` / `take(n)` depend on the rows up to the last one.
    */
   seen: Interval;
+  /** A search index's results (search.ts), read instead of an index range. */
+  search?: SearchResults;
 };
 
 const cache = new WeakMap<Engine, ReturnType<typeof build>>();
@@ -90,7 +94,7 @@ function build(engine: Engine) {
 
   function startStream(exec: Exec, query: SerializedQuery): Stream {
     const source = query.source;
-    if (source.type === "Search") throw new FunctionError("Search indexes are not supported by the local backend.");
+    if (source.type === "Search") return startSearch(exec, query, source);
     let tableKey: string;
     let indexName: string;
     let range: RangeBound[] = [];
@@ -125,8 +129,28 @@ function build(engine: Engine) {
     };
   }
 
+  /** A stream over a search index's results, in relevance order; its key space is the results' (score, creation time, id). */
+  function startSearch(exec: Exec, query: SerializedQuery, source: Extract<QuerySource, { type: "Search" }>): Stream {
+    const dot = source.indexName.lastIndexOf(".");
+    const tableKey = key(exec, source.indexName.slice(0, dot));
+    let search: SearchResults;
+    try {
+      search = searchIndexesOf(store).search(tableKey, source.indexName.slice(dot + 1), source.filters, exec.reads);
+    } catch (error) {
+      throw error instanceof SearchError ? new FunctionError(error.message) : error;
+    }
+    const limit = query.operators.find((o) => o.limit !== undefined)?.limit;
+    const none = Buffer.alloc(0);
+    return {
+      tableKey, indexName: source.indexName.slice(dot + 1), low: none, high: none, order: "asc", after: null, buffer: [], exhausted: false,
+      filters: query.operators.filter((o) => o.filter).map((o) => o.filter!), remaining: limit ?? Number.POSITIVE_INFINITY,
+      batch: 2, keys: [], seen: { low: none, high: none }, search,
+    };
+  }
+
   /** Starts a stream strictly after `cursor` (pagination): what lies before it is not read. */
   function startAfter(stream: Stream, cursor: Buffer) {
+    if (stream.search) return stream.search.skipThrough(cursor);
     stream.after = cursor;
     if (stream.order === "asc") {
       const start = Buffer.concat([cursor, ZERO]);
@@ -153,7 +177,18 @@ function build(engine: Engine) {
   function next(stream: Stream): { json: string; key: Buffer } | null {
     for (;;) {
       if (stream.remaining <= 0) return null;
-      if (stream.buffer.length === 0) {
+      if (stream.buffer.length === 0 && stream.search) {
+        let rows;
+        try {
+          rows = stream.search.take(stream.batch);
+        } catch (error) {
+          throw error instanceof SearchError ? new FunctionError(error.message) : error;
+        }
+        stream.batch = Math.min(stream.batch * 4, 256);
+        if (rows.length === 0) return sawEnd(stream);
+        stream.keys = rows.map((r) => r.key);
+        stream.buffer = rows.map((r) => r.json);
+      } else if (stream.buffer.length === 0) {
         if (stream.exhausted) return sawEnd(stream);
         const want = Math.min(stream.batch, Number.isFinite(stream.remaining) && stream.filters.length === 0 ? Math.max(stream.remaining, 1) : stream.batch);
         const rows = store.scan(stream.tableKey, stream.indexName, stream.low, stream.high, stream.order, stream.after, want);
@@ -269,7 +304,8 @@ function build(engine: Engine) {
           page.push(row.json);
           lastKey = row.key;
         }
-        if (!done && !endCursor && !next({ ...stream, buffer: [...stream.buffer], keys: [...stream.keys], remaining: 1 })) done = true;
+        // A search page is done only once its results ran out (Convex's SearchQuery has no look-ahead).
+        if (!done && !endCursor && !stream.search && !next({ ...stream, buffer: [...stream.buffer], keys: [...stream.keys], remaining: 1 })) done = true;
         const continueCursor = endCursor ? args.endCursor : done ? "_end_cursor" : (lastKey ?? Buffer.alloc(0)).toString("base64");
         return `{"page":[${page.join(",")}],"isDone":${done},"continueCursor":${JSON.stringify(continueCursor)},"splitCursor":null,"pageStatus":null}`;
       }

@@ -1,0 +1,274 @@
+/**
+ * Text search indexes (`defineTable(...).searchIndex(name, { searchField, filterFields })`) as an
+ * inverted index in the documents' own SQLite database, so an index changes in the same
+ * transaction (and savepoint) as the documents and rolls back with them:
+ *   search_postings  one row per (index, term, document): term frequency, token count,
+ *                    creation time and an 8-byte hash per filter field (equality filters are a
+ *                    byte comparison inside the posting scan);
+ *   search_terms     document frequency per term (BM25 idf, prefix expansion);
+ *   search_indexes   the definition and BM25 totals (documents, tokens) per index.
+ * An index is rebuilt from the table's documents when its definition changes.
+ *
+ * Reactivity: a search reads the keys of its terms in the index's own key space (the term's
+ * UTF-8 bytes; the prefix term reads every key starting with it) and a write touches the terms
+ * of the document before and after, so a subscription re-runs exactly when a document holding
+ * one of its terms changes (filters are not narrowed on: a conservative superset).
+ */
+import { createHash } from "node:crypto";
+import type Database from "better-sqlite3";
+import { encodeKey, fieldValue, type Value } from "./keys";
+import { parseDoc, type Doc, type DocumentStore } from "./database";
+import type { ReadSet, WriteSet } from "./readSet";
+import {
+  MAX_CANDIDATE_REVISIONS,
+  MAX_PREFIX_MATCHES_PER_QUERY_TERM,
+  MAX_UNIQUE_QUERY_TERMS,
+  PREFIX_BOOST,
+  SearchError,
+  analyze,
+  checkIndexDef,
+  compileSearch,
+  idf,
+  termScore,
+  type SearchFilterJson,
+  type SearchIndexDef,
+} from "./searchText";
+
+const HASH_BYTES = 8;
+/** Sorts after every UTF-8 continuation of a prefix (the largest code point). */
+const MAX_CHAR = "\u{10FFFF}";
+
+export type SearchHit = { id: string; key: Buffer };
+
+/** The results of one search, handed out in order (a query stream's source). */
+export class SearchResults {
+  private next = 0;
+  constructor(
+    private readonly hits: SearchHit[],
+    private readonly store: DocumentStore,
+    private readonly check: ((doc: Doc) => boolean) | null,
+  ) {}
+
+  /** Drops the results up to and including `cursor` (a page's continue cursor). */
+  skipThrough(cursor: Buffer) {
+    while (this.next < this.hits.length && Buffer.compare(this.hits[this.next].key, cursor) <= 0) this.next++;
+  }
+
+  /** Up to `limit` more documents (stored JSON). Past MAX_CANDIDATE_REVISIONS it fails, as Convex does. */
+  take(limit: number): Array<{ json: string; key: Buffer }> {
+    const rows: Array<{ json: string; key: Buffer }> = [];
+    while (rows.length < limit) {
+      if (this.next === MAX_CANDIDATE_REVISIONS) {
+        if (rows.length > 0) break;
+        throw new SearchError(
+          "SearchQueryScannedTooManyDocumentsError",
+          `Search query scanned too many documents (fetched ${MAX_CANDIDATE_REVISIONS}). Consider using a smaller limit, paginating the query, or using a filter field to limit the number of documents pulled from the search index.`,
+        );
+      }
+      const hit = this.hits[this.next];
+      if (!hit) break;
+      this.next++;
+      const json = this.store.getJson(hit.id);
+      if (json === null) continue;
+      // Filter hashes matched; the values themselves are compared here (a hash collision never leaks a row).
+      if (this.check && !this.check(parseDoc(json))) continue;
+      rows.push({ json, key: hit.key });
+    }
+    return rows;
+  }
+}
+
+type Stats = { docs: number; tokens: number };
+
+export class SearchIndexes {
+  private readonly sql: Database.Database;
+  private readonly byTable = new Map<string, SearchIndexDef[]>();
+  private readonly stmt: Record<string, Database.Statement>;
+  private readonly scans = new Map<number, Database.Statement>();
+
+  constructor(private readonly store: DocumentStore) {
+    this.sql = store.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS search_indexes (idx TEXT PRIMARY KEY, def TEXT NOT NULL, docs INTEGER NOT NULL, tokens INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS search_terms (idx TEXT NOT NULL, term TEXT NOT NULL, df INTEGER NOT NULL, PRIMARY KEY (idx, term)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS search_postings (idx TEXT NOT NULL, term TEXT NOT NULL, doc TEXT NOT NULL, tf INTEGER NOT NULL, len INTEGER NOT NULL, created REAL NOT NULL, filt BLOB NOT NULL, PRIMARY KEY (idx, term, doc)) WITHOUT ROWID;
+    `);
+    this.stmt = {
+      stats: this.sql.prepare("SELECT docs, tokens FROM search_indexes WHERE idx = ?"),
+      addStats: this.sql.prepare("UPDATE search_indexes SET docs = docs + ?, tokens = tokens + ? WHERE idx = ?"),
+      df: this.sql.prepare("SELECT df FROM search_terms WHERE idx = ? AND term = ?"),
+      prefix: this.sql.prepare(`SELECT term, df FROM search_terms WHERE idx = ? AND term >= ? AND term < ? ORDER BY term LIMIT ${MAX_PREFIX_MATCHES_PER_QUERY_TERM}`),
+      incTerm: this.sql.prepare("INSERT INTO search_terms (idx, term, df) VALUES (?, ?, 1) ON CONFLICT (idx, term) DO UPDATE SET df = df + 1"),
+      decTerm: this.sql.prepare("UPDATE search_terms SET df = df - 1 WHERE idx = ? AND term = ?"),
+      dropTerm: this.sql.prepare("DELETE FROM search_terms WHERE idx = ? AND term = ? AND df <= 0"),
+      putPosting: this.sql.prepare("INSERT OR REPLACE INTO search_postings (idx, term, doc, tf, len, created, filt) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+      delPosting: this.sql.prepare("DELETE FROM search_postings WHERE idx = ? AND term = ? AND doc = ?"),
+    };
+    store.writeHooks.push((tableKey, doc, previous, touched) => this.onWrite(tableKey, doc, previous, touched));
+  }
+
+  /** Declares a table's search indexes (from the schema); an index whose definition changed is rebuilt. */
+  define(tableKey: string, defs: SearchIndexDef[]) {
+    for (const def of defs) checkIndexDef(tableKey.split(":")[1], def);
+    this.byTable.set(tableKey, defs);
+    const prefix = `${tableKey}.`;
+    const stored = (this.sql.prepare("SELECT idx, def FROM search_indexes WHERE substr(idx, 1, ?) = ?").all(prefix.length, prefix) as { idx: string; def: string }[]).filter(
+      (row) => !row.idx.slice(prefix.length).includes("."),
+    );
+    const wanted = new Map(defs.map((d) => [`${prefix}${d.name}`, JSON.stringify(d)]));
+    const stale = stored.filter((row) => wanted.get(row.idx) !== row.def);
+    const fresh = defs.filter((d) => stored.find((row) => row.idx === `${prefix}${d.name}`)?.def !== JSON.stringify(d));
+    if (stale.length === 0 && fresh.length === 0) return;
+    this.store.transaction(() => {
+      for (const row of stale) this.drop(row.idx);
+      for (const def of fresh) {
+        const idx = `${prefix}${def.name}`;
+        this.sql.prepare("INSERT INTO search_indexes (idx, def, docs, tokens) VALUES (?, ?, 0, 0)").run(idx, JSON.stringify(def));
+        for (const { json } of this.sql.prepare("SELECT json FROM documents WHERE tbl = ?").all(tableKey) as { json: string }[]) {
+          this.add(idx, def, parseDoc(json));
+        }
+      }
+    });
+  }
+
+  private drop(idx: string) {
+    this.sql.prepare("DELETE FROM search_postings WHERE idx = ?").run(idx);
+    this.sql.prepare("DELETE FROM search_terms WHERE idx = ?").run(idx);
+    this.sql.prepare("DELETE FROM search_indexes WHERE idx = ?").run(idx);
+  }
+
+  definition(tableKey: string, name: string): SearchIndexDef | undefined {
+    return this.byTable.get(tableKey)?.find((d) => d.name === name);
+  }
+
+  private onWrite(tableKey: string, doc: Doc | null, previous: Doc | null, touched?: WriteSet) {
+    const defs = this.byTable.get(tableKey);
+    if (!defs) return;
+    for (const def of defs) {
+      const idx = `${tableKey}.${def.name}`;
+      const before = previous ? this.entry(def, previous) : null;
+      const after = doc ? this.entry(def, doc) : null;
+      for (const term of new Set([...(before?.tf.keys() ?? []), ...(after?.tf.keys() ?? [])])) {
+        touched?.touch(tableKey, def.name, Buffer.from(term));
+      }
+      if (before && after && sameEntry(before, after)) continue;
+      if (previous && before) this.remove(idx, previous._id, before);
+      if (doc) this.add(idx, def, doc, after!);
+    }
+  }
+
+  private entry(def: SearchIndexDef, doc: Doc) {
+    return { ...analyze(fieldValue(doc, def.searchField)), filt: filterHashes(def.filterFields.map((f) => fieldValue(doc, f))) };
+  }
+
+  private add(idx: string, def: SearchIndexDef, doc: Doc, entry = this.entry(def, doc)) {
+    for (const [term, tf] of entry.tf) {
+      this.stmt.putPosting.run(idx, term, doc._id, tf, entry.length, doc._creationTime, entry.filt);
+      this.stmt.incTerm.run(idx, term);
+    }
+    this.stmt.addStats.run(1, entry.length, idx);
+  }
+
+  private remove(idx: string, id: string, entry: ReturnType<SearchIndexes["entry"]>) {
+    for (const term of entry.tf.keys()) {
+      this.stmt.delPosting.run(idx, term, id);
+      this.stmt.decTerm.run(idx, term);
+      this.stmt.dropTerm.run(idx, term);
+    }
+    this.stmt.addStats.run(-1, -entry.length, idx);
+  }
+
+  /** Posting scan of one term, with `conditions` filter-field comparisons. */
+  private scan(conditions: number): Database.Statement {
+    let stmt = this.scans.get(conditions);
+    if (!stmt) {
+      const where = Array.from({ length: conditions }, () => `AND substr(filt, ?, ${HASH_BYTES}) = ?`).join(" ");
+      stmt = this.sql.prepare(`SELECT doc, tf, len, created FROM search_postings WHERE idx = ? AND term = ? ${where}`).raw();
+      this.scans.set(conditions, stmt);
+    }
+    return stmt;
+  }
+
+  /**
+   * Runs a search (lib.rs `search`): every index term a query term matches (the last one as a
+   * prefix, its 16 smallest expansions), BM25 over the whole index with prefix-only matches at
+   * half weight, documents holding at least one term and every `eq` value, best first, newest
+   * first among equals, at most MAX_CANDIDATE_REVISIONS.
+   */
+  search(tableKey: string, indexName: string, filters: SearchFilterJson[], reads: ReadSet): SearchResults {
+    const def = this.definition(tableKey, indexName);
+    const printable = `${tableKey.split(":")[1]}.${indexName}`;
+    if (!def) throw new SearchError("IndexNotFound", `Index ${printable} not found.`);
+    const { terms, eqs } = compileSearch(printable, def, filters);
+    const idx = `${tableKey}.${indexName}`;
+    // Term → [matched only as a prefix, query term order].
+    const matched = new Map<string, { prefixOnly: boolean; order: number; df: number }>();
+    terms.forEach((term, order) => {
+      const key = Buffer.from(term.text);
+      if (term.prefix) {
+        reads.range(tableKey, indexName, key, Buffer.concat([key, Buffer.from([0xff])]));
+        for (const row of this.stmt.prefix.all(idx, term.text, term.text + MAX_CHAR) as { term: string; df: number }[]) {
+          const prefixOnly = row.term !== term.text;
+          const seen = matched.get(row.term);
+          if (!seen || (seen.prefixOnly && !prefixOnly)) matched.set(row.term, { prefixOnly, order: seen?.order ?? order, df: row.df });
+        }
+      } else {
+        reads.range(tableKey, indexName, key, Buffer.concat([key, Buffer.from([0])]));
+        const row = this.stmt.df.get(idx, term.text) as { df: number } | undefined;
+        if (row && !matched.has(term.text)) matched.set(term.text, { prefixOnly: false, order, df: row.df });
+      }
+    });
+    const chosen = [...matched].sort((a, b) => Number(a[1].prefixOnly) - Number(b[1].prefixOnly) || a[1].order - b[1].order).slice(0, MAX_UNIQUE_QUERY_TERMS);
+    const stats = this.stmt.stats.get(idx) as Stats;
+    if (chosen.length === 0 || stats.docs <= 0) return new SearchResults([], this.store, null);
+
+    const averageLength = Math.max(stats.tokens / stats.docs, 1e-9);
+    const positions = eqs.flatMap((eq) => [def.filterFields.indexOf(eq.field) * HASH_BYTES + 1, hashValue(eq.value)]);
+    const scan = this.scan(eqs.length);
+    const scores = new Map<string, { score: number; created: number }>();
+    for (const [term, info] of chosen) {
+      const weight = idf(info.df, stats.docs) * (info.prefixOnly ? PREFIX_BOOST : 1);
+      for (const [doc, tf, len, created] of scan.all(idx, term, ...positions) as [string, number, number, number][]) {
+        const add = termScore(weight, tf, len, averageLength);
+        const hit = scores.get(doc);
+        if (hit) hit.score += add;
+        else scores.set(doc, { score: add, created });
+      }
+    }
+    const ranked = [...scores].sort((a, b) => b[1].score - a[1].score || b[1].created - a[1].created || (a[0] < b[0] ? -1 : 1));
+    const hits = ranked.slice(0, MAX_CANDIDATE_REVISIONS).map(([id, { score, created }]) => ({ id, key: encodeKey([-score, -created, id]) }));
+    const check = eqs.length === 0 ? null : (doc: Doc) => eqs.every((eq) => encodeKey([fieldValue(doc, eq.field)]).equals(encodeKey([eq.value])));
+    return new SearchResults(hits, this.store, check);
+  }
+}
+
+function sameEntry(a: { tf: Map<string, number>; length: number; filt: Buffer }, b: typeof a): boolean {
+  if (a.length !== b.length || a.tf.size !== b.tf.size || !a.filt.equals(b.filt)) return false;
+  for (const [term, tf] of a.tf) if (b.tf.get(term) !== tf) return false;
+  return true;
+}
+
+function hashValue(value: Value): Buffer {
+  return createHash("sha256").update(encodeKey([value])).digest().subarray(0, HASH_BYTES);
+}
+
+function filterHashes(values: Value[]): Buffer {
+  return Buffer.concat(values.map(hashValue));
+}
+
+const instances = new WeakMap<DocumentStore, SearchIndexes>();
+
+/** The search indexes kept beside a store (created on first use). */
+export function searchIndexesOf(store: DocumentStore): SearchIndexes {
+  let indexes = instances.get(store);
+  if (!indexes) instances.set(store, (indexes = new SearchIndexes(store)));
+  return indexes;
+}
+
+/** A search index as `defineSchema(...).export()` describes it. */
+export type SchemaSearchIndex = { indexDescriptor: string; searchField: string; filterFields: string[] };
+
+/** The loader's hook: a table's search indexes from its schema. */
+export function defineSearchIndexes(store: DocumentStore, tableKey: string, indexes: SchemaSearchIndex[]) {
+  searchIndexesOf(store).define(tableKey, indexes.map((i) => ({ name: i.indexDescriptor, searchField: i.searchField, filterFields: i.filterFields })));
+}
