@@ -52,8 +52,12 @@ export default defineSchema({
     durationSeconds: v.optional(v.number()),
     failureReason: v.optional(v.string()),
     uploadedBy: v.id("users"),
+    /** Title and description as one text, kept on write (lib/search.ts) for the search_text index. */
+    searchText: v.optional(v.string()),
   })
     .index("by_team", ["teamId"])
+    .index("by_team_status", ["teamId", "status"])
+    .searchIndex("search_text", { searchField: "searchText", filterFields: ["teamId", "status"] })
     .index("by_status", ["status"])
     .index("by_storageId", ["storageId"])
     .index("by_posterStorageId", ["posterStorageId"]),
@@ -117,7 +121,10 @@ export default defineSchema({
     .index("by_tokenHash", ["tokenHash"])
     .index("by_slugKey", ["slugKey"])
     .index("by_video", ["videoId"])
-    .index("by_team_expiresAt", ["teamId", "expiresAt"]),
+    .index("by_team_expiresAt", ["teamId", "expiresAt"])
+    .searchIndex("search_label", { searchField: "label", filterFields: ["teamId"] })
+    .searchIndex("search_note", { searchField: "note", filterFields: ["teamId"] })
+    .searchIndex("search_slug", { searchField: "customSlug", filterFields: ["teamId"] }),
 
   /** Who has received a grant on a link (viewerId), so returning viewers are not counted twice. */
   shareViewers: defineTable({

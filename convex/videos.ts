@@ -9,6 +9,7 @@ import { maxUploadBytes, siteOrigin } from "./lib/env";
 import { requireTeamRole, requireVideoRole } from "./lib/permissions";
 import { optionalText, requireText } from "./lib/text";
 import { rateLimiter } from "./lib/rateLimits";
+import { videoSearchText } from "./lib/search";
 import { ALLOWED_TYPES, allowedType, consumeSessions, openUploadSession, requireOwnUpload, type StoredFile } from "./lib/uploads";
 import { uploadPurposeValidator, videoStatusValidator, type UploadPurpose } from "./lib/validators";
 
@@ -33,7 +34,7 @@ const uploadResult = v.union(
   v.object({ ok: v.literal(false), code: v.literal("UPLOAD_REJECTED"), message: v.string() }),
 );
 
-async function toSummary(ctx: QueryCtx, video: Doc<"videos">) {
+export async function toSummary(ctx: QueryCtx, video: Doc<"videos">) {
   return {
     videoId: video._id,
     teamId: video.teamId,
@@ -69,10 +70,13 @@ export const create = authedMutation({
   returns: v.id("videos"),
   handler: async (ctx, args) => {
     await requireTeamRole(ctx, args.teamId, "member");
+    const title = requireText(args.title, "Title", 200);
+    const description = optionalText(args.description, "Description", 5000);
     return await ctx.db.insert("videos", {
       teamId: args.teamId,
-      title: requireText(args.title, "Title", 200),
-      description: optionalText(args.description, "Description", 5000),
+      title,
+      description,
+      searchText: videoSearchText({ title, description }),
       fileName: requireText(args.fileName, "File name", 255),
       status: "uploading",
       uploadedBy: ctx.userId,
@@ -205,10 +209,11 @@ export const update = authedMutation({
   args: { videoId: v.id("videos"), title: v.optional(v.string()), description: v.optional(v.string()) },
   returns: v.null(),
   handler: async (ctx, args) => {
-    await requireVideoRole(ctx, args.videoId, "member");
+    const { video } = await requireVideoRole(ctx, args.videoId, "member");
     const patch: Partial<Doc<"videos">> = {};
     if (args.title !== undefined) patch.title = requireText(args.title, "Title", 200);
     if (args.description !== undefined) patch.description = optionalText(args.description, "Description", 5000);
+    patch.searchText = videoSearchText({ ...video, ...patch });
     await ctx.db.patch(args.videoId, patch);
     return null;
   },
