@@ -5,16 +5,15 @@
  * A table is addressed as `componentPath:table` ("" for the app itself).
  */
 import Database from "better-sqlite3";
-import { randomBytes } from "node:crypto";
 import { convexToJson, jsonToConvex, type JSONValue } from "convex/values";
 import { afterPrefix, encodeKey, fieldValue, valueFromJson, type Value } from "./keys";
 import type { WriteSet } from "./readSet";
+import { decodeId, defaultTableNumber, newDocumentId } from "./ids";
 
 export type Doc = Record<string, Value> & { _id: string; _creationTime: number };
 export type IndexDef = { name: string; fields: string[] };
 export type RangeBound = { type: "Eq" | "Gt" | "Gte" | "Lt" | "Lte"; fieldPath: string; value: JSONValue };
 
-const BASE32 = "0123456789abcdefghjkmnpqrstvwxyz";
 const BATCH = 256;
 const ZERO = Buffer.from([0]);
 
@@ -22,15 +21,14 @@ export class DocumentStore {
   readonly sql: Database.Database;
   private indexes = new Map<string, IndexDef[]>(); // tableKey → indexes
   private tableNumbers = new Map<string, number>();
-  private tablesByNumber = new Map<number, string>();
+  /** Table number → tables: one per component at most (a snapshot from Convex numbers each component's tables on its own). */
+  private tablesByNumber = new Map<number, string[]>();
   private lastCreationTime = 0;
   private savedCreationTime = 0;
   /** Prepared SAVEPOINT / RELEASE / ROLLBACK TO statements per nesting depth (statements are parsed once). */
   private savepoints: Array<{ open: Database.Statement; release: Database.Statement; undo: Database.Statement }> = [];
   private depth = 0;
   private stmt: Record<string, Database.Statement>;
-  /** Called on every document write and delete, inside its transaction (search indexes keep in step: search.ts). */
-  readonly writeHooks: Array<(tableKey: string, doc: Doc | null, previous: Doc | null, touched?: WriteSet) => void> = [];
 
   constructor(file: string) {
     this.sql = new Database(file);
@@ -41,13 +39,10 @@ export class DocumentStore {
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, tbl TEXT NOT NULL, json TEXT NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS index_entries (idx TEXT NOT NULL, key BLOB NOT NULL, id TEXT NOT NULL, PRIMARY KEY (idx, key)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS tables (tbl TEXT PRIMARY KEY, num INTEGER NOT NULL UNIQUE, indexes TEXT NOT NULL DEFAULT '[]');
+      CREATE TABLE IF NOT EXISTS tables (tbl TEXT PRIMARY KEY, num INTEGER NOT NULL, indexes TEXT NOT NULL DEFAULT '[]');
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
     `);
-    for (const row of this.sql.prepare("SELECT tbl, num FROM tables").all() as { tbl: string; num: number }[]) {
-      this.tableNumbers.set(row.tbl, row.num);
-      this.tablesByNumber.set(row.num, row.tbl);
-    }
+    this.loadTableNumbers();
     this.stmt = {
       get: this.sql.prepare("SELECT json FROM documents WHERE id = ?"),
       put: this.sql.prepare("INSERT OR REPLACE INTO documents (id, tbl, json) VALUES (?, ?, ?)"),
@@ -106,40 +101,68 @@ export class DocumentStore {
     return defs;
   }
 
-  private tableNumber(tableKey: string): number {
+  /** (Re)reads the table-number registry (after a migration or an import rewrote it). */
+  loadTableNumbers() {
+    this.tableNumbers.clear();
+    this.tablesByNumber.clear();
+    for (const row of this.sql.prepare("SELECT tbl, num FROM tables").all() as { tbl: string; num: number }[]) this.remember(row.tbl, row.num);
+  }
+
+  private remember(tableKey: string, num: number) {
+    this.tableNumbers.set(tableKey, num);
+    const tables = this.tablesByNumber.get(num) ?? [];
+    if (!tables.includes(tableKey)) tables.push(tableKey);
+    this.tablesByNumber.set(num, tables);
+  }
+
+  /**
+   * A table's number, allocated on first use as Convex does: `_storage` and `_scheduled_functions`
+   * get Convex's default numbers, other system tables numbers from 513, user tables from 10,001,
+   * each unused by any table here (so an id names one table whatever component reads it).
+   */
+  tableNumber(tableKey: string): number {
     let num = this.tableNumbers.get(tableKey);
     if (num === undefined) {
-      num = this.tableNumbers.size + 1;
+      num = defaultTableNumber(tableKey.slice(tableKey.lastIndexOf(":") + 1), (n) => this.tablesByNumber.has(n));
       this.sql.prepare("INSERT INTO tables (tbl, num) VALUES (?, ?)").run(tableKey, num);
-      this.tableNumbers.set(tableKey, num);
-      this.tablesByNumber.set(num, tableKey);
+      this.remember(tableKey, num);
     }
     return num;
   }
 
-  /** Ids carry their table: 26 random base32 characters and 3 for the table number. */
-  newId(tableKey: string): string {
-    const bytes = randomBytes(26);
-    let id = "";
-    for (const b of bytes) id += BASE32[b & 31];
-    let num = this.tableNumber(tableKey);
-    let suffix = "";
-    for (let i = 0; i < 3; i++) {
-      suffix = BASE32[num & 31] + suffix;
-      num >>= 5;
-    }
-    return id + suffix;
+  /** Registers a table under a given number (a snapshot import keeps the numbers its ids carry). */
+  registerTable(tableKey: string, num: number) {
+    if (this.tableNumbers.get(tableKey) === num) return;
+    this.sql.prepare("INSERT INTO tables (tbl, num) VALUES (?, ?) ON CONFLICT (tbl) DO UPDATE SET num = excluded.num").run(tableKey, num);
+    const before = this.tableNumbers.get(tableKey);
+    if (before !== undefined) this.tablesByNumber.set(before, (this.tablesByNumber.get(before) ?? []).filter((t) => t !== tableKey));
+    this.remember(tableKey, num);
   }
 
-  tableOfId(id: string): string | null {
-    if (!/^[0-9a-z]{29}$/.test(id)) return null;
-    let num = 0;
-    for (const ch of id.slice(26)) {
-      const digit = BASE32.indexOf(ch);
-      if (digit < 0) return null;
-      num = num * 32 + digit;
-    }
-    return this.tablesByNumber.get(num) ?? null;
+  /** Every table known here with its number. */
+  tableList(): Array<{ tableKey: string; num: number }> {
+    return [...this.tableNumbers].map(([tableKey, num]) => ({ tableKey, num }));
+  }
+
+  /** A fresh id in Convex's encoding (ids.ts) for a document of `tableKey`. */
+  newId(tableKey: string): string {
+    return newDocumentId(this.tableNumber(tableKey));
+  }
+
+  /**
+   * The table an id belongs to, from the table number it carries. When tables of several
+   * components share the number, `componentPath` (or the stored document) decides.
+   */
+  tableOfId(id: string, componentPath?: string): string | null {
+    const decoded = decodeId(id);
+    if (!decoded) return null;
+    const tables = this.tablesByNumber.get(decoded.tableNumber);
+    if (!tables || tables.length === 0) return null;
+    if (tables.length === 1) return tables[0];
+    const inComponent = componentPath === undefined ? undefined : tables.find((t) => t.slice(0, t.lastIndexOf(":")) === componentPath);
+    if (inComponent) return inComponent;
+    const stored = this.sql.prepare("SELECT tbl FROM documents WHERE id = ?").get(id) as { tbl: string } | undefined;
+    return stored?.tbl ?? tables[0];
   }
 
   nextCreationTime(): number {
@@ -219,7 +242,6 @@ export class DocumentStore {
       this.stmt.putIndex.run(idx, key, doc._id);
     }
     this.stmt.put.run(doc._id, tableKey, JSON.stringify(convexToJson(doc as never)));
-    for (const hook of this.writeHooks) hook(tableKey, doc, previous, touched);
   }
 
   delete(tableKey: string, doc: Doc, touched?: WriteSet) {
@@ -229,7 +251,6 @@ export class DocumentStore {
       this.stmt.delIndex.run(`${tableKey}.${def.name}`, key);
     }
     this.stmt.del.run(doc._id);
-    for (const hook of this.writeHooks) hook(tableKey, null, doc, touched);
   }
 
   indexFields(tableKey: string, indexName: string): string[] {
