@@ -5,7 +5,7 @@
  * mutation inside one SQLite transaction; nested calls (component functions) use savepoints.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { format } from "node:util";
+import { format, types } from "node:util";
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
 import type { DocumentStore } from "./database";
 import type { BlobStore } from "./blobs";
@@ -13,6 +13,8 @@ import { checkValue, type ValidatorJson } from "./validate";
 import { syscalls } from "./syscalls";
 import { installFastDigest } from "./runtimeCrypto";
 import { ReadSet, WriteSet } from "./readSet";
+import { SeededRandom, type RuntimeHost } from "./defaultRuntime";
+import { MAX_LOG_LINES, MAX_LOG_LINE_BYTES, TRUNCATED_LINE_SUFFIX } from "./convexLimits";
 
 export type Identity = Record<string, unknown> | null;
 export type UdfType = "query" | "mutation" | "action";
@@ -38,6 +40,10 @@ export type Exec = {
   inTransaction: boolean;
   requestId: string;
   commitTs?: bigint;
+  /** Date.now() of a query or mutation, fixed at its start (crates/isolate/src/ops/time.rs). */
+  startedAt?: number;
+  /** Math.random / getRandomValues of a query or mutation, seeded per execution. */
+  random?: SeededRandom;
 };
 
 /** An error a function threw, as the client sees it. `data` is set for ConvexError. */
@@ -158,6 +164,7 @@ export class Engine {
       streams: new Map(),
       inTransaction: false,
       requestId: String(++this.requestCounter),
+      startedAt: Date.now(),
     };
   }
 
@@ -192,7 +199,7 @@ export class Engine {
   /** A call made inside a running query or mutation (e.g. a component's function). */
   async runNested(parent: Exec, type: UdfType, componentPath: string, udfPath: string, args: Record<string, Value>) {
     const fn = this.resolve(componentPath, udfPath);
-    const exec: Exec = { ...this.newExec(parent.type, componentPath, udfPath, parent.identity), reads: parent.reads, writes: parent.writes, filesToDelete: parent.filesToDelete, logLines: parent.logLines, inTransaction: parent.inTransaction };
+    const exec: Exec = { ...this.newExec(parent.type, componentPath, udfPath, parent.identity), reads: parent.reads, writes: parent.writes, filesToDelete: parent.filesToDelete, logLines: parent.logLines, inTransaction: parent.inTransaction, startedAt: parent.startedAt, random: parent.random };
     if (type !== "mutation") return await this.invoke(fn, type, exec, args);
     return await this.store.nested(() => this.invoke(fn, type, exec, args));
   }
@@ -288,7 +295,8 @@ export function toFunctionError(thrown: unknown): FunctionError {
     const data = typeof raw === "string" ? JSON.parse(raw) : convexToJson(raw as Value);
     return new FunctionError((thrown as Error).message, data);
   }
-  if (thrown instanceof Error) return new FunctionError(`Uncaught ${thrown.name}: ${thrown.message}`);
+  // Errors from the default runtime's context are another realm's: not `instanceof Error` here.
+  if (types.isNativeError(thrown) || thrown instanceof Error) return new FunctionError(`Uncaught ${thrown.name}: ${thrown.message}`);
   return new FunctionError(`Uncaught ${String(thrown)}`);
 }
 
@@ -300,16 +308,52 @@ export const rawConsole = {
 
 let installed: Engine | null = null;
 let consolePatched = false;
+
+/**
+ * One log line of a running function, within Convex's limits: 256 lines per execution, the last
+ * one kept for the overflow notice (crates/isolate/src/environment/udf/mod.rs `emit_log_line`),
+ * and each line cut at 4 KiB with Convex's suffix (crates/common/src/log_lines.rs).
+ */
+export function emitLogLine(engine: Engine, exec: Exec, label: string, text: string) {
+  if (exec.logLines.length >= MAX_LOG_LINES) return;
+  if (exec.logLines.length === MAX_LOG_LINES - 1) {
+    label = "ERROR";
+    text = `Log overflow (maximum ${MAX_LOG_LINES}). Remaining log lines omitted.`;
+  } else if (Buffer.byteLength(text) > MAX_LOG_LINE_BYTES) {
+    let cut = Buffer.from(text).subarray(0, MAX_LOG_LINE_BYTES).toString();
+    if (cut.endsWith("\uFFFD")) cut = cut.slice(0, -1); // never half a character
+    text = `${cut}${TRUNCATED_LINE_SUFFIX}`;
+  }
+  exec.logLines.push(`[${label}] ${text}`);
+  engine.opts.onLog(exec, label, text);
+}
+
 function installGlobals(engine: Engine) {
   installed = engine;
   installFastDigest();
   const g = globalThis as unknown as { Convex?: unknown };
+  g.Convex = convexGlobal();
+  if (consolePatched) return;
+  consolePatched = true;
+  // "use node" modules run in this process: their console is captured the same way.
+  for (const level of ["log", "info", "warn", "error", "debug"] as const) {
+    const original = console[level].bind(console);
+    console[level] = (...args: unknown[]) => {
+      const exec = installed?.als.getStore();
+      if (!exec) return original(...args);
+      emitLogLine(installed!, exec, level === "log" ? "LOG" : level.toUpperCase(), format(...args));
+    };
+  }
+}
+
+/** The `Convex` global functions call syscalls through (udf-runtime/src/syscall.ts). */
+function convexGlobal() {
   const current = () => {
     const exec = installed!.als.getStore();
     if (!exec) throw new Error("Convex syscall outside a function");
     return exec;
   };
-  g.Convex = {
+  return {
     syscall: (op: string, args: string) => syscalls(installed!).sync(current(), op, JSON.parse(args)),
     asyncSyscall: async (op: string, args: string) => {
       try {
@@ -322,17 +366,18 @@ function installGlobals(engine: Engine) {
     },
     jsSyscall: (op: string, args: Record<string, unknown>) => syscalls(installed!).js(current(), op, args),
   };
-  if (consolePatched) return;
-  consolePatched = true;
-  for (const level of ["log", "info", "warn", "error", "debug"] as const) {
-    const original = console[level].bind(console);
-    console[level] = (...args: unknown[]) => {
+}
+
+/** What a default-runtime context (defaultRuntime.ts) asks of the engine that runs its functions. */
+export function runtimeHost(env: (name: string) => string | undefined): RuntimeHost {
+  return {
+    current: () => installed?.als.getStore(),
+    convex: convexGlobal(),
+    log: (level, text) => {
       const exec = installed?.als.getStore();
-      if (!exec) return original(...args);
-      const text = format(...args);
-      const label = level === "log" ? "LOG" : level.toUpperCase();
-      exec.logLines.push(`[${label}] ${text}`);
-      installed!.opts.onLog(exec, label, text);
-    };
-  }
+      if (exec) emitLogLine(installed!, exec, level, text);
+      else rawConsole.log(`[${level}] ${text}`);
+    },
+    env,
+  };
 }

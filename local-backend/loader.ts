@@ -1,14 +1,19 @@
 /**
- * Loads the project's `convex/` folder and the components it mounts. Each module is
- * bundled by esbuild (as `npx convex dev` does) into a fresh folder, so reloading after an
- * edit imports new code.
+ * Loads the project's `convex/` folder and the components it mounts, bundled by esbuild with
+ * the `convex` CLI's rules (convex/src/bundler/index.ts): modules without "use node" are
+ * bundled for the browser platform with the "convex" and "module" conditions and run in a
+ * default-runtime context (defaultRuntime.ts), one per component; "use node" modules are
+ * bundled for Node, imported into this process, and may export only actions. Every load
+ * builds into a fresh folder, so reloading after an edit runs new code.
  */
-import { build } from "esbuild";
+import { build, type BuildFailure, type Plugin } from "esbuild";
+import { convexToJson, jsonToConvex, type Value } from "convex/values";
 import { existsSync, promises as fs, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Component } from "./engine";
+import { runtimeHost, type Component } from "./engine";
+import { createDefaultRuntime, evaluateInContext, type RuntimeHost } from "./defaultRuntime";
 import type { DocumentStore } from "./database";
 import { documentValidators } from "./syscalls";
 import { defineSearchIndexes, type SchemaSearchIndex } from "./search";
@@ -35,25 +40,133 @@ async function listModules(dir: string, base = dir): Promise<string[]> {
   return out;
 }
 
-async function bundle(dir: string, files: string[], outDir: string): Promise<Map<string, Record<string, unknown>>> {
-  await build({
-    entryPoints: Object.fromEntries(files.map((f) => [f.replace(/\.[^.]+$/, ""), path.join(dir, f)])),
-    outdir: outDir,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    outExtension: { ".js": ".mjs" },
-    external: ["convex", "convex/*"],
-    logLevel: "silent",
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+/** The prologue of a module holds the "use node" directive (convex CLI `hasUseNodeDirective`). */
+export function hasUseNodeDirective(source: string): boolean {
+  if (!source.includes("use node")) return false;
+  const prologue = /^(?:\s+|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/|(["'])(?:(?!\1)[^\\\n])*\1\s*;?)*/.exec(source)?.[0] ?? "";
+  return /(^|[;\s])(["'])use node\2/.test(prologue.replace(/\/\/[^\n]*\n|\/\*[\s\S]*?\*\//g, " "));
+}
+
+/** The convex CLI's `mustBeIsolate`: these modules never run in Node. */
+const mustBeIsolate = (file: string) => ["http", "crons", "schema", "auth.config"].includes(file.replace(/\.[^/.]+$/, ""));
+
+/** The message `npx convex dev` prints after esbuild's when a default-runtime module needs Node (convex/src/bundler/index.ts). */
+export const USE_NODE_HINT =
+  'It looks like you are using Node APIs from a file without the "use node" directive.\n' +
+  'Split out actions using Node.js APIs like this into a new file only containing actions that uses "use node" so these actions will run in a Node.js environment.\n' +
+  "For more information see https://docs.convex.dev/functions/runtimes#nodejs-runtime";
+
+/** As the convex CLI's async-hooks shim: `async_hooks` in the default runtime is its global AsyncLocalStorage. */
+const asyncHooksShim: Plugin = {
+  name: "async-hooks-shim",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?async_hooks$/ }, (args) => ({ path: args.path, namespace: "async-hooks-shim" }));
+    b.onLoad({ filter: /.*/, namespace: "async-hooks-shim" }, () => ({
+      contents: "export const AsyncLocalStorage = globalThis.AsyncLocalStorage; export const AsyncResource = globalThis.AsyncResource; export default { AsyncLocalStorage, AsyncResource };",
+      loader: "js",
+    }));
+  },
+};
+
+function buildError(error: unknown): Error {
+  const failure = error as Partial<BuildFailure>;
+  if (!Array.isArray(failure.errors)) return error as Error;
+  const lines = failure.errors.map((e) => {
+    const where = e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : "";
+    return [`✘ [ERROR] ${where}${e.text}`, ...e.notes.map((n) => `  ${n.text}`)].join("\n");
   });
+  const needsNode = failure.errors.some((e) => e.notes.some((n) => n.text.includes("Are you trying to bundle for node?")));
+  return new Error([...lines, ...(needsNode ? ["", USE_NODE_HINT] : [])].join("\n"));
+}
+
+const moduleName = (file: string) => file.replace(/\.[^.]+$/, "").split(path.sep).join("/");
+
+/** Default-runtime modules: one bundle evaluated in a fresh context; module name → namespace. */
+async function bundleIsolate(dir: string, files: string[], outDir: string, runtime: RuntimeHost): Promise<Map<string, Record<string, unknown>>> {
   const modules = new Map<string, Record<string, unknown>>();
+  if (files.length === 0) return modules;
+  const entry = [
+    ...files.map((f, i) => `import * as m${i} from ${JSON.stringify(`./${f.split(path.sep).join("/")}`)};`),
+    `export const modules = { ${files.map((f, i) => `${JSON.stringify(moduleName(f))}: m${i}`).join(", ")} };`,
+  ].join("\n");
+  let code: string;
+  try {
+    const result = await build({
+      stdin: { contents: entry, resolveDir: dir, sourcefile: "convex-modules.js", loader: "js" },
+      bundle: true,
+      format: "iife",
+      globalName: "__convexModules",
+      platform: "browser",
+      target: "esnext",
+      jsx: "automatic",
+      conditions: ["convex", "module"],
+      plugins: [asyncHooksShim],
+      write: false,
+      logLevel: "silent",
+    });
+    code = result.outputFiles[0].text;
+  } catch (error) {
+    throw buildError(error);
+  }
+  await fs.mkdir(outDir, { recursive: true });
+  const file = path.join(outDir, "isolate.js");
+  await fs.writeFile(file, code);
+  const exported = evaluateInContext(createDefaultRuntime(runtime), code, file, "__convexModules") as { modules: Record<string, Record<string, unknown>> };
+  for (const [name, mod] of Object.entries(exported.modules)) modules.set(name, mod);
+  return modules;
+}
+
+const KIND_NAMES = { isQuery: "Query", isMutation: "Mutation" } as const;
+
+/** "use node" modules: bundled for Node and imported here; only actions (crates/node_executor/src/executor.rs). */
+async function bundleNode(dir: string, files: string[], outDir: string): Promise<Map<string, Record<string, unknown>>> {
+  const modules = new Map<string, Record<string, unknown>>();
+  if (files.length === 0) return modules;
+  try {
+    await build({
+      entryPoints: Object.fromEntries(files.map((f) => [f.replace(/\.[^.]+$/, ""), path.join(dir, f)])),
+      outdir: outDir,
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      outExtension: { ".js": ".mjs" },
+      external: ["convex", "convex/*"],
+      logLevel: "silent",
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    });
+  } catch (error) {
+    throw buildError(error);
+  }
   for (const f of files) {
-    const name = f.replace(/\.[^.]+$/, "").split(path.sep).join("/");
-    modules.set(name, (await import(pathToFileURL(path.join(outDir, `${name}.mjs`)).href)) as Record<string, unknown>);
+    const name = moduleName(f);
+    const mod = (await import(pathToFileURL(path.join(outDir, `${name}.mjs`)).href)) as Record<string, unknown>;
+    for (const [exportName, value] of Object.entries(mod)) {
+      const registered = value as Record<string, unknown> | null;
+      if (typeof registered !== "function" && (typeof registered !== "object" || registered === null)) continue;
+      for (const [flag, kind] of Object.entries(KIND_NAMES)) {
+        if (registered[flag]) {
+          throw new Error(`\`${exportName}\` defined in \`"${name}.js"\` is a ${kind} function. Only actions can be defined in Node.js. See https://docs.convex.dev/functions/actions for more details.`);
+        }
+      }
+    }
+    modules.set(name, mod);
   }
   return modules;
+}
+
+async function bundle(dir: string, files: string[], outDir: string, runtime: RuntimeHost): Promise<Map<string, Record<string, unknown>>> {
+  const nodeFiles: string[] = [];
+  const isolateFiles: string[] = [];
+  for (const f of files) {
+    if (hasUseNodeDirective(await fs.readFile(path.join(dir, f), "utf8"))) {
+      if (mustBeIsolate(f)) throw new Error(`"use node" directive is not allowed for ${f}.`);
+      nodeFiles.push(f);
+    } else isolateFiles.push(f);
+  }
+  const isolate = await bundleIsolate(dir, isolateFiles, outDir, runtime);
+  const node = await bundleNode(dir, nodeFiles, path.join(outDir, "node"));
+  return new Map([...isolate, ...node]);
 }
 
 /** `import x from "pkg/convex.config"` + `app.use(x)` → mounted components. */
@@ -78,9 +191,9 @@ function usedComponents(configSource: string, resolveFrom: string): Array<{ name
   return found;
 }
 
-async function loadComponent(store: DocumentStore, componentPath: string, dir: string, outRoot: string, configFile: string | null): Promise<Component> {
+async function loadComponent(store: DocumentStore, componentPath: string, dir: string, outRoot: string, configFile: string | null, runtime: RuntimeHost): Promise<Component> {
   const files = (await listModules(dir)).filter((f) => !/^convex\.config\./.test(f) && !/^test\./.test(f));
-  const modules = await bundle(dir, files, path.join(outRoot, componentPath || "app"));
+  const modules = await bundle(dir, files, path.join(outRoot, componentPath || "app"), runtime);
   const component: Component = { path: componentPath, modules, children: new Map() };
   const schema = modules.get("schema")?.default as { export(): string } | undefined;
   if (schema) {
@@ -100,17 +213,19 @@ async function loadComponent(store: DocumentStore, componentPath: string, dir: s
   if (configFile && existsSync(configFile)) {
     for (const child of usedComponents(readFileSync(configFile, "utf8"), configFile)) {
       const childPath = componentPath ? `${componentPath}/${child.name}` : child.name;
-      component.children.set(child.name, await loadComponent(store, childPath, child.dir, outRoot, path.join(child.dir, "convex.config.js")));
+      component.children.set(child.name, await loadComponent(store, childPath, child.dir, outRoot, path.join(child.dir, "convex.config.js"), runtime));
     }
   }
   return component;
 }
 
-export async function loadApp(store: DocumentStore, convexDir: string, cacheDir: string): Promise<LoadedApp> {
+export async function loadApp(store: DocumentStore, convexDir: string, cacheDir: string, runtime: RuntimeHost = runtimeHost((name) => process.env[name])): Promise<LoadedApp> {
   documentValidators.clear();
   const outRoot = path.join(cacheDir, `build-${process.pid}-${++generation}`);
-  const app = await loadComponent(store, "", convexDir, outRoot, path.join(convexDir, "convex.config.ts"));
-  const crons = ((app.modules.get("crons")?.default as { crons?: Record<string, CronSpec> } | undefined)?.crons) ?? {};
+  const app = await loadComponent(store, "", convexDir, outRoot, path.join(convexDir, "convex.config.ts"), runtime);
+  const declared = ((app.modules.get("crons")?.default as { crons?: Record<string, CronSpec> } | undefined)?.crons) ?? {};
+  // The specs were made in the default runtime's context: copied into this realm's values.
+  const crons = jsonToConvex(convexToJson(declared as unknown as Value)) as unknown as Record<string, CronSpec>;
   const http = (app.modules.get("http")?.default as HttpRouterLike | undefined) ?? null;
   const authConfig = (app.modules.get("auth.config")?.default as AuthConfig | undefined) ?? { providers: [] };
   // Older builds are not needed once the new one is loaded.
