@@ -29,6 +29,8 @@ export class DocumentStore {
   private savepoints: Array<{ open: Database.Statement; release: Database.Statement; undo: Database.Statement }> = [];
   private depth = 0;
   private stmt: Record<string, Database.Statement>;
+  /** Called on every document write and delete, inside its transaction (search indexes keep in step: search.ts). */
+  readonly writeHooks: Array<(tableKey: string, doc: Doc | null, previous: Doc | null, touched?: WriteSet) => void> = [];
 
   constructor(file: string) {
     this.sql = new Database(file);
@@ -242,6 +244,7 @@ export class DocumentStore {
       this.stmt.putIndex.run(idx, key, doc._id);
     }
     this.stmt.put.run(doc._id, tableKey, JSON.stringify(convexToJson(doc as never)));
+    for (const hook of this.writeHooks) hook(tableKey, doc, previous, touched);
   }
 
   delete(tableKey: string, doc: Doc, touched?: WriteSet) {
@@ -251,6 +254,7 @@ export class DocumentStore {
       this.stmt.delIndex.run(`${tableKey}.${def.name}`, key);
     }
     this.stmt.del.run(doc._id);
+    for (const hook of this.writeHooks) hook(tableKey, null, doc, touched);
   }
 
   indexFields(tableKey: string, indexName: string): string[] {
