@@ -138,3 +138,15 @@ describe("log lines (crates/isolate/src/environment/helpers/mod.rs MAX_LOG_LINES
     expect(line).toBe(`[LOG] 0:${"x".repeat(4094)} (truncated due to length)`);
   });
 });
+
+test("storage: the Blob from ctx.storage.get() can be read once, as Convex's streaming Blob (udf-runtime/src/09_file.ts)", async () => {
+  const uploadUrl = await call<string>("mutation", "messages:generateUploadUrl");
+  const { storageId } = (await (await fetch(uploadUrl, { method: "POST", body: "stored bytes" })).json()) as { storageId: string };
+  expect(await call("action", "isolate:readBlobTwice", { storageId })).toEqual({
+    first: "stored bytes",
+    head: "stored",
+    second: "TypeError: Can't re-read streaming Blob",
+    arrayBuffer: "TypeError: Can't re-read streaming Blob",
+    sliceAfter: "TypeError: Can't re-read streaming Blob",
+  });
+});

@@ -2,6 +2,11 @@
  * A Blob backed by a byte range of a file on disk. `slice` is free, and when an HTTP
  * action returns one as a Response body, the site server streams the range straight from
  * the file (no web-stream copying): `fileRangeOf(response.body)` finds it.
+ *
+ * As on Convex, where `ctx.storage.get()` returns a Blob over a stream (udf-runtime/src/09_file.ts
+ * `Blob.fromStream` / `BlobStreamReference`), its bytes can be read once: a second `stream()`,
+ * `arrayBuffer()` or `text()`, or a `slice()` after a read, throws "Can't re-read streaming Blob".
+ * Slices taken before the read are Blobs of their own.
  */
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
@@ -16,6 +21,7 @@ export function fileRangeOf(body: unknown): Range | undefined {
 export class FileBlob extends Blob {
   readonly #range: Range;
   readonly #type: string;
+  #read = false;
 
   constructor(path: string, start: number, end: number, type = "") {
     super([]);
@@ -31,6 +37,7 @@ export class FileBlob extends Blob {
   }
 
   override slice(start = 0, end = this.size, type = ""): Blob {
+    if (this.#read) throw new TypeError("Can't re-read streaming Blob");
     const clamp = (n: number) => Math.max(0, Math.min(this.size, n < 0 ? this.size + n : n));
     const [s, e] = [clamp(start), clamp(end)];
     return new FileBlob(this.#range.path, this.#range.start + s, this.#range.start + Math.max(s, e), type);
@@ -38,6 +45,8 @@ export class FileBlob extends Blob {
 
   /** Opens the file only on the first read: a body the site server streams itself (or cancels) never opens it. */
   override stream(): ReadableStream<Uint8Array<ArrayBuffer>> {
+    if (this.#read) throw new TypeError("Can't re-read streaming Blob");
+    this.#read = true;
     const { path, start, end } = this.#range;
     let reader: AsyncIterator<Buffer> | null = null;
     const web = new ReadableStream<Uint8Array<ArrayBuffer>>({
