@@ -1,12 +1,18 @@
 import { useMutation, useQuery } from "convex/react";
+import { useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import type { LibrarySort } from "../../convex/lib/search";
+import type { VideoStatus } from "../../convex/lib/validators";
 import { ApiKeys } from "../components/ApiKeys";
 import { Header } from "../components/Header";
+import { LinkSearch } from "../components/LinkSearch";
 import { Members } from "../components/Members";
 import { Upload } from "../components/Upload";
 import { useCurrentTeam } from "../hooks/useCurrentTeam";
+import { useDebounced } from "../hooks/useDebounced";
+import { useNow } from "../hooks/useNow";
 import { errorMessage } from "../lib/errors";
 import { formatBytes, formatDuration, relativeTime } from "../lib/format";
 
@@ -30,6 +36,7 @@ export function Library() {
               <div>
                 {team.role !== "viewer" && <Upload teamId={team.teamId} />}
                 <VideoList teamId={team.teamId} canEdit={team.role !== "viewer"} />
+                <LinkSearch teamId={team.teamId} />
               </div>
               <div>
                 <Members teamId={team.teamId} myRole={team.role} />
@@ -43,24 +50,92 @@ export function Library() {
   );
 }
 
+const SORTS = { relevance: "Best match", newest: "Newest", oldest: "Oldest", title: "Title A–Z" } satisfies Record<LibrarySort, string>;
+const STATUSES = { ready: "Ready", uploading: "Uploading", failed: "Failed" } satisfies Record<VideoStatus, string>;
+type LinkFilter = "any" | "with" | "without";
+const LINK_FILTERS = { any: "Any", with: "With share links", without: "Without share links" } satisfies Record<LinkFilter, string>;
+
 function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean }) {
-  const videos = useQuery(api.videos.list, { teamId });
+  const [text, setText] = useState("");
+  const [sort, setSort] = useState<LibrarySort>("relevance");
+  const [status, setStatus] = useState<VideoStatus | "all">("all");
+  const [links, setLinks] = useState<LinkFilter>("any");
+  const searched = useDebounced(text.trim(), 200);
+  const result = useQuery(api.search.videos, {
+    teamId,
+    text: searched,
+    sort,
+    status: status === "all" ? undefined : status,
+    hasLinks: links === "any" ? undefined : links === "with",
+  });
+  // While new results load, the previous ones stay on screen (no flash on every keystroke).
+  const last = useRef(result);
+  if (result !== undefined) last.current = result;
+  const shown = result ?? last.current;
+  const now = useNow(); // "added now" becomes "added 1 minute ago" on its own
   const remove = useMutation(api.videos.remove);
-  if (videos === undefined) return <p className="muted" role="status">Loading videos…</p>;
-  if (videos.length === 0) return <p className="panel empty">No videos yet. Upload one to share it.</p>;
+  const filtered = searched !== "" || status !== "all" || links !== "any";
+  if (shown === undefined) return <p className="muted" role="status">Loading videos…</p>;
+  if (shown.videos.length === 0 && !filtered) return <p className="panel empty">No videos yet. Upload one to share it.</p>;
+  const videos = shown.videos;
   return (
-    <section aria-label="Videos" className="panel">
-      <h2>Library</h2>
-      <ul className="video-grid">
+    <section aria-labelledby="library-title" className="panel">
+      <h2 id="library-title">Library</h2>
+      <div role="search" aria-label="Videos" className="actions">
+        <label className="grow">
+          Search videos{" "}
+          <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="Title or description" maxLength={200} />
+        </label>
+        <label>
+          Sort{" "}
+          <select value={sort} onChange={(e) => setSort(e.target.value as LibrarySort)}>
+            {Object.entries(SORTS).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Status{" "}
+          <select value={status} onChange={(e) => setStatus(e.target.value as VideoStatus | "all")}>
+            <option value="all">All</option>
+            {Object.entries(STATUSES).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Links{" "}
+          <select value={links} onChange={(e) => setLinks(e.target.value as LinkFilter)}>
+            {Object.entries(LINK_FILTERS).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <p className="muted small" role="status">
+        {videos.length === 0
+          ? searched
+            ? `No videos match “${searched}”.`
+            : "No videos match these filters."
+          : `${videos.length}${shown.truncated ? "+" : ""} ${videos.length === 1 ? "video" : "videos"}${searched ? ` match “${searched}”` : ""}`}
+      </p>
+      <ul className="video-grid" aria-label="Videos">
         {videos.map((v) => (
           <li key={v.videoId} className="video-card" data-status={v.status}>
             <div className="poster">{v.posterUrl ? <img src={v.posterUrl} alt="" /> : <span aria-hidden>▶</span>}</div>
             <div>
               {v.status === "ready" ? <Link to={`/videos/${v.videoId}`}>{v.title}</Link> : <strong>{v.title}</strong>}
+              {v.hasLinks && <span className="badge"> shared</span>}
               <div className="muted small">
                 {v.status === "uploading" && "Uploading… · "}
                 {v.status === "failed" && <span className="error">Failed: {v.failureReason} · </span>}
-                {[v.status === "ready" ? formatDuration(v.durationSeconds) : "", v.status === "ready" ? formatBytes(v.size) : "", `added ${relativeTime(v.createdAt)}`]
+                {[v.status === "ready" ? formatDuration(v.durationSeconds) : "", v.status === "ready" ? formatBytes(v.size) : "", `added ${relativeTime(v.createdAt, now)}`]
                   .filter(Boolean)
                   .join(" · ")}
               </div>
