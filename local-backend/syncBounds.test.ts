@@ -58,7 +58,9 @@ const counter = (name: string) => http.query("messages:counter" as never, { name
 test("a frame over the size limit closes the socket (1009) and the server keeps serving", async () => {
   const client = await rawClient();
   client.ws.send(Buffer.alloc(MAX_WS_MESSAGE_BYTES + 1, 0x20));
-  expect(await client.closed).toBe(1009);
+  // The server closes with 1009 as soon as it reads the frame's length. A client still busy
+  // writing the 16 MiB may have its socket reset before it reads that close frame (1006).
+  expect([1009, 1006]).toContain(await client.closed);
   const after = await rawClient();
   after.send(increment(0, "after-big-frame"));
   expect(await after.next((m) => m.type === "MutationResponse")).toMatchObject({ success: true });
