@@ -4,7 +4,9 @@
  * transaction (and savepoint) as the documents and rolls back with them:
  *   search_postings  one row per (index, term, document): term frequency, token count,
  *                    creation time and an 8-byte hash per filter field (equality filters are a
- *                    byte comparison inside the posting scan);
+ *                    byte comparison inside the posting scan). Rows are keyed by the first
+ *                    filter field's hash before the document, so a search with `eq` on that
+ *                    field (a team's library) reads only that value's postings;
  *   search_terms     document frequency per term (BM25 idf, prefix expansion);
  *   search_indexes   the definition and BM25 totals (documents, tokens) per index.
  * An index is rebuilt from the table's documents when its definition changes.
@@ -35,6 +37,8 @@ import {
 } from "./searchText";
 
 const HASH_BYTES = 8;
+/** Version of the tables' row layout (a data folder from another layout is re-indexed). */
+const LAYOUT = "2";
 /** Sorts after every UTF-8 continuation of a prefix (the largest code point). */
 const MAX_CHAR = "\u{10FFFF}";
 
@@ -84,14 +88,19 @@ export class SearchIndexes {
   private readonly sql: Database.Database;
   private readonly byTable = new Map<string, SearchIndexDef[]>();
   private readonly stmt: Record<string, Database.Statement>;
-  private readonly scans = new Map<number, Database.Statement>();
+  private readonly scans = new Map<string, Database.Statement>();
 
   constructor(private readonly store: DocumentStore) {
     this.sql = store.sql;
+    if (store.getMeta("searchLayout") !== LAYOUT) {
+      // Another row layout: drop it; every index is rebuilt from the documents when defined.
+      this.sql.exec("DROP TABLE IF EXISTS search_indexes; DROP TABLE IF EXISTS search_terms; DROP TABLE IF EXISTS search_postings;");
+      store.setMeta("searchLayout", LAYOUT);
+    }
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS search_indexes (idx TEXT PRIMARY KEY, def TEXT NOT NULL, docs INTEGER NOT NULL, tokens INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS search_terms (idx TEXT NOT NULL, term TEXT NOT NULL, df INTEGER NOT NULL, PRIMARY KEY (idx, term)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS search_postings (idx TEXT NOT NULL, term TEXT NOT NULL, doc TEXT NOT NULL, tf INTEGER NOT NULL, len INTEGER NOT NULL, created REAL NOT NULL, filt BLOB NOT NULL, PRIMARY KEY (idx, term, doc)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS search_postings (idx TEXT NOT NULL, term TEXT NOT NULL, f0 BLOB NOT NULL, doc TEXT NOT NULL, tf INTEGER NOT NULL, len INTEGER NOT NULL, created REAL NOT NULL, filt BLOB NOT NULL, PRIMARY KEY (idx, term, f0, doc)) WITHOUT ROWID;
     `);
     this.stmt = {
       stats: this.sql.prepare("SELECT docs, tokens FROM search_indexes WHERE idx = ?"),
@@ -101,8 +110,8 @@ export class SearchIndexes {
       incTerm: this.sql.prepare("INSERT INTO search_terms (idx, term, df) VALUES (?, ?, 1) ON CONFLICT (idx, term) DO UPDATE SET df = df + 1"),
       decTerm: this.sql.prepare("UPDATE search_terms SET df = df - 1 WHERE idx = ? AND term = ?"),
       dropTerm: this.sql.prepare("DELETE FROM search_terms WHERE idx = ? AND term = ? AND df <= 0"),
-      putPosting: this.sql.prepare("INSERT OR REPLACE INTO search_postings (idx, term, doc, tf, len, created, filt) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-      delPosting: this.sql.prepare("DELETE FROM search_postings WHERE idx = ? AND term = ? AND doc = ?"),
+      putPosting: this.sql.prepare("INSERT OR REPLACE INTO search_postings (idx, term, f0, doc, tf, len, created, filt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+      delPosting: this.sql.prepare("DELETE FROM search_postings WHERE idx = ? AND term = ? AND f0 = ? AND doc = ?"),
     };
     store.writeHooks.push((tableKey, doc, previous, touched) => this.onWrite(tableKey, doc, previous, touched));
   }
@@ -163,7 +172,7 @@ export class SearchIndexes {
 
   private add(idx: string, def: SearchIndexDef, doc: Doc, entry = this.entry(def, doc)) {
     for (const [term, tf] of entry.tf) {
-      this.stmt.putPosting.run(idx, term, doc._id, tf, entry.length, doc._creationTime, entry.filt);
+      this.stmt.putPosting.run(idx, term, entry.filt.subarray(0, HASH_BYTES), doc._id, tf, entry.length, doc._creationTime, entry.filt);
       this.stmt.incTerm.run(idx, term);
     }
     this.stmt.addStats.run(1, entry.length, idx);
@@ -171,20 +180,21 @@ export class SearchIndexes {
 
   private remove(idx: string, id: string, entry: ReturnType<SearchIndexes["entry"]>) {
     for (const term of entry.tf.keys()) {
-      this.stmt.delPosting.run(idx, term, id);
+      this.stmt.delPosting.run(idx, term, entry.filt.subarray(0, HASH_BYTES), id);
       this.stmt.decTerm.run(idx, term);
       this.stmt.dropTerm.run(idx, term);
     }
     this.stmt.addStats.run(-1, -entry.length, idx);
   }
 
-  /** Posting scan of one term, with `conditions` filter-field comparisons. */
-  private scan(conditions: number): Database.Statement {
-    let stmt = this.scans.get(conditions);
+  /** Posting scan of one term: of one first-field value or all, with `conditions` more filter-field comparisons. */
+  private scan(byFirstField: boolean, conditions: number): Database.Statement {
+    const shape = `${byFirstField}:${conditions}`;
+    let stmt = this.scans.get(shape);
     if (!stmt) {
-      const where = Array.from({ length: conditions }, () => `AND substr(filt, ?, ${HASH_BYTES}) = ?`).join(" ");
+      const where = [byFirstField ? "AND f0 = ?" : "", ...Array.from({ length: conditions }, () => `AND substr(filt, ?, ${HASH_BYTES}) = ?`)].join(" ");
       stmt = this.sql.prepare(`SELECT doc, tf, len, created FROM search_postings WHERE idx = ? AND term = ? ${where}`).raw();
-      this.scans.set(conditions, stmt);
+      this.scans.set(shape, stmt);
     }
     return stmt;
   }
@@ -223,12 +233,14 @@ export class SearchIndexes {
     if (chosen.length === 0 || stats.docs <= 0) return new SearchResults([], this.store, null);
 
     const averageLength = Math.max(stats.tokens / stats.docs, 1e-9);
-    const positions = eqs.flatMap((eq) => [def.filterFields.indexOf(eq.field) * HASH_BYTES + 1, hashValue(eq.value)]);
-    const scan = this.scan(eqs.length);
+    const first = eqs.find((eq) => eq.field === def.filterFields[0]);
+    const rest = eqs.filter((eq) => eq !== first);
+    const params = [...(first ? [hashValue(first.value)] : []), ...rest.flatMap((eq) => [def.filterFields.indexOf(eq.field) * HASH_BYTES + 1, hashValue(eq.value)])];
+    const scan = this.scan(first !== undefined, rest.length);
     const scores = new Map<string, { score: number; created: number }>();
     for (const [term, info] of chosen) {
       const weight = idf(info.df, stats.docs) * (info.prefixOnly ? PREFIX_BOOST : 1);
-      for (const [doc, tf, len, created] of scan.all(idx, term, ...positions) as [string, number, number, number][]) {
+      for (const [doc, tf, len, created] of scan.all(idx, term, ...params) as [string, number, number, number][]) {
         const add = termScore(weight, tf, len, averageLength);
         const hit = scores.get(doc);
         if (hit) hit.score += add;
