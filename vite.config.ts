@@ -34,5 +34,7 @@ export default defineConfig({
     entries: ["index.html"],
     include: ["react", "react/jsx-runtime", "react-dom/client", "react-router-dom", "convex/react", "convex/server", "convex/values", "@convex-dev/auth/react"],
   },
+  // The manifest lets scripts/bundle-size.mjs tell which chunks a route loads.
+  build: { manifest: true },
   server: { watch: { ignored: ["**/.local-backend/**", "**/convex/**", "**/local-backend/**"] } },
 });

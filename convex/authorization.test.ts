@@ -81,6 +81,8 @@ const CASES: Array<{ name: string; min: "viewer" | "member" | "admin" | "owner";
   { name: "shareLinks.revoke", min: "member", run: (c, w) => c.mutation(api.shareLinks.revoke, { linkId: w.linkId }) },
   { name: "shareLinks.remove", min: "member", run: (c, w) => c.mutation(api.shareLinks.remove, { linkId: w.linkId }) },
   { name: "videos.remove", min: "member", run: (c, w) => c.mutation(api.videos.remove, { videoId: w.videoId }) },
+  { name: "teamLinks.list", min: "viewer", run: (c, w) => c.query(api.teamLinks.list, { teamId: w.teamId }) },
+  { name: "teamLinks.revokeMany", min: "member", run: (c, w) => c.mutation(api.teamLinks.revokeMany, { teamId: w.teamId, linkIds: [w.linkId] }) },
 ];
 
 const RANK = { viewer: 1, member: 2, admin: 3, owner: 4 } as const;
@@ -162,6 +164,7 @@ test("anonymous public functions take nothing but tokens and reveal nothing with
     expect(await c.query(api.shareLinks.getByToken, { token: w.token })).toMatchObject({ status: "ok" });
     expect(await c.query(api.videos.getByShareGrant, { grantToken: "x".repeat(43) })).toBeNull();
     expect(await c.query(api.comments.getThreadedForShareGrant, { grantToken: "x".repeat(43) })).toEqual([]);
+    expect(await c.query(api.teamLinks.viewerFacts, { grantToken: "x".repeat(43) })).toBeNull();
     expect(await c.mutation(api.shareGrants.renew, { grantToken: "x".repeat(43) })).toEqual({ ok: false, reason: "missing" });
     expect(await c.mutation(api.shareLinks.issueAccessGrant, { token: w.token })).toMatchObject({ ok: true });
   }

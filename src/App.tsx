@@ -1,11 +1,22 @@
 import { useConvexAuth } from "convex/react";
-import type { ReactNode } from "react";
+import { lazy, Suspense, type ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router-dom";
-import { InvitePage } from "./routes/InvitePage";
-import { Library } from "./routes/Library";
-import { SharePage } from "./routes/SharePage";
-import { SignIn } from "./routes/SignIn";
-import { VideoPage } from "./routes/VideoPage";
+import { NotFound } from "./components/NotFound";
+import { useTitle } from "./hooks/useTitle";
+
+// One chunk per route: an anonymous viewer on /share/… downloads the share page and nothing else.
+const SharePage = lazy(() => import("./routes/SharePage").then((m) => ({ default: m.SharePage })));
+const SignIn = lazy(() => import("./routes/SignIn").then((m) => ({ default: m.SignIn })));
+const InvitePage = lazy(() => import("./routes/InvitePage").then((m) => ({ default: m.InvitePage })));
+const Library = lazy(() => import("./routes/Library").then((m) => ({ default: m.Library })));
+const VideoPage = lazy(() => import("./routes/VideoPage").then((m) => ({ default: m.VideoPage })));
+const AllLinks = lazy(() => import("./routes/AllLinks").then((m) => ({ default: m.AllLinks })));
+
+/** Names the tab for routes whose page does not name it itself. */
+function Titled({ title, children }: { title: string; children: ReactNode }) {
+  useTitle(title);
+  return <>{children}</>;
+}
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { isAuthenticated, isLoading } = useConvexAuth();
@@ -15,15 +26,33 @@ function RequireAuth({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
+/** While a route's code loads: the share page's own skeleton shape for share links, a line otherwise. */
+function RouteFallback() {
+  const { pathname } = useLocation();
+  if (pathname.startsWith("/share/")) {
+    return (
+      <main className="share-shell wide" aria-busy="true">
+        <p className="brand">Reelgate</p>
+        <div className="skeleton skeleton-title" />
+        <div className="skeleton skeleton-player" />
+      </main>
+    );
+  }
+  return <p className="center muted" role="status">Loading…</p>;
+}
+
 export function App() {
   return (
-    <Routes>
-      <Route path="/share/:token" element={<SharePage />} />
-      <Route path="/signin" element={<SignIn />} />
-      <Route path="/invite/:token" element={<InvitePage />} />
-      <Route path="/" element={<RequireAuth><Library /></RequireAuth>} />
-      <Route path="/videos/:videoId" element={<RequireAuth><VideoPage /></RequireAuth>} />
-      <Route path="*" element={<p className="center">Page not found. <a href="/">Go to your library</a></p>} />
-    </Routes>
+    <Suspense fallback={<RouteFallback />}>
+      <Routes>
+        <Route path="/share/:token" element={<SharePage />} />
+        <Route path="/signin" element={<Titled title="Sign in"><SignIn /></Titled>} />
+        <Route path="/invite/:token" element={<Titled title="Invitation"><InvitePage /></Titled>} />
+        <Route path="/" element={<RequireAuth><Titled title="Library"><Library /></Titled></RequireAuth>} />
+        <Route path="/links" element={<RequireAuth><Titled title="All links"><AllLinks /></Titled></RequireAuth>} />
+        <Route path="/videos/:videoId" element={<RequireAuth><VideoPage /></RequireAuth>} />
+        <Route path="*" element={<main><NotFound /></main>} />
+      </Routes>
+    </Suspense>
   );
 }

@@ -1,16 +1,6 @@
-import { ConvexAuthProvider } from "@convex-dev/auth/react";
-import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { BrowserRouter } from "react-router-dom";
-import { App } from "./App";
-import { convex } from "./lib/convex";
 
-createRoot(document.getElementById("root")!).render(
-  <StrictMode>
-    <ConvexAuthProvider client={convex}>
-      <BrowserRouter>
-        <App />
-      </BrowserRouter>
-    </ConvexAuthProvider>
-  </StrictMode>,
-);
+// Share links get their own small bundle (src/shareMain.tsx); everything else loads the app.
+const root = createRoot(document.getElementById("root")!);
+const entry = window.location.pathname.startsWith("/share/") ? import("./shareMain") : import("./appMain");
+void entry.then((m) => m.render(root));

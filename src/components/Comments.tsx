@@ -15,8 +15,12 @@ export type Thread = {
   replies: Omit<Thread, "replies">[];
 };
 
-/** Threaded comments. With `videoId` members can post and reply; without, read-only. */
-export function Comments({ threads, videoId, onSeek, currentTime }: { threads: Thread[] | undefined; videoId?: Id<"videos">; onSeek: (s: number) => void; currentTime?: () => number }) {
+/**
+ * Threaded comments. With `videoId` members can post and reply, and delete their own
+ * (`canModerate`: anyone's); without, read-only.
+ */
+export function Comments({ threads, videoId, onSeek, currentTime, canModerate = false }: { threads: Thread[] | undefined; videoId?: Id<"videos">; onSeek: (s: number) => void; currentTime?: () => number; canModerate?: boolean }) {
+  const canDelete = (c: Omit<Thread, "replies">) => videoId !== undefined && (c.mine || canModerate);
   if (threads === undefined) return <p className="muted" role="status">Loading comments…</p>;
   return (
     <section aria-label="Comments" className="panel">
@@ -25,13 +29,13 @@ export function Comments({ threads, videoId, onSeek, currentTime }: { threads: T
       <ul className="comments">
         {threads.map((t) => (
           <li key={t.commentId}>
-            <CommentBody comment={t} onSeek={onSeek} />
+            <CommentBody comment={t} onSeek={onSeek} canDelete={canDelete(t)} />
             {t.replies.length > 0 && (
               <ul className="replies">
-                {t.replies.map((r) => <li key={r.commentId}><CommentBody comment={r} onSeek={onSeek} /></li>)}
+                {t.replies.map((r) => <li key={r.commentId}><CommentBody comment={r} onSeek={onSeek} canDelete={canDelete(r)} /></li>)}
               </ul>
             )}
-            {videoId && <CommentForm videoId={videoId} parentId={t.commentId} label="Reply" />}
+            {videoId && <CommentForm videoId={videoId} parentId={t.commentId} label="Reply" inputLabel={`Reply to ${t.authorName}`} />}
           </li>
         ))}
       </ul>
@@ -40,7 +44,9 @@ export function Comments({ threads, videoId, onSeek, currentTime }: { threads: T
   );
 }
 
-function CommentBody({ comment, onSeek }: { comment: Omit<Thread, "replies">; onSeek: (s: number) => void }) {
+function CommentBody({ comment, onSeek, canDelete }: { comment: Omit<Thread, "replies">; onSeek: (s: number) => void; canDelete: boolean }) {
+  const remove = useMutation(api.comments.remove);
+  const [error, setError] = useState<string | null>(null);
   return (
     <div>
       <strong>{comment.authorName}</strong> <span className="muted small">{relativeTime(comment.createdAt)}</span>{" "}
@@ -48,11 +54,22 @@ function CommentBody({ comment, onSeek }: { comment: Omit<Thread, "replies">; on
         <button type="button" className="link" onClick={() => onSeek(comment.timestampSeconds!)}>@{formatDuration(comment.timestampSeconds)}</button>
       )}
       <p>{comment.body}</p>
+      {canDelete && (
+        <button
+          type="button"
+          className="link small"
+          aria-label={`Delete comment by ${comment.authorName}: ${comment.body.slice(0, 40)}`}
+          onClick={() => confirm("Delete this comment and its replies?") && void remove({ commentId: comment.commentId }).catch((e) => setError(errorMessage(e)))}
+        >
+          Delete
+        </button>
+      )}
+      {error && <span className="error" role="alert">{error}</span>}
     </div>
   );
 }
 
-function CommentForm({ videoId, parentId, label, currentTime }: { videoId: Id<"videos">; parentId?: Id<"comments">; label: string; currentTime?: () => number }) {
+function CommentForm({ videoId, parentId, label, inputLabel = label, currentTime }: { videoId: Id<"videos">; parentId?: Id<"comments">; label: string; inputLabel?: string; currentTime?: () => number }) {
   const add = useMutation(api.comments.add);
   const [error, setError] = useState<string | null>(null);
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -70,8 +87,9 @@ function CommentForm({ videoId, parentId, label, currentTime }: { videoId: Id<"v
     }
   }
   return (
-    <form onSubmit={submit} className="inline comment-form" aria-label={label}>
-      <input name="body" aria-label={label} placeholder={parentId ? "Reply…" : "Add a comment…"} maxLength={5000} />
+    // Reply forms stay unnamed so they are not a row of landmarks all called "Reply"; their inputs say whom they answer.
+    <form onSubmit={submit} className="inline comment-form" aria-label={parentId ? undefined : "Add a comment"}>
+      <input name="body" aria-label={inputLabel} placeholder={parentId ? "Reply…" : "Add a comment…"} maxLength={5000} />
       {currentTime && <label className="inline small"><input type="checkbox" name="atTime" defaultChecked /> at current time</label>}
       <button type="submit" className="secondary">{label}</button>
       {error && <span className="error" role="alert">{error}</span>}

@@ -1,14 +1,21 @@
 import { Component, type ReactNode } from "react";
-import { errorMessage } from "../lib/errors";
+import { errorMessage, isNotFound } from "../lib/errors";
+import { NotFound } from "./NotFound";
 
-/** Shows a query's error (e.g. "Video not found.") where the content would have been. */
-export class ErrorBoundary extends Component<{ children: ReactNode }, { error: unknown }> {
+/** Shows a query's error where the content would have been: a "not found" page, or the error in plain words. */
+export class ErrorBoundary extends Component<{ children: ReactNode; what?: string }, { error: unknown }> {
   state = { error: null as unknown };
   static getDerivedStateFromError(error: unknown) {
     return { error };
   }
   render() {
-    if (this.state.error) return <p className="error" role="alert">{errorMessage(this.state.error)}</p>;
-    return this.props.children;
+    if (!this.state.error) return this.props.children;
+    if (isNotFound(this.state.error)) return <NotFound what={this.props.what} detail={`This ${(this.props.what ?? "page").toLowerCase()} does not exist, was deleted, or belongs to a team you are not in.`} />;
+    return (
+      <section aria-labelledby="error-title">
+        <h1 id="error-title">Something went wrong</h1>
+        <p className="error" role="alert">{errorMessage(this.state.error)}</p>
+      </section>
+    );
   }
 }

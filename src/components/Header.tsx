@@ -1,7 +1,7 @@
 import { useAuthActions } from "@convex-dev/auth/react";
 import { useMutation } from "convex/react";
 import { useState, type FormEvent } from "react";
-import { Link } from "react-router-dom";
+import { Link, NavLink } from "react-router-dom";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { useCurrentTeam } from "../hooks/useCurrentTeam";
@@ -32,6 +32,10 @@ export function Header() {
   return (
     <header className="topbar">
       <Link to="/" className="brand">Reelgate</Link>
+      <nav aria-label="Main" className="inline">
+        <NavLink to="/" end>Library</NavLink>
+        <NavLink to="/links">All links</NavLink>
+      </nav>
       {teams && teams.length > 0 && (
         <label className="inline">
           <span className="sr-only">Team</span>

@@ -1,6 +1,6 @@
 import { useMutation } from "convex/react";
 import type { FunctionReturnType } from "convex/server";
-import { useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
 import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
@@ -24,10 +24,17 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
   const rowRef = useRef<HTMLLIElement>(null);
   const status = statusAt(link, now);
   const address = shareAddress(link);
+  const [returnFocus, setReturnFocus] = useState(false);
+  useEffect(() => {
+    // Back to where the user was: the Edit button, once it is shown again.
+    if (!editing && returnFocus) {
+      editButton.current?.focus();
+      setReturnFocus(false);
+    }
+  }, [editing, returnFocus]);
   const stopEditing = () => {
     setEditing(false);
-    // Back to where the user was: the Edit button reappears after this render.
-    setTimeout(() => editButton.current?.focus(), 0);
+    setReturnFocus(true);
   };
 
   async function run(action: () => Promise<unknown>) {

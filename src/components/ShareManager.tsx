@@ -48,6 +48,7 @@ export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos"
     if (busyRef.current) return false;
     busyRef.current = true;
     setBusy(true);
+    setMessage(null);
     try {
       const link = await create({ videoId, ...args });
       const url = shareAddress({ url: link.url, customSlug: args.customSlug ?? null }) ?? link.url;

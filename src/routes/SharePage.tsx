@@ -1,13 +1,12 @@
 import { useQuery } from "convex/react";
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import { useParams } from "react-router-dom";
 import { api } from "../../convex/_generated/api";
-import { Comments } from "../components/Comments";
-import { REFUSALS, type Refusal, type RefusalFacts } from "../../convex/lib/refusals";
+import { ReconnectingBanner, SharePlayer, ShareSkeleton } from "../components/SharePlayer";
 import { looksLikeToken } from "../../convex/lib/tokens";
-import { unreachable } from "../../convex/lib/unreachable";
 import { fetchSlugTicket, useRequestGrant } from "../hooks/useRequestGrant";
 import { useShareGrant, viewerId } from "../hooks/useShareGrant";
+import { useShareToken } from "../hooks/useShareToken";
+import { useTitle } from "../hooks/useTitle";
 import { errorMessage } from "../lib/errors";
 import { formatDuration, relativeTime } from "../lib/format";
 
@@ -25,7 +24,7 @@ function usePrivatePage() {
 
 export function SharePage() {
   usePrivatePage();
-  const { token = "" } = useParams();
+  const token = useShareToken();
   const viewer = useRef(viewerId()).current;
   const slug = useSlugTicket(token);
   const status = useQuery(api.shareLinks.getByToken, slug.ready ? { token, viewerId: viewer, slugTicket: slug.ticket } : "skip");
@@ -55,26 +54,21 @@ export function SharePage() {
       .catch((e) => setAutoError(errorMessage(e)));
   }, [status?.status, grant, issue, token, viewer, setGrant, slug.ticket]);
 
-  if (grant && view) return <Player view={view} grantToken={grant.grantToken} />;
+  if (grant && view) return <SharePlayer view={view} grantToken={grant.grantToken} />;
   if (slug.error) return <Shell><h1>Could not open the link</h1><p role="alert">{slug.error}</p></Shell>;
-  if (status === undefined || (grant && view === undefined)) return <Shell><p role="status" className="muted">Loading…</p></Shell>;
+  if (status === undefined || (grant && view === undefined)) return <ShareSkeleton />;
 
   const ended = hadAccess ? "This video is no longer available to you. " : "";
   switch (status.status) {
     case "missing":
+      return <Shell><h1>Link not found</h1><p role="alert">{ended}This share link does not exist or has been revoked.</p></Shell>;
     case "expired":
-    case "grantExpired":
-    case "grantInvalid":
-    case "invalidPassword":
-    case "rateLimited":
+      return <Shell><h1>Link expired</h1><p role="alert">{ended}This share link has expired. Ask the sender for a new one.</p></Shell>;
+    case "limitReached":
+      return <Shell><h1>Link limit reached</h1><p role="alert">{status.limit === "viewerLimit" ? "This link has reached its viewer limit." : "This link has reached its view limit."} Ask the sender for a new one.</p></Shell>;
     case "locked":
-    case "viewLimit":
-    case "viewerLimit":
-    case "downloadLimit":
-    case "downloadDisabled":
-    case "ipNotAllowed":
-      return <Shell><h1>{REFUSALS[status.status].title}</h1><p role="alert">{ended}{refusalText(status.status, status.retryAfterMs)}</p></Shell>;
-    case "passwordRequired":
+      return <Shell><h1>Too many attempts</h1><p role="alert">Too many wrong passwords from this browser. Try again {relativeTime(Date.now() + status.retryAfterMs)}.</p></Shell>;
+    case "requiresPassword":
       return (
         <Shell>
           {hadAccess && <p role="alert" className="error">The password for this link has changed. Enter the new password to keep watching.</p>}
@@ -85,7 +79,6 @@ export function SharePage() {
     case "ipCheckRequired":
       return <Shell>{autoError ? <p role="alert" className="error">{autoError}</p> : <p role="status" className="muted">Opening…</p>}</Shell>;
   }
-  return unreachable(status);
 }
 
 /** Custom slugs need a ticket before the page's queries may resolve them; full tokens do not. */
@@ -108,14 +101,32 @@ function useSlugTicket(token: string): { ready: boolean; ticket?: string; error?
   return { ready: state.ticket !== undefined, ticket: state.ticket, error: state.error };
 }
 
-/** The words for a refusal (convex/lib/refusals.ts), with when to try again if it passes with time. */
-function refusalText(reason: Refusal, retryAfterMs?: number): string {
-  const facts: RefusalFacts = REFUSALS[reason];
-  return facts.retry && retryAfterMs ? `${facts.words} Try again ${relativeTime(Date.now() + retryAfterMs)}.` : facts.words;
+function refusalText(reason: string, retryAfterMs?: number): string {
+  const when = retryAfterMs ? ` Try again ${relativeTime(Date.now() + retryAfterMs)}.` : "";
+  switch (reason) {
+    case "invalidPassword":
+      return "That password is not right.";
+    case "rateLimited":
+      return `Too many attempts from your network right now.${when}`;
+    case "locked":
+      return `Too many wrong passwords from this browser.${when}`;
+    case "expired":
+      return "This share link has expired.";
+    case "viewerLimit":
+      return "This link has reached its viewer limit.";
+    case "viewLimit":
+      return "This link has reached its view limit.";
+    case "ipNotAllowed":
+      return "This link cannot be opened from your network.";
+    default:
+      return "This share link does not exist or has been revoked.";
+  }
 }
 
+/** Every state before access: the video's title stays out of the tab until access is granted. */
 function Shell({ children }: { children: React.ReactNode }) {
-  return <main className="share-shell"><p className="brand">Reelgate</p>{children}</main>;
+  useTitle("Shared video");
+  return <main className="share-shell"><p className="brand">Reelgate</p><ReconnectingBanner />{children}</main>;
 }
 
 function PasswordForm({ token, viewer, slugTicket, onGrant }: { token: string; viewer: string; slugTicket?: string; onGrant: (g: { grantToken: string; expiresAt: number }) => void }) {
@@ -145,27 +156,5 @@ function PasswordForm({ token, viewer, slugTicket, onGrant }: { token: string; v
       {error && <p className="error" role="alert">{error}</p>}
       <button type="submit" disabled={busy}>{busy ? "Checking…" : "Watch"}</button>
     </form>
-  );
-}
-
-type View = NonNullable<ReturnType<typeof useQuery<typeof api.videos.getByShareGrant>>>;
-
-function Player({ view, grantToken }: { view: View; grantToken: string }) {
-  const threads = useQuery(api.comments.getThreadedForShareGrant, { grantToken });
-  const player = useRef<HTMLVideoElement>(null);
-  return (
-    <main className="share-shell wide">
-      <p className="brand">Reelgate</p>
-      <h1>{view.title}</h1>
-      <video ref={player} src={view.mediaUrl} controls playsInline className="player" aria-label={view.title} />
-      <div className="actions">
-        {view.durationSeconds !== null && <span className="muted">{formatDuration(view.durationSeconds)}</span>}
-        {view.canDownload && view.downloadUrl && <a className="button" href={view.downloadUrl} download>Download</a>}
-        <span className="muted small">Access ends {relativeTime(view.grantExpiresAt)}</span>
-      </div>
-      {view.note && <p className="note" role="note">{view.note}</p>}
-      {view.description && <p>{view.description}</p>}
-      <Comments threads={threads} onSeek={(s) => { if (player.current) player.current.currentTime = s; }} />
-    </main>
   );
 }

@@ -1,5 +1,5 @@
-import { useQuery } from "convex/react";
-import { useRef } from "react";
+import { useMutation, useQuery } from "convex/react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
@@ -7,7 +7,9 @@ import { Comments } from "../components/Comments";
 import { Header } from "../components/Header";
 import { ShareManager } from "../components/ShareManager";
 import { useCurrentTeam } from "../hooks/useCurrentTeam";
+import { useTitle } from "../hooks/useTitle";
 import { ErrorBoundary } from "../components/ErrorBoundary";
+import { errorMessage } from "../lib/errors";
 
 export function VideoPage() {
   const { videoId } = useParams() as { videoId: Id<"videos"> };
@@ -16,11 +18,59 @@ export function VideoPage() {
       <Header />
       <main className="page">
         <Link to="/">← Library</Link>
-        <ErrorBoundary>
+        <ErrorBoundary what="Video" key={videoId}>
           <VideoDetails videoId={videoId} />
         </ErrorBoundary>
       </main>
     </>
+  );
+}
+
+/** The title, renamed in place by members. */
+function VideoTitle({ videoId, title, canEdit }: { videoId: Id<"videos">; title: string; canEdit: boolean }) {
+  const update = useMutation(api.videos.update);
+  const [editing, setEditing] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const renameButton = useRef<HTMLButtonElement>(null);
+  const [returnFocus, setReturnFocus] = useState(false);
+  useEffect(() => {
+    // After a rename (or cancel), focus goes back to the button that opened the form.
+    if (!editing && returnFocus) {
+      renameButton.current?.focus();
+      setReturnFocus(false);
+    }
+  }, [editing, returnFocus]);
+  const done = () => {
+    setEditing(false);
+    setError(null);
+    setReturnFocus(true);
+  };
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const next = String(new FormData(event.currentTarget).get("title") ?? "").trim();
+    if (!next) return setError("Give the video a title.");
+    try {
+      await update({ videoId, title: next });
+      done();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+  if (editing) {
+    return (
+      <form onSubmit={submit} className="inline rename" aria-label="Rename the video">
+        <input name="title" aria-label="Video title" defaultValue={title} maxLength={200} autoFocus required />
+        <button type="submit">Save title</button>
+        <button type="button" className="secondary" onClick={done}>Cancel</button>
+        {error && <span className="error" role="alert">{error}</span>}
+      </form>
+    );
+  }
+  return (
+    <div className="inline">
+      <h1>{title}</h1>
+      {canEdit && <button type="button" className="secondary small" ref={renameButton} onClick={() => setEditing(true)}>Rename</button>}
+    </div>
   );
 }
 
@@ -29,17 +79,23 @@ function VideoDetails({ videoId }: { videoId: Id<"videos"> }) {
   const video = useQuery(api.videos.get, { videoId });
   const threads = useQuery(api.comments.getThreaded, video ? { videoId } : "skip");
   const player = useRef<HTMLVideoElement>(null);
+  useTitle(video?.title ?? null);
   if (video === undefined) return <p className="muted" role="status">Loading video…</p>;
   const role = teams?.find((t) => t.teamId === video.teamId)?.role ?? "viewer";
   return (
     <div className="columns">
       <div>
-        <h1>{video.title}</h1>
-        {video.url ? <video ref={player} src={video.url} controls className="player" aria-label={video.title} /> : <p className="muted">This video is not ready.</p>}
+        <VideoTitle videoId={videoId} title={video.title} canEdit={role !== "viewer"} />
+        {video.url ? (
+          <video ref={player} src={video.url} poster={video.posterUrl ?? undefined} controls preload="metadata" className="player" aria-label={video.title} />
+        ) : (
+          <p className="muted">This video is not ready.</p>
+        )}
         {video.description && <p>{video.description}</p>}
         <Comments
           threads={threads}
           videoId={role === "viewer" ? undefined : videoId}
+          canModerate={role === "admin" || role === "owner"}
           onSeek={(s) => {
             if (player.current) {
               player.current.currentTime = s;

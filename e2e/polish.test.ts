@@ -1,0 +1,387 @@
+/**
+ * Issue 15 in a real browser: posters, honest states, local time, the share panel and the
+ * All links page, the production build, accessibility. The member works in Los Angeles time.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Server } from "node:http";
+import type { BrowserContext, Page, WebSocketRoute } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { APP_PROJECT } from "../local-backend/testing";
+import { recordTestVideo, screenshotOnFailure, startApp, type App } from "./harness";
+// @ts-expect-error plain ESM script without types
+import { createStaticServer } from "../scripts/staticServer.mjs";
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const ZONE = "America/Los_Angeles";
+
+let app: App;
+let member: BrowserContext;
+let page: Page;
+let videoUrl = "";
+
+beforeAll(async () => {
+  app = await startApp();
+  member = await app.browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: ZONE });
+  await member.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app.appUrl });
+  page = await member.newPage();
+  page.on("dialog", (d) => void d.accept());
+}, 120_000);
+afterAll(async () => app?.close());
+
+const links = (p: Page) => p.locator("ul[aria-label='Share links'] > li");
+const clipboard = (p: Page) => p.evaluate(() => navigator.clipboard.readText());
+
+/** axe-core in the page: no serious or critical violation, and no repeated landmark names. */
+async function expectAccessible(p: Page, state: string) {
+  if (!(await p.evaluate(() => "axe" in window))) await p.addScriptTag({ content: AXE_SOURCE });
+  const violations = await p.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3) }));
+  });
+  const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical" || v.id === "landmark-unique");
+  expect({ state, bad }).toEqual({ state, bad: [] });
+}
+
+async function viewer(opts: { timezoneId?: string } = {}) {
+  const context = await app.browser.newContext({ viewport: { width: 390, height: 844 }, ...opts });
+  return { context, page: await context.newPage() };
+}
+
+/** Creates a link through the panel's form; returns the address copied at once. */
+async function createLink(opts: { allowDownload?: boolean; maxDownloads?: number; maxViews?: number; slug?: string; generatePassword?: boolean } = {}) {
+  await page.getByText(/No share links yet|active|revoked|expired/).first().waitFor();
+  const before = await links(page).count();
+  const form = page.getByRole("form", { name: "Create a share link" });
+  if (opts.allowDownload) await form.getByLabel("Allow downloads").check();
+  if (opts.generatePassword) await form.getByRole("button", { name: "Generate password" }).click();
+  if (opts.maxDownloads || opts.maxViews || opts.slug) await form.locator("details").evaluate((d) => ((d as HTMLDetailsElement).open = true));
+  if (opts.maxDownloads) await form.getByLabel("Max downloads").fill(String(opts.maxDownloads));
+  if (opts.maxViews) await form.getByLabel("Max views").fill(String(opts.maxViews));
+  if (opts.slug) await form.getByLabel("Custom slug").fill(opts.slug);
+  await form.getByRole("button", { name: "Create link" }).click();
+  await page.getByText("Link created and copied!").waitFor();
+  await expect.poll(() => links(page).count()).toBe(before + 1);
+  return await clipboard(page);
+}
+
+test("sign up, upload: the library shows the poster read from the file; page titles, favicon, axe on sign-in and library", async () => {
+  await screenshotOnFailure(page, "polish-upload", async () => {
+    await page.goto(`${app.appUrl}/`);
+    await page.getByRole("heading", { name: "Reelgate" }).waitFor();
+    await expect.poll(() => page.title()).toBe("Sign in · Reelgate");
+    expect(await page.locator('link[rel="icon"]').getAttribute("href")).toBe("/favicon.svg");
+    expect((await fetch(`${app.appUrl}/favicon.svg`)).headers.get("content-type")).toContain("svg");
+    await expectAccessible(page, "sign in");
+    await page.getByRole("button", { name: "New here? Create an account" }).click();
+    await page.getByLabel("Your name").fill("Lena Angeles");
+    await page.getByLabel("Email").fill("lena@example.com");
+    await page.getByLabel("Password").fill("correct-horse-2");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("button", { name: "New team" }).click();
+    await page.getByLabel("Team name").fill("West Coast");
+    await page.getByRole("button", { name: "Create", exact: true }).click();
+    await page.getByRole("heading", { name: "West Coast" }).waitFor();
+    await expect.poll(() => page.title()).toBe("Library · Reelgate");
+
+    // A text file named .mp4 is refused before anything is uploaded.
+    await page.getByLabel("Video file").setInputFiles({ name: "notes.mp4", mimeType: "video/mp4", buffer: Buffer.from("this is not a video at all!!") });
+    await page.getByRole("button", { name: "Upload" }).click();
+    await page.getByRole("alert").getByText("notes.mp4 cannot be played").waitFor();
+    expect(await page.locator(".video-card").count()).toBe(0);
+
+    const base64 = await recordTestVideo(page);
+    await page.getByLabel("Video file").setInputFiles({ name: "sunset.webm", mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
+    await page.getByLabel("Title", { exact: true }).fill("Sunset cut");
+    await page.getByRole("button", { name: "Upload" }).click();
+    await page.getByRole("link", { name: "Sunset cut" }).waitFor({ timeout: 20_000 });
+    const poster = page.locator(".video-card .poster img");
+    await poster.waitFor({ timeout: 15_000 });
+    await expect.poll(() => poster.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 }).toBe(160);
+    await expectAccessible(page, "library");
+  });
+}, 90_000);
+
+test("a cancelled upload disappears from the library", async () => {
+  await screenshotOnFailure(page, "polish-cancel", async () => {
+    // Hold the video's upload request so there is time to cancel it.
+    await page.route(/\/api\/storage\/upload/, () => new Promise(() => undefined));
+    const base64 = await recordTestVideo(page, 600);
+    await page.getByLabel("Video file").setInputFiles({ name: "draft.webm", mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
+    await page.getByLabel("Title", { exact: true }).fill("Draft to cancel");
+    await page.getByRole("button", { name: "Upload" }).click();
+    await page.locator(".video-card", { hasText: "Draft to cancel" }).waitFor();
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await page.getByRole("status").getByText("Upload cancelled.").waitFor();
+    await expect.poll(() => page.locator(".video-card", { hasText: "Draft to cancel" }).count(), { timeout: 10_000 }).toBe(0);
+    expect(await page.locator(".video-card", { hasText: "Failed:" }).count()).toBe(0);
+    await page.unroute(/\/api\/storage\/upload/);
+  });
+}, 60_000);
+
+test("unknown ids and routes read as 'not found' pages with headings, never a backend error", async () => {
+  await screenshotOnFailure(page, "polish-not-found", async () => {
+    await page.goto(`${app.appUrl}/videos/not-a-real-id`);
+    await page.getByRole("heading", { level: 1, name: "Video not found" }).waitFor();
+    expect(await page.content()).not.toMatch(/ArgumentValidationError|CONVEX Q/);
+    await expect.poll(() => page.title()).toBe("Video not found · Reelgate");
+    await expectAccessible(page, "video not found");
+    await page.goto(`${app.appUrl}/no/such/page`);
+    await page.getByRole("heading", { level: 1, name: "Page not found" }).waitFor();
+    await expectAccessible(page, "page not found");
+  });
+}, 60_000);
+
+test("video page: rename in place, comment deleted, Quick share keeps focus, titles", async () => {
+  await screenshotOnFailure(page, "polish-video", async () => {
+    await page.goto(`${app.appUrl}/`);
+    await page.getByRole("link", { name: "Sunset cut" }).click();
+    await page.getByRole("heading", { name: "Share links" }).waitFor();
+    videoUrl = page.url();
+    await expect.poll(() => page.title()).toBe("Sunset cut · Reelgate");
+    expect(await page.locator("video.player").getAttribute("poster")).toBeTruthy();
+
+    await page.getByRole("button", { name: "Rename" }).click();
+    await page.getByLabel("Video title").fill("Sunset final");
+    await page.getByRole("button", { name: "Save title" }).click();
+    await page.getByRole("heading", { name: "Sunset final" }).waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Rename");
+    await expect.poll(() => page.title()).toBe("Sunset final · Reelgate");
+
+    await page.getByRole("textbox", { name: "Comment" }).fill("Too dark here");
+    await page.getByRole("button", { name: "Comment", exact: true }).click();
+    await page.getByText("Too dark here").waitFor();
+    await page.getByRole("button", { name: /^Delete comment by Lena Angeles/ }).click();
+    await expect.poll(() => page.getByText("Too dark here").count()).toBe(0);
+
+    const quick = page.getByRole("button", { name: "Quick share (7 days)" });
+    await quick.focus();
+    await page.keyboard.press("Enter");
+    await page.getByText("7-day link created and copied!").waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Quick share (7 days)");
+    // "1 view", not "1 views": open it once.
+    const url = await clipboard(page);
+    const v = await viewer();
+    await v.page.goto(url);
+    await v.page.getByRole("heading", { name: "Sunset final" }).waitFor();
+    await v.context.close();
+    await expect.poll(() => links(page).first().textContent(), { timeout: 10_000 }).toContain("1 view · 0 downloads");
+    await expectAccessible(page, "video page with links");
+  });
+}, 90_000);
+
+test("expiry is picked and shown in Los Angeles time, the zone named; the form starts over after create", async () => {
+  await screenshotOnFailure(page, "polish-local-time", async () => {
+    const form = page.getByRole("form", { name: "Create a share link" });
+    await form.getByLabel("Expires").selectOption("date");
+    const input = form.getByLabel(`Expiry date and time (${ZONE})`);
+    // Tomorrow at 09:00 on the member's wall clock.
+    const tomorrow = await page.evaluate(() => {
+      const d = new Date(Date.now() + 86_400_000);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    });
+    await input.fill(`${tomorrow}T09:00`);
+    await form.getByText(/^Expires .* 9:00 AM P[DS]T$/).waitFor();
+    const expected = await page.evaluate((day) => new Date(`${day}T09:00`).getTime(), tomorrow);
+    const laNine = new Intl.DateTimeFormat("en", { timeZone: ZONE, hour: "numeric", minute: "2-digit" }).format(expected);
+    expect(laNine).toBe("9:00 AM");
+    await form.getByRole("button", { name: "Create link" }).click();
+    await page.getByText("Link created and copied!").waitFor();
+    const row = links(page).first();
+    await expect.poll(() => row.getByTestId("expiry").textContent()).toMatch(/expires (tomorrow|in \d+ hours) \(.* 9:00 AM P[DS]T\)/);
+    // The form is fresh: back to 7 days, no date input.
+    expect(await form.getByLabel("Expires").inputValue()).toBe("7");
+    expect(await form.locator('input[type="datetime-local"]').count()).toBe(0);
+    expect(await form.locator('input[name="expiresInDaysAt"]').inputValue()).toBe("");
+  });
+}, 60_000);
+
+test("slug links copy the slug address; a generated password is copied with the link", async () => {
+  await screenshotOnFailure(page, "polish-copy", async () => {
+    const slug = `sunset-${Date.now().toString(36)}`;
+    const copied = await createLink({ slug });
+    expect(copied).toBe(`${app.appUrl}/share/${slug}`);
+    await links(page).first().getByRole("button", { name: "Copy link" }).click();
+    await links(page).first().getByRole("button", { name: "Copied!" }).waitFor();
+    expect(await clipboard(page)).toBe(`${app.appUrl}/share/${slug}`);
+
+    const url = await createLink({ generatePassword: true });
+    await page.getByRole("button", { name: "Copy link + password" }).click();
+    await page.getByRole("button", { name: "Copied link and password!" }).waitFor();
+    const both = await clipboard(page);
+    const [, password] = /^.+\nPassword: ([a-z2-9]{4}(?:-[a-z2-9]{4}){3})$/.exec(both) ?? [];
+    expect(both.startsWith(url)).toBe(true);
+    expect(password).toBeTruthy();
+    const v = await viewer();
+    await v.page.goto(url);
+    await v.page.getByRole("heading", { name: "Password required" }).waitFor();
+    await expect.poll(() => v.page.title()).toBe("Shared video · Reelgate");
+    expect(await v.page.title()).not.toContain("Sunset");
+    await expectAccessible(v.page, "share page: password");
+    await v.page.getByLabel("Password").fill(password!);
+    await v.page.getByRole("button", { name: "Watch" }).click();
+    await v.page.getByRole("heading", { name: "Sunset final" }).waitFor();
+    await expect.poll(() => v.page.title()).toBe("Sunset final · Reelgate");
+    await v.context.close();
+
+    // Filters: the revoked slug link moves from "active" to "revoked".
+    await links(page).nth(1).getByRole("button", { name: "Revoke" }).click();
+    await expect.poll(() => links(page).nth(1).getAttribute("data-status")).toBe("revoked");
+    await page.getByRole("group", { name: "Show links" }).getByRole("button", { name: /^revoked/ }).click();
+    await expect.poll(() => links(page).count()).toBe(1);
+    expect(await links(page).first().getAttribute("data-status")).toBe("revoked");
+    await page.getByRole("group", { name: "Show links" }).getByRole("button", { name: /^all/ }).click();
+  });
+}, 90_000);
+
+test("share page: poster, no download affordance when downloads are off, limits left, a refused download in words, reconnecting banner", async () => {
+  const v = await viewer();
+  await screenshotOnFailure(v.page, "polish-share", async () => {
+    const noDownloads = await createLink({ maxViews: 3 });
+    const html = await (await fetch(noDownloads)).text();
+    expect(html).toContain("skeleton"); // painted before any script runs
+    await v.page.goto(noDownloads);
+    await v.page.getByRole("heading", { name: "Sunset final" }).waitFor();
+    const video = v.page.locator("video");
+    await expect.poll(() => video.getAttribute("poster"), { timeout: 10_000 }).toBeTruthy();
+    expect(await video.getAttribute("controlslist")).toBe("nodownload");
+    expect(await video.evaluate((el) => !el.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true })))).toBe(true);
+    expect(await v.page.getByRole("link", { name: "Download" }).count()).toBe(0);
+    await v.page.getByTestId("limits").getByText("2 views left").waitFor();
+    await expectAccessible(v.page, "share page: player");
+
+    // Downloads on, one copy: the page says how many are left.
+    const oneCopy = await createLink({ allowDownload: true, maxDownloads: 1 });
+    const sockets: WebSocketRoute[] = [];
+    let blocked = false;
+    await v.page.routeWebSocket(/\/sync$/, (ws) => {
+      if (blocked) return void ws.close();
+      sockets.push(ws);
+      ws.connectToServer();
+    });
+    await v.page.goto(oneCopy);
+    const download = v.page.getByRole("link", { name: "Download" });
+    await download.waitFor();
+    await v.page.getByTestId("limits").getByText("1 download left").waitFor();
+    expect(await video.getAttribute("controlslist")).toBeNull();
+
+    // The WebSocket drops: the page says so. Meanwhile someone else takes the only copy.
+    blocked = true;
+    for (const ws of sockets) await ws.close();
+    await v.page.getByText("Connection lost — reconnecting…").waitFor({ timeout: 10_000 });
+    const copy = await fetch((await download.getAttribute("href"))!);
+    expect(copy.status).toBe(200);
+    await copy.arrayBuffer();
+    const before = v.page.url();
+    await download.click();
+    await v.page.getByRole("alert").getByText("This link has reached its download limit.").waitFor();
+    expect(v.page.url()).toBe(before);
+    expect(await v.page.content()).not.toContain('{"error"');
+
+    // Back online: the banner goes and the button with it.
+    blocked = false;
+    await expect.poll(() => v.page.getByText("Connection lost — reconnecting…").count(), { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => download.count(), { timeout: 10_000 }).toBe(0);
+    await v.page.getByText("This link has reached its download limit.").first().waitFor();
+  });
+  await v.context.close();
+}, 90_000);
+
+test("a download within the limit saves the file in the page", async () => {
+  const v = await viewer();
+  await screenshotOnFailure(v.page, "polish-download", async () => {
+    const url = await createLink({ allowDownload: true, maxDownloads: 2 });
+    await v.page.goto(url);
+    await v.page.getByTestId("limits").getByText("2 downloads left").waitFor();
+    const [file] = await Promise.all([v.page.waitForEvent("download"), v.page.getByRole("link", { name: "Download" }).click()]);
+    expect(file.suggestedFilename()).toBe("sunset.webm");
+    await v.page.getByTestId("limits").getByText("1 download left").waitFor({ timeout: 10_000 });
+  });
+  await v.context.close();
+}, 60_000);
+
+test("All links: every link of the team, filtered by status, revoked in bulk", async () => {
+  await screenshotOnFailure(page, "polish-all-links", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "All links" }).click();
+    await page.getByRole("heading", { name: "All links · West Coast" }).waitFor();
+    await expect.poll(() => page.title()).toBe("All links · Reelgate");
+    const rows = page.getByRole("list", { name: "Team share links" }).locator("li");
+    await rows.first().waitFor();
+    const active = await rows.count();
+    expect(active).toBeGreaterThanOrEqual(4);
+    await expectAccessible(page, "all links");
+    await rows.nth(0).getByRole("checkbox").check();
+    await rows.nth(1).getByRole("checkbox").check();
+    const revoke = page.getByRole("button", { name: "Revoke selected (2)" });
+    await revoke.click();
+    await page.getByText("Revoked 2 links.").waitFor();
+    await expect.poll(() => rows.count()).toBe(active - 2);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toMatch(/^Revoke selected/);
+    await page.getByRole("group", { name: "Show links" }).getByRole("button", { name: /^revoked/ }).click();
+    await expect.poll(() => rows.count()).toBe(3);
+    for (const status of await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-status")))) expect(status).toBe("revoked");
+  });
+}, 60_000);
+
+test("production build: the share route loads only its own chunks, hashed assets cache for a year", async () => {
+  const outDir = await mkdtemp(path.join(os.tmpdir(), "reelgate-dist-"));
+  let server: Server | undefined;
+  try {
+    process.env.VITE_CONVEX_URL = app.backend.cloudUrl;
+    process.env.VITE_CONVEX_SITE_URL = app.backend.siteUrl;
+    await build({ root: APP_PROJECT, configFile: path.join(APP_PROJECT, "vite.config.ts"), logLevel: "error", build: { outDir, emptyOutDir: true } });
+    server = createStaticServer(outDir) as Server;
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    await page.goto(videoUrl);
+    const url = await createLink();
+    const v = await viewer();
+    const scripts: string[] = [];
+    v.page.on("request", (r) => r.resourceType() === "script" && scripts.push(new URL(r.url()).pathname));
+    const response = await v.page.goto(url.replace(app.appUrl, origin));
+    expect(response?.headers()["cache-control"]).toBe("no-cache");
+    expect(response?.headers()["referrer-policy"]).toBe("no-referrer");
+    await v.page.getByRole("heading", { name: "Sunset final" }).waitFor({ timeout: 20_000 });
+    expect(scripts.some((s) => /SharePage-/.test(s))).toBe(true);
+    expect(scripts.filter((s) => /Library-|VideoPage-|AllLinks-|SignIn-|appMain-/.test(s))).toEqual([]);
+    const asset = await fetch(`${origin}${scripts.find((s) => s.startsWith("/assets/"))}`, { headers: { "Accept-Encoding": "gzip" } });
+    expect(asset.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(asset.headers.get("content-encoding")).toBe("gzip");
+    expect((await fetch(`${origin}/assets/../../etc/passwd`)).headers.get("content-type")).toContain("text/html");
+    await v.context.close();
+  } finally {
+    server?.close();
+    await rm(outDir, { recursive: true, force: true });
+  }
+}, 120_000);
+
+test("statuses and relative times change on their own (runs last: moves the member's clock)", async () => {
+  await screenshotOnFailure(page, "polish-ticking", async () => {
+    const clockPage = await member.newPage();
+    await clockPage.clock.install();
+    await clockPage.goto(videoUrl);
+    await clockPage.getByRole("heading", { name: "Share links" }).waitFor();
+    const form = clockPage.getByRole("form", { name: "Create a share link" });
+    await form.getByLabel("Expires").selectOption("1");
+    await form.getByRole("button", { name: "Create link" }).click();
+    await clockPage.getByText("Link created and copied!").waitFor();
+    const row = links(clockPage).first();
+    await expect.poll(() => row.getAttribute("data-status")).toBe("active");
+    await clockPage.clock.fastForward(24 * 60 * 60 * 1000 + 60_000);
+    await expect.poll(() => row.getAttribute("data-status"), { timeout: 10_000 }).toBe("expired");
+    expect(await row.getByTestId("expiry").textContent()).toMatch(/^expired 1 minute ago/);
+    await clockPage.goto(`${app.appUrl}/`);
+    await clockPage.getByRole("link", { name: "Sunset final" }).waitFor();
+    const added = clockPage.locator(".video-card", { hasText: "Sunset final" });
+    const first = await added.textContent();
+    await clockPage.clock.fastForward(2 * 24 * 60 * 60 * 1000);
+    await expect.poll(() => added.textContent(), { timeout: 10_000 }).not.toBe(first);
+    expect(await added.textContent()).toMatch(/added 3 days ago/);
+    await clockPage.close();
+  });
+}, 60_000);

@@ -1,0 +1,141 @@
+import { useConvexConnectionState, useQuery } from "convex/react";
+import type { FunctionReturnType } from "convex/server";
+import { useRef, useState } from "react";
+import { api } from "../../convex/_generated/api";
+import { useNow } from "../hooks/useNow";
+import { useTitle } from "../hooks/useTitle";
+import { formatAbsolute, formatDuration, plural, relativeTime } from "../lib/format";
+import { Comments } from "./Comments";
+
+type View = NonNullable<FunctionReturnType<typeof api.videos.getByShareGrant>>;
+
+/** Shown while the WebSocket to the backend is down after it had connected once. */
+export function ReconnectingBanner() {
+  const state = useConvexConnectionState();
+  if (!state.hasEverConnected || state.isWebSocketConnected) return null;
+  return <p className="banner" role="status">Connection lost — reconnecting…</p>;
+}
+
+/** The shape of the share page before anything is known, so the layout does not jump. */
+export function ShareSkeleton() {
+  return (
+    <main className="share-shell wide" aria-busy="true">
+      <p className="brand">Reelgate</p>
+      <ReconnectingBanner />
+      <div className="skeleton skeleton-title" />
+      <div className="skeleton skeleton-player" />
+      <p role="status" className="muted">Loading…</p>
+    </main>
+  );
+}
+
+/** Download refusals from /media/…/download, in words (the response body is for programs). */
+const DOWNLOAD_REFUSALS: Record<string, string> = {
+  DOWNLOAD_LIMIT_REACHED: "This link has reached its download limit. Ask the sender for a new link.",
+  DOWNLOAD_DISABLED: "Downloads are turned off for this link.",
+  RATE_LIMITED: "Too many requests from you right now. Wait a minute and try again.",
+  GRANT_EXPIRED: "Your access has ended. Open the link again.",
+  SHARE_NOT_FOUND: "This share link no longer exists.",
+};
+
+function fileNameOf(response: Response): string {
+  const header = response.headers.get("content-disposition") ?? "";
+  const utf8 = /filename\*=UTF-8''([^;]+)/i.exec(header);
+  if (utf8) return decodeURIComponent(utf8[1]);
+  return /filename="([^"]+)"/i.exec(header)?.[1] ?? "video";
+}
+
+/**
+ * Downloads in the page: a refusal (limit reached, downloads turned off) is read and shown in
+ * words instead of navigating the tab to the backend's JSON.
+ */
+function useDownload(url: string | null) {
+  const [state, setState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
+  async function start() {
+    if (!url || state.busy) return;
+    setState({ busy: true, error: null });
+    try {
+      const response = await fetch(url, { referrerPolicy: "no-referrer" });
+      if (!response.ok) {
+        const body = (await response.json().catch(() => null)) as { error?: { code?: string } } | null;
+        const code = body?.error?.code ?? "";
+        return setState({ busy: false, error: DOWNLOAD_REFUSALS[code] ?? "This video cannot be downloaded right now. Try again later." });
+      }
+      const name = fileNameOf(response);
+      const blob = await response.blob();
+      const href = URL.createObjectURL(blob);
+      const a = Object.assign(document.createElement("a"), { href, download: name });
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(href), 60_000);
+      setState({ busy: false, error: null });
+    } catch {
+      setState({ busy: false, error: "The download was interrupted. Check your connection and try again." });
+    }
+  }
+  return { ...state, start };
+}
+
+export function SharePlayer({ view, grantToken }: { view: View; grantToken: string }) {
+  useTitle(view.title);
+  const threads = useQuery(api.comments.getThreadedForShareGrant, { grantToken });
+  const facts = useQuery(api.teamLinks.viewerFacts, { grantToken });
+  const player = useRef<HTMLVideoElement>(null);
+  const now = useNow(30_000);
+  const download = useDownload(view.canDownload ? view.downloadUrl : null);
+  const downloadsLeft = facts?.downloadsLeft ?? null;
+  const canDownload = view.canDownload && view.downloadUrl !== null && downloadsLeft !== 0;
+  const limits = [
+    facts?.viewsLeft != null && `${plural(facts.viewsLeft, "view")} left`,
+    facts?.viewersLeft != null && `${plural(facts.viewersLeft, "new viewer")} left`,
+    downloadsLeft != null && `${plural(downloadsLeft, "download")} left`,
+  ].filter(Boolean);
+  return (
+    <main className="share-shell wide">
+      <p className="brand">Reelgate</p>
+      <ReconnectingBanner />
+      <h1>{view.title}</h1>
+      <video
+        ref={player}
+        src={view.mediaUrl}
+        poster={facts?.posterUrl ?? undefined}
+        controls
+        playsInline
+        preload="metadata"
+        className="player"
+        aria-label={view.title}
+        // Downloads off: no download item in the player's menu and no "Save video as…".
+        controlsList={view.canDownload ? undefined : "nodownload"}
+        onContextMenu={view.canDownload ? undefined : (e) => e.preventDefault()}
+      />
+      <div className="actions">
+        {view.durationSeconds !== null && <span className="muted">{formatDuration(view.durationSeconds)}</span>}
+        {canDownload && (
+          // A real link (copyable, and what scripts and tests read), but the click downloads in the page.
+          <a
+            className="button"
+            href={view.downloadUrl!}
+            download
+            aria-disabled={download.busy}
+            onClick={(e) => {
+              e.preventDefault();
+              void download.start();
+            }}
+          >
+            {download.busy ? "Downloading…" : "Download"}
+          </a>
+        )}
+        {view.canDownload && downloadsLeft === 0 && <span className="muted">This link has reached its download limit.</span>}
+        <span className="muted small">
+          Access ends {relativeTime(view.grantExpiresAt, now)} (<time dateTime={new Date(view.grantExpiresAt).toISOString()}>{formatAbsolute(view.grantExpiresAt)}</time>)
+        </span>
+        {limits.length > 0 && <span className="muted small" data-testid="limits">{limits.join(" · ")}</span>}
+      </div>
+      {download.error && <p className="error" role="alert">{download.error}</p>}
+      {view.note && <p className="note" role="note">{view.note}</p>}
+      {view.description && <p>{view.description}</p>}
+      <Comments threads={threads} onSeek={(s) => { if (player.current) player.current.currentTime = s; }} />
+    </main>
+  );
+}
