@@ -4,11 +4,13 @@ import { internal } from "./_generated/api";
 import { authedQuery, internalMutation } from "./functions";
 import { ACCESS_LOG_RETENTION_MS } from "./lib/accessLog";
 import { requireLinkRole } from "./lib/permissions";
+import { isRefusal, refusalValidator } from "./lib/refusals";
 
 const entry = v.object({
   at: v.number(),
   event: v.union(v.literal("grantIssued"), v.literal("grantRefused"), v.literal("download"), v.literal("revoked")),
-  reason: v.union(v.string(), v.null()),
+  /** Why a grant was refused (lib/refusals.ts). */
+  reason: v.union(refusalValidator, v.null()),
   viewerId: v.union(v.string(), v.null()),
   clientAddress: v.union(v.string(), v.null()),
 });
@@ -28,7 +30,7 @@ export const list = authedQuery({
       page: result.page.map((e) => ({
         at: e._creationTime,
         event: e.event,
-        reason: e.reason ?? null,
+        reason: isRefusal(e.reason) ? e.reason : null,
         viewerId: e.viewerId ?? null,
         clientAddress: e.clientAddress ?? null,
       })),

@@ -1,20 +1,21 @@
 /**
- * The HTTP API for scripts (`/api/v1/…`, routed in http.ts). One internal mutation per
- * request: authenticate the key, check its scope and rate limits, act as its team.
+ * The HTTP API for scripts (`/api/v1/…`, routed in http.ts). One internal mutation per route,
+ * taking the body http.ts has already validated (lib/apiShapes.ts): authenticate the key, check
+ * its scope and rate limits, act as its team.
  */
 import { v } from "convex/values";
-import type { Doc } from "./_generated/dataModel";
+import type { Doc, Id } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
 import { internalMutation } from "./functions";
 import { admitToLink, clientKeyOf, countView, issueGrant } from "./lib/grantIssuing";
 import { slugTicket } from "./lib/slugTickets";
 import { createLink, revokeLink, summarizeLink, updateLink } from "./lib/linkManagement";
 import { rateLimiter } from "./lib/rateLimits";
-import { apiError, fromThrown, type ApiResult } from "./lib/restErrors";
+import { apiError, apiResult, fromThrown, refusalResult, type ApiResult } from "./lib/restErrors";
+import { createSettingsOf, createShareBody, grantBody, updateSettingsOf, updateShareBody } from "./lib/apiShapes";
+import { linkStatus } from "./lib/shareAccess";
 import { sha256Hex } from "./lib/tokens";
 import { siteOrigin } from "./lib/env";
-
-const apiResult = v.object({ status: v.number(), json: v.any(), retryAfterSeconds: v.optional(v.number()) });
 
 type Scope = Doc<"apiKeys">["scopes"][number];
 
@@ -32,13 +33,19 @@ async function authorize(ctx: MutationCtx, key: string | undefined, scope: Scope
 
 /** The key acts with its creator's membership, restricted to the key's team. */
 function actor(ctx: MutationCtx, key: Doc<"apiKeys">) {
-  return Object.assign(Object.create(ctx) as MutationCtx, { userId: key.createdBy });
+  return { ...ctx, userId: key.createdBy };
 }
 
 async function ownLink(ctx: MutationCtx, key: Doc<"apiKeys">, id: string) {
   const linkId = ctx.db.normalizeId("shareLinks", id);
   const link = linkId ? await ctx.db.get(linkId) : null;
   return link && link.teamId === key.teamId ? link : null;
+}
+
+async function shareJsonById(ctx: MutationCtx, linkId: Id<"shareLinks">) {
+  const link = await ctx.db.get(linkId);
+  if (!link) throw new Error(`share link ${linkId} vanished within its own transaction`);
+  return await shareJson(ctx, link);
 }
 
 async function shareJson(ctx: MutationCtx, link: Doc<"shareLinks">) {
@@ -64,109 +71,90 @@ async function shareJson(ctx: MutationCtx, link: Doc<"shareLinks">) {
   };
 }
 
-/** snake_case body → the function's options; unknown fields are refused. */
-function options(body: unknown): ApiResult | Record<string, unknown> {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return apiError(400, "VALIDATION_ERROR", "The body must be a JSON object.");
-  const names: Record<string, string> = {
-    video_id: "videoId",
-    expires_in_days: "expiresInDays",
-    expires_at: "expiresAt",
-    allow_download: "allowDownload",
-    password: "password",
-    label: "label",
-    note: "note",
-    custom_slug: "customSlug",
-    max_viewers: "maxViewers",
-    max_views: "maxViews",
-    max_downloads: "maxDownloads",
-  };
-  const out: Record<string, unknown> = {};
-  for (const [k, value] of Object.entries(body)) {
-    if (!(k in names)) return apiError(400, "VALIDATION_ERROR", `Unknown field "${k}".`);
-    if (k === "expires_at" && typeof value === "string") {
-      const at = Date.parse(value);
-      if (Number.isNaN(at)) return apiError(400, "VALIDATION_ERROR", "expires_at must be an ISO 8601 date-time.");
-      out.expiresAt = at;
-    } else out[names[k]] = value;
+/** Runs `act` for the key's team with the key's scope; app errors become API errors. */
+async function asKey(ctx: MutationCtx, keyValue: string | undefined, scope: Scope, act: (key: Doc<"apiKeys">) => Promise<ApiResult>): Promise<ApiResult> {
+  const key = await authorize(ctx, keyValue, scope);
+  if ("status" in key) return key;
+  try {
+    return await act(key);
+  } catch (error) {
+    return fromThrown(error);
   }
-  return out;
 }
 
-const TYPES: Record<string, string> = {
-  videoId: "string", expiresInDays: "number", expiresAt: "number", allowDownload: "boolean", password: "string",
-  label: "string", note: "string", customSlug: "string", maxViewers: "number", maxViews: "number", maxDownloads: "number",
-};
-function typeProblem(opts: Record<string, unknown>, nullable: boolean) {
-  for (const [k, value] of Object.entries(opts)) {
-    if (value === null && nullable && k !== "videoId" && k !== "allowDownload") continue;
-    if (typeof value !== TYPES[k]) return apiError(400, "VALIDATION_ERROR", `${k} must be a ${TYPES[k]}.`);
-  }
-  return null;
-}
+const noSuchShare = () => apiError(404, "SHARE_NOT_FOUND", "No such share link.");
 
-export const shares = internalMutation({
-  args: {
-    method: v.string(),
-    id: v.optional(v.string()),
-    key: v.optional(v.string()),
-    query: v.record(v.string(), v.string()),
-    body: v.optional(v.any()),
-  },
+/** POST /api/v1/shares */
+export const createShare = internalMutation({
+  args: { key: v.optional(v.string()), body: createShareBody },
   returns: apiResult,
-  handler: async (ctx, args): Promise<ApiResult> => {
-    const write = args.method !== "GET";
-    const key = await authorize(ctx, args.key, write ? "shares:write" : "shares:read");
-    if ("status" in key) return key;
-    const as = actor(ctx, key);
-    try {
-      if (args.method === "POST" && !args.id) {
-        const opts = options(args.body);
-        if ("status" in opts) return opts as ApiResult;
-        const problem = typeProblem(opts, false);
-        if (problem) return problem;
-        const videoId = typeof opts.videoId === "string" ? ctx.db.normalizeId("videos", opts.videoId) : null;
-        const video = videoId ? await ctx.db.get(videoId) : null;
-        if (!video || video.teamId !== key.teamId) return apiError(404, "FILE_NOT_FOUND", "No such video in this key's team.");
-        const mint = await rateLimiter.limit(ctx, "apiMintsPerKey", { key: key._id });
-        if (!mint.ok) return apiError(429, "RATE_LIMITED", "Too many links created with this key.", mint.retryAfter);
-        const created = await createLink(as, { ...(opts as object), videoId: video._id } as Parameters<typeof createLink>[1]);
-        return { status: 201, json: await shareJson(ctx, (await ctx.db.get(created.linkId))!) };
-      }
-      if (args.method === "GET" && !args.id) {
-        const videoId = args.query.video_id ? ctx.db.normalizeId("videos", args.query.video_id) : null;
-        if (args.query.video_id && !videoId) return apiError(404, "FILE_NOT_FOUND", "No such video.");
-        const includeInactive = args.query.include_inactive === "true";
-        const links = videoId
-          ? await ctx.db.query("shareLinks").withIndex("by_video", (q) => q.eq("videoId", videoId)).order("desc").take(500)
-          : await ctx.db.query("shareLinks").withIndex("by_team_expiresAt", (q) => q.eq("teamId", key.teamId)).take(500);
-        const now = Date.now();
-        const visible = links
-          .filter((l) => l.teamId === key.teamId)
-          .filter((l) => includeInactive || (l.revokedAt === undefined && (l.expiresAt === undefined || l.expiresAt > now)))
-          .sort((a, b) => b._creationTime - a._creationTime);
-        return { status: 200, json: { data: await Promise.all(visible.map((l) => shareJson(ctx, l))) } };
-      }
-      const link = args.id ? await ownLink(ctx, key, args.id) : null;
-      if (!link) return apiError(404, "SHARE_NOT_FOUND", "No such share link.");
-      if (args.method === "GET") return { status: 200, json: await shareJson(ctx, link) };
-      if (args.method === "PATCH") {
-        const opts = options(args.body);
-        if ("status" in opts) return opts as ApiResult;
-        if ("videoId" in opts) return apiError(400, "VALIDATION_ERROR", "video_id cannot be changed.");
-        const problem = typeProblem(opts, true);
-        if (problem) return problem;
-        await updateLink(as, { ...(opts as object), linkId: link._id } as Parameters<typeof updateLink>[1]);
-        return { status: 200, json: await shareJson(ctx, (await ctx.db.get(link._id))!) };
-      }
-      if (args.method === "DELETE") {
-        await revokeLink(as, link._id);
-        return { status: 204, json: null };
-      }
-      return apiError(405, "VALIDATION_ERROR", `${args.method} is not supported here.`);
-    } catch (error) {
-      return fromThrown(error);
-    }
-  },
+  handler: async (ctx, args) =>
+    await asKey(ctx, args.key, "shares:write", async (key) => {
+      const videoId = ctx.db.normalizeId("videos", args.body.video_id);
+      const video = videoId ? await ctx.db.get(videoId) : null;
+      if (!video || video.teamId !== key.teamId) return apiError(404, "FILE_NOT_FOUND", "No such video in this key's team.");
+      const mint = await rateLimiter.limit(ctx, "apiMintsPerKey", { key: key._id });
+      if (!mint.ok) return apiError(429, "RATE_LIMITED", "Too many links created with this key.", mint.retryAfter);
+      const created = await createLink(actor(ctx, key), { ...createSettingsOf(args.body), videoId: video._id });
+      return { status: 201, json: await shareJsonById(ctx, created.linkId) };
+    }),
+});
+
+/** GET /api/v1/shares[?video_id=…&include_inactive=true] */
+export const listShares = internalMutation({
+  args: { key: v.optional(v.string()), videoId: v.optional(v.string()), includeInactive: v.boolean() },
+  returns: apiResult,
+  handler: async (ctx, args) =>
+    await asKey(ctx, args.key, "shares:read", async (key) => {
+      const videoId = args.videoId === undefined ? null : ctx.db.normalizeId("videos", args.videoId);
+      if (args.videoId !== undefined && !videoId) return apiError(404, "FILE_NOT_FOUND", "No such video.");
+      const links = videoId
+        ? await ctx.db.query("shareLinks").withIndex("by_video", (q) => q.eq("videoId", videoId)).order("desc").take(500)
+        : await ctx.db.query("shareLinks").withIndex("by_team_expiresAt", (q) => q.eq("teamId", key.teamId)).take(500);
+      const now = Date.now();
+      const visible = links
+        .filter((l) => l.teamId === key.teamId)
+        .filter((l) => args.includeInactive || linkStatus(l, now) === "active")
+        .sort((a, b) => b._creationTime - a._creationTime);
+      return { status: 200, json: { data: await Promise.all(visible.map((l) => shareJson(ctx, l))) } };
+    }),
+});
+
+/** GET /api/v1/shares/{id} */
+export const getShare = internalMutation({
+  args: { key: v.optional(v.string()), id: v.string() },
+  returns: apiResult,
+  handler: async (ctx, args) =>
+    await asKey(ctx, args.key, "shares:read", async (key) => {
+      const link = await ownLink(ctx, key, args.id);
+      return link ? { status: 200, json: await shareJson(ctx, link) } : noSuchShare();
+    }),
+});
+
+/** PATCH /api/v1/shares/{id}: `null` clears a setting. */
+export const updateShare = internalMutation({
+  args: { key: v.optional(v.string()), id: v.string(), body: updateShareBody },
+  returns: apiResult,
+  handler: async (ctx, args) =>
+    await asKey(ctx, args.key, "shares:write", async (key) => {
+      const link = await ownLink(ctx, key, args.id);
+      if (!link) return noSuchShare();
+      await updateLink(actor(ctx, key), { ...updateSettingsOf(args.body), linkId: link._id });
+      return { status: 200, json: await shareJsonById(ctx, link._id) };
+    }),
+});
+
+/** DELETE /api/v1/shares/{id}: revokes (idempotent). */
+export const revokeShare = internalMutation({
+  args: { key: v.optional(v.string()), id: v.string() },
+  returns: apiResult,
+  handler: async (ctx, args) =>
+    await asKey(ctx, args.key, "shares:write", async (key) => {
+      const link = await ownLink(ctx, key, args.id);
+      if (!link) return noSuchShare();
+      await revokeLink(actor(ctx, key), link._id);
+      return { status: 204, json: null };
+    }),
 });
 
 /** GET /api/v1/public/{tokenOrSlug}: what the link shares; counts a view. */
@@ -178,7 +166,7 @@ export const publicInfo = internalMutation({
     if (!limit.ok) return apiError(429, "RATE_LIMITED", "Too many requests.", limit.retryAfter);
     const now = Date.now();
     const admission = await admitToLink(ctx, { token: args.tokenOrSlug, password: args.password, viewerId: args.clientKey, clientAddress: args.clientAddress }, now);
-    if (!admission.ok) return refusal(admission.reason, Boolean(args.password), admission.retryAfterMs);
+    if (!admission.ok) return refusalResult(admission);
     const { link, video } = admission;
     const file = video.storageId ? await ctx.db.system.get(video.storageId) : null;
     if (!file) return apiError(404, "FILE_NOT_FOUND", "The video file is missing.");
@@ -199,7 +187,7 @@ export const publicInfo = internalMutation({
 
 /** POST /api/v1/grant: issueAccessGrant with the caller's address (for links with an IP allowlist). */
 export const issueGrantOverHttp = internalMutation({
-  args: { token: v.string(), password: v.optional(v.string()), viewerId: v.optional(v.string()), clientAddress: v.optional(v.string()), slugTicket: v.optional(v.string()) },
+  args: { ...grantBody.fields, clientAddress: v.optional(v.string()) },
   returns: apiResult,
   handler: async (ctx, args): Promise<ApiResult> => {
     try {
@@ -233,26 +221,3 @@ export const publicDownloadBudget = internalMutation({
     return limit.ok ? null : apiError(429, "RATE_LIMITED", "Too many downloads.", limit.retryAfter);
   },
 });
-
-function refusal(reason: string, passwordGiven: boolean, retryAfterMs?: number): ApiResult {
-  switch (reason) {
-    case "invalidPassword":
-      return passwordGiven
-        ? apiError(401, "INVALID_PASSWORD", "The password is not right.")
-        : apiError(401, "PASSWORD_REQUIRED", "This link needs a password (X-Share-Password).");
-    case "rateLimited":
-    case "locked":
-      return apiError(429, "RATE_LIMITED", "Too many attempts.", retryAfterMs ?? 60_000);
-    case "viewLimit":
-    case "viewerLimit":
-      return apiError(403, "FORBIDDEN", "This link has reached its limit.");
-    case "ipCheckRequired":
-    case "ipNotAllowed":
-      return apiError(403, "FORBIDDEN", "This link cannot be used from your network address.");
-    case "expired":
-      return apiError(410, "SHARE_NOT_FOUND", "This share link has expired.");
-    default:
-      return apiError(404, "SHARE_NOT_FOUND", "No such share link.");
-  }
-}
-

@@ -12,31 +12,29 @@ import { DOWNLOAD_IDLE_MS, recordDownloadBytes } from "./lib/downloads";
 import { MAX_CHUNK } from "./lib/mediaResponse";
 import { planBytes, type ByteRequest } from "./lib/ranges";
 import { checkGrant } from "./lib/shareAccess";
+import { refuse, refusedValidator, type Refused } from "./lib/refusals";
+import { unreachable } from "./lib/unreachable";
 import { allowedType } from "./lib/uploads";
 
-export const mediaAccess = v.union(
-  v.object({
-    kind: v.literal("ok"),
-    storageId: v.id("_storage"),
-    contentType: v.string(),
-    size: v.number(),
-    sha256: v.string(),
-    fileName: v.string(),
-    allowDownload: v.boolean(),
-  }),
-  v.object({ kind: v.union(v.literal("unknown"), v.literal("expired"), v.literal("gone")) }),
-  v.object({ kind: v.literal("passwordRequired") }),
-  v.object({ kind: v.literal("invalidPassword") }),
-  v.object({ kind: v.literal("rateLimited"), retryAfterMs: v.number() }),
-  v.object({ kind: v.union(v.literal("limitReached"), v.literal("downloadLimit"), v.literal("ipNotAllowed")) }),
-);
+export const mediaFile = v.object({
+  ok: v.literal(true),
+  storageId: v.id("_storage"),
+  contentType: v.string(),
+  size: v.number(),
+  sha256: v.string(),
+  fileName: v.string(),
+  allowDownload: v.boolean(),
+});
+export type MediaFile = Infer<typeof mediaFile>;
+/** The file to serve, or why not (lib/refusals.ts). */
+export const mediaAccess = v.union(mediaFile, refusedValidator);
 export type MediaAccess = Infer<typeof mediaAccess>;
 
-async function describe(ctx: MutationCtx, storageId: Id<"_storage">, video: Doc<"videos">, link: Doc<"shareLinks">) {
+async function describe(ctx: MutationCtx, storageId: Id<"_storage">, video: Doc<"videos">, link: Doc<"shareLinks">): Promise<MediaAccess> {
   const file = await ctx.db.system.get(storageId);
-  if (!file) return { kind: "gone" as const };
+  if (!file) return refuse("missing");
   return {
-    kind: "ok" as const,
+    ok: true,
     storageId,
     // The type verified at finalize, never the upload's claim (older rows: served as bytes).
     contentType: allowedType(video.contentType, "video") ?? "application/octet-stream",
@@ -58,11 +56,11 @@ async function countDownloadBytes(
   ctx: MutationCtx,
   link: Doc<"shareLinks">,
   holder: string,
-  access: Extract<MediaAccess, { kind: "ok" }>,
+  access: MediaFile,
   request: ByteRequest,
   viewerId: string | undefined,
   now: number,
-): Promise<MediaAccess | null> {
+): Promise<Refused | null> {
   const plan = planBytes(request, access, MAX_CHUNK);
   if (plan.kind !== "bytes" || plan.head || access.size === 0) return null;
   const decision = await recordDownloadBytes(ctx, link, holder, access, plan.start, plan.end, viewerId, now);
@@ -70,10 +68,11 @@ async function countDownloadBytes(
     case "ok":
       return null;
     case "downloadLimit":
-      return { kind: "downloadLimit" };
+      return refuse("downloadLimit");
     case "tooFragmented":
-      return { kind: "rateLimited", retryAfterMs: DOWNLOAD_IDLE_MS };
+      return refuse("rateLimited", DOWNLOAD_IDLE_MS);
   }
+  return unreachable(decision);
 }
 
 /** Whether the request starts playback from the first byte (a view on the raw link). */
@@ -84,7 +83,7 @@ function startsPlayback(request: ByteRequest, size: number) {
 
 async function throttle(ctx: MutationCtx, key: string) {
   const limit = await rateLimiter.limit(ctx, "mediaRequests", { key });
-  return limit.ok ? null : { kind: "rateLimited" as const, retryAfterMs: Math.ceil(limit.retryAfter) };
+  return limit.ok ? null : refuse("rateLimited", limit.retryAfter);
 }
 
 /**
@@ -97,12 +96,13 @@ export const openGrant = internalMutation({
   handler: async (ctx, args): Promise<MediaAccess> => {
     const now = Date.now();
     const check = await checkGrant(ctx, args.grantToken, now);
-    if (check.kind !== "ok") return { kind: check.kind };
-    if (check.link.ipAllowlist !== undefined && !addressAllowed(args.clientAddress, check.link.ipAllowlist)) return { kind: "ipNotAllowed" };
+    if (!check.ok) return check;
+    if (check.link.ipAllowlist !== undefined && !addressAllowed(args.clientAddress, check.link.ipAllowlist)) return refuse("ipNotAllowed");
     const limited = await throttle(ctx, `grant:${check.grant._id}`);
     if (limited) return limited;
+    if (args.download && !check.link.allowDownload) return refuse("downloadDisabled");
     const access = await describe(ctx, check.storageId, check.video, check.link);
-    if (access.kind === "ok" && args.download && check.link.allowDownload) {
+    if (access.ok && args.download) {
       const refused = await countDownloadBytes(ctx, check.link, `grant:${check.grant._id}`, access, args.request, check.grant.viewerId, now);
       if (refused) return refused;
     }
@@ -128,34 +128,21 @@ export const openLink = internalMutation({
     const now = Date.now();
     const admission = await admitToLink(ctx, { token: args.token, password: args.password, viewerId: args.clientKey, clientAddress: args.clientAddress }, now);
     if (!admission.ok) {
-      if (admission.link && admission.reason !== "invalidPassword") {
+      // Players probe raw links without the password header: those attempts are not logged.
+      if (admission.link && admission.reason !== "invalidPassword" && admission.reason !== "passwordRequired") {
         await logAccess(ctx, admission.link._id, "grantRefused", { reason: admission.reason, viewerId: args.clientKey, clientAddress: args.clientAddress });
       }
-      switch (admission.reason) {
-        case "missing":
-          return { kind: "gone" };
-        case "expired":
-          return { kind: "expired" };
-        case "invalidPassword":
-          return { kind: args.password ? "invalidPassword" : "passwordRequired" };
-        case "viewLimit":
-        case "viewerLimit":
-          return { kind: "limitReached" };
-        case "ipCheckRequired":
-        case "ipNotAllowed":
-          return { kind: "ipNotAllowed" };
-        default:
-          return { kind: "rateLimited", retryAfterMs: admission.retryAfterMs ?? 60_000 };
-      }
+      return { ok: false, reason: admission.reason, ...(admission.retryAfterMs === undefined ? {} : { retryAfterMs: admission.retryAfterMs }) };
     }
     const { link, video } = admission;
-    if (!video.storageId) return { kind: "gone" };
+    if (!video.storageId) return refuse("missing");
     // The caller's own budget on this link: another client cannot spend it.
     const limited = await throttle(ctx, `link:${link._id}:${args.clientKey}`);
     if (limited) return limited;
+    if (args.download && !link.allowDownload) return refuse("downloadDisabled");
     const access = await describe(ctx, video.storageId, video, link);
-    if (access.kind !== "ok") return access;
-    if (args.download && link.allowDownload) {
+    if (!access.ok) return access;
+    if (args.download) {
       const refused = await countDownloadBytes(ctx, link, args.clientKey, access, args.request, args.clientKey, now);
       if (refused) return refused;
     } else if (!args.download && startsPlayback(args.request, access.size)) {

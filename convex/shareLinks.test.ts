@@ -1,6 +1,6 @@
 import { expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
-import { MAX_PASSWORD_BYTES } from "./lib/linkOptions";
+import { MAX_PASSWORD_BYTES } from "./lib/linkSettings";
 import { sha256Hex } from "./lib/tokens";
 import { aliceWithVideo, dumpTables, expectCode, joinTeam, signedInUser, useFrozenClock, type TestConvex } from "./test.setup";
 
@@ -77,7 +77,7 @@ test("getByToken: the full status matrix", async () => {
     status: "ok",
     video: { title: "Launch cut", description: "Final edit", durationSeconds: 12 },
   });
-  expect(await status(locked.token)).toEqual({ status: "requiresPassword" });
+  expect(await status(locked.token)).toEqual({ status: "passwordRequired" });
   expect(await status(revoked.token)).toEqual({ status: "missing" });
   expect(await status(removed.token)).toEqual({ status: "missing" });
   expect(await status("not-a-token")).toEqual({ status: "missing" });
@@ -90,7 +90,7 @@ test("getByToken: the full status matrix", async () => {
   const lockedStatus = await status(locked.token, "locked-viewer");
   expect(lockedStatus).toMatchObject({ status: "locked" });
   expect((lockedStatus as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(9 * 60 * 1000);
-  expect(await status(locked.token, "someone-else")).toEqual({ status: "requiresPassword" });
+  expect(await status(locked.token, "someone-else")).toEqual({ status: "passwordRequired" });
 });
 
 test("a password link reveals nothing about the video before the password", async () => {
@@ -198,7 +198,7 @@ test("setting, changing or removing the password revokes every existing grant", 
   if (!g1.ok) throw new Error("grant refused");
   await alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, password: "first" });
   expect(await usable(g1.grantToken)).toBe(false);
-  expect(await grant(t, link.token)).toEqual({ ok: false, reason: "invalidPassword" });
+  expect(await grant(t, link.token)).toEqual({ ok: false, reason: "passwordRequired" });
 
   const g2 = await grant(t, link.token, "first");
   if (!g2.ok) throw new Error("grant refused");

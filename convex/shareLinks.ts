@@ -1,7 +1,8 @@
-import { v } from "convex/values";
+import { v, type Infer } from "convex/values";
 import { authedMutation, authedQuery, internalMutation, publicMutation, publicQuery } from "./functions";
-import { issueGrant, limitReached, viewerLock } from "./lib/grantIssuing";
-import { policyArgs } from "./lib/linkPolicies";
+import { grantResult, issueGrant, limitReached, viewerLock } from "./lib/grantIssuing";
+import { createLinkArgs, updateLinkArgs } from "./lib/linkSettings";
+import { refusalValidator } from "./lib/refusals";
 import { hasRole, requireLinkRole, requireVideoRole } from "./lib/permissions";
 import { findLinkByToken, linkStatus } from "./lib/shareAccess";
 import { mayResolve } from "./lib/slugTickets";
@@ -33,13 +34,11 @@ const linkSummary = v.object({
 
 const viewerIdValidator = v.optional(v.string());
 
+/**
+ * What the share page may know before it has a grant: the video, or why not (a refusal reason,
+ * lib/refusals.ts; `passwordRequired` shows the form, `ipCheckRequired` asks over HTTP).
+ */
 export const tokenStatus = v.union(
-  v.object({ status: v.literal("missing") }),
-  v.object({ status: v.literal("expired") }),
-  v.object({ status: v.literal("requiresPassword") }),
-  v.object({ status: v.literal("locked"), retryAfterMs: v.number() }),
-  v.object({ status: v.literal("ipCheckRequired") }),
-  v.object({ status: v.literal("limitReached"), limit: v.union(v.literal("viewLimit"), v.literal("viewerLimit")) }),
   v.object({
     status: v.literal("ok"),
     video: v.object({
@@ -48,35 +47,12 @@ export const tokenStatus = v.union(
       durationSeconds: v.union(v.number(), v.null()),
     }),
   }),
+  v.object({ status: refusalValidator, retryAfterMs: v.optional(v.number()) }),
 );
-
-export const grantResult = v.union(
-  v.object({ ok: v.literal(true), grantToken: v.string(), expiresAt: v.number() }),
-  v.object({
-    ok: v.literal(false),
-    reason: v.union(
-      v.literal("missing"),
-      v.literal("expired"),
-      v.literal("invalidPassword"),
-      v.literal("rateLimited"),
-      v.literal("locked"),
-      v.literal("viewLimit"),
-      v.literal("viewerLimit"),
-      v.literal("ipCheckRequired"),
-      v.literal("ipNotAllowed"),
-    ),
-    retryAfterMs: v.optional(v.number()),
-  }),
-);
+export type TokenStatus = Infer<typeof tokenStatus>;
 
 export const create = authedMutation({
-  args: {
-    videoId: v.id("videos"),
-    expiresInDays: v.optional(v.number()),
-    allowDownload: v.optional(v.boolean()),
-    password: v.optional(v.string()),
-    ...policyArgs,
-  },
+  args: createLinkArgs,
   returns: v.object({ linkId: v.id("shareLinks"), token: v.string(), url: v.string() }),
   handler: async (ctx, args) => await createLink(ctx, args),
 });
@@ -98,13 +74,7 @@ export const list = authedQuery({
 });
 
 export const update = authedMutation({
-  args: {
-    linkId: v.id("shareLinks"),
-    expiresInDays: v.optional(v.union(v.number(), v.null())),
-    allowDownload: v.optional(v.boolean()),
-    password: v.optional(v.union(v.string(), v.null())),
-    ...policyArgs,
-  },
+  args: updateLinkArgs,
   returns: v.null(),
   handler: async (ctx, args) => await updateLink(ctx, args),
 });
@@ -154,23 +124,23 @@ export const deleteGrantsOfLink = internalMutation({
 export const getByToken = publicQuery({
   args: { token: v.string(), viewerId: viewerIdValidator, slugTicket: v.optional(v.string()) },
   returns: tokenStatus,
-  handler: async (ctx, args) => {
+  handler: async (ctx, args): Promise<TokenStatus> => {
     const found = await findLinkByToken(ctx, args.token, await mayResolve(args.token, args.slugTicket));
-    if (!found) return { status: "missing" as const };
+    if (!found) return { status: "missing" };
     const { link, video } = found;
     const now = Date.now();
-    if (linkStatus(link, now) === "expired") return { status: "expired" as const };
+    if (linkStatus(link, now) === "expired") return { status: "expired" };
     // The client address is unknown here: such links are opened through POST /api/v1/grant.
-    if (link.ipAllowlist !== undefined && link.passwordHash === undefined) return { status: "ipCheckRequired" as const };
+    if (link.ipAllowlist !== undefined && link.passwordHash === undefined) return { status: "ipCheckRequired" };
     const limit = await limitReached(ctx, link, args.viewerId);
-    if (limit) return { status: "limitReached" as const, limit };
+    if (limit) return { status: limit.reason };
     if (link.passwordHash !== undefined) {
       const lock = await viewerLock(ctx, link._id, args.viewerId);
-      if (lock) return { status: "locked" as const, retryAfterMs: lock };
-      return { status: "requiresPassword" as const };
+      if (lock) return { status: "locked", retryAfterMs: lock };
+      return { status: "passwordRequired" };
     }
     return {
-      status: "ok" as const,
+      status: "ok",
       video: {
         title: video.title,
         description: video.description,

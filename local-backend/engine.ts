@@ -14,7 +14,8 @@ import { syscalls } from "./syscalls";
 import { installFastDigest } from "./runtimeCrypto";
 import { ReadSet, WriteSet } from "./readSet";
 import { SeededRandom, type RuntimeHost } from "./defaultRuntime";
-import { MAX_LOG_LINES, MAX_LOG_LINE_BYTES, TRUNCATED_LINE_SUFFIX } from "./convexLimits";
+import { FUNCTION_MAX_ARGS_SIZE, FUNCTION_MAX_RESULT_SIZE, MAX_LOG_LINES, MAX_LOG_LINE_BYTES, MAX_REACTOR_CALL_DEPTH, TRUNCATED_LINE_SUFFIX, TransactionUsage } from "./convexLimits";
+import { convexSize, formatSize } from "./valueLimits";
 
 export type Identity = Record<string, unknown> | null;
 export type UdfType = "query" | "mutation" | "action";
@@ -44,6 +45,10 @@ export type Exec = {
   startedAt?: number;
   /** Math.random / getRandomValues of a query or mutation, seeded per execution. */
   random?: SeededRandom;
+  /** Reads, writes and scheduling of the transaction, against Convex's limits. */
+  usage: TransactionUsage;
+  /** Nesting of runQuery/runMutation/runAction calls (crates/common/src/knobs.rs MAX_REACTOR_CALL_DEPTH). */
+  depth: number;
 };
 
 /** An error a function threw, as the client sees it. `data` is set for ConvexError. */
@@ -165,6 +170,8 @@ export class Engine {
       inTransaction: false,
       requestId: String(++this.requestCounter),
       startedAt: Date.now(),
+      usage: new TransactionUsage(),
+      depth: 0,
     };
   }
 
@@ -175,10 +182,10 @@ export class Engine {
     udfPath: string,
     args: Record<string, Value>,
     identity: Identity,
-    opts: { fromClient?: boolean } = {},
+    opts: { fromClient?: boolean; depth?: number } = {},
   ): Promise<{ value: Value; exec: Exec }> {
     const fn = opts.fromClient ? this.resolveForClient(componentPath, udfPath) : this.resolve(componentPath, udfPath);
-    const exec = this.newExec(type, componentPath, udfPath, identity);
+    const exec = { ...this.newExec(type, componentPath, udfPath, identity), depth: checkDepth(opts.depth ?? 0) };
     if (type === "action") return { value: await this.invoke(fn, type, exec, args), exec };
     return await this.serial(async () => {
       if (type === "query") return { value: await this.invoke(fn, type, exec, args), exec };
@@ -199,7 +206,7 @@ export class Engine {
   /** A call made inside a running query or mutation (e.g. a component's function). */
   async runNested(parent: Exec, type: UdfType, componentPath: string, udfPath: string, args: Record<string, Value>) {
     const fn = this.resolve(componentPath, udfPath);
-    const exec: Exec = { ...this.newExec(parent.type, componentPath, udfPath, parent.identity), reads: parent.reads, writes: parent.writes, filesToDelete: parent.filesToDelete, logLines: parent.logLines, inTransaction: parent.inTransaction, startedAt: parent.startedAt, random: parent.random };
+    const exec: Exec = { ...this.newExec(parent.type, componentPath, udfPath, parent.identity), reads: parent.reads, writes: parent.writes, filesToDelete: parent.filesToDelete, logLines: parent.logLines, inTransaction: parent.inTransaction, startedAt: parent.startedAt, random: parent.random, usage: parent.usage, depth: checkDepth(parent.depth + 1) };
     if (type !== "mutation") return await this.invoke(fn, type, exec, args);
     return await this.store.nested(() => this.invoke(fn, type, exec, args));
   }
@@ -207,7 +214,7 @@ export class Engine {
   /** A small write transaction on behalf of an action (scheduling, storing a file). */
   async write<T>(exec: Exec, fn: (inner: Exec) => T): Promise<T> {
     return await this.serial(async () => {
-      const inner: Exec = { ...exec, writes: new WriteSet(), reads: new ReadSet(), filesToDelete: [], inTransaction: true };
+      const inner: Exec = { ...exec, writes: new WriteSet(), reads: new ReadSet(), filesToDelete: [], inTransaction: true, usage: new TransactionUsage() };
       this.store.begin();
       try {
         const value = fn(inner);
@@ -236,6 +243,11 @@ export class Engine {
       if (problem) throw new FunctionError(`ArgumentValidationError: ${problem} (in ${exec.udfPath})`);
     }
     const encodedArgs = JSON.stringify(convexToJson([args] as Value));
+    // crates/udf/src/helpers.rs `validate_args_size`. JSON is never under a third of Convex's size.
+    if (encodedArgs.length * 5 > FUNCTION_MAX_ARGS_SIZE) {
+      const size = convexSize([args] as Value);
+      if (size > FUNCTION_MAX_ARGS_SIZE) throw new FunctionError(`Arguments for ${canonicalPath(exec.udfPath)} are too large (actual: ${formatSize(size)}, limit: ${formatSize(FUNCTION_MAX_ARGS_SIZE)})`);
+    }
     let raw: string;
     try {
       raw = await this.als.run(exec, () => {
@@ -247,6 +259,11 @@ export class Engine {
       throw toFunctionError(thrown);
     }
     const value = jsonToConvex(JSON.parse(raw));
+    // crates/isolate/src/helpers.rs: "Function … return value is too large".
+    if (raw.length * 5 > FUNCTION_MAX_RESULT_SIZE) {
+      const size = convexSize(value);
+      if (size > FUNCTION_MAX_RESULT_SIZE) throw new FunctionError(`Function ${canonicalPath(exec.udfPath)} return value is too large (actual: ${formatSize(size)}, limit: ${formatSize(FUNCTION_MAX_RESULT_SIZE)})`);
+    }
     if (returns) {
       const problem = checkValue(returns, value, (id) => this.tableNameOf(exec.componentPath, id), "return value");
       if (problem) throw new FunctionError(`ReturnsValidationError: ${problem} (in ${exec.udfPath})`);
@@ -261,6 +278,18 @@ export class Engine {
     const [owner, table] = splitTableKey(tableKey);
     return owner === componentPath ? table : null;
   }
+}
+
+/** "messages:send" → "messages.js:send", as Convex prints a CanonicalizedUdfPath. */
+function canonicalPath(udfPath: string): string {
+  const [module, name = "default"] = udfPath.split(":");
+  return `${/\.[jt]s$/.test(module) ? module.replace(/\.ts$/, ".js") : `${module}.js`}:${name}`;
+}
+
+/** crates/isolate/src/environment/udf/async_syscall.rs: nested calls stop at MAX_REACTOR_CALL_DEPTH. */
+function checkDepth(depth: number): number {
+  if (depth > MAX_REACTOR_CALL_DEPTH) throw new FunctionError("Cross component call depth limit exceeded. Do you have an infinite loop in your app?");
+  return depth;
 }
 
 export function splitTableKey(tableKey: string): [string, string] {

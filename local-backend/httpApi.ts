@@ -12,7 +12,7 @@ import { ClientInputError, decodeArgs, parseFunctionRequest } from "./clientInpu
 import { INERT_FILE_HEADERS, sendFileRange } from "./fileSender";
 import { HttpError, PUBLIC_API_REQUEST_LIMIT, readJson, refuseDeclaredOver, requestUrl } from "./httpInput";
 import { maxUploadBytes, type UploadTokens } from "./uploads";
-import { decideRange, etagOf, matchesEtag } from "../convex/lib/ranges";
+import { etagFor, ifNoneMatch, rangeOf } from "./ranges";
 import type { Doc } from "./database";
 
 const CORS = {
@@ -128,7 +128,7 @@ export function serveFile(deps: Pick<Deps, "engine" | "blobs">, req: IncomingMes
   const tableKey = deps.engine.store.tableOfId(storageId);
   const doc = tableKey === ":_storage" ? (deps.engine.store.get(storageId) as (Doc & { sha256: string; size: number; contentType?: string }) | null) : null;
   if (!doc) return json(res, 404, { code: "FileNotFound", message: "File not found." });
-  const etag = etagOf(doc.sha256);
+  const etag = etagFor(doc.sha256);
   const headers: Record<string, string | number> = {
     ...CORS,
     "Content-Type": doc.contentType ?? "application/octet-stream",
@@ -138,10 +138,10 @@ export function serveFile(deps: Pick<Deps, "engine" | "blobs">, req: IncomingMes
     ...extraHeaders,
     ...INERT_FILE_HEADERS,
   };
-  if (matchesEtag(req.headers["if-none-match"], etag)) return send(res, 304, headers);
+  if (ifNoneMatch(req.headers["if-none-match"], etag)) return send(res, 304, headers);
   const ifRange = req.headers["if-range"];
   const rangeHeader = ifRange && ifRange !== etag ? undefined : req.headers.range;
-  const range = decideRange(rangeHeader, doc.size);
+  const range = rangeOf(rangeHeader, doc.size);
   if (range.kind === "unsatisfiable") return send(res, 416, { ...headers, "Content-Range": `bytes */${doc.size}` });
   const [status, start, end] = range.kind === "partial" ? [206, range.start, range.end] : [200, 0, doc.size - 1];
   if (status === 206) headers["Content-Range"] = `bytes ${start}-${end}/${doc.size}`;

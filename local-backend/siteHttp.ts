@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { fileRangeOf } from "./fileBlob";
+import { TransactionUsage } from "./convexLimits";
 import { makeInert, sendFileRange } from "./fileSender";
 import { countingLimit, HTTP_ACTION_BODY_LIMIT, httpActionTooLarge, HttpError, onAbort, refuseDeclaredOver, requestUrl } from "./httpInput";
 import type { AuthVerifier } from "./auth";
@@ -82,6 +83,8 @@ async function serve(engine: Engine, auth: AuthVerifier, router: () => HttpRoute
     streams: new Map(),
     inTransaction: false,
     requestId: `http-${Date.now()}`,
+    usage: new TransactionUsage(),
+    depth: 0,
   };
   let response: Response;
   try {
@@ -101,6 +104,9 @@ async function serve(engine: Engine, auth: AuthVerifier, router: () => HttpRoute
     if (key === "set-cookie") outHeaders[key] = response.headers.getSetCookie();
     else outHeaders[key] = value;
   });
+  // An action that answered without reading the whole request body (say, a 400 for a body too
+  // large): the rest is never read, so the connection cannot carry another request.
+  if (hasBody && !req.complete) outHeaders.connection = "close";
   const file = fileRangeOf(response.body);
   // A stored file's bytes are never active content, whatever type the action gives them.
   if (file) makeInert(outHeaders);

@@ -7,6 +7,8 @@ import { evaluate } from "./filters";
 import { FileBlob } from "./fileBlob";
 import { checkValue, type ValidatorJson } from "./validate";
 import type { Interval } from "./readSet";
+import type { TransactionUsage } from "./convexLimits";
+import { checkDocument } from "./valueLimits";
 import { SearchError, type SearchFilterJson } from "./searchText";
 import { searchIndexesOf, type SearchResults } from "./search";
 
@@ -41,7 +43,18 @@ type Stream = {
   seen: Interval;
   /** A search index's results (search.ts), read instead of an index range. */
   search?: SearchResults;
+  /** The transaction's reads, counted against Convex's limits (convexLimits.ts). */
+  usage?: TransactionUsage;
 };
+
+/** A Convex limit broken inside a syscall, as the function's error (not an internal one). */
+function withinLimits<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    throw new FunctionError((error as Error).message);
+  }
+}
 
 const cache = new WeakMap<Engine, ReturnType<typeof build>>();
 export function syscalls(engine: Engine) {
@@ -88,6 +101,7 @@ function build(engine: Engine) {
   const knownTable = (tableKey: string) => documentValidators.has(tableKey);
 
   function write(exec: Exec, tableKey: string, doc: Doc, previous: Doc | null) {
+    withinLimits(() => exec.usage.write(checkDocument(doc as Record<string, Value>)));
     checkSchema(exec, tableKey, doc);
     store.write(tableKey, doc, previous, exec.writes);
   }
@@ -108,6 +122,7 @@ function build(engine: Engine) {
       range = source.range;
     }
     const { low, high } = store.bounds(tableKey, indexName, range);
+    withinLimits(() => exec.usage.range());
     const limit = query.operators.find((o) => o.limit !== undefined)?.limit;
     const order = source.order ?? "asc";
     // Nothing seen yet: an empty interval at the end the scan starts from.
@@ -126,6 +141,7 @@ function build(engine: Engine) {
       batch: 2,
       keys: [],
       seen,
+      usage: exec.usage,
     };
   }
 
@@ -203,6 +219,8 @@ function build(engine: Engine) {
       const json = stream.buffer.shift()!;
       const rowKey = stream.keys.shift()!;
       sawRow(stream, rowKey);
+      // Rows a filter passes over count as read, as on Convex; bytes as stored JSON.
+      if (stream.usage) withinLimits(() => stream.usage!.read(json.length));
       // Documents go back to the function as stored; they are parsed only to evaluate filters.
       if (stream.filters.length === 0 || stream.filters.every((f) => evaluate(parseDoc(json), f) === true)) {
         stream.remaining--;
@@ -233,6 +251,7 @@ function build(engine: Engine) {
       scheduledTime: args.ts * 1000,
       state: { kind: "pending" },
     } as unknown as Doc;
+    withinLimits(() => exec.usage.schedule(JSON.stringify(args.args).length));
     store.write(tableKey, doc, null, exec.writes);
     return doc._id;
   }
@@ -274,8 +293,11 @@ function build(engine: Engine) {
         const tableKey = store.tableOfId(args.id);
         if (!tableKey || splitTableKey(tableKey)[0] !== exec.componentPath) return "null";
         exec.reads.point(tableKey, args.id);
+        withinLimits(() => exec.usage.range());
         if (args.table && splitTableKey(tableKey)[1] !== args.table) return "null";
-        return store.getJson(args.id) ?? "null";
+        const found = store.getJson(args.id);
+        if (found) withinLimits(() => exec.usage.read(found.length));
+        return found ?? "null";
       }
       case "1.0/queryStreamNext": {
         const stream = exec.streams.get(args.queryId) as Stream | undefined;
@@ -347,6 +369,7 @@ function build(engine: Engine) {
         requireWrite(exec);
         const found = ownDoc(exec, args.id);
         if (!found) throw new FunctionError(`Delete on nonexistent document ID ${args.id}`);
+        withinLimits(() => exec.usage.write(0));
         store.delete(found.tableKey, found.doc, exec.writes);
         return JSON.stringify({});
       }
@@ -390,7 +413,7 @@ function build(engine: Engine) {
       case "1.0/actions/action": {
         const type = op.split("/")[2] as "query" | "mutation" | "action";
         const target = engine.address(exec.componentPath, args);
-        const { value } = await engine.run(type, target.componentPath, target.udfPath, jsonToConvex(args.args) as never, exec.identity);
+        const { value } = await engine.run(type, target.componentPath, target.udfPath, jsonToConvex(args.args) as never, exec.identity, { depth: exec.depth + 1 });
         return json(value);
       }
       case "1.0/runUdf": {
@@ -409,7 +432,7 @@ function build(engine: Engine) {
       case "1.0/getDeploymentMetadata":
         return json({ name: "local", region: null, class: "local" });
       case "1.0/getTransactionMetrics":
-        return json({ bytesRead: { used: 0, remaining: 1e9 }, bytesWritten: { used: 0, remaining: 1e9 }, databaseQueries: { used: 0, remaining: 1e9 }, documentsRead: { used: 0, remaining: 1e9 }, documentsWritten: { used: 0, remaining: 1e9 }, functionsScheduled: { used: 0, remaining: 1e9 }, scheduledFunctionArgsBytes: { used: 0, remaining: 1e9 } });
+        return json(exec.usage.metrics());
       default:
         throw new FunctionError(`The local backend does not support syscall ${op}.`);
     }

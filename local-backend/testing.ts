@@ -1,6 +1,6 @@
 /** Starts the local backend in a child process for over-the-wire tests and benchmarks. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -34,9 +34,25 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Temporary data folders made by this process, and backends it started: all gone when it is done. */
+const madeDirs = new Set<string>();
+const children = new Set<ChildProcess>();
+
+/** A fresh data folder under the OS temp dir, removed by `removeTempDataDirs` (after each test file, and at exit). */
 export function tempDataDir(prefix = "reelgate-backend-") {
-  return mkdtempSync(path.join(tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  madeDirs.add(dir);
+  return dir;
 }
+
+/** Kills backends still running and removes every temporary data folder made so far. Synchronous: safe in an exit handler. */
+export function removeTempDataDirs() {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  children.clear();
+  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
+  madeDirs.clear();
+}
+process.once("exit", removeTempDataDirs);
 
 export async function spawnBackend(opts: { projectDir: string; dataDir?: string; port?: number; sitePort?: number; env?: Record<string, string>; testClock?: boolean; watch?: boolean }): Promise<RunningBackend> {
   const dataDir = opts.dataDir ?? tempDataDir();
@@ -46,6 +62,8 @@ export async function spawnBackend(opts: { projectDir: string; dataDir?: string;
     // UV_USE_IO_URING=0 as scripts/start.mjs sets it (file reads off the event loop's thread).
     { env: { UV_USE_IO_URING: "0", ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
+  children.add(child);
+  child.once("exit", () => children.delete(child));
   let out = "";
   child.stdout!.on("data", (d) => (out += String(d)));
   child.stderr!.on("data", (d) => (out += String(d)));

@@ -12,8 +12,8 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Readable } from "node:stream";
 import { api } from "../convex/_generated/api";
-import { signUp, uploadReadyVideo } from "../local-backend/appTesting";
-import { APP_PROJECT, spawnBackend, tempDataDir } from "../local-backend/testing";
+import { APP_PROJECT, signUp, uploadReadyVideo } from "../wire/appTesting";
+import { spawnBackend, tempDataDir } from "../local-backend/testing";
 
 const SIZE = 256 * 1024 * 1024;
 const CHUNK = 4 * 1024 * 1024;

@@ -1,5 +1,6 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
+import type { Refusal } from "./refusals";
 
 export const ACCESS_LOG_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
 
@@ -9,7 +10,7 @@ export async function logAccess(
   ctx: MutationCtx,
   linkId: Id<"shareLinks">,
   event: Event,
-  details: { reason?: string; viewerId?: string; clientAddress?: string } = {},
+  details: { reason?: Refusal; viewerId?: string; clientAddress?: string } = {},
 ) {
   await ctx.db.insert("accessLog", { linkId, event, ...details });
 }

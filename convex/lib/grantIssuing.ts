@@ -10,33 +10,21 @@
  *   link, so a first-time viewer with the right password is never refused by others' guesses;
  * - wrong passwords are returned, never thrown, so the counters' writes commit.
  */
+import { v, type Infer } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { logAccess } from "./accessLog";
 import { addressAllowed } from "./ip";
 import { invalid } from "./errors";
-import { passwordMatches } from "./linkOptions";
+import { passwordMatches } from "./linkSettings";
 import { rateLimiter } from "./rateLimits";
+import { refuse, refusedValidator, type Refused } from "./refusals";
 import { findLinkByToken, grantExpiry, linkStatus } from "./shareAccess";
 import { mayResolve } from "./slugTickets";
 import { randomToken, sha256Hex } from "./tokens";
 
-export type Refusal =
-  | "missing"
-  | "expired"
-  | "invalidPassword"
-  | "rateLimited"
-  | "locked"
-  | "viewLimit"
-  | "viewerLimit"
-  | "ipCheckRequired"
-  | "ipNotAllowed";
-export type GrantResult =
-  | { ok: true; grantToken: string; expiresAt: number }
-  | { ok: false; reason: Refusal; retryAfterMs?: number };
-
-const refuse = (reason: Refusal, retryAfterMs?: number): { ok: false; reason: Refusal; retryAfterMs?: number } =>
-  retryAfterMs === undefined ? { ok: false, reason } : { ok: false, reason, retryAfterMs };
+export const grantResult = v.union(v.object({ ok: v.literal(true), grantToken: v.string(), expiresAt: v.number() }), refusedValidator);
+export type GrantResult = Infer<typeof grantResult>;
 
 export function checkViewerId(viewerId: string | undefined) {
   if (viewerId !== undefined && !/^[A-Za-z0-9_-]{8,64}$/.test(viewerId)) {
@@ -75,9 +63,7 @@ async function paySlugLookup(ctx: MutationCtx, args: AdmissionArgs) {
   return budget.ok ? true : refuse("rateLimited", budget.retryAfter);
 }
 
-type Admission =
-  | { ok: true; link: Doc<"shareLinks">; video: Doc<"videos">; newViewer: boolean }
-  | { ok: false; reason: Refusal; retryAfterMs?: number; link?: Doc<"shareLinks"> };
+type Admission = { ok: true; link: Doc<"shareLinks">; video: Doc<"videos">; newViewer: boolean } | (Refused & { link?: Doc<"shareLinks"> });
 
 /**
  * Decides whether someone holding a link token (and maybe a password) may see the video
@@ -102,7 +88,7 @@ async function admitFound(
   link: Doc<"shareLinks">,
   args: { password?: string; viewerId?: string; clientAddress?: string },
   now: number,
-): Promise<{ ok: true; link: Doc<"shareLinks">; newViewer: boolean } | { ok: false; reason: Refusal; retryAfterMs?: number }> {
+): Promise<{ ok: true; link: Doc<"shareLinks">; newViewer: boolean } | Refused> {
   if (linkStatus(link, now) === "expired") return refuse("expired");
   if (link.ipAllowlist !== undefined) {
     if (args.clientAddress === undefined) return refuse("ipCheckRequired");
@@ -156,7 +142,7 @@ async function checkPassword(
     const linkCap = await rateLimiter.check(ctx, "passwordFailuresPerLink", { key: link._id });
     if (!linkCap.ok) return refuse("rateLimited", linkCap.retryAfter);
   }
-  if (password === undefined || password === "") return refuse("invalidPassword");
+  if (password === undefined || password === "") return refuse("passwordRequired");
 
   if (passwordMatches(password, link.passwordHash!)) {
     await rateLimiter.reset(ctx, "passwordFailuresPerViewer", { key: streakKey });
@@ -205,7 +191,7 @@ async function viewerSeen(ctx: QueryCtx, linkId: Id<"shareLinks">, viewerId: str
 /** The state a visitor sees before asking for a grant when a cap is reached, or null. */
 export async function limitReached(ctx: QueryCtx, link: Doc<"shareLinks">, viewerId: string | undefined) {
   const result = await checkLimits(ctx, link, viewerId);
-  return result.ok ? null : (result.reason as "viewLimit" | "viewerLimit");
+  return result.ok ? null : result;
 }
 
 export async function issueGrant(
@@ -218,7 +204,7 @@ export async function issueGrant(
     if (admission.link) {
       await logAccess(ctx, admission.link._id, "grantRefused", { reason: admission.reason, viewerId: args.viewerId, clientAddress: args.clientAddress });
     }
-    return refuse(admission.reason, admission.retryAfterMs);
+    return { ok: false, reason: admission.reason, ...(admission.retryAfterMs === undefined ? {} : { retryAfterMs: admission.retryAfterMs }) };
   }
   const { link } = admission;
   const grantToken = randomToken();

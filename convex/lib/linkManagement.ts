@@ -4,8 +4,7 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { internal } from "../_generated/api";
 import { logAccess } from "./accessLog";
 import { appError, invalid } from "./errors";
-import { expiryFromDays, hashLinkPassword } from "./linkOptions";
-import { policyPatch, type PolicyArgs } from "./linkPolicies";
+import { hashLinkPassword, hasExpired, policyPatch, requestedExpiry, type CreateLinkArgs, type UpdateLinkArgs } from "./linkSettings";
 import { requireLinkRole, requireVideoRole } from "./permissions";
 import { requireQuotaRoom } from "./quota";
 import { rateLimiter } from "./rateLimits";
@@ -13,19 +12,6 @@ import { linkStatus } from "./shareAccess";
 import { linkTokenFromNonce, randomToken, sha256Hex, shareUrl } from "./tokens";
 
 type Actor = MutationCtx & { userId: Id<"users"> };
-
-export type CreateLinkArgs = PolicyArgs & {
-  videoId: Id<"videos">;
-  expiresInDays?: number;
-  allowDownload?: boolean;
-  password?: string;
-};
-export type UpdateLinkArgs = PolicyArgs & {
-  linkId: Id<"shareLinks">;
-  expiresInDays?: number | null;
-  allowDownload?: boolean;
-  password?: string | null;
-};
 
 export async function createLink(ctx: Actor, args: CreateLinkArgs) {
   const limit = await rateLimiter.limit(ctx, "createLink", { key: ctx.userId });
@@ -39,9 +25,8 @@ export async function createLink(ctx: Actor, args: CreateLinkArgs) {
     throw appError("VIDEO_NOT_READY", "Only a video that has finished uploading can be shared.");
   }
   const now = Date.now();
-  if (args.expiresInDays !== undefined && args.expiresAt != null) throw invalid("Give either expiresInDays or expiresAt, not both.");
-  const policies = await policyPatch(ctx, args, now);
-  const expiresAt = args.expiresInDays === undefined ? policies.expiresAt : expiryFromDays(args.expiresInDays, now);
+  const expiresAt = requestedExpiry(args, now) ?? undefined;
+  const policies = await policyPatch(ctx, args);
   if (expiresAt !== undefined) await requireQuotaRoom(ctx, video.teamId, now);
   const passwordHash = args.password === undefined ? undefined : hashLinkPassword(args.password);
   const nonce = randomToken();
@@ -66,18 +51,16 @@ export async function createLink(ctx: Actor, args: CreateLinkArgs) {
 export async function updateLink(ctx: Actor, args: UpdateLinkArgs) {
   const { link } = await requireLinkRole(ctx, args.linkId, "member");
   if (link.revokedAt !== undefined) throw invalid("A revoked link cannot be edited.");
-  if (args.expiresInDays !== undefined && args.expiresAt !== undefined) throw invalid("Give either expiresInDays or expiresAt, not both.");
   const now = Date.now();
-  const patch: Partial<Doc<"shareLinks">> = await policyPatch(ctx, args, now, link);
-  if (args.expiresInDays !== undefined) {
-    patch.expiresAt = args.expiresInDays === null ? undefined : expiryFromDays(args.expiresInDays, Date.now());
-  }
+  const expiresAt = requestedExpiry(args, now);
+  const patch: Partial<Doc<"shareLinks">> = await policyPatch(ctx, args, link);
+  if (expiresAt !== undefined) patch.expiresAt = expiresAt ?? undefined;
   if (args.allowDownload !== undefined) patch.allowDownload = args.allowDownload;
   if (args.password !== undefined) {
     patch.passwordHash = args.password === null ? undefined : hashLinkPassword(args.password);
     patch.passwordVersion = link.passwordVersion + 1;
   }
-  const becomesExpiring = "expiresAt" in patch && patch.expiresAt !== undefined && (link.expiresAt === undefined || link.expiresAt <= now);
+  const becomesExpiring = patch.expiresAt !== undefined && (link.expiresAt === undefined || hasExpired(link, now));
   if (becomesExpiring) await requireQuotaRoom(ctx, link.teamId, now);
   await ctx.db.patch(link._id, patch);
   if (patch.passwordVersion !== undefined) await scheduleGrantDeletion(ctx, link._id);
@@ -110,7 +93,7 @@ export async function summarizeLink(ctx: QueryCtx, link: Doc<"shareLinks">, now:
     expiresAt: link.expiresAt ?? null,
     allowDownload: link.allowDownload,
     hasPassword: link.passwordHash !== undefined,
-    isExpired: link.expiresAt !== undefined && link.expiresAt <= now,
+    isExpired: hasExpired(link, now),
     status,
     viewCount: link.viewCount,
     downloadCount: link.downloadCount,

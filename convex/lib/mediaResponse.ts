@@ -1,44 +1,21 @@
 /** Turns a media access decision and a request into the HTTP response (statuses, ranges, ETag). */
-import type { MediaAccess } from "../media";
+import type { MediaFile } from "../media";
 import { contentDisposition, jsonError, PRIVATE_MEDIA_HEADERS } from "./mediaHeaders";
 import { byteRequestOf, planBytes } from "./ranges";
+import { refusalHttp, type Refused } from "./refusals";
 
 /** Open-ended ranges are answered in chunks this size, within Convex's HTTP response limit. */
 export const MAX_CHUNK = 8 * 1024 * 1024;
 
-export function refusal(access: Exclude<MediaAccess, { kind: "ok" }>): Response {
-  switch (access.kind) {
-    case "expired":
-      return jsonError(410, "GRANT_EXPIRED", "This access has expired.");
-    case "gone":
-      return jsonError(404, "SHARE_NOT_FOUND", "This share link no longer exists.");
-    case "passwordRequired":
-      return jsonError(401, "PASSWORD_REQUIRED", "This link needs a password (X-Share-Password header).");
-    case "invalidPassword":
-      return jsonError(401, "INVALID_PASSWORD", "The password is not right.");
-    case "ipNotAllowed":
-      return jsonError(403, "FORBIDDEN", "This link cannot be used from your network address.");
-    case "limitReached":
-      return jsonError(403, "LIMIT_REACHED", "This link has reached its viewer or view limit.");
-    case "downloadLimit":
-      return jsonError(403, "DOWNLOAD_LIMIT_REACHED", "This link has reached its download limit.");
-    case "rateLimited":
-      return jsonError(429, "RATE_LIMITED", "Too many requests; slow down.", { "Retry-After": String(Math.ceil(access.retryAfterMs / 1000)) });
-    default:
-      return jsonError(401, "INVALID_GRANT", "This access grant is not valid. Open the share link again.");
-  }
-}
-
-/** `/<prefix>/<token>[/download]` → the token and whether a download is asked for; null for other paths. */
-export function parseMediaPath(request: Request): { token: string; download: boolean } | null {
-  const [, token, extra, ...rest] = new URL(request.url).pathname.split("/").filter(Boolean);
-  if (!token || rest.length > 0 || (extra !== undefined && extra !== "download")) return null;
-  return { token, download: extra === "download" };
+/** A refused media request as HTTP: the same status, code and words as every other route (lib/refusals.ts). */
+export function refusalResponse(refused: Refused): Response {
+  const { status, code, message, retryAfterSeconds } = refusalHttp(refused.reason, refused.retryAfterMs);
+  return jsonError(status, code, message, retryAfterSeconds === undefined ? {} : { "Retry-After": String(retryAfterSeconds) });
 }
 
 export async function mediaResponse(
   request: Request,
-  media: Extract<MediaAccess, { kind: "ok" }>,
+  media: MediaFile,
   opts: { download: boolean; extraHeaders?: Record<string, string>; getBlob: () => Promise<Blob | null> },
 ): Promise<Response> {
   // The same plan the media mutation counted the bytes by.

@@ -1,7 +1,11 @@
 /** HTTP API errors: `{ "error": { "code", "message" } }` with the API's own codes. */
+import { v, type Infer } from "convex/values";
 import { isAppError } from "./errors";
+import { refusalHttp, type Refused } from "./refusals";
 
-export type ApiResult = { status: number; json: unknown; retryAfterSeconds?: number };
+/** What an API mutation answers; http.ts turns it into the response. */
+export const apiResult = v.object({ status: v.number(), json: v.any(), retryAfterSeconds: v.optional(v.number()) });
+export type ApiResult = Infer<typeof apiResult>;
 
 export const apiError = (status: number, code: string, message: string, retryAfterMs?: number): ApiResult => ({
   status,
@@ -31,4 +35,10 @@ export function fromThrown(error: unknown, notFoundCode = "SHARE_NOT_FOUND"): Ap
     default:
       return apiError(400, "VALIDATION_ERROR", message);
   }
+}
+
+/** A refusal as the API answers it: the same status, code and words as every other route (lib/refusals.ts). */
+export function refusalResult(refused: Refused): ApiResult {
+  const { status, code, message, retryAfterSeconds } = refusalHttp(refused.reason, refused.retryAfterMs);
+  return { status, json: { error: { code, message } }, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
 }

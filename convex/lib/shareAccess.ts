@@ -1,7 +1,8 @@
 /** How a link token or grant token turns into access: the rules every public path shares. */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
-import { findLinkBySlug } from "./linkPolicies";
+import { findLinkBySlug, hasExpired } from "./linkSettings";
+import { refuse, type Refused } from "./refusals";
 import { looksLikeToken, sha256Hex } from "./tokens";
 import type { LinkStatus } from "./validators";
 
@@ -9,7 +10,7 @@ export const GRANT_TTL_MS = 24 * 60 * 60 * 1000;
 
 export function linkStatus(link: Doc<"shareLinks">, now: number): LinkStatus {
   if (link.revokedAt !== undefined) return "revoked";
-  if (link.expiresAt !== undefined && link.expiresAt <= now) return "expired";
+  if (hasExpired(link, now)) return "expired";
   return "active";
 }
 
@@ -34,31 +35,29 @@ export async function findLinkByToken(ctx: QueryCtx, tokenOrSlug: string, slugPa
   return { link, video };
 }
 
-export type GrantCheck =
-  | { kind: "ok"; grant: Doc<"shareGrants">; link: Doc<"shareLinks">; video: Doc<"videos">; storageId: Id<"_storage"> }
-  /** Malformed, never issued, swept, or issued under a password that has since changed. */
-  | { kind: "unknown" }
-  /** The grant or its link has expired. */
-  | { kind: "expired" }
-  /** The link was revoked or deleted, or its video is gone. */
-  | { kind: "gone" };
+export type GrantCheck = { ok: true; grant: Doc<"shareGrants">; link: Doc<"shareLinks">; video: Doc<"videos">; storageId: Id<"_storage"> } | Refused;
 
-/** Why a grant token does or does not open its video right now. */
+/**
+ * Why a grant token does or does not open its video right now: `grantInvalid` (malformed, never
+ * issued, swept, or issued under a password that has since changed), `missing` (link revoked or
+ * deleted, video gone), `grantExpired` (the grant ran out) or `expired` (its link did).
+ */
 export async function checkGrant(ctx: QueryCtx, grantToken: string, now: number): Promise<GrantCheck> {
-  if (!looksLikeToken(grantToken)) return { kind: "unknown" };
+  if (!looksLikeToken(grantToken)) return refuse("grantInvalid");
   const tokenHash = await sha256Hex(grantToken);
   const grant = await ctx.db
     .query("shareGrants")
     .withIndex("by_tokenHash", (q) => q.eq("tokenHash", tokenHash))
     .unique();
-  if (!grant) return { kind: "unknown" };
+  if (!grant) return refuse("grantInvalid");
   const link = await ctx.db.get(grant.linkId);
-  if (!link || link.revokedAt !== undefined) return { kind: "gone" };
-  if (grant.passwordVersion !== link.passwordVersion) return { kind: "unknown" };
-  if (grant.expiresAt <= now || linkStatus(link, now) === "expired") return { kind: "expired" };
+  if (!link || link.revokedAt !== undefined) return refuse("missing");
+  if (grant.passwordVersion !== link.passwordVersion) return refuse("grantInvalid");
+  if (grant.expiresAt <= now) return refuse("grantExpired");
+  if (linkStatus(link, now) === "expired") return refuse("expired");
   const video = await ctx.db.get(link.videoId);
-  if (!video || video.status !== "ready" || !video.storageId) return { kind: "gone" };
-  return { kind: "ok", grant, link, video, storageId: video.storageId };
+  if (!video || video.status !== "ready" || !video.storageId) return refuse("missing");
+  return { ok: true, grant, link, video, storageId: video.storageId };
 }
 
 /**
@@ -67,7 +66,7 @@ export async function checkGrant(ctx: QueryCtx, grantToken: string, now: number)
  */
 export async function findUsableGrant(ctx: QueryCtx, grantToken: string, now: number) {
   const check = await checkGrant(ctx, grantToken, now);
-  return check.kind === "ok" ? check : null;
+  return check.ok ? check : null;
 }
 
 /** A grant never outlives its link. */

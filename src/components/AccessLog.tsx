@@ -1,6 +1,7 @@
 import { usePaginatedQuery } from "convex/react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { REFUSALS } from "../../convex/lib/refusals";
 import { relativeTime } from "../lib/format";
 
 const LABELS = { grantIssued: "Opened", grantRefused: "Refused", download: "Download", revoked: "Revoked" } as const;
@@ -14,7 +15,7 @@ export function AccessLog({ linkId }: { linkId: Id<"shareLinks"> }) {
       <ul className="rows small" aria-label="Access log">
         {results.map((e, i) => (
           <li key={`${e.at}-${i}`}>
-            <span>{LABELS[e.event]}{e.reason ? ` (${e.reason})` : ""}</span>
+            <span>{LABELS[e.event]}{e.reason ? `: ${REFUSALS[e.reason].title}` : ""}</span>
             <span className="muted">{e.viewerId ? `viewer ${e.viewerId.slice(0, 8)}` : ""} {relativeTime(e.at)}</span>
           </li>
         ))}

@@ -2,7 +2,9 @@ import { useQuery } from "convex/react";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
 import { ReconnectingBanner, SharePlayer, ShareSkeleton } from "../components/SharePlayer";
+import { REFUSALS, type Refusal, type RefusalFacts } from "../../convex/lib/refusals";
 import { looksLikeToken } from "../../convex/lib/tokens";
+import { unreachable } from "../../convex/lib/unreachable";
 import { fetchSlugTicket, useRequestGrant } from "../hooks/useRequestGrant";
 import { useShareGrant, viewerId } from "../hooks/useShareGrant";
 import { useShareToken } from "../hooks/useShareToken";
@@ -61,14 +63,19 @@ export function SharePage() {
   const ended = hadAccess ? "This video is no longer available to you. " : "";
   switch (status.status) {
     case "missing":
-      return <Shell><h1>Link not found</h1><p role="alert">{ended}This share link does not exist or has been revoked.</p></Shell>;
     case "expired":
-      return <Shell><h1>Link expired</h1><p role="alert">{ended}This share link has expired. Ask the sender for a new one.</p></Shell>;
-    case "limitReached":
-      return <Shell><h1>Link limit reached</h1><p role="alert">{status.limit === "viewerLimit" ? "This link has reached its viewer limit." : "This link has reached its view limit."} Ask the sender for a new one.</p></Shell>;
+    case "grantExpired":
+    case "grantInvalid":
+    case "invalidPassword":
+    case "rateLimited":
     case "locked":
-      return <Shell><h1>Too many attempts</h1><p role="alert">Too many wrong passwords from this browser. Try again {relativeTime(Date.now() + status.retryAfterMs)}.</p></Shell>;
-    case "requiresPassword":
+    case "viewLimit":
+    case "viewerLimit":
+    case "downloadLimit":
+    case "downloadDisabled":
+    case "ipNotAllowed":
+      return <Shell><h1>{REFUSALS[status.status].title}</h1><p role="alert">{ended}{refusalText(status.status, status.retryAfterMs)}</p></Shell>;
+    case "passwordRequired":
       return (
         <Shell>
           {hadAccess && <p role="alert" className="error">The password for this link has changed. Enter the new password to keep watching.</p>}
@@ -79,6 +86,7 @@ export function SharePage() {
     case "ipCheckRequired":
       return <Shell>{autoError ? <p role="alert" className="error">{autoError}</p> : <p role="status" className="muted">Opening…</p>}</Shell>;
   }
+  return unreachable(status);
 }
 
 /** Custom slugs need a ticket before the page's queries may resolve them; full tokens do not. */
@@ -101,26 +109,10 @@ function useSlugTicket(token: string): { ready: boolean; ticket?: string; error?
   return { ready: state.ticket !== undefined, ticket: state.ticket, error: state.error };
 }
 
-function refusalText(reason: string, retryAfterMs?: number): string {
-  const when = retryAfterMs ? ` Try again ${relativeTime(Date.now() + retryAfterMs)}.` : "";
-  switch (reason) {
-    case "invalidPassword":
-      return "That password is not right.";
-    case "rateLimited":
-      return `Too many attempts from your network right now.${when}`;
-    case "locked":
-      return `Too many wrong passwords from this browser.${when}`;
-    case "expired":
-      return "This share link has expired.";
-    case "viewerLimit":
-      return "This link has reached its viewer limit.";
-    case "viewLimit":
-      return "This link has reached its view limit.";
-    case "ipNotAllowed":
-      return "This link cannot be opened from your network.";
-    default:
-      return "This share link does not exist or has been revoked.";
-  }
+/** The words for a refusal (convex/lib/refusals.ts), with when to try again if it passes with time. */
+function refusalText(reason: Refusal, retryAfterMs?: number): string {
+  const facts: RefusalFacts = REFUSALS[reason];
+  return facts.retry && retryAfterMs ? `${facts.words} Try again ${relativeTime(Date.now() + retryAfterMs)}.` : facts.words;
 }
 
 /** Every state before access: the video's title stays out of the tab until access is granted. */

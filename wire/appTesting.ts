@@ -1,7 +1,12 @@
-/** Helpers for driving this repository's app over the wire (tests and benchmarks). */
+/** Helpers for driving this repository's app over the embedded backend's wire (tests and benchmarks). */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { ConvexHttpClient } from "convex/browser";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
+
+/** The app's project folder (the repository root), as `spawnBackend({ projectDir })` takes it. */
+export const APP_PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 export type BackendUrls = { cloudUrl: string; siteUrl: string };
 

@@ -3,8 +3,8 @@ import { ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { signUp, uploadReadyVideo } from "./appTesting";
-import { APP_PROJECT, spawnBackend, type RunningBackend } from "./testing";
+import { APP_PROJECT, signUp, uploadReadyVideo } from "./appTesting";
+import { spawnBackend, type RunningBackend } from "../local-backend/testing";
 
 let backend: RunningBackend;
 let member: ConvexHttpClient;
@@ -173,8 +173,11 @@ test("IP allowlist on HTTP routes: the socket address decides, a spoofed X-Forwa
   expect(await grantRefused.json()).toEqual({ ok: false, reason: "ipNotAllowed" });
 
   const local = await member.mutation(api.shareLinks.create, { videoId, ipAllowlist: "127.0.0.0/8, ::1" });
-  const preflight = await fetch(`${backend.siteUrl}/api/v1/grant`, { method: "OPTIONS" });
-  expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+  // A browser's preflight (it always names its origin): any origin may ask, without credentials.
+  const preflight = await fetch(`${backend.siteUrl}/api/v1/grant`, { method: "OPTIONS", headers: { Origin: "https://elsewhere.example", "Access-Control-Request-Method": "POST" } });
+  expect(preflight.status).toBe(204);
+  expect(preflight.headers.get("access-control-allow-origin")).toBe("https://elsewhere.example");
+  expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
   const granted = (await (await fetch(`${backend.siteUrl}/api/v1/grant`, { method: "POST", body: JSON.stringify({ token: local.token, viewerId: "viewer-hhhh" }) })).json()) as { ok: boolean; grantToken: string };
   expect(granted.ok).toBe(true);
   expect((await fetch(`${backend.siteUrl}/media/${granted.grantToken}`, { method: "HEAD" })).status).toBe(200);

@@ -3,8 +3,8 @@ import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import WebSocket from "ws";
 import { api } from "../convex/_generated/api";
-import { attemptTicket, signUp as signUpOverWire, uploadReadyVideo } from "./appTesting";
-import { APP_PROJECT, spawnBackend, type RunningBackend } from "./testing";
+import { APP_PROJECT, attemptTicket, signUp as signUpOverWire, uploadReadyVideo } from "./appTesting";
+import { spawnBackend, type RunningBackend } from "../local-backend/testing";
 
 let backend: RunningBackend;
 beforeAll(async () => {
@@ -47,7 +47,7 @@ test("share flow over the wire: upload, password link, lockout per viewer (rate-
   const link = await http.mutation(api.shareLinks.create, { videoId, password: "s3cret" });
   const viewer = new ConvexClient(backend.cloudUrl, { webSocketConstructor: WebSocket as never, unsavedChangesWarning: false });
   try {
-    expect(await viewer.query(api.shareLinks.getByToken, { token: link.token })).toEqual({ status: "requiresPassword" });
+    expect(await viewer.query(api.shareLinks.getByToken, { token: link.token })).toEqual({ status: "passwordRequired" });
     for (let i = 0; i < 4; i++) {
       expect(await viewer.mutation(api.shareLinks.issueAccessGrant, { token: link.token, password: "nope", viewerId: "attacker-01" })).toEqual({
         ok: false,

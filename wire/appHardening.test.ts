@@ -7,8 +7,8 @@ import { ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { signUp, uploadReadyVideo } from "./appTesting";
-import { APP_PROJECT, spawnBackend, type RunningBackend } from "./testing";
+import { APP_PROJECT, signUp, uploadReadyVideo } from "./appTesting";
+import { spawnBackend, type RunningBackend } from "../local-backend/testing";
 
 let backend: RunningBackend;
 let member: ConvexHttpClient;

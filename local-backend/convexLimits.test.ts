@@ -1,0 +1,73 @@
+/**
+ * Convex's limits over the wire through the real `convex` client, each with Convex's number and
+ * message: documents (crates/common/src/document.rs, crates/value), transactions
+ * (crates/common/src/knobs.rs, crates/database/src/reads.rs, writes.rs), function results
+ * (crates/isolate/src/helpers.rs) and call depth (MAX_REACTOR_CALL_DEPTH).
+ */
+import { ConvexHttpClient } from "convex/browser";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { FIXTURE_PROJECT, spawnBackend, type RunningBackend } from "./testing";
+import { checkDocument, convexSize, formatSize } from "./valueLimits";
+
+let backend: RunningBackend;
+let http: ConvexHttpClient;
+beforeAll(async () => {
+  backend = await spawnBackend({ projectDir: FIXTURE_PROJECT });
+  http = new ConvexHttpClient(backend.cloudUrl);
+});
+afterAll(async () => backend?.stop());
+
+const call = <T>(kind: "query" | "mutation" | "action", name: string, args: object = {}) => (http[kind] as (n: never, a: never) => Promise<T>)(name as never, args as never);
+
+test.each([
+  ["big", "Value is too large ("],
+  ["deep", "Document is too nested (nested 17 levels deep > maximum nesting 16)"],
+  ["longArray", "Array length is too long (8193 > maximum length 8192)"],
+  ["manyFields", "Object has too many fields (1025 > maximum number 1024)"],
+  ["underscore", "Field '_secret' starts with an underscore, which is only allowed for system fields like '_id'"],
+  ["surrogate", "lone surrogate"],
+])("document limit (crates/common/src/document.rs, crates/value): %s is refused", async (shape, message) => {
+  await expect(call("mutation", "limits:insertShape", { shape })).rejects.toThrow(message);
+});
+
+test("a document at the nesting limit (16) is stored", async () => {
+  expect(await call("mutation", "limits:insertShape", { shape: "deepOk" })).toBeNull();
+});
+
+test("document size as Convex counts it, over 1 MiB refused with humansize's units", () => {
+  expect(convexSize({ a: 1, b: "xy", c: [null, true] })).toBe(2 + (1 + 1 + 9) + (1 + 1 + 4) + (1 + 1 + 4));
+  expect(formatSize(1 << 20)).toBe("1 MiB");
+  expect(() => checkDocument({ body: "x".repeat(1 << 20) })).toThrow(/^Value is too large \(1 MiB > maximum size 1 MiB\)$/);
+});
+
+test("getTransactionMetrics reports real usage (convex/server TransactionMetrics)", async () => {
+  await call("mutation", "messages:send", { channel: "metrics", body: "a" });
+  type Metrics = Record<string, { used: number; remaining: number }>;
+  const m = await call<Metrics>("mutation", "limits:metrics");
+  expect(m.documentsWritten.used).toBe(1);
+  expect(m.bytesWritten.used).toBeGreaterThan(0);
+  expect(m.functionsScheduled).toEqual({ used: 1, remaining: 999 });
+  expect(m.databaseQueries.used).toBe(1);
+  expect(m.documentsRead.used).toBeGreaterThan(0);
+  expect(m.documentsRead.used + m.documentsRead.remaining).toBe(32_000);
+  expect(m.bytesRead.used + m.bytesRead.remaining).toBe(1 << 24);
+});
+
+test("index ranges per transaction ≤ 4,096 (TRANSACTION_MAX_READ_SET_INTERVALS)", async () => {
+  const m = await call<Record<string, { used: number }>>("query", "limits:readMany", { ranges: 4096 });
+  expect(m.databaseQueries.used).toBe(4096);
+  await expect(call("query", "limits:readMany", { ranges: 4097 })).rejects.toThrow("Too many reads in a single function execution (limit: 4096).");
+}, 30_000);
+
+test("scheduled functions per mutation ≤ 1,000 (TRANSACTION_MAX_NUM_SCHEDULED)", async () => {
+  await expect(call("mutation", "limits:scheduleMany", { n: 1001 })).rejects.toThrow("Too many functions scheduled by this mutation (limit: 1000)");
+}, 30_000);
+
+test("results ≤ 16 MiB (FUNCTION_MAX_RESULT_SIZE)", async () => {
+  await expect(call("query", "limits:bigResult")).rejects.toThrow("Function limits.js:bigResult return value is too large (actual: 16 MiB, limit: 16 MiB)");
+}, 30_000);
+
+test("nested runAction depth ≤ 8 (MAX_REACTOR_CALL_DEPTH)", async () => {
+  expect(await call("action", "limits:recurse", { depth: 8 })).toBe(8);
+  await expect(call("action", "limits:recurse", { depth: 9 })).rejects.toThrow("Cross component call depth limit exceeded. Do you have an infinite loop in your app?");
+}, 30_000);
