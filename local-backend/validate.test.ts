@@ -1,11 +1,15 @@
 /** Argument and return validation against the JSON form of Convex validators, directly. */
-import { v } from "convex/values";
+import { v, type Validator } from "convex/values";
 import { expect, test } from "vitest";
 import { checkValue, type ValidatorJson } from "./validate";
 
-const json = (validator: { json: unknown }) => validator.json as ValidatorJson;
+/** A validator's JSON form — what a function's `exportArgs()` serializes and the loader reads (an internal getter of convex/values). */
+function json(validator: Validator<unknown, "required", string>): ValidatorJson {
+  const form: ValidatorJson = Reflect.get(validator, "json");
+  return form;
+}
 const tableOf = (id: string) => (id.startsWith("u") ? "users" : id.startsWith("t") ? "teams" : null);
-const check = (validator: { json: unknown }, value: unknown) => checkValue(json(validator), value, tableOf);
+const check = (validator: Validator<unknown, "required", string>, value: unknown) => checkValue(json(validator), value, tableOf);
 
 test("scalars", () => {
   expect(check(v.number(), 1)).toBeNull();

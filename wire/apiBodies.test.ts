@@ -49,7 +49,7 @@ test("bodies that are not a JSON object: null, arrays, strings, numbers, broken 
     [new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), /UTF-8/],
     [JSON.stringify({ token: "x".repeat(MAX_API_BODY_BYTES) }), /at most 64 KiB/],
     ["[".repeat(100_000) + "]".repeat(100_000), /at most 64 KiB|JSON/],
-    ["[".repeat(20_000) + "]".repeat(20_000), /JSON object/],
+    ["[".repeat(20_000) + "]".repeat(20_000), /JSON/],
   ];
   for (const [method, route] of ROUTES) {
     for (const [body, message] of cases) await expect400(await send(method, route.replace("SHARE", shareId), body), message);
