@@ -29,6 +29,8 @@ try {
     testClock: values["test-clock"],
   });
   console.log(`Local Convex backend: ${backend.cloudUrl} (HTTP actions: ${backend.siteUrl})`);
+  // For the convex CLI (npx convex run / data / logs / env / export / import): scripts/start.mjs shows the exports.
+  console.log(`Admin key: ${backend.adminKey}`);
   const stop = async () => {
     await backend.close();
     process.exit(0);

@@ -14,6 +14,9 @@ import { HttpError, PUBLIC_API_REQUEST_LIMIT, readJson, refuseDeclaredOver, requ
 import { maxUploadBytes, type UploadTokens } from "./uploads";
 import { etagFor, ifNoneMatch, rangeOf } from "./ranges";
 import type { Doc } from "./database";
+import { AdminKeyError } from "./adminAuth";
+import { handleAdminRequest, type AdminDeps } from "./adminApi";
+import { isSystemPath, runSystemFunction, type SystemDeps } from "./systemFunctions";
 
 const CORS = {
   "Access-Control-Allow-Origin": "*",
@@ -22,13 +25,21 @@ const CORS = {
   "Access-Control-Expose-Headers": "Content-Range, Content-Length, ETag, Accept-Ranges",
 };
 
-type Deps = { engine: Engine; auth: AuthVerifier; blobs: BlobStore; uploads: UploadTokens };
+type Deps = {
+  engine: Engine;
+  auth: AuthVerifier;
+  blobs: BlobStore;
+  uploads: UploadTokens;
+  /** Admin key, admin endpoints and system functions (adminApi.ts); without it, admin auth is refused. */
+  admin?: AdminDeps & { system: SystemDeps };
+};
 
 export function createApiHandler(deps: Deps) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     try {
       const url = requestUrl(req, "http://local");
       if (req.method === "OPTIONS") return send(res, 204, CORS);
+      if (deps.admin && (await handleAdminRequest(deps.admin, req, res, url))) return;
       if (url.pathname === "/api/storage/upload" && req.method === "POST") return await upload(deps, req, res, url);
       const file = /^\/api\/storage\/([^/]*)$/.exec(url.pathname);
       if (file && (req.method === "GET" || req.method === "HEAD")) {
@@ -66,26 +77,37 @@ function json(res: ServerResponse, status: number, value: unknown) {
   send(res, status, { ...CORS, "Content-Type": "application/json" }, JSON.stringify(value));
 }
 
-async function identityOf(deps: Deps, req: IncomingMessage): Promise<Identity> {
+/** The caller of a function request: an admin (`Convex <admin key>`, maybe acting as a user) or a client (`Bearer <JWT>` or none). */
+async function callerOf(deps: Deps, req: IncomingMessage): Promise<{ admin: boolean; identity: Identity }> {
   const header = req.headers.authorization;
-  if (!header?.startsWith("Bearer ")) return null;
-  return await deps.auth.verify(header.slice(7));
+  if (header?.startsWith("Convex ")) {
+    if (!deps.admin) throw new AdminKeyError();
+    return deps.admin.admin.fromHeader(header)!;
+  }
+  if (!header?.startsWith("Bearer ")) return { admin: false, identity: null };
+  return { admin: false, identity: await deps.auth.verify(header.slice(7)) };
 }
 
 async function callFunction(deps: Deps, req: IncomingMessage, res: ServerResponse, kind: UdfType | "function") {
   const body = parseFunctionRequest(await readJson(req, PUBLIC_API_REQUEST_LIMIT));
   const args = decodeArgs(body.args);
-  let identity: Identity;
+  let caller: { admin: boolean; identity: Identity };
   try {
-    identity = await identityOf(deps, req);
+    caller = await callerOf(deps, req);
   } catch (error) {
+    if (error instanceof AdminKeyError) return json(res, 401, { code: error.code, message: error.message });
     return json(res, 401, { code: "Unauthenticated", message: (error as Error).message });
   }
+  // Only an admin may name a component, an internal function or a system function (as on Convex).
   const componentPath = body.componentPath ?? "";
   try {
-    const fn = deps.engine.resolveForClient(componentPath, body.path);
+    if (caller.admin && deps.admin && isSystemPath(body.path)) {
+      const value = await runSystemFunction(deps.admin.system, componentPath, body.path, args);
+      return json(res, 200, { status: "success", value: convexToJson(value), logLines: [] });
+    }
+    const fn = caller.admin ? deps.engine.resolve(componentPath, body.path) : deps.engine.resolveForClient(componentPath, body.path);
     const type: UdfType = kind !== "function" ? kind : fn.isQuery ? "query" : fn.isMutation ? "mutation" : "action";
-    const { value, exec } = await deps.engine.run(type, componentPath, body.path, args, identity, { fromClient: true });
+    const { value, exec } = await deps.engine.run(type, componentPath, body.path, args, caller.identity, { fromClient: !caller.admin });
     return json(res, 200, { status: "success", value: convexToJson(value as Value), logLines: exec.logLines });
   } catch (thrown) {
     const error = toFunctionError(thrown);

@@ -38,3 +38,24 @@ export function readDotEnv(file: string): Record<string, string> {
   }
   return out;
 }
+
+/** The instance name self-hosted Convex deployments put before the `|` of their admin keys. */
+export const SELF_HOSTED_INSTANCE_NAME = "convex-self-hosted";
+
+/**
+ * The deployment's admin key, generated on first start into the data folder (`admin_key`, 0600)
+ * and kept out of the functions' environment. Convex's self-hosted format, `<instance name>|<hex>`
+ * (crates/common/src/types/admin_key.rs `format_admin_key`): a version byte, then 60 random bytes
+ * where Convex puts its nonce and sealed payload.
+ */
+export async function loadOrCreateAdminKey(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, "admin_key");
+  if (existsSync(file)) {
+    const stored = (await fs.readFile(file, "utf8")).trim();
+    if (/^[^|\s]+\|[0-9a-f]{2,}$/.test(stored)) return stored;
+    throw new Error(`The admin key in ${file} is malformed. Delete the file to have a new key generated on the next start.`);
+  }
+  const key = `${SELF_HOSTED_INSTANCE_NAME}|01${randomBytes(60).toString("hex")}`;
+  await fs.writeFile(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}

@@ -11,7 +11,13 @@ import { Engine, rawConsole } from "./engine";
 import { createApiHandler } from "./httpApi";
 import { loadApp, type LoadedApp } from "./loader";
 import { Scheduler } from "./scheduler";
-import { loadOrCreateSecrets, readDotEnv } from "./secrets";
+import { loadOrCreateAdminKey, loadOrCreateSecrets, readDotEnv } from "./secrets";
+import { AdminAuth } from "./adminAuth";
+import { DeploymentEnv } from "./deploymentEnv";
+import { FunctionLogs } from "./functionLogs";
+import { SnapshotJobs } from "./snapshotJobs";
+import type { SystemDeps } from "./systemFunctions";
+import { migrateLegacyIds } from "./idMigration";
 import { createSiteHandler } from "./siteHttp";
 import { SyncHub } from "./sync";
 import { WriteSet } from "./readSet";
@@ -36,6 +42,8 @@ export type BackendOptions = {
 export type Backend = {
   cloudUrl: string;
   siteUrl: string;
+  /** `CONVEX_SELF_HOSTED_ADMIN_KEY` for the convex CLI (kept in the data folder). */
+  adminKey: string;
   reload(): Promise<void>;
   close(): Promise<void>;
 };
@@ -60,10 +68,16 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const log = options.log ?? ((line: string) => rawConsole.log(line));
   await mkdir(dataDir, { recursive: true });
 
+  // A data folder from before Convex-format ids gets them now, files included (idMigration.ts).
+  const migrated = await migrateLegacyIds(path.join(dataDir, "db.sqlite3"), path.join(dataDir, "files"));
+  if (migrated) log(`Migrated ${migrated.documents} document(s) and ${migrated.files} file(s) to Convex-format ids.`);
   const store = new DocumentStore(path.join(dataDir, "db.sqlite3"));
   const blobs = new BlobStore(path.join(dataDir, "files"));
   await blobs.init();
   const secrets = await loadOrCreateSecrets(dataDir);
+  const adminKey = await loadOrCreateAdminKey(dataDir);
+  const deploymentEnv = DeploymentEnv.inDataDir(dataDir);
+  const functionLogs = new FunctionLogs();
   const uploads = new UploadTokens(store, () => secrets.LOCAL_BACKEND_SECRET);
   const swept = await sweepStorageLeftovers(blobs.dir, store);
   if (swept.length > 0) log(`Removed ${swept.length} file(s) left by an interrupted upload or write.`);
@@ -81,7 +95,10 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       hub.committed(writes, ts);
       return ts;
     },
-    onLog: (exec, level, text) => log(`[${exec.componentPath ? `${exec.componentPath}/` : ""}${exec.udfPath}] [${level}] ${text}`),
+    onLog: (exec, level, text) => {
+      functionLogs.record(exec, level, text);
+      log(`[${exec.componentPath ? `${exec.componentPath}/` : ""}${exec.udfPath}] [${level}] ${text}`);
+    },
     onScheduled: () => scheduler.wake(),
   });
   const auth = new AuthVerifier(
@@ -91,7 +108,11 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const hub = new SyncHub(engine, auth);
   const scheduler = new Scheduler(engine, log);
 
-  const api = createApiHandler({ engine, auth, blobs, uploads });
+  const jobs = new SnapshotJobs({ engine, blobs, dataDir });
+  const system: SystemDeps = { engine, env: deploymentEnv, jobs, cloudUrl: () => cloudUrl, http: () => loaded?.http ?? null };
+  const adminAuth = new AdminAuth(adminKey);
+  hub.admin = { auth: adminAuth, system };
+  const api = createApiHandler({ engine, auth, blobs, uploads, admin: { admin: adminAuth, env: deploymentEnv, logs: functionLogs, jobs, system } });
   const cloud = createServer(options.testClock ? withTestClock(api, () => hub.committed(WriteSet.everything(), hub.nextTs())) : api);
   const site = createServer(createSiteHandler(engine, auth, () => loaded?.http ?? null, () => siteUrl));
   // Frames up to Convex's 16 MiB argument cap plus the message around it (syncLimits.ts).
@@ -130,8 +151,19 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     ...secrets,
     ...readDotEnv(path.join(projectDir, ".env.local")),
     ...options.env,
+    // Deployment variables (`npx convex env set`) win over the rest.
+    ...Object.fromEntries(deploymentEnv.list().map((e) => [e.name, e.value])),
   });
   delete process.env.LOCAL_BACKEND_SECRET;
+  deploymentEnv.onChange((names) => {
+    for (const name of names) {
+      const value = deploymentEnv.get(name);
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    // Queries may read them: every subscription re-runs, as on Convex.
+    hub.committed(WriteSet.everything(), hub.nextTs());
+  });
 
   const convexDir = path.join(projectDir, "convex");
   const cacheDir = path.join(projectDir, "node_modules", ".cache", "local-backend");
@@ -167,6 +199,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   return {
     cloudUrl,
     siteUrl,
+    adminKey,
     reload,
     async close() {
       watcher?.close();

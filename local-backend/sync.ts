@@ -11,6 +11,8 @@ import { ClientInputError, parseClientMessage, type ClientMessage } from "./clie
 import { MutationLog, type MutationResponse } from "./mutationLog";
 import { PendingBudget, type ConnectionBudget } from "./pendingBudget";
 import { ReadSet, WriteSet } from "./readSet";
+import { actingAsIdentity, AdminKeyError, type AdminAuth } from "./adminAuth";
+import { isSystemPath, runSystemFunction, type SystemDeps } from "./systemFunctions";
 import {
   MAX_PENDING_BYTES,
   MAX_PENDING_BYTES_PER_CONNECTION,
@@ -54,6 +56,8 @@ export class SyncHub {
     operationsPerConnection: MAX_PENDING_OPERATIONS_PER_CONNECTION,
   });
   commitTs = BigInt(Date.now()) * 1000n;
+  /** Admin authentication and the system functions admins may subscribe to (adminAuth.ts); unset, admin auth is refused. */
+  admin: { auth: AdminAuth; system: SystemDeps } | null = null;
 
   constructor(
     readonly engine: Engine,
@@ -68,16 +72,18 @@ export class SyncHub {
    * query (same arguments, same identity) share one run and one JSON encoding per commit, so a
    * change fanned out to many clients costs one execution, and a repeated query none.
    */
-  outcome(componentPath: string, udfPath: string, argsJson: string, identity: Identity): QueryOutcome | Promise<QueryOutcome> {
+  outcome(componentPath: string, udfPath: string, argsJson: string, identity: Identity, admin = false): QueryOutcome | Promise<QueryOutcome> {
     if (this.sharedTs !== this.commitTs) {
       this.shared.clear();
       this.sharedTs = this.commitTs;
     }
     // An unambiguous prefix (token identifiers contain "|"), then the arguments as the client sent them.
-    const key = JSON.stringify([componentPath, udfPath, identity?.tokenIdentifier ?? null]) + argsJson;
+    // System queries answer from deployment state that changes without a commit (an import's progress): never shared.
+    if (admin && isSystemPath(udfPath)) return this.evaluate(componentPath, udfPath, argsJson, identity, admin);
+    const key = JSON.stringify([componentPath, udfPath, identity?.tokenIdentifier ?? null, admin]) + argsJson;
     const known = this.shared.get(key);
     if (known) return known;
-    const pending = this.evaluate(componentPath, udfPath, argsJson, identity).then((outcome) => {
+    const pending = this.evaluate(componentPath, udfPath, argsJson, identity, admin).then((outcome) => {
       if (this.shared.get(key) === pending) this.shared.set(key, outcome);
       return outcome;
     });
@@ -85,10 +91,15 @@ export class SyncHub {
     return pending;
   }
 
-  private async evaluate(componentPath: string, udfPath: string, argsJson: string, identity: Identity): Promise<QueryOutcome> {
+  private async evaluate(componentPath: string, udfPath: string, argsJson: string, identity: Identity, admin: boolean): Promise<QueryOutcome> {
     try {
       const args = (jsonToConvex(JSON.parse(argsJson)) as Record<string, Value>) ?? {};
-      const { value, exec } = await this.engine.run("query", componentPath, udfPath, args, identity, { fromClient: true });
+      if (admin && this.admin && isSystemPath(udfPath)) {
+        // System queries read deployment state beyond tables: re-run after any commit.
+        const valueText = JSON.stringify(convexToJson(await runSystemFunction(this.admin.system, componentPath, udfPath, args)));
+        return { key: resultKey(valueText), reads: ReadSet.everything(), body: `"type":"QueryUpdated","value":${valueText},"logLines":[],"journal":null` };
+      }
+      const { value, exec } = await this.engine.run("query", componentPath, udfPath, args, identity, { fromClient: !admin });
       const valueText = JSON.stringify(convexToJson(value as Value));
       return { key: resultKey(valueText), reads: exec.reads, body: `"type":"QueryUpdated","value":${valueText},"logLines":${JSON.stringify(exec.logLines)},"journal":null` };
     } catch (thrown) {
@@ -137,6 +148,8 @@ export class SyncSession {
   private argsBytes = 0;
   private version: Version = { querySet: 0, identity: 0, ts: 0n };
   private identity: Identity = null;
+  /** Authenticated with the admin key: internal, component and system functions are reachable. */
+  private admin = false;
   private sessionId = "";
   private subs = new Map<number, Subscription>();
   private chain: Promise<void> = Promise.resolve();
@@ -235,7 +248,7 @@ export class SyncSession {
 
   /** The query's current outcome; cached outcomes come back without waiting. */
   private outcome(sub: Subscription): QueryOutcome | Promise<QueryOutcome> {
-    return this.hub.outcome(sub.componentPath, sub.udfPath, sub.argsJson, this.identity);
+    return this.hub.outcome(sub.componentPath, sub.udfPath, sub.argsJson, this.identity, this.admin);
   }
 
   /** Records what the query read and returned; the modification to send, or null if `onlyChanged` and it did not change. */
@@ -312,15 +325,24 @@ export class SyncSession {
     if (message.tokenType === "User") {
       try {
         this.identity = await this.hub.auth.verify(String(message.value));
+        this.admin = false;
       } catch (error) {
         this.send({ type: "AuthError", error: (error as Error).message, baseVersion: message.baseVersion, authUpdateAttempted: true });
         return;
       }
     } else if (message.tokenType === "None") {
       this.identity = null;
+      this.admin = false;
     } else {
-      this.send({ type: "AuthError", error: "Admin authentication is not supported by the local backend.", baseVersion: message.baseVersion, authUpdateAttempted: true });
-      return;
+      try {
+        if (!this.hub.admin) throw new AdminKeyError();
+        this.hub.admin.auth.caller(String(message.value));
+        this.identity = actingAsIdentity(message.impersonating);
+        this.admin = true;
+      } catch (error) {
+        this.send({ type: "AuthError", error: (error as Error).message, baseVersion: message.baseVersion, authUpdateAttempted: true });
+        return;
+      }
     }
     const modifications: string[] = [];
     for (const [queryId, sub] of this.subs) {
@@ -394,7 +416,7 @@ export class SyncSession {
   private async runMutation(message: Record<string, any>): Promise<MutationResponse> {
     try {
       const args = jsonToConvex((message.args as JSONValue[])[0] ?? {}) as Record<string, Value>;
-      const { value, exec } = await this.hub.engine.run("mutation", message.componentPath ?? "", message.udfPath, args, this.identity, { fromClient: true });
+      const { value, exec } = await this.hub.engine.run("mutation", message.componentPath ?? "", message.udfPath, args, this.identity, { fromClient: !this.admin });
       const ts = exec.commitTs ?? this.hub.commitTs;
       return { type: "MutationResponse", requestId: message.requestId, success: true, result: convexToJson(value), ts: encodeTs(ts), logLines: exec.logLines };
     } catch (thrown) {
@@ -412,7 +434,7 @@ export class SyncSession {
     let response: Record<string, unknown>;
     try {
       const args = jsonToConvex((message.args as JSONValue[])[0] ?? {}) as Record<string, Value>;
-      const { value, exec } = await this.hub.engine.run("action", message.componentPath ?? "", message.udfPath, args, this.identity, { fromClient: true });
+      const { value, exec } = await this.hub.engine.run("action", message.componentPath ?? "", message.udfPath, args, this.identity, { fromClient: !this.admin });
       response = { type: "ActionResponse", requestId: message.requestId, success: true, result: convexToJson(value), logLines: exec.logLines };
     } catch (thrown) {
       response = failure("ActionResponse", message.requestId, toFunctionError(thrown));

@@ -67,16 +67,30 @@ const MAX_QUICK_CRASHES = 5;
 let quickCrashes = 0;
 let webStarted = false;
 
+let cliVariablesShown = false;
+/** The convex CLI drives the embedded backend as a self-hosted deployment (npx convex run / data / logs / env / export / import). */
+function printCliVariables(cloudUrl, adminKey) {
+  if (cliVariablesShown) return;
+  cliVariablesShown = true;
+  console.log(
+    `\n  To use the convex CLI with this backend, export:\n    export CONVEX_SELF_HOSTED_URL=${cloudUrl}\n    export CONVEX_SELF_HOSTED_ADMIN_KEY='${adminKey}'\n  (the key is kept in the data folder, file admin_key)\n`,
+  );
+}
+
 function startBackend() {
   let ready = false;
+  let readyUrl = null;
   let readyAt = 0;
   const child = run(
     "backend",
     backendArgs,
     backendEnv,
     (line) => {
+      const key = /^Admin key: (\S+)$/.exec(line);
+      if (key && readyUrl) printCliVariables(readyUrl, key[1]);
       const m = /Local Convex backend: (\S+) \(HTTP actions: (\S+)\)/.exec(line);
       if (!m) return;
+      readyUrl = m[1];
       ready = true;
       readyAt = Date.now();
       if (!backendOnly && !webStarted) startWeb(m[1], m[2]);
