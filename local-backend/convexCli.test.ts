@@ -1,0 +1,152 @@
+/**
+ * The stock `convex` CLI drives the embedded backend as a self-hosted deployment
+ * (CONVEX_SELF_HOSTED_URL + CONVEX_SELF_HOSTED_ADMIN_KEY, offline): admin key, run (public,
+ * internal, --identity), data, env, logs, function-spec, and 401 for everyone else.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { adminKeyOf, cliProject, runCli } from "./cliTesting";
+import { FIXTURE_PROJECT, spawnBackend, type RunningBackend } from "./testing";
+
+let backend: RunningBackend;
+let project: string;
+let deployment: { url: string; adminKey: string };
+const cli = (...args: string[]) => runCli(project, args, deployment);
+
+beforeAll(async () => {
+  backend = await spawnBackend({ projectDir: FIXTURE_PROJECT });
+  deployment = { url: backend.cloudUrl, adminKey: adminKeyOf(backend) };
+  project = cliProject(FIXTURE_PROJECT);
+});
+afterAll(async () => backend?.stop());
+
+test("an admin key in Convex's self-hosted format is generated into the data folder, printed, and kept across restarts", async () => {
+  expect(deployment.adminKey).toMatch(/^convex-self-hosted\|01[0-9a-f]{120}$/);
+  await expect.poll(() => backend.output()).toContain(`Admin key: ${deployment.adminKey}`);
+  const again = await spawnBackend({ projectDir: FIXTURE_PROJECT, dataDir: backend.dataDir });
+  try {
+    expect(adminKeyOf(again)).toBe(deployment.adminKey);
+    await expect.poll(() => again.output()).toContain(`Admin key: ${deployment.adminKey}`);
+  } finally {
+    await again.stop();
+  }
+  expect(readFileSync(path.join(backend.dataDir, "admin_key"), "utf8").trim()).toBe(deployment.adminKey);
+});
+
+test("admin endpoints refuse a missing or wrong key with 401; clients cannot reach internal functions", async () => {
+  const wrongKey = `convex-self-hosted|01${"0".repeat(120)}`;
+  for (const [method, route] of [
+    ["POST", "/api/update_environment_variables"],
+    ["GET", "/api/stream_function_logs?cursor=0"],
+    ["POST", "/api/export/request/zip?includeStorage=false"],
+    ["POST", "/api/import/start_upload"],
+    ["GET", "/api/list_environment_variables"],
+  ]) {
+    for (const authorization of [undefined, `Convex ${wrongKey}`, "Bearer nope"]) {
+      const res = await fetch(`${backend.cloudUrl}${route}`, { method, headers: authorization ? { Authorization: authorization } : {}, body: method === "POST" ? "{}" : undefined });
+      expect(res.status, `${method} ${route} with ${authorization}`).toBe(401);
+    }
+  }
+  const call = (authorization?: string) =>
+    fetch(`${backend.cloudUrl}/api/function`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...(authorization ? { Authorization: authorization } : {}) },
+      body: JSON.stringify({ path: "messages:record", args: { kind: "from-http" }, format: "convex_encoded_json" }),
+    });
+  expect((await call()).status).toBe(560);
+  expect((await call(`Convex ${wrongKey}`)).status).toBe(401);
+  expect(await (await call(`Convex ${deployment.adminKey}`)).json()).toMatchObject({ status: "success", value: null });
+  // System functions are for admins only.
+  const system = await fetch(`${backend.cloudUrl}/api/query`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ path: "_system/cli/queryEnvironmentVariables", args: [{}], format: "convex_encoded_json" }) });
+  expect(system.status).toBe(560);
+  // The CLI with a wrong key fails instead of reading anything.
+  const refused = await runCli(project, ["data"], { ...deployment, adminKey: wrongKey });
+  expect(refused.code).not.toBe(0);
+  expect(`${refused.stdout}${refused.stderr}`).toContain("admin key was invalid");
+});
+
+test("npx convex run: public and internal functions, arguments, --identity", async () => {
+  const sent = await cli("run", "messages:send", '{"channel":"cli","body":"from the CLI"}');
+  expect(sent.code, sent.stderr).toBe(0);
+  expect(JSON.parse(sent.stdout)).toMatch(/^[0-9a-z]{31,37}$/);
+  const listed = await cli("run", "messages:list", '{"channel":"cli"}');
+  expect(JSON.parse(listed.stdout)).toMatchObject([{ body: "from the CLI", channel: "cli" }]);
+  const internal = await cli("run", "messages:record", '{"kind":"internal-from-cli"}');
+  expect(internal.code, internal.stderr).toBe(0);
+  expect(JSON.parse((await cli("run", "messages:events")).stdout)).toContain("internal-from-cli");
+  const who = await cli("run", "messages:whoAmI", "{}", "--identity", '{"subject":"alice","name":"Alice"}');
+  expect(JSON.parse(who.stdout)).toBe("alice");
+  const missing = await cli("run", "messages:nope");
+  expect(missing.code).not.toBe(0);
+  expect(missing.stderr).toContain("messages:send");
+});
+
+test("npx convex data lists tables and documents", async () => {
+  await cli("run", "messages:send", '{"channel":"data","body":"row for data"}');
+  const tables = await cli("data");
+  expect(tables.code, tables.stderr).toBe(0);
+  expect(tables.stdout.split("\n")).toEqual(expect.arrayContaining(["messages", "events"]));
+  const rows = await cli("data", "messages", "--format", "jsonl");
+  expect(rows.code, rows.stderr).toBe(0);
+  const docs = rows.stdout.trim().split("\n").map((l) => JSON.parse(l) as { body: string; _id: string });
+  expect(docs.map((d) => d.body)).toContain("row for data");
+  expect(docs[0].body).toBe("row for data"); // newest first
+  const limited = await cli("data", "messages", "--limit", "1", "--order", "asc", "--format", "jsonl");
+  expect(limited.stdout.trim().split("\n")).toHaveLength(1);
+});
+
+test("npx convex env set|get|list|remove: deployment variables functions see, kept in the data folder", async () => {
+  expect((await cli("env", "set", "FIXTURE_DOTENV_PROBE", "set by the CLI")).code).toBe(0);
+  expect((await cli("env", "set", "SECOND_VAR=two")).code).toBe(0);
+  expect((await cli("env", "get", "FIXTURE_DOTENV_PROBE")).stdout.trim()).toBe("set by the CLI");
+  const list = await cli("env", "list");
+  expect(list.stdout).toContain("FIXTURE_DOTENV_PROBE=set by the CLI");
+  expect(list.stdout).toContain("SECOND_VAR=two");
+  expect(JSON.parse((await cli("run", "runtime:environment")).stdout).probe).toBe("set by the CLI");
+  expect(JSON.parse(readFileSync(path.join(backend.dataDir, "env.json"), "utf8"))).toMatchObject({ SECOND_VAR: "two" });
+  const bad = await cli("env", "set", "1BAD", "x");
+  expect(bad.code).not.toBe(0);
+  expect(bad.stderr).toContain("EnvironmentVariableNameInvalid");
+  expect((await cli("env", "remove", "SECOND_VAR")).code).toBe(0);
+  expect((await cli("env", "list")).stdout).not.toContain("SECOND_VAR");
+  // After a restart, functions still see them.
+  const again = await spawnBackend({ projectDir: FIXTURE_PROJECT, dataDir: backend.dataDir });
+  try {
+    const probe = await runCli(project, ["run", "runtime:environment"], { url: again.cloudUrl, adminKey: deployment.adminKey });
+    expect(JSON.parse(probe.stdout).probe).toBe("set by the CLI");
+  } finally {
+    await again.stop();
+  }
+  expect((await cli("env", "remove", "FIXTURE_DOTENV_PROBE")).code).toBe(0);
+  expect(JSON.parse((await cli("run", "runtime:environment")).stdout).probe).toBeNull();
+});
+
+test("npx convex logs streams function log lines as they are printed", async () => {
+  let seen!: () => void;
+  const watching = new Promise<void>((resolve) => (seen = resolve));
+  const logs = runCli(project, ["logs"], deployment, {
+    timeoutMs: 12_000,
+    onStdout: (out) => {
+      if (out.includes("sending streamed line")) seen();
+    },
+  });
+  // The first poll starts from the present: send after the CLI is watching.
+  await new Promise((r) => setTimeout(r, 3000));
+  await cli("run", "messages:send", '{"channel":"logs","body":"streamed line"}');
+  await Promise.race([watching, logs]);
+  const result = await logs;
+  expect(result.stdout).toMatch(/\[CONVEX M\(messages\.js:send\)\] \[LOG\] sending streamed line/);
+}, 40_000);
+
+test("npx convex function-spec lists functions with visibility, validators and HTTP routes", async () => {
+  const spec = await cli("function-spec");
+  expect(spec.code, spec.stderr).toBe(0);
+  const parsed = JSON.parse(spec.stdout) as { url: string; functions: Array<Record<string, unknown>> };
+  expect(parsed.url).toBe(backend.cloudUrl);
+  expect(parsed.functions).toContainEqual(expect.objectContaining({ identifier: "messages.js:send", functionType: "Mutation", visibility: { kind: "public" } }));
+  expect(parsed.functions).toContainEqual(expect.objectContaining({ identifier: "messages.js:record", functionType: "Mutation", visibility: { kind: "internal" } }));
+  const list = parsed.functions.find((f) => f.identifier === "messages.js:list")!;
+  expect(list.args).toMatchObject({ type: "object", value: { channel: { fieldType: { type: "string" } } } });
+  expect(parsed.functions.some((f) => f.functionType === "HttpAction")).toBe(true);
+});
