@@ -3,11 +3,12 @@
  * (CONVEX_SELF_HOSTED_URL + CONVEX_SELF_HOSTED_ADMIN_KEY, offline): admin key, run (public,
  * internal, --identity), data, env, logs, function-spec, and 401 for everyone else.
  */
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { adminKeyOf, cliProject, runCli } from "./cliTesting";
-import { FIXTURE_PROJECT, spawnBackend, type RunningBackend } from "./testing";
+import { APP_PROJECT, FIXTURE_PROJECT, freePort, spawnBackend, tempDataDir, type RunningBackend } from "./testing";
 
 let backend: RunningBackend;
 let project: string;
@@ -150,3 +151,26 @@ test("npx convex function-spec lists functions with visibility, validators and H
   expect(list.args).toMatchObject({ type: "object", value: { channel: { fieldType: { type: "string" } } } });
   expect(parsed.functions.some((f) => f.functionType === "HttpAction")).toBe(true);
 });
+
+test("npm start prints the two variables to export for the convex CLI, with the data folder's key", async () => {
+  const [port, sitePort] = [await freePort(), await freePort()];
+  const dataDir = tempDataDir();
+  const child = spawn(process.execPath, [path.join(APP_PROJECT, "scripts", "start.mjs"), "--backend-only"], {
+    cwd: APP_PROJECT,
+    env: { ...process.env, LOCAL_BACKEND_PORT: String(port), LOCAL_BACKEND_SITE_PORT: String(sitePort), LOCAL_BACKEND_DATA: dataDir },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const exited = new Promise((r) => child.on("exit", r));
+  try {
+    await expect.poll(() => out, { timeout: 30_000 }).toContain("export CONVEX_SELF_HOSTED_ADMIN_KEY=");
+    const key = readFileSync(path.join(dataDir, "admin_key"), "utf8").trim();
+    expect(out).toContain(`export CONVEX_SELF_HOSTED_URL=http://127.0.0.1:${port}`);
+    expect(out).toContain(`export CONVEX_SELF_HOSTED_ADMIN_KEY='${key}'`);
+  } finally {
+    child.kill("SIGINT");
+    await exited;
+  }
+}, 60_000);

@@ -105,6 +105,14 @@ test("export → import into a fresh backend keeps every document, id, _creation
   moved.setAuth(signIn.tokens.token);
   expect((await moved.query(api.videos.list, { teamId })).map((v) => v.videoId)).toEqual([videoId]);
 
+  // An admin reaches a component's functions (npx convex run --component); a client does not.
+  const args = '{"name":"probe","config":{"kind":"fixed window","rate":1,"period":1000}}';
+  const inComponent = await runCli(project, ["run", "--component", "rateLimiter", "lib:getValue", args], deploymentB);
+  expect(inComponent.code, inComponent.stderr).toBe(0);
+  expect(JSON.parse(inComponent.stdout)).toHaveProperty("value");
+  const asClient = await fetch(`${target.cloudUrl}/api/function`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ path: "lib:getValue", componentPath: "rateLimiter", args: JSON.parse(args), format: "convex_encoded_json" }) });
+  expect(asClient.status).toBe(560);
+
   // Without --replace, an import into tables that hold documents is refused with Convex's advice.
   const refused = await runCli(project, ["import", "--yes", "snap.zip"], deploymentB);
   expect(refused.code).not.toBe(0);
