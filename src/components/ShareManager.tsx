@@ -93,7 +93,7 @@ export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos"
       false,
     );
     if (ok) {
-      // A fresh form for the next link: the expiry picker and every option back to their defaults.
+      // A fresh form for the next link: every option back to its default, the expiry picker too (a new key).
       form.reset();
       setPassword("");
       setShowPassword(false);
@@ -111,8 +111,8 @@ export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos"
       {canEdit && ready && (
         <>
           <button type="button" aria-disabled={busy} onClick={() => void createLink({ expiresInDays: 7 }, true)}>Quick share (7 days)</button>
-          <form key={formKey} onSubmit={submit} aria-label="Create a share link" className="stack">
-            <ExpiryPicker name="expiresInDays" label="Expires" />
+          <form onSubmit={submit} aria-label="Create a share link" className="stack">
+            <ExpiryPicker key={formKey} name="expiresInDays" label="Expires" />
             <label className="inline"><input type="checkbox" name="allowDownload" /> Allow downloads</label>
             <label>
               Password (optional)
