@@ -3,6 +3,7 @@
  * 1. Query round trip over the sync WebSocket vs a raw WebSocket echo on this machine.
  * 2. One mutation's change reaching 100 subscribed clients: p50 / p99.
  * 3. An index lookup (getByToken-style: unique hash → one document) at 1k vs 100k documents.
+ * 4. Text search at 1k vs 100k videos, and an insert with vs without the search index (bench-search.ts).
  */
 import { ConvexClient } from "convex/browser";
 import { spawn } from "node:child_process";
@@ -13,6 +14,7 @@ import { performance } from "node:perf_hooks";
 import WebSocket, { WebSocketServer } from "ws";
 import { DocumentStore } from "../local-backend/database";
 import { FIXTURE_PROJECT, spawnBackend, tempDataDir } from "../local-backend/testing";
+import { benchSearch } from "./bench-search";
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
@@ -217,4 +219,5 @@ console.log("3. Index lookup by token hash (15 interleaved batches of 2000 looku
 console.log(`   1k documents    ${smallMedian.toFixed(2)} µs/lookup`);
 console.log(`   100k documents  ${largeMedian.toFixed(2)} µs/lookup`);
 console.log(`   ratio           ${(largeMedian / smallMedian).toFixed(2)}×   (target ≤ 1.5×)`);
+benchSearch();
 process.exit(0);
