@@ -10,7 +10,7 @@ import type { AuthVerifier } from "./auth";
 import type { BlobStore } from "./blobs";
 import { ClientInputError, decodeArgs, parseFunctionRequest } from "./clientInput";
 import { INERT_FILE_HEADERS, sendFileRange } from "./fileSender";
-import { HttpError, PUBLIC_API_REQUEST_LIMIT, readJson, refuseDeclaredOver, requestUrl } from "./httpInput";
+import { drainUnreadBody, HttpError, PUBLIC_API_REQUEST_LIMIT, readJson, refuseDeclaredOver, requestUrl } from "./httpInput";
 import { maxUploadBytes, type UploadTokens } from "./uploads";
 import { etagFor, ifNoneMatch, rangeOf } from "./ranges";
 import type { Doc } from "./database";
@@ -51,17 +51,17 @@ export function createApiHandler(deps: Deps) {
       if (url.pathname === "/version" || url.pathname === "/instance_name") return json(res, 200, "local");
       return json(res, 404, { code: "NotFound", message: `No route for ${String(req.method)} ${url.pathname.slice(0, 200)}` });
     } catch (error) {
-      answerError(res, error);
+      answerError(req, res, error);
     }
   };
 }
 
 /** Client mistakes as their 4xx with a code; anything else is a 500 that the process survives. */
-function answerError(res: ServerResponse, error: unknown) {
+function answerError(req: IncomingMessage, res: ServerResponse, error: unknown) {
   if (res.headersSent) return void res.destroy();
   if (error instanceof HttpError) {
-    // A body refused mid-way is left unread: the connection cannot carry another request.
-    if (error.status === 413) res.setHeader("Connection", "close");
+    // A body refused mid-way: the rest is read and dropped so the client sees this answer.
+    drainUnreadBody(req);
     return json(res, error.status, { code: error.code, message: error.message });
   }
   if (error instanceof ClientInputError) return json(res, 400, { code: "BadRequest", message: error.message });

@@ -100,3 +100,29 @@ export function onAbort(source: Readable, abort: () => void) {
   source.once("close", () => ended || abort());
   source.once("error", abort);
 }
+
+/** How long, and how much, a refused request's remaining body is read and thrown away. */
+const DRAIN_MS = 5_000;
+const DRAIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * After answering without reading the whole body (a 413, or an action that ignored it): keep
+ * reading and discarding what the client still sends, so a client that writes its whole body
+ * before reading the answer gets the answer instead of a connection reset, and the connection
+ * can carry its next request. A client that keeps sending past a few seconds or 64 MiB is cut off.
+ */
+export function drainUnreadBody(req: IncomingMessage) {
+  if (req.complete) return;
+  let seen = 0;
+  const cut = () => req.socket.destroy();
+  const timer = setTimeout(cut, DRAIN_MS);
+  timer.unref();
+  req.unpipe();
+  req.on("data", (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DRAIN_BYTES) cut();
+  });
+  req.once("end", () => clearTimeout(timer));
+  req.once("close", () => clearTimeout(timer));
+  req.resume();
+}

@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import { fileRangeOf } from "./fileBlob";
 import { TransactionUsage } from "./convexLimits";
 import { makeInert, sendFileRange } from "./fileSender";
-import { countingLimit, HTTP_ACTION_BODY_LIMIT, httpActionTooLarge, HttpError, onAbort, refuseDeclaredOver, requestUrl } from "./httpInput";
+import { countingLimit, drainUnreadBody, HTTP_ACTION_BODY_LIMIT, httpActionTooLarge, HttpError, onAbort, refuseDeclaredOver, requestUrl } from "./httpInput";
 import type { AuthVerifier } from "./auth";
 import { toFunctionError, type Engine, type Identity } from "./engine";
 import type { HttpRouterLike } from "./loader";
@@ -19,7 +19,7 @@ export function createSiteHandler(engine: Engine, auth: AuthVerifier, router: ()
     } catch (error) {
       if (res.headersSent) return void res.destroy();
       const status = error instanceof HttpError ? error.status : 500;
-      if (status === 413) res.setHeader("Connection", "close");
+      drainUnreadBody(req);
       res.writeHead(status, { "Content-Type": "text/plain" });
       res.end((error as Error)?.message ?? "Internal error");
     }
@@ -105,8 +105,9 @@ async function serve(engine: Engine, auth: AuthVerifier, router: () => HttpRoute
     else outHeaders[key] = value;
   });
   // An action that answered without reading the whole request body (say, a 400 for a body too
-  // large): the rest is never read, so the connection cannot carry another request.
-  if (hasBody && !req.complete) outHeaders.connection = "close";
+  // large): once the answer is out, the rest is read and dropped, so the client sees the answer
+  // and the connection can carry another request. (Not before: a streaming action may still be reading.)
+  if (hasBody) res.once("finish", () => drainUnreadBody(req));
   const file = fileRangeOf(response.body);
   // A stored file's bytes are never active content, whatever type the action gives them.
   if (file) makeInert(outHeaders);
