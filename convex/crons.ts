@@ -6,4 +6,5 @@ crons.interval("sweep expired share grants", { hours: 1 }, internal.shareGrants.
 crons.interval("sweep access log past 90 days", { hours: 6 }, internal.accessLog.sweepOld, {});
 crons.interval("sweep unfinished uploads", { minutes: 30 }, internal.uploadSweep.sweep, {});
 crons.interval("forget idle downloads", { hours: 1 }, internal.media.sweepIdleDownloads, {});
+crons.interval("clear rate-limit rows older than a day", { hours: 24 }, internal.rateLimitSweep.clearStale, {});
 export default crons;

@@ -53,6 +53,7 @@ import type * as lib_unreachable from "../lib/unreachable.js";
 import type * as lib_uploads from "../lib/uploads.js";
 import type * as lib_validators from "../lib/validators.js";
 import type * as media from "../media.js";
+import type * as rateLimitSweep from "../rateLimitSweep.js";
 import type * as search from "../search.js";
 import type * as shareGrants from "../shareGrants.js";
 import type * as shareLinks from "../shareLinks.js";
@@ -110,6 +111,7 @@ declare const fullApi: ApiFromModules<{
   "lib/uploads": typeof lib_uploads;
   "lib/validators": typeof lib_validators;
   media: typeof media;
+  rateLimitSweep: typeof rateLimitSweep;
   search: typeof search;
   shareGrants: typeof shareGrants;
   shareLinks: typeof shareLinks;
