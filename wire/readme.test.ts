@@ -50,6 +50,7 @@ test("the OpenAPI document covers every /api/v1 route and every refusal code", (
     "GET /api/v1/shares/{id}",
     "PATCH /api/v1/shares/{id}",
     "POST /api/v1/grant",
+    "POST /api/v1/resolve",
     "POST /api/v1/shares",
   ]);
   const documented = doc.components.schemas.Error.properties.error.properties.code.enum;
