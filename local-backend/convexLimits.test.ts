@@ -5,7 +5,7 @@
  * (crates/isolate/src/helpers.rs) and call depth (MAX_REACTOR_CALL_DEPTH).
  */
 import { ConvexHttpClient } from "convex/browser";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FIXTURE_PROJECT, spawnBackend, type RunningBackend } from "./testing";
 import { checkDocument, convexSize, formatSize } from "./valueLimits";
 
@@ -71,3 +71,17 @@ test("nested runAction depth ≤ 8 (MAX_REACTOR_CALL_DEPTH)", async () => {
   expect(await call("action", "limits:recurse", { depth: 8 })).toBe(8);
   await expect(call("action", "limits:recurse", { depth: 9 })).rejects.toThrow("Cross component call depth limit exceeded. Do you have an infinite loop in your app?");
 }, 30_000);
+
+describe("HTTP action responses ≤ 20 MiB (crates/udf/src/http_action.rs HTTP_ACTION_BODY_LIMIT, isolate/src/environment/action/mod.rs handle_http_streamed_part)", () => {
+  const fetchBytes = async (query: string) => {
+    const response = await fetch(`${backend.siteUrl}/bytes?${query}`);
+    return (await response.arrayBuffer()).byteLength;
+  };
+  test.each([["one body", ""], ["streamed", "&chunks=1"]])("%s of exactly 20 MiB is sent", async (_kind, extra) => {
+    expect(await fetchBytes(`bytes=${20 << 20}${extra}`)).toBe(20 << 20);
+  }, 30_000);
+  test.each([["one body", ""], ["streamed", "&chunks=1"]])("%s over 20 MiB fails with HttpResponseTooLarge in the action's log", async (_kind, extra) => {
+    await expect(fetchBytes(`bytes=${(20 << 20) + 1}${extra}`)).rejects.toThrow();
+    await expect.poll(() => backend.output()).toContain("[GET /bytes] [ERROR] HttpResponseTooLarge: HTTP actions support responses up to 20 MiB");
+  }, 30_000);
+});

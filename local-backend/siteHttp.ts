@@ -1,12 +1,12 @@
 /** The "site" port: HTTP actions from convex/http.ts, with streamed request and response bodies. */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { fileRangeOf } from "./fileBlob";
 import { TransactionUsage } from "./convexLimits";
 import { makeInert, sendFileRange } from "./fileSender";
 import { countingLimit, drainUnreadBody, HTTP_ACTION_BODY_LIMIT, httpActionTooLarge, HttpError, onAbort, refuseDeclaredOver, requestUrl } from "./httpInput";
 import type { AuthVerifier } from "./auth";
-import { toFunctionError, type Engine, type Identity } from "./engine";
+import { emitLogLine, toFunctionError, type Engine, type Exec, type Identity } from "./engine";
 import type { HttpRouterLike } from "./loader";
 import { ReadSet, WriteSet } from "./readSet";
 
@@ -113,13 +113,36 @@ async function serve(engine: Engine, auth: AuthVerifier, router: () => HttpRoute
   if (file) makeInert(outHeaders);
   res.writeHead(response.status, outHeaders);
   if (!response.body || req.method === "HEAD") return res.end();
-  if (file) {
+  if (file && file.end - file.start <= HTTP_ACTION_BODY_LIMIT) {
     // A stored file's bytes: straight from disk, only the range asked for.
     void response.body.cancel().catch(() => undefined);
     return void sendFileRange(res, file.path, file.start, file.end);
   }
-  const stream = Readable.fromWeb(response.body as never);
+  const stream = Readable.fromWeb(response.body as never).pipe(responseLimit(engine, exec));
   stream.on("error", () => res.destroy());
   res.on("close", () => stream.destroy());
   stream.pipe(res);
 }
+
+/**
+ * HTTP action response bodies, streamed or not, are capped at HTTP_ACTION_BODY_LIMIT (20 MiB) as on
+ * Convex: crates/isolate/src/environment/action/mod.rs `handle_http_streamed_part` stops sending
+ * the body at the chunk that would cross the limit and logs "HttpResponseTooLarge: HTTP actions
+ * support responses up to 20 MiB" as an error of the action. Here the bytes that fit are sent,
+ * the same line is logged, and the connection is then cut, so the client sees a failed response
+ * rather than a silently short one.
+ */
+function responseLimit(engine: Engine, exec: Exec): Transform {
+  let sent = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (sent + chunk.length <= HTTP_ACTION_BODY_LIMIT) {
+        sent += chunk.length;
+        return callback(null, chunk);
+      }
+      emitLogLine(engine, exec, "ERROR", httpResponseTooLarge);
+      callback(new Error(httpResponseTooLarge));
+    },
+  });
+}
+const httpResponseTooLarge = `HttpResponseTooLarge: HTTP actions support responses up to ${HTTP_ACTION_BODY_LIMIT >> 20} MiB`;
