@@ -9,6 +9,7 @@ import { convexToJson, jsonToConvex, type JSONValue } from "convex/values";
 import { afterPrefix, encodeKey, fieldValue, valueFromJson, type Value } from "./keys";
 import type { WriteSet } from "./readSet";
 import { decodeId, defaultTableNumber, newDocumentId } from "./ids";
+import { checkIndexRange } from "./indexRange";
 
 export type Doc = Record<string, Value> & { _id: string; _creationTime: number };
 export type IndexDef = { name: string; fields: string[] };
@@ -265,6 +266,7 @@ export class DocumentStore {
 
   /** [low, high) byte bounds of an index range expression. */
   bounds(tableKey: string, indexName: string, range: RangeBound[]): { low: Buffer; high: Buffer } {
+    checkIndexRange(range);
     const fields = this.indexFields(tableKey, indexName);
     const eqValues: Value[] = [];
     let i = 0;

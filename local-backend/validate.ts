@@ -1,3 +1,4 @@
+import { jsonToConvex, type JSONValue } from "convex/values";
 /** Checks values against the JSON form of Convex validators (`exportArgs()` / `exportReturns()`). */
 export type ValidatorJson =
   | { type: "null" | "number" | "bigint" | "boolean" | "string" | "bytes" | "any" }
@@ -29,8 +30,10 @@ export function checkValue(v: ValidatorJson, value: unknown, tableOf: TableOf, p
     case "bytes":
       return value instanceof ArrayBuffer ? null : fail("bytes");
     case "literal": {
-      const expected = typeof v.value === "object" && v.value !== null && "$integer" in v.value ? null : v.value;
-      return value === expected ? null : fail(JSON.stringify(v.value));
+      // A bigint literal arrives in Convex's JSON encoding ({ $integer: base64 }, as v.literal(5n)
+      // serializes it in convex/src/values/validator.ts): decoded, it matches only that bigint.
+      const expected = jsonToConvex(v.value as JSONValue);
+      return value === expected ? null : fail(typeof expected === "bigint" ? `${expected}n` : JSON.stringify(expected));
     }
     case "id": {
       if (typeof value !== "string") return fail(`an Id<"${v.tableName}">`);
