@@ -164,6 +164,8 @@ test("anonymous public functions take nothing but tokens and reveal nothing with
     expect(await c.query(api.shareLinks.getByToken, { token: w.token })).toMatchObject({ status: "ok" });
     expect(await c.query(api.videos.getByShareGrant, { grantToken: "x".repeat(43) })).toBeNull();
     expect(await c.query(api.comments.getThreadedForShareGrant, { grantToken: "x".repeat(43) })).toEqual([]);
+    expect(await c.query(api.comments.getGuestReview, { grantToken: "x".repeat(43) })).toEqual({ allowComments: false, threads: [] });
+    expect(await c.mutation(api.comments.addAsGuest, { grantToken: "x".repeat(43), name: "Guest", body: "hi" })).toEqual({ ok: false, reason: "grantInvalid" });
     expect(await c.query(api.teamLinks.viewerFacts, { grantToken: "x".repeat(43) })).toBeNull();
     expect(await c.mutation(api.shareGrants.renew, { grantToken: "x".repeat(43) })).toEqual({ ok: false, reason: "missing" });
     expect(await c.mutation(api.shareLinks.issueAccessGrant, { token: w.token })).toMatchObject({ ok: true });
@@ -176,5 +178,30 @@ test("comments.remove: authors and admins only", async () => {
     const result = await outcome(callers[person].mutation(api.comments.remove, { commentId: w.commentId }));
     const want = { anonymous: "UNAUTHENTICATED", nonMember: "NOT_FOUND", viewer: "FORBIDDEN", member: "FORBIDDEN", admin: "ok", owner: "ok" }[person];
     expect([person, result]).toEqual([person, want]);
+  }
+});
+
+test("comments.remove of a guest's comment: members and up", async () => {
+  for (const person of PEOPLE) {
+    const { w, callers } = await world();
+    const link = await callers.owner.mutation(api.shareLinks.create, { videoId: w.videoId, allowComments: true });
+    const grant = await w.t.mutation(api.shareLinks.issueAccessGrant, { token: link.token });
+    if (!grant.ok) throw new Error("grant refused");
+    const posted = await w.t.mutation(api.comments.addAsGuest, { grantToken: grant.grantToken, name: "Guest", body: "hello" });
+    if (!posted.ok) throw new Error("guest refused");
+    const result = await outcome(callers[person].mutation(api.comments.remove, { commentId: posted.commentId }));
+    expect([person, result]).toEqual([person, expected(person, "member")]);
+  }
+});
+
+test("guest comment functions work for every caller kind alike: a grant is the only key", async () => {
+  const { w, callers } = await world();
+  const link = await callers.owner.mutation(api.shareLinks.create, { videoId: w.videoId, allowComments: true });
+  for (const person of PEOPLE) {
+    const c = callers[person];
+    const grant = await c.mutation(api.shareLinks.issueAccessGrant, { token: link.token });
+    if (!grant.ok) throw new Error("grant refused");
+    expect(await c.mutation(api.comments.addAsGuest, { grantToken: grant.grantToken, name: person, body: "hi" })).toMatchObject({ ok: true });
+    expect((await c.query(api.comments.getGuestReview, { grantToken: grant.grantToken })).allowComments).toBe(true);
   }
 });

@@ -1,23 +1,13 @@
 import { v } from "convex/values";
-import type { Doc, Id } from "./_generated/dataModel";
-import type { QueryCtx } from "./_generated/server";
-import { authedMutation, authedQuery, publicQuery } from "./functions";
-import { appError, invalid } from "./lib/errors";
+import type { Doc } from "./_generated/dataModel";
+import { authedMutation, authedQuery, publicMutation, publicQuery } from "./functions";
+import { checkParent, checkTimestamp, guestText, MAX_COMMENTS, MAX_GUEST_BODY, MAX_GUEST_NAME, threaded, threadView } from "./lib/commentThreads";
+import { appError } from "./lib/errors";
 import { hasRole, requireCommentRole, requireVideoRole } from "./lib/permissions";
-import { findUsableGrant } from "./lib/shareAccess";
+import { rateLimiter } from "./lib/rateLimits";
+import { refuse, refusedValidator } from "./lib/refusals";
+import { checkGrant, findUsableGrant } from "./lib/shareAccess";
 import { requireText } from "./lib/text";
-
-const MAX_COMMENTS = 500;
-
-const commentView = v.object({
-  commentId: v.id("comments"),
-  authorName: v.string(),
-  body: v.string(),
-  timestampSeconds: v.union(v.number(), v.null()),
-  createdAt: v.number(),
-  mine: v.boolean(),
-});
-const threadView = v.object({ ...commentView.fields, replies: v.array(commentView) });
 
 export const add = authedMutation({
   args: {
@@ -30,15 +20,8 @@ export const add = authedMutation({
   handler: async (ctx, args) => {
     await requireVideoRole(ctx, args.videoId, "member");
     const body = requireText(args.body, "Comment", 5000);
-    const ts = args.timestampSeconds;
-    if (ts !== undefined && (!Number.isFinite(ts) || ts < 0 || ts > 7 * 24 * 3600)) {
-      throw invalid("Timestamp must be a number of seconds from 0.");
-    }
-    if (args.parentId) {
-      const parent = await ctx.db.get(args.parentId);
-      if (!parent || parent.videoId !== args.videoId) throw invalid("The comment you reply to is not on this video.");
-      if (parent.parentId) throw invalid("Replies are one level deep: reply to the thread's first comment.");
-    }
+    const ts = checkTimestamp(args.timestampSeconds);
+    await checkParent(ctx, args.parentId, args.videoId);
     return await ctx.db.insert("comments", {
       videoId: args.videoId,
       authorId: ctx.userId,
@@ -49,14 +32,17 @@ export const add = authedMutation({
   },
 });
 
-/** Authors delete their own comments; admins and owners any. A thread's replies go with it. */
+/**
+ * Authors delete their own comments; admins and owners any; members also guests' comments
+ * (they moderate what arrives through their links). A thread's replies go with it.
+ */
 export const remove = authedMutation({
   args: { commentId: v.id("comments") },
   returns: v.null(),
   handler: async (ctx, { commentId }) => {
     const { comment, membership } = await requireCommentRole(ctx, commentId, "viewer");
-    if (comment.authorId !== ctx.userId && !hasRole(membership.role, "admin")) {
-      throw appError("FORBIDDEN", "You can delete only your own comments.");
+    if (!mayDelete(comment, ctx.userId, membership.role)) {
+      throw appError("FORBIDDEN", comment.guest ? "Deleting guests' comments needs the member role or higher." : "You can delete only your own comments.");
     }
     const replies = await ctx.db
       .query("comments")
@@ -68,47 +54,88 @@ export const remove = authedMutation({
   },
 });
 
+function mayDelete(comment: Doc<"comments">, userId: Doc<"users">["_id"], role: Doc<"teamMembers">["role"]) {
+  if (hasRole(role, "admin")) return true;
+  if (comment.guest) return hasRole(role, "member");
+  return comment.authorId === userId;
+}
+
 export const getThreaded = authedQuery({
   args: { videoId: v.id("videos") },
   returns: v.array(threadView),
   handler: async (ctx, { videoId }) => {
     await requireVideoRole(ctx, videoId, "viewer");
-    return await threaded(ctx, videoId, ctx.userId);
+    return await threaded(ctx, videoId, { userId: ctx.userId });
   },
 });
 
-/** The comments an anonymous viewer with a usable grant may read: names and text only. */
+/** The key a guest's comments and posting budget belong to: the viewer the grant was issued to, else the grant. */
+const guestKeyOf = (grant: Doc<"shareGrants">) => grant.viewerId ?? `grant-${grant._id}`;
+
+/**
+ * The comments a guest with a usable grant may read — none unless the link allows comments.
+ * Kept for callers of the seed's API; the share page reads getGuestReview.
+ */
 export const getThreadedForShareGrant = publicQuery({
   args: { grantToken: v.string() },
   returns: v.array(threadView),
   handler: async (ctx, { grantToken }) => {
     const access = await findUsableGrant(ctx, grantToken, Date.now());
-    if (!access) return [];
-    return await threaded(ctx, access.video._id, null);
+    if (!access || access.link.allowComments !== true) return [];
+    return await threaded(ctx, access.video._id, { viewerKey: guestKeyOf(access.grant) });
   },
 });
 
-async function threaded(ctx: QueryCtx, videoId: Id<"videos">, viewer: Id<"users"> | null) {
-  const rows = await ctx.db
-    .query("comments")
-    .withIndex("by_video", (q) => q.eq("videoId", videoId))
-    .take(MAX_COMMENTS);
-  const names = new Map<Id<"users">, string>();
-  const view = async (c: Doc<"comments">) => {
-    if (!names.has(c.authorId)) names.set(c.authorId, (await ctx.db.get(c.authorId))?.name || "Team member");
-    return {
-      commentId: c._id,
-      authorName: names.get(c.authorId)!,
-      body: c.body,
-      timestampSeconds: c.timestampSeconds ?? null,
-      createdAt: c._creationTime,
-      mine: viewer !== null && c.authorId === viewer,
-    };
-  };
-  const threads = [];
-  for (const top of rows.filter((c) => !c.parentId)) {
-    const replies = rows.filter((c) => c.parentId === top._id);
-    threads.push({ ...(await view(top)), replies: await Promise.all(replies.map(view)) });
-  }
-  return threads;
-}
+/**
+ * Guest review on the share page: whether the link takes comments now (the form shows only
+ * then, and hides live when the option is turned off or the link revoked) and the threads.
+ */
+export const getGuestReview = publicQuery({
+  args: { grantToken: v.string() },
+  returns: v.object({ allowComments: v.boolean(), threads: v.array(threadView) }),
+  handler: async (ctx, { grantToken }) => {
+    const access = await findUsableGrant(ctx, grantToken, Date.now());
+    if (!access || access.link.allowComments !== true) return { allowComments: false, threads: [] };
+    return { allowComments: true, threads: await threaded(ctx, access.video._id, { viewerKey: guestKeyOf(access.grant) }) };
+  },
+});
+
+/**
+ * A guest's comment or reply, under the name they chose, through a grant on a link that allows
+ * comments. Refusals (link revoked, option off, posting too fast) are returned; bad input throws
+ * INVALID_ARGUMENT before anything is written. Budgets: per viewer of the link and a generous
+ * one per link (lib/rateLimits.ts).
+ */
+export const addAsGuest = publicMutation({
+  args: {
+    grantToken: v.string(),
+    name: v.string(),
+    body: v.string(),
+    timestampSeconds: v.optional(v.number()),
+    parentId: v.optional(v.id("comments")),
+  },
+  returns: v.union(v.object({ ok: v.literal(true), commentId: v.id("comments") }), refusedValidator),
+  handler: async (ctx, args) => {
+    const name = guestText(args.name, "Your name", MAX_GUEST_NAME, false);
+    const body = guestText(args.body, "Comment", MAX_GUEST_BODY, true);
+    const ts = checkTimestamp(args.timestampSeconds);
+    const access = await checkGrant(ctx, args.grantToken, Date.now());
+    if (!access.ok) return access;
+    const { grant, link, video } = access;
+    if (link.allowComments !== true) return refuse("commentsOff");
+    await checkParent(ctx, args.parentId, video._id);
+    const viewerKey = guestKeyOf(grant);
+    const perViewer = await rateLimiter.limit(ctx, "guestCommentsPerViewer", { key: `${link._id}:${viewerKey}` });
+    if (!perViewer.ok) return refuse("rateLimited", perViewer.retryAfter);
+    const perLink = await rateLimiter.limit(ctx, "guestCommentsPerLink", { key: link._id });
+    if (!perLink.ok) return refuse("rateLimited", perLink.retryAfter);
+    const commentId = await ctx.db.insert("comments", {
+      videoId: video._id,
+      guest: { name, linkId: link._id, viewerKey },
+      body,
+      timestampSeconds: ts,
+      parentId: args.parentId,
+    });
+    return { ok: true as const, commentId };
+  },
+});

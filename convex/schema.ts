@@ -75,9 +75,15 @@ export default defineSchema({
     .index("by_video_purpose", ["videoId", "purpose"])
     .index("by_expiresAt", ["expiresAt"]),
 
+  /**
+   * A member's comment has `authorId`; a guest's (posted through a share link that allows
+   * comments, comments.addAsGuest) has `guest` instead: the name they chose, the link and the
+   * viewer it came from. Exactly one of the two is set.
+   */
   comments: defineTable({
     videoId: v.id("videos"),
-    authorId: v.id("users"),
+    authorId: v.optional(v.id("users")),
+    guest: v.optional(v.object({ name: v.string(), linkId: v.id("shareLinks"), viewerKey: v.string() })),
     body: v.string(),
     timestampSeconds: v.optional(v.number()),
     parentId: v.optional(v.id("comments")),
@@ -97,6 +103,8 @@ export default defineSchema({
     tokenHash: v.string(),
     expiresAt: v.optional(v.number()),
     allowDownload: v.boolean(),
+    /** Guests may read the video's comments and post their own (absent = off: links made before the option). */
+    allowComments: v.optional(v.boolean()),
     passwordHash: v.optional(v.string()),
     /** Bumped whenever the password is set, changed or removed; grants carry the version they were issued under. */
     passwordVersion: v.number(),

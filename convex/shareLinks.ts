@@ -16,6 +16,7 @@ const linkSummary = v.object({
   createdAt: v.number(),
   expiresAt: v.union(v.number(), v.null()),
   allowDownload: v.boolean(),
+  allowComments: v.boolean(),
   hasPassword: v.boolean(),
   isExpired: v.boolean(),
   status: linkStatusValidator,

@@ -20,6 +20,7 @@ export const teamLinkSummary = v.object({
   createdAt: v.number(),
   expiresAt: v.union(v.number(), v.null()),
   allowDownload: v.boolean(),
+  allowComments: v.boolean(),
   hasPassword: v.boolean(),
   isExpired: v.boolean(),
   status: linkStatusValidator,

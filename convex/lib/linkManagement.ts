@@ -38,6 +38,7 @@ export async function createLink(ctx: Actor, args: CreateLinkArgs) {
     nonce,
     tokenHash: await sha256Hex(token),
     allowDownload: args.allowDownload ?? false,
+    allowComments: args.allowComments === true ? true : undefined,
     passwordHash,
     passwordVersion: 0,
     viewCount: 0,
@@ -56,6 +57,7 @@ export async function updateLink(ctx: Actor, args: UpdateLinkArgs) {
   const patch: Partial<Doc<"shareLinks">> = await policyPatch(ctx, args, link);
   if (expiresAt !== undefined) patch.expiresAt = expiresAt ?? undefined;
   if (args.allowDownload !== undefined) patch.allowDownload = args.allowDownload;
+  if (args.allowComments !== undefined) patch.allowComments = args.allowComments;
   if (args.password !== undefined) {
     patch.passwordHash = args.password === null ? undefined : hashLinkPassword(args.password);
     patch.passwordVersion = link.passwordVersion + 1;
@@ -92,6 +94,7 @@ export async function summarizeLink(ctx: QueryCtx, link: Doc<"shareLinks">, now:
     createdAt: link._creationTime,
     expiresAt: link.expiresAt ?? null,
     allowDownload: link.allowDownload,
+    allowComments: link.allowComments === true,
     hasPassword: link.passwordHash !== undefined,
     isExpired: hasExpired(link, now),
     status,

@@ -33,6 +33,8 @@ export const createLinkArgs = {
   /** Whole days from now, 1–365 (or `expiresAt`, not both). */
   expiresInDays: v.optional(v.number()),
   allowDownload: v.optional(v.boolean()),
+  /** Guests read the video's comments and post their own (off unless true). */
+  allowComments: v.optional(v.boolean()),
   password: v.optional(v.string()),
   ...policyArgs,
 };
@@ -43,6 +45,7 @@ export const updateLinkArgs = {
   linkId: v.id("shareLinks"),
   expiresInDays: clearable(v.number()),
   allowDownload: v.optional(v.boolean()),
+  allowComments: v.optional(v.boolean()),
   /** A new password (every grant stops working), or null to remove it. */
   password: clearable(v.string()),
   ...policyArgs,

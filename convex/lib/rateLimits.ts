@@ -34,6 +34,13 @@ export const rateLimiter = new RateLimiter(components.rateLimiter, {
   viewerLockout: { kind: "token bucket", rate: 1, period: 10 * MINUTE },
   /** Media requests per grant (key: grant:<id>) or raw link (key: link:<id>): a player's range requests fit easily; a scraper does not saturate the server. */
   mediaRequests: { kind: "token bucket", rate: 1200, period: MINUTE, capacity: 300 },
+  /**
+   * Guest comments (comments.addAsGuest). Per viewer of a link (key: linkId:viewerId): one
+   * person's pace. Per link (key: linkId): generous, so a reviewing audience never meets it and
+   * a stranger who mints viewer ids is slowed without silencing anyone for long.
+   */
+  guestCommentsPerViewer: { kind: "token bucket", rate: 20, period: 10 * MINUTE, capacity: 10 },
+  guestCommentsPerLink: { kind: "token bucket", rate: 600, period: HOUR, capacity: 200 },
   /** HTTP API: requests per key, links minted per key, public calls per client address. */
   apiRequestsPerKey: { kind: "fixed window", rate: 1000, period: HOUR },
   apiMintsPerKey: { kind: "token bucket", rate: 120, period: MINUTE },

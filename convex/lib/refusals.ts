@@ -29,6 +29,8 @@ export const refusalValidator = literals(
   /** The link has an IP allowlist and the caller's address is unknown (ask over HTTP). */
   "ipCheckRequired",
   "ipNotAllowed",
+  /** The link does not take guest comments (the option is off). */
+  "commentsOff",
 );
 export type Refusal = Infer<typeof refusalValidator>;
 
@@ -69,6 +71,7 @@ export const REFUSALS = {
   downloadDisabled: { status: 403, code: "DOWNLOAD_DISABLED", title: "Downloads off", words: "Downloads are turned off for this link." },
   ipCheckRequired: { status: 403, code: "FORBIDDEN", title: "Network check needed", words: "This link only opens from certain networks, and yours could not be checked." },
   ipNotAllowed: { status: 403, code: "FORBIDDEN", title: "Network not allowed", words: "This link cannot be opened from your network." },
+  commentsOff: { status: 403, code: "COMMENTS_DISABLED", title: "Comments off", words: "Comments are turned off for this link." },
 } as const satisfies Record<Refusal, RefusalFacts>;
 
 export const REFUSAL_REASONS: readonly Refusal[] = refusalValidator.members.map((member) => member.value);

@@ -2,12 +2,14 @@ import { useMutation } from "convex/react";
 import { useState, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { REFUSALS } from "../../convex/lib/refusals";
 import { errorMessage } from "../lib/errors";
 import { formatDuration, relativeTime } from "../lib/format";
 
 export type Thread = {
   commentId: Id<"comments">;
   authorName: string;
+  isGuest: boolean;
   body: string;
   timestampSeconds: number | null;
   createdAt: number;
@@ -15,12 +17,17 @@ export type Thread = {
   replies: Omit<Thread, "replies">[];
 };
 
+/** A guest on a share page that takes comments: they post through their grant. */
+export type GuestPosting = { grantToken: string };
+
 /**
  * Threaded comments. With `videoId` members can post and reply, and delete their own
- * (`canModerate`: anyone's); without, read-only.
+ * (`canModerate`: anyone's; `canDeleteGuests`: guests'); with `guest`, a share-page viewer
+ * posts and replies under a name of their choice; with neither, read-only. Text is rendered
+ * as text, never as markup.
  */
-export function Comments({ threads, videoId, onSeek, currentTime, canModerate = false }: { threads: Thread[] | undefined; videoId?: Id<"videos">; onSeek: (s: number) => void; currentTime?: () => number; canModerate?: boolean }) {
-  const canDelete = (c: Omit<Thread, "replies">) => videoId !== undefined && (c.mine || canModerate);
+export function Comments({ threads, videoId, guest, onSeek, currentTime, canModerate = false, canDeleteGuests = false }: { threads: Thread[] | undefined; videoId?: Id<"videos">; guest?: GuestPosting; onSeek: (s: number) => void; currentTime?: () => number; canModerate?: boolean; canDeleteGuests?: boolean }) {
+  const canDelete = (c: Omit<Thread, "replies">) => videoId !== undefined && (c.mine || canModerate || (c.isGuest && canDeleteGuests));
   if (threads === undefined) return <p className="muted" role="status">Loading comments…</p>;
   return (
     <section aria-label="Comments" className="panel">
@@ -36,10 +43,12 @@ export function Comments({ threads, videoId, onSeek, currentTime, canModerate = 
               </ul>
             )}
             {videoId && <CommentForm videoId={videoId} parentId={t.commentId} label="Reply" inputLabel={`Reply to ${t.authorName}`} />}
+            {guest && <GuestCommentForm guest={guest} parentId={t.commentId} label="Reply" inputLabel={`Reply to ${t.authorName}`} />}
           </li>
         ))}
       </ul>
       {videoId && <CommentForm videoId={videoId} label="Comment" currentTime={currentTime} />}
+      {guest && <GuestCommentForm guest={guest} label="Comment" currentTime={currentTime} />}
     </section>
   );
 }
@@ -49,7 +58,7 @@ function CommentBody({ comment, onSeek, canDelete }: { comment: Omit<Thread, "re
   const [error, setError] = useState<string | null>(null);
   return (
     <div>
-      <strong>{comment.authorName}</strong> <span className="muted small">{relativeTime(comment.createdAt)}</span>{" "}
+      <strong>{comment.authorName}</strong>{comment.isGuest && <> <span className="badge" title="Commented through a share link">guest</span></>} <span className="muted small">{relativeTime(comment.createdAt)}</span>{" "}
       {comment.timestampSeconds !== null && (
         <button type="button" className="link" onClick={() => onSeek(comment.timestampSeconds!)}>@{formatDuration(comment.timestampSeconds)}</button>
       )}
@@ -90,6 +99,54 @@ function CommentForm({ videoId, parentId, label, inputLabel = label, currentTime
     // Reply forms stay unnamed so they are not a row of landmarks all called "Reply"; their inputs say whom they answer.
     <form onSubmit={submit} className="inline comment-form" aria-label={parentId ? undefined : "Add a comment"}>
       <input name="body" aria-label={inputLabel} placeholder={parentId ? "Reply…" : "Add a comment…"} maxLength={5000} />
+      {currentTime && <label className="inline small"><input type="checkbox" name="atTime" defaultChecked /> at current time</label>}
+      <button type="submit" className="secondary">{label}</button>
+      {error && <span className="error" role="alert">{error}</span>}
+    </form>
+  );
+}
+
+const NAME_KEY = "reelgate:guestName";
+
+function storedName(): string {
+  try {
+    return localStorage.getItem(NAME_KEY) ?? "";
+  } catch {
+    return "";
+  }
+}
+
+/** A guest's comment or reply: the name they give is remembered in this browser for the next one. */
+function GuestCommentForm({ guest, parentId, label, inputLabel = label, currentTime }: { guest: GuestPosting; parentId?: Id<"comments">; label: string; inputLabel?: string; currentTime?: () => number }) {
+  const add = useMutation(api.comments.addAsGuest);
+  const [error, setError] = useState<string | null>(null);
+  const [name, setName] = useState(storedName);
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const data = new FormData(form);
+    const body = String(data.get("body") ?? "").trim();
+    const who = name.trim();
+    if (!who) return setError("Enter your name first.");
+    if (!body) return setError("Write something first.");
+    try {
+      const result = await add({ grantToken: guest.grantToken, name: who, parentId, body, timestampSeconds: data.get("atTime") && currentTime ? currentTime() : undefined });
+      if (!result.ok) return setError(REFUSALS[result.reason].words);
+      try {
+        localStorage.setItem(NAME_KEY, who);
+      } catch {
+        // Private mode: the name is simply asked again next time.
+      }
+      (form.elements.namedItem("body") as HTMLInputElement).value = "";
+      setError(null);
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+  return (
+    <form onSubmit={submit} className="inline comment-form" aria-label={parentId ? undefined : "Add a comment"}>
+      <input name="guestName" aria-label={parentId ? `Your name (reply to ${inputLabel.replace(/^Reply to /, "")})` : "Your name"} placeholder="Your name" value={name} onChange={(e) => setName(e.target.value)} maxLength={60} autoComplete="name" />
+      <input name="body" aria-label={inputLabel} placeholder={parentId ? "Reply…" : "Add a comment…"} maxLength={2000} />
       {currentTime && <label className="inline small"><input type="checkbox" name="atTime" defaultChecked /> at current time</label>}
       <button type="submit" className="secondary">{label}</button>
       {error && <span className="error" role="alert">{error}</span>}

@@ -64,6 +64,7 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
       update({
         linkId: link.linkId,
         allowDownload: data.get("allowDownload") === "on",
+        allowComments: data.get("allowComments") === "on",
         label: text("label"),
         note: text("note"),
         customSlug: text("customSlug"),
@@ -84,6 +85,7 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
         <span className={`badge status-${status}`}>{status}</span>
         {link.hasPassword && <span className="badge">password</span>}
         {link.allowDownload && <span className="badge">downloads</span>}
+        {link.allowComments && <span className="badge">comments</span>}
       </div>
       {link.label && <strong>{link.label}</strong>}
       {link.ipAllowlist && <div className="muted small">Only from: {link.ipAllowlist}</div>}
@@ -141,6 +143,7 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
       {editing && (
         <form onSubmit={save} className="stack edit" aria-label={`Edit link ${link.label ?? link.customSlug ?? (address ?? "").slice(-8)}`}>
           <label className="inline"><input type="checkbox" name="allowDownload" defaultChecked={link.allowDownload} /> Allow downloads</label>
+          <label className="inline"><input type="checkbox" name="allowComments" defaultChecked={link.allowComments} /> Guests can comment</label>
           <span className="inline"><label className="inline"><input type="checkbox" name="changeExpiry" /> Change expiry</label><ExpiryPicker name="expiresInDays" label="to" dateLabel="New expiry date and time" /></span>
           <label className="inline">
             Password

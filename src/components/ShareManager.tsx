@@ -13,6 +13,7 @@ type LinkOptions = {
   expiresInDays?: number;
   expiresAt?: number;
   allowDownload?: boolean;
+  allowComments?: boolean;
   password?: string;
   label?: string;
   note?: string;
@@ -81,6 +82,7 @@ export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos"
         expiresInDays: days ? Number(days) : undefined,
         expiresAt: number("expiresInDaysAt"),
         allowDownload: data.get("allowDownload") === "on",
+        allowComments: data.get("allowComments") === "on",
         password: password || undefined,
         label: text("label"),
         note: text("note"),
@@ -114,6 +116,7 @@ export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos"
           <form onSubmit={submit} aria-label="Create a share link" className="stack">
             <ExpiryPicker key={formKey} name="expiresInDays" label="Expires" />
             <label className="inline"><input type="checkbox" name="allowDownload" /> Allow downloads</label>
+            <label className="inline"><input type="checkbox" name="allowComments" /> Guests can comment (they see the video's comments)</label>
             <label>
               Password (optional)
               <input name="password" type={showPassword ? "text" : "password"} autoComplete="new-password" placeholder="No password" value={password} onChange={(e) => setPassword(e.target.value)} />

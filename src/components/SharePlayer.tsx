@@ -79,7 +79,7 @@ function useDownload(url: string | null) {
 
 export function SharePlayer({ view, grantToken }: { view: View; grantToken: string }) {
   useTitle(view.title);
-  const threads = useQuery(api.comments.getThreadedForShareGrant, { grantToken });
+  const review = useQuery(api.comments.getGuestReview, { grantToken });
   const facts = useQuery(api.teamLinks.viewerFacts, { grantToken });
   const player = useRef<HTMLVideoElement>(null);
   const now = useNow(30_000);
@@ -135,7 +135,15 @@ export function SharePlayer({ view, grantToken }: { view: View; grantToken: stri
       {download.error && <p className="error" role="alert">{download.error}</p>}
       {view.note && <p className="note" role="note">{view.note}</p>}
       {view.description && <p>{view.description}</p>}
-      <Comments threads={threads} onSeek={(s) => { if (player.current) player.current.currentTime = s; }} />
+      {/* Comments only on links that allow them; the form goes as soon as the option is turned off. */}
+      {review?.allowComments && (
+        <Comments
+          threads={review.threads}
+          guest={{ grantToken }}
+          onSeek={(s) => { if (player.current) player.current.currentTime = s; }}
+          currentTime={() => player.current?.currentTime ?? 0}
+        />
+      )}
     </main>
   );
 }

@@ -96,6 +96,7 @@ function VideoDetails({ videoId }: { videoId: Id<"videos"> }) {
           threads={threads}
           videoId={role === "viewer" ? undefined : videoId}
           canModerate={role === "admin" || role === "owner"}
+          canDeleteGuests={role !== "viewer"}
           onSeek={(s) => {
             if (player.current) {
               player.current.currentTime = s;
