@@ -4,6 +4,7 @@
  * Every malformed body is a 400 VALIDATION_ERROR with a message that names the problem.
  */
 import { validate, ValidationError } from "convex-helpers/validators";
+import { readBoundedText } from "./boundedBody";
 import type { Infer, Validator } from "convex/values";
 import { clientAddress } from "./clientAddress";
 import { apiError, type ApiResult } from "./restErrors";
@@ -25,33 +26,6 @@ class ForbiddenKey extends Error {}
 type Parsed<T> = { ok: true; value: T } | { ok: false; error: ApiResult };
 const refused = (message: string): { ok: false; error: ApiResult } => ({ ok: false, error: apiError(400, "VALIDATION_ERROR", message) });
 
-/** The body's text, or null past `limit` bytes (declared or streamed). */
-async function boundedText(request: Request, limit: number): Promise<string | null> {
-  const declared = Number(request.headers.get("Content-Length") ?? "0");
-  if (declared > limit) return null;
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-}
-
 /** What a validator error says, in words a script author can act on. */
 export function describeValidationError(error: ValidationError, fixedFields: Record<string, string> = {}): string {
   const field = error.path;
@@ -69,7 +43,7 @@ export async function readJsonBody<V extends Validator<unknown, "required", stri
 ): Promise<Parsed<Infer<V>>> {
   let text: string | null;
   try {
-    text = await boundedText(request, MAX_API_BODY_BYTES);
+    text = await readBoundedText(request, MAX_API_BODY_BYTES);
   } catch {
     return refused("The body could not be read as UTF-8 text.");
   }

@@ -12,6 +12,7 @@
  *    is switched off, so nobody can lock a member out by guessing from elsewhere.
  */
 import type { ConvexCredentialsConfig } from "@convex-dev/auth/server";
+import { readBoundedText } from "./boundedBody";
 import type { ConvexCredentialsUserConfig } from "@convex-dev/auth/providers/ConvexCredentials";
 import { parse } from "convex-helpers/validators";
 import { ConvexError, v, type Infer } from "convex/values";
@@ -123,31 +124,6 @@ function json(status: number, value: unknown, extra: Record<string, string> = {}
   });
 }
 
-/** Reads at most `max` bytes of the body; null when it is longer. */
-async function readBounded(request: Request, max: number): Promise<string | null> {
-  if (Number(request.headers.get("Content-Length") ?? 0) > max) return null;
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
-}
 
 const attemptRequest = v.object({ email: v.string(), flow: attemptFlowValidator });
 
@@ -157,7 +133,12 @@ const attemptRequest = v.object({ email: v.string(), flow: attemptFlowValidator 
  * Retry-After. Sent as a CORS simple request (text/plain body), so it needs no preflight.
  */
 export async function authAttemptHandler(ctx: ActionCtx, request: Request): Promise<Response> {
-  const text = await readBounded(request, MAX_BODY_BYTES).catch(() => null);
+  let text: string | null;
+  try {
+    text = await readBoundedText(request, MAX_BODY_BYTES);
+  } catch {
+    return json(400, { error: { code: "VALIDATION_ERROR", message: "The body is not UTF-8 text." } });
+  }
   if (text === null) return json(413, { error: { code: "VALIDATION_ERROR", message: "The body is too large." } });
   let body: Infer<typeof attemptRequest>;
   try {
