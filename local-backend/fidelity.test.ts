@@ -4,7 +4,9 @@
  */
 import { ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { FIXTURE_PROJECT, spawnBackend, type RunningBackend } from "./testing";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { FIXTURE_PROJECT, spawnBackend, tempDataDir, type RunningBackend } from "./testing";
 
 let backend: RunningBackend;
 let http: ConvexHttpClient;
@@ -36,5 +38,36 @@ describe("index range bounds defined once (crates/common/src/query.rs IndexRange
   });
   test("one lower and one upper bound are read", async () => {
     expect(await call("query", "fidelity:duplicateBounds", { kind: "ok" })).toBe(0);
+  });
+});
+
+describe("functions see deployment variables only (crates/udf/src/environment.rs system_env_vars; udf-runtime setup.ts process.env)", () => {
+  let isolated: RunningBackend;
+  beforeAll(async () => {
+    const dataDir = tempDataDir();
+    // What `npx convex env set FIXTURE_DEPLOYED deployed` stores (deploymentEnv.ts).
+    writeFileSync(path.join(dataDir, "env.json"), JSON.stringify({ FIXTURE_DEPLOYED: "deployed" }));
+    isolated = await spawnBackend({ projectDir: FIXTURE_PROJECT, dataDir, env: { FIXTURE_SERVER_ONLY: "server", SITE_URL: "http://app.example" } });
+  });
+  afterAll(async () => isolated?.stop());
+
+  test.each([
+    ["a default-runtime query", "query", "fidelity:envSeen"],
+    ["a \"use node\" action", "action", "nodeActions:nodeEnvSeen"],
+  ] as const)("%s: no HOME, PATH or server variables; deployment variables, SITE_URL and CONVEX_*_URL; read-only", async (_what, kind, name) => {
+    const client = new ConvexHttpClient(isolated.cloudUrl);
+    const seen = await (client[kind] as (n: never, a: never) => Promise<{ values: Record<string, string | null>; write: string; keys?: boolean }>)(name as never, {} as never);
+    expect(seen.values).toEqual({
+      HOME: null,
+      PATH: null,
+      FIXTURE_SERVER_ONLY: null,
+      LOCAL_BACKEND_SECRET: null,
+      FIXTURE_DEPLOYED: "deployed",
+      SITE_URL: "http://app.example",
+      CONVEX_CLOUD_URL: isolated.cloudUrl,
+      CONVEX_SITE_URL: isolated.siteUrl,
+    });
+    expect(seen.write).toContain("process.env is read-only");
+    if (kind === "action") expect(seen.keys).toBe(false);
   });
 });

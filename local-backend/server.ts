@@ -7,13 +7,14 @@ import { WebSocketServer } from "ws";
 import { AuthVerifier } from "./auth";
 import { BlobStore } from "./blobs";
 import { DocumentStore } from "./database";
-import { Engine, rawConsole } from "./engine";
+import { Engine, rawConsole, runtimeHost } from "./engine";
 import { createApiHandler } from "./httpApi";
 import { loadApp, type LoadedApp } from "./loader";
 import { Scheduler } from "./scheduler";
 import { loadOrCreateAdminKey, loadOrCreateSecrets, readDotEnv } from "./secrets";
 import { AdminAuth } from "./adminAuth";
 import { DeploymentEnv } from "./deploymentEnv";
+import { FunctionEnv, isolateNodeEnv } from "./functionEnv";
 import { FunctionLogs } from "./functionLogs";
 import { SnapshotJobs } from "./snapshotJobs";
 import type { SystemDeps } from "./systemFunctions";
@@ -77,6 +78,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const secrets = await loadOrCreateSecrets(dataDir);
   const adminKey = await loadOrCreateAdminKey(dataDir);
   const deploymentEnv = DeploymentEnv.inDataDir(dataDir);
+  const functionEnv = new FunctionEnv(deploymentEnv);
   const functionLogs = new FunctionLogs();
   const uploads = new UploadTokens(store, () => secrets.LOCAL_BACKEND_SECRET);
   const swept = await sweepStorageLeftovers(blobs.dir, store);
@@ -103,8 +105,9 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   });
   const auth = new AuthVerifier(
     () => loaded?.authConfig ?? { providers: [] },
-    () => ({ issuer: siteUrl, jwks: process.env.JWKS ?? secrets.JWKS }),
+    () => ({ issuer: siteUrl, jwks: functionEnv.get("JWKS") ?? secrets.JWKS }),
   );
+  isolateNodeEnv(functionEnv, () => engine.als.getStore() !== undefined);
   const hub = new SyncHub(engine, auth);
   const scheduler = new Scheduler(engine, log);
 
@@ -144,23 +147,18 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     throw error;
   }
 
-  Object.assign(process.env, {
-    CONVEX_CLOUD_URL: cloudUrl,
-    CONVEX_SITE_URL: siteUrl,
+  // Functions see deployment variables only (functionEnv.ts), never this process's environment.
+  // SITE_URL is the one server setting that becomes a default deployment variable (scripts pass it).
+  const functionSecrets = { ...secrets };
+  delete functionSecrets.LOCAL_BACKEND_SECRET;
+  functionEnv.setSystem({ CONVEX_CLOUD_URL: cloudUrl, CONVEX_SITE_URL: siteUrl });
+  functionEnv.setDefaults({
     SITE_URL: process.env.SITE_URL ?? "http://localhost:5173",
-    ...secrets,
+    ...functionSecrets,
     ...readDotEnv(path.join(projectDir, ".env.local")),
     ...options.env,
-    // Deployment variables (`npx convex env set`) win over the rest.
-    ...Object.fromEntries(deploymentEnv.list().map((e) => [e.name, e.value])),
   });
-  delete process.env.LOCAL_BACKEND_SECRET;
-  deploymentEnv.onChange((names) => {
-    for (const name of names) {
-      const value = deploymentEnv.get(name);
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+  deploymentEnv.onChange(() => {
     // Queries may read them: every subscription re-runs, as on Convex.
     hub.committed(WriteSet.everything(), hub.nextTs());
   });
@@ -169,7 +167,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const cacheDir = path.join(projectDir, "node_modules", ".cache", "local-backend");
   await mkdir(cacheDir, { recursive: true });
   const reload = async () => {
-    const next = await loadApp(store, convexDir, cacheDir);
+    const next = await loadApp(store, convexDir, cacheDir, runtimeHost((name) => functionEnv.get(name)));
     await engine.serial(async () => {
       engine.app = next.app;
       loaded = next;
@@ -209,7 +207,10 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       cloud.closeAllConnections();
       site.closeAllConnections();
       await Promise.all(closing);
-      await engine.serial(async () => store.close());
+      await engine.serial(async () => {
+        await engine.close();
+        store.close();
+      });
     },
   };
 }
