@@ -7,7 +7,7 @@ import { rateLimiter } from "./lib/rateLimits";
 import { randomToken, sha256Hex } from "./lib/tokens";
 import { linkQuota } from "./lib/quota";
 import { requireText } from "./lib/text";
-import { roleValidator, type Role } from "./lib/validators";
+import { roleValidator } from "./lib/validators";
 import type { Id } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
 

@@ -4,7 +4,7 @@
  * function API, and function arguments. Every parser throws `ClientInputError` with a message
  * naming what is wrong; none reads a field it has not checked.
  */
-import { v, jsonToConvex, type Infer, type JSONValue, type Value, type Validator } from "convex/values";
+import { v, jsonToConvex, type Infer, type JSONValue, type Value, type Validator, type GenericValidator } from "convex/values";
 import { validate } from "convex-helpers/validators";
 
 export class ClientInputError extends Error {}
@@ -32,7 +32,7 @@ const messageValidators = {
   Mutation: v.object({ type: v.literal("Mutation"), requestId: v.number(), udfPath: v.string(), args, componentPath }),
   Action: v.object({ type: v.literal("Action"), requestId: v.number(), udfPath: v.string(), args, componentPath }),
   Event: v.object({ type: v.literal("Event"), eventType: v.string(), event: v.optional(v.any()) }),
-} satisfies Record<string, Validator<any, "required", any>>;
+} satisfies Record<string, GenericValidator>;
 
 export type ClientMessageType = keyof typeof messageValidators;
 export type ClientMessage = { [K in ClientMessageType]: Infer<(typeof messageValidators)[K]> }[ClientMessageType];
@@ -46,7 +46,7 @@ function requireCounter(value: number, what: string) {
   if (!Number.isSafeInteger(value) || value < 0) throw new ClientInputError(`${what} must be a non-negative integer`);
 }
 
-function checked<T>(validator: Validator<T, "required", any>, value: unknown, what: string): T {
+function checked<T>(validator: Validator<T, "required", string>, value: unknown, what: string): T {
   try {
     // Unknown fields are allowed (newer clients add some) and never read.
     validate(validator, value, { throw: true, allowUnknownFields: true });
@@ -69,7 +69,7 @@ export function parseClientMessage(raw: string): ClientMessage {
   }
   const type = json.type;
   if (!Object.hasOwn(messageValidators, type)) throw new ClientInputError(`Unknown message type ${JSON.stringify(type.slice(0, 40))}`);
-  const message = checked(messageValidators[type as ClientMessageType] as Validator<ClientMessage, "required", any>, json, `${type} message`);
+  const message = checked(messageValidators[type as ClientMessageType] as Validator<ClientMessage, "required", string>, json, `${type} message`);
   switch (message.type) {
     case "ModifyQuerySet":
       requireCounter(message.baseVersion, "baseVersion");
