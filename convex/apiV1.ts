@@ -13,6 +13,8 @@ import { createLink, revokeLink, summarizeLink, updateLink } from "./lib/linkMan
 import { rateLimiter } from "./lib/rateLimits";
 import { apiError, apiResult, fromThrown, refusalResult, type ApiResult } from "./lib/restErrors";
 import { createSettingsOf, createShareBody, grantBody, updateSettingsOf, updateShareBody } from "./lib/apiShapes";
+import { playableVideos } from "./lib/collections";
+import { refuse } from "./lib/refusals";
 import { linkStatus } from "./lib/shareAccess";
 import { sha256Hex } from "./lib/tokens";
 import { siteOrigin } from "./lib/env";
@@ -52,12 +54,14 @@ async function shareJson(ctx: MutationCtx, link: Doc<"shareLinks">) {
   const s = await summarizeLink(ctx, link, Date.now(), true);
   return {
     id: s.linkId,
-    video_id: link.videoId,
+    video_id: link.videoId ?? null,
+    collection_id: link.collectionId ?? null,
     url: s.url,
     status: s.status,
     created_at: new Date(s.createdAt).toISOString(),
     expires_at: s.expiresAt === null ? null : new Date(s.expiresAt).toISOString(),
     allow_download: s.allowDownload,
+    allow_comments: s.allowComments,
     requires_password: s.hasPassword,
     label: s.label,
     note: s.note,
@@ -90,27 +94,47 @@ export const createShare = internalMutation({
   returns: apiResult,
   handler: async (ctx, args) =>
     await asKey(ctx, args.key, "shares:write", async (key) => {
-      const videoId = ctx.db.normalizeId("videos", args.body.video_id);
-      const video = videoId ? await ctx.db.get(videoId) : null;
-      if (!video || video.teamId !== key.teamId) return apiError(404, "FILE_NOT_FOUND", "No such video in this key's team.");
+      const target = await shareTargetOf(ctx, key, args.body);
+      if ("status" in target) return target;
       const mint = await rateLimiter.limit(ctx, "apiMintsPerKey", { key: key._id });
       if (!mint.ok) return apiError(429, "RATE_LIMITED", "Too many links created with this key.", mint.retryAfter);
-      const created = await createLink(actor(ctx, key), { ...createSettingsOf(args.body), videoId: video._id });
+      const created = await createLink(actor(ctx, key), { ...createSettingsOf(args.body), ...target });
       return { status: 201, json: await shareJsonById(ctx, created.linkId) };
     }),
 });
 
-/** GET /api/v1/shares[?video_id=…&include_inactive=true] */
+/** What a create body shares: its video or its collection, in the key's team; or the API error. */
+async function shareTargetOf(ctx: MutationCtx, key: Doc<"apiKeys">, body: { video_id?: string; collection_id?: string }) {
+  if ((body.video_id === undefined) === (body.collection_id === undefined)) {
+    return apiError(400, "VALIDATION_ERROR", "Send exactly one of video_id and collection_id.");
+  }
+  if (body.collection_id !== undefined) {
+    const collectionId = ctx.db.normalizeId("collections", body.collection_id);
+    const collection = collectionId ? await ctx.db.get(collectionId) : null;
+    if (!collection || collection.teamId !== key.teamId) return apiError(404, "COLLECTION_NOT_FOUND", "No such collection in this key's team.");
+    return { collectionId: collection._id };
+  }
+  const videoId = ctx.db.normalizeId("videos", body.video_id!);
+  const video = videoId ? await ctx.db.get(videoId) : null;
+  if (!video || video.teamId !== key.teamId) return apiError(404, "FILE_NOT_FOUND", "No such video in this key's team.");
+  return { videoId: video._id };
+}
+
+/** GET /api/v1/shares[?video_id=…|collection_id=…&include_inactive=true] */
 export const listShares = internalMutation({
-  args: { key: v.optional(v.string()), videoId: v.optional(v.string()), includeInactive: v.boolean() },
+  args: { key: v.optional(v.string()), videoId: v.optional(v.string()), collectionId: v.optional(v.string()), includeInactive: v.boolean() },
   returns: apiResult,
   handler: async (ctx, args) =>
     await asKey(ctx, args.key, "shares:read", async (key) => {
       const videoId = args.videoId === undefined ? null : ctx.db.normalizeId("videos", args.videoId);
       if (args.videoId !== undefined && !videoId) return apiError(404, "FILE_NOT_FOUND", "No such video.");
+      const collectionId = args.collectionId === undefined ? null : ctx.db.normalizeId("collections", args.collectionId);
+      if (args.collectionId !== undefined && !collectionId) return apiError(404, "COLLECTION_NOT_FOUND", "No such collection.");
       const links = videoId
         ? await ctx.db.query("shareLinks").withIndex("by_video", (q) => q.eq("videoId", videoId)).order("desc").take(500)
-        : await ctx.db.query("shareLinks").withIndex("by_team_expiresAt", (q) => q.eq("teamId", key.teamId)).take(500);
+        : collectionId
+          ? await ctx.db.query("shareLinks").withIndex("by_collection", (q) => q.eq("collectionId", collectionId)).order("desc").take(500)
+          : await ctx.db.query("shareLinks").withIndex("by_team_expiresAt", (q) => q.eq("teamId", key.teamId)).take(500);
       const now = Date.now();
       const visible = links
         .filter((l) => l.teamId === key.teamId)
@@ -168,12 +192,19 @@ export const publicInfo = internalMutation({
     const admission = await admitToLink(ctx, { token: args.tokenOrSlug, password: args.password, viewerId: args.clientKey, clientAddress: args.clientAddress }, now);
     if (!admission.ok) return refusalResult(admission);
     const { link, video } = admission;
-    const file = video.storageId ? await ctx.db.system.get(video.storageId) : null;
-    if (!file) return apiError(404, "FILE_NOT_FOUND", "The video file is missing.");
+    if (link.collectionId !== undefined) {
+      const collection = await ctx.db.get(link.collectionId);
+      if (!collection) return refusalResult(refuse("missing"));
+      await countView(ctx, link, args.clientKey, admission.newViewer, now);
+      return { status: 200, json: await collectionInfo(ctx, collection, link) };
+    }
+    const file = video?.storageId ? await ctx.db.system.get(video.storageId) : null;
+    if (!video || !file) return apiError(404, "FILE_NOT_FOUND", "The video file is missing.");
     await countView(ctx, link, args.clientKey, admission.newViewer, now);
     return {
       status: 200,
       json: {
+        kind: "video",
         name: video.fileName,
         title: video.title,
         size: file.size,
@@ -184,6 +215,29 @@ export const publicInfo = internalMutation({
     };
   },
 });
+
+/** What a collection link lists publicly: its title and its playable videos in order (no ids of people, no file ids). */
+async function collectionInfo(ctx: MutationCtx, collection: Doc<"collections">, link: Doc<"shareLinks">) {
+  const videos = [];
+  for (const video of await playableVideos(ctx, collection)) {
+    const file = video.storageId ? await ctx.db.system.get(video.storageId) : null;
+    videos.push({
+      id: video._id,
+      title: video.title,
+      duration_seconds: video.durationSeconds ?? null,
+      size: video.size ?? file?.size ?? null,
+      content_type: video.contentType ?? file?.contentType ?? "application/octet-stream",
+    });
+  }
+  return {
+    kind: "collection",
+    title: collection.title,
+    description: collection.description,
+    requires_password: link.passwordHash !== undefined,
+    allow_download: link.allowDownload,
+    videos,
+  };
+}
 
 /** POST /api/v1/grant: issueAccessGrant with the caller's address (for links with an IP allowlist). */
 export const issueGrantOverHttp = internalMutation({

@@ -19,6 +19,7 @@ type World = {
   linkId: Id<"shareLinks">;
   token: string;
   commentId: Id<"comments">;
+  collectionId: Id<"collections">;
   users: Record<Exclude<Person, "anonymous">, Id<"users">>;
 };
 type Caller = { query: TestConvex["query"]; mutation: TestConvex["mutation"] };
@@ -81,6 +82,27 @@ const CASES: Array<{ name: string; min: "viewer" | "member" | "admin" | "owner";
   { name: "shareLinks.revoke", min: "member", run: (c, w) => c.mutation(api.shareLinks.revoke, { linkId: w.linkId }) },
   { name: "shareLinks.remove", min: "member", run: (c, w) => c.mutation(api.shareLinks.remove, { linkId: w.linkId }) },
   { name: "videos.remove", min: "member", run: (c, w) => c.mutation(api.videos.remove, { videoId: w.videoId }) },
+  {
+    name: "collections.create",
+    min: "member",
+    run: (c, w) => c.mutation(api.collections.create, { teamId: w.teamId, title: "Reel", videoIds: [w.videoId] }),
+  },
+  { name: "collections.list", min: "viewer", run: (c, w) => c.query(api.collections.list, { teamId: w.teamId }) },
+  { name: "collections.get", min: "viewer", run: (c, w) => c.query(api.collections.get, { collectionId: w.collectionId }) },
+  { name: "collections.update", min: "member", run: (c, w) => c.mutation(api.collections.update, { collectionId: w.collectionId, title: "New" }) },
+  {
+    name: "collections.addVideo",
+    min: "member",
+    run: async (c, w) => {
+      await w.t.run((ctx) => ctx.db.patch(w.collectionId, { videoIds: [] }));
+      return c.mutation(api.collections.addVideo, { collectionId: w.collectionId, videoId: w.videoId });
+    },
+  },
+  { name: "collections.removeVideo", min: "member", run: (c, w) => c.mutation(api.collections.removeVideo, { collectionId: w.collectionId, videoId: w.videoId }) },
+  { name: "collections.reorder", min: "member", run: (c, w) => c.mutation(api.collections.reorder, { collectionId: w.collectionId, videoIds: [w.videoId] }) },
+  { name: "collections.remove", min: "member", run: (c, w) => c.mutation(api.collections.remove, { collectionId: w.collectionId }) },
+  { name: "shareLinks.create (collection)", min: "member", run: (c, w) => c.mutation(api.shareLinks.create, { collectionId: w.collectionId }) },
+  { name: "shareLinks.list (collection)", min: "viewer", run: (c, w) => c.query(api.shareLinks.list, { collectionId: w.collectionId }) },
   { name: "teamLinks.list", min: "viewer", run: (c, w) => c.query(api.teamLinks.list, { teamId: w.teamId }) },
   { name: "teamLinks.revokeMany", min: "member", run: (c, w) => c.mutation(api.teamLinks.revokeMany, { teamId: w.teamId, linkIds: [w.linkId] }) },
 ];
@@ -108,6 +130,7 @@ async function world(): Promise<{ w: World; callers: Record<Person, Caller> }> {
   }
   const link = await owner.as.mutation(api.shareLinks.create, { videoId });
   const commentId = await owner.as.mutation(api.comments.add, { videoId, body: "first" });
+  const collectionId = await owner.as.mutation(api.collections.create, { teamId, title: "Reel", videoIds: [videoId] });
   const w: World = {
     t,
     teamId,
@@ -115,6 +138,7 @@ async function world(): Promise<{ w: World; callers: Record<Person, Caller> }> {
     linkId: link.linkId,
     token: link.token,
     commentId,
+    collectionId,
     users: {
       owner: owner.userId,
       nonMember: others.nonMember.userId,
@@ -167,6 +191,7 @@ test("anonymous public functions take nothing but tokens and reveal nothing with
     expect(await c.query(api.comments.getGuestReview, { grantToken: "x".repeat(43) })).toEqual({ allowComments: false, threads: [] });
     expect(await c.mutation(api.comments.addAsGuest, { grantToken: "x".repeat(43), name: "Guest", body: "hi" })).toEqual({ ok: false, reason: "grantInvalid" });
     expect(await c.query(api.teamLinks.viewerFacts, { grantToken: "x".repeat(43) })).toBeNull();
+    expect(await c.query(api.collections.getByShareGrant, { grantToken: "x".repeat(43) })).toBeNull();
     expect(await c.mutation(api.shareGrants.renew, { grantToken: "x".repeat(43) })).toEqual({ ok: false, reason: "missing" });
     expect(await c.mutation(api.shareLinks.issueAccessGrant, { token: w.token })).toMatchObject({ ok: true });
   }

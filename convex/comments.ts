@@ -77,10 +77,10 @@ const guestKeyOf = (grant: Doc<"shareGrants">) => grant.viewerId ?? `grant-${gra
  * Kept for callers of the seed's API; the share page reads getGuestReview.
  */
 export const getThreadedForShareGrant = publicQuery({
-  args: { grantToken: v.string() },
+  args: { grantToken: v.string(), videoId: v.optional(v.string()) },
   returns: v.array(threadView),
-  handler: async (ctx, { grantToken }) => {
-    const access = await findUsableGrant(ctx, grantToken, Date.now());
+  handler: async (ctx, { grantToken, videoId }) => {
+    const access = await findUsableGrant(ctx, grantToken, Date.now(), videoId);
     if (!access || access.link.allowComments !== true) return [];
     return await threaded(ctx, access.video._id, { viewerKey: guestKeyOf(access.grant) });
   },
@@ -89,12 +89,13 @@ export const getThreadedForShareGrant = publicQuery({
 /**
  * Guest review on the share page: whether the link takes comments now (the form shows only
  * then, and hides live when the option is turned off or the link revoked) and the threads.
+ * `videoId`: which video of a collection grant (a video grant's own, if given).
  */
 export const getGuestReview = publicQuery({
-  args: { grantToken: v.string() },
+  args: { grantToken: v.string(), videoId: v.optional(v.string()) },
   returns: v.object({ allowComments: v.boolean(), threads: v.array(threadView) }),
-  handler: async (ctx, { grantToken }) => {
-    const access = await findUsableGrant(ctx, grantToken, Date.now());
+  handler: async (ctx, { grantToken, videoId }) => {
+    const access = await findUsableGrant(ctx, grantToken, Date.now(), videoId);
     if (!access || access.link.allowComments !== true) return { allowComments: false, threads: [] };
     return { allowComments: true, threads: await threaded(ctx, access.video._id, { viewerKey: guestKeyOf(access.grant) }) };
   },
@@ -109,6 +110,8 @@ export const getGuestReview = publicQuery({
 export const addAsGuest = publicMutation({
   args: {
     grantToken: v.string(),
+    /** Which video of a collection grant. */
+    videoId: v.optional(v.string()),
     name: v.string(),
     body: v.string(),
     timestampSeconds: v.optional(v.number()),
@@ -119,7 +122,7 @@ export const addAsGuest = publicMutation({
     const name = guestText(args.name, "Your name", MAX_GUEST_NAME, false);
     const body = guestText(args.body, "Comment", MAX_GUEST_BODY, true);
     const ts = checkTimestamp(args.timestampSeconds);
-    const access = await checkGrant(ctx, args.grantToken, Date.now());
+    const access = await checkGrant(ctx, args.grantToken, Date.now(), args.videoId);
     if (!access.ok) return access;
     const { grant, link, video } = access;
     if (link.allowComments !== true) return refuse("commentsOff");

@@ -47,6 +47,8 @@ const serveGrantMedia = httpAction(async (ctx, request) => {
   if (!path) return jsonError(404, "NOT_FOUND", "No such media route.");
   const media = await ctx.runMutation(internal.media.openGrant, {
     grantToken: path.token,
+    // A collection grant names which of its videos (`?video=<id>`), checked like the grant itself.
+    videoId: new URL(request.url).searchParams.get("video") ?? undefined,
     download: path.download,
     request: byteRequestOf(request),
     clientAddress: clientAddress(request),
@@ -97,6 +99,7 @@ cors.route({
       await ctx.runMutation(internal.apiV1.listShares, {
         key: apiKeyOf(request),
         videoId: query.get("video_id") || undefined,
+        collectionId: query.get("collection_id") || undefined,
         includeInactive: query.get("include_inactive") === "true",
       }),
     );

@@ -91,11 +91,12 @@ async function throttle(ctx: MutationCtx, key: string) {
  * request budget, and counts a download when one starts.
  */
 export const openGrant = internalMutation({
-  args: { grantToken: v.string(), download: v.boolean(), request: byteRequest, clientAddress: v.optional(v.string()) },
+  /** `videoId`: which video of a collection grant (`?video=`); a video grant's own, if given. */
+  args: { grantToken: v.string(), videoId: v.optional(v.string()), download: v.boolean(), request: byteRequest, clientAddress: v.optional(v.string()) },
   returns: mediaAccess,
   handler: async (ctx, args): Promise<MediaAccess> => {
     const now = Date.now();
-    const check = await checkGrant(ctx, args.grantToken, now);
+    const check = await checkGrant(ctx, args.grantToken, now, args.videoId);
     if (!check.ok) return check;
     if (check.link.ipAllowlist !== undefined && !addressAllowed(args.clientAddress, check.link.ipAllowlist)) return refuse("ipNotAllowed");
     const limited = await throttle(ctx, `grant:${check.grant._id}`);
@@ -135,7 +136,7 @@ export const openLink = internalMutation({
       return { ok: false, reason: admission.reason, ...(admission.retryAfterMs === undefined ? {} : { retryAfterMs: admission.retryAfterMs }) };
     }
     const { link, video } = admission;
-    if (!video.storageId) return refuse("missing");
+    if (!video?.storageId) return refuse("missing");
     // The caller's own budget on this link: another client cannot spend it.
     const limited = await throttle(ctx, `link:${link._id}:${args.clientKey}`);
     if (limited) return limited;

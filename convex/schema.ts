@@ -96,7 +96,9 @@ export default defineSchema({
    * members recover the token as HMAC(SHARE_TOKEN_SECRET, nonce).
    */
   shareLinks: defineTable({
-    videoId: v.id("videos"),
+    /** What the link opens: a video, or (instead) a collection of the team's videos. Exactly one is set. */
+    videoId: v.optional(v.id("videos")),
+    collectionId: v.optional(v.id("collections")),
     teamId: v.id("teams"),
     createdBy: v.id("users"),
     nonce: v.string(),
@@ -129,10 +131,23 @@ export default defineSchema({
     .index("by_tokenHash", ["tokenHash"])
     .index("by_slugKey", ["slugKey"])
     .index("by_video", ["videoId"])
+    .index("by_collection", ["collectionId"])
     .index("by_team_expiresAt", ["teamId", "expiresAt"])
     .searchIndex("search_label", { searchField: "label", filterFields: ["teamId"] })
     .searchIndex("search_note", { searchField: "note", filterFields: ["teamId"] })
     .searchIndex("search_slug", { searchField: "customSlug", filterFields: ["teamId"] }),
+
+  /**
+   * An ordered set of the team's videos shared behind one link. `videoIds` may still name a
+   * video deleted since: every read skips what is gone (lib/collections.ts), and the next edit drops it.
+   */
+  collections: defineTable({
+    teamId: v.id("teams"),
+    title: v.string(),
+    description: v.string(),
+    videoIds: v.array(v.id("videos")),
+    createdBy: v.id("users"),
+  }).index("by_team", ["teamId"]),
 
   /** Who has received a grant on a link (viewerId), so returning viewers are not counted twice. */
   shareViewers: defineTable({

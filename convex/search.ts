@@ -119,11 +119,12 @@ export const links = authedQuery({
     const now = Date.now();
     const results = await Promise.all(
       matches.map(async (link) => {
-        const video = await ctx.db.get(link.videoId);
+        // Video links only: a collection link is found on the All links page.
+        const video = link.videoId ? await ctx.db.get(link.videoId) : null;
         if (!video) return null;
         return {
           linkId: link._id,
-          videoId: link.videoId,
+          videoId: video._id,
           videoTitle: video.title,
           label: link.label ?? null,
           note: link.note ?? null,

@@ -1,7 +1,7 @@
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalMutation, publicMutation } from "./functions";
-import { findUsableGrant, grantExpiry } from "./lib/shareAccess";
+import { checkGrantLink, grantExpiry } from "./lib/shareAccess";
 
 /**
  * A viewer whose grant still works extends it by another 24 hours (never past the link's
@@ -16,8 +16,9 @@ export const renew = publicMutation({
   ),
   handler: async (ctx, { grantToken }) => {
     const now = Date.now();
-    const access = await findUsableGrant(ctx, grantToken, now);
-    if (!access) return { ok: false as const, reason: "missing" as const };
+    // The link, not one video: a collection grant is renewed as a whole.
+    const access = await checkGrantLink(ctx, grantToken, now);
+    if (!access.ok) return { ok: false as const, reason: "missing" as const };
     const expiresAt = grantExpiry(access.link, now);
     await ctx.db.patch(access.grant._id, { expiresAt });
     return { ok: true as const, expiresAt };

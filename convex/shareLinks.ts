@@ -3,7 +3,9 @@ import { authedMutation, authedQuery, internalMutation, publicMutation, publicQu
 import { grantResult, issueGrant, limitReached, viewerLock } from "./lib/grantIssuing";
 import { createLinkArgs, updateLinkArgs } from "./lib/linkSettings";
 import { refusalValidator } from "./lib/refusals";
-import { hasRole, requireLinkRole, requireVideoRole } from "./lib/permissions";
+import { invalid } from "./lib/errors";
+import { hasRole, requireCollectionRole, requireLinkRole, requireVideoRole } from "./lib/permissions";
+import { playableVideos } from "./lib/collections";
 import { findLinkByToken, linkStatus } from "./lib/shareAccess";
 import { mayResolve } from "./lib/slugTickets";
 import { linkStatusValidator } from "./lib/validators";
@@ -42,11 +44,14 @@ const viewerIdValidator = v.optional(v.string());
 export const tokenStatus = v.union(
   v.object({
     status: v.literal("ok"),
+    /** A video link's video; for a collection link, the collection's title and description and the total duration. */
     video: v.object({
       title: v.string(),
       description: v.string(),
       durationSeconds: v.union(v.number(), v.null()),
     }),
+    /** Set on collection links: how many videos the link opens. */
+    collection: v.optional(v.object({ videoCount: v.number() })),
   }),
   v.object({ status: refusalValidator, retryAfterMs: v.optional(v.number()) }),
 );
@@ -58,17 +63,17 @@ export const create = authedMutation({
   handler: async (ctx, args) => await createLink(ctx, args),
 });
 
+/** The links of a video, or (with `collectionId` instead) of a collection, newest first. */
 export const list = authedQuery({
-  args: { videoId: v.id("videos") },
+  args: { videoId: v.optional(v.id("videos")), collectionId: v.optional(v.id("collections")) },
   returns: v.array(linkSummary),
-  handler: async (ctx, { videoId }) => {
-    const { membership } = await requireVideoRole(ctx, videoId, "viewer");
+  handler: async (ctx, { videoId, collectionId }) => {
+    if ((videoId === undefined) === (collectionId === undefined)) throw invalid("List the links of either a videoId or a collectionId.");
+    const { membership } = videoId ? await requireVideoRole(ctx, videoId, "viewer") : await requireCollectionRole(ctx, collectionId!, "viewer");
     const showUrls = hasRole(membership.role, "member");
-    const links = await ctx.db
-      .query("shareLinks")
-      .withIndex("by_video", (q) => q.eq("videoId", videoId))
-      .order("desc")
-      .take(500);
+    const links = videoId
+      ? await ctx.db.query("shareLinks").withIndex("by_video", (q) => q.eq("videoId", videoId)).order("desc").take(500)
+      : await ctx.db.query("shareLinks").withIndex("by_collection", (q) => q.eq("collectionId", collectionId)).order("desc").take(500);
     const now = Date.now();
     return await Promise.all(links.map((link) => summarizeLink(ctx, link, now, showUrls)));
   },
@@ -128,7 +133,7 @@ export const getByToken = publicQuery({
   handler: async (ctx, args): Promise<TokenStatus> => {
     const found = await findLinkByToken(ctx, args.token, await mayResolve(args.token, args.slugTicket));
     if (!found) return { status: "missing" };
-    const { link, video } = found;
+    const { link, video, collection } = found;
     const now = Date.now();
     if (linkStatus(link, now) === "expired") return { status: "expired" };
     // The client address is unknown here: such links are opened through POST /api/v1/grant.
@@ -140,6 +145,16 @@ export const getByToken = publicQuery({
       if (lock) return { status: "locked", retryAfterMs: lock };
       return { status: "passwordRequired" };
     }
+    if (collection) {
+      const videos = await playableVideos(ctx, collection);
+      const total = videos.reduce((sum, v) => sum + (v.durationSeconds ?? 0), 0);
+      return {
+        status: "ok",
+        video: { title: collection.title, description: collection.description, durationSeconds: videos.length ? total : null },
+        collection: { videoCount: videos.length },
+      };
+    }
+    if (!video) return { status: "missing" };
     return {
       status: "ok",
       video: {

@@ -3,6 +3,7 @@
  * viewer beside the player: the poster and how many views or downloads the link has left.
  */
 import { v } from "convex/values";
+import type { Id } from "./_generated/dataModel";
 import { authedMutation, authedQuery, publicQuery } from "./functions";
 import { appError } from "./lib/errors";
 import { revokeLink, summarizeLink } from "./lib/linkManagement";
@@ -10,10 +11,15 @@ import { hasRole, requireTeamRole } from "./lib/permissions";
 import { findUsableGrant } from "./lib/shareAccess";
 import { linkStatusValidator } from "./lib/validators";
 
-/** One link of the team with the video it shares (the fields of shareLinks.list plus the video). */
+/**
+ * One link of the team with what it shares (the fields of shareLinks.list plus the video or the
+ * collection): `videoTitle` is the title of either, `kind` says which.
+ */
 export const teamLinkSummary = v.object({
   linkId: v.id("shareLinks"),
-  videoId: v.id("videos"),
+  kind: v.union(v.literal("video"), v.literal("collection")),
+  videoId: v.union(v.id("videos"), v.null()),
+  collectionId: v.union(v.id("collections"), v.null()),
   videoTitle: v.string(),
   url: v.union(v.string(), v.null()),
   creatorName: v.string(),
@@ -54,10 +60,16 @@ export const list = authedQuery({
     links.sort((a, b) => b._creationTime - a._creationTime);
     const now = Date.now();
     const titles = new Map<string, string>();
+    const titleOf = async (id: Id<"videos"> | Id<"collections">, gone: string) => {
+      if (!titles.has(id)) titles.set(id, (await ctx.db.get(id))?.title ?? gone);
+      return titles.get(id)!;
+    };
     const rows = [];
     for (const link of links) {
-      if (!titles.has(link.videoId)) titles.set(link.videoId, (await ctx.db.get(link.videoId))?.title ?? "Deleted video");
-      rows.push({ ...(await summarizeLink(ctx, link, now, showUrls)), videoId: link.videoId, videoTitle: titles.get(link.videoId)! });
+      const target = link.collectionId
+        ? { kind: "collection" as const, videoId: null, collectionId: link.collectionId, videoTitle: await titleOf(link.collectionId, "Deleted collection") }
+        : { kind: "video" as const, videoId: link.videoId ?? null, collectionId: null, videoTitle: link.videoId ? await titleOf(link.videoId, "Deleted video") : "Deleted video" };
+      rows.push({ ...(await summarizeLink(ctx, link, now, showUrls)), ...target });
     }
     return rows;
   },
@@ -86,7 +98,8 @@ export const revokeMany = authedMutation({
  * (null where the link sets none). Null without a usable grant.
  */
 export const viewerFacts = publicQuery({
-  args: { grantToken: v.string() },
+  /** `videoId`: which video of a collection grant (its poster). */
+  args: { grantToken: v.string(), videoId: v.optional(v.string()) },
   returns: v.union(
     v.null(),
     v.object({
@@ -96,8 +109,8 @@ export const viewerFacts = publicQuery({
       downloadsLeft: v.union(v.number(), v.null()),
     }),
   ),
-  handler: async (ctx, { grantToken }) => {
-    const access = await findUsableGrant(ctx, grantToken, Date.now());
+  handler: async (ctx, { grantToken, videoId }) => {
+    const access = await findUsableGrant(ctx, grantToken, Date.now(), videoId);
     if (!access) return null;
     const { link, video } = access;
     const left = (max: number | undefined, used: number) => (max === undefined ? null : Math.max(0, max - used));

@@ -110,7 +110,7 @@ export async function expectCode(promise: Promise<unknown>, code: string) {
 
 /** Every document of the app's tables, for "nothing changed" and "no plaintext" checks. */
 export async function dumpTables(t: TestConvex) {
-  const tables = ["teams", "teamMembers", "teamInvites", "videos", "comments", "shareLinks", "shareGrants", "users"] as const;
+  const tables = ["teams", "teamMembers", "teamInvites", "videos", "collections", "comments", "shareLinks", "shareGrants", "users"] as const;
   return await t.run(async (ctx) => {
     const out: Record<string, unknown[]> = {};
     for (const table of tables) out[table] = await ctx.db.query(table).collect();

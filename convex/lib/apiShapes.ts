@@ -12,6 +12,7 @@ const settingFields = {
   /** ISO 8601 date-time (or milliseconds since the epoch). */
   expires_at: v.union(v.string(), v.number()),
   allow_download: v.boolean(),
+  allow_comments: v.boolean(),
   password: v.string(),
   label: v.string(),
   note: v.string(),
@@ -24,10 +25,13 @@ const clearable = <T extends (typeof settingFields)[keyof typeof settingFields]>
 
 /** POST /api/v1/shares */
 export const createShareBody = v.object({
-  video_id: v.string(),
+  /** What the link opens: a video or a collection (exactly one). */
+  video_id: v.optional(v.string()),
+  collection_id: v.optional(v.string()),
   expires_in_days: v.optional(settingFields.expires_in_days),
   expires_at: v.optional(settingFields.expires_at),
   allow_download: v.optional(settingFields.allow_download),
+  allow_comments: v.optional(settingFields.allow_comments),
   password: v.optional(settingFields.password),
   label: v.optional(settingFields.label),
   note: v.optional(settingFields.note),
@@ -43,6 +47,7 @@ export const updateShareBody = v.object({
   expires_in_days: clearable(settingFields.expires_in_days),
   expires_at: clearable(settingFields.expires_at),
   allow_download: v.optional(settingFields.allow_download),
+  allow_comments: v.optional(settingFields.allow_comments),
   password: clearable(settingFields.password),
   label: clearable(settingFields.label),
   note: clearable(settingFields.note),
@@ -66,7 +71,7 @@ export const grantBody = v.object({
 export const resolveBody = v.object({ slug: v.string() });
 
 /** Friendlier words than "unknown field" for fields that exist but may not be sent here. */
-export const FIXED_FIELDS: Record<string, string> = { video_id: "video_id cannot be changed." };
+export const FIXED_FIELDS: Record<string, string> = { video_id: "video_id cannot be changed.", collection_id: "collection_id cannot be changed." };
 
 function instant(value: string | number | null | undefined): number | null | undefined {
   if (typeof value !== "string") return value;
@@ -88,10 +93,10 @@ function policiesOf(body: UpdateShareBody): PolicyArgs {
   };
 }
 
-export function createSettingsOf(body: CreateShareBody): Omit<CreateLinkArgs, "videoId"> {
-  return { ...policiesOf(body), expiresInDays: body.expires_in_days, allowDownload: body.allow_download, password: body.password };
+export function createSettingsOf(body: CreateShareBody): Omit<CreateLinkArgs, "videoId" | "collectionId"> {
+  return { ...policiesOf(body), expiresInDays: body.expires_in_days, allowDownload: body.allow_download, allowComments: body.allow_comments, password: body.password };
 }
 
 export function updateSettingsOf(body: UpdateShareBody): Omit<UpdateLinkArgs, "linkId"> {
-  return { ...policiesOf(body), expiresInDays: body.expires_in_days, allowDownload: body.allow_download, password: body.password };
+  return { ...policiesOf(body), expiresInDays: body.expires_in_days, allowDownload: body.allow_download, allowComments: body.allow_comments, password: body.password };
 }

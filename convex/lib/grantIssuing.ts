@@ -63,7 +63,8 @@ async function paySlugLookup(ctx: MutationCtx, args: AdmissionArgs) {
   return budget.ok ? true : refuse("rateLimited", budget.retryAfter);
 }
 
-type Admission = { ok: true; link: Doc<"shareLinks">; video: Doc<"videos">; newViewer: boolean } | (Refused & { link?: Doc<"shareLinks"> });
+/** `video`: the link's video, or a collection link's first playable one (null if it has none). */
+type Admission = { ok: true; link: Doc<"shareLinks">; video: Doc<"videos"> | null; newViewer: boolean } | (Refused & { link?: Doc<"shareLinks"> });
 
 /**
  * Decides whether someone holding a link token (and maybe a password) may see the video

@@ -5,7 +5,7 @@ import { internal } from "../_generated/api";
 import { logAccess } from "./accessLog";
 import { appError, invalid } from "./errors";
 import { hashLinkPassword, hasExpired, policyPatch, requestedExpiry, type CreateLinkArgs, type UpdateLinkArgs } from "./linkSettings";
-import { requireLinkRole, requireVideoRole } from "./permissions";
+import { requireCollectionRole, requireLinkRole, requireVideoRole } from "./permissions";
 import { requireQuotaRoom } from "./quota";
 import { rateLimiter } from "./rateLimits";
 import { linkStatus } from "./shareAccess";
@@ -20,20 +20,17 @@ export async function createLink(ctx: Actor, args: CreateLinkArgs) {
       retryAfterMs: limit.retryAfter,
     });
   }
-  const { video } = await requireVideoRole(ctx, args.videoId, "member");
-  if (video.status !== "ready") {
-    throw appError("VIDEO_NOT_READY", "Only a video that has finished uploading can be shared.");
-  }
+  const target = await shareTarget(ctx, args);
   const now = Date.now();
   const expiresAt = requestedExpiry(args, now) ?? undefined;
   const policies = await policyPatch(ctx, args);
-  if (expiresAt !== undefined) await requireQuotaRoom(ctx, video.teamId, now);
+  if (expiresAt !== undefined) await requireQuotaRoom(ctx, target.teamId, now);
   const passwordHash = args.password === undefined ? undefined : hashLinkPassword(args.password);
   const nonce = randomToken();
   const token = await linkTokenFromNonce(nonce);
   const linkId = await ctx.db.insert("shareLinks", {
-    videoId: video._id,
-    teamId: video.teamId,
+    ...(target.kind === "video" ? { videoId: target.id } : { collectionId: target.id }),
+    teamId: target.teamId,
     createdBy: ctx.userId,
     nonce,
     tokenHash: await sha256Hex(token),
@@ -48,6 +45,20 @@ export async function createLink(ctx: Actor, args: CreateLinkArgs) {
     expiresAt,
   });
   return { linkId, token, url: shareUrl(token) };}
+
+/** What a new link opens — a ready video or a collection — with the member role on its team. */
+async function shareTarget(ctx: Actor, args: Pick<CreateLinkArgs, "videoId" | "collectionId">) {
+  if ((args.videoId === undefined) === (args.collectionId === undefined)) throw invalid("Share either a videoId or a collectionId.");
+  if (args.collectionId !== undefined) {
+    const { collection } = await requireCollectionRole(ctx, args.collectionId, "member");
+    return { kind: "collection" as const, id: collection._id, teamId: collection.teamId };
+  }
+  const { video } = await requireVideoRole(ctx, args.videoId!, "member");
+  if (video.status !== "ready") {
+    throw appError("VIDEO_NOT_READY", "Only a video that has finished uploading can be shared.");
+  }
+  return { kind: "video" as const, id: video._id, teamId: video.teamId };
+}
 
 export async function updateLink(ctx: Actor, args: UpdateLinkArgs) {
   const { link } = await requireLinkRole(ctx, args.linkId, "member");

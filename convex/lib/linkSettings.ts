@@ -29,7 +29,9 @@ export const policyArgs = {
 export type PolicyArgs = ObjectType<typeof policyArgs>;
 
 export const createLinkArgs = {
-  videoId: v.id("videos"),
+  /** What the link opens: a video, or a collection (give exactly one). */
+  videoId: v.optional(v.id("videos")),
+  collectionId: v.optional(v.id("collections")),
   /** Whole days from now, 1–365 (or `expiresAt`, not both). */
   expiresInDays: v.optional(v.number()),
   allowDownload: v.optional(v.boolean()),

@@ -43,12 +43,21 @@ export async function requireVideoRole(ctx: AuthedCtx, videoId: Id<"videos">, mi
   return { video, membership };
 }
 
+export async function requireCollectionRole(ctx: AuthedCtx, collectionId: Id<"collections">, minRole: Role) {
+  const collection = await ctx.db.get(collectionId);
+  if (!collection) throw notFound("Collection");
+  const membership = await requireRoleFor(ctx, collection.teamId, minRole, "Collection");
+  return { collection, membership };
+}
+
+/** A share link of a video or of a collection (`video` / `collection`: what it opens, the other null). */
 export async function requireLinkRole(ctx: AuthedCtx, linkId: Id<"shareLinks">, minRole: Role) {
   const link = await ctx.db.get(linkId);
-  const video = link ? await ctx.db.get(link.videoId) : null;
-  if (!link || !video) throw notFound("Share link");
+  const video = link?.videoId ? await ctx.db.get(link.videoId) : null;
+  const collection = link?.collectionId ? await ctx.db.get(link.collectionId) : null;
+  if (!link || (!video && !collection)) throw notFound("Share link");
   const membership = await requireRoleFor(ctx, link.teamId, minRole, "Share link");
-  return { link, video, membership };
+  return { link, video, collection, membership };
 }
 
 export async function requireCommentRole(ctx: AuthedCtx, commentId: Id<"comments">, minRole: Role) {
