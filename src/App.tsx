@@ -10,6 +10,7 @@ const SignIn = lazy(() => import("./routes/SignIn").then((m) => ({ default: m.Si
 const InvitePage = lazy(() => import("./routes/InvitePage").then((m) => ({ default: m.InvitePage })));
 const Library = lazy(() => import("./routes/Library").then((m) => ({ default: m.Library })));
 const VideoPage = lazy(() => import("./routes/VideoPage").then((m) => ({ default: m.VideoPage })));
+const CollectionPage = lazy(() => import("./routes/CollectionPage").then((m) => ({ default: m.CollectionPage })));
 const AllLinks = lazy(() => import("./routes/AllLinks").then((m) => ({ default: m.AllLinks })));
 
 /** Names the tab for routes whose page does not name it itself. */
@@ -51,6 +52,7 @@ export function App() {
         <Route path="/" element={<RequireAuth><Titled title="Library"><Library /></Titled></RequireAuth>} />
         <Route path="/links" element={<RequireAuth><Titled title="All links"><AllLinks /></Titled></RequireAuth>} />
         <Route path="/videos/:videoId" element={<RequireAuth><VideoPage /></RequireAuth>} />
+        <Route path="/collections/:collectionId" element={<RequireAuth><CollectionPage /></RequireAuth>} />
         <Route path="*" element={<main><NotFound /></main>} />
       </Routes>
     </Suspense>

@@ -17,8 +17,8 @@ export type Thread = {
   replies: Omit<Thread, "replies">[];
 };
 
-/** A guest on a share page that takes comments: they post through their grant. */
-export type GuestPosting = { grantToken: string };
+/** A guest on a share page that takes comments: they post through their grant (on `videoId`, for a collection). */
+export type GuestPosting = { grantToken: string; videoId?: Id<"videos"> };
 
 /**
  * Threaded comments. With `videoId` members can post and reply, and delete their own
@@ -130,7 +130,7 @@ function GuestCommentForm({ guest, parentId, label, inputLabel = label, currentT
     if (!who) return setError("Enter your name first.");
     if (!body) return setError("Write something first.");
     try {
-      const result = await add({ grantToken: guest.grantToken, name: who, parentId, body, timestampSeconds: data.get("atTime") && currentTime ? currentTime() : undefined });
+      const result = await add({ grantToken: guest.grantToken, videoId: guest.videoId, name: who, parentId, body, timestampSeconds: data.get("atTime") && currentTime ? currentTime() : undefined });
       if (!result.ok) return setError(REFUSALS[result.reason].words);
       try {
         localStorage.setItem(NAME_KEY, who);

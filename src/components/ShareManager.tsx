@@ -27,11 +27,13 @@ type LinkOptions = {
 type Created = { url: string; password?: string; copied: boolean };
 
 /**
- * Sharing one video: quick share, a create form with sensible defaults (7 days, no downloads),
- * the new link copied at once (with its password on demand), and the video's links filtered by status.
+ * Sharing one video or one collection (give `videoId` or `collectionId`): quick share, a create
+ * form with sensible defaults (7 days, no downloads, no comments), the new link copied at once
+ * (with its password on demand), and the links filtered by status.
  */
-export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos">; canEdit: boolean; ready: boolean }) {
-  const links = useQuery(api.shareLinks.list, { videoId });
+export function ShareManager({ videoId, collectionId, canEdit, ready }: { videoId?: Id<"videos">; collectionId?: Id<"collections">; canEdit: boolean; ready: boolean }) {
+  const target = videoId ? { videoId } : { collectionId };
+  const links = useQuery(api.shareLinks.list, target);
   const create = useMutation(api.shareLinks.create);
   const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
   const [created, setCreated] = useState<Created | null>(null);
@@ -51,7 +53,7 @@ export function ShareManager({ videoId, canEdit, ready }: { videoId: Id<"videos"
     setBusy(true);
     setMessage(null);
     try {
-      const link = await create({ videoId, ...args });
+      const link = await create({ ...target, ...args });
       const url = shareAddress({ url: link.url, customSlug: args.customSlug ?? null }) ?? link.url;
       const copied = await copyText(url);
       setCreated({ url, password: args.password, copied });

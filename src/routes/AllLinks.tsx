@@ -102,7 +102,8 @@ function TeamLinks({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
                 )}
                 <span className={`badge status-${status}`}>{status}</span>
                 <span className="grow">
-                  <Link to={`/videos/${link.videoId}`}>{link.videoTitle}</Link> <span className="muted small">{name}</span>
+                  <Link to={link.collectionId ? `/collections/${link.collectionId}` : `/videos/${link.videoId}`}>{link.videoTitle}</Link>{" "}
+                  {link.kind === "collection" && <span className="badge">collection</span>} <span className="muted small">{name}</span>
                   <br />
                   <span className="muted small">
                     {plural(link.viewCount, "view")} · {plural(link.downloadCount, "download")} ·{" "}

@@ -6,6 +6,7 @@ import type { Id } from "../../convex/_generated/dataModel";
 import type { LibrarySort } from "../../convex/lib/search";
 import type { VideoStatus } from "../../convex/lib/validators";
 import { ApiKeys } from "../components/ApiKeys";
+import { Collections } from "../components/Collections";
 import { Header } from "../components/Header";
 import { LinkSearch } from "../components/LinkSearch";
 import { Members } from "../components/Members";
@@ -36,6 +37,7 @@ export function Library() {
               <div>
                 {team.role !== "viewer" && <Upload teamId={team.teamId} />}
                 <VideoList teamId={team.teamId} canEdit={team.role !== "viewer"} />
+                <Collections teamId={team.teamId} canEdit={team.role !== "viewer"} />
                 <LinkSearch teamId={team.teamId} />
               </div>
               <div>

@@ -1,6 +1,7 @@
 import { useQuery } from "convex/react";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
+import { CollectionPlayer } from "../components/CollectionPlayer";
 import { ReconnectingBanner, SharePlayer, ShareSkeleton } from "../components/SharePlayer";
 import { REFUSALS, type Refusal, type RefusalFacts } from "../../convex/lib/refusals";
 import { looksLikeToken } from "../../convex/lib/tokens";
@@ -32,21 +33,24 @@ export function SharePage() {
   const status = useQuery(api.shareLinks.getByToken, slug.ready ? { token, viewerId: viewer, slugTicket: slug.ticket } : "skip");
   const { grant, setGrant } = useShareGrant(token);
   const view = useQuery(api.videos.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
+  // A collection link's grant: null for video links, as `view` is null for collection links.
+  const collection = useQuery(api.collections.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
+  const opened = view ?? collection;
   const [hadAccess, setHadAccess] = useState(false);
   const issue = useRequestGrant();
   const [autoError, setAutoError] = useState<string | null>(null);
 
   useEffect(() => {
-    if (view) setHadAccess(true);
-    if (view === null) setGrant(null); // the grant stopped working: revoked, expired, password changed
-  }, [view, setGrant]);
+    if (opened) setHadAccess(true);
+    if (view === null && collection === null) setGrant(null); // the grant stopped working: revoked, expired, password changed
+  }, [opened, view, collection, setGrant]);
 
   // Access ends when the grant (never longer than the link) expires, even with no server change.
   useEffect(() => {
-    if (!view) return;
-    const timer = setTimeout(() => setGrant(null), Math.min(Math.max(0, view.grantExpiresAt - Date.now()), 2 ** 31 - 1));
+    if (!opened) return;
+    const timer = setTimeout(() => setGrant(null), Math.min(Math.max(0, opened.grantExpiresAt - Date.now()), 2 ** 31 - 1));
     return () => clearTimeout(timer);
-  }, [view, setGrant]);
+  }, [opened, setGrant]);
 
   // A link without a password opens at once.
   useEffect(() => {
@@ -56,9 +60,10 @@ export function SharePage() {
       .catch((e) => setAutoError(errorMessage(e)));
   }, [status?.status, grant, issue, token, viewer, setGrant, slug.ticket]);
 
+  if (grant && collection) return <CollectionPlayer view={collection} grantToken={grant.grantToken} />;
   if (grant && view) return <SharePlayer view={view} grantToken={grant.grantToken} />;
   if (slug.error) return <Shell><h1>Could not open the link</h1><p role="alert">{slug.error}</p></Shell>;
-  if (status === undefined || (grant && view === undefined)) return <ShareSkeleton />;
+  if (status === undefined || (grant && (view === undefined || collection === undefined))) return <ShareSkeleton />;
 
   const ended = hadAccess ? "This video is no longer available to you. " : "";
   switch (status.status) {

@@ -1,0 +1,93 @@
+import { useQuery } from "convex/react";
+import type { FunctionReturnType } from "convex/server";
+import { useRef, useState } from "react";
+import { api } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
+import { useNow } from "../hooks/useNow";
+import { useTitle } from "../hooks/useTitle";
+import { formatAbsolute, formatDuration, plural, relativeTime } from "../lib/format";
+import { Comments } from "./Comments";
+import { ReconnectingBanner } from "./SharePlayer";
+
+type CollectionView = NonNullable<FunctionReturnType<typeof api.collections.getByShareGrant>>;
+
+/**
+ * A shared collection: the list of its videos (poster, title, duration) and a player that plays
+ * them one after another. The list is live: a video deleted from the library drops out at once
+ * (the one playing gives way to the next). Guests comment on the video playing, when the link allows.
+ */
+export function CollectionPlayer({ view, grantToken }: { view: CollectionView; grantToken: string }) {
+  useTitle(view.title);
+  const [chosen, setChosen] = useState<{ id: Id<"videos">; autoplay: boolean } | null>(null);
+  const player = useRef<HTMLVideoElement>(null);
+  const now = useNow(30_000);
+  const index = Math.max(0, view.videos.findIndex((v) => v.videoId === chosen?.id));
+  const current = view.videos[index] ?? null;
+  const review = useQuery(api.comments.getGuestReview, current ? { grantToken, videoId: current.videoId } : "skip");
+  const next = view.videos[index + 1];
+  const total = view.videos.reduce((sum, v) => sum + (v.durationSeconds ?? 0), 0);
+  return (
+    <main className="share-shell wide">
+      <p className="brand">Reelgate</p>
+      <ReconnectingBanner />
+      <h1>{view.title}</h1>
+      <p className="muted small">
+        {plural(view.videos.length, "video")}
+        {total > 0 && ` · ${formatDuration(total)}`} · Access ends {relativeTime(view.grantExpiresAt, now)} (
+        <time dateTime={new Date(view.grantExpiresAt).toISOString()}>{formatAbsolute(view.grantExpiresAt)}</time>)
+      </p>
+      {view.note && <p className="note" role="note">{view.note}</p>}
+      {view.description && <p>{view.description}</p>}
+      {current === null ? (
+        <p role="status" className="muted">This collection has no videos right now.</p>
+      ) : (
+        <>
+          <h2 id="now-playing">{current.title}</h2>
+          <video
+            key={current.videoId}
+            ref={player}
+            src={current.mediaUrl}
+            poster={current.posterUrl ?? undefined}
+            controls
+            playsInline
+            autoPlay={chosen?.autoplay ?? false}
+            preload="metadata"
+            className="player"
+            aria-labelledby="now-playing"
+            controlsList={view.canDownload ? undefined : "nodownload"}
+            onContextMenu={view.canDownload ? undefined : (e) => e.preventDefault()}
+            onEnded={() => next && setChosen({ id: next.videoId, autoplay: true })}
+          />
+          <div className="actions">
+            {current.durationSeconds !== null && <span className="muted">{formatDuration(current.durationSeconds)}</span>}
+            {current.downloadUrl && <a className="button" href={current.downloadUrl} download>Download</a>}
+            {next && <button type="button" className="secondary" onClick={() => setChosen({ id: next.videoId, autoplay: true })}>Next: {next.title}</button>}
+          </div>
+          {current.description && <p>{current.description}</p>}
+        </>
+      )}
+      <section aria-label="Videos in this collection" className="panel">
+        <ol className="playlist">
+          {view.videos.map((v, i) => (
+            <li key={v.videoId}>
+              <button type="button" className="playlist-item" aria-current={i === index ? "true" : undefined} onClick={() => setChosen({ id: v.videoId, autoplay: true })}>
+                {v.posterUrl ? <img src={v.posterUrl} alt="" width={96} height={54} /> : <span className="poster-placeholder" aria-hidden="true" />}
+                <span>{v.title}</span>
+                {v.durationSeconds !== null && <span className="muted small">{formatDuration(v.durationSeconds)}</span>}
+              </button>
+            </li>
+          ))}
+        </ol>
+      </section>
+      {current && review?.allowComments && (
+        <Comments
+          key={current.videoId}
+          threads={review.threads}
+          guest={{ grantToken, videoId: current.videoId }}
+          onSeek={(s) => { if (player.current) player.current.currentTime = s; }}
+          currentTime={() => player.current?.currentTime ?? 0}
+        />
+      )}
+    </main>
+  );
+}
