@@ -207,10 +207,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       cloud.closeAllConnections();
       site.closeAllConnections();
       await Promise.all(closing);
-      await engine.serial(async () => {
-        await engine.close();
-        store.close();
-      });
+      await engine.serial(async () => store.close());
     },
   };
 }
