@@ -49,6 +49,8 @@ export type Exec = {
   usage: TransactionUsage;
   /** Nesting of runQuery/runMutation/runAction calls (crates/common/src/knobs.rs MAX_REACTOR_CALL_DEPTH). */
   depth: number;
+  /** A query's journal from its previous execution: where its page ended (pagination.ts). */
+  journal?: string | null;
 };
 
 /** An error a function threw, as the client sees it. `data` is set for ConvexError. */
@@ -182,10 +184,10 @@ export class Engine {
     udfPath: string,
     args: Record<string, Value>,
     identity: Identity,
-    opts: { fromClient?: boolean; depth?: number } = {},
+    opts: { fromClient?: boolean; depth?: number; journal?: string | null } = {},
   ): Promise<{ value: Value; exec: Exec }> {
     const fn = opts.fromClient ? this.resolveForClient(componentPath, udfPath) : this.resolve(componentPath, udfPath);
-    const exec = { ...this.newExec(type, componentPath, udfPath, identity), depth: checkDepth(opts.depth ?? 0) };
+    const exec = { ...this.newExec(type, componentPath, udfPath, identity), depth: checkDepth(opts.depth ?? 0), journal: opts.journal ?? null };
     if (type === "action") return { value: await this.invoke(fn, type, exec, args), exec };
     return await this.serial(async () => {
       if (type === "query") return { value: await this.invoke(fn, type, exec, args), exec };

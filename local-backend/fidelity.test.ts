@@ -2,7 +2,8 @@
  * Convex behaviours over the wire through the real `convex` client, each naming the Convex rule
  * and source it follows (issue 11).
  */
-import { ConvexHttpClient } from "convex/browser";
+import { ConvexClient, ConvexHttpClient } from "convex/browser";
+import type { ConvexError, Value } from "convex/values";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -69,5 +70,74 @@ describe("functions see deployment variables only (crates/udf/src/environment.rs
     });
     expect(seen.write).toContain("process.env is read-only");
     if (kind === "action") expect(seen.keys).toBe(false);
+  });
+});
+
+describe("pagination (crates/isolate/src/environment/udf/async_syscall.rs query_page, read_page_from_query; crates/database/src/query)", () => {
+  type Page = { page: string[]; isDone: boolean; continueCursor: string; splitCursor: string | null; pageStatus: string | null };
+  const page = (prefix: string, paginationOpts: object, extra: object = {}) => call<Page>("query", "fidelity:counterPage", { prefix, paginationOpts, ...extra });
+
+  test("one .paginate() per function (MultiplePaginatedDatabaseQueries)", async () => {
+    await expect(page("m", { numItems: 1, cursor: null }, { twice: true })).rejects.toThrow(
+      "This query or mutation function ran multiple paginated queries. Convex only supports a single paginated query in each function.",
+    );
+  });
+
+  test("numItems 0 is refused (NoDocumentsForPagination), maximumRowsRead 0 too (InvalidPaginationLimit)", async () => {
+    await expect(page("m", { numItems: 0, cursor: null })).rejects.toThrow("Must request at least 1 document while paginating");
+    await expect(page("m", { numItems: 1, cursor: null, maximumRowsRead: 0 })).rejects.toThrow("maximumRowsRead and maximumBytesRead must be greater than 0");
+  });
+
+  test("a cursor that does not parse, or of another query, is refused (keybroker cursor_parse_error, query/mod.rs invalid_cursor)", async () => {
+    await call("mutation", "fidelity:addCounters", { names: ["c1", "c2", "c3"] });
+    await expect(page("c", { numItems: 1, cursor: "not a cursor" })).rejects.toThrow("Failed to parse cursor");
+    const other = await call<Page>("query", "fidelity:otherPage", { paginationOpts: { numItems: 1, cursor: null } });
+    const refused = await page("c", { numItems: 1, cursor: other.continueCursor }).then(
+      () => null,
+      (error: ConvexError<Value>) => error,
+    );
+    expect(refused?.message).toContain("InvalidCursor: Tried to run a query starting from a cursor, but it looks like this cursor is from a different query.");
+    expect(refused?.data).toEqual({ isConvexSystemError: true, paginationError: "InvalidCursor" });
+  });
+
+  test("pages continue where the last ended; a full last page is not done until the next is read, as on Convex", async () => {
+    await call("mutation", "fidelity:addCounters", { names: ["p1", "p2", "p3", "p4"] });
+    const first = await page("p", { numItems: 2, cursor: null });
+    expect(first).toMatchObject({ page: ["p1", "p2"], isDone: false, pageStatus: null, splitCursor: null });
+    const second = await page("p", { numItems: 2, cursor: first.continueCursor });
+    expect(second).toMatchObject({ page: ["p3", "p4"], isDone: false });
+    expect(await page("p", { numItems: 2, cursor: second.continueCursor })).toMatchObject({ page: [], isDone: true });
+  });
+
+  test("maximumRowsRead stops the scan: SplitRequired, the rows passed over counted, splitCursor in the middle", async () => {
+    const names = Array.from({ length: 10 }, (_, i) => `r${i}`);
+    await call("mutation", "fidelity:addCounters", { names: names.slice(0, 8) });
+    await call("mutation", "fidelity:addCounters", { names: names.slice(8), value: 1 });
+    const limited = await page("r", { numItems: 5, cursor: null, maximumRowsRead: 4 }, { odd: true });
+    expect(limited).toMatchObject({ page: [], isDone: false, pageStatus: "SplitRequired" });
+    expect(limited.splitCursor).toEqual(expect.any(String));
+    // usePaginatedQuery then asks for [start, splitCursor] and [splitCursor, continueCursor].
+    const half = await page("r", { numItems: 5, cursor: null, endCursor: limited.splitCursor }, { odd: true });
+    expect(half).toMatchObject({ page: [], isDone: false, continueCursor: limited.splitCursor });
+    const rest = await page("r", { numItems: 5, cursor: limited.continueCursor }, { odd: true });
+    expect(rest).toMatchObject({ page: ["r8", "r9"], isDone: true, pageStatus: null });
+  });
+
+  test("a subscribed page keeps its end (query journal): a document inserted inside it makes it grow, none falls between pages", async () => {
+    await call("mutation", "fidelity:addCounters", { names: ["ja", "jc", "je", "jg", "ji"] });
+    const client = new ConvexClient(backend.cloudUrl);
+    try {
+      const pages: Page[] = [];
+      const first = await page("j", { numItems: 3, cursor: null });
+      const unsubscribe = client.onUpdate("fidelity:counterPage" as never, { prefix: "j", paginationOpts: { numItems: 3, cursor: null } } as never, (p: Page) => pages.push(p));
+      await expect.poll(() => pages.at(-1)?.page).toEqual(["ja", "jc", "je"]);
+      await call("mutation", "fidelity:addCounters", { names: ["jb"] });
+      await expect.poll(() => pages.at(-1)?.page).toEqual(["ja", "jb", "jc", "je"]);
+      expect(pages.at(-1)?.continueCursor).toBe(first.continueCursor);
+      expect((await page("j", { numItems: 3, cursor: first.continueCursor })).page).toEqual(["jg", "ji"]);
+      unsubscribe();
+    } finally {
+      await client.close();
+    }
   });
 });

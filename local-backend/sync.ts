@@ -13,6 +13,7 @@ import { PendingBudget, type ConnectionBudget } from "./pendingBudget";
 import { ReadSet, WriteSet } from "./readSet";
 import { actingAsIdentity, AdminKeyError, type AdminAuth } from "./adminAuth";
 import { isSystemPath, runSystemFunction, type SystemDeps } from "./systemFunctions";
+import { journalOf } from "./syscalls";
 import {
   MAX_PENDING_BYTES,
   MAX_PENDING_BYTES_PER_CONNECTION,
@@ -22,9 +23,10 @@ import {
 } from "./syncLimits";
 
 type Version = { querySet: number; identity: number; ts: bigint };
-type Subscription = { udfPath: string; componentPath: string; argsJson: string; reads: ReadSet; last: string | null };
+/** `journal`: the query journal its last run produced (or the client sent), passed to its next run (pagination.ts). */
+type Subscription = { udfPath: string; componentPath: string; argsJson: string; reads: ReadSet; last: string | null; journal: string | null };
 /** A query's result as sent: `body` is the QueryUpdated / QueryFailed message's JSON fields without queryId; `key` identifies the result (a digest when long). */
-type QueryOutcome = { key: string; reads: ReadSet; body: string };
+type QueryOutcome = { key: string; reads: ReadSet; body: string; journal: string | null };
 
 /** What a subscription remembers of its last result: short results themselves, long ones by digest. */
 function resultKey(text: string): string {
@@ -72,18 +74,18 @@ export class SyncHub {
    * query (same arguments, same identity) share one run and one JSON encoding per commit, so a
    * change fanned out to many clients costs one execution, and a repeated query none.
    */
-  outcome(componentPath: string, udfPath: string, argsJson: string, identity: Identity, admin = false): QueryOutcome | Promise<QueryOutcome> {
+  outcome(componentPath: string, udfPath: string, argsJson: string, identity: Identity, admin = false, journal: string | null = null): QueryOutcome | Promise<QueryOutcome> {
     if (this.sharedTs !== this.commitTs) {
       this.shared.clear();
       this.sharedTs = this.commitTs;
     }
     // An unambiguous prefix (token identifiers contain "|"), then the arguments as the client sent them.
     // System queries answer from deployment state that changes without a commit (an import's progress): never shared.
-    if (admin && isSystemPath(udfPath)) return this.evaluate(componentPath, udfPath, argsJson, identity, admin);
-    const key = JSON.stringify([componentPath, udfPath, identity?.tokenIdentifier ?? null, admin]) + argsJson;
+    if (admin && isSystemPath(udfPath)) return this.evaluate(componentPath, udfPath, argsJson, identity, admin, journal);
+    const key = JSON.stringify([componentPath, udfPath, identity?.tokenIdentifier ?? null, admin, journal]) + argsJson;
     const known = this.shared.get(key);
     if (known) return known;
-    const pending = this.evaluate(componentPath, udfPath, argsJson, identity, admin).then((outcome) => {
+    const pending = this.evaluate(componentPath, udfPath, argsJson, identity, admin, journal).then((outcome) => {
       if (this.shared.get(key) === pending) this.shared.set(key, outcome);
       return outcome;
     });
@@ -91,21 +93,22 @@ export class SyncHub {
     return pending;
   }
 
-  private async evaluate(componentPath: string, udfPath: string, argsJson: string, identity: Identity, admin: boolean): Promise<QueryOutcome> {
+  private async evaluate(componentPath: string, udfPath: string, argsJson: string, identity: Identity, admin: boolean, journal: string | null): Promise<QueryOutcome> {
     try {
       const args = (jsonToConvex(JSON.parse(argsJson)) as Record<string, Value>) ?? {};
       if (admin && this.admin && isSystemPath(udfPath)) {
         // System queries read deployment state beyond tables: re-run after any commit.
         const valueText = JSON.stringify(convexToJson(await runSystemFunction(this.admin.system, componentPath, udfPath, args)));
-        return { key: resultKey(valueText), reads: ReadSet.everything(), body: `"type":"QueryUpdated","value":${valueText},"logLines":[],"journal":null` };
+        return { key: resultKey(valueText), reads: ReadSet.everything(), body: `"type":"QueryUpdated","value":${valueText},"logLines":[],"journal":null`, journal: null };
       }
-      const { value, exec } = await this.engine.run("query", componentPath, udfPath, args, identity, { fromClient: !admin });
+      const { value, exec } = await this.engine.run("query", componentPath, udfPath, args, identity, { fromClient: !admin, journal });
       const valueText = JSON.stringify(convexToJson(value as Value));
-      return { key: resultKey(valueText), reads: exec.reads, body: `"type":"QueryUpdated","value":${valueText},"logLines":${JSON.stringify(exec.logLines)},"journal":null` };
+      const next = journalOf(exec);
+      return { key: resultKey(valueText), reads: exec.reads, body: `"type":"QueryUpdated","value":${valueText},"logLines":${JSON.stringify(exec.logLines)},"journal":${JSON.stringify(next)}`, journal: next };
     } catch (thrown) {
       const error = toFunctionError(thrown);
       const data = JSON.stringify(error.data ?? null);
-      return { key: resultKey(`error:${error.message}:${data}`), reads: ReadSet.everything(), body: `"type":"QueryFailed","errorMessage":${JSON.stringify(error.message)},"errorData":${data},"logLines":[],"journal":null` };
+      return { key: resultKey(`error:${error.message}:${data}`), reads: ReadSet.everything(), body: `"type":"QueryFailed","errorMessage":${JSON.stringify(error.message)},"errorData":${data},"logLines":[],"journal":null`, journal };
     }
   }
 
@@ -248,12 +251,13 @@ export class SyncSession {
 
   /** The query's current outcome; cached outcomes come back without waiting. */
   private outcome(sub: Subscription): QueryOutcome | Promise<QueryOutcome> {
-    return this.hub.outcome(sub.componentPath, sub.udfPath, sub.argsJson, this.identity, this.admin);
+    return this.hub.outcome(sub.componentPath, sub.udfPath, sub.argsJson, this.identity, this.admin, sub.journal);
   }
 
   /** Records what the query read and returned; the modification to send, or null if `onlyChanged` and it did not change. */
   private update(queryId: number, sub: Subscription, outcome: QueryOutcome, onlyChanged: boolean): string | null {
     sub.reads = outcome.reads;
+    sub.journal = outcome.journal;
     const changed = outcome.key !== sub.last;
     sub.last = outcome.key;
     return changed || !onlyChanged ? `{"queryId":${queryId},${outcome.body}}` : null;
@@ -274,7 +278,7 @@ export class SyncSession {
     for (const mod of message.modifications as Array<Record<string, any>>) {
       if (mod.type === "Add") {
         const queryId = Number(mod.queryId);
-        const sub: Subscription = { udfPath: String(mod.udfPath), componentPath: String(mod.componentPath ?? ""), argsJson: JSON.stringify(mod.args?.[0] ?? {}), reads: new ReadSet(), last: null };
+        const sub: Subscription = { udfPath: String(mod.udfPath), componentPath: String(mod.componentPath ?? ""), argsJson: JSON.stringify(mod.args?.[0] ?? {}), reads: new ReadSet(), last: null, journal: typeof mod.journal === "string" ? mod.journal : null };
         const refusal = this.refuseQuery(queryId, sub);
         if (refusal) {
           parts.push(refusal);

@@ -11,8 +11,18 @@ import type { TransactionUsage } from "./convexLimits";
 import { checkDocument } from "./valueLimits";
 import { SearchError, type SearchFilterJson } from "./searchText";
 import { searchIndexesOf, type SearchResults } from "./search";
+import { budgetSpent, checkPageRequest, decodeCursor, encodeCursor, multiplePaginatedQueries, pageStatusOf, queryFingerprint, scanBudget, splitKeyOf, type CursorPosition, type ScanBudget } from "./pagination";
 
 const ZERO = Buffer.from([0]);
+const minKey = (a: Buffer, b: Buffer) => (Buffer.compare(a, b) <= 0 ? a : b);
+const maxKey = (a: Buffer, b: Buffer) => (Buffer.compare(a, b) >= 0 ? a : b);
+
+/** The end cursor of the page each execution read (keyed by its TransactionUsage, new for every run): its next query journal. */
+const pageJournals = new WeakMap<TransactionUsage, string>();
+/** The query journal a query's execution produced: the end of its page, or null when it did not paginate. */
+export function journalOf(exec: Exec): string | null {
+  return pageJournals.get(exec.usage) ?? null;
+}
 
 type QuerySource =
   | { type: "FullTableScan"; tableName: string; order: "asc" | "desc" | null }
@@ -41,6 +51,8 @@ type Stream = {
    * the stream reaches its end, so `first()` / `take(n)` depend on the rows up to the last one.
    */
   seen: Interval;
+  /** A page's scan: rows and bytes read against maximumRowsRead / maximumBytesRead (pagination.ts). */
+  budget?: ScanBudget;
   /** A search index's results (search.ts), read instead of an index range. */
   search?: SearchResults;
   /** The transaction's reads, counted against Convex's limits (convexLimits.ts). */
@@ -193,6 +205,7 @@ function build(engine: Engine) {
   function next(stream: Stream): { json: string; key: Buffer } | null {
     for (;;) {
       if (stream.remaining <= 0) return null;
+      if (stream.budget && budgetSpent(stream.budget)) return null;
       if (stream.buffer.length === 0 && stream.search) {
         let rows;
         try {
@@ -219,11 +232,16 @@ function build(engine: Engine) {
       const json = stream.buffer.shift()!;
       const rowKey = stream.keys.shift()!;
       sawRow(stream, rowKey);
+      if (stream.budget) {
+        stream.budget.rowsRead++;
+        stream.budget.scanned.push(rowKey);
+      }
       // Rows a filter passes over count as read, as on Convex; bytes as stored JSON.
       if (stream.usage) withinLimits(() => stream.usage!.read(json.length));
       // Documents go back to the function as stored; they are parsed only to evaluate filters.
       if (stream.filters.length === 0 || stream.filters.every((f) => evaluate(parseDoc(json), f) === true)) {
         stream.remaining--;
+        if (stream.budget) stream.budget.bytesReturned += json.length;
         return { json, key: rowKey };
       }
     }
@@ -306,30 +324,44 @@ function build(engine: Engine) {
         return row ? `{"value":${row.json},"done":false}` : `{"value":null,"done":true}`;
       }
       case "1.0/queryPage": {
+        // crates/isolate/src/environment/udf/async_syscall.rs `query_page` (pagination.ts).
+        const pageSize = checkPageRequest(args);
+        if (pageJournals.has(exec.usage)) throw multiplePaginatedQueries();
+        const fingerprint = queryFingerprint(args.query);
+        const start = args.cursor === null || args.cursor === undefined ? null : decodeCursor(args.cursor, fingerprint);
+        // Without an explicit end, the end of this query's previous page (its journal) is kept.
+        const endText: string | null = args.endCursor ?? exec.journal ?? null;
+        const end = endText === null ? null : decodeCursor(endText, fingerprint);
         const stream = startStream(exec, args.query);
-        if (args.cursor) startAfter(stream, Buffer.from(args.cursor, "base64"));
-        const endCursor = args.endCursor ? Buffer.from(args.endCursor, "base64") : null;
-        const page: string[] = [];
-        let lastKey: Buffer | null = stream.after;
-        let done = false;
-        const target = args.endCursor ? Number.POSITIVE_INFINITY : args.pageSize;
-        while (page.length < target) {
-          const row = next(stream);
-          if (!row) {
-            done = true;
-            break;
-          }
-          if (endCursor && (stream.order === "asc" ? Buffer.compare(row.key, endCursor) > 0 : Buffer.compare(row.key, endCursor) < 0)) {
-            done = false;
-            break;
-          }
-          page.push(row.json);
-          lastKey = row.key;
+        // An end position bounds the scan and lifts the row and byte limits (index_range.rs `enforce_limits`).
+        const budget = (stream.budget = scanBudget(end ? null : args));
+        if (end?.kind === "after" && !stream.search) {
+          if (stream.order === "asc") stream.high = minKey(stream.high, Buffer.concat([end.key, ZERO]));
+          else stream.low = maxKey(stream.low, end.key);
         }
-        // A search page is done only once its results ran out (Convex's SearchQuery has no look-ahead).
-        if (!done && !endCursor && !stream.search && !next({ ...stream, buffer: [...stream.buffer], keys: [...stream.keys], remaining: 1 })) done = true;
-        const continueCursor = endCursor ? args.endCursor : done ? "_end_cursor" : (lastKey ?? Buffer.alloc(0)).toString("base64");
-        return `{"page":[${page.join(",")}],"isDone":${done},"continueCursor":${JSON.stringify(continueCursor)},"splitCursor":null,"pageStatus":null}`;
+        const page: string[] = [];
+        let done = false;
+        if (start?.kind === "end") done = true;
+        else {
+          if (start) startAfter(stream, start.key);
+          while (end || page.length < pageSize) {
+            const row = next(stream);
+            if (!row) {
+              done = !budget.limitHit;
+              break;
+            }
+            if (end?.kind === "after" && stream.search && Buffer.compare(row.key, end.key) > 0) break;
+            page.push(row.json);
+          }
+        }
+        const last = budget.scanned.at(-1) ?? (start?.kind === "after" ? start.key : null);
+        const position: CursorPosition = end ?? (done ? { kind: "end" } : last ? { kind: "after", key: last } : { kind: "after", key: Buffer.alloc(0) });
+        const continueCursor = end ? endText! : encodeCursor(fingerprint, position);
+        const split = stream.search ? null : splitKeyOf(budget);
+        const splitCursor = split ? encodeCursor(fingerprint, { kind: "after", key: split }) : null;
+        pageJournals.set(exec.usage, continueCursor);
+        const isDone = end ? end.kind === "end" : done;
+        return `{"page":[${page.join(",")}],"isDone":${isDone},"continueCursor":${JSON.stringify(continueCursor)},"splitCursor":${JSON.stringify(splitCursor)},"pageStatus":${JSON.stringify(pageStatusOf(budget, page.length))}}`;
       }
       case "1.0/count": {
         const tableKey = key(exec, args.table);
