@@ -41,7 +41,7 @@ export function Collections({ teamId, canEdit }: { teamId: Id<"teams">; canEdit:
       )}
       {canEdit && (
         <form onSubmit={submit} className="inline" aria-label="New collection">
-          <input name="title" aria-label="Collection title" placeholder="New collection…" maxLength={200} />
+          <input name="title" aria-label="New collection name" placeholder="New collection…" maxLength={200} />
           <button type="submit" className="secondary">Create collection</button>
           {error && <span className="error" role="alert">{error}</span>}
         </form>
