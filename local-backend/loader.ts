@@ -18,6 +18,7 @@ import type { DocumentStore } from "./database";
 import { documentValidators } from "./syscalls";
 import { defineSearchIndexes, type SchemaSearchIndex } from "./search";
 import type { ValidatorJson } from "./validate";
+import { checkCrons, checkSchemaTables } from "./pushChecks";
 
 export type LoadedApp = { app: Component; crons: Record<string, CronSpec>; http: HttpRouterLike | null; authConfig: AuthConfig };
 export type CronSpec = { name: string; args: unknown[]; schedule: { type: string; [k: string]: unknown } };
@@ -25,6 +26,14 @@ export type HttpRouterLike = { lookup(path: string, method: string): [unknown, s
 export type AuthConfig = { providers: Array<{ domain?: string; applicationID?: string; type?: string; issuer?: string; jwks?: string }> };
 
 let generation = 0;
+
+/** What kind of function `module:name` of a component is, or null when there is none. */
+function functionKind(component: Component, name: string) {
+  const [module, exportName = "default"] = name.split(":");
+  const fn = component.modules.get(module.replace(/\.(js|ts)$/, ""))?.[exportName] as Record<string, unknown> | undefined;
+  if (!fn) return null;
+  return fn.isQuery ? "query" : fn.isMutation ? "mutation" : fn.isAction ? "action" : fn.isHttp ? "httpAction" : null;
+}
 
 async function listModules(dir: string, base = dir): Promise<string[]> {
   const out: string[] = [];
@@ -191,7 +200,8 @@ function usedComponents(configSource: string, resolveFrom: string): Array<{ name
   return found;
 }
 
-async function loadComponent(store: DocumentStore, componentPath: string, dir: string, outRoot: string, configFile: string | null, runtime: RuntimeHost): Promise<Component> {
+/** Loads a component's code; what it changes in the store goes into `apply`, run only once the whole app passed the push checks. */
+async function loadComponent(store: DocumentStore, componentPath: string, dir: string, outRoot: string, configFile: string | null, runtime: RuntimeHost, apply: Array<() => void>): Promise<Component> {
   const files = (await listModules(dir)).filter((f) => !/^convex\.config\./.test(f) && !/^test\./.test(f));
   const modules = await bundle(dir, files, path.join(outRoot, componentPath || "app"), runtime);
   const component: Component = { path: componentPath, modules, children: new Map() };
@@ -201,31 +211,40 @@ async function loadComponent(store: DocumentStore, componentPath: string, dir: s
       tables: Array<{ tableName: string; indexes: Array<{ indexDescriptor: string; fields: string[] }>; searchIndexes?: SchemaSearchIndex[]; documentType: ValidatorJson | null }>;
       schemaValidation: boolean;
     };
+    checkSchemaTables(exported.tables);
     for (const table of exported.tables) {
       const tableKey = `${componentPath}:${table.tableName}`;
-      store.defineTable(tableKey, table.indexes.map((i) => ({ name: i.indexDescriptor, fields: i.fields })));
-      defineSearchIndexes(store, tableKey, table.searchIndexes ?? []);
-      if (exported.schemaValidation && table.documentType) documentValidators.set(tableKey, table.documentType);
+      apply.push(() => {
+        store.defineTable(tableKey, table.indexes.map((i) => ({ name: i.indexDescriptor, fields: i.fields })));
+        defineSearchIndexes(store, tableKey, table.searchIndexes ?? []);
+        if (exported.schemaValidation && table.documentType) documentValidators.set(tableKey, table.documentType);
+      });
     }
   }
-  store.defineTable(`${componentPath}:_storage`, []);
-  store.defineTable(`${componentPath}:_scheduled_functions`, [{ name: "by_scheduledTime", fields: ["scheduledTime"] }]);
+  apply.push(() => {
+    store.defineTable(`${componentPath}:_storage`, []);
+    store.defineTable(`${componentPath}:_scheduled_functions`, [{ name: "by_scheduledTime", fields: ["scheduledTime"] }]);
+  });
   if (configFile && existsSync(configFile)) {
     for (const child of usedComponents(readFileSync(configFile, "utf8"), configFile)) {
       const childPath = componentPath ? `${componentPath}/${child.name}` : child.name;
-      component.children.set(child.name, await loadComponent(store, childPath, child.dir, outRoot, path.join(child.dir, "convex.config.js"), runtime));
+      component.children.set(child.name, await loadComponent(store, childPath, child.dir, outRoot, path.join(child.dir, "convex.config.js"), runtime, apply));
     }
   }
   return component;
 }
 
 export async function loadApp(store: DocumentStore, convexDir: string, cacheDir: string, runtime: RuntimeHost = runtimeHost((name) => process.env[name])): Promise<LoadedApp> {
-  documentValidators.clear();
   const outRoot = path.join(cacheDir, `build-${process.pid}-${++generation}`);
-  const app = await loadComponent(store, "", convexDir, outRoot, path.join(convexDir, "convex.config.ts"), runtime);
+  const apply: Array<() => void> = [];
+  const app = await loadComponent(store, "", convexDir, outRoot, path.join(convexDir, "convex.config.ts"), runtime, apply);
   const declared = ((app.modules.get("crons")?.default as { crons?: Record<string, CronSpec> } | undefined)?.crons) ?? {};
   // The specs were made in the default runtime's context: copied into this realm's values.
   const crons = jsonToConvex(convexToJson(declared as unknown as Value)) as unknown as Record<string, CronSpec>;
+  checkCrons(crons, (name) => functionKind(app, name));
+  // Every check passed: the new schema replaces the old one.
+  documentValidators.clear();
+  for (const step of apply) step();
   const http = (app.modules.get("http")?.default as HttpRouterLike | undefined) ?? null;
   const authConfig = (app.modules.get("auth.config")?.default as AuthConfig | undefined) ?? { providers: [] };
   // Older builds are not needed once the new one is loaded.
