@@ -8,7 +8,7 @@ import { apiKeyOf, apiResponse, clientKeyOf, pathParams, readJsonBody } from "./
 import { createShareBody, FIXED_FIELDS, grantBody, resolveBody, updateShareBody } from "./lib/apiShapes";
 import { authAttemptHandler } from "./lib/authAttempts";
 import { clientAddress } from "./lib/clientAddress";
-import { jsonError } from "./lib/mediaHeaders";
+import { jsonError, PRIVATE_MEDIA_HEADERS } from "./lib/mediaHeaders";
 import { mediaResponse, refusalResponse } from "./lib/mediaResponse";
 import { byteRequestOf } from "./lib/ranges";
 import { apiError } from "./lib/restErrors";
@@ -27,7 +27,24 @@ const cors = corsRouter(http, {
 /** The file a media route serves: a refusal (lib/refusals.ts) or the bytes asked for. */
 async function serveMedia(ctx: ActionCtx, request: Request, media: MediaAccess, download: boolean) {
   if (!media.ok) return refusalResponse(media);
-  return await mediaResponse(request, media, { download, getBlob: () => ctx.storage.get(media.storageId) });
+  return await mediaResponse(request, media, { download, getBlob: (storageId) => ctx.storage.get(storageId) });
+}
+
+/** GET /media/<grant>/poster[?video=<id>]: the poster image, through the same grant checks (media.ts openPoster). */
+async function servePoster(ctx: ActionCtx, request: Request, grantToken: string) {
+  const access = await ctx.runMutation(internal.media.openPoster, {
+    grantToken,
+    videoId: new URL(request.url).searchParams.get("video") ?? undefined,
+    clientAddress: clientAddress(request),
+  });
+  if (!access.ok) return refusalResponse(access);
+  const blob = await ctx.storage.get(access.storageId);
+  if (!blob) return jsonError(404, "FILE_NOT_FOUND", "The poster is missing.");
+  // Posters were checked to be images at setPoster; the stored type is served, never sniffed.
+  return new Response(request.method === "HEAD" ? null : blob, {
+    status: 200,
+    headers: { ...PRIVATE_MEDIA_HEADERS, "Content-Type": blob.type || "application/octet-stream", "Content-Length": String(blob.size) },
+  });
 }
 
 /** `<prefix><token>` or `<prefix><token>/download`; null for any other path. */
@@ -43,6 +60,8 @@ function mediaPath(request: Request, prefix: string) {
  * Refusals as in lib/refusals.ts (401 unknown grant, 410 expired, 404 gone, 403, 429).
  */
 const serveGrantMedia = httpAction(async (ctx, request) => {
+  const poster = pathParams(request, "/media/", 2, 2);
+  if (poster && poster[1] === "poster") return await servePoster(ctx, request, poster[0]);
   const path = mediaPath(request, "/media/");
   if (!path) return jsonError(404, "NOT_FOUND", "No such media route.");
   const media = await ctx.runMutation(internal.media.openGrant, {

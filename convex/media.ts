@@ -9,8 +9,10 @@ import { addressAllowed } from "./lib/ip";
 import { admitToLink, countView } from "./lib/grantIssuing";
 import { rateLimiter } from "./lib/rateLimits";
 import { DOWNLOAD_IDLE_MS, recordDownloadBytes } from "./lib/downloads";
-import { MAX_CHUNK } from "./lib/mediaResponse";
+import { chunkAt } from "./lib/chunkStore";
+import { partsFor } from "./lib/chunks";
 import { planBytes, type ByteRequest } from "./lib/ranges";
+import { checkMemberGrant, type MemberGrantCheck } from "./lib/memberGrants";
 import { checkGrant } from "./lib/shareAccess";
 import { refuse, refusedValidator, type Refused } from "./lib/refusals";
 import { unreachable } from "./lib/unreachable";
@@ -18,35 +20,62 @@ import { allowedType } from "./lib/uploads";
 
 export const mediaFile = v.object({
   ok: v.literal(true),
+  /** The video's first (or only) file: what a download in progress is of. */
   storageId: v.id("_storage"),
   contentType: v.string(),
   size: v.number(),
+  /** Bytes per chunk file (lib/chunks.ts); a single-file video is one chunk of its size. */
+  chunkSize: v.number(),
   sha256: v.string(),
   fileName: v.string(),
   allowDownload: v.boolean(),
+  /** The chunk-file parts this request's bytes come from (none for HEAD, 304, 416): [from, to) of each file. */
+  parts: v.array(v.object({ storageId: v.id("_storage"), from: v.number(), to: v.number() })),
 });
 export type MediaFile = Infer<typeof mediaFile>;
 /** The file to serve, or why not (lib/refusals.ts). */
 export const mediaAccess = v.union(mediaFile, refusedValidator);
 export type MediaAccess = Infer<typeof mediaAccess>;
 
-async function describe(ctx: MutationCtx, storageId: Id<"_storage">, video: Doc<"videos">, link: Doc<"shareLinks">): Promise<MediaAccess> {
-  const file = await ctx.db.system.get(storageId);
-  if (!file) return refuse("missing");
+/** The request headers that decide the bytes served (lib/ranges.ts `byteRequestOf`). */
+const byteRequest = v.object({ method: v.string(), range: v.optional(v.string()), ifRange: v.optional(v.string()), ifNoneMatch: v.optional(v.string()) });
+
+/**
+ * The video's file as this request will be served: its layout and the chunk-file parts the
+ * planned bytes come from (lib/ranges.ts `planBytes`: one chunk per range; a full GET only
+ * up to 20 MiB, else `rangeRequired`). Only the chunks the plan needs are looked up.
+ */
+async function describe(ctx: MutationCtx, storageId: Id<"_storage">, video: Doc<"videos">, allowDownload: boolean, request: ByteRequest): Promise<MediaAccess> {
+  let layout: { size: number; chunkSize: number; sha256: string };
+  if (video.chunkSize !== undefined && video.size !== undefined && video.sha256 !== undefined) {
+    layout = { size: video.size, chunkSize: video.chunkSize, sha256: video.sha256 };
+  } else {
+    // Stored before chunking: one chunk, the whole file.
+    const file = await ctx.db.system.get(storageId);
+    if (!file) return refuse("missing");
+    layout = { size: file.size, chunkSize: Math.max(file.size, 1), sha256: file.sha256 };
+  }
+  const plan = planBytes(request, layout);
+  if (plan.kind === "rangeRequired") return refuse("rangeRequired");
+  const parts: MediaFile["parts"] = [];
+  if (plan.kind === "bytes" && !plan.head) {
+    for (const part of partsFor(layout, plan.start, plan.end)) {
+      const chunk = video.chunkSize === undefined ? { storageId } : await chunkAt(ctx, video._id, part.index);
+      if (!chunk) return refuse("missing");
+      parts.push({ storageId: chunk.storageId, from: part.from, to: part.to });
+    }
+  }
   return {
     ok: true,
     storageId,
     // The type verified at finalize, never the upload's claim (older rows: served as bytes).
     contentType: allowedType(video.contentType, "video") ?? "application/octet-stream",
-    size: file.size,
-    sha256: file.sha256,
+    ...layout,
     fileName: video.fileName,
-    allowDownload: link.allowDownload,
+    allowDownload,
+    parts,
   };
 }
-
-/** The request headers that decide the bytes served (lib/ranges.ts `byteRequestOf`). */
-const byteRequest = v.object({ method: v.string(), range: v.optional(v.string()), ifRange: v.optional(v.string()), ifNoneMatch: v.optional(v.string()) });
 
 /**
  * For a download: records the bytes this request will carry and counts a download once the
@@ -61,7 +90,7 @@ async function countDownloadBytes(
   viewerId: string | undefined,
   now: number,
 ): Promise<Refused | null> {
-  const plan = planBytes(request, access, MAX_CHUNK);
+  const plan = planBytes(request, access);
   if (plan.kind !== "bytes" || plan.head || access.size === 0) return null;
   const decision = await recordDownloadBytes(ctx, link, holder, access, plan.start, plan.end, viewerId, now);
   switch (decision) {
@@ -76,14 +105,24 @@ async function countDownloadBytes(
 }
 
 /** Whether the request starts playback from the first byte (a view on the raw link). */
-function startsPlayback(request: ByteRequest, size: number) {
-  const plan = planBytes(request, { size, sha256: "" }, MAX_CHUNK);
+function startsPlayback(request: ByteRequest, access: MediaFile) {
+  const plan = planBytes(request, access);
   return request.method === "GET" && plan.kind === "bytes" && plan.start === 0;
 }
 
 async function throttle(ctx: MutationCtx, key: string) {
   const limit = await rateLimiter.limit(ctx, "mediaRequests", { key });
   return limit.ok ? null : refuse("rateLimited", limit.retryAfter);
+}
+
+/** A member's request: the grant's own request budget; members may always download. */
+async function openMemberGrant(ctx: MutationCtx, member: MemberGrantCheck, request: ByteRequest): Promise<MediaAccess> {
+  if (!member.ok) return member;
+  // A library grant opens posters only.
+  if (member.grant.videoId === undefined || !member.video.storageId) return refuse("missing");
+  const limited = await throttle(ctx, `member:${member.grant._id}`);
+  if (limited) return limited;
+  return await describe(ctx, member.video.storageId, member.video, true, request);
 }
 
 /**
@@ -97,12 +136,17 @@ export const openGrant = internalMutation({
   handler: async (ctx, args): Promise<MediaAccess> => {
     const now = Date.now();
     const check = await checkGrant(ctx, args.grantToken, now, args.videoId);
+    if (!check.ok && check.reason === "grantInvalid") {
+      // Not a viewer's grant: perhaps a member's (lib/memberGrants.ts), membership checked now.
+      const member = await checkMemberGrant(ctx, args.grantToken, now, args.videoId);
+      if (member) return await openMemberGrant(ctx, member, args.request);
+    }
     if (!check.ok) return check;
     if (check.link.ipAllowlist !== undefined && !addressAllowed(args.clientAddress, check.link.ipAllowlist)) return refuse("ipNotAllowed");
     const limited = await throttle(ctx, `grant:${check.grant._id}`);
     if (limited) return limited;
     if (args.download && !check.link.allowDownload) return refuse("downloadDisabled");
-    const access = await describe(ctx, check.storageId, check.video, check.link);
+    const access = await describe(ctx, check.storageId, check.video, check.link.allowDownload, args.request);
     if (access.ok && args.download) {
       const refused = await countDownloadBytes(ctx, check.link, `grant:${check.grant._id}`, access, args.request, check.grant.viewerId, now);
       if (refused) return refused;
@@ -141,15 +185,47 @@ export const openLink = internalMutation({
     const limited = await throttle(ctx, `link:${link._id}:${args.clientKey}`);
     if (limited) return limited;
     if (args.download && !link.allowDownload) return refuse("downloadDisabled");
-    const access = await describe(ctx, video.storageId, video, link);
+    const access = await describe(ctx, video.storageId, video, link.allowDownload, args.request);
     if (!access.ok) return access;
     if (args.download) {
       const refused = await countDownloadBytes(ctx, link, args.clientKey, access, args.request, args.clientKey, now);
       if (refused) return refused;
-    } else if (!args.download && startsPlayback(args.request, access.size)) {
+    } else if (!args.download && startsPlayback(args.request, access)) {
       await countView(ctx, link, args.clientKey, admission.newViewer, now);
     }
     return access;
+  },
+});
+
+export const posterAccess = v.union(v.object({ ok: v.literal(true), storageId: v.id("_storage") }), refusedValidator);
+
+/**
+ * GET /media/<grant>/poster[?video=<id>]: the poster of the video a viewer's or member's grant
+ * opens, re-checked like the video's bytes (revoke, expiry, membership), with the same budget.
+ */
+export const openPoster = internalMutation({
+  args: { grantToken: v.string(), videoId: v.optional(v.string()), clientAddress: v.optional(v.string()) },
+  returns: posterAccess,
+  handler: async (ctx, args) => {
+    const now = Date.now();
+    let video: Doc<"videos">;
+    let bucket: string;
+    const check = await checkGrant(ctx, args.grantToken, now, args.videoId);
+    if (check.ok) {
+      if (check.link.ipAllowlist !== undefined && !addressAllowed(args.clientAddress, check.link.ipAllowlist)) return refuse("ipNotAllowed");
+      video = check.video;
+      bucket = `grant:${check.grant._id}`;
+    } else {
+      const member = check.reason === "grantInvalid" ? await checkMemberGrant(ctx, args.grantToken, now, args.videoId) : null;
+      if (!member) return check;
+      if (!member.ok) return member;
+      video = member.video;
+      bucket = `member:${member.grant._id}`;
+    }
+    const limited = await throttle(ctx, bucket);
+    if (limited) return limited;
+    if (!video.posterStorageId) return refuse("missing");
+    return { ok: true as const, storageId: video.posterStorageId };
   },
 });
 

@@ -45,7 +45,14 @@ export default defineSchema({
     description: v.string(),
     fileName: v.string(),
     status: videoStatusValidator,
+    /** The first chunk file (chunked videos, see videoChunks) or the whole file (videos stored before chunking). */
     storageId: v.optional(v.id("_storage")),
+    /** Chunked videos: bytes per chunk file (lib/chunks.ts); absent = one chunk, the whole file. */
+    chunkSize: v.optional(v.number()),
+    /** Chunked videos: SHA-256 over the chunks' digests (base64), the ETag. */
+    sha256: v.optional(v.string()),
+    /** A chunked upload in progress: the file it is for, checked on resume and at finalize. */
+    uploadPlan: v.optional(v.object({ size: v.number(), chunkSize: v.number(), contentType: v.string(), fileName: v.string() })),
     posterStorageId: v.optional(v.id("_storage")),
     contentType: v.optional(v.string()),
     size: v.optional(v.number()),
@@ -61,6 +68,18 @@ export default defineSchema({
     .index("by_status", ["status"])
     .index("by_storageId", ["storageId"])
     .index("by_posterStorageId", ["posterStorageId"]),
+
+  /** The ordered chunk files of a chunked video (lib/chunks.ts), each its own upload. */
+  videoChunks: defineTable({
+    videoId: v.id("videos"),
+    index: v.number(),
+    storageId: v.id("_storage"),
+    size: v.number(),
+    /** `_storage.sha256` of the chunk (base64). */
+    sha256: v.string(),
+  })
+    .index("by_video_index", ["videoId", "index"])
+    .index("by_storageId", ["storageId"]),
 
   /** Upload sessions (see lib/uploads.ts): what an upload URL was issued for, and when. */
   uploads: defineTable({
@@ -196,6 +215,21 @@ export default defineSchema({
     .index("by_link_holder", ["linkId", "holder"])
     .index("by_link_updatedAt", ["linkId", "updatedAt"])
     .index("by_updatedAt", ["updatedAt"]),
+
+  /**
+   * A team member's short-lived playback grant (playback.ts): /media/<token> checks it and the
+   * membership on every request, so removing the member cuts playback at once. SHA-256 only.
+   */
+  memberGrants: defineTable({
+    teamId: v.id("teams"),
+    /** The one video it plays; absent: a library grant that opens the posters of the team's videos only. */
+    videoId: v.optional(v.id("videos")),
+    userId: v.id("users"),
+    tokenHash: v.string(),
+    expiresAt: v.number(),
+  })
+    .index("by_tokenHash", ["tokenHash"])
+    .index("by_user_team", ["userId", "teamId"]),
 
   /** 24-hour access grants; only SHA-256(grantToken) is stored. */
   shareGrants: defineTable({

@@ -67,6 +67,35 @@ export async function uploadFor(
   return await storeFile(t, bytes, type);
 }
 
+/**
+ * A chunked upload as the browser makes it (videoUploads.ts): declare the file, then per chunk an
+ * upload URL, the chunk's bytes stored, and attach; finalize unless `finalize: false`.
+ */
+export async function uploadChunked(
+  t: TestConvex,
+  as: Awaited<ReturnType<typeof signedInUser>>["as"],
+  videoId: Id<"videos">,
+  bytes: Uint8Array,
+  opts: { chunkSize: number; type?: string; only?: number[]; finalize?: boolean },
+) {
+  const type = opts.type ?? "video/mp4";
+  const state = await as.mutation(api.videoUploads.beginChunkedUpload, { videoId, size: bytes.length, contentType: type, chunkSize: opts.chunkSize });
+  const indices = opts.only ?? Array.from({ length: state.chunkCount }, (_, i) => i);
+  const storageIds: Id<"_storage">[] = [];
+  for (const index of indices) {
+    await as.mutation(api.videoUploads.chunkUploadUrl, { videoId });
+    const storageId = await storeFile(t, bytes.slice(index * opts.chunkSize, (index + 1) * opts.chunkSize), type);
+    const attached = await as.mutation(api.videoUploads.attachChunk, { videoId, index, storageId });
+    if (!attached.ok) throw new Error(attached.message);
+    storageIds.push(storageId);
+  }
+  if (opts.finalize !== false) {
+    const done = await as.mutation(api.videoUploads.finalizeChunkedUpload, { videoId, durationSeconds: 60 });
+    if (!done.ok) throw new Error(done.message);
+  }
+  return storageIds;
+}
+
 /** A team owned by `owner` with a ready video in it. */
 export async function teamWithReadyVideo(t: TestConvex, owner: Awaited<ReturnType<typeof signedInUser>>) {
   const teamId = await owner.as.mutation(api.teams.create, { name: "Studio" });

@@ -3,6 +3,7 @@ import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "./_generated/server";
 import { authedMutation, authedQuery, internalMutation, publicQuery } from "./functions";
+import { deleteChunks } from "./lib/chunkStore";
 import { findUsableGrant } from "./lib/shareAccess";
 import { appError, invalid } from "./lib/errors";
 import { maxUploadBytes, siteOrigin } from "./lib/env";
@@ -24,8 +25,8 @@ export const videoSummary = v.object({
   size: v.union(v.number(), v.null()),
   durationSeconds: v.union(v.number(), v.null()),
   failureReason: v.union(v.string(), v.null()),
-  posterUrl: v.union(v.string(), v.null()),
-  url: v.union(v.string(), v.null()),
+  /** Whether the video has a poster (members fetch it through their playback grant, playback.ts). */
+  hasPoster: v.boolean(),
   createdAt: v.number(),
 });
 
@@ -46,8 +47,8 @@ export async function toSummary(ctx: QueryCtx, video: Doc<"videos">) {
     size: video.size ?? null,
     durationSeconds: video.durationSeconds ?? null,
     failureReason: video.failureReason ?? null,
-    posterUrl: video.posterStorageId ? await ctx.storage.getUrl(video.posterStorageId) : null,
-    url: video.status === "ready" && video.storageId ? await ctx.storage.getUrl(video.storageId) : null,
+    // No storage URL reaches the browser: those are bearer URLs that outlive a membership.
+    hasPoster: video.posterStorageId !== undefined,
     createdAt: video._creationTime,
   };
 }
@@ -225,7 +226,9 @@ export const remove = authedMutation({
   returns: v.null(),
   handler: async (ctx, { videoId }) => {
     const { video } = await requireVideoRole(ctx, videoId, "member");
-    for (const storageId of [video.storageId, video.posterStorageId]) {
+    await deleteChunks(ctx, videoId);
+    // A chunked video's storageId is its first chunk, deleted with the chunks.
+    for (const storageId of [video.chunkSize === undefined ? video.storageId : undefined, video.posterStorageId]) {
       if (storageId) await ctx.storage.delete(storageId);
     }
     await ctx.db.delete(videoId);

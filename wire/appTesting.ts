@@ -48,3 +48,34 @@ export async function uploadReadyVideo(
   if (!finalized.ok) throw new Error(`upload rejected: ${finalized.message}`);
   return { videoId, storageId };
 }
+
+/**
+ * A chunked upload as the browser makes it (convex/videoUploads.ts): declare the file, POST each
+ * chunk to its own upload URL (`parallel` at once), attach it, finalize.
+ */
+export async function uploadChunkedVideo(
+  http: ConvexHttpClient,
+  teamId: Id<"teams">,
+  bytes: Uint8Array,
+  opts: { chunkSize: number; title?: string; fileName?: string; contentType?: string; parallel?: number },
+) {
+  const contentType = opts.contentType ?? "video/mp4";
+  const videoId = await http.mutation(api.videos.create, { teamId, title: opts.title ?? "Long cut", fileName: opts.fileName ?? "long.mp4" });
+  const state = await http.mutation(api.videoUploads.beginChunkedUpload, { videoId, size: bytes.length, contentType, chunkSize: opts.chunkSize });
+  let next = 0;
+  const worker = async () => {
+    while (next < state.chunkCount) {
+      const index = next++;
+      const url = await http.mutation(api.videoUploads.chunkUploadUrl, { videoId });
+      const body = bytes.subarray(index * opts.chunkSize, Math.min(bytes.length, (index + 1) * opts.chunkSize));
+      const res = await fetch(url, { method: "POST", body: body as BodyInit, headers: { "Content-Type": contentType } });
+      const { storageId } = (await res.json()) as { storageId: Id<"_storage"> };
+      const attached = await http.mutation(api.videoUploads.attachChunk, { videoId, index, storageId });
+      if (!attached.ok) throw new Error(attached.message);
+    }
+  };
+  await Promise.all(Array.from({ length: opts.parallel ?? 3 }, worker));
+  const done = await http.mutation(api.videoUploads.finalizeChunkedUpload, { videoId, durationSeconds: 60 });
+  if (!done.ok) throw new Error(done.message);
+  return { videoId };
+}

@@ -63,7 +63,7 @@ async function grantFor(link: { token: string }, password?: string) {
 
 test("every reason has a status, an API code, a title and words", () => {
   for (const facts of Object.values(REFUSALS)) {
-    expect([401, 403, 404, 410, 429]).toContain(facts.status);
+    expect([400, 401, 403, 404, 410, 429]).toContain(facts.status);
     expect(facts.code).toMatch(/^[A-Z_]+$/);
     expect(facts.title.length).toBeGreaterThan(3);
     expect(facts.words).toMatch(/\.$/);

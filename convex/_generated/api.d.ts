@@ -29,6 +29,8 @@ import type * as lib_apiHttp from "../lib/apiHttp.js";
 import type * as lib_apiShapes from "../lib/apiShapes.js";
 import type * as lib_authAttempts from "../lib/authAttempts.js";
 import type * as lib_boundedBody from "../lib/boundedBody.js";
+import type * as lib_chunkStore from "../lib/chunkStore.js";
+import type * as lib_chunks from "../lib/chunks.js";
 import type * as lib_clientAddress from "../lib/clientAddress.js";
 import type * as lib_collections from "../lib/collections.js";
 import type * as lib_commentThreads from "../lib/commentThreads.js";
@@ -42,6 +44,7 @@ import type * as lib_linkManagement from "../lib/linkManagement.js";
 import type * as lib_linkSettings from "../lib/linkSettings.js";
 import type * as lib_mediaHeaders from "../lib/mediaHeaders.js";
 import type * as lib_mediaResponse from "../lib/mediaResponse.js";
+import type * as lib_memberGrants from "../lib/memberGrants.js";
 import type * as lib_permissions from "../lib/permissions.js";
 import type * as lib_quota from "../lib/quota.js";
 import type * as lib_ranges from "../lib/ranges.js";
@@ -57,6 +60,7 @@ import type * as lib_unreachable from "../lib/unreachable.js";
 import type * as lib_uploads from "../lib/uploads.js";
 import type * as lib_validators from "../lib/validators.js";
 import type * as media from "../media.js";
+import type * as playback from "../playback.js";
 import type * as rateLimitSweep from "../rateLimitSweep.js";
 import type * as search from "../search.js";
 import type * as shareGrants from "../shareGrants.js";
@@ -64,6 +68,7 @@ import type * as shareLinks from "../shareLinks.js";
 import type * as teamLinks from "../teamLinks.js";
 import type * as teams from "../teams.js";
 import type * as uploadSweep from "../uploadSweep.js";
+import type * as videoUploads from "../videoUploads.js";
 import type * as videos from "../videos.js";
 
 /**
@@ -91,6 +96,8 @@ declare const fullApi: ApiFromModules<{
   "lib/apiShapes": typeof lib_apiShapes;
   "lib/authAttempts": typeof lib_authAttempts;
   "lib/boundedBody": typeof lib_boundedBody;
+  "lib/chunkStore": typeof lib_chunkStore;
+  "lib/chunks": typeof lib_chunks;
   "lib/clientAddress": typeof lib_clientAddress;
   "lib/collections": typeof lib_collections;
   "lib/commentThreads": typeof lib_commentThreads;
@@ -104,6 +111,7 @@ declare const fullApi: ApiFromModules<{
   "lib/linkSettings": typeof lib_linkSettings;
   "lib/mediaHeaders": typeof lib_mediaHeaders;
   "lib/mediaResponse": typeof lib_mediaResponse;
+  "lib/memberGrants": typeof lib_memberGrants;
   "lib/permissions": typeof lib_permissions;
   "lib/quota": typeof lib_quota;
   "lib/ranges": typeof lib_ranges;
@@ -119,6 +127,7 @@ declare const fullApi: ApiFromModules<{
   "lib/uploads": typeof lib_uploads;
   "lib/validators": typeof lib_validators;
   media: typeof media;
+  playback: typeof playback;
   rateLimitSweep: typeof rateLimitSweep;
   search: typeof search;
   shareGrants: typeof shareGrants;
@@ -126,6 +135,7 @@ declare const fullApi: ApiFromModules<{
   teamLinks: typeof teamLinks;
   teams: typeof teams;
   uploadSweep: typeof uploadSweep;
+  videoUploads: typeof videoUploads;
   videos: typeof videos;
 }>;
 export declare const api: FilterApi<

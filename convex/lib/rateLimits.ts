@@ -48,6 +48,10 @@ export const rateLimiter = new RateLimiter(components.rateLimiter, {
   apiPublicDownload: { kind: "token bucket", rate: 30, period: MINUTE },
   /** Upload URLs per user (each opens an upload session, lib/uploads.ts). */
   uploadUrls: { kind: "token bucket", rate: 60, period: MINUTE },
+  /** Chunk upload URLs per user (a 2 GiB video is 256 chunks of 8 MiB). */
+  uploadChunks: { kind: "token bucket", rate: 600, period: MINUTE, capacity: 300 },
+  /** Member playback grants per user (playback.ts): a player renews one every few minutes. */
+  memberPlayback: { kind: "token bucket", rate: 120, period: MINUTE, capacity: 60 },
   /** Share-link creation per user. */
   createLink: { kind: "token bucket", rate: 120, period: MINUTE },
   /** Team invitations created per user. */

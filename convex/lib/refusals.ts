@@ -29,6 +29,8 @@ export const refusalValidator = literals(
   /** The link has an IP allowlist and the caller's address is unknown (ask over HTTP). */
   "ipCheckRequired",
   "ipNotAllowed",
+  /** A full GET of a file larger than one response may carry (Convex: 20 MiB): ask in ranges. */
+  "rangeRequired",
   /** The link does not take guest comments (the option is off). */
   "commentsOff",
 );
@@ -43,7 +45,7 @@ export const refuse = (reason: Refusal, retryAfterMs?: number): Refused =>
 
 export type RefusalFacts = {
   /** The HTTP status on every route (media, raw link, /api/v1). */
-  status: 401 | 403 | 404 | 410 | 429;
+  status: 400 | 401 | 403 | 404 | 410 | 429;
   /** The API error code (`{ "error": { "code" } }`), documented in docs/openapi.json. */
   code: string;
   /** Short, for headings and the access log. */
@@ -71,6 +73,13 @@ export const REFUSALS = {
   downloadDisabled: { status: 403, code: "DOWNLOAD_DISABLED", title: "Downloads off", words: "Downloads are turned off for this link." },
   ipCheckRequired: { status: 403, code: "FORBIDDEN", title: "Network check needed", words: "This link only opens from certain networks, and yours could not be checked." },
   ipNotAllowed: { status: 403, code: "FORBIDDEN", title: "Network not allowed", words: "This link cannot be opened from your network." },
+  rangeRequired: {
+    status: 400,
+    code: "RANGE_REQUIRED",
+    title: "Too large for one response",
+    words: "This video is too large to send in one response; it has to be fetched in parts.",
+    apiHint: "Send Range: bytes=N- requests; each 206 answer carries at most one 8 MiB chunk and its Content-Range gives the total size.",
+  },
   commentsOff: { status: 403, code: "COMMENTS_DISABLED", title: "Comments off", words: "Comments are turned off for this link." },
 } as const satisfies Record<Refusal, RefusalFacts>;
 

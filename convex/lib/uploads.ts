@@ -45,8 +45,24 @@ export async function openUploadSession(ctx: MutationCtx, video: Doc<"videos">, 
   await ctx.db.insert("uploads", { videoId: video._id, purpose, issuedBy: userId, expiresAt: now + UPLOAD_URL_TTL_MS });
 }
 
-/** Whether any video already uses the file, as its media or its poster. */
+/** An upload session of the video for its file that is still open, opening one when none is (a chunked upload outlives a session). */
+export async function ensureOpenSession(ctx: MutationCtx, video: Doc<"videos">, userId: Id<"users">, now: number) {
+  const sessions = await ctx.db
+    .query("uploads")
+    .withIndex("by_video_purpose", (q) => q.eq("videoId", video._id).eq("purpose", "video"))
+    .take(MAX_OPEN_SESSIONS * 2);
+  // Half an hour of use left, so a chunk POSTed now is stored while the session is open.
+  if (sessions.some((s) => s.consumedAt === undefined && s.expiresAt > now + UPLOAD_URL_TTL_MS / 2)) return;
+  await openUploadSession(ctx, video, "video", userId, now);
+}
+
+/** Whether any video already uses the file, as its media (whole or one chunk) or its poster. */
 export async function isAttached(ctx: QueryCtx, storageId: Id<"_storage">) {
+  const asChunk = await ctx.db
+    .query("videoChunks")
+    .withIndex("by_storageId", (q) => q.eq("storageId", storageId))
+    .first();
+  if (asChunk) return true;
   const asMedia = await ctx.db
     .query("videos")
     .withIndex("by_storageId", (q) => q.eq("storageId", storageId))
@@ -76,6 +92,13 @@ export async function requireOwnUpload(ctx: MutationCtx, videoId: Id<"videos">, 
     throw appError("UPLOAD_REJECTED", "This file was not uploaded for this video. Upload it again.");
   }
   return { file, sessions };
+}
+
+export async function sessionsOf(ctx: QueryCtx, videoId: Id<"videos">, purpose: UploadPurpose) {
+  return await ctx.db
+    .query("uploads")
+    .withIndex("by_video_purpose", (q) => q.eq("videoId", videoId).eq("purpose", purpose))
+    .take(MAX_OPEN_SESSIONS * 2);
 }
 
 /** The sessions' single use is spent; the sweep still visits their window for stray files. */

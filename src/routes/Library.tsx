@@ -14,6 +14,7 @@ import { Upload } from "../components/Upload";
 import { useCurrentTeam } from "../hooks/useCurrentTeam";
 import { useDebounced } from "../hooks/useDebounced";
 import { useNow } from "../hooks/useNow";
+import { usePosters } from "../hooks/usePlayback";
 import { errorMessage } from "../lib/errors";
 import { formatBytes, formatDuration, relativeTime } from "../lib/format";
 
@@ -76,6 +77,8 @@ function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
   const shown = result ?? last.current;
   const now = useNow(); // "added now" becomes "added 1 minute ago" on its own
   const remove = useMutation(api.videos.remove);
+  // Posters come through the gate too: one short-lived library grant (convex/playback.ts).
+  const posterFor = usePosters(teamId);
   const filtered = searched !== "" || status !== "all" || links !== "any";
   if (shown === undefined) return <p className="muted" role="status">Loading videos…</p>;
   if (shown.videos.length === 0 && !filtered) return <p className="panel empty">No videos yet. Upload one to share it.</p>;
@@ -130,7 +133,7 @@ function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
       <ul className="video-grid" aria-label="Videos">
         {videos.map((v) => (
           <li key={v.videoId} className="video-card" data-status={v.status}>
-            <div className="poster">{v.posterUrl ? <img src={v.posterUrl} alt="" /> : <span aria-hidden>▶</span>}</div>
+            <div className="poster">{v.hasPoster && posterFor(v.videoId) ? <img src={posterFor(v.videoId)!} alt="" /> : <span aria-hidden>▶</span>}</div>
             <div>
               {v.status === "ready" ? <Link to={`/videos/${v.videoId}`}>{v.title}</Link> : <strong>{v.title}</strong>}
               {v.hasLinks && <span className="badge"> shared</span>}

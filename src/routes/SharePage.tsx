@@ -79,6 +79,7 @@ export function SharePage() {
     case "downloadLimit":
     case "downloadDisabled":
     case "ipNotAllowed":
+    case "rangeRequired":
     case "commentsOff":
       return <Shell><h1>{REFUSALS[status.status].title}</h1><p role="alert">{ended}{refusalText(status.status, status.retryAfterMs)}</p></Shell>;
     case "passwordRequired":

@@ -5,6 +5,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { Comments } from "../components/Comments";
 import { Header } from "../components/Header";
+import { MemberPlayer } from "../components/MemberPlayer";
 import { ShareManager } from "../components/ShareManager";
 import { useCurrentTeam } from "../hooks/useCurrentTeam";
 import { useTitle } from "../hooks/useTitle";
@@ -86,8 +87,8 @@ function VideoDetails({ videoId }: { videoId: Id<"videos"> }) {
     <div className="columns">
       <div>
         <VideoTitle videoId={videoId} title={video.title} canEdit={role !== "viewer"} />
-        {video.url ? (
-          <video ref={player} src={video.url} poster={video.posterUrl ?? undefined} controls preload="metadata" className="player" aria-label={video.title} />
+        {video.status === "ready" ? (
+          <MemberPlayer ref={player} videoId={videoId} title={video.title} />
         ) : (
           <p className="muted">This video is not ready.</p>
         )}
