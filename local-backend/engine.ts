@@ -184,7 +184,7 @@ export class Engine {
     udfPath: string,
     args: Record<string, Value>,
     identity: Identity,
-    opts: { fromClient?: boolean; depth?: number; journal?: string | null } = {},
+    opts: { fromClient?: boolean; depth?: number; journal?: string | null; beforeCommit?: (exec: Exec) => void } = {},
   ): Promise<{ value: Value; exec: Exec }> {
     const fn = opts.fromClient ? this.resolveForClient(componentPath, udfPath) : this.resolve(componentPath, udfPath);
     const exec = { ...this.newExec(type, componentPath, udfPath, identity), depth: checkDepth(opts.depth ?? 0), journal: opts.journal ?? null };
@@ -195,6 +195,8 @@ export class Engine {
       this.store.begin();
       try {
         const value = await this.invoke(fn, type, exec, args);
+        // In the same transaction: e.g. a scheduled mutation's job marked done (exactly once).
+        opts.beforeCommit?.(exec);
         this.store.commit();
         this.afterCommit(exec);
         return { value, exec };

@@ -141,3 +141,26 @@ describe("pagination (crates/isolate/src/environment/udf/async_syscall.rs query_
     }
   });
 });
+
+describe("scheduled functions (crates/application/src/scheduled_jobs/mod.rs; convex/server schema.ts _scheduled_functions)", () => {
+  test("a scheduled mutation killed mid-run (kill -9) runs exactly once after the restart; its row has Convex's shape", async () => {
+    const dataDir = tempDataDir();
+    const first = await spawnBackend({ projectDir: FIXTURE_PROJECT, dataDir });
+    await new ConvexHttpClient(first.cloudUrl).mutation("fidelity:scheduleSlow" as never, { spin: 6e7 } as never);
+    await expect.poll(() => first.output(), { interval: 2 }).toContain("slow job started");
+    await first.kill9();
+    const second = await spawnBackend({ projectDir: FIXTURE_PROJECT, dataDir });
+    try {
+      const client = new ConvexHttpClient(second.cloudUrl);
+      type Job = Record<string, unknown> & { state: { kind: string } };
+      await expect.poll(async () => ((await client.query("fidelity:jobs" as never, {} as never)) as Job[])[0]?.state.kind, { timeout: 15_000 }).toBe("success");
+      expect(await client.query("fidelity:slowRows" as never, {} as never)).toBe(100);
+      const [job] = (await client.query("fidelity:jobs" as never, {} as never)) as Job[];
+      expect(Object.keys(job).sort()).toEqual(["_creationTime", "_id", "args", "completedTime", "name", "scheduledTime", "state"]);
+      expect(job).toMatchObject({ name: "fidelity.js:slowJob", args: [{ spin: 6e7 }], state: { kind: "success" } });
+      expect(second.output().split("slow job started").length - 1).toBe(1);
+    } finally {
+      await second.stop();
+    }
+  }, 60_000);
+});

@@ -24,7 +24,9 @@ export class Scheduler {
 
   start() {
     this.stopped = false;
-    this.wake();
+    void this.recover()
+      .catch((error: Error) => this.report(`Could not settle interrupted scheduled functions: ${error.message}`))
+      .finally(() => this.wake());
   }
 
   stop() {
@@ -101,24 +103,75 @@ export class Scheduler {
     return this.engine.write({ type: "mutation", componentPath: job.componentPath } as never, (inner) => {
       const current = this.engine.store.get(job._id) as Job | null;
       if (!current) return null;
-      const doc = { ...current, state, ...(state.kind === "inProgress" ? {} : { completedTime: Date.now() }) } as Doc;
-      this.engine.store.write(tableKey, doc, current, inner.writes);
+      this.engine.store.write(tableKey, withState(current, state), current, inner.writes);
       return current;
     });
   }
 
+  /**
+   * A mutation runs exactly once (crates/application/src/scheduled_jobs/mod.rs): its job is
+   * marked done in the mutation's own transaction, so after a crash (kill -9) it is either still
+   * pending and runs, or done and does not. An action runs at most once: it is marked inProgress
+   * first, and one found inProgress at start failed with Convex's "Transient error while
+   * executing action".
+   */
   private async runJob(tableKey: string, job: Job) {
     const target = job.componentPath ?? tableKey.slice(0, tableKey.lastIndexOf(":"));
-    await this.setState(tableKey, job, { kind: "inProgress" });
     let kind = "mutation";
     try {
       const fn = this.engine.resolve(target, job.name);
       kind = fn.isAction ? "action" : "mutation";
-      await this.engine.run(kind as "mutation" | "action", target, job.name, (job.args[0] ?? {}) as Record<string, Value>, null);
-      await this.setState(tableKey, job, { kind: "success" });
+      const args = (job.args[0] ?? {}) as Record<string, Value>;
+      if (kind === "action") {
+        await this.setState(tableKey, job, { kind: "inProgress" });
+        await this.engine.run("action", target, job.name, args, null);
+        await this.setState(tableKey, job, { kind: "success" });
+        return;
+      }
+      await this.engine.run("mutation", target, job.name, args, null, {
+        beforeCommit: (exec) => {
+          const current = this.engine.store.get(job._id) as Job | null;
+          // Canceled (or done) since it was found due: the mutation's writes are rolled back.
+          if (!current || current.state.kind !== "pending") throw new NotPending();
+          this.engine.store.write(tableKey, withState(current, { kind: "success" }), current, exec.writes);
+        },
+      });
     } catch (error) {
+      if (error instanceof NotPending) return;
       this.report(`Scheduled ${kind} ${job.name} failed: ${(error as Error).message}`);
       await this.setState(tableKey, job, { kind: "failed", error: (error as Error).message } as never);
+    }
+  }
+
+  /** After a restart: jobs a crash left inProgress (actions; mutations never are) are settled. */
+  async recover() {
+    const store = this.engine.store;
+    {
+      for (const tableKey of this.tables()) {
+        const stuck: Job[] = [];
+        const { low, high } = store.bounds(tableKey, "by_scheduledTime", []);
+        let after: Buffer | null = null;
+        for (;;) {
+          const rows = store.scan(tableKey, "by_scheduledTime", low, high, "asc", after);
+          if (rows.length === 0) break;
+          for (const row of rows) {
+            const job = parseDoc(row.json) as unknown as Job;
+            if (job.state.kind === "inProgress") stuck.push(job);
+          }
+          after = rows[rows.length - 1].key;
+        }
+        for (const job of stuck) {
+          const target = job.componentPath ?? tableKey.slice(0, tableKey.lastIndexOf(":"));
+          let isAction = true;
+          try {
+            isAction = Boolean(this.engine.resolve(target, job.name).isAction);
+          } catch {
+            // A function that no longer exists: settled as failed.
+          }
+          const state = isAction ? { kind: "failed", error: "Transient error while executing action" } : { kind: "pending" };
+          await this.setState(tableKey, job, state);
+        }
+      }
     }
   }
 
@@ -161,6 +214,15 @@ export class Scheduler {
       arm(saved && saved.schedule === schedule ? saved.at : next(Date.now()));
     }
   }
+}
+
+class NotPending extends Error {}
+
+/** The job with a new state; completedTime once it is settled, none while pending or running. */
+function withState(job: Job, state: { kind: string }): Doc {
+  const { completedTime: _previous, ...rest } = job as Job & { completedTime?: number };
+  const settled = state.kind !== "pending" && state.kind !== "inProgress";
+  return { ...rest, state, ...(settled ? { completedTime: Date.now() } : {}) } as unknown as Doc;
 }
 
 function savedRun(text: string | null): { at: number; schedule: string } | null {

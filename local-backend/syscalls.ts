@@ -14,6 +14,11 @@ import { searchIndexesOf, type SearchResults } from "./search";
 import { budgetSpent, checkPageRequest, decodeCursor, encodeCursor, multiplePaginatedQueries, pageStatusOf, queryFingerprint, scanBudget, splitKeyOf, type CursorPosition, type ScanBudget } from "./pagination";
 
 const ZERO = Buffer.from([0]);
+/** "messages:send" → "messages.js:send", as Convex's CanonicalizedUdfPath prints it. */
+const canonicalPath = (udfPath: string) => {
+  const [module, name = "default"] = udfPath.split(":");
+  return `${module.replace(/\.(js|ts)$/, "")}.js:${name}`;
+};
 const minKey = (a: Buffer, b: Buffer) => (Buffer.compare(a, b) <= 0 ? a : b);
 const maxKey = (a: Buffer, b: Buffer) => (Buffer.compare(a, b) >= 0 ? a : b);
 
@@ -260,14 +265,17 @@ function build(engine: Engine) {
     const target = engine.address(exec.componentPath, args);
     engine.resolve(target.componentPath, target.udfPath); // fail now if it does not exist
     const tableKey = key(exec, "_scheduled_functions");
+    // Convex's shape (convex/server schema.ts _scheduled_functions; model/src/scheduled_jobs/
+    // virtual_table.rs): name as the canonical path ("module.js:function"), nothing else; the
+    // target's component is kept only when it is not the caller's own.
     const doc = {
       _id: store.newId(tableKey),
       _creationTime: store.nextCreationTime(),
-      name: target.udfPath,
-      componentPath: target.componentPath,
+      name: canonicalPath(target.udfPath),
       args: [jsonToConvex(args.args)],
       scheduledTime: args.ts * 1000,
       state: { kind: "pending" },
+      ...(target.componentPath === exec.componentPath ? {} : { componentPath: target.componentPath }),
     } as unknown as Doc;
     withinLimits(() => exec.usage.schedule(JSON.stringify(args.args).length));
     store.write(tableKey, doc, null, exec.writes);
