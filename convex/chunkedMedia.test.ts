@@ -140,3 +140,23 @@ test("a member of another team cannot read the upload state", async () => {
   await uploadChunked(t, alice.as, videoId, BYTES, { chunkSize: CHUNK, only: [0], finalize: false });
   await expectCode(bob.as.query(api.videoUploads.getUploadState, { videoId }), "NOT_FOUND");
 });
+
+test("counting: nothing is counted when the answer then fails (a chunk file gone); a served download range is", async () => {
+  const { t, alice, ids } = await sharedChunked();
+  const videoId = (await t.run((ctx) => ctx.db.query("videos").first()))!._id;
+  const link = await alice.as.mutation(api.shareLinks.create, { videoId, allowDownload: true });
+  const grant = await t.mutation(api.shareLinks.issueAccessGrant, { token: link.token, viewerId: "viewer-count" });
+  if (!grant.ok) throw new Error(grant.reason);
+  await t.run((ctx) => ctx.storage.delete(ids[1]));
+  const counts = () =>
+    t.run(async (ctx) => ({ progress: (await ctx.db.query("downloadProgress").collect()).length, link: (await ctx.db.get(link.linkId))! }));
+  const failed = await t.fetch(`/media/${grant.grantToken}/download`, { headers: { Range: `bytes=${CHUNK}-` } });
+  expect(failed.status).toBe(404);
+  const raw = await t.fetch(`/s/${link.token}`, { headers: { Range: `bytes=${CHUNK}-` } });
+  expect(raw.status).toBe(404);
+  expect(await counts()).toMatchObject({ progress: 0, link: { downloadCount: 0 } });
+  const served = await t.fetch(`/media/${grant.grantToken}/download`, { headers: { Range: "bytes=0-" } });
+  expect(served.status).toBe(206);
+  expect((await served.arrayBuffer()).byteLength).toBe(CHUNK);
+  expect(await counts()).toMatchObject({ progress: 1 });
+});

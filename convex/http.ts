@@ -27,7 +27,13 @@ const cors = corsRouter(http, {
 /** The file a media route serves: a refusal (lib/refusals.ts) or the bytes asked for. */
 async function serveMedia(ctx: ActionCtx, request: Request, media: MediaAccess, download: boolean) {
   if (!media.ok) return refusalResponse(media);
-  return await mediaResponse(request, media, { download, getBlob: (storageId) => ctx.storage.get(storageId) });
+  const { count } = media;
+  return await mediaResponse(request, media, {
+    download,
+    getBlob: (storageId) => ctx.storage.get(storageId),
+    // Counted only when the bytes are in hand: an answer that fails counts nothing.
+    beforeSend: count ? () => ctx.runMutation(internal.media.recordServed, { count, storageId: media.storageId, size: media.size }) : undefined,
+  });
 }
 
 /** GET /media/<grant>/poster[?video=<id>]: the poster image, through the same grant checks (media.ts openPoster). */

@@ -1,6 +1,6 @@
 import { expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
-import { aliceWithVideo, dumpTables, expectCode, signedInUser, useFrozenClock, type TestConvex } from "./test.setup";
+import { aliceWithVideo, dumpTables, expectCode, openGrantServed, signedInUser, useFrozenClock, type TestConvex } from "./test.setup";
 
 /** What a media request came to: "ok" or the refusal reason. */
 const outcome = (r: { ok: true } | { ok: false; reason: string }) => (r.ok ? "ok" : r.reason);
@@ -49,9 +49,9 @@ test("maxDownloads: downloads stop at the cap, exactly", async () => {
   const g = await grant(link.token, "viewer-dddd");
   if (!g.ok) throw new Error();
   const kinds = [];
-  for (let i = 0; i < 3; i++) kinds.push(outcome(await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, download: true, request: GET })));
+  for (let i = 0; i < 3; i++) kinds.push(outcome(await openGrantServed(t, { grantToken: g.grantToken, download: true, request: GET })));
   expect(kinds).toEqual(["ok", "ok", "downloadLimit"]);
-  expect(outcome(await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, download: false, request: GET }))).toBe("ok");
+  expect(outcome(await openGrantServed(t, { grantToken: g.grantToken, download: false, request: GET }))).toBe("ok");
   expect((await alice.as.query(api.shareLinks.list, { videoId }))[0].downloadCount).toBe(2);
 });
 
@@ -62,7 +62,7 @@ test("maxDownloads counts whole copies by bytes served, whatever the Range spell
   const second = await grant(link.token, "viewer-range2");
   if (!first.ok || !second.ok) throw new Error();
   const open = (g: string, range?: string, method = "GET") =>
-    t.mutation(internal.media.openGrant, { grantToken: g, download: true, request: { method, range } }).then(outcome);
+    openGrantServed(t, { grantToken: g, download: true, request: { method, range } }).then(outcome);
   // The stored test file is 8 bytes. Spellings that used to escape the count:
   expect(await open(first.grantToken, "bytes=0-3")).toBe("ok");
   // A second holder cannot start while the one allowed download is in progress.
@@ -84,7 +84,7 @@ test("a download in progress gives its reservation back after 30 idle minutes", 
   const a = await grant(link.token, "viewer-idle01");
   const b = await grant(link.token, "viewer-idle02");
   if (!a.ok || !b.ok) throw new Error();
-  const open = (g: string, range?: string) => t.mutation(internal.media.openGrant, { grantToken: g, download: true, request: { method: "GET", range } }).then(outcome);
+  const open = (g: string, range?: string) => openGrantServed(t, { grantToken: g, download: true, request: { method: "GET", range } }).then(outcome);
   expect(await open(a.grantToken, "bytes=0-1")).toBe("ok");
   expect(await open(b.grantToken)).toBe("downloadLimit");
   vi.advanceTimersByTime(31 * 60 * 1000);
@@ -145,7 +145,7 @@ test("access log: grants issued and refused, downloads and revokes, newest first
   await grant(link.token, "viewer-ffff", "wrong");
   const g = await grant(link.token, "viewer-ffff", "pw");
   if (!g.ok) throw new Error();
-  await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, download: true, request: GET });
+  await openGrantServed(t, { grantToken: g.grantToken, download: true, request: GET });
   await alice.as.mutation(api.shareLinks.revoke, { linkId: link.linkId });
   const page1 = await alice.as.query(api.accessLog.list, { linkId: link.linkId, paginationOpts: { numItems: 2, cursor: null } });
   expect(page1.page.map((e) => e.event)).toEqual(["revoked", "download"]);
@@ -187,9 +187,9 @@ test("IP allowlists: validated on save naming the bad entry; the WebSocket path 
   expect((await viaHttp("192.0.2.1")).json).toEqual({ ok: false, reason: "ipNotAllowed" });
   expect((await viaHttp("2001:db8:1::5")).json).toMatchObject({ ok: true });
   const g = (await viaHttp("10.1.2.3")).json as { grantToken: string };
-  expect(outcome(await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, download: false, request: GET, clientAddress: "10.9.9.9" }))).toBe("ok");
-  expect(outcome(await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, download: false, request: GET, clientAddress: "192.0.2.1" }))).toBe("ipNotAllowed");
-  expect(outcome(await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, download: false, request: GET }))).toBe("ipNotAllowed");
+  expect(outcome(await openGrantServed(t, { grantToken: g.grantToken, download: false, request: GET, clientAddress: "10.9.9.9" }))).toBe("ok");
+  expect(outcome(await openGrantServed(t, { grantToken: g.grantToken, download: false, request: GET, clientAddress: "192.0.2.1" }))).toBe("ipNotAllowed");
+  expect(outcome(await openGrantServed(t, { grantToken: g.grantToken, download: false, request: GET }))).toBe("ipNotAllowed");
   await alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, ipAllowlist: null });
   expect(await t.query(api.shareLinks.getByToken, { token: link.token })).toMatchObject({ status: "ok" });
 });
@@ -199,7 +199,7 @@ test("idle downloads are forgotten by the sweep", async () => {
   const link = await alice.as.mutation(api.shareLinks.create, { videoId, allowDownload: true });
   const g = await grant(link.token, "viewer-sweep1");
   if (!g.ok) throw new Error();
-  await t.mutation(internal.media.openGrant, { grantToken: g.grantToken, download: true, request: { method: "GET", range: "bytes=0-1" } });
+  await openGrantServed(t, { grantToken: g.grantToken, download: true, request: { method: "GET", range: "bytes=0-1" } });
   expect(await t.mutation(internal.media.sweepIdleDownloads, {})).toBe(0);
   vi.advanceTimersByTime(31 * 60 * 1000);
   expect(await t.mutation(internal.media.sweepIdleDownloads, {})).toBe(1);

@@ -18,6 +18,13 @@ import { refuse, refusedValidator, type Refused } from "./lib/refusals";
 import { unreachable } from "./lib/unreachable";
 import { allowedType } from "./lib/uploads";
 
+/** A count a media answer earns: bytes toward a download (lib/downloads.ts), or a view on the raw link. */
+export const servedCount = v.union(
+  v.object({ kind: v.literal("download"), linkId: v.id("shareLinks"), holder: v.string(), viewerId: v.optional(v.string()), start: v.number(), end: v.number() }),
+  v.object({ kind: v.literal("view"), linkId: v.id("shareLinks"), viewerId: v.string() }),
+);
+export type ServedCount = Infer<typeof servedCount>;
+
 export const mediaFile = v.object({
   ok: v.literal(true),
   /** The video's first (or only) file: what a download in progress is of. */
@@ -31,6 +38,8 @@ export const mediaFile = v.object({
   allowDownload: v.boolean(),
   /** The chunk-file parts this request's bytes come from (none for HEAD, 304, 416): [from, to) of each file. */
   parts: v.array(v.object({ storageId: v.id("_storage"), from: v.number(), to: v.number() })),
+  /** What serving this answer counts, recorded by `recordServed` only once its bytes are in hand. */
+  count: v.optional(servedCount),
 });
 export type MediaFile = Infer<typeof mediaFile>;
 /** The file to serve, or why not (lib/refusals.ts). */
@@ -77,32 +86,45 @@ async function describe(ctx: MutationCtx, storageId: Id<"_storage">, video: Doc<
   };
 }
 
-/**
- * For a download: records the bytes this request will carry and counts a download once the
- * holder has received the whole file (lib/downloads.ts). Null to go on, or the refusal.
- */
-async function countDownloadBytes(
-  ctx: MutationCtx,
-  link: Doc<"shareLinks">,
-  holder: string,
-  access: MediaFile,
-  request: ByteRequest,
-  viewerId: string | undefined,
-  now: number,
-): Promise<Refused | null> {
+/** For a download: the bytes this request will carry, to be recorded once they are in hand (null: nothing to count). */
+function downloadCount(linkId: Id<"shareLinks">, holder: string, access: MediaFile, request: ByteRequest, viewerId: string | undefined): ServedCount | null {
   const plan = planBytes(request, access);
   if (plan.kind !== "bytes" || plan.head || access.size === 0) return null;
-  const decision = await recordDownloadBytes(ctx, link, holder, access, plan.start, plan.end, viewerId, now);
-  switch (decision) {
-    case "ok":
-      return null;
-    case "downloadLimit":
-      return refuse("downloadLimit");
-    case "tooFragmented":
-      return refuse("rateLimited", DOWNLOAD_IDLE_MS);
-  }
-  return unreachable(decision);
+  return { kind: "download", linkId, holder, viewerId, start: plan.start, end: plan.end };
 }
+
+/**
+ * Records what an answer counts, called by the HTTP route after every Blob it serves was
+ * fetched, so an answer that fails counts nothing. Null to send it, or the refusal (a download
+ * limit reached meanwhile).
+ */
+export const recordServed = internalMutation({
+  args: { count: servedCount, storageId: v.id("_storage"), size: v.number() },
+  returns: v.union(v.null(), refusedValidator),
+  handler: async (ctx, { count, storageId, size }): Promise<Refused | null> => {
+    const now = Date.now();
+    const link = await ctx.db.get(count.linkId);
+    if (!link || link.revokedAt !== undefined) return refuse("missing");
+    if (count.kind === "view") {
+      const seen = await ctx.db
+        .query("shareViewers")
+        .withIndex("by_link_viewer", (q) => q.eq("linkId", link._id).eq("viewerKey", count.viewerId))
+        .first();
+      await countView(ctx, link, count.viewerId, seen === null, now);
+      return null;
+    }
+    const decision = await recordDownloadBytes(ctx, link, count.holder, { storageId, size }, count.start, count.end, count.viewerId, now);
+    switch (decision) {
+      case "ok":
+        return null;
+      case "downloadLimit":
+        return refuse("downloadLimit");
+      case "tooFragmented":
+        return refuse("rateLimited", DOWNLOAD_IDLE_MS);
+    }
+    return unreachable(decision);
+  },
+});
 
 /** Whether the request starts playback from the first byte (a view on the raw link). */
 function startsPlayback(request: ByteRequest, access: MediaFile) {
@@ -147,11 +169,9 @@ export const openGrant = internalMutation({
     if (limited) return limited;
     if (args.download && !check.link.allowDownload) return refuse("downloadDisabled");
     const access = await describe(ctx, check.storageId, check.video, check.link.allowDownload, args.request);
-    if (access.ok && args.download) {
-      const refused = await countDownloadBytes(ctx, check.link, `grant:${check.grant._id}`, access, args.request, check.grant.viewerId, now);
-      if (refused) return refused;
-    }
-    return access;
+    if (!access.ok || !args.download) return access;
+    const count = downloadCount(check.link._id, `grant:${check.grant._id}`, access, args.request, check.grant.viewerId);
+    return count ? { ...access, count } : access;
   },
 });
 
@@ -187,13 +207,12 @@ export const openLink = internalMutation({
     if (args.download && !link.allowDownload) return refuse("downloadDisabled");
     const access = await describe(ctx, video.storageId, video, link.allowDownload, args.request);
     if (!access.ok) return access;
-    if (args.download) {
-      const refused = await countDownloadBytes(ctx, link, args.clientKey, access, args.request, args.clientKey, now);
-      if (refused) return refused;
-    } else if (!args.download && startsPlayback(args.request, access)) {
-      await countView(ctx, link, args.clientKey, admission.newViewer, now);
-    }
-    return access;
+    const count = args.download
+      ? downloadCount(link._id, args.clientKey, access, args.request, args.clientKey)
+      : startsPlayback(args.request, access)
+        ? ({ kind: "view", linkId: link._id, viewerId: args.clientKey } as const)
+        : null;
+    return count ? { ...access, count } : access;
   },
 });
 

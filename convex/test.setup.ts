@@ -3,7 +3,8 @@
 import rateLimiterTest from "@convex-dev/rate-limiter/test";
 import { convexTest } from "convex-test";
 import { afterEach, beforeEach, expect, vi } from "vitest";
-import { api } from "./_generated/api";
+import type { FunctionArgs } from "convex/server";
+import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import schema from "./schema";
 
@@ -94,6 +95,17 @@ export async function uploadChunked(
     if (!done.ok) throw new Error(done.message);
   }
   return storageIds;
+}
+
+/**
+ * A media request as the HTTP route makes it (http.ts serveMedia): open the grant, then record
+ * what the answer counts (media.ts recordServed) as the bytes go out. The access, or the refusal.
+ */
+export async function openGrantServed(t: TestConvex, args: FunctionArgs<typeof internal.media.openGrant>) {
+  const access = await t.mutation(internal.media.openGrant, args);
+  if (!access.ok || !access.count) return access;
+  const refused = await t.mutation(internal.media.recordServed, { count: access.count, storageId: access.storageId, size: access.size });
+  return refused ?? access;
 }
 
 /** A team owned by `owner` with a ready video in it. */

@@ -1,11 +1,12 @@
 /** The README's curl examples and the OpenAPI document, checked against the running API. */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
 import { REFUSALS } from "../convex/lib/refusals";
-import { APP_PROJECT, signUp, uploadReadyVideo } from "./appTesting";
+import { APP_PROJECT, signUp, uploadChunkedVideo, uploadReadyVideo } from "./appTesting";
 import { spawnBackend, type RunningBackend } from "../local-backend/testing";
 
 let backend: RunningBackend;
@@ -57,3 +58,26 @@ test("the OpenAPI document covers every /api/v1 route and every refusal code", (
   // Every code a refusal answers with (convex/lib/refusals.ts) is documented.
   expect(Object.values(REFUSALS).map((r) => r.code).filter((code) => !documented.includes(code))).toEqual([]);
 });
+
+test("the README's ranged download loop rebuilds a multi-chunk video byte for byte", async () => {
+  const { http } = await signUp(backend, "readme-loop@example.com", "L");
+  const teamId = await http.mutation(api.teams.create, { name: "Loop" });
+  const bytes = new Uint8Array(3 * 256 * 1024 + 777).map((_, i) => (i * 11 + (i >> 12)) % 256);
+  const { videoId } = await uploadChunkedVideo(http, teamId, bytes, { chunkSize: 256 * 1024 });
+  const link = await http.mutation(api.shareLinks.create, { videoId, allowDownload: true });
+  const grant = await http.mutation(api.shareLinks.issueAccessGrant, { token: link.token, viewerId: "readme-loop" });
+  if (!grant.ok) throw new Error(grant.reason);
+  const readme = readFileSync(path.join(APP_PROJECT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Media routes"), readme.indexOf("## HTTP API for scripts"));
+  const loop = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).find((block) => block.includes("while"))!;
+  const dir = mkdtempSync(path.join(os.tmpdir(), "readme-loop-"));
+  try {
+    const out = path.join(dir, "video.mp4");
+    execFileSync("bash", ["-euo", "pipefail", "-c", loop], { cwd: dir, env: { ...process.env, SITE: backend.siteUrl, GRANT: grant.grantToken, OUT: out } });
+    const got = readFileSync(out);
+    expect(got.length).toBe(bytes.length);
+    expect(Buffer.compare(got, bytes)).toBe(0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);

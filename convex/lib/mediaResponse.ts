@@ -43,7 +43,13 @@ function concat(blobs: Blob[]): ReadableStream<Uint8Array> {
 export async function mediaResponse(
   request: Request,
   media: MediaFile,
-  opts: { download: boolean; extraHeaders?: Record<string, string>; getBlob: (storageId: Id<"_storage">) => Promise<Blob | null> },
+  opts: {
+    download: boolean;
+    extraHeaders?: Record<string, string>;
+    getBlob: (storageId: Id<"_storage">) => Promise<Blob | null>;
+    /** Records what the answer counts once its Blobs are in hand (media.ts recordServed); a refusal instead of the bytes. */
+    beforeSend?: () => Promise<Refused | null>;
+  },
 ): Promise<Response> {
   // The same plan the media mutation chose the parts and counted the bytes by.
   const plan = planBytes(byteRequestOf(request), media);
@@ -71,5 +77,7 @@ export async function mediaResponse(
     if (!blob) return jsonError(404, "FILE_NOT_FOUND", "The video file is missing.");
     blobs.push(bytesOf(blob, part));
   }
+  const refused = await opts.beforeSend?.();
+  if (refused) return refusalResponse(refused);
   return new Response(blobs.length === 1 ? blobs[0] : concat(blobs), { status, headers });
 }
