@@ -164,3 +164,20 @@ describe("scheduled functions (crates/application/src/scheduled_jobs/mod.rs; con
     }
   }, 60_000);
 });
+
+describe("a throwing HTTP action is answered as Convex answers it (crates/application/src/redaction.rs to_http_response_parts)", () => {
+  test("an Error: 500 with JSON code and trace", async () => {
+    const response = await fetch(`${backend.siteUrl}/fail`);
+    expect(response.status).toBe(500);
+    expect(response.headers.get("content-type")).toBe("application/json");
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body.code).toMatch(/^\[Request ID: [a-f0-9]{16}\] Server Error: Uncaught Error: ErrMsg/);
+    expect(body.trace).toMatch(/^Uncaught Error: ErrMsg/);
+    expect(body).not.toHaveProperty("data");
+  });
+  test("a ConvexError: its data beside the code", async () => {
+    const body = (await (await fetch(`${backend.siteUrl}/fail?custom=1`)).json()) as Record<string, unknown>;
+    expect(body.code).toMatch(/^\[Request ID: [a-f0-9]{16}\] Server Error: Uncaught ConvexError: /);
+    expect(body.data).toEqual({ code: "NOPE", n: 1 });
+  });
+});

@@ -1,5 +1,6 @@
 /** The "site" port: HTTP actions from convex/http.ts, with streamed request and response bodies. */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { randomBytes } from "node:crypto";
 import { Readable, Transform } from "node:stream";
 import { fileRangeOf } from "./fileBlob";
 import { TransactionUsage } from "./convexLimits";
@@ -82,7 +83,8 @@ async function serve(engine: Engine, auth: AuthVerifier, router: () => HttpRoute
     filesToDelete: [],
     streams: new Map(),
     inTransaction: false,
-    requestId: `http-${Date.now()}`,
+    // 16 hex digits, as Convex's RequestId.
+    requestId: randomBytes(8).toString("hex"),
     usage: new TransactionUsage(),
     depth: 0,
   };
@@ -91,9 +93,13 @@ async function serve(engine: Engine, auth: AuthVerifier, router: () => HttpRoute
     response = await engine.als.run(exec, () => handler.invokeHttpAction(request));
   } catch (thrown) {
     if (overflowed) throw httpActionTooLarge();
+    // A throwing action is answered as Convex answers it (crates/application/src/redaction.rs
+    // RedactedJsError::to_http_response_parts): 500, JSON { code, trace, data? }.
     const error = toFunctionError(thrown);
-    res.writeHead(500, { "Content-Type": "text/plain" });
-    return res.end(error.message);
+    const message = error.data === undefined ? error.message : `Uncaught ConvexError: ${error.message}`;
+    const body = { code: `[Request ID: ${exec.requestId}] Server Error: ${message}`, trace: message, ...(error.data === undefined ? {} : { data: error.data }) };
+    res.writeHead(500, { "Content-Type": "application/json" });
+    return res.end(JSON.stringify(body));
   }
   if (overflowed) {
     void response.body?.cancel().catch(() => undefined);
