@@ -6,6 +6,7 @@ import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import type { ConvexError, Value } from "convex/values";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { FIXTURE_PROJECT, spawnBackend, tempDataDir, type RunningBackend } from "./testing";
 
@@ -179,5 +180,34 @@ describe("a throwing HTTP action is answered as Convex answers it (crates/applic
     const body = (await (await fetch(`${backend.siteUrl}/fail?custom=1`)).json()) as Record<string, unknown>;
     expect(body.code).toMatch(/^\[Request ID: [a-f0-9]{16}\] Server Error: Uncaught ConvexError: /);
     expect(body.data).toEqual({ code: "NOPE", n: 1 });
+  });
+});
+
+describe("storage as on Convex (udf-runtime storage getMetadata, crates/file_storage/src/core.rs, crates/keybroker/src/broker.rs)", () => {
+  test("getMetadata gives the SHA-256 in hex; deleting a deleted file names the storage id", async () => {
+    const uploadUrl = await call<string>("mutation", "messages:generateUploadUrl");
+    const { storageId } = (await (await fetch(uploadUrl, { method: "POST", body: "helloworld", headers: { "Content-Type": "text/plain" } })).json()) as { storageId: string };
+    const described = await call<{ meta: { sha256: string } }>("action", "runtime:describeFile", { storageId });
+    expect(described.meta.sha256).toBe(createHash("sha256").update("helloworld").digest("hex"));
+    await call("mutation", "runtime:deleteFile", { storageId });
+    await expect(call("mutation", "runtime:deleteFile", { storageId })).rejects.toThrow(`Uncaught Error: storage id ${storageId} not found`);
+  });
+  test("an upload URL that does not decode is StorageTokenInvalid; a genuine one past its time StorageTokenExpired", async () => {
+    const clocked = await spawnBackend({ projectDir: FIXTURE_PROJECT, testClock: true });
+    try {
+      const client = new ConvexHttpClient(clocked.cloudUrl);
+      const uploadUrl = new URL(await client.mutation("messages:generateUploadUrl" as never, {} as never));
+      const forged = new URL(uploadUrl);
+      forged.searchParams.set("token", "garbage");
+      const refused = await fetch(forged, { method: "POST", body: "x" });
+      expect(refused.status).toBe(401);
+      expect(await refused.text()).toContain("StorageTokenInvalid");
+      await clocked.advanceClock(24 * 60 * 60 * 1000);
+      const late = await fetch(uploadUrl, { method: "POST", body: "x" });
+      expect(late.status).toBe(401);
+      expect(await late.text()).toContain("StorageTokenExpired");
+    } finally {
+      await clocked.stop();
+    }
   });
 });

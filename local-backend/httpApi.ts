@@ -117,7 +117,8 @@ async function callFunction(deps: Deps, req: IncomingMessage, res: ServerRespons
 
 async function upload(deps: Deps, req: IncomingMessage, res: ServerResponse, url: URL) {
   const token = deps.uploads.check(url.searchParams.get("token") ?? "");
-  if (!token.ok) throw new HttpError(401, "InvalidUploadToken", "The upload URL is invalid or has expired.");
+  // Convex's codes and messages (crates/keybroker/src/broker.rs check_store_file_authorization).
+  if (!token.ok) throw token.expired ? new HttpError(401, "StorageTokenExpired", "Store File Authorization expired") : new HttpError(401, "StorageTokenInvalid", "Couldn't decode the StoreFileAuthorization token");
   const maxBytes = maxUploadBytes();
   const tooLarge = () => new HttpError(413, "TooLarge", `The file is larger than the upload limit of ${maxBytes} bytes.`);
   refuseDeclaredOver(req, maxBytes, tooLarge);

@@ -423,11 +423,12 @@ function build(engine: Engine) {
         const found = storageDoc(exec, args.storageId);
         if (!found) return json(null);
         const { sha256, size, contentType } = found.doc as Doc & { sha256: string; size: number; contentType?: string };
-        return json({ storageId: args.storageId, sha256, size, contentType: contentType ?? null });
+        // storage.getMetadata gives the digest in hex (udf-runtime storage.ts; the _storage row keeps base64).
+        return json({ storageId: args.storageId, sha256: Buffer.from(sha256, "base64").toString("hex"), size, contentType: contentType ?? null });
       }
       case "1.0/storageDelete": {
         const found = storageDoc(exec, args.storageId);
-        if (!found) throw new FunctionError(`Storage id ${args.storageId} not found.`);
+        if (!found) throw new FunctionError(`storage id ${args.storageId} not found`); // crates/file_storage/src/core.rs
         const del = (inner: Exec) => {
           store.delete(found.tableKey, found.doc, inner.writes);
           inner.filesToDelete.push(args.storageId);

@@ -22,7 +22,7 @@ export function maxUploadBytes(env: NodeJS.ProcessEnv = process.env): number {
   return DEFAULT_MAX_UPLOAD_BYTES;
 }
 
-export type TokenCheck = { ok: true; nonce: string; expires: number } | { ok: false };
+export type TokenCheck = { ok: true; nonce: string; expires: number } | { ok: false; expired?: true };
 
 export class UploadTokens {
   private insert;
@@ -57,10 +57,11 @@ export class UploadTokens {
     if (!match) return { ok: false };
     const [, expiresText, nonce, macText] = match;
     const expires = Number(expiresText);
-    if (expires < this.now()) return { ok: false };
     const sent = Buffer.from(macText, "base64url");
     const expected = this.mac(`${expiresText}.${nonce}`);
-    return sent.length === expected.length && timingSafeEqual(sent, expected) ? { ok: true, nonce, expires } : { ok: false };
+    if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) return { ok: false };
+    // A genuine token past its time: told apart, as Convex's keybroker does (StorageTokenExpired).
+    return expires < this.now() ? { ok: false, expired: true } : { ok: true, nonce, expires };
   }
 
   /**
