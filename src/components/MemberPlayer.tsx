@@ -9,7 +9,7 @@ import { usePlayback } from "../hooks/usePlayback";
 export const MemberPlayer = forwardRef<HTMLVideoElement | null, { videoId: Id<"videos">; title: string }>(function MemberPlayer({ videoId, title }, ref) {
   const { grant, error } = usePlayback(videoId, true);
   const player = useRef<HTMLVideoElement>(null);
-  useImperativeHandle<HTMLVideoElement | null, HTMLVideoElement | null>(ref, () => player.current, [grant]);
+  useImperativeHandle<HTMLVideoElement | null, HTMLVideoElement | null>(ref, () => player.current);
   const url = grant?.mediaUrl ?? null;
   useEffect(() => {
     const el = player.current;

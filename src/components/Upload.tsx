@@ -1,43 +1,98 @@
 import { useMutation } from "convex/react";
-import { useRef, useState, type FormEvent } from "react";
+import { useRef, useState, type ChangeEvent, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { UploadCancelled, uploadInChunks, type ChunkApi, type UploadProgress } from "../lib/chunkedUpload";
 import { errorMessage } from "../lib/errors";
 import { formatBytes } from "../lib/format";
 import { readVideoFacts } from "../lib/videoFacts";
 
-type Progress = { sent: number; total: number };
+type VideoFacts = Extract<Awaited<ReturnType<typeof readVideoFacts>>, { ok: true }>;
 
-class UploadCancelled extends Error {}
-
-/** POSTs a body to an upload URL and resolves with the storage id; `onRequest` gets the XHR (to cancel it). */
-function send(url: string, body: Blob, type: string, onRequest: (r: XMLHttpRequest) => void, onProgress?: (p: Progress) => void): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const request = new XMLHttpRequest();
-    onRequest(request);
-    request.open("POST", url);
-    request.setRequestHeader("Content-Type", type);
-    if (onProgress) request.upload.onprogress = (e) => onProgress({ sent: e.loaded, total: e.total || body.size });
-    request.onload = () =>
-      request.status === 200 ? resolve((JSON.parse(request.responseText) as { storageId: string }).storageId) : reject(new Error(`Upload failed (${request.status}).`));
-    request.onerror = () => reject(new Error("The upload was interrupted."));
-    request.onabort = () => reject(new UploadCancelled("Upload cancelled."));
-    request.send(body);
-  });
+/** POSTs the poster image to an upload URL and resolves with the storage id. */
+async function sendPoster(url: string, body: Blob): Promise<string> {
+  const res = await fetch(url, { method: "POST", body, headers: { "Content-Type": "image/jpeg" } });
+  if (!res.ok) throw new Error(`Poster upload failed (${res.status}).`);
+  return ((await res.json()) as { storageId: string }).storageId;
 }
 
+/** Test hook: `?chunkSize=<bytes>` on the page uploads in smaller chunks (the server accepts 64 KiB to 8 MiB). */
+function chunkSizeFromPage(): number | undefined {
+  const value = Number(new URLSearchParams(window.location.search).get("chunkSize"));
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+function useChunkApi(): ChunkApi {
+  return {
+    begin: useMutation(api.videoUploads.beginChunkedUpload),
+    chunkUrl: useMutation(api.videoUploads.chunkUploadUrl),
+    attach: useMutation(api.videoUploads.attachChunk),
+    finalize: useMutation(api.videoUploads.finalizeChunkedUpload),
+  };
+}
+
+/**
+ * Runs one chunked upload of `file` into `videoId` with progress, speed and cancel. An
+ * interrupted upload stays `uploading` (the library offers "Resume"); cancel removes the video
+ * and every chunk stored.
+ */
+function useChunkedUpload() {
+  const apis = useChunkApi();
+  const remove = useMutation(api.videos.remove);
+  const uploadUrl = useMutation(api.videos.generateUploadUrl);
+  const setPoster = useMutation(api.videos.setPoster);
+  const [progress, setProgress] = useState<UploadProgress | null>(null);
+  const control = useRef<{ cancel?: () => void }>({});
+
+  async function run(videoId: Id<"videos">, file: File, facts: VideoFacts): Promise<{ ok: true } | { ok: false; message: string; cancelled?: true }> {
+    control.current = {};
+    try {
+      setProgress({ sent: 0, total: file.size, bytesPerSecond: 0, resumed: 0 });
+      const result = await uploadInChunks(apis, videoId, file, { chunkSize: chunkSizeFromPage(), durationSeconds: facts.durationSeconds, onProgress: setProgress, control: control.current });
+      if (!result.ok) return result;
+      if (facts.poster) {
+        // The poster is a nicety: a failure here leaves the video ready with the placeholder.
+        const poster = facts.poster;
+        await uploadUrl({ videoId, purpose: "poster" })
+          .then((url) => sendPoster(url, poster))
+          .then((posterId) => setPoster({ videoId, storageId: posterId as Id<"_storage"> }))
+          .catch(() => undefined);
+      }
+      return { ok: true };
+    } catch (e) {
+      if (e instanceof UploadCancelled) {
+        // A cancelled upload leaves nothing behind: the video and its stored chunks go.
+        await remove({ videoId }).catch(() => undefined);
+        return { ok: false, message: "Upload cancelled.", cancelled: true };
+      }
+      control.current.cancel?.();
+      return { ok: false, message: errorMessage(e) };
+    } finally {
+      setProgress(null);
+    }
+  }
+  return { run, progress, cancel: () => control.current.cancel?.() };
+}
+
+function ProgressRow({ progress, onCancel }: { progress: UploadProgress; onCancel: () => void }) {
+  return (
+    <div className="progress-row">
+      <progress aria-label="Upload progress" max={progress.total} value={progress.sent} />
+      <span>
+        {formatBytes(progress.sent)} / {formatBytes(progress.total)}
+        {progress.bytesPerSecond > 0 && <> · {formatBytes(Math.round(progress.bytesPerSecond))}/s</>}
+        {progress.resumed > 0 && <> · resumed from {formatBytes(progress.resumed)}</>}
+      </span>
+      <button type="button" className="secondary" onClick={onCancel}>Cancel</button>
+    </div>
+  );
+}
 
 export function Upload({ teamId }: { teamId: Id<"teams"> }) {
   const create = useMutation(api.videos.create);
-  const uploadUrl = useMutation(api.videos.generateUploadUrl);
-  const finalize = useMutation(api.videos.finalizeUpload);
-  const markFailed = useMutation(api.videos.markUploadFailed);
-  const remove = useMutation(api.videos.remove);
-  const setPoster = useMutation(api.videos.setPoster);
+  const upload = useChunkedUpload();
   const [notice, setNotice] = useState<string | null>(null);
-  const [progress, setProgress] = useState<Progress | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const xhr = useRef<XMLHttpRequest | null>(null);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -49,42 +104,17 @@ export function Upload({ teamId }: { teamId: Id<"teams"> }) {
     const title = String(data.get("title") ?? "").trim() || file.name.replace(/\.[^.]+$/, "");
     setError(null);
     setNotice(null);
+    // A file the browser cannot play is refused before anything is created or uploaded.
     const facts = await readVideoFacts(file);
     if (!facts.ok) return setError(facts.message);
-    let videoId: Id<"videos"> | null = null;
     try {
-      videoId = await create({ teamId, title, description: String(data.get("description") ?? ""), fileName: file.name });
-      const url = await uploadUrl({ videoId });
-      setProgress({ sent: 0, total: file.size });
-      const storageId = await send(url, file, file.type, (r) => (xhr.current = r), setProgress);
-      const result = await finalize({ videoId, storageId: storageId as Id<"_storage">, durationSeconds: facts.durationSeconds });
-      if (!result.ok) return setError(result.message);
-      form.reset();
-      setProgress(null);
-      xhr.current = null;
-      if (facts.poster) {
-        // The poster is a nicety: a failure here leaves the video ready with the placeholder.
-        const poster = facts.poster;
-        const id = videoId;
-        await uploadUrl({ videoId: id, purpose: "poster" })
-          .then((posterUrl) => send(posterUrl, poster, "image/jpeg", () => undefined))
-          .then((posterId) => setPoster({ videoId: id, storageId: posterId as Id<"_storage"> }))
-          .catch(() => undefined);
-      }
+      const videoId = await create({ teamId, title, description: String(data.get("description") ?? ""), fileName: file.name });
+      const result = await upload.run(videoId, file, facts);
+      if (result.ok) form.reset();
+      else if (result.cancelled) setNotice(result.message);
+      else setError(`${result.message} The library shows “Resume” for this upload.`);
     } catch (e) {
-      if (e instanceof UploadCancelled && videoId) {
-        // A cancelled upload leaves nothing behind in the library (the backend sweeps stray bytes).
-        await remove({ videoId }).catch(() => undefined);
-        setNotice("Upload cancelled.");
-      } else if (videoId) {
-        setError(errorMessage(e));
-        await markFailed({ videoId, reason: errorMessage(e) }).catch(() => undefined);
-      } else {
-        setError(errorMessage(e));
-      }
-    } finally {
-      xhr.current = null;
-      setProgress(null);
+      setError(errorMessage(e));
     }
   }
 
@@ -94,17 +124,46 @@ export function Upload({ teamId }: { teamId: Id<"teams"> }) {
       <label>Video file <input name="file" type="file" accept="video/*" required /></label>
       <label>Title <input name="title" maxLength={200} placeholder="Defaults to the file name" /></label>
       <label>Description <textarea name="description" maxLength={5000} rows={2} /></label>
-      {progress ? (
-        <div className="progress-row">
-          <progress aria-label="Upload progress" max={progress.total} value={progress.sent} />
-          <span>{formatBytes(progress.sent)} / {formatBytes(progress.total)}</span>
-          <button type="button" className="secondary" onClick={() => xhr.current?.abort()}>Cancel</button>
-        </div>
-      ) : (
-        <button type="submit">Upload</button>
-      )}
+      {upload.progress ? <ProgressRow progress={upload.progress} onCancel={upload.cancel} /> : <button type="submit">Upload</button>}
       {error && <p className="error" role="alert">{error}</p>}
       {notice && <p className="muted" role="status">{notice}</p>}
     </form>
+  );
+}
+
+/**
+ * "Resume" on an unfinished upload in the library: the user picks the same file again; it must
+ * have the name and size the upload was started with, and only chunks not already stored with
+ * the same bytes (SHA-256) are sent.
+ */
+export function ResumeUpload({ videoId, fileName, title }: { videoId: Id<"videos">; fileName: string; title: string }) {
+  const upload = useChunkedUpload();
+  const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+
+  async function picked(event: ChangeEvent<HTMLInputElement>) {
+    const file = event.currentTarget.files?.[0];
+    event.currentTarget.value = "";
+    if (!file) return;
+    if (file.name !== fileName) return setError(`Choose the same file: ${fileName}.`);
+    setError(null);
+    const facts = await readVideoFacts(file);
+    if (!facts.ok) return setError(facts.message);
+    const result = await upload.run(videoId, file, facts);
+    if (!result.ok && !result.cancelled) setError(result.message);
+  }
+
+  return (
+    <div className="resume">
+      {upload.progress ? (
+        <ProgressRow progress={upload.progress} onCancel={upload.cancel} />
+      ) : (
+        <button type="button" className="secondary small" onClick={() => input.current?.click()} aria-label={`Resume upload of ${title}`}>
+          Resume
+        </button>
+      )}
+      <input ref={input} type="file" accept="video/*" hidden onChange={(e) => void picked(e)} aria-label={`File to resume ${title}`} />
+      {error && <p className="error" role="alert">{error}</p>}
+    </div>
   );
 }

@@ -10,7 +10,7 @@ import { Collections } from "../components/Collections";
 import { Header } from "../components/Header";
 import { LinkSearch } from "../components/LinkSearch";
 import { Members } from "../components/Members";
-import { Upload } from "../components/Upload";
+import { ResumeUpload, Upload } from "../components/Upload";
 import { useCurrentTeam } from "../hooks/useCurrentTeam";
 import { useDebounced } from "../hooks/useDebounced";
 import { useNow } from "../hooks/useNow";
@@ -138,13 +138,14 @@ function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
               {v.status === "ready" ? <Link to={`/videos/${v.videoId}`}>{v.title}</Link> : <strong>{v.title}</strong>}
               {v.hasLinks && <span className="badge"> shared</span>}
               <div className="muted small">
-                {v.status === "uploading" && "Uploading… · "}
+                {v.status === "uploading" && "Upload not finished · "}
                 {v.status === "failed" && <span className="error">Failed: {v.failureReason} · </span>}
                 {[v.status === "ready" ? formatDuration(v.durationSeconds) : "", v.status === "ready" ? formatBytes(v.size) : "", `added ${relativeTime(v.createdAt, now)}`]
                   .filter(Boolean)
                   .join(" · ")}
               </div>
             </div>
+            {canEdit && v.status === "uploading" && <ResumeUpload videoId={v.videoId} fileName={v.fileName} title={v.title} />}
             {canEdit && (
               <button
                 type="button"
