@@ -211,3 +211,16 @@ describe("storage as on Convex (udf-runtime storage getMetadata, crates/file_sto
     }
   });
 });
+
+describe("system tables through db.system only, never written (crates/isolate/src/environment/udf/async_syscall.rs system_table_guard)", () => {
+  test.each(["get", "patch", "replace", "delete"])("db.%s of a _scheduled_functions row is refused; the scheduler keeps working", async (how) => {
+    await call("mutation", "messages:scheduleEvent", { kind: `guard-${how}`, delayMs: 0 });
+    const jobs = await call<Array<{ _id: string }>>("query", "fidelity:jobs");
+    await expect(call("mutation", "fidelity:touch", { id: jobs.at(-1)!._id, how })).rejects.toThrow("System tables can only be accessed with db.system.");
+    await expect.poll(() => call<string[]>("query", "messages:events")).toContain(`guard-${how}`);
+  });
+  test("db.system.get of a user document is refused", async () => {
+    const id = await call<string>("mutation", "messages:send", { channel: "sys", body: "b" });
+    await expect(call("mutation", "fidelity:touch", { id, how: "systemGet" })).rejects.toThrow("User tables cannot be accessed with db.system.");
+  });
+});

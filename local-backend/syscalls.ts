@@ -14,6 +14,15 @@ import { searchIndexesOf, type SearchResults } from "./search";
 import { budgetSpent, checkPageRequest, decodeCursor, encodeCursor, multiplePaginatedQueries, pageStatusOf, queryFingerprint, scanBudget, splitKeyOf, type CursorPosition, type ScanBudget } from "./pagination";
 
 const ZERO = Buffer.from([0]);
+/**
+ * crates/isolate/src/environment/udf/async_syscall.rs `system_table_guard`: system tables are read
+ * through db.system only and never written by functions; user tables never through db.system.
+ */
+function systemTableGuard(tableKey: string, expectSystem: boolean) {
+  const isSystem = splitTableKey(tableKey)[1].startsWith("_");
+  if (expectSystem && !isSystem) throw new FunctionError("User tables cannot be accessed with db.system.");
+  if (!expectSystem && isSystem) throw new FunctionError("System tables can only be accessed with db.system.");
+}
 /** "messages:send" → "messages.js:send", as Convex's CanonicalizedUdfPath prints it. */
 const canonicalPath = (udfPath: string) => {
   const [module, name = "default"] = udfPath.split(":");
@@ -318,6 +327,7 @@ function build(engine: Engine) {
       case "1.0/get": {
         const tableKey = store.tableOfId(args.id);
         if (!tableKey || splitTableKey(tableKey)[0] !== exec.componentPath) return "null";
+        if (typeof args.isSystem === "boolean") systemTableGuard(tableKey, args.isSystem);
         exec.reads.point(tableKey, args.id);
         withinLimits(() => exec.usage.range());
         if (args.table && splitTableKey(tableKey)[1] !== args.table) return "null";
@@ -391,6 +401,7 @@ function build(engine: Engine) {
         const found = ownDoc(exec, args.id);
         if (!found) throw new FunctionError(`Update on nonexistent document ID ${args.id}`);
         const { tableKey, doc: previous } = found;
+        systemTableGuard(tableKey, false);
         let doc: Doc;
         if (op === "1.0/replace") {
           doc = { ...(jsonToConvex(args.value) as Record<string, Value>), _id: previous._id, _creationTime: previous._creationTime } as Doc;
@@ -409,6 +420,7 @@ function build(engine: Engine) {
         requireWrite(exec);
         const found = ownDoc(exec, args.id);
         if (!found) throw new FunctionError(`Delete on nonexistent document ID ${args.id}`);
+        systemTableGuard(found.tableKey, false);
         withinLimits(() => exec.usage.write(0));
         store.delete(found.tableKey, found.doc, exec.writes);
         return JSON.stringify({});
