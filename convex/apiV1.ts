@@ -105,8 +105,11 @@ export const createShare = internalMutation({
 
 /** What a create body shares: its video or its collection, in the key's team; or the API error. */
 async function shareTargetOf(ctx: MutationCtx, key: Doc<"apiKeys">, body: { video_id?: string; collection_id?: string }) {
-  if ((body.video_id === undefined) === (body.collection_id === undefined)) {
-    return apiError(400, "VALIDATION_ERROR", "Send exactly one of video_id and collection_id.");
+  if (body.video_id === undefined && body.collection_id === undefined) {
+    return apiError(400, "VALIDATION_ERROR", "video_id is required (or collection_id, to share a collection).");
+  }
+  if (body.video_id !== undefined && body.collection_id !== undefined) {
+    return apiError(400, "VALIDATION_ERROR", "Send video_id or collection_id, not both.");
   }
   if (body.collection_id !== undefined) {
     const collectionId = ctx.db.normalizeId("collections", body.collection_id);

@@ -55,7 +55,7 @@ test("a create body names exactly one of video_id and collection_id, in the key'
   const both = await call(t, "/api/v1/shares", key, { method: "POST", body: JSON.stringify({ collection_id: collectionId, video_id: videos[0] }) });
   expect([both.status, ((await both.json()) as { error: { code: string } }).error.code]).toEqual([400, "VALIDATION_ERROR"]);
   const neither = await call(t, "/api/v1/shares", key, { method: "POST", body: JSON.stringify({}) });
-  expect(neither.status).toBe(400);
+  expect([neither.status, ((await neither.json()) as { error: { message: string } }).error.message]).toEqual([400, "video_id is required (or collection_id, to share a collection)."]);
   const otherTeam = await alice.as.mutation(api.teams.create, { name: "Other" });
   const otherCollection = await alice.as.mutation(api.collections.create, { teamId: otherTeam, title: "Elsewhere" });
   const foreign = await call(t, "/api/v1/shares", key, { method: "POST", body: JSON.stringify({ collection_id: otherCollection }) });
