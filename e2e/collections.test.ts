@@ -115,5 +115,6 @@ test("a three-video collection behind a password, a guest comment at 0:12 seen l
     expect(await viewer.getByRole("form", { name: "Add a comment" }).count()).toBe(0);
     expect((await fetch(mediaUrl, { headers: { Range: "bytes=0-1" } })).status).toBe(404);
   });
-  await viewerContext?.close();
+  // Assigned inside the callback above, which TypeScript's narrowing does not follow.
+  await (viewerContext as BrowserContext | null)?.close();
 }, 180_000);
