@@ -1,0 +1,65 @@
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import type { Id } from "../../convex/_generated/dataModel";
+import { Comments, type Thread } from "./Comments";
+
+const calls: unknown[] = [];
+let answer: unknown = { ok: true, commentId: "c2" };
+vi.mock("convex/react", () => ({
+  useMutation: () => async (args: unknown) => {
+    calls.push(args);
+    return answer;
+  },
+}));
+
+afterEach(cleanup);
+beforeEach(() => {
+  calls.length = 0;
+  answer = { ok: true, commentId: "c2" };
+  localStorage.clear();
+});
+
+const guestThread: Thread = {
+  commentId: "c1" as Id<"comments">,
+  authorName: "<b>Dana</b>",
+  isGuest: true,
+  body: "<img src=x onerror=alert(1)>",
+  timestampSeconds: 12,
+  createdAt: Date.now(),
+  mine: false,
+  replies: [],
+};
+
+test("guest comments are marked and rendered as text, never markup", () => {
+  const { container } = render(<Comments threads={[guestThread]} onSeek={() => undefined} />);
+  expect(screen.getByText("<b>Dana</b>")).toBeTruthy();
+  expect(screen.getByText("<img src=x onerror=alert(1)>")).toBeTruthy();
+  expect(container.querySelector("img")).toBeNull();
+  expect(container.querySelector("b")).toBeNull();
+  expect(screen.getByText("guest").className).toContain("badge");
+  expect(screen.getByRole("button", { name: "@0:12" })).toBeTruthy();
+});
+
+test("a guest posts at the player's time under a name remembered in the browser", async () => {
+  render(<Comments threads={[]} guest={{ grantToken: "g".repeat(43), videoId: "v1" as Id<"videos"> }} onSeek={() => undefined} currentTime={() => 12.4} />);
+  const form = screen.getByRole("form", { name: "Add a comment" });
+  fireEvent.change(screen.getByLabelText("Your name"), { target: { value: " Dana " } });
+  fireEvent.change(screen.getByLabelText("Comment"), { target: { value: "Logo too small" } });
+  fireEvent.submit(form);
+  await waitFor(() => expect(calls).toHaveLength(1));
+  expect(calls[0]).toEqual({ grantToken: "g".repeat(43), videoId: "v1", name: "Dana", parentId: undefined, body: "Logo too small", timestampSeconds: 12.4 });
+  await waitFor(() => expect(localStorage.getItem("reelgate:guestName")).toBe("Dana"));
+  cleanup();
+  render(<Comments threads={[]} guest={{ grantToken: "g".repeat(43) }} onSeek={() => undefined} />);
+  expect((screen.getByLabelText("Your name") as HTMLInputElement).value).toBe("Dana");
+});
+
+test("a refused post says why in words (comments turned off)", async () => {
+  answer = { ok: false, reason: "commentsOff" };
+  render(<Comments threads={[]} guest={{ grantToken: "g".repeat(43) }} onSeek={() => undefined} />);
+  fireEvent.change(screen.getByLabelText("Your name"), { target: { value: "Dana" } });
+  fireEvent.change(screen.getByLabelText("Comment"), { target: { value: "hi" } });
+  fireEvent.submit(screen.getByRole("form", { name: "Add a comment" }));
+  await screen.findByText("Comments are turned off for this link.");
+  expect(localStorage.getItem("reelgate:guestName")).toBeNull();
+});
