@@ -116,7 +116,7 @@ test("a cancelled upload disappears from the library", async () => {
     await page.getByLabel("Title", { exact: true }).fill("Draft to cancel");
     await page.getByRole("button", { name: "Upload" }).click();
     await page.locator(".video-card", { hasText: "Draft to cancel" }).waitFor();
-    await page.getByRole("button", { name: "Cancel" }).click();
+    await page.getByRole("button", { name: "Cancel", exact: true }).click();
     await page.getByRole("status").getByText("Upload cancelled.").waitFor();
     await expect.poll(() => page.locator(".video-card", { hasText: "Draft to cancel" }).count(), { timeout: 10_000 }).toBe(0);
     expect(await page.locator(".video-card", { hasText: "Failed:" }).count()).toBe(0);

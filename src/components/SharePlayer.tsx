@@ -5,6 +5,7 @@ import { api } from "../../convex/_generated/api";
 import { useNow } from "../hooks/useNow";
 import { useTitle } from "../hooks/useTitle";
 import { formatAbsolute, formatDuration, plural, relativeTime } from "../lib/format";
+import { browserSink, downloadInRanges } from "../lib/rangedDownload";
 import { Comments } from "./Comments";
 
 type View = NonNullable<FunctionReturnType<typeof api.videos.getByShareGrant>>;
@@ -38,40 +39,24 @@ const DOWNLOAD_REFUSALS: Record<string, string> = {
   SHARE_NOT_FOUND: "This share link no longer exists.",
 };
 
-function fileNameOf(response: Response): string {
-  const header = response.headers.get("content-disposition") ?? "";
-  const utf8 = /filename\*=UTF-8''([^;]+)/i.exec(header);
-  if (utf8) return decodeURIComponent(utf8[1]);
-  return /filename="([^"]+)"/i.exec(header)?.[1] ?? "video";
-}
-
 /**
- * Downloads in the page: a refusal (limit reached, downloads turned off) is read and shown in
- * words instead of navigating the tab to the backend's JSON.
+ * Downloads in the page, of any size: chunk-aligned ranges, each checked by the server (a revoke
+ * stops the download at the next range), with progress (lib/rangedDownload.ts). A refusal (limit
+ * reached, downloads turned off) is shown in words instead of navigating the tab to the JSON.
  */
 function useDownload(url: string | null) {
-  const [state, setState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
+  const [state, setState] = useState<{ busy: boolean; error: string | null; received: number; total: number }>({ busy: false, error: null, received: 0, total: 0 });
   async function start() {
     if (!url || state.busy) return;
-    setState({ busy: true, error: null });
+    setState({ busy: true, error: null, received: 0, total: 0 });
     try {
-      const response = await fetch(url, { referrerPolicy: "no-referrer" });
-      if (!response.ok) {
-        const body = (await response.json().catch(() => null)) as { error?: { code?: string } } | null;
-        const code = body?.error?.code ?? "";
-        return setState({ busy: false, error: DOWNLOAD_REFUSALS[code] ?? "This video cannot be downloaded right now. Try again later." });
+      const result = await downloadInRanges(url, browserSink(), (received, total) => setState((s) => ({ ...s, received, total })));
+      if (!result.ok) {
+        return setState({ busy: false, error: DOWNLOAD_REFUSALS[result.code] ?? "This video cannot be downloaded right now. Try again later.", received: 0, total: 0 });
       }
-      const name = fileNameOf(response);
-      const blob = await response.blob();
-      const href = URL.createObjectURL(blob);
-      const a = Object.assign(document.createElement("a"), { href, download: name });
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(href), 60_000);
-      setState({ busy: false, error: null });
+      setState({ busy: false, error: null, received: 0, total: 0 });
     } catch {
-      setState({ busy: false, error: "The download was interrupted. Check your connection and try again." });
+      setState({ busy: false, error: "The download was interrupted. Check your connection and try again.", received: 0, total: 0 });
     }
   }
   return { ...state, start };
@@ -125,6 +110,9 @@ export function SharePlayer({ view, grantToken }: { view: View; grantToken: stri
           >
             {download.busy ? "Downloading…" : "Download"}
           </a>
+        )}
+        {download.busy && download.total > 0 && (
+          <progress aria-label="Download progress" max={download.total} value={download.received} />
         )}
         {view.canDownload && downloadsLeft === 0 && <span className="muted">This link has reached its download limit.</span>}
         <span className="muted small">
