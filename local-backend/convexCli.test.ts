@@ -33,7 +33,7 @@ test("an admin key in Convex's self-hosted format is generated into the data fol
     await again.stop();
   }
   expect(readFileSync(path.join(backend.dataDir, "admin_key"), "utf8").trim()).toBe(deployment.adminKey);
-});
+}, 120_000);
 
 test("admin endpoints refuse a missing or wrong key with 401; clients cannot reach internal functions", async () => {
   const wrongKey = `convex-self-hosted|01${"0".repeat(120)}`;
@@ -65,7 +65,7 @@ test("admin endpoints refuse a missing or wrong key with 401; clients cannot rea
   const refused = await runCli(project, ["data"], { ...deployment, adminKey: wrongKey });
   expect(refused.code).not.toBe(0);
   expect(`${refused.stdout}${refused.stderr}`).toContain("admin key was invalid");
-});
+}, 120_000);
 
 test("npx convex run: public and internal functions, arguments, --identity", async () => {
   const sent = await cli("run", "messages:send", '{"channel":"cli","body":"from the CLI"}');
@@ -81,7 +81,7 @@ test("npx convex run: public and internal functions, arguments, --identity", asy
   const missing = await cli("run", "messages:nope");
   expect(missing.code).not.toBe(0);
   expect(missing.stderr).toContain("messages:send");
-});
+}, 120_000);
 
 test("npx convex data lists tables and documents", async () => {
   await cli("run", "messages:send", '{"channel":"data","body":"row for data"}');
@@ -95,7 +95,7 @@ test("npx convex data lists tables and documents", async () => {
   expect(docs[0].body).toBe("row for data"); // newest first
   const limited = await cli("data", "messages", "--limit", "1", "--order", "asc", "--format", "jsonl");
   expect(limited.stdout.trim().split("\n")).toHaveLength(1);
-});
+}, 120_000);
 
 test("npx convex env set|get|list|remove: deployment variables functions see, kept in the data folder", async () => {
   expect((await cli("env", "set", "FIXTURE_DOTENV_PROBE", "set by the CLI")).code).toBe(0);
@@ -121,7 +121,7 @@ test("npx convex env set|get|list|remove: deployment variables functions see, ke
   }
   expect((await cli("env", "remove", "FIXTURE_DOTENV_PROBE")).code).toBe(0);
   expect(JSON.parse((await cli("run", "runtime:environment")).stdout).probe).toBeNull();
-});
+}, 120_000);
 
 test("npx convex logs streams function log lines as they are printed", async () => {
   let seen!: () => void;
@@ -138,7 +138,7 @@ test("npx convex logs streams function log lines as they are printed", async () 
   await Promise.race([watching, logs]);
   const result = await logs;
   expect(result.stdout).toMatch(/\[CONVEX M\(messages\.js:send\)\] \[LOG\] sending streamed line/);
-}, 40_000);
+}, 120_000);
 
 test("npx convex function-spec lists functions with visibility, validators and HTTP routes", async () => {
   const spec = await cli("function-spec");
@@ -150,7 +150,7 @@ test("npx convex function-spec lists functions with visibility, validators and H
   const list = parsed.functions.find((f) => f.identifier === "messages.js:list")!;
   expect(list.args).toMatchObject({ type: "object", value: { channel: { fieldType: { type: "string" } } } });
   expect(parsed.functions.some((f) => f.functionType === "HttpAction")).toBe(true);
-});
+}, 120_000);
 
 test("npm start prints the two variables to export for the convex CLI, with the data folder's key", async () => {
   const [port, sitePort] = [await freePort(), await freePort()];
@@ -173,4 +173,4 @@ test("npm start prints the two variables to export for the convex CLI, with the 
     child.kill("SIGINT");
     await exited;
   }
-}, 60_000);
+}, 120_000);
