@@ -32,7 +32,16 @@ export default defineConfig({
   // reload open pages, which would interrupt a viewer (and a browser test) mid-flow.
   optimizeDeps: {
     entries: ["index.html"],
-    include: ["react", "react/jsx-runtime", "react-dom/client", "react-router-dom", "convex/react", "convex/server", "convex/values", "@convex-dev/auth/react"],
+    include: [
+      "react",
+      "react/jsx-runtime",
+      "react-dom/client",
+      "react-router-dom",
+      "convex/react",
+      "convex/server",
+      "convex/values",
+      "@convex-dev/auth/react",
+    ],
   },
   // The manifest lets scripts/bundle-size.mjs tell which chunks a route loads.
   build: { manifest: true },

@@ -43,7 +43,11 @@ export const list = authedQuery({
   ),
   handler: async (ctx, { teamId }) => {
     await requireTeamRole(ctx, teamId, "admin");
-    const keys = await ctx.db.query("apiKeys").withIndex("by_team", (q) => q.eq("teamId", teamId)).order("desc").take(200);
+    const keys = await ctx.db
+      .query("apiKeys")
+      .withIndex("by_team", (q) => q.eq("teamId", teamId))
+      .order("desc")
+      .take(200);
     return keys.map((k) => ({
       keyId: k._id,
       name: k.name,

@@ -24,7 +24,10 @@ type Scope = Doc<"apiKeys">["scopes"][number];
 async function authorize(ctx: MutationCtx, key: string | undefined, scope: Scope): Promise<Doc<"apiKeys"> | ApiResult> {
   if (!key) return apiError(401, "UNAUTHORIZED", "Send an API key: Authorization: Bearer <key> or X-API-Key.");
   const keyHash = await sha256Hex(key);
-  const found = await ctx.db.query("apiKeys").withIndex("by_keyHash", (q) => q.eq("keyHash", keyHash)).unique();
+  const found = await ctx.db
+    .query("apiKeys")
+    .withIndex("by_keyHash", (q) => q.eq("keyHash", keyHash))
+    .unique();
   if (!found || found.revokedAt !== undefined) return apiError(401, "UNAUTHORIZED", "This API key is not valid.");
   if (!found.scopes.includes(scope)) return apiError(403, "FORBIDDEN", `This key lacks the ${scope} scope.`);
   const limit = await rateLimiter.limit(ctx, "apiRequestsPerKey", { key: found._id });
@@ -76,7 +79,12 @@ async function shareJson(ctx: MutationCtx, link: Doc<"shareLinks">) {
 }
 
 /** Runs `act` for the key's team with the key's scope; app errors become API errors. */
-async function asKey(ctx: MutationCtx, keyValue: string | undefined, scope: Scope, act: (key: Doc<"apiKeys">) => Promise<ApiResult>): Promise<ApiResult> {
+async function asKey(
+  ctx: MutationCtx,
+  keyValue: string | undefined,
+  scope: Scope,
+  act: (key: Doc<"apiKeys">) => Promise<ApiResult>,
+): Promise<ApiResult> {
   const key = await authorize(ctx, keyValue, scope);
   if ("status" in key) return key;
   try {
@@ -114,7 +122,8 @@ async function shareTargetOf(ctx: MutationCtx, key: Doc<"apiKeys">, body: { vide
   if (body.collection_id !== undefined) {
     const collectionId = ctx.db.normalizeId("collections", body.collection_id);
     const collection = collectionId ? await ctx.db.get(collectionId) : null;
-    if (!collection || collection.teamId !== key.teamId) return apiError(404, "COLLECTION_NOT_FOUND", "No such collection in this key's team.");
+    if (!collection || collection.teamId !== key.teamId)
+      return apiError(404, "COLLECTION_NOT_FOUND", "No such collection in this key's team.");
     return { collectionId: collection._id };
   }
   const videoId = ctx.db.normalizeId("videos", body.video_id!);
@@ -125,7 +134,12 @@ async function shareTargetOf(ctx: MutationCtx, key: Doc<"apiKeys">, body: { vide
 
 /** GET /api/v1/shares[?video_id=…|collection_id=…&include_inactive=true] */
 export const listShares = internalMutation({
-  args: { key: v.optional(v.string()), videoId: v.optional(v.string()), collectionId: v.optional(v.string()), includeInactive: v.boolean() },
+  args: {
+    key: v.optional(v.string()),
+    videoId: v.optional(v.string()),
+    collectionId: v.optional(v.string()),
+    includeInactive: v.boolean(),
+  },
   returns: apiResult,
   handler: async (ctx, args) =>
     await asKey(ctx, args.key, "shares:read", async (key) => {
@@ -134,10 +148,21 @@ export const listShares = internalMutation({
       const collectionId = args.collectionId === undefined ? null : ctx.db.normalizeId("collections", args.collectionId);
       if (args.collectionId !== undefined && !collectionId) return apiError(404, "COLLECTION_NOT_FOUND", "No such collection.");
       const links = videoId
-        ? await ctx.db.query("shareLinks").withIndex("by_video", (q) => q.eq("videoId", videoId)).order("desc").take(500)
+        ? await ctx.db
+            .query("shareLinks")
+            .withIndex("by_video", (q) => q.eq("videoId", videoId))
+            .order("desc")
+            .take(500)
         : collectionId
-          ? await ctx.db.query("shareLinks").withIndex("by_collection", (q) => q.eq("collectionId", collectionId)).order("desc").take(500)
-          : await ctx.db.query("shareLinks").withIndex("by_team_expiresAt", (q) => q.eq("teamId", key.teamId)).take(500);
+          ? await ctx.db
+              .query("shareLinks")
+              .withIndex("by_collection", (q) => q.eq("collectionId", collectionId))
+              .order("desc")
+              .take(500)
+          : await ctx.db
+              .query("shareLinks")
+              .withIndex("by_team_expiresAt", (q) => q.eq("teamId", key.teamId))
+              .take(500);
       const now = Date.now();
       const visible = links
         .filter((l) => l.teamId === key.teamId)
@@ -192,7 +217,11 @@ export const publicInfo = internalMutation({
     const limit = await rateLimiter.limit(ctx, "apiPublicInfo", { key: args.clientKey });
     if (!limit.ok) return apiError(429, "RATE_LIMITED", "Too many requests.", limit.retryAfter);
     const now = Date.now();
-    const admission = await admitToLink(ctx, { token: args.tokenOrSlug, password: args.password, viewerId: args.clientKey, clientAddress: args.clientAddress }, now);
+    const admission = await admitToLink(
+      ctx,
+      { token: args.tokenOrSlug, password: args.password, viewerId: args.clientKey, clientAddress: args.clientAddress },
+      now,
+    );
     if (!admission.ok) return refusalResult(admission);
     const { link, video } = admission;
     if (link.collectionId !== undefined) {

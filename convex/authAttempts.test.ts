@@ -29,7 +29,11 @@ async function attempt(t: TestConvex, address: string, email: string, flow: Flow
     headers: { "X-Forwarded-For": address },
     body: JSON.stringify({ email, flow }),
   });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as { ticket?: string; error?: { code: string; reason?: string; message: string } } };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (await res.json()) as { ticket?: string; error?: { code: string; reason?: string; message: string } },
+  };
 }
 
 async function ticketFor(t: TestConvex, address: string, email: string, flow: Flow) {
@@ -62,16 +66,25 @@ test("sign-up and sign-in without a ticket are refused before any password work,
 test("a ticket works once, only for its email and flow, and only unforged and unexpired", async () => {
   const t = initConvexTest();
   const ticket = await ticketFor(t, "198.51.100.1", "ann@example.com", "signUp");
-  await expectCode(signIn(t, { email: "bob@example.com", password: PASSWORD, flow: "signUp", name: "B", attemptTicket: ticket }), "INVALID_ARGUMENT");
+  await expectCode(
+    signIn(t, { email: "bob@example.com", password: PASSWORD, flow: "signUp", name: "B", attemptTicket: ticket }),
+    "INVALID_ARGUMENT",
+  );
   await expectCode(signIn(t, { email: "ann@example.com", password: PASSWORD, flow: "signIn", attemptTicket: ticket }), "INVALID_ARGUMENT");
   const [body, mac] = ticket.split(".");
   const payload = JSON.parse(atob(body.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
   const forged = `${base64url(new TextEncoder().encode(JSON.stringify({ ...payload, e: "bob@example.com" })))}.${mac}`;
-  await expectCode(signIn(t, { email: "bob@example.com", password: PASSWORD, flow: "signUp", name: "B", attemptTicket: forged }), "INVALID_ARGUMENT");
+  await expectCode(
+    signIn(t, { email: "bob@example.com", password: PASSWORD, flow: "signUp", name: "B", attemptTicket: forged }),
+    "INVALID_ARGUMENT",
+  );
 
   const ok = await signIn(t, { email: "Ann@Example.com ", password: PASSWORD, flow: "signUp", name: "Ann", attemptTicket: ticket });
   expect(ok.tokens?.token).toBeTruthy();
-  await expectCode(signIn(t, { email: "ann@example.com", password: PASSWORD, flow: "signUp", name: "Ann", attemptTicket: ticket }), "INVALID_ARGUMENT");
+  await expectCode(
+    signIn(t, { email: "ann@example.com", password: PASSWORD, flow: "signUp", name: "Ann", attemptTicket: ticket }),
+    "INVALID_ARGUMENT",
+  );
   await expectCode(signIn(t, { email: "ann@example.com", password: PASSWORD, flow: "signIn", attemptTicket: ticket }), "INVALID_ARGUMENT");
   expect(await t.run((ctx) => ctx.db.query("users").collect())).toHaveLength(1);
 }, 30_000);
@@ -82,7 +95,10 @@ test("an expired ticket is refused", async () => {
   const realNow = Date.now;
   Date.now = () => realNow() + 3 * 60_000;
   try {
-    await expectCode(signIn(t, { email: "late@example.com", password: PASSWORD, flow: "signUp", name: "L", attemptTicket: ticket }), "INVALID_ARGUMENT");
+    await expectCode(
+      signIn(t, { email: "late@example.com", password: PASSWORD, flow: "signUp", name: "L", attemptTicket: ticket }),
+      "INVALID_ARGUMENT",
+    );
   } finally {
     Date.now = realNow;
   }
@@ -149,11 +165,22 @@ test("a right password resets that address's failures for the email", async () =
 
 test("malformed attempt requests get a 400 or 413 and spend nothing", async () => {
   const t = initConvexTest();
-  for (const body of ["", "null", "[]", "{", JSON.stringify({ email: "x@example.com" }), JSON.stringify({ email: "nope", flow: "signIn" }), JSON.stringify({ email: "x@example.com", flow: "reset" })]) {
+  for (const body of [
+    "",
+    "null",
+    "[]",
+    "{",
+    JSON.stringify({ email: "x@example.com" }),
+    JSON.stringify({ email: "nope", flow: "signIn" }),
+    JSON.stringify({ email: "x@example.com", flow: "reset" }),
+  ]) {
     const res = await t.fetch("/auth/attempt", { method: "POST", body });
     expect(res.status, body).toBe(400);
   }
-  const huge = await t.fetch("/auth/attempt", { method: "POST", body: JSON.stringify({ email: "x@example.com", flow: "signIn", pad: "x".repeat(10_000) }) });
+  const huge = await t.fetch("/auth/attempt", {
+    method: "POST",
+    body: JSON.stringify({ email: "x@example.com", flow: "signIn", pad: "x".repeat(10_000) }),
+  });
   expect(huge.status).toBe(413);
 });
 

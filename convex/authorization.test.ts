@@ -57,7 +57,11 @@ const CASES: Array<{ name: string; min: "viewer" | "member" | "admin" | "owner";
     min: "member",
     run: (c, w) => c.mutation(api.videos.create, { teamId: w.teamId, title: "t", fileName: "t.mp4" }),
   },
-  { name: "videos.generateUploadUrl", min: "member", run: (c, w) => c.mutation(api.videos.generateUploadUrl, { videoId: w.videoId, purpose: "poster" }) },
+  {
+    name: "videos.generateUploadUrl",
+    min: "member",
+    run: (c, w) => c.mutation(api.videos.generateUploadUrl, { videoId: w.videoId, purpose: "poster" }),
+  },
   { name: "videos.update", min: "member", run: (c, w) => c.mutation(api.videos.update, { videoId: w.videoId, title: "New" }) },
   {
     name: "videos.setPoster",
@@ -65,7 +69,12 @@ const CASES: Array<{ name: string; min: "viewer" | "member" | "admin" | "owner";
     run: async (c, w) => {
       // An upload session for the poster, as generateUploadUrl opens it for a member.
       await w.t.run(async (ctx) => {
-        await ctx.db.insert("uploads", { videoId: w.videoId, purpose: "poster", issuedBy: w.users.owner, expiresAt: Date.now() + 3600_000 });
+        await ctx.db.insert("uploads", {
+          videoId: w.videoId,
+          purpose: "poster",
+          issuedBy: w.users.owner,
+          expiresAt: Date.now() + 3600_000,
+        });
       });
       return c.mutation(api.videos.setPoster, { videoId: w.videoId, storageId: await storeFile(w.t, new Uint8Array(1), "image/png") });
     },
@@ -89,7 +98,11 @@ const CASES: Array<{ name: string; min: "viewer" | "member" | "admin" | "owner";
   },
   { name: "collections.list", min: "viewer", run: (c, w) => c.query(api.collections.list, { teamId: w.teamId }) },
   { name: "collections.get", min: "viewer", run: (c, w) => c.query(api.collections.get, { collectionId: w.collectionId }) },
-  { name: "collections.update", min: "member", run: (c, w) => c.mutation(api.collections.update, { collectionId: w.collectionId, title: "New" }) },
+  {
+    name: "collections.update",
+    min: "member",
+    run: (c, w) => c.mutation(api.collections.update, { collectionId: w.collectionId, title: "New" }),
+  },
   {
     name: "collections.addVideo",
     min: "member",
@@ -98,13 +111,29 @@ const CASES: Array<{ name: string; min: "viewer" | "member" | "admin" | "owner";
       return c.mutation(api.collections.addVideo, { collectionId: w.collectionId, videoId: w.videoId });
     },
   },
-  { name: "collections.removeVideo", min: "member", run: (c, w) => c.mutation(api.collections.removeVideo, { collectionId: w.collectionId, videoId: w.videoId }) },
-  { name: "collections.reorder", min: "member", run: (c, w) => c.mutation(api.collections.reorder, { collectionId: w.collectionId, videoIds: [w.videoId] }) },
+  {
+    name: "collections.removeVideo",
+    min: "member",
+    run: (c, w) => c.mutation(api.collections.removeVideo, { collectionId: w.collectionId, videoId: w.videoId }),
+  },
+  {
+    name: "collections.reorder",
+    min: "member",
+    run: (c, w) => c.mutation(api.collections.reorder, { collectionId: w.collectionId, videoIds: [w.videoId] }),
+  },
   { name: "collections.remove", min: "member", run: (c, w) => c.mutation(api.collections.remove, { collectionId: w.collectionId }) },
-  { name: "shareLinks.create (collection)", min: "member", run: (c, w) => c.mutation(api.shareLinks.create, { collectionId: w.collectionId }) },
+  {
+    name: "shareLinks.create (collection)",
+    min: "member",
+    run: (c, w) => c.mutation(api.shareLinks.create, { collectionId: w.collectionId }),
+  },
   { name: "shareLinks.list (collection)", min: "viewer", run: (c, w) => c.query(api.shareLinks.list, { collectionId: w.collectionId }) },
   { name: "teamLinks.list", min: "viewer", run: (c, w) => c.query(api.teamLinks.list, { teamId: w.teamId }) },
-  { name: "teamLinks.revokeMany", min: "member", run: (c, w) => c.mutation(api.teamLinks.revokeMany, { teamId: w.teamId, linkIds: [w.linkId] }) },
+  {
+    name: "teamLinks.revokeMany",
+    min: "member",
+    run: (c, w) => c.mutation(api.teamLinks.revokeMany, { teamId: w.teamId, linkIds: [w.linkId] }),
+  },
 ];
 
 const RANK = { viewer: 1, member: 2, admin: 3, owner: 4 } as const;
@@ -189,7 +218,10 @@ test("anonymous public functions take nothing but tokens and reveal nothing with
     expect(await c.query(api.videos.getByShareGrant, { grantToken: "x".repeat(43) })).toBeNull();
     expect(await c.query(api.comments.getThreadedForShareGrant, { grantToken: "x".repeat(43) })).toEqual([]);
     expect(await c.query(api.comments.getGuestReview, { grantToken: "x".repeat(43) })).toEqual({ allowComments: false, threads: [] });
-    expect(await c.mutation(api.comments.addAsGuest, { grantToken: "x".repeat(43), name: "Guest", body: "hi" })).toEqual({ ok: false, reason: "grantInvalid" });
+    expect(await c.mutation(api.comments.addAsGuest, { grantToken: "x".repeat(43), name: "Guest", body: "hi" })).toEqual({
+      ok: false,
+      reason: "grantInvalid",
+    });
     expect(await c.query(api.teamLinks.viewerFacts, { grantToken: "x".repeat(43) })).toBeNull();
     expect(await c.query(api.collections.getByShareGrant, { grantToken: "x".repeat(43) })).toBeNull();
     expect(await c.mutation(api.shareGrants.renew, { grantToken: "x".repeat(43) })).toEqual({ ok: false, reason: "missing" });
@@ -201,7 +233,14 @@ test("comments.remove: authors and admins only", async () => {
   for (const person of PEOPLE) {
     const { w, callers } = await world();
     const result = await outcome(callers[person].mutation(api.comments.remove, { commentId: w.commentId }));
-    const want = { anonymous: "UNAUTHENTICATED", nonMember: "NOT_FOUND", viewer: "FORBIDDEN", member: "FORBIDDEN", admin: "ok", owner: "ok" }[person];
+    const want = {
+      anonymous: "UNAUTHENTICATED",
+      nonMember: "NOT_FOUND",
+      viewer: "FORBIDDEN",
+      member: "FORBIDDEN",
+      admin: "ok",
+      owner: "ok",
+    }[person];
     expect([person, result]).toEqual([person, want]);
   }
 });
@@ -226,7 +265,9 @@ test("guest comment functions work for every caller kind alike: a grant is the o
     const c = callers[person];
     const grant = await c.mutation(api.shareLinks.issueAccessGrant, { token: link.token });
     if (!grant.ok) throw new Error("grant refused");
-    expect(await c.mutation(api.comments.addAsGuest, { grantToken: grant.grantToken, name: person, body: "hi" })).toMatchObject({ ok: true });
+    expect(await c.mutation(api.comments.addAsGuest, { grantToken: grant.grantToken, name: person, body: "hi" })).toMatchObject({
+      ok: true,
+    });
     expect((await c.query(api.comments.getGuestReview, { grantToken: grant.grantToken })).allowComments).toBe(true);
   }
 });

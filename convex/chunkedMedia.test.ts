@@ -4,7 +4,18 @@ import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { checksumOfChunks, FULL_BODY_LIMIT } from "./lib/chunks";
 import { planBytes } from "./lib/ranges";
-import { expectCode, initConvexTest, joinTeam, signedInUser, storeFile, teamWithReadyVideo, uploadChunked, uploadFor, useFrozenClock, type TestConvex } from "./test.setup";
+import {
+  expectCode,
+  initConvexTest,
+  joinTeam,
+  signedInUser,
+  storeFile,
+  teamWithReadyVideo,
+  uploadChunked,
+  uploadFor,
+  useFrozenClock,
+  type TestConvex,
+} from "./test.setup";
 
 useFrozenClock();
 const CHUNK = 64 * 1024;
@@ -19,7 +30,14 @@ async function draft() {
 }
 
 const chunkFiles = (t: TestConvex, videoId: Id<"videos">) =>
-  t.run(async (ctx) => (await ctx.db.query("videoChunks").withIndex("by_video_index", (q) => q.eq("videoId", videoId)).collect()).map((c) => c.storageId));
+  t.run(async (ctx) =>
+    (
+      await ctx.db
+        .query("videoChunks")
+        .withIndex("by_video_index", (q) => q.eq("videoId", videoId))
+        .collect()
+    ).map((c) => c.storageId),
+  );
 
 test("a video is stored as ordered chunk files with its size, type and checksum", async () => {
   const { t, alice, videoId } = await draft();
@@ -27,7 +45,14 @@ test("a video is stored as ordered chunk files with its size, type and checksum"
   expect(ids).toHaveLength(3);
   const video = await t.run((ctx) => ctx.db.get(videoId));
   const digests = await t.run(async (ctx) => Promise.all(ids.map(async (id) => (await ctx.db.system.get(id))!.sha256)));
-  expect(video).toMatchObject({ status: "ready", size: BYTES.length, chunkSize: CHUNK, contentType: "video/mp4", storageId: ids[0], sha256: await checksumOfChunks(digests) });
+  expect(video).toMatchObject({
+    status: "ready",
+    size: BYTES.length,
+    chunkSize: CHUNK,
+    contentType: "video/mp4",
+    storageId: ids[0],
+    sha256: await checksumOfChunks(digests),
+  });
   expect(video!.uploadPlan).toBeUndefined();
   expect(await chunkFiles(t, videoId)).toEqual(ids);
 });
@@ -40,7 +65,10 @@ test("resume: the same file keeps the chunks stored so far; a different file is 
   const state = await alice.as.query(api.videoUploads.getUploadState, { videoId });
   expect(state).toMatchObject({ size: BYTES.length, chunkSize: CHUNK, chunkCount: 3, fileName: "long.mp4" });
   expect(state!.chunks.map((c) => c.index)).toEqual([0, 2]);
-  await expectCode(alice.as.mutation(api.videoUploads.beginChunkedUpload, { videoId, size: BYTES.length + 1, contentType: "video/mp4", chunkSize: CHUNK }), "UPLOAD_REJECTED");
+  await expectCode(
+    alice.as.mutation(api.videoUploads.beginChunkedUpload, { videoId, size: BYTES.length + 1, contentType: "video/mp4", chunkSize: CHUNK }),
+    "UPLOAD_REJECTED",
+  );
   // The resumed upload sends only chunk 1.
   await uploadChunked(t, alice.as, videoId, BYTES, { chunkSize: CHUNK, only: [1] });
   expect(await t.run((ctx) => ctx.db.get(videoId))).toMatchObject({ status: "ready" });
@@ -59,7 +87,10 @@ test("a chunk must be this video's own upload and exactly its size; a retried ch
   await expectCode(mallory.as.mutation(api.videoUploads.attachChunk, { videoId, index: 0, storageId: foreign }), "NOT_FOUND");
   await alice.as.mutation(api.videoUploads.chunkUploadUrl, { videoId });
   const short = await storeFile(t, BYTES.slice(0, 10), "video/mp4");
-  expect(await alice.as.mutation(api.videoUploads.attachChunk, { videoId, index: 0, storageId: short })).toMatchObject({ ok: false, code: "UPLOAD_REJECTED" });
+  expect(await alice.as.mutation(api.videoUploads.attachChunk, { videoId, index: 0, storageId: short })).toMatchObject({
+    ok: false,
+    code: "UPLOAD_REJECTED",
+  });
   expect(await t.run((ctx) => ctx.db.system.get(short))).toBeNull();
   await expectCode(alice.as.mutation(api.videoUploads.attachChunk, { videoId, index: 3, storageId: foreign }), "INVALID_ARGUMENT");
   const [first] = await uploadChunked(t, alice.as, videoId, BYTES, { chunkSize: CHUNK, only: [0], finalize: false });
@@ -82,9 +113,18 @@ test("cancel (remove) deletes every stored chunk; the sweep never deletes an unf
 
 test("a declared type outside the video types, or a file over the limit, is refused before any chunk is sent", async () => {
   const { alice, videoId } = await draft();
-  await expectCode(alice.as.mutation(api.videoUploads.beginChunkedUpload, { videoId, size: 100, contentType: "text/html" }), "UPLOAD_REJECTED");
-  await expectCode(alice.as.mutation(api.videoUploads.beginChunkedUpload, { videoId, size: 1e13, contentType: "video/mp4" }), "UPLOAD_REJECTED");
-  await expectCode(alice.as.mutation(api.videoUploads.beginChunkedUpload, { videoId, size: 100, contentType: "video/mp4", chunkSize: 1000 }), "INVALID_ARGUMENT");
+  await expectCode(
+    alice.as.mutation(api.videoUploads.beginChunkedUpload, { videoId, size: 100, contentType: "text/html" }),
+    "UPLOAD_REJECTED",
+  );
+  await expectCode(
+    alice.as.mutation(api.videoUploads.beginChunkedUpload, { videoId, size: 1e13, contentType: "video/mp4" }),
+    "UPLOAD_REJECTED",
+  );
+  await expectCode(
+    alice.as.mutation(api.videoUploads.beginChunkedUpload, { videoId, size: 100, contentType: "video/mp4", chunkSize: 1000 }),
+    "INVALID_ARGUMENT",
+  );
 });
 
 async function sharedChunked() {
@@ -93,7 +133,8 @@ async function sharedChunked() {
   const link = await alice.as.mutation(api.shareLinks.create, { videoId, allowDownload: true });
   const grant = await t.mutation(api.shareLinks.issueAccessGrant, { token: link.token, viewerId: "viewer-chunks" });
   if (!grant.ok) throw new Error(grant.reason);
-  const open = (range?: string, method = "GET") => t.mutation(internal.media.openGrant, { grantToken: grant.grantToken, download: false, request: { method, range } });
+  const open = (range?: string, method = "GET") =>
+    t.mutation(internal.media.openGrant, { grantToken: grant.grantToken, download: false, request: { method, range } });
   return { t, alice, ids, open };
 }
 
@@ -116,7 +157,11 @@ test("a video stored as one file still plays: one chunk, the whole file", async 
   const link = await alice.as.mutation(api.shareLinks.create, { videoId });
   const grant = await t.mutation(api.shareLinks.issueAccessGrant, { token: link.token, viewerId: "viewer-legacy" });
   if (!grant.ok) throw new Error(grant.reason);
-  const access = await t.mutation(internal.media.openGrant, { grantToken: grant.grantToken, download: false, request: { method: "GET", range: "bytes=2-" } });
+  const access = await t.mutation(internal.media.openGrant, {
+    grantToken: grant.grantToken,
+    download: false,
+    request: { method: "GET", range: "bytes=2-" },
+  });
   expect(access).toMatchObject({ ok: true, size: 8, chunkSize: 8, parts: [{ storageId, from: 2, to: 8 }] });
 });
 
@@ -126,10 +171,18 @@ test("plans: a full GET over 20 MiB must use Range (HEAD still answers); ranges 
   expect(planBytes({ method: "HEAD" }, big)).toMatchObject({ kind: "bytes", status: 200, head: true });
   expect(planBytes({ method: "GET" }, { ...big, size: FULL_BODY_LIMIT })).toMatchObject({ kind: "bytes", status: 200 });
   expect(planBytes({ method: "GET", range: "bytes=0-" }, big)).toMatchObject({ status: 206, start: 0, end: big.chunkSize - 1 });
-  expect(planBytes({ method: "GET", range: `bytes=${2 * big.chunkSize + 7}-` }, big)).toMatchObject({ status: 206, start: 2 * big.chunkSize + 7, end: big.size - 1 });
+  expect(planBytes({ method: "GET", range: `bytes=${2 * big.chunkSize + 7}-` }, big)).toMatchObject({
+    status: 206,
+    start: 2 * big.chunkSize + 7,
+    end: big.size - 1,
+  });
   // A legacy single file of 30 MiB: ranges at most 8 MiB.
   const legacy = { size: 30 * 1024 * 1024, chunkSize: 30 * 1024 * 1024, sha256: big.sha256 };
-  expect(planBytes({ method: "GET", range: "bytes=100-" }, legacy)).toMatchObject({ status: 206, start: 100, end: 100 + 8 * 1024 * 1024 - 1 });
+  expect(planBytes({ method: "GET", range: "bytes=100-" }, legacy)).toMatchObject({
+    status: 206,
+    start: 100,
+    end: 100 + 8 * 1024 * 1024 - 1,
+  });
 });
 
 test("a member of another team cannot read the upload state", async () => {

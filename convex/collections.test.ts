@@ -17,8 +17,17 @@ async function reel() {
   const t = initConvexTest();
   const alice = await signedInUser(t, "Alice");
   const teamId = await alice.as.mutation(api.teams.create, { name: "Studio" });
-  const videos = [await readyVideo(t, alice, teamId, "Cut A", 10), await readyVideo(t, alice, teamId, "Cut B", 20), await readyVideo(t, alice, teamId, "Cut C", 30)];
-  const collectionId = await alice.as.mutation(api.collections.create, { teamId, title: "Season one", description: "Three cuts", videoIds: videos });
+  const videos = [
+    await readyVideo(t, alice, teamId, "Cut A", 10),
+    await readyVideo(t, alice, teamId, "Cut B", 20),
+    await readyVideo(t, alice, teamId, "Cut C", 30),
+  ];
+  const collectionId = await alice.as.mutation(api.collections.create, {
+    teamId,
+    title: "Season one",
+    description: "Three cuts",
+    videoIds: videos,
+  });
   return { t, alice, teamId, videos, collectionId };
 }
 
@@ -43,7 +52,9 @@ test("members create a collection and add, remove and reorder its videos; viewer
   await alice.as.mutation(api.collections.addVideo, { collectionId, videoId: videos[0], position: 0 });
   expect(await titles()).toEqual(["Cut A", "Cut C", "Cut B"]);
   await alice.as.mutation(api.collections.update, { collectionId, title: "Season 1", description: "" });
-  expect(await vera.as.query(api.collections.list, { teamId })).toEqual([expect.objectContaining({ collectionId, title: "Season 1", description: "", videoCount: 3 })]);
+  expect(await vera.as.query(api.collections.list, { teamId })).toEqual([
+    expect.objectContaining({ collectionId, title: "Season 1", description: "", videoCount: 3 }),
+  ]);
   const got = await vera.as.query(api.collections.get, { collectionId });
   expect(got.videos[0]).toEqual({ videoId: videos[0], title: "Cut A", durationSeconds: 10, status: "ready", posterUrl: null });
 });
@@ -71,7 +82,14 @@ test("bad input is refused with INVALID_ARGUMENT and writes nothing", async () =
     alice.as.query(api.shareLinks.list, {}),
   ];
   for (const call of calls) await expectCode(call, "INVALID_ARGUMENT");
-  await expectCode(alice.as.mutation(api.collections.addVideo, { collectionId, videoId: (await alice.as.mutation(api.videos.create, { teamId, title: "n", fileName: "n.mp4" })), position: 9 }), "INVALID_ARGUMENT");
+  await expectCode(
+    alice.as.mutation(api.collections.addVideo, {
+      collectionId,
+      videoId: await alice.as.mutation(api.videos.create, { teamId, title: "n", fileName: "n.mp4" }),
+      position: 9,
+    }),
+    "INVALID_ARGUMENT",
+  );
   const after = await dumpTables(t);
   // Only the video the last call created is new.
   expect({ ...after, videos: after.videos.length }).toEqual({ ...before, videos: before.videos.length + 1 });
@@ -80,9 +98,18 @@ test("bad input is refused with INVALID_ARGUMENT and writes nothing", async () =
 
 test("one grant of a password-protected collection link opens each of its videos, every request checked", async () => {
   const { t, alice, videos, collectionId } = await reel();
-  const link = await alice.as.mutation(api.shareLinks.create, { collectionId, password: "open sesame", expiresInDays: 7, allowDownload: true, note: "For review" });
+  const link = await alice.as.mutation(api.shareLinks.create, {
+    collectionId,
+    password: "open sesame",
+    expiresInDays: 7,
+    allowDownload: true,
+    note: "For review",
+  });
   expect(await t.query(api.shareLinks.getByToken, { token: link.token })).toEqual({ status: "passwordRequired" });
-  expect(await t.mutation(api.shareLinks.issueAccessGrant, { token: link.token, password: "wrong" })).toMatchObject({ ok: false, reason: "invalidPassword" });
+  expect(await t.mutation(api.shareLinks.issueAccessGrant, { token: link.token, password: "wrong" })).toMatchObject({
+    ok: false,
+    reason: "invalidPassword",
+  });
   const grantToken = await grantOn(t, link.token, "open sesame");
   const view = await t.query(api.collections.getByShareGrant, { grantToken });
   expect(view).toMatchObject({ title: "Season one", description: "Three cuts", note: "For review", canDownload: true });
@@ -96,20 +123,35 @@ test("one grant of a password-protected collection link opens each of its videos
     expect(await t.mutation(internal.media.openGrant, { grantToken, videoId, download: false, request: HEAD })).toMatchObject({ ok: true });
   }
   const outsider = await readyVideo(t, alice, (await alice.as.query(api.collections.get, { collectionId })).teamId, "Not shared");
-  expect(await t.mutation(internal.media.openGrant, { grantToken, videoId: outsider, download: false, request: HEAD })).toEqual({ ok: false, reason: "missing" });
-  expect(await t.mutation(internal.media.openGrant, { grantToken, download: false, request: HEAD })).toEqual({ ok: false, reason: "missing" });
-  expect(await t.mutation(internal.media.openGrant, { grantToken, videoId: "garbage", download: false, request: HEAD })).toEqual({ ok: false, reason: "missing" });
+  expect(await t.mutation(internal.media.openGrant, { grantToken, videoId: outsider, download: false, request: HEAD })).toEqual({
+    ok: false,
+    reason: "missing",
+  });
+  expect(await t.mutation(internal.media.openGrant, { grantToken, download: false, request: HEAD })).toEqual({
+    ok: false,
+    reason: "missing",
+  });
+  expect(await t.mutation(internal.media.openGrant, { grantToken, videoId: "garbage", download: false, request: HEAD })).toEqual({
+    ok: false,
+    reason: "missing",
+  });
   // A video grant ignores nothing: it opens only its own video.
   expect(await t.query(api.videos.getByShareGrant, { grantToken })).toBeNull();
   // Removing a video from the collection closes its media at once.
   await alice.as.mutation(api.collections.removeVideo, { collectionId, videoId: videos[2] });
-  expect(await t.mutation(internal.media.openGrant, { grantToken, videoId: videos[2], download: false, request: HEAD })).toEqual({ ok: false, reason: "missing" });
+  expect(await t.mutation(internal.media.openGrant, { grantToken, videoId: videos[2], download: false, request: HEAD })).toEqual({
+    ok: false,
+    reason: "missing",
+  });
   // Renewing works for the collection as a whole.
   expect(await t.mutation(api.shareGrants.renew, { grantToken })).toMatchObject({ ok: true });
   // Revoking ends everything.
   await alice.as.mutation(api.shareLinks.revoke, { linkId: link.linkId });
   expect(await t.query(api.collections.getByShareGrant, { grantToken })).toBeNull();
-  expect(await t.mutation(internal.media.openGrant, { grantToken, videoId: videos[0], download: false, request: HEAD })).toEqual({ ok: false, reason: "missing" });
+  expect(await t.mutation(internal.media.openGrant, { grantToken, videoId: videos[0], download: false, request: HEAD })).toEqual({
+    ok: false,
+    reason: "missing",
+  });
 });
 
 test("getByToken of a collection link: its title, video count and total duration; a video link's grant is not a collection's", async () => {
@@ -123,8 +165,12 @@ test("getByToken of a collection link: its title, video count and total duration
   const videoLink = await alice.as.mutation(api.shareLinks.create, { videoId: videos[0] });
   const videoGrant = await grantOn(t, videoLink.token);
   expect(await t.query(api.collections.getByShareGrant, { grantToken: videoGrant })).toBeNull();
-  expect(await t.mutation(internal.media.openGrant, { grantToken: videoGrant, videoId: videos[1], download: false, request: HEAD })).toEqual({ ok: false, reason: "missing" });
-  expect(await t.mutation(internal.media.openGrant, { grantToken: videoGrant, videoId: videos[0], download: false, request: HEAD })).toMatchObject({ ok: true });
+  expect(
+    await t.mutation(internal.media.openGrant, { grantToken: videoGrant, videoId: videos[1], download: false, request: HEAD }),
+  ).toEqual({ ok: false, reason: "missing" });
+  expect(
+    await t.mutation(internal.media.openGrant, { grantToken: videoGrant, videoId: videos[0], download: false, request: HEAD }),
+  ).toMatchObject({ ok: true });
 });
 
 test("a video deleted from the library disappears from its collections and their open pages", async () => {
@@ -134,7 +180,10 @@ test("a video deleted from the library disappears from its collections and their
   await alice.as.mutation(api.videos.remove, { videoId: videos[1] });
   expect((await t.query(api.collections.getByShareGrant, { grantToken }))!.videos.map((v) => v.title)).toEqual(["Cut A", "Cut C"]);
   expect((await alice.as.query(api.collections.get, { collectionId })).videos.map((v) => v.title)).toEqual(["Cut A", "Cut C"]);
-  expect((await alice.as.query(api.collections.list, { teamId: (await alice.as.query(api.collections.get, { collectionId })).teamId }))[0].videoCount).toBe(2);
+  expect(
+    (await alice.as.query(api.collections.list, { teamId: (await alice.as.query(api.collections.get, { collectionId })).teamId }))[0]
+      .videoCount,
+  ).toBe(2);
   // The next edit drops the stale id; the remaining order stands.
   await alice.as.mutation(api.collections.reorder, { collectionId, videoIds: [videos[2], videos[0]] });
   const stored = await t.run((ctx) => ctx.db.get(collectionId));
@@ -161,10 +210,23 @@ test("guests comment on one video of a collection; members see it on that video 
   const { t, alice, videos, collectionId } = await reel();
   const link = await alice.as.mutation(api.shareLinks.create, { collectionId, allowComments: true });
   const grantToken = await grantOn(t, link.token);
-  const posted = await t.mutation(api.comments.addAsGuest, { grantToken, videoId: videos[1], name: "Dana", body: "Music too loud", timestampSeconds: 12 });
+  const posted = await t.mutation(api.comments.addAsGuest, {
+    grantToken,
+    videoId: videos[1],
+    name: "Dana",
+    body: "Music too loud",
+    timestampSeconds: 12,
+  });
   expect(posted.ok).toBe(true);
-  expect(await t.mutation(api.comments.addAsGuest, { grantToken, name: "Dana", body: "which video?" })).toEqual({ ok: false, reason: "missing" });
-  expect((await alice.as.query(api.comments.getThreaded, { videoId: videos[1] }))[0]).toMatchObject({ authorName: "Dana", isGuest: true, timestampSeconds: 12 });
+  expect(await t.mutation(api.comments.addAsGuest, { grantToken, name: "Dana", body: "which video?" })).toEqual({
+    ok: false,
+    reason: "missing",
+  });
+  expect((await alice.as.query(api.comments.getThreaded, { videoId: videos[1] }))[0]).toMatchObject({
+    authorName: "Dana",
+    isGuest: true,
+    timestampSeconds: 12,
+  });
   expect(await alice.as.query(api.comments.getThreaded, { videoId: videos[0] })).toEqual([]);
   expect((await t.query(api.comments.getGuestReview, { grantToken, videoId: videos[1] })).threads).toHaveLength(1);
   expect((await t.query(api.comments.getGuestReview, { grantToken, videoId: videos[0] })).threads).toHaveLength(0);

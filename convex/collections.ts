@@ -8,7 +8,14 @@ import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel";
 import type { QueryCtx } from "./_generated/server";
 import { authedMutation, authedQuery, publicQuery } from "./functions";
-import { checkVideoList, collectionDescription, collectionTitle, collectionVideos, MAX_TEAM_COLLECTIONS, playableVideos } from "./lib/collections";
+import {
+  checkVideoList,
+  collectionDescription,
+  collectionTitle,
+  collectionVideos,
+  MAX_TEAM_COLLECTIONS,
+  playableVideos,
+} from "./lib/collections";
 import { siteOrigin } from "./lib/env";
 import { invalid } from "./lib/errors";
 import { scheduleGrantDeletion } from "./lib/linkManagement";
@@ -122,7 +129,8 @@ export const addVideo = authedMutation({
     const current = await checkVideoList(ctx, collection.teamId, collection.videoIds, new Set(collection.videoIds));
     if (current.includes(args.videoId)) throw invalid("This video is already in the collection.");
     const at = args.position ?? current.length;
-    if (!Number.isInteger(at) || at < 0 || at > current.length) throw invalid(`Position must be a whole number from 0 to ${current.length}.`);
+    if (!Number.isInteger(at) || at < 0 || at > current.length)
+      throw invalid(`Position must be a whole number from 0 to ${current.length}.`);
     const next = [...current.slice(0, at), args.videoId, ...current.slice(at)];
     await ctx.db.patch(collection._id, { videoIds: await checkVideoList(ctx, collection.teamId, next, new Set(current)) });
     return null;

@@ -9,25 +9,46 @@ async function setup() {
   const alice = await signedInUser(t, "Alice");
   const teamId = await alice.as.mutation(api.teams.create, { name: "Studio" });
   const videos: Id<"videos">[] = [];
-  for (const [title, seconds] of [["One", 5], ["Two", 7]] as const) {
+  for (const [title, seconds] of [
+    ["One", 5],
+    ["Two", 7],
+  ] as const) {
     const videoId = await alice.as.mutation(api.videos.create, { teamId, title, fileName: `${title}.mp4` });
     const storageId = await uploadFor(t, alice.as, videoId, new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112]), "video/mp4");
     await alice.as.mutation(api.videos.finalizeUpload, { videoId, storageId, durationSeconds: seconds });
     videos.push(videoId);
   }
-  const collectionId = await alice.as.mutation(api.collections.create, { teamId, title: "Pair", description: "Two cuts", videoIds: videos });
+  const collectionId = await alice.as.mutation(api.collections.create, {
+    teamId,
+    title: "Pair",
+    description: "Two cuts",
+    videoIds: videos,
+  });
   const { key } = await alice.as.mutation(api.apiKeys.create, { teamId, name: "bot", scopes: ["shares:read", "shares:write"] });
   return { t, alice, teamId, videos, collectionId, key };
 }
 
 const call = (t: TestConvex, path: string, key: string | null, init: RequestInit = {}) =>
-  t.fetch(path, { ...init, headers: { ...(key ? { Authorization: `Bearer ${key}` } : {}), "Content-Type": "application/json", ...(init.headers ?? {}) } });
+  t.fetch(path, {
+    ...init,
+    headers: { ...(key ? { Authorization: `Bearer ${key}` } : {}), "Content-Type": "application/json", ...(init.headers ?? {}) },
+  });
 
 test("create, list (by collection_id), public info with the videos, revoke", async () => {
   const { t, videos, collectionId, key } = await setup();
-  const created = await call(t, "/api/v1/shares", key, { method: "POST", body: JSON.stringify({ collection_id: collectionId, password: "pw", allow_comments: true }) });
+  const created = await call(t, "/api/v1/shares", key, {
+    method: "POST",
+    body: JSON.stringify({ collection_id: collectionId, password: "pw", allow_comments: true }),
+  });
   expect(created.status).toBe(201);
-  const share = (await created.json()) as { id: string; url: string; video_id: null; collection_id: string; allow_comments: boolean; requires_password: boolean };
+  const share = (await created.json()) as {
+    id: string;
+    url: string;
+    video_id: null;
+    collection_id: string;
+    allow_comments: boolean;
+    requires_password: boolean;
+  };
   expect(share).toMatchObject({ video_id: null, collection_id: collectionId, allow_comments: true, requires_password: true });
   const listed = (await (await call(t, `/api/v1/shares?collection_id=${collectionId}`, key)).json()) as { data: { id: string }[] };
   expect(listed.data.map((s) => s.id)).toEqual([share.id]);
@@ -52,10 +73,16 @@ test("create, list (by collection_id), public info with the videos, revoke", asy
 
 test("a create body names exactly one of video_id and collection_id, in the key's team", async () => {
   const { t, alice, videos, collectionId, key } = await setup();
-  const both = await call(t, "/api/v1/shares", key, { method: "POST", body: JSON.stringify({ collection_id: collectionId, video_id: videos[0] }) });
+  const both = await call(t, "/api/v1/shares", key, {
+    method: "POST",
+    body: JSON.stringify({ collection_id: collectionId, video_id: videos[0] }),
+  });
   expect([both.status, ((await both.json()) as { error: { code: string } }).error.code]).toEqual([400, "VALIDATION_ERROR"]);
   const neither = await call(t, "/api/v1/shares", key, { method: "POST", body: JSON.stringify({}) });
-  expect([neither.status, ((await neither.json()) as { error: { message: string } }).error.message]).toEqual([400, "video_id is required (or collection_id, to share a collection)."]);
+  expect([neither.status, ((await neither.json()) as { error: { message: string } }).error.message]).toEqual([
+    400,
+    "video_id is required (or collection_id, to share a collection).",
+  ]);
   const otherTeam = await alice.as.mutation(api.teams.create, { name: "Other" });
   const otherCollection = await alice.as.mutation(api.collections.create, { teamId: otherTeam, title: "Elsewhere" });
   const foreign = await call(t, "/api/v1/shares", key, { method: "POST", body: JSON.stringify({ collection_id: otherCollection }) });

@@ -98,15 +98,34 @@ test("a guest posts and replies at a timestamp; members see it marked as a guest
   const { t, alice, teamId, videoId, grantToken } = await guestOnCommentLink();
   const bob = await signedInUser(t, "Bob");
   await joinTeam(alice, teamId, bob, "member");
-  const posted = await t.mutation(api.comments.addAsGuest, { grantToken, name: "  Dana (client) ", body: "Logo too small", timestampSeconds: 12 });
+  const posted = await t.mutation(api.comments.addAsGuest, {
+    grantToken,
+    name: "  Dana (client) ",
+    body: "Logo too small",
+    timestampSeconds: 12,
+  });
   if (!posted.ok) throw new Error(`refused: ${posted.reason}`);
   const memberView = await bob.as.query(api.comments.getThreaded, { videoId });
-  expect(memberView).toEqual([expect.objectContaining({ commentId: posted.commentId, authorName: "Dana (client)", isGuest: true, timestampSeconds: 12, mine: false })]);
+  expect(memberView).toEqual([
+    expect.objectContaining({ commentId: posted.commentId, authorName: "Dana (client)", isGuest: true, timestampSeconds: 12, mine: false }),
+  ]);
   const answer = await bob.as.mutation(api.comments.add, { videoId, body: "Will fix", parentId: posted.commentId });
-  const guestReply = await t.mutation(api.comments.addAsGuest, { grantToken, name: "Dana", body: "Thanks!\nSee you", parentId: posted.commentId });
+  const guestReply = await t.mutation(api.comments.addAsGuest, {
+    grantToken,
+    name: "Dana",
+    body: "Thanks!\nSee you",
+    parentId: posted.commentId,
+  });
   expect(guestReply.ok).toBe(true);
   const guestView = await t.query(api.comments.getGuestReview, { grantToken });
-  expect(guestView.threads[0]).toMatchObject({ mine: true, isGuest: true, replies: [{ commentId: answer, authorName: "Bob", isGuest: false }, { body: "Thanks!\nSee you", mine: true }] });
+  expect(guestView.threads[0]).toMatchObject({
+    mine: true,
+    isGuest: true,
+    replies: [
+      { commentId: answer, authorName: "Bob", isGuest: false },
+      { body: "Thanks!\nSee you", mine: true },
+    ],
+  });
   // Nothing that identifies a member (email, user id) or the guest's viewer key reaches the guest.
   const text = JSON.stringify(guestView);
   for (const secret of [alice.email, bob.email, alice.userId, bob.userId, "viewer-guest-1"]) expect(text).not.toContain(secret);
@@ -126,7 +145,11 @@ test("viewers of the team cannot delete guests' comments; members cannot delete 
 
 test("guest input is validated before anything is written: name, body length, control characters, timestamp, parent", async () => {
   const { t, alice, videoId, grantToken } = await guestOnCommentLink();
-  const other = await alice.as.mutation(api.videos.create, { teamId: (await alice.as.query(api.videos.get, { videoId }))!.teamId, title: "Other", fileName: "o.mp4" });
+  const other = await alice.as.mutation(api.videos.create, {
+    teamId: (await alice.as.query(api.videos.get, { videoId }))!.teamId,
+    title: "Other",
+    fileName: "o.mp4",
+  });
   const foreign = await alice.as.mutation(api.comments.add, { videoId: other, body: "elsewhere" });
   const before = await dumpTables(t);
   const bad = [
@@ -148,20 +171,29 @@ test("guest input is validated before anything is written: name, body length, co
   // Markup is stored as the text it is (the UI renders text, never HTML).
   const html = await t.mutation(api.comments.addAsGuest, { grantToken, name: "<b>Dana</b>", body: "<img src=x onerror=alert(1)>" });
   expect(html.ok).toBe(true);
-  expect((await t.query(api.comments.getGuestReview, { grantToken })).threads[0]).toMatchObject({ authorName: "<b>Dana</b>", body: "<img src=x onerror=alert(1)>" });
+  expect((await t.query(api.comments.getGuestReview, { grantToken })).threads[0]).toMatchObject({
+    authorName: "<b>Dana</b>",
+    body: "<img src=x onerror=alert(1)>",
+  });
 });
 
 test("turning the option off or revoking the link stops guest posting at once; bad grants are refused", async () => {
   const { t, alice, link, grantToken } = await guestOnCommentLink();
   expect((await t.mutation(api.comments.addAsGuest, { grantToken, name: "Dana", body: "one" })).ok).toBe(true);
   await alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, allowComments: false });
-  expect(await t.mutation(api.comments.addAsGuest, { grantToken, name: "Dana", body: "two" })).toEqual({ ok: false, reason: "commentsOff" });
+  expect(await t.mutation(api.comments.addAsGuest, { grantToken, name: "Dana", body: "two" })).toEqual({
+    ok: false,
+    reason: "commentsOff",
+  });
   expect(await t.query(api.comments.getGuestReview, { grantToken })).toEqual({ allowComments: false, threads: [] });
   await alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, allowComments: true });
   expect((await t.query(api.comments.getGuestReview, { grantToken })).allowComments).toBe(true);
   await alice.as.mutation(api.shareLinks.revoke, { linkId: link.linkId });
   expect(await t.mutation(api.comments.addAsGuest, { grantToken, name: "Dana", body: "three" })).toEqual({ ok: false, reason: "missing" });
-  expect(await t.mutation(api.comments.addAsGuest, { grantToken: "x".repeat(43), name: "Dana", body: "four" })).toEqual({ ok: false, reason: "grantInvalid" });
+  expect(await t.mutation(api.comments.addAsGuest, { grantToken: "x".repeat(43), name: "Dana", body: "four" })).toEqual({
+    ok: false,
+    reason: "grantInvalid",
+  });
   expect((await t.run((ctx) => ctx.db.query("comments").collect())).map((c) => c.body)).toEqual(["one"]);
 });
 

@@ -1,7 +1,16 @@
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel";
 import { authedMutation, authedQuery, publicMutation, publicQuery } from "./functions";
-import { checkParent, checkTimestamp, guestText, MAX_COMMENTS, MAX_GUEST_BODY, MAX_GUEST_NAME, threaded, threadView } from "./lib/commentThreads";
+import {
+  checkParent,
+  checkTimestamp,
+  guestText,
+  MAX_COMMENTS,
+  MAX_GUEST_BODY,
+  MAX_GUEST_NAME,
+  threaded,
+  threadView,
+} from "./lib/commentThreads";
 import { appError } from "./lib/errors";
 import { hasRole, requireCommentRole, requireVideoRole } from "./lib/permissions";
 import { rateLimiter } from "./lib/rateLimits";
@@ -42,7 +51,10 @@ export const remove = authedMutation({
   handler: async (ctx, { commentId }) => {
     const { comment, membership } = await requireCommentRole(ctx, commentId, "viewer");
     if (!mayDelete(comment, ctx.userId, membership.role)) {
-      throw appError("FORBIDDEN", comment.guest ? "Deleting guests' comments needs the member role or higher." : "You can delete only your own comments.");
+      throw appError(
+        "FORBIDDEN",
+        comment.guest ? "Deleting guests' comments needs the member role or higher." : "You can delete only your own comments.",
+      );
     }
     const replies = await ctx.db
       .query("comments")

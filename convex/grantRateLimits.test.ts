@@ -93,7 +93,14 @@ test("wrong passwords from one address are capped per link and across links, wha
   expect((await overHttp(other.token, "other secret", "rotating-98-id")).json).toMatchObject({ ok: true });
   // ...and everyone else keeps getting in on the first link.
   expect(
-    (await t.mutation(internal.apiV1.issueGrantOverHttp, { token: link.token, password: "correct horse", viewerId: "someone-else", clientAddress: "192.0.2.1" })).json,
+    (
+      await t.mutation(internal.apiV1.issueGrantOverHttp, {
+        token: link.token,
+        password: "correct horse",
+        viewerId: "someone-else",
+        clientAddress: "192.0.2.1",
+      })
+    ).json,
   ).toMatchObject({ ok: true });
 }, 60_000);
 
@@ -131,7 +138,11 @@ test("no app-wide budget: one account flooding its own link refuses no one elsew
   }
   let granted = 0;
   for (let i = 0; i < 33; i++) {
-    const r = await t.mutation(internal.apiV1.issueGrantOverHttp, { token: victimLink.token, viewerId: `viewer-${i}-abc`, clientAddress: `198.51.100.${i}` });
+    const r = await t.mutation(internal.apiV1.issueGrantOverHttp, {
+      token: victimLink.token,
+      viewerId: `viewer-${i}-abc`,
+      clientAddress: `198.51.100.${i}`,
+    });
     if ((r.json as { ok: boolean }).ok) granted++;
   }
   expect(granted).toBe(33);

@@ -32,7 +32,9 @@ async function serveMedia(ctx: ActionCtx, request: Request, media: MediaAccess, 
     download,
     getBlob: (storageId) => ctx.storage.get(storageId),
     // Counted only when the bytes are in hand: an answer that fails counts nothing.
-    beforeSend: count ? () => ctx.runMutation(internal.media.recordServed, { count, storageId: media.storageId, size: media.size }) : undefined,
+    beforeSend: count
+      ? () => ctx.runMutation(internal.media.recordServed, { count, storageId: media.storageId, size: media.size })
+      : undefined,
   });
 }
 
@@ -169,7 +171,12 @@ cors.route({
     const clientKey = await clientKeyOf(request);
     if (!path.download) {
       return apiResponse(
-        await ctx.runMutation(internal.apiV1.publicInfo, { tokenOrSlug: path.token, password, clientKey, clientAddress: clientAddress(request) }),
+        await ctx.runMutation(internal.apiV1.publicInfo, {
+          tokenOrSlug: path.token,
+          password,
+          clientKey,
+          clientAddress: clientAddress(request),
+        }),
       );
     }
     const limited = await ctx.runMutation(internal.apiV1.publicDownloadBudget, { clientKey });
@@ -208,7 +215,8 @@ cors.route({
   }),
 });
 
-for (const method of ["GET", "POST", "PATCH", "DELETE"] as const) cors.route({ pathPrefix: "/api/v1/", method, handler: httpAction(async () => notFound()) });
+for (const method of ["GET", "POST", "PATCH", "DELETE"] as const)
+  cors.route({ pathPrefix: "/api/v1/", method, handler: httpAction(async () => notFound()) });
 
 // HEAD requests are routed to GET handlers (by Convex and the local backend); the body is dropped.
 cors.route({ pathPrefix: "/media/", method: "GET", handler: serveGrantMedia });

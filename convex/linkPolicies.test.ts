@@ -84,7 +84,8 @@ test("a download in progress gives its reservation back after 30 idle minutes", 
   const a = await grant(link.token, "viewer-idle01");
   const b = await grant(link.token, "viewer-idle02");
   if (!a.ok || !b.ok) throw new Error();
-  const open = (g: string, range?: string) => openGrantServed(t, { grantToken: g, download: true, request: { method: "GET", range } }).then(outcome);
+  const open = (g: string, range?: string) =>
+    openGrantServed(t, { grantToken: g, download: true, request: { method: "GET", range } }).then(outcome);
   expect(await open(a.grantToken, "bytes=0-1")).toBe("ok");
   expect(await open(b.grantToken)).toBe("downloadLimit");
   vi.advanceTimersByTime(31 * 60 * 1000);
@@ -97,7 +98,9 @@ test("custom slugs: usable for the token, case-insensitive and unique, validated
   const link = await alice.as.mutation(api.shareLinks.create, { videoId, customSlug: "Launch-Day" });
   const ticket = await slugTicketFor(t, "launch-day");
   expect(await t.query(api.shareLinks.getByToken, { token: "launch-day", slugTicket: ticket })).toMatchObject({ status: "ok" });
-  expect((await t.mutation(api.shareLinks.issueAccessGrant, { token: "LAUNCH-DAY", viewerId: "viewer-eeee", slugTicket: ticket })).ok).toBe(true);
+  expect((await t.mutation(api.shareLinks.issueAccessGrant, { token: "LAUNCH-DAY", viewerId: "viewer-eeee", slugTicket: ticket })).ok).toBe(
+    true,
+  );
   expect((await grant("LAUNCH-DAY", "viewer-eeee")).ok).toBe(false); // no ticket, no address: not resolved
   await expectCode(alice.as.mutation(api.shareLinks.create, { videoId, customSlug: "launch-DAY" }), "SLUG_TAKEN");
   for (const bad of ["ab", "has space", "x".repeat(65), "semi;colon"]) {
@@ -126,8 +129,12 @@ test("exact expiresAt: in the future only, not together with expiresInDays, edit
   const { t, alice, videoId } = await setup();
   const before = await dumpTables(t);
   await expectCode(alice.as.mutation(api.shareLinks.create, { videoId, expiresAt: Date.now() - 1 }), "INVALID_ARGUMENT");
-  await expectCode(alice.as.mutation(api.shareLinks.create, { videoId, expiresAt: Date.now() + DAY, expiresInDays: 3 }), "INVALID_ARGUMENT");
-  for (const bad of [0, -5, 1.5]) await expectCode(alice.as.mutation(api.shareLinks.create, { videoId, maxViews: bad }), "INVALID_ARGUMENT");
+  await expectCode(
+    alice.as.mutation(api.shareLinks.create, { videoId, expiresAt: Date.now() + DAY, expiresInDays: 3 }),
+    "INVALID_ARGUMENT",
+  );
+  for (const bad of [0, -5, 1.5])
+    await expectCode(alice.as.mutation(api.shareLinks.create, { videoId, maxViews: bad }), "INVALID_ARGUMENT");
   expect(await dumpTables(t)).toEqual(before);
   const at = Date.now() + 2 * 60 * 60 * 1000;
   const link = await alice.as.mutation(api.shareLinks.create, { videoId, expiresAt: at });
@@ -149,7 +156,10 @@ test("access log: grants issued and refused, downloads and revokes, newest first
   await alice.as.mutation(api.shareLinks.revoke, { linkId: link.linkId });
   const page1 = await alice.as.query(api.accessLog.list, { linkId: link.linkId, paginationOpts: { numItems: 2, cursor: null } });
   expect(page1.page.map((e) => e.event)).toEqual(["revoked", "download"]);
-  const page2 = await alice.as.query(api.accessLog.list, { linkId: link.linkId, paginationOpts: { numItems: 5, cursor: page1.continueCursor } });
+  const page2 = await alice.as.query(api.accessLog.list, {
+    linkId: link.linkId,
+    paginationOpts: { numItems: 5, cursor: page1.continueCursor },
+  });
   expect(page2.page.map((e) => [e.event, e.reason, e.viewerId])).toEqual([
     ["grantIssued", null, "viewer-ffff"],
     ["grantRefused", "invalidPassword", "viewer-ffff"],
@@ -183,12 +193,17 @@ test("IP allowlists: validated on save naming the bad entry; the WebSocket path 
   const status = await t.query(api.shareLinks.getByToken, { token: link.token });
   expect(status).toEqual({ status: "ipCheckRequired" });
   expect(await grant(link.token, "viewer-gggg")).toEqual({ ok: false, reason: "ipCheckRequired" });
-  const viaHttp = (address: string) => t.mutation(internal.apiV1.issueGrantOverHttp, { token: link.token, viewerId: "viewer-gggg", clientAddress: address });
+  const viaHttp = (address: string) =>
+    t.mutation(internal.apiV1.issueGrantOverHttp, { token: link.token, viewerId: "viewer-gggg", clientAddress: address });
   expect((await viaHttp("192.0.2.1")).json).toEqual({ ok: false, reason: "ipNotAllowed" });
   expect((await viaHttp("2001:db8:1::5")).json).toMatchObject({ ok: true });
   const g = (await viaHttp("10.1.2.3")).json as { grantToken: string };
-  expect(outcome(await openGrantServed(t, { grantToken: g.grantToken, download: false, request: GET, clientAddress: "10.9.9.9" }))).toBe("ok");
-  expect(outcome(await openGrantServed(t, { grantToken: g.grantToken, download: false, request: GET, clientAddress: "192.0.2.1" }))).toBe("ipNotAllowed");
+  expect(outcome(await openGrantServed(t, { grantToken: g.grantToken, download: false, request: GET, clientAddress: "10.9.9.9" }))).toBe(
+    "ok",
+  );
+  expect(outcome(await openGrantServed(t, { grantToken: g.grantToken, download: false, request: GET, clientAddress: "192.0.2.1" }))).toBe(
+    "ipNotAllowed",
+  );
   expect(outcome(await openGrantServed(t, { grantToken: g.grantToken, download: false, request: GET }))).toBe("ipNotAllowed");
   await alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, ipAllowlist: null });
   expect(await t.query(api.shareLinks.getByToken, { token: link.token })).toMatchObject({ status: "ok" });
@@ -215,7 +230,9 @@ test("slug lookups cost the guesser: no ticket, no answer; tickets and address-k
   await alice.as.mutation(api.shareLinks.create, { videoId, customSlug: "quarterly-review" });
   // Without a ticket a query cannot tell a real slug from a made-up one.
   expect(await t.query(api.shareLinks.getByToken, { token: "quarterly-review" })).toEqual({ status: "missing" });
-  expect(await t.query(api.shareLinks.getByToken, { token: "quarterly-review", slugTicket: "forged-ticket" })).toEqual({ status: "missing" });
+  expect(await t.query(api.shareLinks.getByToken, { token: "quarterly-review", slugTicket: "forged-ticket" })).toEqual({
+    status: "missing",
+  });
   const other = await slugTicketFor(t, "other-slug");
   expect(await t.query(api.shareLinks.getByToken, { token: "quarterly-review", slugTicket: other })).toEqual({ status: "missing" });
   // Tickets for 60 candidate slugs a minute from one address, then 429.

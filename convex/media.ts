@@ -20,7 +20,14 @@ import { allowedType } from "./lib/uploads";
 
 /** A count a media answer earns: bytes toward a download (lib/downloads.ts), or a view on the raw link. */
 export const servedCount = v.union(
-  v.object({ kind: v.literal("download"), linkId: v.id("shareLinks"), holder: v.string(), viewerId: v.optional(v.string()), start: v.number(), end: v.number() }),
+  v.object({
+    kind: v.literal("download"),
+    linkId: v.id("shareLinks"),
+    holder: v.string(),
+    viewerId: v.optional(v.string()),
+    start: v.number(),
+    end: v.number(),
+  }),
   v.object({ kind: v.literal("view"), linkId: v.id("shareLinks"), viewerId: v.string() }),
 );
 export type ServedCount = Infer<typeof servedCount>;
@@ -47,14 +54,25 @@ export const mediaAccess = v.union(mediaFile, refusedValidator);
 export type MediaAccess = Infer<typeof mediaAccess>;
 
 /** The request headers that decide the bytes served (lib/ranges.ts `byteRequestOf`). */
-const byteRequest = v.object({ method: v.string(), range: v.optional(v.string()), ifRange: v.optional(v.string()), ifNoneMatch: v.optional(v.string()) });
+const byteRequest = v.object({
+  method: v.string(),
+  range: v.optional(v.string()),
+  ifRange: v.optional(v.string()),
+  ifNoneMatch: v.optional(v.string()),
+});
 
 /**
  * The video's file as this request will be served: its layout and the chunk-file parts the
  * planned bytes come from (lib/ranges.ts `planBytes`: one chunk per range; a full GET only
  * up to 20 MiB, else `rangeRequired`). Only the chunks the plan needs are looked up.
  */
-async function describe(ctx: MutationCtx, storageId: Id<"_storage">, video: Doc<"videos">, allowDownload: boolean, request: ByteRequest): Promise<MediaAccess> {
+async function describe(
+  ctx: MutationCtx,
+  storageId: Id<"_storage">,
+  video: Doc<"videos">,
+  allowDownload: boolean,
+  request: ByteRequest,
+): Promise<MediaAccess> {
   let layout: { size: number; chunkSize: number; sha256: string };
   if (video.chunkSize !== undefined && video.size !== undefined && video.sha256 !== undefined) {
     layout = { size: video.size, chunkSize: video.chunkSize, sha256: video.sha256 };
@@ -87,7 +105,13 @@ async function describe(ctx: MutationCtx, storageId: Id<"_storage">, video: Doc<
 }
 
 /** For a download: the bytes this request will carry, to be recorded once they are in hand (null: nothing to count). */
-function downloadCount(linkId: Id<"shareLinks">, holder: string, access: MediaFile, request: ByteRequest, viewerId: string | undefined): ServedCount | null {
+function downloadCount(
+  linkId: Id<"shareLinks">,
+  holder: string,
+  access: MediaFile,
+  request: ByteRequest,
+  viewerId: string | undefined,
+): ServedCount | null {
   const plan = planBytes(request, access);
   if (plan.kind !== "bytes" || plan.head || access.size === 0) return null;
   return { kind: "download", linkId, holder, viewerId, start: plan.start, end: plan.end };
@@ -153,7 +177,13 @@ async function openMemberGrant(ctx: MutationCtx, member: MemberGrantCheck, reque
  */
 export const openGrant = internalMutation({
   /** `videoId`: which video of a collection grant (`?video=`); a video grant's own, if given. */
-  args: { grantToken: v.string(), videoId: v.optional(v.string()), download: v.boolean(), request: byteRequest, clientAddress: v.optional(v.string()) },
+  args: {
+    grantToken: v.string(),
+    videoId: v.optional(v.string()),
+    download: v.boolean(),
+    request: byteRequest,
+    clientAddress: v.optional(v.string()),
+  },
   returns: mediaAccess,
   handler: async (ctx, args): Promise<MediaAccess> => {
     const now = Date.now();
@@ -191,13 +221,25 @@ export const openLink = internalMutation({
   returns: mediaAccess,
   handler: async (ctx, args): Promise<MediaAccess> => {
     const now = Date.now();
-    const admission = await admitToLink(ctx, { token: args.token, password: args.password, viewerId: args.clientKey, clientAddress: args.clientAddress }, now);
+    const admission = await admitToLink(
+      ctx,
+      { token: args.token, password: args.password, viewerId: args.clientKey, clientAddress: args.clientAddress },
+      now,
+    );
     if (!admission.ok) {
       // Players probe raw links without the password header: those attempts are not logged.
       if (admission.link && admission.reason !== "invalidPassword" && admission.reason !== "passwordRequired") {
-        await logAccess(ctx, admission.link._id, "grantRefused", { reason: admission.reason, viewerId: args.clientKey, clientAddress: args.clientAddress });
+        await logAccess(ctx, admission.link._id, "grantRefused", {
+          reason: admission.reason,
+          viewerId: args.clientKey,
+          clientAddress: args.clientAddress,
+        });
       }
-      return { ok: false, reason: admission.reason, ...(admission.retryAfterMs === undefined ? {} : { retryAfterMs: admission.retryAfterMs }) };
+      return {
+        ok: false,
+        reason: admission.reason,
+        ...(admission.retryAfterMs === undefined ? {} : { retryAfterMs: admission.retryAfterMs }),
+      };
     }
     const { link, video } = admission;
     if (!video?.storageId) return refuse("missing");
@@ -231,7 +273,8 @@ export const openPoster = internalMutation({
     let bucket: string;
     const check = await checkGrant(ctx, args.grantToken, now, args.videoId);
     if (check.ok) {
-      if (check.link.ipAllowlist !== undefined && !addressAllowed(args.clientAddress, check.link.ipAllowlist)) return refuse("ipNotAllowed");
+      if (check.link.ipAllowlist !== undefined && !addressAllowed(args.clientAddress, check.link.ipAllowlist))
+        return refuse("ipNotAllowed");
       video = check.video;
       bucket = `grant:${check.grant._id}`;
     } else {

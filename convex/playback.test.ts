@@ -33,9 +33,14 @@ test("a member grant runs out; it plays only its own video; outsiders get none",
   const other = await teamWithReadyVideo(t, alice);
   const { mediaUrl } = await bob.as.mutation(api.playback.openPlayback, { videoId });
   const token = tokenOf(mediaUrl);
-  expect(await t.mutation(internal.media.openGrant, { grantToken: token, videoId: other.videoId, download: false, request: GET })).toMatchObject({ ok: false });
+  expect(
+    await t.mutation(internal.media.openGrant, { grantToken: token, videoId: other.videoId, download: false, request: GET }),
+  ).toMatchObject({ ok: false });
   vi.advanceTimersByTime(MEMBER_GRANT_TTL_MS + 1);
-  expect(await t.mutation(internal.media.openGrant, { grantToken: token, download: false, request: GET })).toEqual({ ok: false, reason: "grantExpired" });
+  expect(await t.mutation(internal.media.openGrant, { grantToken: token, download: false, request: GET })).toEqual({
+    ok: false,
+    reason: "grantExpired",
+  });
   const mallory = await signedInUser(t, "Mallory");
   await expect(mallory.as.mutation(api.playback.openPlayback, { videoId })).rejects.toThrow();
   await expect(mallory.as.mutation(api.playback.openPosters, { teamId })).rejects.toThrow();
@@ -48,9 +53,15 @@ test("posters through the gate: the library grant opens posters of its team's vi
   const { posterBase } = await bob.as.mutation(api.playback.openPosters, { teamId });
   const token = tokenOf(posterBase);
   expect(await t.mutation(internal.media.openPoster, { grantToken: token, videoId })).toEqual({ ok: true, storageId: poster });
-  expect(await t.mutation(internal.media.openGrant, { grantToken: token, videoId, download: false, request: GET })).toEqual({ ok: false, reason: "missing" });
+  expect(await t.mutation(internal.media.openGrant, { grantToken: token, videoId, download: false, request: GET })).toEqual({
+    ok: false,
+    reason: "missing",
+  });
   const elsewhere = await teamWithReadyVideo(t, await signedInUser(t, "Eve"));
-  expect(await t.mutation(internal.media.openPoster, { grantToken: token, videoId: elsewhere.videoId })).toEqual({ ok: false, reason: "missing" });
+  expect(await t.mutation(internal.media.openPoster, { grantToken: token, videoId: elsewhere.videoId })).toEqual({
+    ok: false,
+    reason: "missing",
+  });
   const player = await bob.as.mutation(api.playback.openPlayback, { videoId });
   expect(player.posterUrl).toBe(`${player.mediaUrl}/poster`);
   // A viewer's grant opens the poster until its link is revoked.

@@ -191,12 +191,7 @@ export default defineSchema({
   /** Per-link access log, kept 90 days. */
   accessLog: defineTable({
     linkId: v.id("shareLinks"),
-    event: v.union(
-      v.literal("grantIssued"),
-      v.literal("grantRefused"),
-      v.literal("download"),
-      v.literal("revoked"),
-    ),
+    event: v.union(v.literal("grantIssued"), v.literal("grantRefused"), v.literal("download"), v.literal("revoked")),
     reason: v.optional(v.string()),
     viewerId: v.optional(v.string()),
     clientAddress: v.optional(v.string()),

@@ -37,17 +37,30 @@ test("renaming a video moves it in the search; status and has-links filters; sor
   const c = await add("Mid launch");
   await t.run(async (ctx) => ctx.db.patch(c, { status: "ready" }));
   await alice.as.mutation(api.videos.update, { videoId: a, title: "Zeta premiere" });
-  expect(titles(await alice.as.query(api.search.videos, { teamId, text: "launch", sort: "title" }))).toEqual(["Alpha launch", "Mid launch"]);
+  expect(titles(await alice.as.query(api.search.videos, { teamId, text: "launch", sort: "title" }))).toEqual([
+    "Alpha launch",
+    "Mid launch",
+  ]);
   expect(titles(await alice.as.query(api.search.videos, { teamId, text: "premiere" }))).toEqual(["Zeta premiere"]);
   expect(titles(await alice.as.query(api.search.videos, { teamId, text: "launch", status: "ready" }))).toEqual(["Mid launch"]);
-  expect(titles(await alice.as.query(api.search.videos, { teamId, text: "", status: "uploading", sort: "oldest" }))).toEqual(["Zeta premiere", "Alpha launch"]);
-  expect(titles(await alice.as.query(api.search.videos, { teamId, text: "", sort: "newest" }))).toEqual(["Mid launch", "Alpha launch", "Zeta premiere"]);
+  expect(titles(await alice.as.query(api.search.videos, { teamId, text: "", status: "uploading", sort: "oldest" }))).toEqual([
+    "Zeta premiere",
+    "Alpha launch",
+  ]);
+  expect(titles(await alice.as.query(api.search.videos, { teamId, text: "", sort: "newest" }))).toEqual([
+    "Mid launch",
+    "Alpha launch",
+    "Zeta premiere",
+  ]);
 
   await t.run(async (ctx) => ctx.db.patch(b, { status: "ready", storageId: undefined }));
   await alice.as.mutation(api.shareLinks.create, { videoId: b, expiresInDays: 7 });
   const linked = await alice.as.query(api.search.videos, { teamId, text: "launch", hasLinks: true });
   expect(linked.videos.map((v) => [v.title, v.hasLinks])).toEqual([["Alpha launch", true]]);
-  expect(titles(await alice.as.query(api.search.videos, { teamId, text: "", hasLinks: false, sort: "title" }))).toEqual(["Mid launch", "Zeta premiere"]);
+  expect(titles(await alice.as.query(api.search.videos, { teamId, text: "", hasLinks: false, sort: "title" }))).toEqual([
+    "Mid launch",
+    "Zeta premiere",
+  ]);
 });
 
 test("search needs membership (viewers may), sign-in, and a bounded text", async () => {
@@ -62,7 +75,12 @@ test("search needs membership (viewers may), sign-in, and a bounded text", async
   await expectCode(alice.as.query(api.search.videos, { teamId, text: "x".repeat(201) }), "INVALID_ARGUMENT");
 });
 
-async function linkFor(t: TestConvex, alice: Awaited<ReturnType<typeof signedInUser>>, videoId: Id<"videos">, policy: { label?: string; note?: string; customSlug?: string }) {
+async function linkFor(
+  t: TestConvex,
+  alice: Awaited<ReturnType<typeof signedInUser>>,
+  videoId: Id<"videos">,
+  policy: { label?: string; note?: string; customSlug?: string },
+) {
   await t.run(async (ctx) => ctx.db.patch(videoId, { status: "ready" }));
   return (await alice.as.mutation(api.shareLinks.create, { videoId, expiresInDays: 7, ...policy })).linkId;
 }
@@ -86,7 +104,14 @@ test("the team's links are found by label, slug or note, label matches first", a
 test("the backfill gives videos written before searchText existed their search text", async () => {
   const { t, alice, teamId } = await library();
   const old = await t.run(async (ctx) =>
-    ctx.db.insert("videos", { teamId, title: "Archive reel", description: "From 2019", fileName: "a.mp4", status: "ready", uploadedBy: alice.userId }),
+    ctx.db.insert("videos", {
+      teamId,
+      title: "Archive reel",
+      description: "From 2019",
+      fileName: "a.mp4",
+      status: "ready",
+      uploadedBy: alice.userId,
+    }),
   );
   expect(await t.run(async (ctx) => (await ctx.db.get(old))?.searchText ?? null)).toBeNull();
   expect(await t.mutation(internal.search.backfillVideoSearchText, {})).toEqual({ updated: 1, isDone: true });
@@ -100,7 +125,14 @@ test("the backfill runs in batches, each scheduling the next", async () => {
     const { t, alice, teamId } = await library();
     await t.run(async (ctx) => {
       for (let i = 0; i <= BACKFILL_BATCH; i++) {
-        await ctx.db.insert("videos", { teamId, title: `Old ${i}`, description: "", fileName: "a.mp4", status: "ready", uploadedBy: alice.userId });
+        await ctx.db.insert("videos", {
+          teamId,
+          title: `Old ${i}`,
+          description: "",
+          fileName: "a.mp4",
+          status: "ready",
+          uploadedBy: alice.userId,
+        });
       }
     });
     expect(await t.mutation(internal.search.backfillVideoSearchText, {})).toEqual({ updated: BACKFILL_BATCH, isDone: false });

@@ -41,7 +41,12 @@ function searchText(text: string): string {
 }
 
 async function hasLinks(ctx: QueryCtx, videoId: Id<"videos">) {
-  return (await ctx.db.query("shareLinks").withIndex("by_video", (q) => q.eq("videoId", videoId)).first()) !== null;
+  return (
+    (await ctx.db
+      .query("shareLinks")
+      .withIndex("by_video", (q) => q.eq("videoId", videoId))
+      .first()) !== null
+  );
 }
 
 /**

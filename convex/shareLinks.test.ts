@@ -14,7 +14,7 @@ async function grant(t: TestConvex, token: string, password?: string, viewerId =
 }
 
 test("create returns a 256-bit URL-safe token and a share URL; defaults are no expiry, no download", async () => {
-  const { t, alice, videoId } = await setup();
+  const { alice, videoId } = await setup();
   const link = await alice.as.mutation(api.shareLinks.create, { videoId });
   expect(link.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
   expect(link.url).toBe(`http://app.test/share/${link.token}`);
@@ -191,8 +191,7 @@ test("remove deletes the link and all its grants", async () => {
 test("setting, changing or removing the password revokes every existing grant", async () => {
   const { t, alice, videoId } = await setup();
   const link = await alice.as.mutation(api.shareLinks.create, { videoId });
-  const usable = async (grantToken: string) =>
-    (await t.query(api.videos.getByShareGrant, { grantToken })) !== null;
+  const usable = async (grantToken: string) => (await t.query(api.videos.getByShareGrant, { grantToken })) !== null;
 
   const g1 = await grant(t, link.token);
   if (!g1.ok) throw new Error("grant refused");

@@ -69,11 +69,21 @@ export const list = authedQuery({
   returns: v.array(linkSummary),
   handler: async (ctx, { videoId, collectionId }) => {
     if ((videoId === undefined) === (collectionId === undefined)) throw invalid("List the links of either a videoId or a collectionId.");
-    const { membership } = videoId ? await requireVideoRole(ctx, videoId, "viewer") : await requireCollectionRole(ctx, collectionId!, "viewer");
+    const { membership } = videoId
+      ? await requireVideoRole(ctx, videoId, "viewer")
+      : await requireCollectionRole(ctx, collectionId!, "viewer");
     const showUrls = hasRole(membership.role, "member");
     const links = videoId
-      ? await ctx.db.query("shareLinks").withIndex("by_video", (q) => q.eq("videoId", videoId)).order("desc").take(500)
-      : await ctx.db.query("shareLinks").withIndex("by_collection", (q) => q.eq("collectionId", collectionId)).order("desc").take(500);
+      ? await ctx.db
+          .query("shareLinks")
+          .withIndex("by_video", (q) => q.eq("videoId", videoId))
+          .order("desc")
+          .take(500)
+      : await ctx.db
+          .query("shareLinks")
+          .withIndex("by_collection", (q) => q.eq("collectionId", collectionId))
+          .order("desc")
+          .take(500);
     const now = Date.now();
     return await Promise.all(links.map((link) => summarizeLink(ctx, link, now, showUrls)));
   },

@@ -31,7 +31,12 @@ test("viewerFacts: what is left of a link's limits, for a usable grant only", as
   const link = await alice.as.mutation(api.shareLinks.create, { videoId, allowDownload: true, maxViews: 3, maxDownloads: 2 });
   const grant = await t.mutation(api.shareLinks.issueAccessGrant, { token: link.token });
   if (!grant.ok) throw new Error("no grant");
-  expect(await t.query(api.teamLinks.viewerFacts, { grantToken: grant.grantToken })).toEqual({ posterUrl: null, viewsLeft: 2, viewersLeft: null, downloadsLeft: 2 });
+  expect(await t.query(api.teamLinks.viewerFacts, { grantToken: grant.grantToken })).toEqual({
+    posterUrl: null,
+    viewsLeft: 2,
+    viewersLeft: null,
+    downloadsLeft: 2,
+  });
   await alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, allowDownload: false });
   expect(await t.query(api.teamLinks.viewerFacts, { grantToken: grant.grantToken })).toMatchObject({ downloadsLeft: null });
   await alice.as.mutation(api.shareLinks.revoke, { linkId: link.linkId });

@@ -67,8 +67,18 @@ export const list = authedQuery({
     const rows = [];
     for (const link of links) {
       const target = link.collectionId
-        ? { kind: "collection" as const, videoId: null, collectionId: link.collectionId, videoTitle: await titleOf(link.collectionId, "Deleted collection") }
-        : { kind: "video" as const, videoId: link.videoId ?? null, collectionId: null, videoTitle: link.videoId ? await titleOf(link.videoId, "Deleted video") : "Deleted video" };
+        ? {
+            kind: "collection" as const,
+            videoId: null,
+            collectionId: link.collectionId,
+            videoTitle: await titleOf(link.collectionId, "Deleted collection"),
+          }
+        : {
+            kind: "video" as const,
+            videoId: link.videoId ?? null,
+            collectionId: null,
+            videoTitle: link.videoId ? await titleOf(link.videoId, "Deleted video") : "Deleted video",
+          };
       rows.push({ ...(await summarizeLink(ctx, link, now, showUrls)), ...target });
     }
     return rows;

@@ -80,7 +80,12 @@ export async function uploadChunked(
   opts: { chunkSize: number; type?: string; only?: number[]; finalize?: boolean },
 ) {
   const type = opts.type ?? "video/mp4";
-  const state = await as.mutation(api.videoUploads.beginChunkedUpload, { videoId, size: bytes.length, contentType: type, chunkSize: opts.chunkSize });
+  const state = await as.mutation(api.videoUploads.beginChunkedUpload, {
+    videoId,
+    size: bytes.length,
+    contentType: type,
+    chunkSize: opts.chunkSize,
+  });
   const indices = opts.only ?? Array.from({ length: state.chunkCount }, (_, i) => i);
   const storageIds: Id<"_storage">[] = [];
   for (const index of indices) {
@@ -151,7 +156,17 @@ export async function expectCode(promise: Promise<unknown>, code: string) {
 
 /** Every document of the app's tables, for "nothing changed" and "no plaintext" checks. */
 export async function dumpTables(t: TestConvex) {
-  const tables = ["teams", "teamMembers", "teamInvites", "videos", "collections", "comments", "shareLinks", "shareGrants", "users"] as const;
+  const tables = [
+    "teams",
+    "teamMembers",
+    "teamInvites",
+    "videos",
+    "collections",
+    "comments",
+    "shareLinks",
+    "shareGrants",
+    "users",
+  ] as const;
   return await t.run(async (ctx) => {
     const out: Record<string, unknown[]> = {};
     for (const table of tables) out[table] = await ctx.db.query(table).collect();

@@ -36,7 +36,10 @@ export const sweep = internalMutation({
       const files = await ctx.db.system
         .query("_storage")
         .withIndex("by_creation_time", (q) =>
-          (sweptUntil === undefined ? q.gte("_creationTime", session._creationTime) : q.gt("_creationTime", sweptUntil)).lt("_creationTime", windowEnd),
+          (sweptUntil === undefined ? q.gte("_creationTime", session._creationTime) : q.gt("_creationTime", sweptUntil)).lt(
+            "_creationTime",
+            windowEnd,
+          ),
         )
         .take(FILE_BATCH);
       for (const file of files) {

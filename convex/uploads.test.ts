@@ -2,7 +2,17 @@
 import { expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import { UPLOAD_GRACE_MS, UPLOAD_URL_TTL_MS } from "./lib/uploads";
-import { dumpTables, expectCode, joinTeam, signedInUser, storeFile, teamWithReadyVideo, uploadFor, useFrozenClock, initConvexTest } from "./test.setup";
+import {
+  dumpTables,
+  expectCode,
+  joinTeam,
+  signedInUser,
+  storeFile,
+  teamWithReadyVideo,
+  uploadFor,
+  useFrozenClock,
+  initConvexTest,
+} from "./test.setup";
 
 useFrozenClock();
 const MP4 = new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112]);
@@ -63,7 +73,10 @@ test("only video and image types that can never run as script are accepted, para
   for (const type of ["video/mp4,text/html", "text/html", "video/svg+xml", "application/octet-stream", "video/"]) {
     const draft = await alice.as.mutation(api.videos.create, { teamId, title: type, fileName: "x.mp4" });
     const storageId = await uploadFor(t, alice.as, draft, new TextEncoder().encode("<script>alert(1)</script>"), type);
-    expect(await alice.as.mutation(api.videos.finalizeUpload, { videoId: draft, storageId })).toMatchObject({ ok: false, code: "UPLOAD_REJECTED" });
+    expect(await alice.as.mutation(api.videos.finalizeUpload, { videoId: draft, storageId })).toMatchObject({
+      ok: false,
+      code: "UPLOAD_REJECTED",
+    });
     expect(await t.run((ctx) => ctx.db.system.get(storageId))).toBeNull();
   }
   const svg = await uploadFor(t, alice.as, videoId, new TextEncoder().encode("<svg onload=alert(1)>"), "image/svg+xml", "poster");
@@ -88,7 +101,12 @@ test("the sweep deletes files that were never attached, keeps attached and in-fl
   const result = await t.mutation(internal.uploadSweep.sweep, {});
   expect(result.filesDeleted).toBe(2);
   const exists = (id: typeof stray) => t.run(async (ctx) => (await ctx.db.system.get(id)) !== null);
-  expect([await exists(stray), await exists(secondPost), await exists(attached), await exists(inFlight)]).toEqual([false, false, true, true]);
+  expect([await exists(stray), await exists(secondPost), await exists(attached), await exists(inFlight)]).toEqual([
+    false,
+    false,
+    true,
+    true,
+  ]);
   vi.advanceTimersByTime(UPLOAD_URL_TTL_MS);
   await t.mutation(internal.uploadSweep.sweep, {});
   expect(await alice.as.query(api.videos.get, { videoId: abandoned })).toMatchObject({ status: "failed" });

@@ -8,7 +8,15 @@
 import { v, type Infer } from "convex/values";
 import { authedMutation, authedQuery } from "./functions";
 import { chunkAt, chunkRows, deleteChunks } from "./lib/chunkStore";
-import { checksumOfChunks, chunkCountOf, DEFAULT_CHUNK_SIZE, expectedChunkSize, MAX_CHUNK_SIZE, MAX_CHUNKS, MIN_CHUNK_SIZE } from "./lib/chunks";
+import {
+  checksumOfChunks,
+  chunkCountOf,
+  DEFAULT_CHUNK_SIZE,
+  expectedChunkSize,
+  MAX_CHUNK_SIZE,
+  MAX_CHUNKS,
+  MIN_CHUNK_SIZE,
+} from "./lib/chunks";
 import { maxUploadBytes } from "./lib/env";
 import { appError, invalid } from "./lib/errors";
 import { requireVideoRole } from "./lib/permissions";
@@ -62,10 +70,16 @@ export const beginChunkedUpload = authedMutation({
       throw invalid(`Chunk size must be between ${MIN_CHUNK_SIZE} and ${MAX_CHUNK_SIZE} bytes.`);
     }
     if (!Number.isInteger(args.size) || args.size <= 0) throw invalid("The file is empty.");
-    if (args.size > maxUploadBytes()) throw appError("UPLOAD_REJECTED", `The file is ${args.size} bytes; the limit is ${maxUploadBytes()} bytes.`);
-    if (chunkCountOf({ size: args.size, chunkSize }) > MAX_CHUNKS) throw invalid("The file needs too many chunks; use a larger chunk size.");
+    if (args.size > maxUploadBytes())
+      throw appError("UPLOAD_REJECTED", `The file is ${args.size} bytes; the limit is ${maxUploadBytes()} bytes.`);
+    if (chunkCountOf({ size: args.size, chunkSize }) > MAX_CHUNKS)
+      throw invalid("The file needs too many chunks; use a larger chunk size.");
     const contentType = allowedType(args.contentType, "video");
-    if (!contentType) throw appError("UPLOAD_REJECTED", `Expected a video file (${ALLOWED_TYPES.video.join(", ")}), got ${args.contentType || "an unknown type"}.`);
+    if (!contentType)
+      throw appError(
+        "UPLOAD_REJECTED",
+        `Expected a video file (${ALLOWED_TYPES.video.join(", ")}), got ${args.contentType || "an unknown type"}.`,
+      );
     const plan = { size: args.size, chunkSize, contentType, fileName: video.fileName };
     const current = video.uploadPlan;
     const same = current && current.size === plan.size && current.chunkSize === plan.chunkSize && current.contentType === plan.contentType;
@@ -111,14 +125,24 @@ export const attachChunk = authedMutation({
     const { file } = await requireOwnUpload(ctx, video._id, "video", args.storageId);
     if (file.size !== expected) {
       await ctx.storage.delete(file._id);
-      return { ok: false as const, code: "UPLOAD_REJECTED" as const, message: `Chunk ${args.index} must be ${expected} bytes; ${file.size} were stored.` };
+      return {
+        ok: false as const,
+        code: "UPLOAD_REJECTED" as const,
+        message: `Chunk ${args.index} must be ${expected} bytes; ${file.size} were stored.`,
+      };
     }
     const earlier = await chunkAt(ctx, video._id, args.index);
     if (earlier) {
       await ctx.storage.delete(earlier.storageId);
       await ctx.db.delete(earlier._id);
     }
-    await ctx.db.insert("videoChunks", { videoId: video._id, index: args.index, storageId: file._id, size: file.size, sha256: file.sha256 });
+    await ctx.db.insert("videoChunks", {
+      videoId: video._id,
+      index: args.index,
+      storageId: file._id,
+      size: file.size,
+      sha256: file.sha256,
+    });
     return { ok: true as const, sha256: file.sha256 };
   },
 });
@@ -135,12 +159,19 @@ export const finalizeChunkedUpload = authedMutation({
     const plan = video.uploadPlan;
     if (video.status !== "uploading" || !plan) throw appError("INVALID_ARGUMENT", "Start the upload first.");
     const d = args.durationSeconds;
-    if (d !== undefined && (!Number.isFinite(d) || d < 0 || d > 7 * 24 * 3600)) throw invalid("Duration must be a number of seconds between 0 and one week.");
+    if (d !== undefined && (!Number.isFinite(d) || d < 0 || d > 7 * 24 * 3600))
+      throw invalid("Duration must be a number of seconds between 0 and one week.");
     const rows = await chunkRows(ctx, video._id);
     const count = chunkCountOf(plan);
-    const missing = Array.from({ length: count }, (_, i) => i).filter((i) => rows[i]?.index !== i || rows[i].size !== expectedChunkSize(plan, i));
+    const missing = Array.from({ length: count }, (_, i) => i).filter(
+      (i) => rows[i]?.index !== i || rows[i].size !== expectedChunkSize(plan, i),
+    );
     if (rows.length !== count || missing.length > 0) {
-      return { ok: false as const, code: "UPLOAD_REJECTED" as const, message: `${missing.length || rows.length - count} chunk(s) are missing; resume the upload.` };
+      return {
+        ok: false as const,
+        code: "UPLOAD_REJECTED" as const,
+        message: `${missing.length || rows.length - count} chunk(s) are missing; resume the upload.`,
+      };
     }
     const first = await ctx.db.system.get(rows[0].storageId);
     const storedType = allowedType(first?.contentType, "video");

@@ -1,14 +1,6 @@
 import { expect, test, vi } from "vitest";
 import { api } from "./_generated/api";
-import {
-  dumpTables,
-  expectCode,
-  initConvexTest,
-  joinTeam,
-  signedInUser,
-  teamWithReadyVideo,
-  uploadFor,
-} from "./test.setup";
+import { dumpTables, expectCode, initConvexTest, joinTeam, signedInUser, teamWithReadyVideo, uploadFor } from "./test.setup";
 
 test("upload: create → finalize with a video file makes it ready with its metadata", async () => {
   const t = initConvexTest();

@@ -98,7 +98,8 @@ export const generateUploadUrl = authedMutation({
       throw appError("INVALID_ARGUMENT", "This video has already been uploaded.");
     }
     const limit = await rateLimiter.limit(ctx, "uploadUrls", { key: ctx.userId });
-    if (!limit.ok) throw appError("RATE_LIMITED", "Too many uploads started; wait a minute.", { retryAfterMs: Math.ceil(limit.retryAfter) });
+    if (!limit.ok)
+      throw appError("RATE_LIMITED", "Too many uploads started; wait a minute.", { retryAfterMs: Math.ceil(limit.retryAfter) });
     await openUploadSession(ctx, video, purpose, ctx.userId, Date.now());
     return await ctx.storage.generateUploadUrl();
   },

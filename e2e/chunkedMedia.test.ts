@@ -89,10 +89,13 @@ test("an interrupted chunked upload resumes from the chunks stored; the member's
     // A new tab: the library offers Resume; the same file is picked again; only missing chunks are sent.
     await page.goto(`${app.appUrl}/?chunkSize=65536`);
     const card = page.locator(".video-card", { hasText: "Noise reel" });
-    await card.getByText("Upload not finished").waitFor().catch(async (e: unknown) => {
-      await page.screenshot({ path: "test-results/chunked-media-resume.png" });
-      throw e;
-    });
+    await card
+      .getByText("Upload not finished")
+      .waitFor()
+      .catch(async (e: unknown) => {
+        await page.screenshot({ path: "test-results/chunked-media-resume.png" });
+        throw e;
+      });
     let resent = 0;
     const onResent = (r: { url(): string; method(): string }) => void (uploads(r) && resent++);
     page.on("request", onResent);

@@ -22,7 +22,9 @@ afterAll(async () => app?.close());
 
 async function upload(title: string, ms: number) {
   const base64 = await recordTestVideo(page, ms);
-  await page.getByLabel("Video file").setInputFiles({ name: `${title}.webm`, mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
+  await page
+    .getByLabel("Video file")
+    .setInputFiles({ name: `${title}.webm`, mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
   await page.getByLabel("Title", { exact: true }).fill(title);
   await page.getByRole("button", { name: "Upload" }).click();
   await page.getByRole("link", { name: title }).waitFor({ timeout: 30_000 });
@@ -54,7 +56,10 @@ test("a three-video collection behind a password, a guest comment at 0:12 seen l
       await page.getByRole("button", { name: "Add to collection" }).click();
       await page.getByRole("region", { name: "Videos in this collection" }).getByRole("link", { name: title }).waitFor();
     }
-    const cutB = await page.getByRole("region", { name: "Videos in this collection" }).getByRole("link", { name: "Cut B" }).getAttribute("href");
+    const cutB = await page
+      .getByRole("region", { name: "Videos in this collection" })
+      .getByRole("link", { name: "Cut B" })
+      .getAttribute("href");
 
     // A password link that takes comments.
     const form = page.getByRole("form", { name: "Create a share link" });
@@ -78,7 +83,11 @@ test("a three-video collection behind a password, a guest comment at 0:12 seen l
     await viewer.getByRole("button", { name: "Watch" }).click();
     await viewer.getByRole("heading", { name: "Season one" }).waitFor();
     const list = viewer.getByRole("region", { name: "Videos in this collection" });
-    expect(await list.getByRole("button").allTextContents()).toEqual([expect.stringContaining("Cut A"), expect.stringContaining("Cut B"), expect.stringContaining("Cut C")]);
+    expect(await list.getByRole("button").allTextContents()).toEqual([
+      expect.stringContaining("Cut A"),
+      expect.stringContaining("Cut B"),
+      expect.stringContaining("Cut C"),
+    ]);
     await list.getByRole("button", { name: /Cut B/ }).click();
     await viewer.getByRole("heading", { name: "Cut B" }).waitFor();
     const video = viewer.locator("video");
@@ -88,7 +97,9 @@ test("a three-video collection behind a password, a guest comment at 0:12 seen l
       v.muted = true;
       return v.play();
     });
-    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(12);
+    await expect
+      .poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000, interval: 200 })
+      .toBeGreaterThanOrEqual(12);
     await video.evaluate((v: HTMLVideoElement) => v.pause());
     const comments = viewer.getByRole("region", { name: "Comments" });
     const add = viewer.getByRole("form", { name: "Add a comment" });

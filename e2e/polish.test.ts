@@ -40,9 +40,24 @@ const clipboard = (p: Page) => p.evaluate(() => navigator.clipboard.readText());
 async function expectAccessible(p: Page, state: string) {
   if (!(await p.evaluate(() => "axe" in window))) await p.addScriptTag({ content: AXE_SOURCE });
   const violations = await p.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3) }));
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            ctx: Document,
+            o: object,
+          ): Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }>;
+        };
+      }
+    ).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] },
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3),
+    }));
   });
   const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical" || v.id === "landmark-unique");
   expect({ state, bad }).toEqual({ state, bad: [] });
@@ -54,13 +69,19 @@ async function viewer(opts: { timezoneId?: string } = {}) {
 }
 
 /** Creates a link through the panel's form; returns the address copied at once. */
-async function createLink(opts: { allowDownload?: boolean; maxDownloads?: number; maxViews?: number; slug?: string; generatePassword?: boolean } = {}) {
-  await page.getByText(/No share links yet|active|revoked|expired/).first().waitFor();
+async function createLink(
+  opts: { allowDownload?: boolean; maxDownloads?: number; maxViews?: number; slug?: string; generatePassword?: boolean } = {},
+) {
+  await page
+    .getByText(/No share links yet|active|revoked|expired/)
+    .first()
+    .waitFor();
   const before = await links(page).count();
   const form = page.getByRole("form", { name: "Create a share link" });
   if (opts.allowDownload) await form.getByLabel("Allow downloads").check();
   if (opts.generatePassword) await form.getByRole("button", { name: "Generate password" }).click();
-  if (opts.maxDownloads || opts.maxViews || opts.slug) await form.locator("details").evaluate((d) => ((d as HTMLDetailsElement).open = true));
+  if (opts.maxDownloads || opts.maxViews || opts.slug)
+    await form.locator("details").evaluate((d) => ((d as HTMLDetailsElement).open = true));
   if (opts.maxDownloads) await form.getByLabel("Max downloads").fill(String(opts.maxDownloads));
   if (opts.maxViews) await form.getByLabel("Max views").fill(String(opts.maxViews));
   if (opts.slug) await form.getByLabel("Custom slug").fill(opts.slug);
@@ -90,13 +111,17 @@ test("sign up, upload: the library shows the poster read from the file; page tit
     await expect.poll(() => page.title()).toBe("Library · Reelgate");
 
     // A text file named .mp4 is refused before anything is uploaded.
-    await page.getByLabel("Video file").setInputFiles({ name: "notes.mp4", mimeType: "video/mp4", buffer: Buffer.from("this is not a video at all!!") });
+    await page
+      .getByLabel("Video file")
+      .setInputFiles({ name: "notes.mp4", mimeType: "video/mp4", buffer: Buffer.from("this is not a video at all!!") });
     await page.getByRole("button", { name: "Upload" }).click();
     await page.getByRole("alert").getByText("notes.mp4 cannot be played").waitFor();
     expect(await page.locator(".video-card").count()).toBe(0);
 
     const base64 = await recordTestVideo(page);
-    await page.getByLabel("Video file").setInputFiles({ name: "sunset.webm", mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
+    await page
+      .getByLabel("Video file")
+      .setInputFiles({ name: "sunset.webm", mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
     await page.getByLabel("Title", { exact: true }).fill("Sunset cut");
     await page.getByRole("button", { name: "Upload" }).click();
     await page.getByRole("link", { name: "Sunset cut" }).waitFor({ timeout: 20_000 });
@@ -112,7 +137,9 @@ test("a cancelled upload disappears from the library", async () => {
     // Hold the video's upload request so there is time to cancel it.
     await page.route(/\/api\/storage\/upload/, () => new Promise(() => undefined));
     const base64 = await recordTestVideo(page, 600);
-    await page.getByLabel("Video file").setInputFiles({ name: "draft.webm", mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
+    await page
+      .getByLabel("Video file")
+      .setInputFiles({ name: "draft.webm", mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
     await page.getByLabel("Title", { exact: true }).fill("Draft to cancel");
     await page.getByRole("button", { name: "Upload" }).click();
     await page.locator(".video-card", { hasText: "Draft to cancel" }).waitFor();
@@ -232,7 +259,10 @@ test("slug links copy the slug address; a generated password is copied with the 
     // Filters: the revoked slug link moves from "active" to "revoked".
     await links(page).nth(1).getByRole("button", { name: "Revoke" }).click();
     await expect.poll(() => links(page).nth(1).getAttribute("data-status")).toBe("revoked");
-    await page.getByRole("group", { name: "Show links" }).getByRole("button", { name: /^revoked/ }).click();
+    await page
+      .getByRole("group", { name: "Show links" })
+      .getByRole("button", { name: /^revoked/ })
+      .click();
     await expect.poll(() => links(page).count()).toBe(1);
     expect(await links(page).first().getAttribute("data-status")).toBe("revoked");
     await page.getByRole("group", { name: "Show links" }).getByRole("button", { name: /^all/ }).click();
@@ -322,7 +352,10 @@ test("All links: every link of the team, filtered by status, revoked in bulk", a
     await page.getByText("Revoked 2 links.").waitFor();
     await expect.poll(() => rows.count()).toBe(active - 2);
     await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toMatch(/^Revoke selected/);
-    await page.getByRole("group", { name: "Show links" }).getByRole("button", { name: /^revoked/ }).click();
+    await page
+      .getByRole("group", { name: "Show links" })
+      .getByRole("button", { name: /^revoked/ })
+      .click();
     await expect.poll(() => rows.count()).toBe(3);
     for (const status of await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-status")))) expect(status).toBe("revoked");
   });
@@ -334,7 +367,12 @@ test("production build: the share route loads only its own chunks, hashed assets
   try {
     process.env.VITE_CONVEX_URL = app.backend.cloudUrl;
     process.env.VITE_CONVEX_SITE_URL = app.backend.siteUrl;
-    await build({ root: APP_PROJECT, configFile: path.join(APP_PROJECT, "vite.config.ts"), logLevel: "error", build: { outDir, emptyOutDir: true } });
+    await build({
+      root: APP_PROJECT,
+      configFile: path.join(APP_PROJECT, "vite.config.ts"),
+      logLevel: "error",
+      build: { outDir, emptyOutDir: true },
+    });
     server = createStaticServer(outDir) as Server;
     await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
     const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

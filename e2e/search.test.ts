@@ -18,7 +18,8 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => app?.close());
 
-const videoTitles = () => page.locator("ul[aria-label='Videos'] > li").evaluateAll((items) => items.map((li) => li.querySelector("a, strong")?.textContent ?? ""));
+const videoTitles = () =>
+  page.locator("ul[aria-label='Videos'] > li").evaluateAll((items) => items.map((li) => li.querySelector("a, strong")?.textContent ?? ""));
 
 async function upload(base64: string, title: string, description: string) {
   const form = page.getByRole("form", { name: "Upload a video" });

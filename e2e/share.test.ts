@@ -28,7 +28,10 @@ async function viewerPage(): Promise<{ context: BrowserContext; page: Page }> {
 }
 
 async function createLink(page: Page, opts: { password?: string; allowDownload?: boolean }) {
-  await page.getByText(/No share links yet|active|revoked|expired/).first().waitFor();
+  await page
+    .getByText(/No share links yet|active|revoked|expired/)
+    .first()
+    .waitFor();
   const before = await page.locator("ul[aria-label='Share links'] > li").count();
   const form = page.getByRole("form", { name: "Create a share link" });
   if (opts.allowDownload) await form.getByLabel("Allow downloads").check();
@@ -53,7 +56,9 @@ test("sign up, create a team, upload a generated video", async () => {
     await page.getByRole("heading", { name: "Studio North" }).waitFor();
 
     const base64 = await recordTestVideo(page);
-    await page.getByLabel("Video file").setInputFiles({ name: "launch-cut.webm", mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
+    await page
+      .getByLabel("Video file")
+      .setInputFiles({ name: "launch-cut.webm", mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
     await page.getByLabel("Title").fill("Launch cut");
     await page.getByRole("button", { name: "Upload" }).click();
     await page.getByRole("link", { name: "Launch cut" }).waitFor({ timeout: 20_000 });
@@ -284,7 +289,9 @@ test("a link with an IP allowlist opens through the HTTP grant route from an all
     await page.locator("ul[aria-label='Share links'] > li").first().getByText("Only from: 127.0.0.0/8, ::1").waitFor();
     await viewer.goto(allowed);
     await viewer.getByRole("heading", { name: "Launch cut" }).waitFor();
-    await expect.poll(() => viewer.locator("video").evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(() => viewer.locator("video").evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(1);
 
     await form.getByLabel("IP allowlist").fill("192.0.2.0/24");
     const blocked = await createLink(page, {});
@@ -309,7 +316,9 @@ test("the share page renews its grant before it lapses, without asking again", a
     const first = (await stored()) as { grantToken: string; expiresAt: number };
     // Move the page's clock to 4 minutes before the grant lapses: the renewal timer fires.
     await viewer.clock.fastForward(first.expiresAt - 4 * 60 * 1000 - (await viewer.evaluate(() => Date.now())));
-    await expect.poll(async () => ((await stored()) as { expiresAt: number }).expiresAt, { timeout: 10_000 }).toBeGreaterThan(first.expiresAt);
+    await expect
+      .poll(async () => ((await stored()) as { expiresAt: number }).expiresAt, { timeout: 10_000 })
+      .toBeGreaterThan(first.expiresAt);
     expect(((await stored()) as { grantToken: string }).grantToken).toBe(first.grantToken);
     await viewer.getByRole("heading", { name: "Launch cut" }).waitFor();
     expect(await viewer.getByLabel("Password").count()).toBe(0);
@@ -335,7 +344,9 @@ test("an expired link shows 'Link expired' (runs last: moves the backend clock a
     await viewer.goto(url);
     await viewer.getByRole("heading", { name: "Link expired" }).waitFor({ timeout: 10_000 });
     expect(await viewer.content()).not.toContain("Launch cut");
-    await expect.poll(() => page.locator("ul[aria-label='Share links'] > li").first().getAttribute("data-status"), { timeout: 10_000 }).toBe("expired");
+    await expect
+      .poll(() => page.locator("ul[aria-label='Share links'] > li").first().getAttribute("data-status"), { timeout: 10_000 })
+      .toBe("expired");
   });
   await context.close();
 }, 60_000);

@@ -21,7 +21,12 @@ const envChanges = v.object({ changes: v.array(v.object({ name: v.string(), valu
 const finishUpload = v.object({
   uploadToken: v.string(),
   partTokens: v.array(v.string()),
-  import: v.object({ tableName: v.optional(v.union(v.string(), v.null())), componentPath: v.optional(v.union(v.string(), v.null())), mode: v.optional(v.string()), format: v.optional(v.string()) }),
+  import: v.object({
+    tableName: v.optional(v.union(v.string(), v.null())),
+    componentPath: v.optional(v.union(v.string(), v.null())),
+    mode: v.optional(v.string()),
+    format: v.optional(v.string()),
+  }),
 });
 const performImport = v.object({ importId: v.string() });
 
@@ -75,7 +80,12 @@ const ROUTES: Record<string, Route> = {
   "POST /api/import/finish_upload": async (deps, req, res) => {
     const body = parsed<Infer<typeof finishUpload>>(finishUpload, await readJson(req, ADMIN_BODY_LIMIT));
     const { tableName, componentPath, mode, format } = body.import;
-    const importId = await deps.jobs.finishUpload(body.uploadToken, body.partTokens, { tableName: tableName ?? undefined, componentPath: componentPath ?? undefined, mode, format });
+    const importId = await deps.jobs.finishUpload(body.uploadToken, body.partTokens, {
+      tableName: tableName ?? undefined,
+      componentPath: componentPath ?? undefined,
+      mode,
+      format,
+    });
     json(res, 200, { importId });
   },
   "POST /api/perform_import": async (deps, req, res) => {
@@ -86,7 +96,8 @@ const ROUTES: Record<string, Route> = {
 };
 
 /** Paths only admins may use; anything under them without the admin key is a 401. */
-const ADMIN_PATH = /^\/api\/(update_environment_variables|list_environment_variables|stream_function_logs|app_metrics\/stream_function_logs|export\/|import\/|perform_import)/;
+const ADMIN_PATH =
+  /^\/api\/(update_environment_variables|list_environment_variables|stream_function_logs|app_metrics\/stream_function_logs|export\/|import\/|perform_import)/;
 
 /**
  * Answers an admin endpoint, or returns false when `url` is not one. Refuses with 401 unless
@@ -101,13 +112,18 @@ export async function handleAdminRequest(deps: AdminDeps, req: IncomingMessage, 
     if (error instanceof AdminKeyError) throw new HttpError(401, error.code, error.message);
     throw error;
   }
-  if (!caller) throw new HttpError(401, "Unauthenticated", "This endpoint needs the deployment's admin key: `Authorization: Convex <admin key>`.");
+  if (!caller)
+    throw new HttpError(401, "Unauthenticated", "This endpoint needs the deployment's admin key: `Authorization: Convex <admin key>`.");
   const pathname = url.pathname.replace("/api/app_metrics/", "/api/");
   const download = /^\/api\/export\/zip\/([^/]+)$/.exec(pathname);
   if (download && req.method === "GET") {
     const file = deps.jobs.existingExport(download[1]);
     if (!file) throw new HttpError(404, "ExportNotFound", "No such snapshot export (only the latest is kept).");
-    res.writeHead(200, { "Content-Type": "application/zip", "Content-Length": statSync(file).size, "Content-Disposition": `attachment; filename=snapshot_${download[1]}.zip` });
+    res.writeHead(200, {
+      "Content-Type": "application/zip",
+      "Content-Length": statSync(file).size,
+      "Content-Disposition": `attachment; filename=snapshot_${download[1]}.zip`,
+    });
     createReadStream(file).pipe(res);
     return true;
   }

@@ -14,7 +14,9 @@ export type Caller = { admin: boolean; identity: Identity };
 export class AdminKeyError extends Error {
   readonly code = "BadAdminKey";
   constructor() {
-    super("The provided admin key was invalid for this deployment. Use the CONVEX_SELF_HOSTED_ADMIN_KEY printed when the backend starts (it is kept in the data folder as admin_key).");
+    super(
+      "The provided admin key was invalid for this deployment. Use the CONVEX_SELF_HOSTED_ADMIN_KEY printed when the backend starts (it is kept in the data folder as admin_key).",
+    );
   }
 }
 

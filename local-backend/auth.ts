@@ -37,9 +37,7 @@ export class AuthVerifier {
     } catch {
       throw new Error("Could not parse the JWT.");
     }
-    const provider = this.config().providers.find(
-      (p) => (p.domain ?? p.issuer)?.replace(/\/$/, "") === claims.iss?.replace(/\/$/, ""),
-    );
+    const provider = this.config().providers.find((p) => (p.domain ?? p.issuer)?.replace(/\/$/, "") === claims.iss?.replace(/\/$/, ""));
     if (!provider) throw new Error(`No auth provider found matching the given token (issuer ${claims.iss ?? "missing"}).`);
     const issuer = provider.domain ?? provider.issuer!;
     const local = this.localIssuer();

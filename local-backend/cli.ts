@@ -17,7 +17,9 @@ const { values } = parseArgs({
 // One request's unexpected exception (a stray throw in a timer, a promise nobody awaited) is
 // logged and the backend keeps serving everyone else; it never takes the process down.
 process.on("uncaughtException", (error) => console.error(`✖ Unexpected error (still serving): ${error?.stack ?? String(error)}`));
-process.on("unhandledRejection", (reason) => console.error(`✖ Unexpected rejection (still serving): ${(reason as Error)?.stack ?? String(reason)}`));
+process.on("unhandledRejection", (reason) =>
+  console.error(`✖ Unexpected rejection (still serving): ${(reason as Error)?.stack ?? String(reason)}`),
+);
 
 try {
   const backend = await startBackend({

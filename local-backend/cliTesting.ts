@@ -19,7 +19,10 @@ export function adminKeyOf(backend: Pick<RunningBackend, "dataDir">): string {
 /** A temporary copy of a project's convex/ folder with a package.json naming the convex dependency (the CLI's working folder). */
 export function cliProject(projectDir: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), "reelgate-cli-"));
-  cpSync(path.join(projectDir, "convex"), path.join(dir, "convex"), { recursive: true, filter: (src) => !src.includes(`${path.sep}node_modules`) });
+  cpSync(path.join(projectDir, "convex"), path.join(dir, "convex"), {
+    recursive: true,
+    filter: (src) => !src.includes(`${path.sep}node_modules`),
+  });
   writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "cli-test", private: true, dependencies: { convex: "^1.48.0" } }));
   return dir;
 }
@@ -34,7 +37,14 @@ export function runCli(
   deployment: { url: string; adminKey: string },
   opts: { timeoutMs?: number; stdin?: string; onStdout?: (text: string) => void } = {},
 ): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, CONVEX_SELF_HOSTED_URL: deployment.url, CONVEX_SELF_HOSTED_ADMIN_KEY: deployment.adminKey, CI: "1", NO_COLOR: "1", FORCE_COLOR: "0" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CONVEX_SELF_HOSTED_URL: deployment.url,
+    CONVEX_SELF_HOSTED_ADMIN_KEY: deployment.adminKey,
+    CI: "1",
+    NO_COLOR: "1",
+    FORCE_COLOR: "0",
+  };
   delete env.CONVEX_DEPLOYMENT;
   delete env.CONVEX_DEPLOY_KEY;
   delete env.CONVEX_AGENT_MODE;

@@ -11,7 +11,14 @@ export class ClientInputError extends Error {}
 
 const args = v.array(v.any());
 const componentPath = v.optional(v.string());
-const addQuery = v.object({ type: v.literal("Add"), queryId: v.number(), udfPath: v.string(), args, journal: v.optional(v.union(v.string(), v.null())), componentPath });
+const addQuery = v.object({
+  type: v.literal("Add"),
+  queryId: v.number(),
+  udfPath: v.string(),
+  args,
+  journal: v.optional(v.union(v.string(), v.null())),
+  componentPath,
+});
 const removeQuery = v.object({ type: v.literal("Remove"), queryId: v.number() });
 
 const messageValidators = {
@@ -23,11 +30,22 @@ const messageValidators = {
     maxObservedTimestamp: v.optional(v.union(v.string(), v.null())),
     clientTs: v.optional(v.number()),
   }),
-  ModifyQuerySet: v.object({ type: v.literal("ModifyQuerySet"), baseVersion: v.number(), newVersion: v.number(), modifications: v.array(v.union(addQuery, removeQuery)) }),
+  ModifyQuerySet: v.object({
+    type: v.literal("ModifyQuerySet"),
+    baseVersion: v.number(),
+    newVersion: v.number(),
+    modifications: v.array(v.union(addQuery, removeQuery)),
+  }),
   Authenticate: v.union(
     v.object({ type: v.literal("Authenticate"), tokenType: v.literal("User"), value: v.string(), baseVersion: v.number() }),
     v.object({ type: v.literal("Authenticate"), tokenType: v.literal("None"), baseVersion: v.number() }),
-    v.object({ type: v.literal("Authenticate"), tokenType: v.literal("Admin"), value: v.string(), baseVersion: v.number(), impersonating: v.optional(v.any()) }),
+    v.object({
+      type: v.literal("Authenticate"),
+      tokenType: v.literal("Admin"),
+      value: v.string(),
+      baseVersion: v.number(),
+      impersonating: v.optional(v.any()),
+    }),
   ),
   Mutation: v.object({ type: v.literal("Mutation"), requestId: v.number(), udfPath: v.string(), args, componentPath }),
   Action: v.object({ type: v.literal("Action"), requestId: v.number(), udfPath: v.string(), args, componentPath }),
@@ -38,8 +56,7 @@ export type ClientMessageType = keyof typeof messageValidators;
 export type ClientMessage = { [K in ClientMessageType]: Infer<(typeof messageValidators)[K]> }[ClientMessageType];
 export type QuerySetModification = Infer<typeof addQuery> | Infer<typeof removeQuery>;
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Query ids, request ids and versions: non-negative integers a client counts up. */
 function requireCounter(value: number, what: string) {
@@ -69,7 +86,11 @@ export function parseClientMessage(raw: string): ClientMessage {
   }
   const type = json.type;
   if (!Object.hasOwn(messageValidators, type)) throw new ClientInputError(`Unknown message type ${JSON.stringify(type.slice(0, 40))}`);
-  const message = checked(messageValidators[type as ClientMessageType] as Validator<ClientMessage, "required", string>, json, `${type} message`);
+  const message = checked(
+    messageValidators[type as ClientMessageType] as Validator<ClientMessage, "required", string>,
+    json,
+    `${type} message`,
+  );
   switch (message.type) {
     case "ModifyQuerySet":
       requireCounter(message.baseVersion, "baseVersion");

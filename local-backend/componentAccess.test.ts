@@ -34,8 +34,13 @@ test("over /api/query, /api/mutation, /api/action and /api/function", async () =
     }
   }
   // Also for a component that does not exist: the same answer, nothing about the component tree.
-  const res = await fetch(`${backend.cloudUrl}/api/mutation`, { method: "POST", body: JSON.stringify({ path: "lib:x", componentPath: "nope/deeper", args: {} }) });
-  expect(((await res.json()) as { errorMessage: string }).errorMessage).toContain("Could not find public function for 'lib:x' in 'nope/deeper'");
+  const res = await fetch(`${backend.cloudUrl}/api/mutation`, {
+    method: "POST",
+    body: JSON.stringify({ path: "lib:x", componentPath: "nope/deeper", args: {} }),
+  });
+  expect(((await res.json()) as { errorMessage: string }).errorMessage).toContain(
+    "Could not find public function for 'lib:x' in 'nope/deeper'",
+  );
 });
 
 test("over the WebSocket: Mutation, Action and a subscribed query", async () => {
@@ -49,7 +54,13 @@ test("over the WebSocket: Mutation, Action and a subscribed query", async () => 
       type: "ModifyQuerySet",
       baseVersion: 0,
       newVersion: 1,
-      modifications: componentCalls.map(({ udfPath, args }, i) => ({ type: "Add", queryId: i, udfPath, args: [args], componentPath: "rateLimiter" })),
+      modifications: componentCalls.map(({ udfPath, args }, i) => ({
+        type: "Add",
+        queryId: i,
+        udfPath,
+        args: [args],
+        componentPath: "rateLimiter",
+      })),
     }),
   );
   const reply = await wsExchange(backend.cloudUrl, frames, 1500);
@@ -59,7 +70,9 @@ test("over the WebSocket: Mutation, Action and a subscribed query", async () => 
     expect(response.success).toBe(false);
     expect(String(response.result)).toMatch(/^Could not find public function for 'lib:\w+' in 'rateLimiter'/);
   }
-  const modifications = reply.messages.filter((m) => m.type === "Transition").flatMap((m) => m.modifications as Array<Record<string, unknown>>);
+  const modifications = reply.messages
+    .filter((m) => m.type === "Transition")
+    .flatMap((m) => m.modifications as Array<Record<string, unknown>>);
   expect(modifications).toHaveLength(componentCalls.length);
   for (const modification of modifications) {
     expect(modification.type).toBe("QueryFailed");
@@ -69,7 +82,10 @@ test("over the WebSocket: Mutation, Action and a subscribed query", async () => 
 
 test("the app's own public functions still answer (an honest query over HTTP, with and without an empty componentPath)", async () => {
   for (const extra of [{}, { componentPath: "" }]) {
-    const res = await fetch(`${backend.cloudUrl}/api/query`, { method: "POST", body: JSON.stringify({ path: "shareLinks:getByToken", args: { token: "missing" }, ...extra }) });
+    const res = await fetch(`${backend.cloudUrl}/api/query`, {
+      method: "POST",
+      body: JSON.stringify({ path: "shareLinks:getByToken", args: { token: "missing" }, ...extra }),
+    });
     expect(((await res.json()) as { status: string }).status).toBe("success");
   }
 });

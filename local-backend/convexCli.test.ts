@@ -45,7 +45,11 @@ test("admin endpoints refuse a missing or wrong key with 401; clients cannot rea
     ["GET", "/api/list_environment_variables"],
   ]) {
     for (const authorization of [undefined, `Convex ${wrongKey}`, "Bearer nope"]) {
-      const res = await fetch(`${backend.cloudUrl}${route}`, { method, headers: authorization ? { Authorization: authorization } : {}, body: method === "POST" ? "{}" : undefined });
+      const res = await fetch(`${backend.cloudUrl}${route}`, {
+        method,
+        headers: authorization ? { Authorization: authorization } : {},
+        body: method === "POST" ? "{}" : undefined,
+      });
       expect(res.status, `${method} ${route} with ${authorization}`).toBe(401);
     }
   }
@@ -59,7 +63,11 @@ test("admin endpoints refuse a missing or wrong key with 401; clients cannot rea
   expect((await call(`Convex ${wrongKey}`)).status).toBe(401);
   expect(await (await call(`Convex ${deployment.adminKey}`)).json()).toMatchObject({ status: "success", value: null });
   // System functions are for admins only.
-  const system = await fetch(`${backend.cloudUrl}/api/query`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ path: "_system/cli/queryEnvironmentVariables", args: [{}], format: "convex_encoded_json" }) });
+  const system = await fetch(`${backend.cloudUrl}/api/query`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ path: "_system/cli/queryEnvironmentVariables", args: [{}], format: "convex_encoded_json" }),
+  });
   expect(system.status).toBe(560);
   // The CLI with a wrong key fails instead of reading anything.
   const refused = await runCli(project, ["data"], { ...deployment, adminKey: wrongKey });
@@ -90,7 +98,10 @@ test("npx convex data lists tables and documents", async () => {
   expect(tables.stdout.split("\n")).toEqual(expect.arrayContaining(["messages", "events"]));
   const rows = await cli("data", "messages", "--format", "jsonl");
   expect(rows.code, rows.stderr).toBe(0);
-  const docs = rows.stdout.trim().split("\n").map((l) => JSON.parse(l) as { body: string; _id: string });
+  const docs = rows.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { body: string; _id: string });
   expect(docs.map((d) => d.body)).toContain("row for data");
   expect(docs[0].body).toBe("row for data"); // newest first
   const limited = await cli("data", "messages", "--limit", "1", "--order", "asc", "--format", "jsonl");
@@ -145,8 +156,12 @@ test("npx convex function-spec lists functions with visibility, validators and H
   expect(spec.code, spec.stderr).toBe(0);
   const parsed = JSON.parse(spec.stdout) as { url: string; functions: Array<Record<string, unknown>> };
   expect(parsed.url).toBe(backend.cloudUrl);
-  expect(parsed.functions).toContainEqual(expect.objectContaining({ identifier: "messages.js:send", functionType: "Mutation", visibility: { kind: "public" } }));
-  expect(parsed.functions).toContainEqual(expect.objectContaining({ identifier: "messages.js:record", functionType: "Mutation", visibility: { kind: "internal" } }));
+  expect(parsed.functions).toContainEqual(
+    expect.objectContaining({ identifier: "messages.js:send", functionType: "Mutation", visibility: { kind: "public" } }),
+  );
+  expect(parsed.functions).toContainEqual(
+    expect.objectContaining({ identifier: "messages.js:record", functionType: "Mutation", visibility: { kind: "internal" } }),
+  );
   const list = parsed.functions.find((f) => f.identifier === "messages.js:list")!;
   expect(list.args).toMatchObject({ type: "object", value: { channel: { fieldType: { type: "string" } } } });
   expect(parsed.functions.some((f) => f.functionType === "HttpAction")).toBe(true);

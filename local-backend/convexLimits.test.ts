@@ -17,7 +17,8 @@ beforeAll(async () => {
 });
 afterAll(async () => backend?.stop());
 
-const call = <T>(kind: "query" | "mutation" | "action", name: string, args: object = {}) => (http[kind] as (n: never, a: never) => Promise<T>)(name as never, args as never);
+const call = <T>(kind: "query" | "mutation" | "action", name: string, args: object = {}) =>
+  (http[kind] as (n: never, a: never) => Promise<T>)(name as never, args as never);
 
 test.each([
   ["big", "Value is too large ("],
@@ -56,20 +57,28 @@ test("getTransactionMetrics reports real usage (convex/server TransactionMetrics
 test("index ranges per transaction ≤ 4,096 (TRANSACTION_MAX_READ_SET_INTERVALS)", async () => {
   const m = await call<Record<string, { used: number }>>("query", "limits:readMany", { ranges: 4096 });
   expect(m.databaseQueries.used).toBe(4096);
-  await expect(call("query", "limits:readMany", { ranges: 4097 })).rejects.toThrow("Too many reads in a single function execution (limit: 4096).");
+  await expect(call("query", "limits:readMany", { ranges: 4097 })).rejects.toThrow(
+    "Too many reads in a single function execution (limit: 4096).",
+  );
 }, 30_000);
 
 test("scheduled functions per mutation ≤ 1,000 (TRANSACTION_MAX_NUM_SCHEDULED)", async () => {
-  await expect(call("mutation", "limits:scheduleMany", { n: 1001 })).rejects.toThrow("Too many functions scheduled by this mutation (limit: 1000)");
+  await expect(call("mutation", "limits:scheduleMany", { n: 1001 })).rejects.toThrow(
+    "Too many functions scheduled by this mutation (limit: 1000)",
+  );
 }, 30_000);
 
 test("results ≤ 16 MiB (FUNCTION_MAX_RESULT_SIZE)", async () => {
-  await expect(call("query", "limits:bigResult")).rejects.toThrow("Function limits.js:bigResult return value is too large (actual: 16 MiB, limit: 16 MiB)");
+  await expect(call("query", "limits:bigResult")).rejects.toThrow(
+    "Function limits.js:bigResult return value is too large (actual: 16 MiB, limit: 16 MiB)",
+  );
 }, 30_000);
 
 test("nested runAction depth ≤ 8 (MAX_REACTOR_CALL_DEPTH)", async () => {
   expect(await call("action", "limits:recurse", { depth: 8 })).toBe(8);
-  await expect(call("action", "limits:recurse", { depth: 9 })).rejects.toThrow("Cross component call depth limit exceeded. Do you have an infinite loop in your app?");
+  await expect(call("action", "limits:recurse", { depth: 9 })).rejects.toThrow(
+    "Cross component call depth limit exceeded. Do you have an infinite loop in your app?",
+  );
 }, 30_000);
 
 describe("HTTP action responses ≤ 20 MiB (crates/udf/src/http_action.rs HTTP_ACTION_BODY_LIMIT, isolate/src/environment/action/mod.rs handle_http_streamed_part)", () => {
@@ -77,11 +86,27 @@ describe("HTTP action responses ≤ 20 MiB (crates/udf/src/http_action.rs HTTP_A
     const response = await fetch(`${backend.siteUrl}/bytes?${query}`);
     return (await response.arrayBuffer()).byteLength;
   };
-  test.each([["one body", ""], ["streamed", "&chunks=1"]])("%s of exactly 20 MiB is sent", async (_kind, extra) => {
-    expect(await fetchBytes(`bytes=${20 << 20}${extra}`)).toBe(20 << 20);
-  }, 30_000);
-  test.each([["one body", ""], ["streamed", "&chunks=1"]])("%s over 20 MiB fails with HttpResponseTooLarge in the action's log", async (_kind, extra) => {
-    await expect(fetchBytes(`bytes=${(20 << 20) + 1}${extra}`)).rejects.toThrow();
-    await expect.poll(() => backend.output()).toContain("[GET /bytes] [ERROR] HttpResponseTooLarge: HTTP actions support responses up to 20 MiB");
-  }, 30_000);
+  test.each([
+    ["one body", ""],
+    ["streamed", "&chunks=1"],
+  ])(
+    "%s of exactly 20 MiB is sent",
+    async (_kind, extra) => {
+      expect(await fetchBytes(`bytes=${20 << 20}${extra}`)).toBe(20 << 20);
+    },
+    30_000,
+  );
+  test.each([
+    ["one body", ""],
+    ["streamed", "&chunks=1"],
+  ])(
+    "%s over 20 MiB fails with HttpResponseTooLarge in the action's log",
+    async (_kind, extra) => {
+      await expect(fetchBytes(`bytes=${(20 << 20) + 1}${extra}`)).rejects.toThrow();
+      await expect
+        .poll(() => backend.output())
+        .toContain("[GET /bytes] [ERROR] HttpResponseTooLarge: HTTP actions support responses up to 20 MiB");
+    },
+    30_000,
+  );
 });

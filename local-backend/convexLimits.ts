@@ -37,7 +37,8 @@ export const FUNCTION_MAX_RESULT_SIZE = 1 << 24;
 export const HTTP_ACTION_MAX_RESPONSE_BYTES = 20 * (1 << 20);
 
 /** crates/database/src/reads.rs `OVER_LIMIT_HELP`. */
-const OVER_LIMIT_HELP = "Consider using smaller limits in your queries, paginating your queries, or using indexed queries with a selective index range expressions.";
+const OVER_LIMIT_HELP =
+  "Consider using smaller limits in your queries, paginating your queries, or using indexed queries with a selective index range expressions.";
 
 /**
  * What one transaction has read, written and scheduled, checked against Convex's limits with
@@ -56,28 +57,41 @@ export class TransactionUsage {
   read(bytes: number) {
     this.documentsRead++;
     this.bytesRead += bytes;
-    if (this.documentsRead > TRANSACTION_MAX_READ_SIZE_ROWS) throw new Error(`Too many documents read in a single function execution (limit: ${TRANSACTION_MAX_READ_SIZE_ROWS}). ${OVER_LIMIT_HELP}`);
-    if (this.bytesRead > TRANSACTION_MAX_READ_SIZE_BYTES) throw new Error(`Too many bytes read in a single function execution (limit: ${TRANSACTION_MAX_READ_SIZE_BYTES} bytes). ${OVER_LIMIT_HELP}`);
+    if (this.documentsRead > TRANSACTION_MAX_READ_SIZE_ROWS)
+      throw new Error(
+        `Too many documents read in a single function execution (limit: ${TRANSACTION_MAX_READ_SIZE_ROWS}). ${OVER_LIMIT_HELP}`,
+      );
+    if (this.bytesRead > TRANSACTION_MAX_READ_SIZE_BYTES)
+      throw new Error(
+        `Too many bytes read in a single function execution (limit: ${TRANSACTION_MAX_READ_SIZE_BYTES} bytes). ${OVER_LIMIT_HELP}`,
+      );
   }
 
   /** One index range (a query, or a point read by id). */
   range() {
     this.databaseQueries++;
-    if (this.databaseQueries > TRANSACTION_MAX_READ_SET_INTERVALS) throw new Error(`Too many reads in a single function execution (limit: ${TRANSACTION_MAX_READ_SET_INTERVALS}). ${OVER_LIMIT_HELP}`);
+    if (this.databaseQueries > TRANSACTION_MAX_READ_SET_INTERVALS)
+      throw new Error(`Too many reads in a single function execution (limit: ${TRANSACTION_MAX_READ_SET_INTERVALS}). ${OVER_LIMIT_HELP}`);
   }
 
   write(bytes: number) {
     this.documentsWritten++;
     this.bytesWritten += bytes;
-    if (this.documentsWritten > TRANSACTION_MAX_NUM_USER_WRITES) throw new Error(`Too many writes in a single function execution (limit: ${TRANSACTION_MAX_NUM_USER_WRITES})`);
-    if (this.bytesWritten > TRANSACTION_MAX_USER_WRITE_SIZE_BYTES) throw new Error(`Too many bytes written in a single function execution (limit: ${TRANSACTION_MAX_USER_WRITE_SIZE_BYTES})`);
+    if (this.documentsWritten > TRANSACTION_MAX_NUM_USER_WRITES)
+      throw new Error(`Too many writes in a single function execution (limit: ${TRANSACTION_MAX_NUM_USER_WRITES})`);
+    if (this.bytesWritten > TRANSACTION_MAX_USER_WRITE_SIZE_BYTES)
+      throw new Error(`Too many bytes written in a single function execution (limit: ${TRANSACTION_MAX_USER_WRITE_SIZE_BYTES})`);
   }
 
   schedule(argsBytes: number) {
     this.functionsScheduled++;
     this.scheduledFunctionArgsBytes += argsBytes;
-    if (this.functionsScheduled > TRANSACTION_MAX_NUM_SCHEDULED) throw new Error(`Too many functions scheduled by this mutation (limit: ${TRANSACTION_MAX_NUM_SCHEDULED})`);
-    if (this.scheduledFunctionArgsBytes > TRANSACTION_MAX_SCHEDULED_ARGS_BYTES) throw new Error(`Too large total size of the arguments of scheduled functions from this mutation (limit: ${TRANSACTION_MAX_SCHEDULED_ARGS_BYTES} bytes)`);
+    if (this.functionsScheduled > TRANSACTION_MAX_NUM_SCHEDULED)
+      throw new Error(`Too many functions scheduled by this mutation (limit: ${TRANSACTION_MAX_NUM_SCHEDULED})`);
+    if (this.scheduledFunctionArgsBytes > TRANSACTION_MAX_SCHEDULED_ARGS_BYTES)
+      throw new Error(
+        `Too large total size of the arguments of scheduled functions from this mutation (limit: ${TRANSACTION_MAX_SCHEDULED_ARGS_BYTES} bytes)`,
+      );
   }
 
   /** The shape `ctx.meta.getTransactionMetrics()` returns (convex/server `TransactionMetrics`). */

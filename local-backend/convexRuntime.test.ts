@@ -19,9 +19,18 @@ beforeAll(async () => {
 });
 afterAll(async () => backend?.stop());
 
-const call = <T>(kind: "query" | "mutation" | "action", name: string, args: object = {}) => (http[kind] as (n: never, a: never) => Promise<T>)(name as never, args as never);
+const call = <T>(kind: "query" | "mutation" | "action", name: string, args: object = {}) =>
+  (http[kind] as (n: never, a: never) => Promise<T>)(name as never, args as never);
 
-type Seen = { types: Record<string, string>; cwd: string; siteUrl: string | null; envWrite: string; self: boolean; bytes: string; uuid: boolean };
+type Seen = {
+  types: Record<string, string>;
+  cwd: string;
+  siteUrl: string | null;
+  envWrite: string;
+  self: boolean;
+  bytes: string;
+  uuid: boolean;
+};
 
 /** A project of its own holding only `files` (plus the `convex` package), for load-time rules. */
 function projectWith(files: Record<string, string>) {
@@ -45,27 +54,50 @@ const loadFailure = async (files: Record<string, string>) => {
 };
 
 describe("Convex's default runtime has Web APIs only (udf-runtime/src/setup.ts)", () => {
-  test.each(["globalsInQuery", "globalsInAction"])("%s: no Buffer, require, global, setImmediate, process.cwd; Web APIs and a read-only process.env", async (fn) => {
-    const seen = await call<Seen>(fn.endsWith("Query") ? "query" : "action", `isolate:${fn}`);
-    for (const name of ["Buffer", "require", "global", "setImmediate", "module", "exports", "__dirname", "queueMicrotask"]) expect(seen.types[name], name).toBe("undefined");
-    for (const name of ["Request", "Response", "Headers", "URL", "URLSearchParams", "TextEncoder", "TextDecoder", "ReadableStream", "Blob", "File", "FormData", "atob", "btoa", "structuredClone", "AbortController", "setTimeout", "fetch"]) {
-      expect(seen.types[name], name).toBe("function");
-    }
-    expect(seen.types.crypto).toBe("object");
-    expect(seen.types.console).toBe("object");
-    expect(seen.cwd).toBe("undefined");
-    expect(seen.siteUrl).toBe(backend.siteUrl);
-    expect(seen.envWrite).toBe("TypeError");
-    expect(seen).toMatchObject({ self: true, bytes: "aMOp", uuid: true });
-  });
+  test.each(["globalsInQuery", "globalsInAction"])(
+    "%s: no Buffer, require, global, setImmediate, process.cwd; Web APIs and a read-only process.env",
+    async (fn) => {
+      const seen = await call<Seen>(fn.endsWith("Query") ? "query" : "action", `isolate:${fn}`);
+      for (const name of ["Buffer", "require", "global", "setImmediate", "module", "exports", "__dirname", "queueMicrotask"])
+        expect(seen.types[name], name).toBe("undefined");
+      for (const name of [
+        "Request",
+        "Response",
+        "Headers",
+        "URL",
+        "URLSearchParams",
+        "TextEncoder",
+        "TextDecoder",
+        "ReadableStream",
+        "Blob",
+        "File",
+        "FormData",
+        "atob",
+        "btoa",
+        "structuredClone",
+        "AbortController",
+        "setTimeout",
+        "fetch",
+      ]) {
+        expect(seen.types[name], name).toBe("function");
+      }
+      expect(seen.types.crypto).toBe("object");
+      expect(seen.types.console).toBe("object");
+      expect(seen.cwd).toBe("undefined");
+      expect(seen.siteUrl).toBe(backend.siteUrl);
+      expect(seen.envWrite).toBe("TypeError");
+      expect(seen).toMatchObject({ self: true, bytes: "aMOp", uuid: true });
+    },
+  );
 
   test('"use node" modules run in Node (convex/src/bundler/index.ts): Buffer and node: imports work there', async () => {
     expect(await call("action", "nodeActions:nodeGlobals")).toEqual({ buffer: "function", cwd: "function", digest: "2d711642" });
   });
 
-  test("a node: import without \"use node\" fails at load with the convex CLI's message", async () => {
+  test('a node: import without "use node" fails at load with the convex CLI\'s message', async () => {
     const output = await loadFailure({
-      "hashes.ts": 'import { createHash } from "node:crypto";\nimport { queryGeneric } from "convex/server";\nexport const h = queryGeneric({ args: {}, handler: async () => createHash("sha256").digest("hex") });\n',
+      "hashes.ts":
+        'import { createHash } from "node:crypto";\nimport { queryGeneric } from "convex/server";\nexport const h = queryGeneric({ args: {}, handler: async () => createHash("sha256").digest("hex") });\n',
     });
     expect(output).toContain('Could not resolve "node:crypto"');
     expect(output).toContain('It looks like you are using Node APIs from a file without the "use node" directive.');
@@ -73,13 +105,16 @@ describe("Convex's default runtime has Web APIs only (udf-runtime/src/setup.ts)"
 
   test('a "use node" module may export only actions (crates/node_executor/src/executor.rs)', async () => {
     const output = await loadFailure({
-      "nodeQuery.ts": '"use node";\nimport { queryGeneric } from "convex/server";\nexport const q = queryGeneric({ args: {}, handler: async () => 1 });\n',
+      "nodeQuery.ts":
+        '"use node";\nimport { queryGeneric } from "convex/server";\nexport const q = queryGeneric({ args: {}, handler: async () => 1 });\n',
     });
     expect(output).toContain('`q` defined in `"nodeQuery.js"` is a Query function. Only actions can be defined in Node.js.');
   }, 30_000);
 
   test('"use node" is refused in http, crons, schema and auth.config (convex CLI mustBeIsolate)', async () => {
-    const output = await loadFailure({ "crons.ts": '"use node";\nimport { cronJobs } from "convex/server";\nexport default cronJobs();\n' });
+    const output = await loadFailure({
+      "crons.ts": '"use node";\nimport { cronJobs } from "convex/server";\nexport default cronJobs();\n',
+    });
     expect(output).toContain('"use node" directive is not allowed for crons.ts.');
   }, 30_000);
 });
@@ -90,17 +125,20 @@ describe("queries and mutations are deterministic (crates/isolate/src/environmen
   test.each([
     ["query", "isolate:clockInQuery", { n: 1 }],
     ["mutation", "isolate:clockInMutation", {}],
-  ] as const)("%s: Date.now() and new Date() frozen at the start; Math.random and getRandomValues seeded per execution", async (kind, name, args) => {
-    const before = Date.now();
-    const a = await call<Sample>(kind, name, args);
-    const b = await call<Sample>(kind, name, kind === "query" ? { n: 2 } : args);
-    expect(a.t0).toBeGreaterThanOrEqual(before - 5);
-    expect([a.d0, a.t1, a.d1]).toEqual([a.t0, a.t0, a.t0]);
-    expect(a.random[0]).not.toBe(a.random[1]);
-    for (const r of [...a.random, ...b.random]) expect(r >= 0 && r < 1, String(r)).toBe(true);
-    expect(a.random).not.toEqual(b.random); // a new seed per execution
-    expect(a.bytes).not.toEqual(b.bytes);
-  });
+  ] as const)(
+    "%s: Date.now() and new Date() frozen at the start; Math.random and getRandomValues seeded per execution",
+    async (kind, name, args) => {
+      const before = Date.now();
+      const a = await call<Sample>(kind, name, args);
+      const b = await call<Sample>(kind, name, kind === "query" ? { n: 2 } : args);
+      expect(a.t0).toBeGreaterThanOrEqual(before - 5);
+      expect([a.d0, a.t1, a.d1]).toEqual([a.t0, a.t0, a.t0]);
+      expect(a.random[0]).not.toBe(a.random[1]);
+      for (const r of [...a.random, ...b.random]) expect(r >= 0 && r < 1, String(r)).toBe(true);
+      expect(a.random).not.toEqual(b.random); // a new seed per execution
+      expect(a.bytes).not.toEqual(b.bytes);
+    },
+  );
 
   test("actions see the clock move", async () => {
     const a = await call<Sample>("action", "isolate:clockInAction");
@@ -122,7 +160,11 @@ describe("queries and mutations are deterministic (crates/isolate/src/environmen
 describe("log lines (crates/isolate/src/environment/helpers/mod.rs MAX_LOG_LINES, docs limits)", () => {
   type Logged = { logLines: string[] };
   const logged = async (lines: number, length: number) => {
-    const res = await fetch(`${backend.cloudUrl}/api/query`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ path: "isolate:logMany", args: [{ lines, length }], format: "json" }) });
+    const res = await fetch(`${backend.cloudUrl}/api/query`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ path: "isolate:logMany", args: [{ lines, length }], format: "json" }),
+    });
     return ((await res.json()) as Logged).logLines;
   };
 

@@ -38,7 +38,15 @@ export function cronExpressionOf(schedule: Schedule): string {
   }
 }
 
-type Fields = { minutes: Set<number>; hours: Set<number>; days: Set<number>; months: Set<number>; weekdays: Set<number>; anyDay: boolean; anyWeekday: boolean };
+type Fields = {
+  minutes: Set<number>;
+  hours: Set<number>;
+  days: Set<number>;
+  months: Set<number>;
+  weekdays: Set<number>;
+  anyDay: boolean;
+  anyWeekday: boolean;
+};
 
 function parseField(text: string, min: number, max: number, names: string[] = [], nameBase = 0): Set<number> {
   const value = (token: string) => {

@@ -108,7 +108,8 @@ export class DocumentStore {
   loadTableNumbers() {
     this.tableNumbers.clear();
     this.tablesByNumber.clear();
-    for (const row of this.sql.prepare("SELECT tbl, num FROM tables").all() as { tbl: string; num: number }[]) this.remember(row.tbl, row.num);
+    for (const row of this.sql.prepare("SELECT tbl, num FROM tables").all() as { tbl: string; num: number }[])
+      this.remember(row.tbl, row.num);
   }
 
   private remember(tableKey: string, num: number) {
@@ -138,7 +139,11 @@ export class DocumentStore {
     if (this.tableNumbers.get(tableKey) === num) return;
     this.sql.prepare("INSERT INTO tables (tbl, num) VALUES (?, ?) ON CONFLICT (tbl) DO UPDATE SET num = excluded.num").run(tableKey, num);
     const before = this.tableNumbers.get(tableKey);
-    if (before !== undefined) this.tablesByNumber.set(before, (this.tablesByNumber.get(before) ?? []).filter((t) => t !== tableKey));
+    if (before !== undefined)
+      this.tablesByNumber.set(
+        before,
+        (this.tablesByNumber.get(before) ?? []).filter((t) => t !== tableKey),
+      );
     this.remember(tableKey, num);
   }
 

@@ -55,7 +55,9 @@ const isDeterministic = (exec: RuntimeExec | undefined): exec is RuntimeExec => 
 
 /** crates/isolate/src/environment/udf/mod.rs `not_allowed_in_udf`. */
 export function notAllowedInUdf(description: string): Error {
-  return new Error(`Can't use ${description} in queries and mutations. Please consider using an action. See https://docs.convex.dev/functions/actions for more details.`);
+  return new Error(
+    `Can't use ${description} in queries and mutations. Please consider using an action. See https://docs.convex.dev/functions/actions for more details.`,
+  );
 }
 
 /** Date patched as udf-runtime/src/setup.ts `setupDate` does, evaluated inside the context. */
@@ -76,16 +78,52 @@ const DATE_SHIM = `(function (now) {
 
 /** The typed-array family is shared with the host so Web APIs' bytes pass `instanceof` checks. */
 const SHARED_INTRINSICS = [
-  "ArrayBuffer", "DataView", "Uint8Array", "Int8Array", "Uint16Array", "Int16Array", "Uint32Array", "Int32Array",
-  "Float32Array", "Float64Array", "Uint8ClampedArray", "BigUint64Array", "BigInt64Array",
+  "ArrayBuffer",
+  "DataView",
+  "Uint8Array",
+  "Int8Array",
+  "Uint16Array",
+  "Int16Array",
+  "Uint32Array",
+  "Int32Array",
+  "Float32Array",
+  "Float64Array",
+  "Uint8ClampedArray",
+  "BigUint64Array",
+  "BigInt64Array",
 ] as const;
 
 /** Web APIs Convex's default runtime installs, taken from Node as they are. */
 const WEB_GLOBALS = [
-  "URL", "URLSearchParams", "DOMException", "Event", "EventTarget", "structuredClone", "AbortController", "AbortSignal",
-  "ReadableStream", "ReadableStreamBYOBReader", "ReadableStreamDefaultReader", "TransformStream", "WritableStream",
-  "WritableStreamDefaultWriter", "TextDecoder", "TextDecoderStream", "TextEncoder", "TextEncoderStream", "atob", "btoa",
-  "Blob", "File", "Headers", "FormData", "Request", "Response", "Crypto", "SubtleCrypto", "CryptoKey",
+  "URL",
+  "URLSearchParams",
+  "DOMException",
+  "Event",
+  "EventTarget",
+  "structuredClone",
+  "AbortController",
+  "AbortSignal",
+  "ReadableStream",
+  "ReadableStreamBYOBReader",
+  "ReadableStreamDefaultReader",
+  "TransformStream",
+  "WritableStream",
+  "WritableStreamDefaultWriter",
+  "TextDecoder",
+  "TextDecoderStream",
+  "TextEncoder",
+  "TextEncoderStream",
+  "atob",
+  "btoa",
+  "Blob",
+  "File",
+  "Headers",
+  "FormData",
+  "Request",
+  "Response",
+  "Crypto",
+  "SubtleCrypto",
+  "CryptoKey",
 ] as const;
 
 export function createDefaultRuntime(host: RuntimeHost): vm.Context {
@@ -148,7 +186,20 @@ function udfCrypto(host: RuntimeHost) {
   const hostCrypto = globalThis.crypto;
   const hostSubtle = hostCrypto.subtle;
   const subtle = Object.create(Object.getPrototypeOf(hostSubtle)) as SubtleCrypto;
-  for (const method of ["encrypt", "decrypt", "sign", "verify", "digest", "generateKey", "deriveKey", "deriveBits", "importKey", "exportKey", "wrapKey", "unwrapKey"] as const) {
+  for (const method of [
+    "encrypt",
+    "decrypt",
+    "sign",
+    "verify",
+    "digest",
+    "generateKey",
+    "deriveKey",
+    "deriveBits",
+    "importKey",
+    "exportKey",
+    "wrapKey",
+    "unwrapKey",
+  ] as const) {
     Object.defineProperty(subtle, method, {
       value: (...args: unknown[]) => {
         // crates/isolate/src/ops/subtle_crypto/mod.rs: generateKey draws on crypto_rng, which
@@ -169,7 +220,8 @@ function udfCrypto(host: RuntimeHost) {
           throw new DOMException("The provided ArrayBufferView is not an integer array type", "TypeMismatchError");
         }
         // crates/isolate/src/ops/crypto.rs op_crypto_get_random_values.
-        if (array.byteLength > 65536) throw new TypeError(`Byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (65536)`);
+        if (array.byteLength > 65536)
+          throw new TypeError(`Byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (65536)`);
         new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set((exec.random ??= new SeededRandom()).bytes(array.byteLength));
         return array;
       },
@@ -195,7 +247,10 @@ function timers(host: RuntimeHost) {
   let nextId = 1;
   const start = (name: "setTimeout" | "setInterval", handler: unknown, ms: unknown, args: unknown[]) => {
     if (isDeterministic(host.current())) throw notAllowedInUdf(name);
-    if (typeof handler !== "function") throw new Error(`Not implemented: code string argument for ${name}. Consider calling an action defined in Node.js instead (https://docs.convex.dev/functions/actions).`);
+    if (typeof handler !== "function")
+      throw new Error(
+        `Not implemented: code string argument for ${name}. Consider calling an action defined in Node.js instead (https://docs.convex.dev/functions/actions).`,
+      );
     const id = nextId++;
     const delay = Math.max(0, Number(ms) || 0);
     const run = () => {
@@ -221,7 +276,10 @@ function timers(host: RuntimeHost) {
 function consoleFor(host: RuntimeHost) {
   const counts = new Map<string, number>();
   const timersStarted = new Map<string, number>();
-  const emit = (level: string) => (...args: unknown[]) => host.log(level, format(...args));
+  const emit =
+    (level: string) =>
+    (...args: unknown[]) =>
+      host.log(level, format(...args));
   return {
     log: emit("LOG"),
     info: emit("INFO"),
@@ -239,7 +297,8 @@ function consoleFor(host: RuntimeHost) {
     },
     countReset: (label = "default") => void counts.delete(label),
     time: (label = "default") => void timersStarted.set(label, Date.now()),
-    timeLog: (label = "default", ...args: unknown[]) => host.log("INFO", `${label}: ${Date.now() - (timersStarted.get(label) ?? Date.now())}ms ${format(...args)}`.trimEnd()),
+    timeLog: (label = "default", ...args: unknown[]) =>
+      host.log("INFO", `${label}: ${Date.now() - (timersStarted.get(label) ?? Date.now())}ms ${format(...args)}`.trimEnd()),
     timeEnd: (label = "default") => {
       host.log("INFO", `${label}: ${Date.now() - (timersStarted.get(label) ?? Date.now())}ms`);
       timersStarted.delete(label);

@@ -38,14 +38,20 @@ export function checkEnvName(name: string) {
     );
   }
   if (name.length > MAX_ENV_NAME_LENGTH) {
-    throw new EnvVarError("EnvironmentVariableNameTooLong", `The environment variable name ${name.slice(0, 300)} is too long. Environment variable names must be less than ${MAX_ENV_NAME_LENGTH}.`);
+    throw new EnvVarError(
+      "EnvironmentVariableNameTooLong",
+      `The environment variable name ${name.slice(0, 300)} is too long. Environment variable names must be less than ${MAX_ENV_NAME_LENGTH}.`,
+    );
   }
 }
 
 export function checkEnvValue(value: string) {
   const bytes = Buffer.byteLength(value);
   if (bytes > MAX_ENV_VALUE_BYTES) {
-    throw new EnvVarError("EnvironmentVariableValueTooLarge", `The environment variable value is ${bytes} bytes, which is too large. (max size: ${MAX_ENV_VALUE_BYTES})`);
+    throw new EnvVarError(
+      "EnvironmentVariableValueTooLarge",
+      `The environment variable value is ${bytes} bytes, which is too large. (max size: ${MAX_ENV_VALUE_BYTES})`,
+    );
   }
 }
 
@@ -87,7 +93,8 @@ export class DeploymentEnv {
         next.set(name, value);
       }
     }
-    if (next.size > MAX_ENV_VARS) throw new EnvVarError("TooManyEnvironmentVariables", `A deployment can have at most ${MAX_ENV_VARS} environment variables.`);
+    if (next.size > MAX_ENV_VARS)
+      throw new EnvVarError("TooManyEnvironmentVariables", `A deployment can have at most ${MAX_ENV_VARS} environment variables.`);
     const temp = `${this.file}.tmp`;
     writeFileSync(temp, JSON.stringify(Object.fromEntries(next), null, 2), { mode: 0o600 });
     renameSync(temp, this.file);

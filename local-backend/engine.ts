@@ -14,7 +14,15 @@ import { syscalls } from "./syscalls";
 import { installFastDigest } from "./runtimeCrypto";
 import { ReadSet, WriteSet } from "./readSet";
 import { SeededRandom, type RuntimeHost } from "./defaultRuntime";
-import { FUNCTION_MAX_ARGS_SIZE, FUNCTION_MAX_RESULT_SIZE, MAX_LOG_LINES, MAX_LOG_LINE_BYTES, MAX_REACTOR_CALL_DEPTH, TRUNCATED_LINE_SUFFIX, TransactionUsage } from "./convexLimits";
+import {
+  FUNCTION_MAX_ARGS_SIZE,
+  FUNCTION_MAX_RESULT_SIZE,
+  MAX_LOG_LINES,
+  MAX_LOG_LINE_BYTES,
+  MAX_REACTOR_CALL_DEPTH,
+  TRUNCATED_LINE_SUFFIX,
+  TransactionUsage,
+} from "./convexLimits";
 import { convexSize, formatSize } from "./valueLimits";
 
 export type Identity = Record<string, unknown> | null;
@@ -134,7 +142,9 @@ export class Engine {
    */
   resolveForClient(componentPath: string, udfPath: string): Registered {
     const notPublic = () =>
-      new FunctionError(`Could not find public function for '${udfPath}'${componentPath ? ` in '${componentPath}'` : ""}. Did you forget to run \`npx convex dev\`?`);
+      new FunctionError(
+        `Could not find public function for '${udfPath}'${componentPath ? ` in '${componentPath}'` : ""}. Did you forget to run \`npx convex dev\`?`,
+      );
     if (componentPath !== "") throw notPublic();
     const fn = this.resolve("", udfPath);
     if (!fn.isPublic) throw notPublic();
@@ -187,7 +197,11 @@ export class Engine {
     opts: { fromClient?: boolean; depth?: number; journal?: string | null; beforeCommit?: (exec: Exec) => void } = {},
   ): Promise<{ value: Value; exec: Exec }> {
     const fn = opts.fromClient ? this.resolveForClient(componentPath, udfPath) : this.resolve(componentPath, udfPath);
-    const exec = { ...this.newExec(type, componentPath, udfPath, identity), depth: checkDepth(opts.depth ?? 0), journal: opts.journal ?? null };
+    const exec = {
+      ...this.newExec(type, componentPath, udfPath, identity),
+      depth: checkDepth(opts.depth ?? 0),
+      journal: opts.journal ?? null,
+    };
     if (type === "action") return { value: await this.invoke(fn, type, exec, args), exec };
     return await this.serial(async () => {
       if (type === "query") return { value: await this.invoke(fn, type, exec, args), exec };
@@ -210,7 +224,18 @@ export class Engine {
   /** A call made inside a running query or mutation (e.g. a component's function). */
   async runNested(parent: Exec, type: UdfType, componentPath: string, udfPath: string, args: Record<string, Value>) {
     const fn = this.resolve(componentPath, udfPath);
-    const exec: Exec = { ...this.newExec(parent.type, componentPath, udfPath, parent.identity), reads: parent.reads, writes: parent.writes, filesToDelete: parent.filesToDelete, logLines: parent.logLines, inTransaction: parent.inTransaction, startedAt: parent.startedAt, random: parent.random, usage: parent.usage, depth: checkDepth(parent.depth + 1) };
+    const exec: Exec = {
+      ...this.newExec(parent.type, componentPath, udfPath, parent.identity),
+      reads: parent.reads,
+      writes: parent.writes,
+      filesToDelete: parent.filesToDelete,
+      logLines: parent.logLines,
+      inTransaction: parent.inTransaction,
+      startedAt: parent.startedAt,
+      random: parent.random,
+      usage: parent.usage,
+      depth: checkDepth(parent.depth + 1),
+    };
     if (type !== "mutation") return await this.invoke(fn, type, exec, args);
     return await this.store.nested(() => this.invoke(fn, type, exec, args));
   }
@@ -218,7 +243,14 @@ export class Engine {
   /** A small write transaction on behalf of an action (scheduling, storing a file). */
   async write<T>(exec: Exec, fn: (inner: Exec) => T): Promise<T> {
     return await this.serial(async () => {
-      const inner: Exec = { ...exec, writes: new WriteSet(), reads: new ReadSet(), filesToDelete: [], inTransaction: true, usage: new TransactionUsage() };
+      const inner: Exec = {
+        ...exec,
+        writes: new WriteSet(),
+        reads: new ReadSet(),
+        filesToDelete: [],
+        inTransaction: true,
+        usage: new TransactionUsage(),
+      };
       this.store.begin();
       try {
         const value = fn(inner);
@@ -250,7 +282,10 @@ export class Engine {
     // crates/udf/src/helpers.rs `validate_args_size`. JSON is never under a third of Convex's size.
     if (encodedArgs.length * 5 > FUNCTION_MAX_ARGS_SIZE) {
       const size = convexSize([args] as Value);
-      if (size > FUNCTION_MAX_ARGS_SIZE) throw new FunctionError(`Arguments for ${canonicalPath(exec.udfPath)} are too large (actual: ${formatSize(size)}, limit: ${formatSize(FUNCTION_MAX_ARGS_SIZE)})`);
+      if (size > FUNCTION_MAX_ARGS_SIZE)
+        throw new FunctionError(
+          `Arguments for ${canonicalPath(exec.udfPath)} are too large (actual: ${formatSize(size)}, limit: ${formatSize(FUNCTION_MAX_ARGS_SIZE)})`,
+        );
     }
     let raw: string;
     try {
@@ -266,7 +301,10 @@ export class Engine {
     // crates/isolate/src/helpers.rs: "Function … return value is too large".
     if (raw.length * 5 > FUNCTION_MAX_RESULT_SIZE) {
       const size = convexSize(value);
-      if (size > FUNCTION_MAX_RESULT_SIZE) throw new FunctionError(`Function ${canonicalPath(exec.udfPath)} return value is too large (actual: ${formatSize(size)}, limit: ${formatSize(FUNCTION_MAX_RESULT_SIZE)})`);
+      if (size > FUNCTION_MAX_RESULT_SIZE)
+        throw new FunctionError(
+          `Function ${canonicalPath(exec.udfPath)} return value is too large (actual: ${formatSize(size)}, limit: ${formatSize(FUNCTION_MAX_RESULT_SIZE)})`,
+        );
     }
     if (returns) {
       const problem = checkValue(returns, value, (id) => this.tableNameOf(exec.componentPath, id), "return value");
@@ -292,7 +330,8 @@ function canonicalPath(udfPath: string): string {
 
 /** crates/isolate/src/environment/udf/async_syscall.rs: nested calls stop at MAX_REACTOR_CALL_DEPTH. */
 function checkDepth(depth: number): number {
-  if (depth > MAX_REACTOR_CALL_DEPTH) throw new FunctionError("Cross component call depth limit exceeded. Do you have an infinite loop in your app?");
+  if (depth > MAX_REACTOR_CALL_DEPTH)
+    throw new FunctionError("Cross component call depth limit exceeded. Do you have an infinite loop in your app?");
   return depth;
 }
 

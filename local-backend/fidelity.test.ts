@@ -18,7 +18,8 @@ beforeAll(async () => {
 });
 afterAll(async () => backend?.stop());
 
-const call = <T>(kind: "query" | "mutation" | "action", name: string, args: object = {}) => (http[kind] as (n: never, a: never) => Promise<T>)(name as never, args as never);
+const call = <T>(kind: "query" | "mutation" | "action", name: string, args: object = {}) =>
+  (http[kind] as (n: never, a: never) => Promise<T>)(name as never, args as never);
 
 describe("v.literal(5n) (convex/src/values/validator.ts VLiteral, bigint literal encoded as { $integer })", () => {
   test("accepts 5n", async () => {
@@ -49,34 +50,44 @@ describe("functions see deployment variables only (crates/udf/src/environment.rs
     const dataDir = tempDataDir();
     // What `npx convex env set FIXTURE_DEPLOYED deployed` stores (deploymentEnv.ts).
     writeFileSync(path.join(dataDir, "env.json"), JSON.stringify({ FIXTURE_DEPLOYED: "deployed" }));
-    isolated = await spawnBackend({ projectDir: FIXTURE_PROJECT, dataDir, env: { FIXTURE_SERVER_ONLY: "server", SITE_URL: "http://app.example" } });
+    isolated = await spawnBackend({
+      projectDir: FIXTURE_PROJECT,
+      dataDir,
+      env: { FIXTURE_SERVER_ONLY: "server", SITE_URL: "http://app.example" },
+    });
   });
   afterAll(async () => isolated?.stop());
 
   test.each([
     ["a default-runtime query", "query", "fidelity:envSeen"],
-    ["a \"use node\" action", "action", "nodeActions:nodeEnvSeen"],
-  ] as const)("%s: no HOME, PATH or server variables; deployment variables, SITE_URL and CONVEX_*_URL; read-only", async (_what, kind, name) => {
-    const client = new ConvexHttpClient(isolated.cloudUrl);
-    const seen = await (client[kind] as (n: never, a: never) => Promise<{ values: Record<string, string | null>; write: string; keys?: boolean }>)(name as never, {} as never);
-    expect(seen.values).toEqual({
-      HOME: null,
-      PATH: null,
-      FIXTURE_SERVER_ONLY: null,
-      LOCAL_BACKEND_SECRET: null,
-      FIXTURE_DEPLOYED: "deployed",
-      SITE_URL: "http://app.example",
-      CONVEX_CLOUD_URL: isolated.cloudUrl,
-      CONVEX_SITE_URL: isolated.siteUrl,
-    });
-    expect(seen.write).toContain("process.env is read-only");
-    if (kind === "action") expect(seen.keys).toBe(false);
-  });
+    ['a "use node" action', "action", "nodeActions:nodeEnvSeen"],
+  ] as const)(
+    "%s: no HOME, PATH or server variables; deployment variables, SITE_URL and CONVEX_*_URL; read-only",
+    async (_what, kind, name) => {
+      const client = new ConvexHttpClient(isolated.cloudUrl);
+      const seen = await (
+        client[kind] as (n: never, a: never) => Promise<{ values: Record<string, string | null>; write: string; keys?: boolean }>
+      )(name as never, {} as never);
+      expect(seen.values).toEqual({
+        HOME: null,
+        PATH: null,
+        FIXTURE_SERVER_ONLY: null,
+        LOCAL_BACKEND_SECRET: null,
+        FIXTURE_DEPLOYED: "deployed",
+        SITE_URL: "http://app.example",
+        CONVEX_CLOUD_URL: isolated.cloudUrl,
+        CONVEX_SITE_URL: isolated.siteUrl,
+      });
+      expect(seen.write).toContain("process.env is read-only");
+      if (kind === "action") expect(seen.keys).toBe(false);
+    },
+  );
 });
 
 describe("pagination (crates/isolate/src/environment/udf/async_syscall.rs query_page, read_page_from_query; crates/database/src/query)", () => {
   type Page = { page: string[]; isDone: boolean; continueCursor: string; splitCursor: string | null; pageStatus: string | null };
-  const page = (prefix: string, paginationOpts: object, extra: object = {}) => call<Page>("query", "fidelity:counterPage", { prefix, paginationOpts, ...extra });
+  const page = (prefix: string, paginationOpts: object, extra: object = {}) =>
+    call<Page>("query", "fidelity:counterPage", { prefix, paginationOpts, ...extra });
 
   test("one .paginate() per function (MultiplePaginatedDatabaseQueries)", async () => {
     await expect(page("m", { numItems: 1, cursor: null }, { twice: true })).rejects.toThrow(
@@ -86,7 +97,9 @@ describe("pagination (crates/isolate/src/environment/udf/async_syscall.rs query_
 
   test("numItems 0 is refused (NoDocumentsForPagination), maximumRowsRead 0 too (InvalidPaginationLimit)", async () => {
     await expect(page("m", { numItems: 0, cursor: null })).rejects.toThrow("Must request at least 1 document while paginating");
-    await expect(page("m", { numItems: 1, cursor: null, maximumRowsRead: 0 })).rejects.toThrow("maximumRowsRead and maximumBytesRead must be greater than 0");
+    await expect(page("m", { numItems: 1, cursor: null, maximumRowsRead: 0 })).rejects.toThrow(
+      "maximumRowsRead and maximumBytesRead must be greater than 0",
+    );
   });
 
   test("a cursor that does not parse, or of another query, is refused (keybroker cursor_parse_error, query/mod.rs invalid_cursor)", async () => {
@@ -97,7 +110,9 @@ describe("pagination (crates/isolate/src/environment/udf/async_syscall.rs query_
       () => null,
       (error: ConvexError<Value>) => error,
     );
-    expect(refused?.message).toContain("InvalidCursor: Tried to run a query starting from a cursor, but it looks like this cursor is from a different query.");
+    expect(refused?.message).toContain(
+      "InvalidCursor: Tried to run a query starting from a cursor, but it looks like this cursor is from a different query.",
+    );
     expect(refused?.data).toEqual({ isConvexSystemError: true, paginationError: "InvalidCursor" });
   });
 
@@ -130,7 +145,11 @@ describe("pagination (crates/isolate/src/environment/udf/async_syscall.rs query_
     try {
       const pages: Page[] = [];
       const first = await page("j", { numItems: 3, cursor: null });
-      const unsubscribe = client.onUpdate("fidelity:counterPage" as never, { prefix: "j", paginationOpts: { numItems: 3, cursor: null } } as never, (p: Page) => pages.push(p));
+      const unsubscribe = client.onUpdate(
+        "fidelity:counterPage" as never,
+        { prefix: "j", paginationOpts: { numItems: 3, cursor: null } } as never,
+        (p: Page) => pages.push(p),
+      );
       await expect.poll(() => pages.at(-1)?.page).toEqual(["ja", "jc", "je"]);
       await call("mutation", "fidelity:addCounters", { names: ["jb"] });
       await expect.poll(() => pages.at(-1)?.page).toEqual(["ja", "jb", "jc", "je"]);
@@ -154,7 +173,9 @@ describe("scheduled functions (crates/application/src/scheduled_jobs/mod.rs; con
     try {
       const client = new ConvexHttpClient(second.cloudUrl);
       type Job = Record<string, unknown> & { state: { kind: string } };
-      await expect.poll(async () => ((await client.query("fidelity:jobs" as never, {} as never)) as Job[])[0]?.state.kind, { timeout: 15_000 }).toBe("success");
+      await expect
+        .poll(async () => ((await client.query("fidelity:jobs" as never, {} as never)) as Job[])[0]?.state.kind, { timeout: 15_000 })
+        .toBe("success");
       expect(await client.query("fidelity:slowRows" as never, {} as never)).toBe(100);
       const [job] = (await client.query("fidelity:jobs" as never, {} as never)) as Job[];
       expect(Object.keys(job).sort()).toEqual(["_creationTime", "_id", "args", "completedTime", "name", "scheduledTime", "state"]);
@@ -186,11 +207,15 @@ describe("a throwing HTTP action is answered as Convex answers it (crates/applic
 describe("storage as on Convex (udf-runtime storage getMetadata, crates/file_storage/src/core.rs, crates/keybroker/src/broker.rs)", () => {
   test("getMetadata gives the SHA-256 in hex; deleting a deleted file names the storage id", async () => {
     const uploadUrl = await call<string>("mutation", "messages:generateUploadUrl");
-    const { storageId } = (await (await fetch(uploadUrl, { method: "POST", body: "helloworld", headers: { "Content-Type": "text/plain" } })).json()) as { storageId: string };
+    const { storageId } = (await (
+      await fetch(uploadUrl, { method: "POST", body: "helloworld", headers: { "Content-Type": "text/plain" } })
+    ).json()) as { storageId: string };
     const described = await call<{ meta: { sha256: string } }>("action", "runtime:describeFile", { storageId });
     expect(described.meta.sha256).toBe(createHash("sha256").update("helloworld").digest("hex"));
     await call("mutation", "runtime:deleteFile", { storageId });
-    await expect(call("mutation", "runtime:deleteFile", { storageId })).rejects.toThrow(`Uncaught Error: storage id ${storageId} not found`);
+    await expect(call("mutation", "runtime:deleteFile", { storageId })).rejects.toThrow(
+      `Uncaught Error: storage id ${storageId} not found`,
+    );
   });
   test("an upload URL that does not decode is StorageTokenInvalid; a genuine one past its time StorageTokenExpired", async () => {
     const clocked = await spawnBackend({ projectDir: FIXTURE_PROJECT, testClock: true });
@@ -213,14 +238,21 @@ describe("storage as on Convex (udf-runtime storage getMetadata, crates/file_sto
 });
 
 describe("system tables through db.system only, never written (crates/isolate/src/environment/udf/async_syscall.rs system_table_guard)", () => {
-  test.each(["get", "patch", "replace", "delete"])("db.%s of a _scheduled_functions row is refused; the scheduler keeps working", async (how) => {
-    await call("mutation", "messages:scheduleEvent", { kind: `guard-${how}`, delayMs: 0 });
-    const jobs = await call<Array<{ _id: string }>>("query", "fidelity:jobs");
-    await expect(call("mutation", "fidelity:touch", { id: jobs.at(-1)!._id, how })).rejects.toThrow("System tables can only be accessed with db.system.");
-    await expect.poll(() => call<string[]>("query", "messages:events")).toContain(`guard-${how}`);
-  });
+  test.each(["get", "patch", "replace", "delete"])(
+    "db.%s of a _scheduled_functions row is refused; the scheduler keeps working",
+    async (how) => {
+      await call("mutation", "messages:scheduleEvent", { kind: `guard-${how}`, delayMs: 0 });
+      const jobs = await call<Array<{ _id: string }>>("query", "fidelity:jobs");
+      await expect(call("mutation", "fidelity:touch", { id: jobs.at(-1)!._id, how })).rejects.toThrow(
+        "System tables can only be accessed with db.system.",
+      );
+      await expect.poll(() => call<string[]>("query", "messages:events")).toContain(`guard-${how}`);
+    },
+  );
   test("db.system.get of a user document is refused", async () => {
     const id = await call<string>("mutation", "messages:send", { channel: "sys", body: "b" });
-    await expect(call("mutation", "fidelity:touch", { id, how: "systemGet" })).rejects.toThrow("User tables cannot be accessed with db.system.");
+    await expect(call("mutation", "fidelity:touch", { id, how: "systemGet" })).rejects.toThrow(
+      "User tables cannot be accessed with db.system.",
+    );
   });
 });

@@ -49,17 +49,22 @@ export class FileBlob extends Blob {
     this.#read = true;
     const { path, start, end } = this.#range;
     let reader: AsyncIterator<Buffer> | null = null;
-    const web = new ReadableStream<Uint8Array<ArrayBuffer>>({
-      async pull(controller) {
-        reader ??= (end > start ? createReadStream(path, { start, end: end - 1, highWaterMark: 256 * 1024 }) : Readable.from([]))[Symbol.asyncIterator]();
-        const { done, value } = await reader.next();
-        if (done) controller.close();
-        else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength) as Uint8Array<ArrayBuffer>);
+    const web = new ReadableStream<Uint8Array<ArrayBuffer>>(
+      {
+        async pull(controller) {
+          reader ??= (end > start ? createReadStream(path, { start, end: end - 1, highWaterMark: 256 * 1024 }) : Readable.from([]))[
+            Symbol.asyncIterator
+          ]();
+          const { done, value } = await reader.next();
+          if (done) controller.close();
+          else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength) as Uint8Array<ArrayBuffer>);
+        },
+        async cancel() {
+          await reader?.return?.();
+        },
       },
-      async cancel() {
-        await reader?.return?.();
-      },
-    }, { highWaterMark: 0 }); // no read-ahead: nothing is opened until someone reads
+      { highWaterMark: 0 },
+    ); // no read-ahead: nothing is opened until someone reads
     ranges.set(web, this.#range);
     return web;
   }

@@ -29,7 +29,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const get = (name: string, start: number, end: number) => fetch(`${base}/?name=${name}&start=${start}&end=${end}`).then(async (r) => Buffer.from(await r.arrayBuffer()));
+const get = (name: string, start: number, end: number) =>
+  fetch(`${base}/?name=${name}&start=${start}&end=${end}`).then(async (r) => Buffer.from(await r.arrayBuffer()));
 
 test("any range comes back byte for byte, including ranges crossing the first-read and chunk boundaries", async () => {
   const ranges: Array<[number, number]> = [

@@ -26,7 +26,11 @@ export function makeInert(headers: Record<string, string | string[]>) {
   headers["x-content-type-options"] = "nosniff";
   const policy = headers["content-security-policy"];
   const existing = Array.isArray(policy) ? policy.join(", ") : policy;
-  headers["content-security-policy"] = !existing ? "sandbox" : /(^|[;,]\s*)sandbox(\s|;|,|$)/.test(existing) ? existing : `${existing}; sandbox`;
+  headers["content-security-policy"] = !existing
+    ? "sandbox"
+    : /(^|[;,]\s*)sandbox(\s|;|,|$)/.test(existing)
+      ? existing
+      : `${existing}; sandbox`;
 }
 
 const FIRST_READ = 64 * 1024;
@@ -98,7 +102,10 @@ export async function sendFileRange(res: ServerResponse, path: string, start: nu
       const want = Math.min(turn === 0 ? FIRST_READ : CHUNK, end - position);
       // The first block is read at once (a page-cache copy of tens of µs): queued behind other
       // responses' reads in libuv's pool it waited ~8 ms under load, all of it time to first byte.
-      const bytesRead = turn === 0 ? readSync(handle.fd, buffers[slot], 0, want, position) : (await handle.read(buffers[slot], 0, want, position)).bytesRead;
+      const bytesRead =
+        turn === 0
+          ? readSync(handle.fd, buffers[slot], 0, want, position)
+          : (await handle.read(buffers[slot], 0, want, position)).bytesRead;
       if (bytesRead === 0) throw new Error(`${path} is shorter than expected`);
       position += bytesRead;
       if (closed) break;

@@ -21,7 +21,10 @@ export type LogEntry = {
   executionId: string;
 };
 
-const UDF_TYPES = { query: "Query", mutation: "Mutation", action: "Action", http: "HttpAction" } as const satisfies Record<Exec["type"], LogEntry["udfType"]>;
+const UDF_TYPES = { query: "Query", mutation: "Mutation", action: "Action", http: "HttpAction" } as const satisfies Record<
+  Exec["type"],
+  LogEntry["udfType"]
+>;
 
 export class FunctionLogs {
   private entries: Array<{ seq: number; entry: LogEntry }> = [];

@@ -35,15 +35,56 @@ const randomText = (n: number, alphabet = "abc/:?#[]%@!$&'()*+,;=.~-_0123456789\
 
 /** Values that break naive code: wrong types, huge, unicode, lone surrogates, prototype keys, Convex JSON gone wrong. */
 const nasty: unknown[] = [
-  null, true, 0, -1, 1.5, 1e308, -0, "", "x".repeat(70_000), "\u0000", "\ud800", "\u202e", "💥".repeat(1000),
-  [], [null], [[[[[[]]]]]], {}, { __proto__: { polluted: true } }, JSON.parse('{"__proto__":{"polluted":true}}'),
-  { constructor: { prototype: { polluted: true } } }, { toString: 1 }, { hasOwnProperty: "x" }, { valueOf: null },
-  { $integer: "AAAA" }, { $integer: "not base64" }, { $bytes: 5 }, { $bad: 1 }, { "": 1 }, { "a.b": 1 },
+  null,
+  true,
+  0,
+  -1,
+  1.5,
+  1e308,
+  -0,
+  "",
+  "x".repeat(70_000),
+  "\u0000",
+  "\ud800",
+  "\u202e",
+  "💥".repeat(1000),
+  [],
+  [null],
+  [[[[[[]]]]]],
+  {},
+  { __proto__: { polluted: true } },
+  JSON.parse('{"__proto__":{"polluted":true}}'),
+  { constructor: { prototype: { polluted: true } } },
+  { toString: 1 },
+  { hasOwnProperty: "x" },
+  { valueOf: null },
+  { $integer: "AAAA" },
+  { $integer: "not base64" },
+  { $bytes: 5 },
+  { $bad: 1 },
+  { "": 1 },
+  { "a.b": 1 },
   Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, i])),
 ];
 const nastyValue = () => (random() < 0.3 ? randomText(int(40)) : pick(nasty));
 
-const functionPaths = ["messages:list", "messages:send", "messages:fileUrl", "runtime:environment", "messages", ":", "", "__proto__", "constructor:constructor", "messages:__proto__", "../../etc:passwd", "lib:clearAll", "x".repeat(5000), "messages:list.js", "_system/x:y"];
+const functionPaths = [
+  "messages:list",
+  "messages:send",
+  "messages:fileUrl",
+  "runtime:environment",
+  "messages",
+  ":",
+  "",
+  "__proto__",
+  "constructor:constructor",
+  "messages:__proto__",
+  "../../etc:passwd",
+  "lib:clearAll",
+  "x".repeat(5000),
+  "messages:list.js",
+  "_system/x:y",
+];
 const componentPaths = [undefined, "", "rateLimiter", "nope", "a/b/c", "__proto__", null, 5, "../"];
 
 async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<unknown>) {
@@ -51,13 +92,56 @@ async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<
 }
 
 const METHODS = ["GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE", "get", "G\u00c9T", "", "POST POST", "PRI"];
-const TARGETS = ["/", "*", "http://[", "http://[::1", "//", "/api/query", "/api/storage/upload?token=", "/api/storage/%ZZ", "/api/storage/..%2f..", "/api/1.0/sync", "/echo", "/file?id=", "/file?id=%00", "/%", "/\u00ff", "/?" + "a=".repeat(3000), "http://x/api/mutation", "/api/version"];
-const HEADERS = ["Host: x", "Content-Length: -1", "Content-Length: 1e9", "Content-Length: 5\r\nContent-Length: 6", "Transfer-Encoding: chunked", "Transfer-Encoding: gzip, chunked", "Authorization: Bearer ", "Authorization: Bearer a.b.c", "Range: bytes=9-1", "Range: bytes=-0", "If-None-Match: *", "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: x", "Content-Type: application/json", "X: \u0000", "Bad Header", ": empty", "Expect: 100-continue"];
+const TARGETS = [
+  "/",
+  "*",
+  "http://[",
+  "http://[::1",
+  "//",
+  "/api/query",
+  "/api/storage/upload?token=",
+  "/api/storage/%ZZ",
+  "/api/storage/..%2f..",
+  "/api/1.0/sync",
+  "/echo",
+  "/file?id=",
+  "/file?id=%00",
+  "/%",
+  "/\u00ff",
+  "/?" + "a=".repeat(3000),
+  "http://x/api/mutation",
+  "/api/version",
+];
+const HEADERS = [
+  "Host: x",
+  "Content-Length: -1",
+  "Content-Length: 1e9",
+  "Content-Length: 5\r\nContent-Length: 6",
+  "Transfer-Encoding: chunked",
+  "Transfer-Encoding: gzip, chunked",
+  "Authorization: Bearer ",
+  "Authorization: Bearer a.b.c",
+  "Range: bytes=9-1",
+  "Range: bytes=-0",
+  "If-None-Match: *",
+  "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: x",
+  "Content-Type: application/json",
+  "X: \u0000",
+  "Bad Header",
+  ": empty",
+  "Expect: 100-continue",
+];
 
 function randomRequest(): string {
-  const line = random() < 0.1 ? randomText(int(200)) : `${pick(METHODS)} ${random() < 0.3 ? pick(TARGETS) + randomText(int(30)) : pick(TARGETS)} ${pick(["HTTP/1.1", "HTTP/1.0", "HTTP/9.9", "", "HTTP/1.1 extra"])}`;
+  const line =
+    random() < 0.1
+      ? randomText(int(200))
+      : `${pick(METHODS)} ${random() < 0.3 ? pick(TARGETS) + randomText(int(30)) : pick(TARGETS)} ${pick(["HTTP/1.1", "HTTP/1.0", "HTTP/9.9", "", "HTTP/1.1 extra"])}`;
   const headers = Array.from({ length: int(5) }, () => pick(HEADERS));
-  const body = random() < 0.5 ? JSON.stringify({ path: pick(functionPaths), args: nastyValue(), componentPath: pick(componentPaths) }) : randomText(int(100));
+  const body =
+    random() < 0.5
+      ? JSON.stringify({ path: pick(functionPaths), args: nastyValue(), componentPath: pick(componentPaths) })
+      : randomText(int(100));
   return `${line}\r\n${headers.join("\r\n")}${headers.length ? "\r\n" : ""}\r\n${body}`;
 }
 
@@ -81,17 +165,43 @@ test("both ports survive thousands of hostile inputs and still answer honest req
 
   // 1. Raw TCP: request lines, headers, bodies as bytes.
   const raw = [...HANDPICKED_REQUESTS, ...Array.from({ length: 1200 }, randomRequest)];
-  await inBatches(raw.flatMap((bytes) => [backend.cloudUrl, backend.siteUrl].map((url) => ({ url, bytes }))), 64, ({ url, bytes }) => {
-    sent++;
-    return rawExchange(url, Buffer.from(bytes, random() < 0.5 ? "utf8" : "latin1"), 300);
-  });
+  await inBatches(
+    raw.flatMap((bytes) => [backend.cloudUrl, backend.siteUrl].map((url) => ({ url, bytes }))),
+    64,
+    ({ url, bytes }) => {
+      sent++;
+      return rawExchange(url, Buffer.from(bytes, random() < 0.5 ? "utf8" : "latin1"), 300);
+    },
+  );
 
   // 2. HTTP: every API route and the site's routes with random bodies, paths and methods.
   const httpCalls = Array.from({ length: 1200 }, () => {
     const onSite = random() < 0.3;
-    const route = onSite ? pick(["/echo", "/file", "/size", "/nope", "/" + randomText(10)]) : pick(["/api/query", "/api/mutation", "/api/action", "/api/function", "/api/storage/upload", "/api/storage/" + randomText(10), "/version"]);
-    const body = random() < 0.8 ? JSON.stringify({ path: pick(functionPaths), args: random() < 0.5 ? [nastyValue()] : nastyValue(), componentPath: pick(componentPaths), format: pick(["json", 5, undefined]) }) : randomText(int(500));
-    return { url: (onSite ? backend.siteUrl : backend.cloudUrl) + route.replace(/[\r\n\u0000]/g, ""), body, method: pick(["POST", "GET", "PUT", "DELETE", "PATCH"]) };
+    const route = onSite
+      ? pick(["/echo", "/file", "/size", "/nope", "/" + randomText(10)])
+      : pick([
+          "/api/query",
+          "/api/mutation",
+          "/api/action",
+          "/api/function",
+          "/api/storage/upload",
+          "/api/storage/" + randomText(10),
+          "/version",
+        ]);
+    const body =
+      random() < 0.8
+        ? JSON.stringify({
+            path: pick(functionPaths),
+            args: random() < 0.5 ? [nastyValue()] : nastyValue(),
+            componentPath: pick(componentPaths),
+            format: pick(["json", 5, undefined]),
+          })
+        : randomText(int(500));
+    return {
+      url: (onSite ? backend.siteUrl : backend.cloudUrl) + route.replace(/[\r\n\u0000]/g, ""),
+      body,
+      method: pick(["POST", "GET", "PUT", "DELETE", "PATCH"]),
+    };
   });
   await inBatches(httpCalls, 32, async ({ url, body, method }) => {
     sent++;
@@ -102,7 +212,12 @@ test("both ports survive thousands of hostile inputs and still answer honest req
   // 3. WebSocket: every message type with malformed fields, after a Connect or instead of one.
   const base: Record<string, Record<string, unknown>> = {
     Connect: { type: "Connect", sessionId: "s", connectionCount: 0, lastCloseReason: null, clientTs: 0 },
-    ModifyQuerySet: { type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [{ type: "Add", queryId: 0, udfPath: "messages:list", args: [{ channel: "f" }] }] },
+    ModifyQuerySet: {
+      type: "ModifyQuerySet",
+      baseVersion: 0,
+      newVersion: 1,
+      modifications: [{ type: "Add", queryId: 0, udfPath: "messages:list", args: [{ channel: "f" }] }],
+    },
     Authenticate: { type: "Authenticate", tokenType: "User", value: "a.b.c", baseVersion: 0 },
     Mutation: { type: "Mutation", requestId: 0, udfPath: "messages:send", args: [{ channel: "f", body: "b" }] },
     Action: { type: "Action", requestId: 0, udfPath: "messages:countViaAction", args: [{ channel: "f" }] },
@@ -116,16 +231,27 @@ test("both ports survive thousands of hostile inputs and still answer honest req
       if (roll < 0.5) copy[pick(keys)] = nastyValue();
       else if (roll < 0.65) delete copy[pick(keys.filter((k) => k !== "type"))];
       else if (roll < 0.75) copy[pick(["__proto__", "constructor", "componentPath", "journal", "impersonating"])] = nastyValue();
-      else if (roll < 0.9 && Array.isArray(copy.modifications)) copy.modifications = [{ ...(copy.modifications[0] as object), [pick(["queryId", "udfPath", "args", "type", "componentPath"])]: nastyValue() }];
+      else if (roll < 0.9 && Array.isArray(copy.modifications))
+        copy.modifications = [
+          { ...(copy.modifications[0] as object), [pick(["queryId", "udfPath", "args", "type", "componentPath"])]: nastyValue() },
+        ];
       else copy.type = pick([...Object.keys(base), "Remove", "add", "__proto__", "toString", null, 7]);
     }
     return copy;
   };
   const wsCases: Array<Array<string | Buffer>> = [
-    ["null"], ["[]"], ["\"Connect\""], ["{}"], ["{\"type\":\"Connect\"}"], [Buffer.from([0xff, 0xfe, 0x00])],
+    ["null"],
+    ["[]"],
+    ['"Connect"'],
+    ["{}"],
+    ['{"type":"Connect"}'],
+    [Buffer.from([0xff, 0xfe, 0x00])],
     [connectFrame(), JSON.stringify({ ...base.ModifyQuerySet, baseVersion: 5 })],
     [connectFrame(), JSON.stringify({ ...base.Authenticate, baseVersion: 9 })],
-    [connectFrame(), JSON.stringify({ type: "Authenticate", tokenType: "Admin", value: "x", baseVersion: 0, impersonating: { __proto__: 1 } })],
+    [
+      connectFrame(),
+      JSON.stringify({ type: "Authenticate", tokenType: "Admin", value: "x", baseVersion: 0, impersonating: { __proto__: 1 } }),
+    ],
     ...Array.from({ length: 700 }, () => {
       const type = pick(Object.keys(base));
       const frames: Array<string | Buffer> = random() < 0.7 ? [connectFrame()] : [];
@@ -161,7 +287,9 @@ test("both ports survive thousands of hostile inputs and still answer honest req
       socket.on("data", (data) => {
         if (String(data).startsWith("HTTP/1.1 101")) socket.write(frame);
       });
-      socket.write("GET /api/1.0/sync HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+      socket.write(
+        "GET /api/1.0/sync HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      );
     });
   });
 
@@ -175,7 +303,9 @@ test("both ports survive thousands of hostile inputs and still answer honest req
   expect(backend.output()).not.toContain("Unexpected rejection");
   const http = new ConvexHttpClient(backend.cloudUrl);
   await http.mutation("messages:send" as never, { channel: "after-fuzz", body: "still here" } as never);
-  expect(((await http.query("messages:list" as never, { channel: "after-fuzz" } as never)) as Array<{ body: string }>).map((m) => m.body)).toEqual(["still here"]);
+  expect(
+    ((await http.query("messages:list" as never, { channel: "after-fuzz" } as never)) as Array<{ body: string }>).map((m) => m.body),
+  ).toEqual(["still here"]);
   const client = new ConvexClient(backend.cloudUrl, { webSocketConstructor: WebSocket as never, unsavedChangesWarning: false });
   try {
     expect(((await client.query("messages:list" as never, { channel: "after-fuzz" } as never)) as unknown[]).length).toBe(1);

@@ -26,12 +26,17 @@ async function stillServing() {
 }
 
 const uploadUrl = async () => (await http.mutation("messages:generateUploadUrl" as never, {} as never)) as string;
-const post = (url: string, body: BodyInit, type = "application/octet-stream") => fetch(url, { method: "POST", body, headers: { "Content-Type": type } });
+const post = (url: string, body: BodyInit, type = "application/octet-stream") =>
+  fetch(url, { method: "POST", body, headers: { "Content-Type": type } });
 /**
  * Streams `total` bytes as a chunked body and resolves with the response's status and body,
  * or with status 0 if the server cut the connection before any response arrived.
  */
-function streamBody(url: string, total: number, headers: Record<string, string> = {}): Promise<{ status: number; body: string; sent: number }> {
+function streamBody(
+  url: string,
+  total: number,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; sent: number }> {
   return new Promise((resolve) => {
     let sent = 0;
     let settled = false;
@@ -90,7 +95,16 @@ test("malformed function API bodies are 400s that say what is wrong", async () =
     const res = await fetch(`${backend.cloudUrl}/api/query`, { method: "POST", body, headers: { "Content-Type": "application/json" } });
     return { status: res.status, body: (await res.json()) as { code?: string; message?: string; errorMessage?: string } };
   };
-  for (const body of ["null", "[]", '"x"', "{", '{"path":7}', '{"path":"messages:list","args":"x"}', '{"path":"messages:list","args":[{},{}]}', '{"path":"messages:list","componentPath":1}']) {
+  for (const body of [
+    "null",
+    "[]",
+    '"x"',
+    "{",
+    '{"path":7}',
+    '{"path":"messages:list","args":"x"}',
+    '{"path":"messages:list","args":[{},{}]}',
+    '{"path":"messages:list","componentPath":1}',
+  ]) {
     const answer = await call(body);
     expect(answer.status, body).toBe(400);
     expect(answer.body.code, body).toMatch(/^Bad/);
@@ -115,7 +129,10 @@ test("malformed function API bodies are 400s that say what is wrong", async () =
 test("malformed WebSocket frames get a FatalError and a closed socket; well-formed ones still work", async () => {
   const fatal = async (frame: string | Buffer) => {
     const reply = await wsExchange(backend.cloudUrl, [connectFrame(), frame]);
-    expect(reply.messages.find((m) => m.type === "FatalError"), String(frame).slice(0, 80)).toBeTruthy();
+    expect(
+      reply.messages.find((m) => m.type === "FatalError"),
+      String(frame).slice(0, 80),
+    ).toBeTruthy();
     expect(reply.closeCode, String(frame).slice(0, 80)).toBe(1002);
   };
   for (const frame of [
@@ -143,7 +160,12 @@ test("malformed WebSocket frames get a FatalError and a closed socket; well-form
   }
   const honest = await wsExchange(backend.cloudUrl, [
     connectFrame(),
-    JSON.stringify({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [{ type: "Add", queryId: 0, udfPath: "messages:list", args: [{ channel: "ws" }] }] }),
+    JSON.stringify({
+      type: "ModifyQuerySet",
+      baseVersion: 0,
+      newVersion: 1,
+      modifications: [{ type: "Add", queryId: 0, udfPath: "messages:list", args: [{ channel: "ws" }] }],
+    }),
   ]);
   expect(honest.messages.find((m) => m.type === "Transition")).toBeTruthy();
   await stillServing();
@@ -186,7 +208,10 @@ test("an upload declared larger than the limit is refused before it is read; one
   const before = filesIn().sort();
   // Declared too large: the answer comes before a single body byte is sent.
   const { hostname, port, pathname, search } = new URL(await uploadUrl());
-  const declared = await rawExchange(`http://${hostname}:${port}`, `POST ${pathname}${search} HTTP/1.1\r\nHost: x\r\nContent-Length: ${MAX_UPLOAD + 1}\r\n\r\n`);
+  const declared = await rawExchange(
+    `http://${hostname}:${port}`,
+    `POST ${pathname}${search} HTTP/1.1\r\nHost: x\r\nContent-Length: ${MAX_UPLOAD + 1}\r\n\r\n`,
+  );
   expect(statusOf(declared)).toBe(413);
   expect(JSON.parse(bodyOf(declared))).toMatchObject({ code: "TooLarge" });
 
@@ -211,7 +236,9 @@ test("HTTP action bodies: a declared size over Convex's 20 MiB is refused unread
   const echoed = await streamBody(`${backend.siteUrl}/echo`, 40 * 1024 * 1024);
   expect(echoed.body).not.toContain("total");
   expect(echoed.body.length).toBeLessThanOrEqual(20 * 1024 * 1024);
-  expect(await (await fetch(`${backend.siteUrl}/size`, { method: "POST", body: Buffer.alloc(20 * 1024 * 1024) })).text()).toBe(String(20 * 1024 * 1024));
+  expect(await (await fetch(`${backend.siteUrl}/size`, { method: "POST", body: Buffer.alloc(20 * 1024 * 1024) })).text()).toBe(
+    String(20 * 1024 * 1024),
+  );
   const small = await fetch(`${backend.siteUrl}/echo`, { method: "POST", body: "hello" });
   expect(await small.text()).toBe("hello\ntotal 5");
 });
@@ -224,7 +251,11 @@ test("on startup, partial uploads and files without a _storage row are removed; 
   writeFileSync(path.join(files, ".upload-0123456789abcdef"), "partial");
   writeFileSync(path.join(files, storageId.slice(0, 26) + "zzz"), "no row");
   writeFileSync(path.join(files, "stray"), "no row");
-  backend = await spawnBackend({ projectDir: FIXTURE_PROJECT, dataDir: backend.dataDir, env: { LOCAL_BACKEND_MAX_UPLOAD_BYTES: String(MAX_UPLOAD) } });
+  backend = await spawnBackend({
+    projectDir: FIXTURE_PROJECT,
+    dataDir: backend.dataDir,
+    env: { LOCAL_BACKEND_MAX_UPLOAD_BYTES: String(MAX_UPLOAD) },
+  });
   http = new ConvexHttpClient(backend.cloudUrl);
   const left = readdirSync(files);
   expect(left).toContain(storageId);

@@ -43,7 +43,12 @@ export function createApiHandler(deps: Deps) {
       if (url.pathname === "/api/storage/upload" && req.method === "POST") return await upload(deps, req, res, url);
       const file = /^\/api\/storage\/([^/]*)$/.exec(url.pathname);
       if (file && (req.method === "GET" || req.method === "HEAD")) {
-        if (!/^[0-9a-z]{1,64}$/.test(file[1])) throw new HttpError(400, "InvalidStoragePath", `Invalid storage path: "${file[1].slice(0, 100)}". Please use \`storage.getUrl(storageId: Id<"_storage">)\` to generate a valid URL to retrieve files.`);
+        if (!/^[0-9a-z]{1,64}$/.test(file[1]))
+          throw new HttpError(
+            400,
+            "InvalidStoragePath",
+            `Invalid storage path: "${file[1].slice(0, 100)}". Please use \`storage.getUrl(storageId: Id<"_storage">)\` to generate a valid URL to retrieve files.`,
+          );
         return serveFile(deps, req, res, file[1]);
       }
       const fn = /^\/api\/(query|mutation|action|function)$/.exec(url.pathname);
@@ -118,7 +123,10 @@ async function callFunction(deps: Deps, req: IncomingMessage, res: ServerRespons
 async function upload(deps: Deps, req: IncomingMessage, res: ServerResponse, url: URL) {
   const token = deps.uploads.check(url.searchParams.get("token") ?? "");
   // Convex's codes and messages (crates/keybroker/src/broker.rs check_store_file_authorization).
-  if (!token.ok) throw token.expired ? new HttpError(401, "StorageTokenExpired", "Store File Authorization expired") : new HttpError(401, "StorageTokenInvalid", "Couldn't decode the StoreFileAuthorization token");
+  if (!token.ok)
+    throw token.expired
+      ? new HttpError(401, "StorageTokenExpired", "Store File Authorization expired")
+      : new HttpError(401, "StorageTokenInvalid", "Couldn't decode the StoreFileAuthorization token");
   const maxBytes = maxUploadBytes();
   const tooLarge = () => new HttpError(413, "TooLarge", `The file is larger than the upload limit of ${maxBytes} bytes.`);
   refuseDeclaredOver(req, maxBytes, tooLarge);
@@ -147,9 +155,18 @@ async function upload(deps: Deps, req: IncomingMessage, res: ServerResponse, url
 }
 
 /** Streams a stored file with Range, ETag and If-None-Match; reads only the bytes it sends. */
-export function serveFile(deps: Pick<Deps, "engine" | "blobs">, req: IncomingMessage, res: ServerResponse, storageId: string, extraHeaders: Record<string, string> = {}) {
+export function serveFile(
+  deps: Pick<Deps, "engine" | "blobs">,
+  req: IncomingMessage,
+  res: ServerResponse,
+  storageId: string,
+  extraHeaders: Record<string, string> = {},
+) {
   const tableKey = deps.engine.store.tableOfId(storageId);
-  const doc = tableKey === ":_storage" ? (deps.engine.store.get(storageId) as (Doc & { sha256: string; size: number; contentType?: string }) | null) : null;
+  const doc =
+    tableKey === ":_storage"
+      ? (deps.engine.store.get(storageId) as (Doc & { sha256: string; size: number; contentType?: string }) | null)
+      : null;
   if (!doc) return json(res, 404, { code: "FileNotFound", message: "File not found." });
   const etag = etagFor(doc.sha256);
   const headers: Record<string, string | number> = {

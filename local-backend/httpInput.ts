@@ -31,7 +31,8 @@ export const HTTP_ACTION_BODY_LIMIT = 20 << 20;
 
 const MiB = (bytes: number) => `${Math.floor(bytes / (1 << 20))} MiB`;
 /** Convex's wording for an HTTP action response over the limit is "HttpResponseTooLarge: HTTP actions support responses up to 20 MiB"; requests say the same. */
-export const httpActionTooLarge = () => new HttpError(413, "HttpRequestTooLarge", `HttpRequestTooLarge: HTTP actions support requests up to ${MiB(HTTP_ACTION_BODY_LIMIT)}`);
+export const httpActionTooLarge = () =>
+  new HttpError(413, "HttpRequestTooLarge", `HttpRequestTooLarge: HTTP actions support requests up to ${MiB(HTTP_ACTION_BODY_LIMIT)}`);
 
 /** The request target as a URL; a target `new URL` cannot parse (`GET http://[ HTTP/1.1`) is a 400. */
 export function requestUrl(req: IncomingMessage, base: string): URL {

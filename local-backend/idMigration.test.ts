@@ -9,7 +9,10 @@ import { migrateLegacyIds } from "./idMigration";
 import { adminKeyOf, cliProject, runCli } from "./cliTesting";
 import { FIXTURE_PROJECT, spawnBackend, tempDataDir } from "./testing";
 
-const legacyId = (n: number, table: number) => `${String(n).padStart(26, "a").replace(/[ilou]/g, "b")}${table.toString(32).padStart(3, "0")}`;
+const legacyId = (n: number, table: number) =>
+  `${String(n)
+    .padStart(26, "a")
+    .replace(/[ilou]/g, "b")}${table.toString(32).padStart(3, "0")}`;
 
 /** The layout the store wrote before: table numbers from 1 (UNIQUE), 29-character ids. */
 function legacyFolder() {
@@ -28,7 +31,11 @@ function legacyFolder() {
   store.transaction(() => {
     store.write(":_storage", { _id: fileId, _creationTime: 1, sha256: "x", size: 5 } as Doc, null);
     store.write(":messages", { _id: first, _creationTime: 2, channel: "old", body: "first", author: "someone" } as Doc, null);
-    store.write(":messages", { _id: second, _creationTime: 3, channel: "old", body: "second", author: first, attachments: [fileId] } as unknown as Doc, null);
+    store.write(
+      ":messages",
+      { _id: second, _creationTime: 3, channel: "old", body: "second", author: first, attachments: [fileId] } as unknown as Doc,
+      null,
+    );
   });
   store.close();
   mkdirSync(path.join(dataDir, "files"), { recursive: true });
@@ -64,8 +71,14 @@ test("the backend migrates a legacy data folder when it starts, and the CLI read
   const backend = await spawnBackend({ projectDir: FIXTURE_PROJECT, dataDir });
   try {
     await expect.poll(() => backend.output()).toContain("Migrated 3 document(s) and 1 file(s) to Convex-format ids.");
-    const rows = await runCli(cliProject(FIXTURE_PROJECT), ["data", "messages", "--format", "jsonl"], { url: backend.cloudUrl, adminKey: adminKeyOf(backend) });
-    const ids = rows.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { _id: string })._id);
+    const rows = await runCli(cliProject(FIXTURE_PROJECT), ["data", "messages", "--format", "jsonl"], {
+      url: backend.cloudUrl,
+      adminKey: adminKeyOf(backend),
+    });
+    const ids = rows.stdout
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { _id: string })._id);
     expect(ids).toHaveLength(2);
     for (const id of ids) expect(decodeId(id)).not.toBeNull();
   } finally {

@@ -38,7 +38,11 @@ export async function migrateLegacyIds(dbFile: string, filesDir: string): Promis
 
     // New table numbers, as Convex allocates them; the registry loses its old UNIQUE constraint
     // (imported components may share numbers).
-    const tables = store.sql.prepare("SELECT tbl, num, indexes FROM tables ORDER BY num").all() as { tbl: string; num: number; indexes: string }[];
+    const tables = store.sql.prepare("SELECT tbl, num, indexes FROM tables ORDER BY num").all() as {
+      tbl: string;
+      num: number;
+      indexes: string;
+    }[];
     const taken = new Set<number>();
     const numbers = new Map<string, number>();
     for (const t of tables) {

@@ -3,13 +3,29 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "vitest";
-import { base32Decode, base32Encode, decodeId, encodeId, fletcher16, MAX_ID_LENGTH, MIN_ID_LENGTH, newDocumentId, vintDecode, vintEncode } from "./ids";
+import {
+  base32Decode,
+  base32Encode,
+  decodeId,
+  encodeId,
+  fletcher16,
+  MAX_ID_LENGTH,
+  MIN_ID_LENGTH,
+  newDocumentId,
+  vintDecode,
+  vintEncode,
+} from "./ids";
 import { DocumentStore } from "./database";
 
 test("known vectors computed from the spec (VInt, 16 bytes, Fletcher-16 footer, base32)", () => {
   // Table 1, sixteen zero bytes: 01 00×16, footer fletcher16 = c1 0x11, c0 0x01 → bytes 01 11.
   expect(encodeId(1, new Uint8Array(16))).toBe("0400000000000000000000000000248");
-  expect(encodeId(10_001, Uint8Array.from({ length: 16 }, (_, i) => i))).toBe("j57000820c20a1g7104gm2rc1m70ynr8");
+  expect(
+    encodeId(
+      10_001,
+      Uint8Array.from({ length: 16 }, (_, i) => i),
+    ),
+  ).toBe("j57000820c20a1g7104gm2rc1m70ynr8");
   expect(encodeId(513, new Uint8Array(16))).toBe("g42000000000000000000000000011ap");
   expect(encodeId(2 ** 32 - 1, new Uint8Array(16).fill(255))).toBe("zzzzzzrfzzzzzzzzzzzzzzzzzzzzzzzzzzxjj");
   expect(fletcher16(Uint8Array.from([1, 2]))).toBe((4 << 8) | 3);

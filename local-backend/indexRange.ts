@@ -25,7 +25,8 @@ export function checkIndexRange(range: readonly RangeBound[]): void {
     else lower = true;
     inequalityField ??= bound.fieldPath;
   }
-  if (inequalityField !== null && equalities.has(inequalityField)) throw alreadyDefined("inequality", inequalityField, "==", equalities.get(inequalityField)!);
+  if (inequalityField !== null && equalities.has(inequalityField))
+    throw alreadyDefined("inequality", inequalityField, "==", equalities.get(inequalityField)!);
 }
 
 function alreadyDefined(kind: string, fieldPath: string, comparator: string, value: JSONValue) {

@@ -9,17 +9,76 @@ const bytes = (...b: number[]) => new Uint8Array(b).buffer;
 const CORPUS: Value[] = [
   undefined,
   null,
-  -(2n ** 63n), -1n, 0n, 1n, 2n ** 63n - 1n,
-  Number.NEGATIVE_INFINITY, -1e308, -1, -Number.MIN_VALUE, -0, 0, Number.MIN_VALUE, 0.5, 1, 2 ** 53, 1e308, Number.POSITIVE_INFINITY, Number.NaN,
-  false, true,
-  "", "\u0000", "\u0000a", "a", "a\u0000", "ab", "b", "Z", "é", "\u{1F600}", "\uFFFF",
-  bytes(), bytes(0), bytes(0, 0), bytes(0, 1), bytes(1), bytes(255),
-  [], [null], [undefined], [0], [0, 0], [0n], [1], [[]], [[0]], [[0], 1], ["a"], ["a", "b"], ["b"], [{}],
-  {}, { a: 1 }, { a: 2 }, { a: 1, b: 1 }, { b: 0 }, { a: [1, { c: "x" }] }, { "": null }, { a: { b: { c: 1n } } },
+  -(2n ** 63n),
+  -1n,
+  0n,
+  1n,
+  2n ** 63n - 1n,
+  Number.NEGATIVE_INFINITY,
+  -1e308,
+  -1,
+  -Number.MIN_VALUE,
+  -0,
+  0,
+  Number.MIN_VALUE,
+  0.5,
+  1,
+  2 ** 53,
+  1e308,
+  Number.POSITIVE_INFINITY,
+  Number.NaN,
+  false,
+  true,
+  "",
+  "\u0000",
+  "\u0000a",
+  "a",
+  "a\u0000",
+  "ab",
+  "b",
+  "Z",
+  "é",
+  "\u{1F600}",
+  "\uFFFF",
+  bytes(),
+  bytes(0),
+  bytes(0, 0),
+  bytes(0, 1),
+  bytes(1),
+  bytes(255),
+  [],
+  [null],
+  [undefined],
+  [0],
+  [0, 0],
+  [0n],
+  [1],
+  [[]],
+  [[0]],
+  [[0], 1],
+  ["a"],
+  ["a", "b"],
+  ["b"],
+  [{}],
+  {},
+  { a: 1 },
+  { a: 2 },
+  { a: 1, b: 1 },
+  { b: 0 },
+  { a: [1, { c: "x" }] },
+  { "": null },
+  { a: { b: { c: 1n } } },
 ];
 
 const sign = (n: number) => (n < 0 ? -1 : n > 0 ? 1 : 0);
-const show = (v: Value) => (typeof v === "bigint" ? `${v}n` : v instanceof ArrayBuffer ? `bytes[${new Uint8Array(v).join(",")}]` : Object.is(v, -0) ? "-0" : JSON.stringify(v) ?? String(v));
+const show = (v: Value) =>
+  typeof v === "bigint"
+    ? `${v}n`
+    : v instanceof ArrayBuffer
+      ? `bytes[${new Uint8Array(v).join(",")}]`
+      : Object.is(v, -0)
+        ? "-0"
+        : (JSON.stringify(v) ?? String(v));
 
 test("byte order of encodeKey equals Convex's order for every pair (NaN, -0, bigint vs number, nested arrays and objects)", () => {
   const mismatches: string[] = [];
@@ -45,7 +104,15 @@ test("the named edges: -0 < 0, NaN above +Infinity, every bigint below every num
 });
 
 test("multi-column keys sort as tuples, and afterPrefix bounds every key with that prefix", () => {
-  const rows: Value[][] = [["a", 2], ["a", 10], ["a", null], ["b", -1], ["", 5], ["a\u0000", 0], [["x"], 1]];
+  const rows: Value[][] = [
+    ["a", 2],
+    ["a", 10],
+    ["a", null],
+    ["b", -1],
+    ["", 5],
+    ["a\u0000", 0],
+    [["x"], 1],
+  ];
   const tupleOrder = (x: Value[], y: Value[]) => {
     for (let i = 0; i < Math.min(x.length, y.length); i++) {
       const c = convexOrder(x[i] as never, y[i] as never);

@@ -5,7 +5,18 @@
  * Every encoding is self-delimiting and never starts with 0xFF, so `enc(v) + 0xFF` is an
  * upper bound for every key that starts with `enc(v)`.
  */
-const TAG = { undefined: 0x01, null: 0x02, bigint: 0x03, number: 0x04, false: 0x05, true: 0x06, string: 0x07, bytes: 0x08, array: 0x09, object: 0x0a } as const;
+const TAG = {
+  undefined: 0x01,
+  null: 0x02,
+  bigint: 0x03,
+  number: 0x04,
+  false: 0x05,
+  true: 0x06,
+  string: 0x07,
+  bytes: 0x08,
+  array: 0x09,
+  object: 0x0a,
+} as const;
 const END = 0x00;
 
 export type Value = unknown;

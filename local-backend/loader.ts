@@ -71,7 +71,8 @@ const asyncHooksShim: Plugin = {
   setup(b) {
     b.onResolve({ filter: /^(node:)?async_hooks$/ }, (args) => ({ path: args.path, namespace: "async-hooks-shim" }));
     b.onLoad({ filter: /.*/, namespace: "async-hooks-shim" }, () => ({
-      contents: "export const AsyncLocalStorage = globalThis.AsyncLocalStorage; export const AsyncResource = globalThis.AsyncResource; export default { AsyncLocalStorage, AsyncResource };",
+      contents:
+        "export const AsyncLocalStorage = globalThis.AsyncLocalStorage; export const AsyncResource = globalThis.AsyncResource; export default { AsyncLocalStorage, AsyncResource };",
       loader: "js",
     }));
   },
@@ -88,10 +89,19 @@ function buildError(error: unknown): Error {
   return new Error([...lines, ...(needsNode ? ["", USE_NODE_HINT] : [])].join("\n"));
 }
 
-const moduleName = (file: string) => file.replace(/\.[^.]+$/, "").split(path.sep).join("/");
+const moduleName = (file: string) =>
+  file
+    .replace(/\.[^.]+$/, "")
+    .split(path.sep)
+    .join("/");
 
 /** Default-runtime modules: one bundle evaluated in a fresh context; module name → namespace. */
-async function bundleIsolate(dir: string, files: string[], outDir: string, runtime: RuntimeHost): Promise<Map<string, Record<string, unknown>>> {
+async function bundleIsolate(
+  dir: string,
+  files: string[],
+  outDir: string,
+  runtime: RuntimeHost,
+): Promise<Map<string, Record<string, unknown>>> {
   const modules = new Map<string, Record<string, unknown>>();
   if (files.length === 0) return modules;
   const entry = [
@@ -120,7 +130,9 @@ async function bundleIsolate(dir: string, files: string[], outDir: string, runti
   await fs.mkdir(outDir, { recursive: true });
   const file = path.join(outDir, "isolate.js");
   await fs.writeFile(file, code);
-  const exported = evaluateInContext(createDefaultRuntime(runtime), code, file, "__convexModules") as { modules: Record<string, Record<string, unknown>> };
+  const exported = evaluateInContext(createDefaultRuntime(runtime), code, file, "__convexModules") as {
+    modules: Record<string, Record<string, unknown>>;
+  };
   for (const [name, mod] of Object.entries(exported.modules)) modules.set(name, mod);
   return modules;
 }
@@ -155,7 +167,9 @@ async function bundleNode(dir: string, files: string[], outDir: string): Promise
       if (typeof registered !== "function" && (typeof registered !== "object" || registered === null)) continue;
       for (const [flag, kind] of Object.entries(KIND_NAMES)) {
         if (registered[flag]) {
-          throw new Error(`\`${exportName}\` defined in \`"${name}.js"\` is a ${kind} function. Only actions can be defined in Node.js. See https://docs.convex.dev/functions/actions for more details.`);
+          throw new Error(
+            `\`${exportName}\` defined in \`"${name}.js"\` is a ${kind} function. Only actions can be defined in Node.js. See https://docs.convex.dev/functions/actions for more details.`,
+          );
         }
       }
     }
@@ -182,16 +196,17 @@ async function bundle(dir: string, files: string[], outDir: string, runtime: Run
 function usedComponents(configSource: string, resolveFrom: string): Array<{ name: string; dir: string }> {
   const require = createRequire(resolveFrom);
   const imports = new Map<string, string>();
-  for (const m of configSource.matchAll(/import\s+(\w+)\s+from\s+["']([^"']+?)(?:\/convex\.config(?:\.js)?)?["']/g)) imports.set(m[1], m[2]);
+  for (const m of configSource.matchAll(/import\s+(\w+)\s+from\s+["']([^"']+?)(?:\/convex\.config(?:\.js)?)?["']/g))
+    imports.set(m[1], m[2]);
   const found: Array<{ name: string; dir: string }> = [];
   for (const m of configSource.matchAll(/\.use\(\s*(\w+)\s*(?:,\s*\{[^}]*name:\s*["'](\w+)["'][^}]*\})?\s*\)/g)) {
     const spec = imports.get(m[1]);
     if (!spec) continue;
-    const configPath = spec.startsWith(".")
-      ? path.resolve(path.dirname(resolveFrom), spec)
-      : require.resolve(`${spec}/convex.config.js`);
+    const configPath = spec.startsWith(".") ? path.resolve(path.dirname(resolveFrom), spec) : require.resolve(`${spec}/convex.config.js`);
     // A component of the project itself is a folder holding convex.config.ts (or .js).
-    const local = spec.startsWith(".") ? ["ts", "js"].map((ext) => path.join(configPath, `convex.config.${ext}`)).find((f) => existsSync(f)) : undefined;
+    const local = spec.startsWith(".")
+      ? ["ts", "js"].map((ext) => path.join(configPath, `convex.config.${ext}`)).find((f) => existsSync(f))
+      : undefined;
     const file = local ?? (configPath.endsWith(".js") ? configPath : `${configPath}.js`);
     const source = readFileSync(file, "utf8");
     const name = m[2] ?? /defineComponent\(\s*["'](\w+)["']/.exec(source)?.[1];
@@ -201,21 +216,37 @@ function usedComponents(configSource: string, resolveFrom: string): Array<{ name
 }
 
 /** Loads a component's code; what it changes in the store goes into `apply`, run only once the whole app passed the push checks. */
-async function loadComponent(store: DocumentStore, componentPath: string, dir: string, outRoot: string, configFile: string | null, runtime: RuntimeHost, apply: Array<() => void>): Promise<Component> {
+async function loadComponent(
+  store: DocumentStore,
+  componentPath: string,
+  dir: string,
+  outRoot: string,
+  configFile: string | null,
+  runtime: RuntimeHost,
+  apply: Array<() => void>,
+): Promise<Component> {
   const files = (await listModules(dir)).filter((f) => !/^convex\.config\./.test(f) && !/^test\./.test(f));
   const modules = await bundle(dir, files, path.join(outRoot, componentPath || "app"), runtime);
   const component: Component = { path: componentPath, modules, children: new Map() };
   const schema = modules.get("schema")?.default as { export(): string } | undefined;
   if (schema) {
     const exported = JSON.parse(schema.export()) as {
-      tables: Array<{ tableName: string; indexes: Array<{ indexDescriptor: string; fields: string[] }>; searchIndexes?: SchemaSearchIndex[]; documentType: ValidatorJson | null }>;
+      tables: Array<{
+        tableName: string;
+        indexes: Array<{ indexDescriptor: string; fields: string[] }>;
+        searchIndexes?: SchemaSearchIndex[];
+        documentType: ValidatorJson | null;
+      }>;
       schemaValidation: boolean;
     };
     checkSchemaTables(exported.tables);
     for (const table of exported.tables) {
       const tableKey = `${componentPath}:${table.tableName}`;
       apply.push(() => {
-        store.defineTable(tableKey, table.indexes.map((i) => ({ name: i.indexDescriptor, fields: i.fields })));
+        store.defineTable(
+          tableKey,
+          table.indexes.map((i) => ({ name: i.indexDescriptor, fields: i.fields })),
+        );
         defineSearchIndexes(store, tableKey, table.searchIndexes ?? []);
         if (exported.schemaValidation && table.documentType) documentValidators.set(tableKey, table.documentType);
       });
@@ -228,17 +259,25 @@ async function loadComponent(store: DocumentStore, componentPath: string, dir: s
   if (configFile && existsSync(configFile)) {
     for (const child of usedComponents(readFileSync(configFile, "utf8"), configFile)) {
       const childPath = componentPath ? `${componentPath}/${child.name}` : child.name;
-      component.children.set(child.name, await loadComponent(store, childPath, child.dir, outRoot, path.join(child.dir, "convex.config.js"), runtime, apply));
+      component.children.set(
+        child.name,
+        await loadComponent(store, childPath, child.dir, outRoot, path.join(child.dir, "convex.config.js"), runtime, apply),
+      );
     }
   }
   return component;
 }
 
-export async function loadApp(store: DocumentStore, convexDir: string, cacheDir: string, runtime: RuntimeHost = runtimeHost((name) => process.env[name])): Promise<LoadedApp> {
+export async function loadApp(
+  store: DocumentStore,
+  convexDir: string,
+  cacheDir: string,
+  runtime: RuntimeHost = runtimeHost((name) => process.env[name]),
+): Promise<LoadedApp> {
   const outRoot = path.join(cacheDir, `build-${process.pid}-${++generation}`);
   const apply: Array<() => void> = [];
   const app = await loadComponent(store, "", convexDir, outRoot, path.join(convexDir, "convex.config.ts"), runtime, apply);
-  const declared = ((app.modules.get("crons")?.default as { crons?: Record<string, CronSpec> } | undefined)?.crons) ?? {};
+  const declared = (app.modules.get("crons")?.default as { crons?: Record<string, CronSpec> } | undefined)?.crons ?? {};
   // The specs were made in the default runtime's context: copied into this realm's values.
   const crons = jsonToConvex(convexToJson(declared as unknown as Value)) as unknown as Record<string, CronSpec>;
   checkCrons(crons, (name) => functionKind(app, name));
@@ -249,7 +288,8 @@ export async function loadApp(store: DocumentStore, convexDir: string, cacheDir:
   const authConfig = (app.modules.get("auth.config")?.default as AuthConfig | undefined) ?? { providers: [] };
   // Older builds are not needed once the new one is loaded.
   for (const entry of await fs.readdir(cacheDir)) {
-    if (entry.startsWith("build-") && path.join(cacheDir, entry) !== outRoot) await fs.rm(path.join(cacheDir, entry), { recursive: true, force: true });
+    if (entry.startsWith("build-") && path.join(cacheDir, entry) !== outRoot)
+      await fs.rm(path.join(cacheDir, entry), { recursive: true, force: true });
   }
   return { app, crons, http, authConfig };
 }

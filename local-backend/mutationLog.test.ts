@@ -2,7 +2,14 @@ import { afterEach, expect, test, vi } from "vitest";
 import { MutationLog, remember, type MutationLogLimits, type MutationResponse } from "./mutationLog";
 
 const limits: MutationLogLimits = { perSession: 3, responseBytes: 200, graceMs: 1000, sessions: 2, bytes: 10_000 };
-const ok = (requestId: number, result: unknown = requestId): MutationResponse => ({ type: "MutationResponse", requestId, success: true, result, ts: "AAAA", logLines: [] });
+const ok = (requestId: number, result: unknown = requestId): MutationResponse => ({
+  type: "MutationResponse",
+  requestId,
+  success: true,
+  result,
+  ts: "AAAA",
+  logLines: [],
+});
 afterEach(() => vi.useRealTimers());
 
 test("a re-sent request is answered from the log, not run again", async () => {
@@ -57,7 +64,10 @@ test("large responses are kept as short acknowledgements", () => {
   const huge = remember(ok(7, "x".repeat(1 << 20)), 200);
   expect(huge.text.length).toBeLessThan(400);
   expect(JSON.parse(huge.text)).toMatchObject({ requestId: 7, success: false, errorData: { code: "MutationResultNotKept" } });
-  const failed = remember({ type: "MutationResponse", requestId: 8, success: false, result: `Could not find '${"p".repeat(1 << 20)}'`, logLines: [] }, 200);
+  const failed = remember(
+    { type: "MutationResponse", requestId: 8, success: false, result: `Could not find '${"p".repeat(1 << 20)}'`, logLines: [] },
+    200,
+  );
   expect(failed.text.length).toBeLessThan(1200);
   expect(JSON.parse(failed.text)).toMatchObject({ requestId: 8, success: false });
   expect(remember(ok(9), 200)).toEqual({ success: true, text: JSON.stringify(ok(9)) });

@@ -44,7 +44,10 @@ export function remember(response: MutationResponse, maxBytes: number): Remember
   if (!response.success) {
     const message = String(response.result);
     const short = message.length > MESSAGE_KEPT ? `${message.slice(0, MESSAGE_KEPT)}…` : message;
-    return { success: false, text: JSON.stringify({ type: "MutationResponse", requestId: response.requestId, success: false, result: short, logLines: [] }) };
+    return {
+      success: false,
+      text: JSON.stringify({ type: "MutationResponse", requestId: response.requestId, success: false, result: short, logLines: [] }),
+    };
   }
   const ack = {
     type: "MutationResponse",
@@ -79,7 +82,12 @@ export class MutationLog {
    * The response to request `requestId` of `sessionId`: the one remembered from an earlier run
    * (if it ran as the same `owner`), or else `run()`'s. `fresh` tells the caller whether `run` ran.
    */
-  async respond(sessionId: string, requestId: number, owner: string | null, run: () => Promise<MutationResponse>): Promise<{ fresh: MutationResponse } | { again: Remembered }> {
+  async respond(
+    sessionId: string,
+    requestId: number,
+    owner: string | null,
+    run: () => Promise<MutationResponse>,
+  ): Promise<{ fresh: MutationResponse } | { again: Remembered }> {
     const session = this.touch(sessionId);
     const known = session.entries.get(requestId);
     if (known && known.owner === owner) return { again: await known.result };

@@ -40,10 +40,13 @@ export function decodeCursor(cursor: unknown, fingerprint: Buffer): CursorPositi
     throw new FunctionError("Failed to parse cursor");
   }
   if (!bytes.subarray(1, 1 + FINGERPRINT_BYTES).equals(fingerprint)) {
-    throw new FunctionError("InvalidCursor: Tried to run a query starting from a cursor, but it looks like this cursor is from a different query.", {
-      isConvexSystemError: true,
-      paginationError: "InvalidCursor",
-    });
+    throw new FunctionError(
+      "InvalidCursor: Tried to run a query starting from a cursor, but it looks like this cursor is from a different query.",
+      {
+        isConvexSystemError: true,
+        paginationError: "InvalidCursor",
+      },
+    );
   }
   return kind === END ? { kind: "end" } : { kind: "after", key: Buffer.from(bytes.subarray(2 + FINGERPRINT_BYTES)) };
 }
@@ -52,15 +55,19 @@ export type PageRequest = { pageSize?: unknown; maximumRowsRead?: unknown; maxim
 
 /** Convex's checks of `numItems` and the read limits, before anything is read. */
 export function checkPageRequest({ pageSize, maximumRowsRead, maximumBytesRead }: PageRequest): number {
-  if (typeof pageSize !== "number" || !Number.isInteger(pageSize) || pageSize < 0) throw new FunctionError(`Invalid pageSize: ${String(pageSize)}`);
+  if (typeof pageSize !== "number" || !Number.isInteger(pageSize) || pageSize < 0)
+    throw new FunctionError(`Invalid pageSize: ${String(pageSize)}`);
   if (pageSize === 0) throw new FunctionError("Must request at least 1 document while paginating");
   if (pageSize > TRANSACTION_MAX_READ_SIZE_ROWS) throw new FunctionError(`Requested too many items: ${pageSize}`);
-  if (maximumRowsRead === 0 || maximumBytesRead === 0) throw new FunctionError("maximumRowsRead and maximumBytesRead must be greater than 0");
+  if (maximumRowsRead === 0 || maximumBytesRead === 0)
+    throw new FunctionError("maximumRowsRead and maximumBytesRead must be greater than 0");
   return pageSize;
 }
 
 export const multiplePaginatedQueries = () =>
-  new FunctionError("This query or mutation function ran multiple paginated queries. Convex only supports a single paginated query in each function.");
+  new FunctionError(
+    "This query or mutation function ran multiple paginated queries. Convex only supports a single paginated query in each function.",
+  );
 
 /** index_range.rs `soft_data_limit`: 3/4 of a hard limit. */
 export const softLimit = (hard: number) => Math.floor((hard * 3) / 4);
@@ -68,16 +75,34 @@ export const softLimit = (hard: number) => Math.floor((hard * 3) / 4);
 export const SOFT_MAX_PAGE_LEN = softLimit(8192);
 
 /** What a page's scan counts, and where it must stop (index_range.rs `start_next`). */
-export type ScanBudget = { maxRows?: number; maxBytes?: number; rowsRead: number; bytesReturned: number; limitHit: boolean; scanned: Buffer[] };
+export type ScanBudget = {
+  maxRows?: number;
+  maxBytes?: number;
+  rowsRead: number;
+  bytesReturned: number;
+  limitHit: boolean;
+  scanned: Buffer[];
+};
 
 export function scanBudget(limits: { maximumRowsRead?: unknown; maximumBytesRead?: unknown } | null): ScanBudget {
   const n = (x: unknown) => (typeof x === "number" && x > 0 ? x : undefined);
-  return { maxRows: n(limits?.maximumRowsRead), maxBytes: n(limits?.maximumBytesRead), rowsRead: 0, bytesReturned: 0, limitHit: false, scanned: [] };
+  return {
+    maxRows: n(limits?.maximumRowsRead),
+    maxBytes: n(limits?.maximumBytesRead),
+    rowsRead: 0,
+    bytesReturned: 0,
+    limitHit: false,
+    scanned: [],
+  };
 }
 
 /** True (and recorded) when the next row may not be read. */
 export function budgetSpent(budget: ScanBudget): boolean {
-  if ((budget.maxRows !== undefined && budget.rowsRead >= budget.maxRows) || (budget.maxBytes !== undefined && budget.bytesReturned >= budget.maxBytes)) budget.limitHit = true;
+  if (
+    (budget.maxRows !== undefined && budget.rowsRead >= budget.maxRows) ||
+    (budget.maxBytes !== undefined && budget.bytesReturned >= budget.maxBytes)
+  )
+    budget.limitHit = true;
   return budget.limitHit;
 }
 

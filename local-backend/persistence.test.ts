@@ -27,7 +27,9 @@ test("kill -9 during a burst of writes loses no acknowledged write", async () =>
 
   const second = await spawnBackend({ projectDir: FIXTURE_PROJECT, dataDir });
   try {
-    const rows = (await new ConvexHttpClient(second.cloudUrl).query("messages:list" as never, { channel: "burst" } as never)) as Array<{ body: string }>;
+    const rows = (await new ConvexHttpClient(second.cloudUrl).query("messages:list" as never, { channel: "burst" } as never)) as Array<{
+      body: string;
+    }>;
     const stored = new Set(rows.map((r) => r.body));
     expect(acknowledged.filter((b) => !stored.has(b))).toEqual([]);
   } finally {

@@ -20,7 +20,8 @@ function projectWith(files: Record<string, string>) {
   return project;
 }
 
-const schema = (tables: string) => `import { defineSchema, defineTable } from "convex/server";\nimport { v } from "convex/values";\nexport default defineSchema({ ${tables} });\n`;
+const schema = (tables: string) =>
+  `import { defineSchema, defineTable } from "convex/server";\nimport { v } from "convex/values";\nexport default defineSchema({ ${tables} });\n`;
 const notes = `import { mutationGeneric, queryGeneric } from "convex/server";
 import { v } from "convex/values";
 export const add = mutationGeneric({ args: { text: v.string() }, handler: async (ctx, { text }) => { await ctx.db.insert("notes", { text }); } });
@@ -30,21 +31,55 @@ const GOOD = schema(`notes: defineTable({ text: v.string() }).index("by_text", [
 const manyFields = Array.from({ length: 17 }, (_, i) => `f${i}`);
 
 const refused: Array<[string, Record<string, string>, string]> = [
-  ["a reserved index name", { "schema.ts": schema(`notes: defineTable({ text: v.string() }).index("by_creation_time", ["text"])`) }, 'IndexNameReserved: In table "notes" cannot name an index "by_creation_time" because the name is reserved.'],
-  ["an index name starting with _", { "schema.ts": schema(`notes: defineTable({ text: v.string() }).index("_mine", ["text"])`) }, 'cannot name an index "_mine" because the name is reserved'],
-  ["an index name over 64 characters", { "schema.ts": schema(`notes: defineTable({ text: v.string() }).index("${"i".repeat(65)}", ["text"])`) }, `InvalidIndexName: Invalid index name: "${"i".repeat(65)}". Identifiers must be 64 characters or less`],
-  ["_creationTime in an index", { "schema.ts": schema(`notes: defineTable({ text: v.string() }).index("by_time", ["text", "_creationTime"])`) }, "IndexFieldsContainCreationTime: `_creationTime` is automatically added to the end of each index."],
-  ["17 index fields", { "schema.ts": schema(`notes: defineTable(v.any()).index("wide", ${JSON.stringify(manyFields)})`) }, "IndexTooManyFields: Indexes may have up to 16 fields."],
-  ["a table name with a dash", { "schema.ts": schema(`"my-notes": defineTable({ text: v.string() })`) }, 'InvalidTableName: Invalid table name: "my-notes". Identifiers must start with a letter'],
-  ["a table name starting with _", { "schema.ts": schema(`_notes: defineTable({ text: v.string() })`) }, "TableNameReserved: _notes is a reserved table name."],
+  [
+    "a reserved index name",
+    { "schema.ts": schema(`notes: defineTable({ text: v.string() }).index("by_creation_time", ["text"])`) },
+    'IndexNameReserved: In table "notes" cannot name an index "by_creation_time" because the name is reserved.',
+  ],
+  [
+    "an index name starting with _",
+    { "schema.ts": schema(`notes: defineTable({ text: v.string() }).index("_mine", ["text"])`) },
+    'cannot name an index "_mine" because the name is reserved',
+  ],
+  [
+    "an index name over 64 characters",
+    { "schema.ts": schema(`notes: defineTable({ text: v.string() }).index("${"i".repeat(65)}", ["text"])`) },
+    `InvalidIndexName: Invalid index name: "${"i".repeat(65)}". Identifiers must be 64 characters or less`,
+  ],
+  [
+    "_creationTime in an index",
+    { "schema.ts": schema(`notes: defineTable({ text: v.string() }).index("by_time", ["text", "_creationTime"])`) },
+    "IndexFieldsContainCreationTime: `_creationTime` is automatically added to the end of each index.",
+  ],
+  [
+    "17 index fields",
+    { "schema.ts": schema(`notes: defineTable(v.any()).index("wide", ${JSON.stringify(manyFields)})`) },
+    "IndexTooManyFields: Indexes may have up to 16 fields.",
+  ],
+  [
+    "a table name with a dash",
+    { "schema.ts": schema(`"my-notes": defineTable({ text: v.string() })`) },
+    'InvalidTableName: Invalid table name: "my-notes". Identifiers must start with a letter',
+  ],
+  [
+    "a table name starting with _",
+    { "schema.ts": schema(`_notes: defineTable({ text: v.string() })`) },
+    "TableNameReserved: _notes is a reserved table name.",
+  ],
   [
     "a cron on a query",
-    { "notes.ts": notes, "crons.ts": `import { cronJobs, makeFunctionReference } from "convex/server";\nconst crons = cronJobs();\ncrons.interval("peek", { minutes: 5 }, makeFunctionReference<"mutation">("notes:list"));\nexport default crons;\n` },
+    {
+      "notes.ts": notes,
+      "crons.ts": `import { cronJobs, makeFunctionReference } from "convex/server";\nconst crons = cronJobs();\ncrons.interval("peek", { minutes: 5 }, makeFunctionReference<"mutation">("notes:list"));\nexport default crons;\n`,
+    },
     "The cron job 'peek' schedules a query function, only actions and mutations can be scheduled: notes.js:list",
   ],
   [
     "a cron on a missing function",
-    { "notes.ts": notes, "crons.ts": `import { cronJobs, makeFunctionReference } from "convex/server";\nconst crons = cronJobs();\ncrons.interval("gone", { minutes: 5 }, makeFunctionReference<"mutation">("notes:missing"));\nexport default crons;\n` },
+    {
+      "notes.ts": notes,
+      "crons.ts": `import { cronJobs, makeFunctionReference } from "convex/server";\nconst crons = cronJobs();\ncrons.interval("gone", { minutes: 5 }, makeFunctionReference<"mutation">("notes:missing"));\nexport default crons;\n`,
+    },
     "The cron job 'gone' schedules a function that does not exist: notes.js:missing",
   ],
 ];
@@ -66,8 +101,13 @@ test("a refused hot reload keeps the last good version serving (schema, indexes 
   try {
     const http = new ConvexHttpClient(backend.cloudUrl);
     await http.mutation("notes:add" as never, { text: "kept" } as never);
-    writeFileSync(path.join(project, "convex", "schema.ts"), schema(`notes: defineTable({ text: v.string() }).index("by_text", ["text"]).index("by_id", ["text"])`));
-    await expect.poll(() => backend.output(), { timeout: 10_000 }).toContain('IndexNameReserved: In table "notes" cannot name an index "by_id"');
+    writeFileSync(
+      path.join(project, "convex", "schema.ts"),
+      schema(`notes: defineTable({ text: v.string() }).index("by_text", ["text"]).index("by_id", ["text"])`),
+    );
+    await expect
+      .poll(() => backend.output(), { timeout: 10_000 })
+      .toContain('IndexNameReserved: In table "notes" cannot name an index "by_id"');
     expect(await http.query("notes:list" as never, {} as never)).toEqual(["kept"]);
     // The old schema still holds: its validator refuses a number.
     await expect(http.mutation("notes:add" as never, { text: 5 } as never)).rejects.toThrow();

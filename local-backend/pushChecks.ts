@@ -28,15 +28,22 @@ export type ExportedTable = { tableName: string; indexes: Array<{ indexDescripto
 export function checkSchemaTables(tables: readonly ExportedTable[]): void {
   for (const { tableName, indexes } of tables) {
     if (!isIdentifier(tableName)) {
-      throw new PushError("InvalidTableName", `Invalid table name: "${tableName}". Identifiers must start with a letter and can only contain letters, digits, and underscores.`);
+      throw new PushError(
+        "InvalidTableName",
+        `Invalid table name: "${tableName}". Identifiers must start with a letter and can only contain letters, digits, and underscores.`,
+      );
     }
     if (tableName.startsWith("_")) throw new PushError("TableNameReserved", `${tableName} is a reserved table name.`);
     const names = new Set<string>();
     for (const { indexDescriptor: name, fields } of indexes) {
       if (!isIdentifier(name)) {
-        throw new PushError("InvalidIndexName", `Invalid index name: "${name}". Identifiers must be 64 characters or less, start with a letter, and only contain letters, digits, underscores.`);
+        throw new PushError(
+          "InvalidIndexName",
+          `Invalid index name: "${name}". Identifiers must be 64 characters or less, start with a letter, and only contain letters, digits, underscores.`,
+        );
       }
-      if (names.has(name)) throw new PushError("IndexNamesNotUnique", `Table "${tableName}" has two or more definitions of index "${name}".`);
+      if (names.has(name))
+        throw new PushError("IndexNamesNotUnique", `Table "${tableName}" has two or more definitions of index "${name}".`);
       names.add(name);
       if (name === "by_id" || name === "by_creation_time" || name.startsWith("_")) {
         throw new PushError(
@@ -46,10 +53,12 @@ export function checkSchemaTables(tables: readonly ExportedTable[]): void {
       }
       if (fields.length === 0) throw new PushError("EmptyIndex", `In table "${tableName}" index "${name}" must have at least one field.`);
       if (fields.length > MAX_INDEX_FIELDS) throw new PushError("IndexTooManyFields", `Indexes may have up to ${MAX_INDEX_FIELDS} fields.`);
-      if (fields.includes("_id")) throw new PushError("IndexFieldsContainId", "`_id` is not a valid index field. To load documents by ID, use `db.get(id)`.");
+      if (fields.includes("_id"))
+        throw new PushError("IndexFieldsContainId", "`_id` is not a valid index field. To load documents by ID, use `db.get(id)`.");
       const seen = new Set<string>();
       for (const field of fields) {
-        if (seen.has(field)) throw new PushError("FieldsNotUniqueWithinIndex", `Duplicate field "${field}". Index fields must be unique within an index.`);
+        if (seen.has(field))
+          throw new PushError("FieldsNotUniqueWithinIndex", `Duplicate field "${field}". Index fields must be unique within an index.`);
         seen.add(field);
       }
       if (fields.includes("_creationTime")) {
@@ -73,8 +82,10 @@ export function checkCrons(crons: Record<string, { name: string }>, kindOf: (nam
     const path = canonical(spec.name);
     const kind = kindOf(spec.name);
     if (kind === null) throw new Error(`The cron job '${identifier}' schedules a function that does not exist: ${path}`);
-    if (kind === "query") throw new Error(`The cron job '${identifier}' schedules a query function, only actions and mutations can be scheduled: ${path}`);
-    if (kind === "httpAction") throw new Error(`The cron job '${identifier}' schedules an HTTP action, only actions and mutations can be scheduled: ${path}`);
+    if (kind === "query")
+      throw new Error(`The cron job '${identifier}' schedules a query function, only actions and mutations can be scheduled: ${path}`);
+    if (kind === "httpAction")
+      throw new Error(`The cron job '${identifier}' schedules an HTTP action, only actions and mutations can be scheduled: ${path}`);
   }
 }
 

@@ -18,7 +18,8 @@ test("Range headers: full, partial, suffix, open-ended, clamped, unsatisfiable, 
   expect(rangeOf("bytes=20-10", 100)).toEqual({ kind: "unsatisfiable" });
   expect(rangeOf("bytes=0-0", 0)).toEqual({ kind: "unsatisfiable" });
   expect(rangeOf("bytes=5-9, 20-29", 100)).toEqual({ kind: "partial", start: 5, end: 9 });
-  for (const nonsense of ["", "bytes=", "bytes=-", "items=0-5", "bytes=a-b", "bytes=1-2-3"]) expect(rangeOf(nonsense, 100)).toEqual({ kind: "full" });
+  for (const nonsense of ["", "bytes=", "bytes=-", "items=0-5", "bytes=a-b", "bytes=1-2-3"])
+    expect(rangeOf(nonsense, 100)).toEqual({ kind: "full" });
 });
 
 test("ETag is the hex SHA-256; If-None-Match matches it, a list containing it, or *", () => {

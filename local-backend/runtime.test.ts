@@ -15,7 +15,8 @@ beforeAll(async () => {
 });
 afterAll(async () => backend?.stop());
 
-const call = <T>(kind: "query" | "mutation" | "action", name: string, args: object = {}) => (http[kind] as (n: never, a: never) => Promise<T>)(name as never, args as never);
+const call = <T>(kind: "query" | "mutation" | "action", name: string, args: object = {}) =>
+  (http[kind] as (n: never, a: never) => Promise<T>)(name as never, args as never);
 
 test("an action calls another action with ctx.runAction", async () => {
   await call("mutation", "messages:send", { channel: "nested", body: "one" });
@@ -30,8 +31,14 @@ test("ctx.scheduler.runAt runs the function at the given time", async () => {
 
 test("storage: getMetadata and get in an action, the _storage table, delete removes row, URL and bytes", async () => {
   const uploadUrl = await call<string>("mutation", "messages:generateUploadUrl");
-  const { storageId } = (await (await fetch(uploadUrl, { method: "POST", body: "stored bytes", headers: { "Content-Type": "text/plain" } })).json()) as { storageId: string };
-  const described = await call<{ meta: { size: number; contentType: string; sha256: string }; text: string }>("action", "runtime:describeFile", { storageId });
+  const { storageId } = (await (
+    await fetch(uploadUrl, { method: "POST", body: "stored bytes", headers: { "Content-Type": "text/plain" } })
+  ).json()) as { storageId: string };
+  const described = await call<{ meta: { size: number; contentType: string; sha256: string }; text: string }>(
+    "action",
+    "runtime:describeFile",
+    { storageId },
+  );
   expect(described.text).toBe("stored bytes");
   expect(described.meta).toMatchObject({ size: 12, contentType: "text/plain" });
   expect(described.meta.sha256).toBeTruthy();
@@ -69,7 +76,10 @@ test("secrets are generated once into the data folder and passed to functions; .
   const environmentOf = async () => {
     const running = await spawnBackend({ projectDir: project, dataDir });
     try {
-      return { env: await new ConvexHttpClient(running.cloudUrl).query("runtime:environment" as never, {} as never) as Env, siteUrl: running.siteUrl };
+      return {
+        env: (await new ConvexHttpClient(running.cloudUrl).query("runtime:environment" as never, {} as never)) as Env,
+        siteUrl: running.siteUrl,
+      };
     } finally {
       await running.stop();
     }
@@ -81,7 +91,10 @@ test("secrets are generated once into the data folder and passed to functions; .
   expect(Object.keys(saved)).toEqual(expect.arrayContaining(["SHARE_TOKEN_SECRET", "JWT_PRIVATE_KEY", "JWKS"]));
   expect((await environmentOf()).env.shareSecret).toBe(first.env.shareSecret); // the same after a restart
 
-  writeFileSync(path.join(project, ".env.local"), "FIXTURE_DOTENV_PROBE=from-dotenv\nSHARE_TOKEN_SECRET=a-secret-chosen-by-the-developer-0123456789\n");
+  writeFileSync(
+    path.join(project, ".env.local"),
+    "FIXTURE_DOTENV_PROBE=from-dotenv\nSHARE_TOKEN_SECRET=a-secret-chosen-by-the-developer-0123456789\n",
+  );
   const overridden = await environmentOf();
   expect(overridden.env.probe).toBe("from-dotenv");
   expect(overridden.env.shareSecretLength).toBe("a-secret-chosen-by-the-developer-0123456789".length);

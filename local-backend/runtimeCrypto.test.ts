@@ -19,7 +19,9 @@ test("SHA digests match Web Crypto for strings' bytes, ArrayBuffers, views and a
   for (const algorithm of ["SHA-1", "SHA-256", "SHA-384", "SHA-512"]) {
     for (const [name, data] of Object.entries(inputs)) {
       expect(hex(await globalThis.crypto.subtle.digest(algorithm, data))).toBe(expected.get(`${algorithm}/${name}`));
-      expect(hex(await globalThis.crypto.subtle.digest({ name: algorithm.toLowerCase() }, data))).toBe(expected.get(`${algorithm}/${name}`));
+      expect(hex(await globalThis.crypto.subtle.digest({ name: algorithm.toLowerCase() }, data))).toBe(
+        expected.get(`${algorithm}/${name}`),
+      );
     }
   }
   await expect(globalThis.crypto.subtle.digest("MD5", bytes)).rejects.toThrow();

@@ -21,7 +21,7 @@ export function installFastDigest() {
   const subtle = globalThis.crypto.subtle;
   const webDigest = subtle.digest.bind(subtle);
   subtle.digest = ((algorithm: AlgorithmIdentifier, data: BufferSource) => {
-    const name = NODE_NAMES[(typeof algorithm === "string" ? algorithm : algorithm?.name ?? "").toUpperCase()];
+    const name = NODE_NAMES[(typeof algorithm === "string" ? algorithm : (algorithm?.name ?? "")).toUpperCase()];
     const bytes = bytesOf(data);
     if (!name || !bytes) return webDigest(algorithm, data);
     const digest = createHash(name).update(bytes).digest();

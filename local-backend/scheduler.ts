@@ -4,7 +4,7 @@
  */
 import type { Value } from "convex/values";
 import { parseDoc, type Doc } from "./database";
-import type { Engine } from "./engine";
+import type { Component, Engine } from "./engine";
 import type { CronSpec } from "./loader";
 import { intervalOf, nextRun } from "./cronSchedule";
 
@@ -38,7 +38,7 @@ export class Scheduler {
   /** Every scheduled-function table: the app's and each component's. */
   private tables(): string[] {
     const keys: string[] = [];
-    const walk = (c: { path: string; children: Map<string, any> }) => {
+    const walk = (c: Component) => {
       keys.push(`${c.path}:_scheduled_functions`);
       for (const child of c.children.values()) walk(child);
     };

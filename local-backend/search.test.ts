@@ -19,7 +19,8 @@ beforeEach(async () => {
   await call("mutation", "notes:clear");
 });
 
-const call = <T>(kind: "query" | "mutation", name: string, args: object = {}) => (http[kind] as (n: never, a: never) => Promise<T>)(name as never, args as never);
+const call = <T>(kind: "query" | "mutation", name: string, args: object = {}) =>
+  (http[kind] as (n: never, a: never) => Promise<T>)(name as never, args as never);
 const add = (body: string, channel = "general", extra: object = {}) => call<string>("mutation", "notes:add", { body, channel, ...extra });
 const search = (text: string, args: object = {}) => call<string[]>("query", "notes:search", { text, ...args });
 
@@ -70,7 +71,10 @@ test("eq filters on filter fields, nested paths and missing fields; .filter() af
   expect(await search("launch", { author: null })).toEqual(["launch plan"]);
   expect(await search("launch", { tag: "q3" })).toEqual(["launch video"]);
   expect(await search("launch", { channel: "nothing" })).toEqual([]);
-  expect((await call<string[]>("query", "notes:searchFiltered", { text: "launch", notAuthor: "bob" })).sort()).toEqual(["launch plan", "launch video"]);
+  expect((await call<string[]>("query", "notes:searchFiltered", { text: "launch", notAuthor: "bob" })).sort()).toEqual([
+    "launch plan",
+    "launch video",
+  ]);
 });
 
 test("take, first and paginate over relevance order; cursors continue where the page ended", async () => {
@@ -118,7 +122,9 @@ test("a subscribed search re-runs when a matching document is added, edited or r
   const client = new ConvexClient(backend.cloudUrl, { webSocketConstructor: WebSocket as never, unsavedChangesWarning: false });
   try {
     const updates: string[][] = [];
-    const unsubscribe = client.onUpdate("notes:search" as never, { text: "trailer" } as never, (value: unknown) => updates.push(value as string[]));
+    const unsubscribe = client.onUpdate("notes:search" as never, { text: "trailer" } as never, (value: unknown) =>
+      updates.push(value as string[]),
+    );
     await expect.poll(() => updates.length).toBe(1);
     expect(updates[0]).toEqual([]);
     const id = await add("new trailer cut");

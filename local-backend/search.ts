@@ -106,11 +106,17 @@ export class SearchIndexes {
       stats: this.sql.prepare("SELECT docs, tokens FROM search_indexes WHERE idx = ?"),
       addStats: this.sql.prepare("UPDATE search_indexes SET docs = docs + ?, tokens = tokens + ? WHERE idx = ?"),
       df: this.sql.prepare("SELECT df FROM search_terms WHERE idx = ? AND term = ?"),
-      prefix: this.sql.prepare(`SELECT term, df FROM search_terms WHERE idx = ? AND term >= ? AND term < ? ORDER BY term LIMIT ${MAX_PREFIX_MATCHES_PER_QUERY_TERM}`),
-      incTerm: this.sql.prepare("INSERT INTO search_terms (idx, term, df) VALUES (?, ?, 1) ON CONFLICT (idx, term) DO UPDATE SET df = df + 1"),
+      prefix: this.sql.prepare(
+        `SELECT term, df FROM search_terms WHERE idx = ? AND term >= ? AND term < ? ORDER BY term LIMIT ${MAX_PREFIX_MATCHES_PER_QUERY_TERM}`,
+      ),
+      incTerm: this.sql.prepare(
+        "INSERT INTO search_terms (idx, term, df) VALUES (?, ?, 1) ON CONFLICT (idx, term) DO UPDATE SET df = df + 1",
+      ),
       decTerm: this.sql.prepare("UPDATE search_terms SET df = df - 1 WHERE idx = ? AND term = ?"),
       dropTerm: this.sql.prepare("DELETE FROM search_terms WHERE idx = ? AND term = ? AND df <= 0"),
-      putPosting: this.sql.prepare("INSERT OR REPLACE INTO search_postings (idx, term, f0, doc, tf, len, created, filt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+      putPosting: this.sql.prepare(
+        "INSERT OR REPLACE INTO search_postings (idx, term, f0, doc, tf, len, created, filt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      ),
       delPosting: this.sql.prepare("DELETE FROM search_postings WHERE idx = ? AND term = ? AND f0 = ? AND doc = ?"),
     };
     store.writeHooks.push((tableKey, doc, previous, touched) => this.onWrite(tableKey, doc, previous, touched));
@@ -121,9 +127,12 @@ export class SearchIndexes {
     for (const def of defs) checkIndexDef(tableKey.split(":")[1], def);
     this.byTable.set(tableKey, defs);
     const prefix = `${tableKey}.`;
-    const stored = (this.sql.prepare("SELECT idx, def FROM search_indexes WHERE substr(idx, 1, ?) = ?").all(prefix.length, prefix) as { idx: string; def: string }[]).filter(
-      (row) => !row.idx.slice(prefix.length).includes("."),
-    );
+    const stored = (
+      this.sql.prepare("SELECT idx, def FROM search_indexes WHERE substr(idx, 1, ?) = ?").all(prefix.length, prefix) as {
+        idx: string;
+        def: string;
+      }[]
+    ).filter((row) => !row.idx.slice(prefix.length).includes("."));
     const wanted = new Map(defs.map((d) => [`${prefix}${d.name}`, JSON.stringify(d)]));
     const stale = stored.filter((row) => wanted.get(row.idx) !== row.def);
     const fresh = defs.filter((d) => stored.find((row) => row.idx === `${prefix}${d.name}`)?.def !== JSON.stringify(d));
@@ -192,7 +201,10 @@ export class SearchIndexes {
     const shape = `${byFirstField}:${conditions}`;
     let stmt = this.scans.get(shape);
     if (!stmt) {
-      const where = [byFirstField ? "AND f0 = ?" : "", ...Array.from({ length: conditions }, () => `AND substr(filt, ?, ${HASH_BYTES}) = ?`)].join(" ");
+      const where = [
+        byFirstField ? "AND f0 = ?" : "",
+        ...Array.from({ length: conditions }, () => `AND substr(filt, ?, ${HASH_BYTES}) = ?`),
+      ].join(" ");
       stmt = this.sql.prepare(`SELECT doc, tf, len, created FROM search_postings WHERE idx = ? AND term = ? ${where}`).raw();
       this.scans.set(shape, stmt);
     }
@@ -228,14 +240,19 @@ export class SearchIndexes {
         if (row && !matched.has(term.text)) matched.set(term.text, { prefixOnly: false, order, df: row.df });
       }
     });
-    const chosen = [...matched].sort((a, b) => Number(a[1].prefixOnly) - Number(b[1].prefixOnly) || a[1].order - b[1].order).slice(0, MAX_UNIQUE_QUERY_TERMS);
+    const chosen = [...matched]
+      .sort((a, b) => Number(a[1].prefixOnly) - Number(b[1].prefixOnly) || a[1].order - b[1].order)
+      .slice(0, MAX_UNIQUE_QUERY_TERMS);
     const stats = this.stmt.stats.get(idx) as Stats;
     if (chosen.length === 0 || stats.docs <= 0) return new SearchResults([], this.store, null);
 
     const averageLength = Math.max(stats.tokens / stats.docs, 1e-9);
     const first = eqs.find((eq) => eq.field === def.filterFields[0]);
     const rest = eqs.filter((eq) => eq !== first);
-    const params = [...(first ? [hashValue(first.value)] : []), ...rest.flatMap((eq) => [def.filterFields.indexOf(eq.field) * HASH_BYTES + 1, hashValue(eq.value)])];
+    const params = [
+      ...(first ? [hashValue(first.value)] : []),
+      ...rest.flatMap((eq) => [def.filterFields.indexOf(eq.field) * HASH_BYTES + 1, hashValue(eq.value)]),
+    ];
     const scan = this.scan(first !== undefined, rest.length);
     const scores = new Map<string, { score: number; created: number }>();
     for (const [term, info] of chosen) {
@@ -248,8 +265,11 @@ export class SearchIndexes {
       }
     }
     const ranked = [...scores].sort((a, b) => b[1].score - a[1].score || b[1].created - a[1].created || (a[0] < b[0] ? -1 : 1));
-    const hits = ranked.slice(0, MAX_CANDIDATE_REVISIONS).map(([id, { score, created }]) => ({ id, key: encodeKey([-score, -created, id]) }));
-    const check = eqs.length === 0 ? null : (doc: Doc) => eqs.every((eq) => encodeKey([fieldValue(doc, eq.field)]).equals(encodeKey([eq.value])));
+    const hits = ranked
+      .slice(0, MAX_CANDIDATE_REVISIONS)
+      .map(([id, { score, created }]) => ({ id, key: encodeKey([-score, -created, id]) }));
+    const check =
+      eqs.length === 0 ? null : (doc: Doc) => eqs.every((eq) => encodeKey([fieldValue(doc, eq.field)]).equals(encodeKey([eq.value])));
     return new SearchResults(hits, this.store, check);
   }
 }
@@ -261,7 +281,10 @@ function sameEntry(a: { tf: Map<string, number>; length: number; filt: Buffer },
 }
 
 function hashValue(value: Value): Buffer {
-  return createHash("sha256").update(encodeKey([value])).digest().subarray(0, HASH_BYTES);
+  return createHash("sha256")
+    .update(encodeKey([value]))
+    .digest()
+    .subarray(0, HASH_BYTES);
 }
 
 function filterHashes(values: Value[]): Buffer {
@@ -282,5 +305,8 @@ export type SchemaSearchIndex = { indexDescriptor: string; searchField: string; 
 
 /** The loader's hook: a table's search indexes from its schema. */
 export function defineSearchIndexes(store: DocumentStore, tableKey: string, indexes: SchemaSearchIndex[]) {
-  searchIndexesOf(store).define(tableKey, indexes.map((i) => ({ name: i.indexDescriptor, searchField: i.searchField, filterFields: i.filterFields })));
+  searchIndexesOf(store).define(
+    tableKey,
+    indexes.map((i) => ({ name: i.indexDescriptor, searchField: i.searchField, filterFields: i.filterFields })),
+  );
 }

@@ -8,7 +8,17 @@ import { MAX_QUERY_TERMS, compileSearch, tokenize } from "./searchText";
 import { tempDataDir } from "./testing";
 
 test("tokens: alphanumeric runs (any script), lower-cased, 32 bytes or longer dropped", () => {
-  expect(tokenize("Hello, WORLD! it's v2.0 — ÉCLAIR naïve 東京")).toEqual(["hello", "world", "it", "s", "v2", "0", "éclair", "naïve", "東京"]);
+  expect(tokenize("Hello, WORLD! it's v2.0 — ÉCLAIR naïve 東京")).toEqual([
+    "hello",
+    "world",
+    "it",
+    "s",
+    "v2",
+    "0",
+    "éclair",
+    "naïve",
+    "東京",
+  ]);
   expect(tokenize(`${"a".repeat(31)} ${"b".repeat(32)} ok`)).toEqual(["a".repeat(31), "ok"]);
   expect(tokenize("snake_case kebab-case")).toEqual(["snake", "case", "kebab", "case"]);
 });
@@ -19,7 +29,9 @@ test("a query keeps its first 16 terms and only the last one is a prefix", () =>
   const { terms } = compileSearch("t.s", def, [{ type: "Search", fieldPath: "body", value: words }]);
   expect(terms).toHaveLength(MAX_QUERY_TERMS);
   expect(terms.filter((t) => t.prefix).map((t) => t.text)).toEqual(["w15"]);
-  expect(() => compileSearch("t.s", def, [{ type: "Eq", fieldPath: "channel", value: "x" }])).toThrow(/does not contain any search filters/);
+  expect(() => compileSearch("t.s", def, [{ type: "Eq", fieldPath: "channel", value: "x" }])).toThrow(
+    /does not contain any search filters/,
+  );
   expect(() =>
     compileSearch("t.s", def, [
       { type: "Search", fieldPath: "body", value: "a" },
@@ -32,7 +44,8 @@ function openStore(dir: string) {
   const store = new DocumentStore(path.join(dir, "db.sqlite"));
   return { store, search: new SearchIndexes(store) };
 }
-const doc = (store: DocumentStore, fields: Record<string, unknown>): Doc => ({ ...fields, _id: store.newId(":notes"), _creationTime: store.nextCreationTime() }) as Doc;
+const doc = (store: DocumentStore, fields: Record<string, unknown>): Doc =>
+  ({ ...fields, _id: store.newId(":notes"), _creationTime: store.nextCreationTime() }) as Doc;
 const bodies = (store: DocumentStore, search: SearchIndexes, index: string, text: string) =>
   search
     .search(":notes", index, [{ type: "Search", fieldPath: index === "by_title" ? "title" : "body", value: text }], new ReadSet())

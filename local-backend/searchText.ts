@@ -76,9 +76,13 @@ export function compileSearch(indexName: string, def: SearchIndexDef, filters: S
         );
       }
       if (text !== null) {
-        throw new SearchError("DuplicateSearchFiltersError", `Search query against ${indexName} contains multiple search filters against "${filter.fieldPath}". Only one is allowed.`);
+        throw new SearchError(
+          "DuplicateSearchFiltersError",
+          `Search query against ${indexName} contains multiple search filters against "${filter.fieldPath}". Only one is allowed.`,
+        );
       }
-      if (typeof filter.value !== "string") throw new SearchError("InvalidSearchQuery", `Search query against ${indexName} must search for a string.`);
+      if (typeof filter.value !== "string")
+        throw new SearchError("InvalidSearchQuery", `Search query against ${indexName} must search for a string.`);
       text = filter.value;
     } else if (filter.type === "Eq") {
       if (!def.filterFields.includes(filter.fieldPath)) {
@@ -112,7 +116,10 @@ export function compileSearch(indexName: string, def: SearchIndexDef, filters: S
 /** Checks an index definition from the schema (text-search.mdx "Limits"). */
 export function checkIndexDef(tableName: string, def: SearchIndexDef) {
   if (def.filterFields.length > MAX_FILTER_FIELDS) {
-    throw new SearchError("TooManyFilterFields", `Search index ${tableName}.${def.name} has ${def.filterFields.length} filter fields; the limit is ${MAX_FILTER_FIELDS}.`);
+    throw new SearchError(
+      "TooManyFilterFields",
+      `Search index ${tableName}.${def.name} has ${def.filterFields.length} filter fields; the limit is ${MAX_FILTER_FIELDS}.`,
+    );
   }
   if (new Set(def.filterFields).size !== def.filterFields.length || def.filterFields.includes(def.searchField)) {
     throw new SearchError("DuplicateSearchIndexField", `Search index ${tableName}.${def.name} names a field twice.`);

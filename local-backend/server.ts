@@ -115,9 +115,22 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const system: SystemDeps = { engine, env: deploymentEnv, jobs, cloudUrl: () => cloudUrl, http: () => loaded?.http ?? null };
   const adminAuth = new AdminAuth(adminKey);
   hub.admin = { auth: adminAuth, system };
-  const api = createApiHandler({ engine, auth, blobs, uploads, admin: { admin: adminAuth, env: deploymentEnv, logs: functionLogs, jobs, system } });
+  const api = createApiHandler({
+    engine,
+    auth,
+    blobs,
+    uploads,
+    admin: { admin: adminAuth, env: deploymentEnv, logs: functionLogs, jobs, system },
+  });
   const cloud = createServer(options.testClock ? withTestClock(api, () => hub.committed(WriteSet.everything(), hub.nextTs())) : api);
-  const site = createServer(createSiteHandler(engine, auth, () => loaded?.http ?? null, () => siteUrl));
+  const site = createServer(
+    createSiteHandler(
+      engine,
+      auth,
+      () => loaded?.http ?? null,
+      () => siteUrl,
+    ),
+  );
   // Frames up to Convex's 16 MiB argument cap plus the message around it (syncLimits.ts).
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE_BYTES });
   cloud.on("upgrade", (req, socket, head) =>
@@ -167,7 +180,12 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const cacheDir = path.join(projectDir, "node_modules", ".cache", "local-backend");
   await mkdir(cacheDir, { recursive: true });
   const reload = async () => {
-    const next = await loadApp(store, convexDir, cacheDir, runtimeHost((name) => functionEnv.get(name)));
+    const next = await loadApp(
+      store,
+      convexDir,
+      cacheDir,
+      runtimeHost((name) => functionEnv.get(name)),
+    );
     await engine.serial(async () => {
       engine.app = next.app;
       loaded = next;

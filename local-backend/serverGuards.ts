@@ -17,7 +17,13 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, 
   if (error.code === "ECONNRESET" || !socket.writable) return void socket.destroy();
   const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
   const message = `Malformed HTTP request (${error.code ?? "parse error"})`;
-  if (format === "json") rawResponse(socket, status, JSON.stringify({ code: status === 400 ? "BadRequest" : (STATUS_CODES[status] ?? "Error").replace(/\s/g, ""), message }), "application/json");
+  if (format === "json")
+    rawResponse(
+      socket,
+      status,
+      JSON.stringify({ code: status === 400 ? "BadRequest" : (STATUS_CODES[status] ?? "Error").replace(/\s/g, ""), message }),
+      "application/json",
+    );
   else rawResponse(socket, status, message, "text/plain");
 }
 
@@ -34,8 +40,14 @@ export function answerUpgrade(req: IncomingMessage, socket: Duplex, accept: (pat
     return rawResponse(socket, 400, JSON.stringify({ code: "BadRequest", message: "Malformed request target" }), "application/json");
   }
   try {
-    if (!accept(pathname)) rawResponse(socket, 404, JSON.stringify({ code: "NotFound", message: "No WebSocket endpoint here" }), "application/json");
+    if (!accept(pathname))
+      rawResponse(socket, 404, JSON.stringify({ code: "NotFound", message: "No WebSocket endpoint here" }), "application/json");
   } catch (error) {
-    rawResponse(socket, 500, JSON.stringify({ code: "InternalServerError", message: (error as Error)?.message ?? "Upgrade failed" }), "application/json");
+    rawResponse(
+      socket,
+      500,
+      JSON.stringify({ code: "InternalServerError", message: (error as Error)?.message ?? "Upgrade failed" }),
+      "application/json",
+    );
   }
 }

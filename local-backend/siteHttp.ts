@@ -5,7 +5,16 @@ import { Readable, Transform } from "node:stream";
 import { fileRangeOf } from "./fileBlob";
 import { TransactionUsage } from "./convexLimits";
 import { makeInert, sendFileRange } from "./fileSender";
-import { countingLimit, drainUnreadBody, HTTP_ACTION_BODY_LIMIT, httpActionTooLarge, HttpError, onAbort, refuseDeclaredOver, requestUrl } from "./httpInput";
+import {
+  countingLimit,
+  drainUnreadBody,
+  HTTP_ACTION_BODY_LIMIT,
+  httpActionTooLarge,
+  HttpError,
+  onAbort,
+  refuseDeclaredOver,
+  requestUrl,
+} from "./httpInput";
 import type { AuthVerifier } from "./auth";
 import { emitLogLine, toFunctionError, type Engine, type Exec, type Identity } from "./engine";
 import type { HttpRouterLike } from "./loader";
@@ -27,7 +36,14 @@ export function createSiteHandler(engine: Engine, auth: AuthVerifier, router: ()
   };
 }
 
-async function serve(engine: Engine, auth: AuthVerifier, router: () => HttpRouterLike | null, origin: () => string, req: IncomingMessage, res: ServerResponse) {
+async function serve(
+  engine: Engine,
+  auth: AuthVerifier,
+  router: () => HttpRouterLike | null,
+  origin: () => string,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
   const url = requestUrl(req, origin());
   const found = router()?.lookup(url.pathname, req.method ?? "GET");
   if (!found) {
@@ -97,7 +113,11 @@ async function serve(engine: Engine, auth: AuthVerifier, router: () => HttpRoute
     // RedactedJsError::to_http_response_parts): 500, JSON { code, trace, data? }.
     const error = toFunctionError(thrown);
     const message = error.data === undefined ? error.message : `Uncaught ConvexError: ${error.message}`;
-    const body = { code: `[Request ID: ${exec.requestId}] Server Error: ${message}`, trace: message, ...(error.data === undefined ? {} : { data: error.data }) };
+    const body = {
+      code: `[Request ID: ${exec.requestId}] Server Error: ${message}`,
+      trace: message,
+      ...(error.data === undefined ? {} : { data: error.data }),
+    };
     res.writeHead(500, { "Content-Type": "application/json" });
     return res.end(JSON.stringify(body));
   }

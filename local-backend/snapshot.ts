@@ -57,7 +57,13 @@ const EXTENSIONS: Record<string, string> = {
 
 const componentOf = (tableKey: string) => tableKey.slice(0, tableKey.lastIndexOf(":"));
 const tableOf = (tableKey: string) => tableKey.slice(tableKey.lastIndexOf(":") + 1);
-const prefixOf = (componentPath: string) => (componentPath ? componentPath.split("/").map((name) => `_components/${name}/`).join("") : "");
+const prefixOf = (componentPath: string) =>
+  componentPath
+    ? componentPath
+        .split("/")
+        .map((name) => `_components/${name}/`)
+        .join("")
+    : "";
 
 function documentsOf(store: DocumentStore, tableKey: string): Doc[] {
   const rows = store.sql.prepare("SELECT json FROM documents WHERE tbl = ?").all(tableKey) as { json: string }[];
@@ -65,7 +71,12 @@ function documentsOf(store: DocumentStore, tableKey: string): Doc[] {
 }
 
 /** Writes a snapshot of every component's user tables (and `_storage` with its files if asked) to `file`. */
-export async function exportSnapshot(engine: Engine, blobs: BlobStore, file: string, includeStorage: boolean): Promise<{ documents: number; files: number }> {
+export async function exportSnapshot(
+  engine: Engine,
+  blobs: BlobStore,
+  file: string,
+  includeStorage: boolean,
+): Promise<{ documents: number; files: number }> {
   const store = engine.store;
   const zip = new ZipWriter(file);
   let documents = 0;
@@ -78,8 +89,13 @@ export async function exportSnapshot(engine: Engine, blobs: BlobStore, file: str
       const namespaces = new Set(["", ...tables.map((t) => componentOf(t.tableKey))]);
       for (const ns of [...namespaces].sort()) {
         const prefix = prefixOf(ns);
-        const user = tables.filter((t) => componentOf(t.tableKey) === ns && !tableOf(t.tableKey).startsWith("_")).sort((a, b) => a.num - b.num);
-        zip.add(`${prefix}_tables/documents.jsonl`, user.map((t) => `${JSON.stringify({ name: tableOf(t.tableKey), id: t.num })}\n`).join(""));
+        const user = tables
+          .filter((t) => componentOf(t.tableKey) === ns && !tableOf(t.tableKey).startsWith("_"))
+          .sort((a, b) => a.num - b.num);
+        zip.add(
+          `${prefix}_tables/documents.jsonl`,
+          user.map((t) => `${JSON.stringify({ name: tableOf(t.tableKey), id: t.num })}\n`).join(""),
+        );
         for (const { tableKey } of user) {
           const docs = documentsOf(store, tableKey);
           documents += docs.length;
@@ -89,7 +105,12 @@ export async function exportSnapshot(engine: Engine, blobs: BlobStore, file: str
         if (!includeStorage) continue;
         const stored = documentsOf(store, `${ns}:_storage`);
         const lines = stored.map((d) => {
-          const meta: Record<string, Value> = { _id: d._id, _creationTime: d._creationTime, sha256: d.sha256 as string, size: BigInt(d.size as number) };
+          const meta: Record<string, Value> = {
+            _id: d._id,
+            _creationTime: d._creationTime,
+            sha256: d.sha256 as string,
+            size: BigInt(d.size as number),
+          };
           if (typeof d.contentType === "string") meta.contentType = d.contentType;
           meta.internalId = d._id;
           files.push({ path: `${prefix}_storage/${d._id}${EXTENSIONS[String(d.contentType ?? "")] ?? ""}`, id: d._id });
@@ -179,11 +200,17 @@ export function readSnapshot(zipFile: string, baseComponentPath = ""): ImportPla
         } catch (error) {
           throw new SnapshotError(`Failed to parse ${t.entry.name} line ${lineNumber}: ${(error as Error).message}`);
         }
-        if (value === null || typeof value !== "object" || Array.isArray(value) || value instanceof ArrayBuffer) throw new SnapshotError(`${t.entry.name} line ${lineNumber} is not an object.`);
+        if (value === null || typeof value !== "object" || Array.isArray(value) || value instanceof ArrayBuffer)
+          throw new SnapshotError(`${t.entry.name} line ${lineNumber} is not an object.`);
         const doc = value as Record<string, Value>;
         if (t.table === "_storage") {
           // Metadata lines: {_id, _creationTime, sha256, size, contentType, internalId}.
-          const meta: Record<string, Value> = { _id: doc._id, _creationTime: Number(doc._creationTime ?? Date.now()), sha256: doc.sha256, size: Number(doc.size) };
+          const meta: Record<string, Value> = {
+            _id: doc._id,
+            _creationTime: Number(doc._creationTime ?? Date.now()),
+            sha256: doc.sha256,
+            size: Number(doc.size),
+          };
           if (typeof doc.contentType === "string") meta.contentType = doc.contentType;
           docs.push(meta as Doc);
           continue;
@@ -213,7 +240,10 @@ export function describeImport(store: DocumentStore, plan: ImportPlan, mode: Imp
     const ns = componentOf(tableKey);
     rows.push(`${ns ? `${ns}:` : ""}${tableOf(tableKey)} | ${incoming} | ${deleted}`);
   }
-  return { message: `Import change summary:\ntable | create | delete |\n${rows.sort().join("\n")}\nOnce the import has started, it will run in the background.\nInterrupting \`npx convex import\` will not cancel it.`, deletes };
+  return {
+    message: `Import change summary:\ntable | create | delete |\n${rows.sort().join("\n")}\nOnce the import has started, it will run in the background.\nInterrupting \`npx convex import\` will not cancel it.`,
+    deletes,
+  };
 }
 
 function tablesCleared(store: DocumentStore, plan: ImportPlan, mode: ImportMode): string[] {
@@ -245,7 +275,8 @@ export async function applySnapshot(engine: Engine, blobs: BlobStore, plan: Impo
     const data = plan.reader.read(file.entry);
     const sha256 = createHash("sha256").update(data).digest("base64");
     const meta = plan.tables.get(file.tableKey)?.docs.find((d) => d._id === file.id);
-    if (meta && typeof meta.sha256 === "string" && meta.sha256 !== sha256) throw new SnapshotError(`File ${file.entry.name} does not match its sha256 in _storage/documents.jsonl.`);
+    if (meta && typeof meta.sha256 === "string" && meta.sha256 !== sha256)
+      throw new SnapshotError(`File ${file.entry.name} does not match its sha256 in _storage/documents.jsonl.`);
     const temp = path.join(blobs.dir, `.upload-import-${file.id}`);
     await fs.writeFile(temp, data);
     await blobs.adopt(temp, file.id);
@@ -255,7 +286,8 @@ export async function applySnapshot(engine: Engine, blobs: BlobStore, plan: Impo
   for (const file of plan.files.values()) {
     const table = plan.tables.get(file.tableKey) ?? { num: null, docs: [] };
     plan.tables.set(file.tableKey, table);
-    if (!table.docs.some((d) => d._id === file.id)) table.docs.push({ _id: file.id, _creationTime: Date.now(), ...stored.get(file.id)! } as Doc);
+    if (!table.docs.some((d) => d._id === file.id))
+      table.docs.push({ _id: file.id, _creationTime: Date.now(), ...stored.get(file.id)! } as Doc);
   }
   let written = 0;
   await engine.write({ type: "mutation", componentPath: "", udfPath: "_system/import", identity: null } as never, (inner) => {
@@ -276,11 +308,19 @@ export async function applySnapshot(engine: Engine, blobs: BlobStore, plan: Impo
         if (id !== null) {
           const decoded = decodeId(id);
           if (!decoded) throw new SnapshotError(`Invalid _id ${JSON.stringify(id).slice(0, 80)} in table ${tableOf(tableKey)}.`);
-          if (decoded.tableNumber !== tableNumber) throw new SnapshotError(`_id ${id} in table ${tableOf(tableKey)} belongs to table number ${decoded.tableNumber}, but ${tableOf(tableKey)} has number ${tableNumber} here.`);
+          if (decoded.tableNumber !== tableNumber)
+            throw new SnapshotError(
+              `_id ${id} in table ${tableOf(tableKey)} belongs to table number ${decoded.tableNumber}, but ${tableOf(tableKey)} has number ${tableNumber} here.`,
+            );
         } else id = newDocumentId(tableNumber);
         const previous = store.get(id);
-        if (previous && !cleared.includes(tableKey)) throw new SnapshotError(`A document with _id ${id} already exists in table ${tableOf(tableKey)}.`);
-        const full = { ...doc, _id: id, _creationTime: typeof doc._creationTime === "number" ? doc._creationTime : store.nextCreationTime() } as Doc;
+        if (previous && !cleared.includes(tableKey))
+          throw new SnapshotError(`A document with _id ${id} already exists in table ${tableOf(tableKey)}.`);
+        const full = {
+          ...doc,
+          _id: id,
+          _creationTime: typeof doc._creationTime === "number" ? doc._creationTime : store.nextCreationTime(),
+        } as Doc;
         store.write(tableKey, full, previous, inner.writes);
         written++;
       }
@@ -297,12 +337,18 @@ export async function applySnapshot(engine: Engine, blobs: BlobStore, plan: Impo
 function claimTableNumber(store: DocumentStore, tableKey: string, num: number) {
   const current = store.tableList().find((t) => t.tableKey === tableKey)?.num;
   if (current === num) return;
-  const holder = store.tableList().find((t) => t.num === num && componentOf(t.tableKey) === componentOf(tableKey) && t.tableKey !== tableKey);
+  const holder = store
+    .tableList()
+    .find((t) => t.num === num && componentOf(t.tableKey) === componentOf(tableKey) && t.tableKey !== tableKey);
   if (holder && store.count(holder.tableKey) > 0) {
-    throw new SnapshotError(`Table ${tableOf(tableKey)} has number ${num} in the snapshot, which ${tableOf(holder.tableKey)} already uses here. Import with --replace-all to replace the whole database.`);
+    throw new SnapshotError(
+      `Table ${tableOf(tableKey)} has number ${num} in the snapshot, which ${tableOf(holder.tableKey)} already uses here. Import with --replace-all to replace the whole database.`,
+    );
   }
   if (current !== undefined && store.count(tableKey) > 0) {
-    throw new SnapshotError(`Table ${tableOf(tableKey)} exists here with number ${current} and the snapshot's ids carry ${num}. Import with --replace (or --replace-all) to replace its documents.`);
+    throw new SnapshotError(
+      `Table ${tableOf(tableKey)} exists here with number ${current} and the snapshot's ids carry ${num}. Import with --replace (or --replace-all) to replace its documents.`,
+    );
   }
   if (holder) {
     // Empty: it gets a fresh number the next time it is used.

@@ -69,7 +69,13 @@ export class SnapshotJobs {
       for (const old of await fs.readdir(this.exportsDir)) await fs.rm(path.join(this.exportsDir, old), { force: true });
       await exportSnapshot(this.deps.engine, this.deps.blobs, this.exportFile(startTs.toString())!, includeStorage);
       const now = BigInt(Date.now()) * 1_000_000n;
-      this.latest = { ...doc, state: "completed", complete_ts: now, expiration_ts: now + 14n * 86_400n * 1_000_000_000n, zip_object_key: `snapshot_${startTs}.zip` };
+      this.latest = {
+        ...doc,
+        state: "completed",
+        complete_ts: now,
+        expiration_ts: now + 14n * 86_400n * 1_000_000_000n,
+        zip_object_key: `snapshot_${startTs}.zip`,
+      };
       delete this.latest.progress_message;
     } catch (error) {
       this.latest = { ...doc, state: "failed", failure_reason: (error as Error).message };
@@ -103,9 +109,13 @@ export class SnapshotJobs {
 
   async uploadPart(token: string, partNumber: number, body: Readable): Promise<string> {
     this.checkUpload(token);
-    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS) throw new HttpError(400, "InvalidPartNumber", `partNumber must be 1 to ${MAX_PARTS}.`);
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS)
+      throw new HttpError(400, "InvalidPartNumber", `partNumber must be 1 to ${MAX_PARTS}.`);
     const file = path.join(this.importsDir, token, String(partNumber));
-    const limit = countingLimit(MAX_IMPORT_PART_BYTES, () => new HttpError(413, "TooLarge", `An import part may be at most ${MAX_IMPORT_PART_BYTES} bytes.`));
+    const limit = countingLimit(
+      MAX_IMPORT_PART_BYTES,
+      () => new HttpError(413, "TooLarge", `An import part may be at most ${MAX_IMPORT_PART_BYTES} bytes.`),
+    );
     await pipeline(body, limit, createWriteStream(file));
     return `part-${partNumber}`;
   }
@@ -130,12 +140,21 @@ export class SnapshotJobs {
     }
     const id = newDocumentId(IMPORTS_TABLE_NUMBER);
     const mode = (MODES as readonly string[]).includes(String(args.mode)) ? (args.mode as ImportMode) : "requireEmpty";
-    const doc: Record<string, Value> = { _id: id, _creationTime: Date.now(), format: { format: String(args.format ?? "zip") }, mode, component_path: args.componentPath ?? "", requestor: { type: "snapshotImport" } };
+    const doc: Record<string, Value> = {
+      _id: id,
+      _creationTime: Date.now(),
+      format: { format: String(args.format ?? "zip") },
+      mode,
+      component_path: args.componentPath ?? "",
+      requestor: { type: "snapshotImport" },
+    };
     const job: ImportJob = { doc, plan: null, mode, zipFile };
     this.imports.set(id, job);
     try {
       if (args.tableName !== undefined || (args.format !== undefined && args.format !== "zip")) {
-        throw new Error(`The embedded backend imports ZIP snapshots only (format ${String(args.format)}${args.tableName ? `, table ${args.tableName}` : ""} is not supported). Export a snapshot with \`npx convex export\` and import the ZIP.`);
+        throw new Error(
+          `The embedded backend imports ZIP snapshots only (format ${String(args.format)}${args.tableName ? `, table ${args.tableName}` : ""} is not supported). Export a snapshot with \`npx convex export\` and import the ZIP.`,
+        );
       }
       job.plan = readSnapshot(zipFile, args.componentPath ?? "");
       if (mode === "requireEmpty") refuseOccupied(this.deps.engine.store, job.plan);
@@ -177,6 +196,9 @@ export class SnapshotJobs {
   }
 
   importList(): Value {
-    return [...this.imports.values()].map((j) => j.doc).reverse().slice(0, 20);
+    return [...this.imports.values()]
+      .map((j) => j.doc)
+      .reverse()
+      .slice(0, 20);
   }
 }

@@ -8,6 +8,9 @@ import type { RawData, WebSocket } from "ws";
 import { FunctionError, toFunctionError, type Engine, type Identity } from "./engine";
 import type { AuthVerifier } from "./auth";
 import { ClientInputError, parseClientMessage, type ClientMessage } from "./clientInput";
+
+/** One kind of client message, as parsed and checked by clientInput.ts. */
+type MessageOf<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
 import { MutationLog, type MutationResponse } from "./mutationLog";
 import { PendingBudget, type ConnectionBudget } from "./pendingBudget";
 import { ReadSet, WriteSet } from "./readSet";
@@ -24,7 +27,14 @@ import {
 
 type Version = { querySet: number; identity: number; ts: bigint };
 /** `journal`: the query journal its last run produced (or the client sent), passed to its next run (pagination.ts). */
-type Subscription = { udfPath: string; componentPath: string; argsJson: string; reads: ReadSet; last: string | null; journal: string | null };
+type Subscription = {
+  udfPath: string;
+  componentPath: string;
+  argsJson: string;
+  reads: ReadSet;
+  last: string | null;
+  journal: string | null;
+};
 /** A query's result as sent: `body` is the QueryUpdated / QueryFailed message's JSON fields without queryId; `key` identifies the result (a digest when long). */
 type QueryOutcome = { key: string; reads: ReadSet; body: string; journal: string | null };
 
@@ -33,7 +43,8 @@ function resultKey(text: string): string {
   return text.length <= 64 ? text : `#${createHash("sha256").update(text).digest("base64")}`;
 }
 
-const frameBytes = (data: RawData) => (Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length);
+const frameBytes = (data: RawData) =>
+  Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
 
 let lastTs = -1n;
 let lastTsText = "";
@@ -74,7 +85,14 @@ export class SyncHub {
    * query (same arguments, same identity) share one run and one JSON encoding per commit, so a
    * change fanned out to many clients costs one execution, and a repeated query none.
    */
-  outcome(componentPath: string, udfPath: string, argsJson: string, identity: Identity, admin = false, journal: string | null = null): QueryOutcome | Promise<QueryOutcome> {
+  outcome(
+    componentPath: string,
+    udfPath: string,
+    argsJson: string,
+    identity: Identity,
+    admin = false,
+    journal: string | null = null,
+  ): QueryOutcome | Promise<QueryOutcome> {
     if (this.sharedTs !== this.commitTs) {
       this.shared.clear();
       this.sharedTs = this.commitTs;
@@ -93,22 +111,44 @@ export class SyncHub {
     return pending;
   }
 
-  private async evaluate(componentPath: string, udfPath: string, argsJson: string, identity: Identity, admin: boolean, journal: string | null): Promise<QueryOutcome> {
+  private async evaluate(
+    componentPath: string,
+    udfPath: string,
+    argsJson: string,
+    identity: Identity,
+    admin: boolean,
+    journal: string | null,
+  ): Promise<QueryOutcome> {
     try {
       const args = (jsonToConvex(JSON.parse(argsJson)) as Record<string, Value>) ?? {};
       if (admin && this.admin && isSystemPath(udfPath)) {
         // System queries read deployment state beyond tables: re-run after any commit.
         const valueText = JSON.stringify(convexToJson(await runSystemFunction(this.admin.system, componentPath, udfPath, args)));
-        return { key: resultKey(valueText), reads: ReadSet.everything(), body: `"type":"QueryUpdated","value":${valueText},"logLines":[],"journal":null`, journal: null };
+        return {
+          key: resultKey(valueText),
+          reads: ReadSet.everything(),
+          body: `"type":"QueryUpdated","value":${valueText},"logLines":[],"journal":null`,
+          journal: null,
+        };
       }
       const { value, exec } = await this.engine.run("query", componentPath, udfPath, args, identity, { fromClient: !admin, journal });
       const valueText = JSON.stringify(convexToJson(value as Value));
       const next = journalOf(exec);
-      return { key: resultKey(valueText), reads: exec.reads, body: `"type":"QueryUpdated","value":${valueText},"logLines":${JSON.stringify(exec.logLines)},"journal":${JSON.stringify(next)}`, journal: next };
+      return {
+        key: resultKey(valueText),
+        reads: exec.reads,
+        body: `"type":"QueryUpdated","value":${valueText},"logLines":${JSON.stringify(exec.logLines)},"journal":${JSON.stringify(next)}`,
+        journal: next,
+      };
     } catch (thrown) {
       const error = toFunctionError(thrown);
       const data = JSON.stringify(error.data ?? null);
-      return { key: resultKey(`error:${error.message}:${data}`), reads: ReadSet.everything(), body: `"type":"QueryFailed","errorMessage":${JSON.stringify(error.message)},"errorData":${data},"logLines":[],"journal":null`, journal };
+      return {
+        key: resultKey(`error:${error.message}:${data}`),
+        reads: ReadSet.everything(),
+        body: `"type":"QueryFailed","errorMessage":${JSON.stringify(error.message)},"errorData":${data},"logLines":[],"journal":null`,
+        journal,
+      };
     }
   }
 
@@ -272,13 +312,20 @@ export class SyncSession {
   }
 
   /** Synchronous when every added query's outcome is cached at the current commit. */
-  private modifyQuerySet(message: Record<string, any>): void | Promise<void> {
+  private modifyQuerySet(message: MessageOf<"ModifyQuerySet">): void | Promise<void> {
     if (message.baseVersion !== this.version.querySet) throw new Error("Query set version mismatch");
     const parts: Array<string | Promise<string>> = [];
-    for (const mod of message.modifications as Array<Record<string, any>>) {
+    for (const mod of message.modifications) {
       if (mod.type === "Add") {
         const queryId = Number(mod.queryId);
-        const sub: Subscription = { udfPath: String(mod.udfPath), componentPath: String(mod.componentPath ?? ""), argsJson: JSON.stringify(mod.args?.[0] ?? {}), reads: new ReadSet(), last: null, journal: typeof mod.journal === "string" ? mod.journal : null };
+        const sub: Subscription = {
+          udfPath: String(mod.udfPath),
+          componentPath: String(mod.componentPath ?? ""),
+          argsJson: JSON.stringify(mod.args?.[0] ?? {}),
+          reads: new ReadSet(),
+          last: null,
+          journal: typeof mod.journal === "string" ? mod.journal : null,
+        };
         const refusal = this.refuseQuery(queryId, sub);
         if (refusal) {
           parts.push(refusal);
@@ -288,13 +335,18 @@ export class SyncSession {
         this.subs.set(queryId, sub);
         this.argsBytes += sub.argsJson.length;
         const outcome = this.outcome(sub);
-        parts.push(outcome instanceof Promise ? outcome.then((o) => this.update(queryId, sub, o, false)!) : this.update(queryId, sub, outcome, false)!);
+        parts.push(
+          outcome instanceof Promise
+            ? outcome.then((o) => this.update(queryId, sub, o, false)!)
+            : this.update(queryId, sub, outcome, false)!,
+        );
       } else if (mod.type === "Remove") {
         this.forgetQuery(Number(mod.queryId));
         parts.push(`{"type":"QueryRemoved","queryId":${Number(mod.queryId)}}`);
       }
     }
-    const finish = (modifications: string[]) => this.transition({ ...this.version, querySet: message.newVersion, ts: this.maxTs() }, modifications);
+    const finish = (modifications: string[]) =>
+      this.transition({ ...this.version, querySet: message.newVersion, ts: this.maxTs() }, modifications);
     if (parts.every((part) => typeof part === "string")) return finish(parts as string[]);
     return Promise.all(parts).then(finish);
   }
@@ -324,7 +376,7 @@ export class SyncSession {
     return this.version.ts > this.hub.commitTs ? this.version.ts : this.hub.commitTs;
   }
 
-  private async authenticate(message: Record<string, any>) {
+  private async authenticate(message: MessageOf<"Authenticate">) {
     if (message.baseVersion !== this.version.identity) throw new Error("Identity version mismatch");
     if (message.tokenType === "User") {
       try {
@@ -391,14 +443,22 @@ export class SyncSession {
 
   private tooBusy(type: "MutationResponse" | "ActionResponse", requestId: unknown) {
     const message = `Too many concurrent requests: at most ${MAX_PENDING_OPERATIONS_PER_CONNECTION} mutations and actions may wait on one WebSocket.`;
-    this.enqueue(() => this.send(failure(type, requestId, new FunctionError(message, { code: "TooManyConcurrentRequests", limit: MAX_PENDING_OPERATIONS_PER_CONNECTION }))));
+    this.enqueue(() =>
+      this.send(
+        failure(
+          type,
+          requestId,
+          new FunctionError(message, { code: "TooManyConcurrentRequests", limit: MAX_PENDING_OPERATIONS_PER_CONNECTION }),
+        ),
+      ),
+    );
   }
 
-  private mutation(message: Record<string, any>) {
+  private mutation(message: MessageOf<"Mutation">) {
     if (!this.pending.hold(this.frameBytes, () => this.mutationResponse(message))) this.tooBusy("MutationResponse", message.requestId);
   }
 
-  private async mutationResponse(message: Record<string, any>) {
+  private async mutationResponse(message: MessageOf<"Mutation">) {
     const requestId = Number(message.requestId);
     const sessionId = this.sessionId;
     if (sessionId && this.loggedSession !== sessionId) {
@@ -409,7 +469,9 @@ export class SyncSession {
     await this.authApplied;
     // Without a session id (no Connect) there is nothing to match a re-sent request against.
     const owner = typeof this.identity?.tokenIdentifier === "string" ? this.identity.tokenIdentifier : null;
-    const answer = sessionId ? await this.hub.mutationResults.respond(sessionId, requestId, owner, () => this.runMutation(message)) : { fresh: await this.runMutation(message) };
+    const answer = sessionId
+      ? await this.hub.mutationResults.respond(sessionId, requestId, owner, () => this.runMutation(message))
+      : { fresh: await this.runMutation(message) };
     this.enqueue(async () => {
       if ("fresh" in answer) this.send(answer.fresh);
       else this.write(answer.again.text);
@@ -417,29 +479,46 @@ export class SyncSession {
     });
   }
 
-  private async runMutation(message: Record<string, any>): Promise<MutationResponse> {
+  private async runMutation(message: MessageOf<"Mutation">): Promise<MutationResponse> {
     try {
       const args = jsonToConvex((message.args as JSONValue[])[0] ?? {}) as Record<string, Value>;
-      const { value, exec } = await this.hub.engine.run("mutation", message.componentPath ?? "", message.udfPath, args, this.identity, { fromClient: !this.admin });
+      const { value, exec } = await this.hub.engine.run("mutation", message.componentPath ?? "", message.udfPath, args, this.identity, {
+        fromClient: !this.admin,
+      });
       const ts = exec.commitTs ?? this.hub.commitTs;
-      return { type: "MutationResponse", requestId: message.requestId, success: true, result: convexToJson(value), ts: encodeTs(ts), logLines: exec.logLines };
+      return {
+        type: "MutationResponse",
+        requestId: message.requestId,
+        success: true,
+        result: convexToJson(value),
+        ts: encodeTs(ts),
+        logLines: exec.logLines,
+      };
     } catch (thrown) {
       const error = toFunctionError(thrown);
       return failure("MutationResponse", message.requestId, error) as MutationResponse;
     }
   }
 
-  private action(message: Record<string, any>) {
+  private action(message: MessageOf<"Action">) {
     if (!this.pending.hold(this.frameBytes, () => this.actionResponse(message))) this.tooBusy("ActionResponse", message.requestId);
   }
 
-  private async actionResponse(message: Record<string, any>) {
+  private async actionResponse(message: MessageOf<"Action">) {
     await this.authApplied;
     let response: Record<string, unknown>;
     try {
       const args = jsonToConvex((message.args as JSONValue[])[0] ?? {}) as Record<string, Value>;
-      const { value, exec } = await this.hub.engine.run("action", message.componentPath ?? "", message.udfPath, args, this.identity, { fromClient: !this.admin });
-      response = { type: "ActionResponse", requestId: message.requestId, success: true, result: convexToJson(value), logLines: exec.logLines };
+      const { value, exec } = await this.hub.engine.run("action", message.componentPath ?? "", message.udfPath, args, this.identity, {
+        fromClient: !this.admin,
+      });
+      response = {
+        type: "ActionResponse",
+        requestId: message.requestId,
+        success: true,
+        result: convexToJson(value),
+        logLines: exec.logLines,
+      };
     } catch (thrown) {
       response = failure("ActionResponse", message.requestId, toFunctionError(thrown));
     }

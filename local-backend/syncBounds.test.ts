@@ -122,7 +122,8 @@ test("a commit re-runs only the subscriptions whose read ranges contain a writte
   const client = new ConvexClient(backend.cloudUrl, { webSocketConstructor: WebSocket as never, unsavedChangesWarning: false });
   closers.push(() => client.close());
   const latest = new Map<string, unknown>();
-  const watch = (name: string, fn: string, args: object) => client.onUpdate(fn as never, args as never, (v: unknown) => latest.set(name, v));
+  const watch = (name: string, fn: string, args: object) =>
+    client.onUpdate(fn as never, args as never, (v: unknown) => latest.set(name, v));
   watch("rA", "ranges:byChannel", { channel: "rA" });
   watch("rB", "ranges:byChannel", { channel: "rB" });
   watch("first", "ranges:firstOf", { channel: "rA" });

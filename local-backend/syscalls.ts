@@ -11,7 +11,19 @@ import type { TransactionUsage } from "./convexLimits";
 import { checkDocument } from "./valueLimits";
 import { SearchError, type SearchFilterJson } from "./searchText";
 import { searchIndexesOf, type SearchResults } from "./search";
-import { budgetSpent, checkPageRequest, decodeCursor, encodeCursor, multiplePaginatedQueries, pageStatusOf, queryFingerprint, scanBudget, splitKeyOf, type CursorPosition, type ScanBudget } from "./pagination";
+import {
+  budgetSpent,
+  checkPageRequest,
+  decodeCursor,
+  encodeCursor,
+  multiplePaginatedQueries,
+  pageStatusOf,
+  queryFingerprint,
+  scanBudget,
+  splitKeyOf,
+  type CursorPosition,
+  type ScanBudget,
+} from "./pagination";
 
 const ZERO = Buffer.from([0]);
 /**
@@ -37,6 +49,13 @@ const pageJournals = new WeakMap<TransactionUsage, string>();
 export function journalOf(exec: Exec): string | null {
   return pageJournals.get(exec.usage) ?? null;
 }
+
+/**
+ * A syscall's JSON arguments as the \`convex\` library sends them: each op has its own shape, read
+ * field by field by its handler below (the library, not a client, builds them).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type SyscallArgs = Record<string, any>;
 
 type QuerySource =
   | { type: "FullTableScan"; tableName: string; order: "asc" | "desc" | null }
@@ -184,9 +203,20 @@ function build(engine: Engine) {
     const limit = query.operators.find((o) => o.limit !== undefined)?.limit;
     const none = Buffer.alloc(0);
     return {
-      tableKey, indexName: source.indexName.slice(dot + 1), low: none, high: none, order: "asc", after: null, buffer: [], exhausted: false,
-      filters: query.operators.filter((o) => o.filter).map((o) => o.filter!), remaining: limit ?? Number.POSITIVE_INFINITY,
-      batch: 2, keys: [], seen: { low: none, high: none }, search,
+      tableKey,
+      indexName: source.indexName.slice(dot + 1),
+      low: none,
+      high: none,
+      order: "asc",
+      after: null,
+      buffer: [],
+      exhausted: false,
+      filters: query.operators.filter((o) => o.filter).map((o) => o.filter!),
+      remaining: limit ?? Number.POSITIVE_INFINITY,
+      batch: 2,
+      keys: [],
+      seen: { low: none, high: none },
+      search,
     };
   }
 
@@ -233,7 +263,10 @@ function build(engine: Engine) {
         stream.buffer = rows.map((r) => r.json);
       } else if (stream.buffer.length === 0) {
         if (stream.exhausted) return sawEnd(stream);
-        const want = Math.min(stream.batch, Number.isFinite(stream.remaining) && stream.filters.length === 0 ? Math.max(stream.remaining, 1) : stream.batch);
+        const want = Math.min(
+          stream.batch,
+          Number.isFinite(stream.remaining) && stream.filters.length === 0 ? Math.max(stream.remaining, 1) : stream.batch,
+        );
         const rows = store.scan(stream.tableKey, stream.indexName, stream.low, stream.high, stream.order, stream.after, want);
         stream.batch = Math.min(stream.batch * 4, 256);
         // Fewer rows than asked for: the range has nothing more (no second scan to find that out).
@@ -300,7 +333,7 @@ function build(engine: Engine) {
     }
   }
 
-  const sync = (exec: Exec, op: string, args: Record<string, any>): string => {
+  const sync = (exec: Exec, op: string, args: SyscallArgs): string => {
     switch (op) {
       case "1.0/queryStream": {
         const id = ++streamCounter;
@@ -321,7 +354,7 @@ function build(engine: Engine) {
     }
   };
 
-  const async = async (exec: Exec, op: string, args: Record<string, any>): Promise<string> => {
+  const async = async (exec: Exec, op: string, args: SyscallArgs): Promise<string> => {
     const json = (v: unknown) => JSON.stringify(convexToJson((v === undefined ? null : v) as Value));
     switch (op) {
       case "1.0/get": {
@@ -373,7 +406,8 @@ function build(engine: Engine) {
           }
         }
         const last = budget.scanned.at(-1) ?? (start?.kind === "after" ? start.key : null);
-        const position: CursorPosition = end ?? (done ? { kind: "end" } : last ? { kind: "after", key: last } : { kind: "after", key: Buffer.alloc(0) });
+        const position: CursorPosition =
+          end ?? (done ? { kind: "end" } : last ? { kind: "after", key: last } : { kind: "after", key: Buffer.alloc(0) });
         const continueCursor = end ? endText! : encodeCursor(fingerprint, position);
         const split = stream.search ? null : splitKeyOf(budget);
         const splitCursor = split ? encodeCursor(fingerprint, { kind: "after", key: split }) : null;
@@ -436,7 +470,12 @@ function build(engine: Engine) {
         if (!found) return json(null);
         const { sha256, size, contentType } = found.doc as Doc & { sha256: string; size: number; contentType?: string };
         // storage.getMetadata gives the digest in hex (udf-runtime storage.ts; the _storage row keeps base64).
-        return json({ storageId: args.storageId, sha256: Buffer.from(sha256, "base64").toString("hex"), size, contentType: contentType ?? null });
+        return json({
+          storageId: args.storageId,
+          sha256: Buffer.from(sha256, "base64").toString("hex"),
+          size,
+          contentType: contentType ?? null,
+        });
       }
       case "1.0/storageDelete": {
         const found = storageDoc(exec, args.storageId);
@@ -466,7 +505,9 @@ function build(engine: Engine) {
       case "1.0/actions/action": {
         const type = op.split("/")[2] as "query" | "mutation" | "action";
         const target = engine.address(exec.componentPath, args);
-        const { value } = await engine.run(type, target.componentPath, target.udfPath, jsonToConvex(args.args) as never, exec.identity, { depth: exec.depth + 1 });
+        const { value } = await engine.run(type, target.componentPath, target.udfPath, jsonToConvex(args.args) as never, exec.identity, {
+          depth: exec.depth + 1,
+        });
         return json(value);
       }
       case "1.0/runUdf": {
@@ -491,7 +532,7 @@ function build(engine: Engine) {
     }
   };
 
-  const js = (exec: Exec, op: string, args: Record<string, any>): unknown => {
+  const js = (exec: Exec, op: string, args: SyscallArgs): unknown => {
     switch (op) {
       case "storage/storeBlob":
         return storeBlob(exec, args.blob as Blob);
@@ -500,7 +541,12 @@ function build(engine: Engine) {
           const found = storageDoc(exec, args.storageId);
           if (!found) return null;
           // Stored files never change: the row's size is the file's size, no stat needed.
-          return new FileBlob(engine.opts.blobs.pathOf(args.storageId), 0, Number(found.doc.size), (found.doc.contentType as string | undefined) ?? "");
+          return new FileBlob(
+            engine.opts.blobs.pathOf(args.storageId),
+            0,
+            Number(found.doc.size),
+            (found.doc.contentType as string | undefined) ?? "",
+          );
         })();
       default:
         throw new FunctionError(`The local backend does not support ${op}.`);

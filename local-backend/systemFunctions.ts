@@ -58,7 +58,10 @@ const HANDLERS: Record<string, Handler> = {
 /** Runs a system query for an admin, one at a time with the functions (a consistent read). */
 export async function runSystemFunction(deps: SystemDeps, componentPath: string, udfPath: string, args: Args): Promise<Value> {
   const handler = HANDLERS[canonical(udfPath)];
-  if (!handler) throw new SystemFunctionError(`Could not find function for '${udfPath}': the embedded backend does not implement this system function.`);
+  if (!handler)
+    throw new SystemFunctionError(
+      `Could not find function for '${udfPath}': the embedded backend does not implement this system function.`,
+    );
   return await deps.engine.serial(async () => handler(deps, componentPath, args));
 }
 
@@ -77,7 +80,15 @@ function tableData(engine: Engine, componentPath: string, args: Args): Value {
   return { page, isDone: rows.length < numItems, continueCursor: last ? last.key.toString("base64") : "end" };
 }
 
-type Registered = { isQuery?: boolean; isMutation?: boolean; isAction?: boolean; isPublic?: boolean; isInternal?: boolean; exportArgs?: () => string; exportReturns?: () => string };
+type Registered = {
+  isQuery?: boolean;
+  isMutation?: boolean;
+  isAction?: boolean;
+  isPublic?: boolean;
+  isInternal?: boolean;
+  exportArgs?: () => string;
+  exportReturns?: () => string;
+};
 
 /** Every function of a component as `npx convex function-spec` lists it (system-udfs `_system/cli/modules:apiSpec`). */
 function apiSpec(engine: Engine, componentPath: string, http: unknown): Value {

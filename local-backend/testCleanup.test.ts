@@ -23,7 +23,10 @@ test("a process that started a backend and exits without stopping it leaves no d
     console.log(JSON.stringify({ dirs: [spare, backend.dataDir], pid: backend.process.pid }));
     process.exit(0);
   `;
-  const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+  const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   const { dirs, pid } = JSON.parse(out.trim().split("\n").pop()!) as { dirs: string[]; pid: number };
   expect(dirs).toHaveLength(2);
   expect(dirs.every((d) => path.basename(d).startsWith("reelgate-backend-"))).toBe(true);

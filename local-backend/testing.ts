@@ -54,11 +54,33 @@ export function removeTempDataDirs() {
 }
 process.once("exit", removeTempDataDirs);
 
-export async function spawnBackend(opts: { projectDir: string; dataDir?: string; port?: number; sitePort?: number; env?: Record<string, string>; testClock?: boolean; watch?: boolean }): Promise<RunningBackend> {
+export async function spawnBackend(opts: {
+  projectDir: string;
+  dataDir?: string;
+  port?: number;
+  sitePort?: number;
+  env?: Record<string, string>;
+  testClock?: boolean;
+  watch?: boolean;
+}): Promise<RunningBackend> {
   const dataDir = opts.dataDir ?? tempDataDir();
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", path.join(here, "cli.ts"), "--port", String(opts.port ?? 0), "--site-port", String(opts.sitePort ?? 0), "--data", dataDir, "--project", opts.projectDir, ...(opts.watch ? [] : ["--no-watch"]), ...(opts.testClock ? ["--test-clock"] : [])],
+    [
+      "--import",
+      "tsx",
+      path.join(here, "cli.ts"),
+      "--port",
+      String(opts.port ?? 0),
+      "--site-port",
+      String(opts.sitePort ?? 0),
+      "--data",
+      dataDir,
+      "--project",
+      opts.projectDir,
+      ...(opts.watch ? [] : ["--no-watch"]),
+      ...(opts.testClock ? ["--test-clock"] : []),
+    ],
     // UV_USE_IO_URING=0 as scripts/start.mjs sets it (file reads off the event loop's thread).
     { env: { UV_USE_IO_URING: "0", ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] },
   );

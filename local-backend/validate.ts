@@ -51,8 +51,7 @@ export function checkValue(v: ValidatorJson, value: unknown, tableOf: TableOf, p
     case "record": {
       if (!isPlainObject(value)) return fail("an object");
       for (const [k, item] of Object.entries(value)) {
-        const problem =
-          checkValue(v.keys, k, tableOf, `${path} key`) ?? checkValue(v.values.fieldType, item, tableOf, `${path}.${k}`);
+        const problem = checkValue(v.keys, k, tableOf, `${path} key`) ?? checkValue(v.values.fieldType, item, tableOf, `${path}.${k}`);
         if (problem) return problem;
       }
       return null;

@@ -55,7 +55,8 @@ function measure(value: Value | undefined): Measure {
     return { size, nesting: nesting + 1 };
   }
   const entries = Object.entries(value as Record<string, Value | undefined>).filter(([, v]) => v !== undefined);
-  if (entries.length > MAX_OBJECT_FIELDS) throw new Error(`Object has too many fields (${entries.length} > maximum number ${MAX_OBJECT_FIELDS})`);
+  if (entries.length > MAX_OBJECT_FIELDS)
+    throw new Error(`Object has too many fields (${entries.length} > maximum number ${MAX_OBJECT_FIELDS})`);
   let size = 2;
   let nesting = 0;
   for (const [name, item] of entries) {
@@ -84,7 +85,8 @@ export function checkDocument(doc: Record<string, Value | undefined>): number {
     }
   }
   const { size, nesting } = measure(doc as Value);
-  if (nesting > MAX_DOCUMENT_NESTING) throw new Error(`Document is too nested (nested ${nesting} levels deep > maximum nesting ${MAX_DOCUMENT_NESTING})`);
+  if (nesting > MAX_DOCUMENT_NESTING)
+    throw new Error(`Document is too nested (nested ${nesting} levels deep > maximum nesting ${MAX_DOCUMENT_NESTING})`);
   if (size > MAX_USER_SIZE) throw new Error(`Value is too large (${formatSize(size)} > maximum size ${formatSize(MAX_USER_SIZE)})`);
   return size;
 }

@@ -29,7 +29,7 @@ export function bodyOf(response: string): string {
   const [head, body] = [response.slice(0, split), response.slice(split + 4)];
   if (!/^transfer-encoding:\s*chunked/im.test(head)) return body;
   let out = "";
-  for (let at = 0; at < body.length; ) {
+  for (let at = 0; at < body.length;) {
     const eol = body.indexOf("\r\n", at);
     const size = parseInt(body.slice(at, eol), 16);
     if (!size) break;

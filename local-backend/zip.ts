@@ -194,7 +194,7 @@ export class ZipReader {
       };
       // Zip64 extended information: the fields that overflowed, in this order.
       const extra = dir.subarray(p + 46 + nameLength, p + 46 + nameLength + extraLength);
-      for (let e = 0; e + 4 <= extra.length; ) {
+      for (let e = 0; e + 4 <= extra.length;) {
         const id = extra.readUInt16LE(e);
         const len = extra.readUInt16LE(e + 2);
         if (id === 0x0001) {
@@ -223,8 +223,10 @@ export class ZipReader {
     let data: Buffer;
     if (entry.method === 0) data = raw;
     else if (entry.method === 8) data = inflateRawSync(raw);
-    else throw new ZipFormatError(`ZIP entry ${entry.name} uses compression method ${entry.method}; only stored and deflate are supported.`);
-    if (data.length !== entry.size || crc32(data) !== entry.crc) throw new ZipFormatError(`ZIP entry ${entry.name} is corrupt (size or CRC mismatch).`);
+    else
+      throw new ZipFormatError(`ZIP entry ${entry.name} uses compression method ${entry.method}; only stored and deflate are supported.`);
+    if (data.length !== entry.size || crc32(data) !== entry.crc)
+      throw new ZipFormatError(`ZIP entry ${entry.name} is corrupt (size or CRC mismatch).`);
     return data;
   }
 

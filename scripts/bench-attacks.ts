@@ -90,13 +90,19 @@ async function manySubscriptions(backend: RunningBackend, count: number) {
     if (m.endVersion.querySet === 1) ready = true;
     failed += m.modifications.filter((x: { type: string }) => x.type === "QueryFailed").length;
   });
-  const modifications = Array.from({ length: count }, (_, i) => ({ type: "Add", queryId: i, udfPath: "messages:list", args: [{ channel: `sub${i}` }] }));
+  const modifications = Array.from({ length: count }, (_, i) => ({
+    type: "Add",
+    queryId: i,
+    udfPath: "messages:list",
+    args: [{ channel: `sub${i}` }],
+  }));
   s.send({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications });
   while (!ready) await sleep(20);
   // Commits keep coming (to one of the subscribed channels and to another one) while a viewer queries.
   let writing = true;
   const writer = (async () => {
-    for (let i = 0; writing; i++) await http.mutation("messages:send" as never, { channel: i % 2 ? "sub7" : "elsewhere", body: `w${i}` } as never);
+    for (let i = 0; writing; i++)
+      await http.mutation("messages:send" as never, { channel: i % 2 ? "sub7" : "elsewhere", body: `w${i}` } as never);
   })();
   const latencies: number[] = [];
   for (let i = 0; i < 60; i++) {
@@ -144,7 +150,9 @@ async function run(name: string, env: Record<string, string>, attack: (b: Runnin
     const idle = await idleRss(backend);
     let note = "";
     const peak = await peakDuring(backend, async () => void (note = await attack(backend)));
-    console.log(`${name.padEnd(44)} idle ${idle.toFixed(0).padStart(4)} MiB  peak ${peak.toFixed(0).padStart(4)} MiB  (+${(peak - idle).toFixed(0)} MiB)  ${note}`);
+    console.log(
+      `${name.padEnd(44)} idle ${idle.toFixed(0).padStart(4)} MiB  peak ${peak.toFixed(0).padStart(4)} MiB  (+${(peak - idle).toFixed(0)} MiB)  ${note}`,
+    );
   } finally {
     await backend.stop();
   }
@@ -153,5 +161,7 @@ async function run(name: string, env: Record<string, string>, attack: (b: Runnin
 await run("huge frames (100 MiB and just under limit)", {}, hugeFrames);
 await run("600 mutations, 1 MiB paths, then disconnect", {}, mutationsThenDisconnect);
 await run("20k subscriptions on one socket", {}, (b) => manySubscriptions(b, 20_000));
-await run("20k subscriptions, cap raised to 20k", { LOCAL_BACKEND_MAX_QUERIES_PER_CONNECTION: "20000" }, (b) => manySubscriptions(b, 20_000));
+await run("20k subscriptions, cap raised to 20k", { LOCAL_BACKEND_MAX_QUERIES_PER_CONNECTION: "20000" }, (b) =>
+  manySubscriptions(b, 20_000),
+);
 await run("large HTTP bodies to /api/mutation", {}, largeBodies);

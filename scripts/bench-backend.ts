@@ -18,7 +18,8 @@ import { benchSearch } from "./bench-search";
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
-const client = (url: string) => new ConvexClient(url, { webSocketConstructor: WebSocket as never, unsavedChangesWarning: false, logger: false } as never);
+const client = (url: string) =>
+  new ConvexClient(url, { webSocketConstructor: WebSocket as never, unsavedChangesWarning: false, logger: false } as never);
 
 /** A raw WebSocket echo server, in its own Node process like the backend (or in this one, for reference). */
 async function echoServer(inProcess: boolean): Promise<{ url: string; stop(): void }> {
@@ -32,7 +33,10 @@ async function echoServer(inProcess: boolean): Promise<{ url: string; stop(): vo
     const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
     server.on("connection", (ws) => ws.on("message", (m) => ws.send(m)));
     server.on("listening", () => console.log(server.address().port));`;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", code], { cwd: path.resolve(import.meta.dirname, ".."), stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--input-type=module", "-e", code], {
+    cwd: path.resolve(import.meta.dirname, ".."),
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const port = await new Promise<string>((resolve) => child.stdout.once("data", (d) => resolve(String(d).trim())));
   return { url: `ws://127.0.0.1:${port}`, stop: () => child.kill() };
 }
@@ -75,7 +79,9 @@ let sessions = 0;
 async function protocolRoundTrips(url: string, rounds: number) {
   const ws = new WebSocket(`${url.replace(/^http/, "ws")}/api/1.48.0/sync`);
   await new Promise((r) => ws.once("open", r));
-  ws.send(JSON.stringify({ type: "Connect", sessionId: `bench-${++sessions}`, connectionCount: 0, lastCloseReason: null, clientTs: Date.now() }));
+  ws.send(
+    JSON.stringify({ type: "Connect", sessionId: `bench-${++sessions}`, connectionCount: 0, lastCloseReason: null, clientTs: Date.now() }),
+  );
   const times: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const modifications: unknown[] = [{ type: "Add", queryId: i, udfPath: "messages:counter", args: [{ name: `q${i % 10}` }] }];
@@ -113,7 +119,7 @@ async function fanOut(url: string, subscribers: number, rounds: number) {
   );
   const writer = client(url);
   const delays: number[] = [];
-  let expected = (await writer.query("messages:list" as never, { channel: "fan" } as never) as unknown[]).length;
+  let expected = ((await writer.query("messages:list" as never, { channel: "fan" } as never)) as unknown[]).length;
   for (let r = 0; r < rounds; r++) {
     expected++;
     const start = performance.now();
@@ -185,19 +191,26 @@ try {
   }
   separate.stop();
   inProcess.stop();
-  const line = (label: string, xs: number[]) => console.log(`   ${label.padEnd(36)} p50 ${fmt(percentile(xs, 50))}  mean ${fmt(xs.reduce((a, b) => a + b) / xs.length)}`);
+  const line = (label: string, xs: number[]) =>
+    console.log(`   ${label.padEnd(36)} p50 ${fmt(percentile(xs, 50))}  mean ${fmt(xs.reduce((a, b) => a + b) / xs.length)}`);
   const ratio = (xs: number[], base: number[]) => `${(percentile(xs, 50) / percentile(base, 50)).toFixed(2)}×`;
   console.log("1. Query round trip over the sync WebSocket (2500 sequential round trips each, 5 interleaved batches)");
   line("raw WebSocket echo (own process)", echo);
   line("raw WebSocket echo (in this process)", echoInProcess);
   line("query, protocol only", protocol);
   line("query through the convex client", query);
-  console.log(`   protocol only (ModifyQuerySet → Transition) vs echo server: ${ratio(protocol, echo)}   (target ≤ 2×; ${ratio(protocol, echoInProcess)} vs the in-process echo)`);
-  console.log(`   through ConvexClient.query vs echo server: ${ratio(query, echo)}   (the client library's own CPU: ${(clientCpuMicros / query.length).toFixed(0)} µs per query in this process — subscribe, transition handling, unsubscribe)`);
+  console.log(
+    `   protocol only (ModifyQuerySet → Transition) vs echo server: ${ratio(protocol, echo)}   (target ≤ 2×; ${ratio(protocol, echoInProcess)} vs the in-process echo)`,
+  );
+  console.log(
+    `   through ConvexClient.query vs echo server: ${ratio(query, echo)}   (the client library's own CPU: ${(clientCpuMicros / query.length).toFixed(0)} µs per query in this process — subscribe, transition handling, unsubscribe)`,
+  );
 
   const delays = await fanOut(backend.cloudUrl, 100, 30);
   console.log("2. A mutation's change reaching 100 subscribed clients (30 mutations, 3000 deliveries)");
-  console.log(`   p50 ${fmt(percentile(delays, 50))}  p99 ${fmt(percentile(delays, 99))}  max ${fmt(Math.max(...delays))}   (target p99 < 100 ms)`);
+  console.log(
+    `   p50 ${fmt(percentile(delays, 50))}  p99 ${fmt(percentile(delays, 99))}  max ${fmt(Math.max(...delays))}   (target p99 < 100 ms)`,
+  );
 } finally {
   await backend.stop();
 }

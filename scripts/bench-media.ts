@@ -118,7 +118,11 @@ http { access_log off; sendfile on; tcp_nopush on; client_body_temp_path ${dir};
     createReadStream(file, { start, end }).pipe(res);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { name: "node static server (nginx not installed)", url: `http://127.0.0.1:${(server.address() as { port: number }).port}/video`, stop: async () => void server.close() };
+  return {
+    name: "node static server (nginx not installed)",
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/video`,
+    stop: async () => void server.close(),
+  };
 }
 
 const backend = await spawnBackend({ projectDir: APP_PROJECT });
@@ -129,11 +133,20 @@ try {
   for (let i = 0; i < SIZE / (1024 * 1024); i++) bytes.fill(i % 251, i * 1024 * 1024, (i + 1) * 1024 * 1024);
   // Upload: the app's chunked path vs one POST of the whole file to the backend's raw upload.
   let t0 = performance.now();
-  const { videoId } = await uploadChunkedVideo(http, teamId, bytes, { chunkSize: 8 * 1024 * 1024, title: "Big", fileName: "big.mp4", parallel: 3 });
+  const { videoId } = await uploadChunkedVideo(http, teamId, bytes, {
+    chunkSize: 8 * 1024 * 1024,
+    title: "Big",
+    fileName: "big.mp4",
+    parallel: 3,
+  });
   const chunkedSeconds = (performance.now() - t0) / 1000;
   const rssAfterUpload = peakRss(backend.process.pid!);
   t0 = performance.now();
-  await uploadReadyVideo(http, teamId, { body: Readable.toWeb(Readable.from([Buffer.from(bytes.buffer)])) as ReadableStream, title: "Whole", fileName: "whole.mp4" });
+  await uploadReadyVideo(http, teamId, {
+    body: Readable.toWeb(Readable.from([Buffer.from(bytes.buffer)])) as ReadableStream,
+    title: "Whole",
+    fileName: "whole.mp4",
+  });
   const wholeSeconds = (performance.now() - t0) / 1000;
   const link = await http.mutation(api.shareLinks.create, { videoId });
   // One grant per client: 16 viewers, each within its own request budget.
@@ -178,13 +191,23 @@ try {
 
   const line = (name: string, r: ReturnType<typeof summary>) =>
     `   ${name.padEnd(28)} ${r.mbps.toFixed(0).padStart(6)} MiB/s   TTFB p50 ${r.ttfbP50.toFixed(2)} ms  p99 ${r.ttfbP99.toFixed(2)} ms   (${r.requests} requests; machine CPU ${r.cpu.toFixed(0)}% busy, load generator included)`;
-  console.log(`Media delivery: ${CLIENTS} clients × 4 MiB range reads × ${SECONDS} s per server (${SEGMENTS} alternating segments) on a 256 MiB file`);
+  console.log(
+    `Media delivery: ${CLIENTS} clients × 4 MiB range reads × ${SECONDS} s per server (${SEGMENTS} alternating segments) on a 256 MiB file`,
+  );
   console.log(line(baseline.name, reference));
   console.log(line("/media/<grant> (embedded)", measured));
-  console.log(`   throughput ratio ${(measured.mbps / reference.mbps).toFixed(2)}× (target ≥ 0.8×)   TTFB p50 ratio ${(measured.ttfbP50 / reference.ttfbP50).toFixed(2)}× (target ≤ 1.3×)`);
-  console.log(`Seek to 90 % (bytes=${seekAt}-, 40 requests): ${baseline.name} TTFB p50 ${seekTheirs.p50.toFixed(2)} ms p99 ${seekTheirs.p99.toFixed(2)} ms; /media p50 ${seekOurs.p50.toFixed(2)} ms p99 ${seekOurs.p99.toFixed(2)} ms (answers end at the 8 MiB chunk boundary)`);
-  console.log(`Upload of ${SIZE / 1024 / 1024} MiB: chunked (8 MiB × 3 parallel) ${(SIZE / 1024 / 1024 / chunkedSeconds).toFixed(0)} MiB/s vs one POST ${(SIZE / 1024 / 1024 / wholeSeconds).toFixed(0)} MiB/s: ${(wholeSeconds / chunkedSeconds).toFixed(2)}× (target ≥ 0.7×); backend peak RSS after the chunked upload ${(rssAfterUpload / 1024 / 1024).toFixed(0)} MiB`);
-  console.log(`   backend peak RSS ${(rssPeak / 1024 / 1024).toFixed(0)} MiB (before load ${(rssBefore / 1024 / 1024).toFixed(0)} MiB; target < 300 MiB)`);
+  console.log(
+    `   throughput ratio ${(measured.mbps / reference.mbps).toFixed(2)}× (target ≥ 0.8×)   TTFB p50 ratio ${(measured.ttfbP50 / reference.ttfbP50).toFixed(2)}× (target ≤ 1.3×)`,
+  );
+  console.log(
+    `Seek to 90 % (bytes=${seekAt}-, 40 requests): ${baseline.name} TTFB p50 ${seekTheirs.p50.toFixed(2)} ms p99 ${seekTheirs.p99.toFixed(2)} ms; /media p50 ${seekOurs.p50.toFixed(2)} ms p99 ${seekOurs.p99.toFixed(2)} ms (answers end at the 8 MiB chunk boundary)`,
+  );
+  console.log(
+    `Upload of ${SIZE / 1024 / 1024} MiB: chunked (8 MiB × 3 parallel) ${(SIZE / 1024 / 1024 / chunkedSeconds).toFixed(0)} MiB/s vs one POST ${(SIZE / 1024 / 1024 / wholeSeconds).toFixed(0)} MiB/s: ${(wholeSeconds / chunkedSeconds).toFixed(2)}× (target ≥ 0.7×); backend peak RSS after the chunked upload ${(rssAfterUpload / 1024 / 1024).toFixed(0)} MiB`,
+  );
+  console.log(
+    `   backend peak RSS ${(rssPeak / 1024 / 1024).toFixed(0)} MiB (before load ${(rssBefore / 1024 / 1024).toFixed(0)} MiB; target < 300 MiB)`,
+  );
 } finally {
   await backend.stop();
 }

@@ -54,7 +54,15 @@ const INDEX = { name: "search_text", searchField: "searchText", filterFields: ["
 function video(store: DocumentStore, next: () => number, team: number) {
   const title = words(next, 3 + Math.floor(next() * 5));
   const description = words(next, 10 + Math.floor(next() * 20));
-  return { _id: store.newId(TABLE), _creationTime: store.nextCreationTime(), teamId: `team${team}`, status: "ready", title, description, searchText: `${title}\n${description}` };
+  return {
+    _id: store.newId(TABLE),
+    _creationTime: store.nextCreationTime(),
+    teamId: `team${team}`,
+    status: "ready",
+    title,
+    description,
+    searchText: `${title}\n${description}`,
+  };
 }
 
 function library(documents: number, withIndex = true) {
@@ -72,7 +80,10 @@ function library(documents: number, withIndex = true) {
     next,
     /** Milliseconds for one search of `text` (optionally in one team), reading the first 10 results. */
     time(text: string, team: number | null) {
-      const filters = [{ type: "Search" as const, fieldPath: "searchText", value: text }, ...(team === null ? [] : [{ type: "Eq" as const, fieldPath: "teamId", value: `team${team}` }])];
+      const filters = [
+        { type: "Search" as const, fieldPath: "searchText", value: text },
+        ...(team === null ? [] : [{ type: "Eq" as const, fieldPath: "teamId", value: `team${team}` }]),
+      ];
       const start = performance.now();
       const rows = search.search(TABLE, INDEX.name, filters, new ReadSet()).take(10);
       const ms = performance.now() - start;
@@ -111,8 +122,10 @@ export function benchSearch() {
   }
   small.close();
   large.close();
-  const line = (label: string, xs: number[]) => `   ${label.padEnd(34)} p50 ${percentile(xs, 50).toFixed(3)} ms  p99 ${percentile(xs, 99).toFixed(3)} ms`;
-  const ratio = (a: number[], b: number[]) => `${(percentile(a, 50) / percentile(b, 50)).toFixed(2)}× p50, ${(percentile(a, 99) / percentile(b, 99)).toFixed(2)}× p99`;
+  const line = (label: string, xs: number[]) =>
+    `   ${label.padEnd(34)} p50 ${percentile(xs, 50).toFixed(3)} ms  p99 ${percentile(xs, 99).toFixed(3)} ms`;
+  const ratio = (a: number[], b: number[]) =>
+    `${(percentile(a, 50) / percentile(b, 50)).toFixed(2)}× p50, ${(percentile(a, 99) / percentile(b, 99)).toFixed(2)}× p99`;
   console.log("4. Text search: a two-word query (last word a prefix), first 10 results, 600 searches per series, in process");
   console.log(line("1k videos, whole index", series.small));
   console.log(line("100k videos, whole index", series.large));
@@ -123,7 +136,9 @@ export function benchSearch() {
   insertCost(true, 300);
   const [withIndex, without] = [insertCost(true, 2000), insertCost(false, 2000)];
   console.log("   insert of one video (own transaction, 10k videos in the table, 2000 inserts)");
-  console.log(`   with the search index ${withIndex.toFixed(1)} µs, without ${without.toFixed(1)} µs: +${(withIndex - without).toFixed(1)} µs (${(withIndex / without).toFixed(2)}×)`);
+  console.log(
+    `   with the search index ${withIndex.toFixed(1)} µs, without ${without.toFixed(1)} µs: +${(withIndex - without).toFixed(1)} µs (${(withIndex / without).toFixed(2)}×)`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) benchSearch();

@@ -50,10 +50,7 @@ const typeLines = components
   .join("\n");
 
 const dts = path.join(generated, "api.d.ts");
-writeFileSync(
-  dts,
-  readFileSync(dts, "utf8") + `\nexport declare const components: {\n${typeLines}\n};\n`,
-);
+writeFileSync(dts, readFileSync(dts, "utf8") + `\nexport declare const components: {\n${typeLines}\n};\n`);
 const js = path.join(generated, "api.js");
 writeFileSync(
   js,

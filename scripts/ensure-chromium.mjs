@@ -11,5 +11,7 @@ if (process.getuid?.() === 0) {
   execSync("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium", { stdio: "inherit" });
   if (existsSync(CHROMIUM)) process.exit(0);
 }
-console.error(`Chromium is needed for the browser tests. Install it with:\n  sudo apt-get update && sudo apt-get install -y chromium\n(or set CHROMIUM_PATH to a Chromium binary).`);
+console.error(
+  `Chromium is needed for the browser tests. Install it with:\n  sudo apt-get update && sudo apt-get install -y chromium\n(or set CHROMIUM_PATH to a Chromium binary).`,
+);
 process.exit(1);

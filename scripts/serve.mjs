@@ -16,11 +16,15 @@ const sitePort = process.env.LOCAL_BACKEND_SITE_PORT ?? "3211";
 const appOrigin = process.env.SITE_URL ?? `http://localhost:${port}`;
 const dataArgs = process.env.LOCAL_BACKEND_DATA ? ["--data", process.env.LOCAL_BACKEND_DATA] : [];
 
-const backend = spawn(process.execPath, ["--import", "tsx", "local-backend/cli.ts", "--port", backendPort, "--site-port", sitePort, ...dataArgs], {
-  cwd: root,
-  env: { ...process.env, SITE_URL: appOrigin, UV_USE_IO_URING: process.env.UV_USE_IO_URING ?? "0" },
-  stdio: ["ignore", "pipe", "inherit"],
-});
+const backend = spawn(
+  process.execPath,
+  ["--import", "tsx", "local-backend/cli.ts", "--port", backendPort, "--site-port", sitePort, ...dataArgs],
+  {
+    cwd: root,
+    env: { ...process.env, SITE_URL: appOrigin, UV_USE_IO_URING: process.env.UV_USE_IO_URING ?? "0" },
+    stdio: ["ignore", "pipe", "inherit"],
+  },
+);
 let server;
 const stop = (code) => {
   server?.close();
@@ -56,5 +60,9 @@ async function serve(cloudUrl, siteUrl) {
   process.env.VITE_CONVEX_SITE_URL = siteUrl;
   await build({ root, configFile: path.join(root, "vite.config.ts"), logLevel: "warn" });
   server = createStaticServer(path.join(root, "dist"));
-  server.listen(port, () => console.log(`\n  Reelgate (production build) is running:\n    app      ${appOrigin}\n    backend  ${cloudUrl}\n    site     ${siteUrl}\n  Press Ctrl-C to stop.\n`));
+  server.listen(port, () =>
+    console.log(
+      `\n  Reelgate (production build) is running:\n    app      ${appOrigin}\n    backend  ${cloudUrl}\n    site     ${siteUrl}\n  Press Ctrl-C to stop.\n`,
+    ),
+  );
 }

@@ -122,7 +122,9 @@ function startWeb(cloudUrl, siteUrl) {
     { VITE_CONVEX_URL: cloudUrl, VITE_CONVEX_SITE_URL: siteUrl },
     (webLine) => {
       if (/Local:/.test(webLine)) {
-        console.log(`\n  Reelgate is running:\n    app      http://localhost:${webPort}\n    backend  ${cloudUrl}\n    site     ${siteUrl}\n  Press Ctrl-C to stop.\n`);
+        console.log(
+          `\n  Reelgate is running:\n    app      http://localhost:${webPort}\n    backend  ${cloudUrl}\n    site     ${siteUrl}\n  Press Ctrl-C to stop.\n`,
+        );
       }
     },
   );

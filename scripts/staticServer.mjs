@@ -67,7 +67,8 @@ export function createStaticServer(distDir) {
         "Content-Type": TYPES[ext] ?? "application/octet-stream",
         "X-Content-Type-Options": "nosniff",
         // Content-hashed names under /assets/ never change; everything else is checked each time.
-        "Cache-Control": asset && pathname.startsWith("/assets/") ? "public, max-age=31536000, immutable" : asset ? "public, max-age=3600" : "no-cache",
+        "Cache-Control":
+          asset && pathname.startsWith("/assets/") ? "public, max-age=31536000, immutable" : asset ? "public, max-age=3600" : "no-cache",
         Vary: "Accept-Encoding",
       };
       if (!asset && pathname.startsWith("/share/")) {
@@ -82,7 +83,10 @@ export function createStaticServer(distDir) {
       }
       res.writeHead(200, { ...headers, "Content-Length": statSync(file).size });
       if (req.method === "HEAD") res.end();
-      else createReadStream(file).on("error", () => res.destroy()).pipe(res);
+      else
+        createReadStream(file)
+          .on("error", () => res.destroy())
+          .pipe(res);
     } catch {
       if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
       res.end("Internal error\n");

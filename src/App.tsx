@@ -22,7 +22,12 @@ function Titled({ title, children }: { title: string; children: ReactNode }) {
 function RequireAuth({ children }: { children: ReactNode }) {
   const { isAuthenticated, isLoading } = useConvexAuth();
   const location = useLocation();
-  if (isLoading) return <p className="center muted" role="status">Loading…</p>;
+  if (isLoading)
+    return (
+      <p className="center muted" role="status">
+        Loading…
+      </p>
+    );
   if (!isAuthenticated) return <Navigate to="/signin" replace state={{ from: location.pathname }} />;
   return <>{children}</>;
 }
@@ -39,7 +44,11 @@ function RouteFallback() {
       </main>
     );
   }
-  return <p className="center muted" role="status">Loading…</p>;
+  return (
+    <p className="center muted" role="status">
+      Loading…
+    </p>
+  );
 }
 
 export function App() {
@@ -47,13 +56,66 @@ export function App() {
     <Suspense fallback={<RouteFallback />}>
       <Routes>
         <Route path="/share/:token" element={<SharePage />} />
-        <Route path="/signin" element={<Titled title="Sign in"><SignIn /></Titled>} />
-        <Route path="/invite/:token" element={<Titled title="Invitation"><InvitePage /></Titled>} />
-        <Route path="/" element={<RequireAuth><Titled title="Library"><Library /></Titled></RequireAuth>} />
-        <Route path="/links" element={<RequireAuth><Titled title="All links"><AllLinks /></Titled></RequireAuth>} />
-        <Route path="/videos/:videoId" element={<RequireAuth><VideoPage /></RequireAuth>} />
-        <Route path="/collections/:collectionId" element={<RequireAuth><CollectionPage /></RequireAuth>} />
-        <Route path="*" element={<main><NotFound /></main>} />
+        <Route
+          path="/signin"
+          element={
+            <Titled title="Sign in">
+              <SignIn />
+            </Titled>
+          }
+        />
+        <Route
+          path="/invite/:token"
+          element={
+            <Titled title="Invitation">
+              <InvitePage />
+            </Titled>
+          }
+        />
+        <Route
+          path="/"
+          element={
+            <RequireAuth>
+              <Titled title="Library">
+                <Library />
+              </Titled>
+            </RequireAuth>
+          }
+        />
+        <Route
+          path="/links"
+          element={
+            <RequireAuth>
+              <Titled title="All links">
+                <AllLinks />
+              </Titled>
+            </RequireAuth>
+          }
+        />
+        <Route
+          path="/videos/:videoId"
+          element={
+            <RequireAuth>
+              <VideoPage />
+            </RequireAuth>
+          }
+        />
+        <Route
+          path="/collections/:collectionId"
+          element={
+            <RequireAuth>
+              <CollectionPage />
+            </RequireAuth>
+          }
+        />
+        <Route
+          path="*"
+          element={
+            <main>
+              <NotFound />
+            </main>
+          }
+        />
       </Routes>
     </Suspense>
   );

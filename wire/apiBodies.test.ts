@@ -22,7 +22,11 @@ beforeAll(async () => {
 afterAll(async () => backend?.stop());
 
 const send = (method: string, path: string, body: BodyInit) =>
-  fetch(`${backend.siteUrl}/api/v1${path}`, { method, body, headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" } });
+  fetch(`${backend.siteUrl}/api/v1${path}`, {
+    method,
+    body,
+    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+  });
 
 async function expect400(res: Response, message: RegExp) {
   const body = (await res.json()) as { error: { code: string; message: string } };
@@ -60,7 +64,10 @@ test("wrong types, missing and unknown fields name the field", async () => {
   await expect400(await send("POST", "/shares", JSON.stringify({})), /video_id is required/);
   await expect400(await send("POST", "/shares", JSON.stringify({ video_id: 5 })), /video_id must be a string \(got number\)/);
   await expect400(await send("POST", "/shares", JSON.stringify({ video_id: videoId, max_views: "3" })), /max_views must be a number/);
-  await expect400(await send("POST", "/shares", JSON.stringify({ video_id: videoId, allow_download: "yes" })), /allow_download must be a boolean/);
+  await expect400(
+    await send("POST", "/shares", JSON.stringify({ video_id: videoId, allow_download: "yes" })),
+    /allow_download must be a boolean/,
+  );
   await expect400(await send("POST", "/shares", JSON.stringify({ video_id: videoId, label: null })), /label/);
   await expect400(await send("POST", "/shares", JSON.stringify({ video_id: videoId, colour: "red" })), /Unknown field "colour"/);
   await expect400(await send("POST", "/shares", JSON.stringify({ video_id: videoId, expires_at: "next tuesday" })), /ISO 8601/);
@@ -83,5 +90,6 @@ test("malformed paths are 404 NOT_FOUND, never 500", async () => {
     const res = await fetch(`${backend.siteUrl}/api/v1${path}`, { headers: { Authorization: `Bearer ${key}` } });
     expect([path, res.status, ((await res.json()) as { error: { code: string } }).error.code]).toEqual([path, 404, "NOT_FOUND"]);
   }
-  for (const path of ["/media/%E0%A4%A", "/s/%E0%A4%A", "/s/a/b/c"]) expect([path, (await fetch(`${backend.siteUrl}${path}`)).status]).toEqual([path, 404]);
+  for (const path of ["/media/%E0%A4%A", "/s/%E0%A4%A", "/s/a/b/c"])
+    expect([path, (await fetch(`${backend.siteUrl}${path}`)).status]).toEqual([path, 404]);
 });

@@ -19,7 +19,11 @@ const readyVideo = async (http: ConvexHttpClient, team: Id<"teams">) => (await u
 const call = (path: string, init: RequestInit & { key?: string } = {}) =>
   fetch(`${backend.siteUrl}/api/v1${path}`, {
     ...init,
-    headers: { ...(init.key ? { Authorization: `Bearer ${init.key}` } : {}), ...(init.body ? { "Content-Type": "application/json" } : {}), ...(init.headers as object) },
+    headers: {
+      ...(init.key ? { Authorization: `Bearer ${init.key}` } : {}),
+      ...(init.body ? { "Content-Type": "application/json" } : {}),
+      ...(init.headers as object),
+    },
   });
 const code = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
 
@@ -41,19 +45,29 @@ test("keys are shown once and stored hashed; listed without the secret", async (
 });
 
 test("create, list newest first, get, patch, revoke (idempotent 204), X-API-Key works too", async () => {
-  const created = await call("/shares", { method: "POST", key: writeKey, body: JSON.stringify({ video_id: videoId, expires_in_days: 7, label: "bot" }) });
+  const created = await call("/shares", {
+    method: "POST",
+    key: writeKey,
+    body: JSON.stringify({ video_id: videoId, expires_in_days: 7, label: "bot" }),
+  });
   expect(created.status).toBe(201);
   const share = (await created.json()) as { id: string; url: string; status: string; label: string; expires_at: string };
   expect(share).toMatchObject({ status: "active", label: "bot" });
   expect(share.url).toMatch(/\/share\/[A-Za-z0-9_-]{43}$/);
-  const second = (await (await call("/shares", { method: "POST", key: writeKey, body: JSON.stringify({ video_id: videoId }) })).json()) as { id: string };
+  const second = (await (await call("/shares", { method: "POST", key: writeKey, body: JSON.stringify({ video_id: videoId }) })).json()) as {
+    id: string;
+  };
 
   const list = (await (await call(`/shares?video_id=${videoId}`, { key: readKey })).json()) as { data: Array<{ id: string }> };
   expect(list.data.map((s) => s.id)).toEqual([second.id, share.id]);
   const one = await call(`/shares/${share.id}`, { headers: { "X-API-Key": readKey } });
   expect(one.status).toBe(200);
 
-  const patched = await call(`/shares/${share.id}`, { method: "PATCH", key: writeKey, body: JSON.stringify({ allow_download: true, expires_at: null }) });
+  const patched = await call(`/shares/${share.id}`, {
+    method: "PATCH",
+    key: writeKey,
+    body: JSON.stringify({ allow_download: true, expires_at: null }),
+  });
   expect(patched.status).toBe(200);
   expect(await patched.json()).toMatchObject({ allow_download: true, expires_at: null });
 
@@ -61,7 +75,9 @@ test("create, list newest first, get, patch, revoke (idempotent 204), X-API-Key 
   expect((await call(`/shares/${share.id}`, { method: "DELETE", key: writeKey })).status).toBe(204);
   const active = (await (await call(`/shares?video_id=${videoId}`, { key: readKey })).json()) as { data: Array<{ id: string }> };
   expect(active.data.map((s) => s.id)).toEqual([second.id]);
-  const all = (await (await call(`/shares?video_id=${videoId}&include_inactive=true`, { key: readKey })).json()) as { data: Array<{ status: string }> };
+  const all = (await (await call(`/shares?video_id=${videoId}&include_inactive=true`, { key: readKey })).json()) as {
+    data: Array<{ status: string }>;
+  };
   expect(all.data.map((s) => s.status)).toEqual(["active", "revoked"]);
 });
 
@@ -96,9 +112,17 @@ test("validation and conflict errors", async () => {
   const pending = await owner.mutation(api.videos.create, { teamId, title: "P", fileName: "p.mp4" });
   const conflict = await call("/shares", { method: "POST", key: writeKey, body: JSON.stringify({ video_id: pending }) });
   expect([conflict.status, await code(conflict)]).toEqual([409, "CONFLICT"]);
-  const slug1 = await call("/shares", { method: "POST", key: writeKey, body: JSON.stringify({ video_id: videoId, custom_slug: "api-slug" }) });
+  const slug1 = await call("/shares", {
+    method: "POST",
+    key: writeKey,
+    body: JSON.stringify({ video_id: videoId, custom_slug: "api-slug" }),
+  });
   expect(slug1.status).toBe(201);
-  const slug2 = await call("/shares", { method: "POST", key: writeKey, body: JSON.stringify({ video_id: videoId, custom_slug: "API-SLUG" }) });
+  const slug2 = await call("/shares", {
+    method: "POST",
+    key: writeKey,
+    body: JSON.stringify({ video_id: videoId, custom_slug: "API-SLUG" }),
+  });
   expect([slug2.status, await code(slug2)]).toEqual([409, "CONFLICT"]);
 });
 
@@ -110,7 +134,13 @@ test("public info and download: password header, counts, disabled downloads, rat
   expect([wrong.status, await code(wrong)]).toEqual([401, "INVALID_PASSWORD"]);
   const info = await call(`/public/${link.token}`, { headers: { "X-Share-Password": "pw" } });
   expect(info.status).toBe(200);
-  const body = (await info.json()) as { name: string; size: number; content_type: string; requires_password: boolean; download_url: string };
+  const body = (await info.json()) as {
+    name: string;
+    size: number;
+    content_type: string;
+    requires_password: boolean;
+    download_url: string;
+  };
   expect(body).toMatchObject({ name: "cut.mp4", size: 10, content_type: "video/mp4", requires_password: true });
   const file = await fetch(body.download_url, { headers: { "X-Share-Password": "pw" } });
   expect(file.status).toBe(200);
@@ -142,7 +172,11 @@ test("remaining error codes: NOT_FOUND route, QUOTA_EXCEEDED, minting and per-ke
   const quotaVideo = await readyVideo(owner, quotaTeam);
   await owner.mutation(api.teams.setLinkQuota, { teamId: quotaTeam, limit: 0 });
   const quotaKey = (await owner.mutation(api.apiKeys.create, { teamId: quotaTeam, name: "q", scopes: ["shares:write"] })).key;
-  const quota = await call("/shares", { method: "POST", key: quotaKey, body: JSON.stringify({ video_id: quotaVideo, expires_in_days: 1 }) });
+  const quota = await call("/shares", {
+    method: "POST",
+    key: quotaKey,
+    body: JSON.stringify({ video_id: quotaVideo, expires_in_days: 1 }),
+  });
   expect([quota.status, await code(quota)]).toEqual([403, "QUOTA_EXCEEDED"]);
 
   const minter = await signUp("minter@example.com");

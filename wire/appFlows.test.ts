@@ -32,11 +32,17 @@ test("Convex Auth sign-up and sign-in work end to end; wrong passwords are refus
   })) as { tokens: { token: string } };
   expect(again.tokens.token).toBeTruthy();
   await expect(
-    anon.action(api.auth.signIn, { provider: "password", params: { email: "alice@example.com", password: "wrong-password-1", flow: "signIn", attemptTicket: await ticket() } }),
+    anon.action(api.auth.signIn, {
+      provider: "password",
+      params: { email: "alice@example.com", password: "wrong-password-1", flow: "signIn", attemptTicket: await ticket() },
+    }),
   ).rejects.toThrow(/Wrong email or password/);
   // No ticket, no attempt.
   await expect(
-    anon.action(api.auth.signIn, { provider: "password", params: { email: "alice@example.com", password: "correct-horse-battery", flow: "signIn" } }),
+    anon.action(api.auth.signIn, {
+      provider: "password",
+      params: { email: "alice@example.com", password: "correct-horse-battery", flow: "signIn" },
+    }),
   ).rejects.toThrow(/no valid ticket/);
   await expect(anon.query(api.teams.listMine, {})).rejects.toThrow(/Sign in/);
 });
@@ -49,15 +55,23 @@ test("share flow over the wire: upload, password link, lockout per viewer (rate-
   try {
     expect(await viewer.query(api.shareLinks.getByToken, { token: link.token })).toEqual({ status: "passwordRequired" });
     for (let i = 0; i < 4; i++) {
-      expect(await viewer.mutation(api.shareLinks.issueAccessGrant, { token: link.token, password: "nope", viewerId: "attacker-01" })).toEqual({
+      expect(
+        await viewer.mutation(api.shareLinks.issueAccessGrant, { token: link.token, password: "nope", viewerId: "attacker-01" }),
+      ).toEqual({
         ok: false,
         reason: "invalidPassword",
       });
     }
-    expect(await viewer.mutation(api.shareLinks.issueAccessGrant, { token: link.token, password: "nope", viewerId: "attacker-01" })).toMatchObject({
+    expect(
+      await viewer.mutation(api.shareLinks.issueAccessGrant, { token: link.token, password: "nope", viewerId: "attacker-01" }),
+    ).toMatchObject({
       reason: "locked",
     });
-    const grant = await viewer.mutation(api.shareLinks.issueAccessGrant, { token: link.token, password: "s3cret", viewerId: "viewer-0001" });
+    const grant = await viewer.mutation(api.shareLinks.issueAccessGrant, {
+      token: link.token,
+      password: "s3cret",
+      viewerId: "viewer-0001",
+    });
     if (!grant.ok) throw new Error(`grant refused: ${grant.reason}`);
 
     const states: Array<unknown> = [];
@@ -111,7 +125,12 @@ test("query results are shared per identity only: two users and an anonymous cli
   const clients = [socket(carol.token), socket(dave.token), socket(null)];
   try {
     const [asCarol, asDave, anonymous] = await Promise.all(
-      clients.map((client) => client.query(api.teams.listMine, {}).then((teams) => teams.map((t) => t.teamId), (error: Error) => error.message)),
+      clients.map((client) =>
+        client.query(api.teams.listMine, {}).then(
+          (teams) => teams.map((t) => t.teamId),
+          (error: Error) => error.message,
+        ),
+      ),
     );
     expect(asCarol).toEqual([carolTeam]);
     expect(asDave).toEqual([daveTeam]);

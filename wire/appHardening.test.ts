@@ -26,14 +26,23 @@ beforeAll(async () => {
 afterAll(async () => backend?.stop());
 
 const grantOverHttp = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-  fetch(`${backend.siteUrl}/api/v1/grant`, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+  fetch(`${backend.siteUrl}/api/v1/grant`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 
 test("a forged X-Forwarded-For does not pass an IP allowlist", async () => {
   const link = await member.mutation(api.shareLinks.create, { videoId, ipAllowlist: "10.0.0.0/8" });
-  const forged = await grantOverHttp({ token: link.token, viewerId: "forger-0001" }, { "X-Forwarded-For": "10.1.2.3", "X-Real-IP": "10.1.2.3" });
+  const forged = await grantOverHttp(
+    { token: link.token, viewerId: "forger-0001" },
+    { "X-Forwarded-For": "10.1.2.3", "X-Real-IP": "10.1.2.3" },
+  );
   expect(await forged.json()).toEqual({ ok: false, reason: "ipNotAllowed" });
   const allowed = await member.mutation(api.shareLinks.create, { videoId, ipAllowlist: "127.0.0.1" });
-  expect(await (await grantOverHttp({ token: allowed.token, viewerId: "local-0001" }, { "X-Forwarded-For": "10.1.2.3" })).json()).toMatchObject({ ok: true });
+  expect(
+    await (await grantOverHttp({ token: allowed.token, viewerId: "local-0001" }, { "X-Forwarded-For": "10.1.2.3" })).json(),
+  ).toMatchObject({ ok: true });
 });
 
 test("media is served as the verified type with nosniff and a sandbox policy; an HTML upload never becomes a video", async () => {
@@ -48,9 +57,16 @@ test("media is served as the verified type with nosniff and a sandbox policy; an
   }
   const draft = await member.mutation(api.videos.create, { teamId, title: "evil", fileName: "evil.mp4" });
   const uploadUrl = await member.mutation(api.videos.generateUploadUrl, { videoId: draft });
-  const stored = await fetch(uploadUrl, { method: "POST", body: "<script>alert(document.domain)</script>", headers: { "Content-Type": "video/mp4,text/html" } });
+  const stored = await fetch(uploadUrl, {
+    method: "POST",
+    body: "<script>alert(document.domain)</script>",
+    headers: { "Content-Type": "video/mp4,text/html" },
+  });
   const { storageId } = (await stored.json()) as { storageId: Id<"_storage"> };
-  expect(await member.mutation(api.videos.finalizeUpload, { videoId: draft, storageId })).toMatchObject({ ok: false, code: "UPLOAD_REJECTED" });
+  expect(await member.mutation(api.videos.finalizeUpload, { videoId: draft, storageId })).toMatchObject({
+    ok: false,
+    code: "UPLOAD_REJECTED",
+  });
 });
 
 test("another team's storage id is refused and its video keeps playing", async () => {
@@ -59,8 +75,12 @@ test("another team's storage id is refused and its video keeps playing", async (
   const draft = await mallory.mutation(api.videos.create, { teamId: own, title: "mine", fileName: "m.mp4" });
   await mallory.mutation(api.videos.generateUploadUrl, { videoId: draft });
   const victimStorage = storageId;
-  await expect(mallory.mutation(api.videos.finalizeUpload, { videoId: draft, storageId: victimStorage })).rejects.toThrow(/not uploaded for this video/);
-  await expect(mallory.mutation(api.videos.setPoster, { videoId: draft, storageId: victimStorage })).rejects.toThrow(/not uploaded for this video/);
+  await expect(mallory.mutation(api.videos.finalizeUpload, { videoId: draft, storageId: victimStorage })).rejects.toThrow(
+    /not uploaded for this video/,
+  );
+  await expect(mallory.mutation(api.videos.setPoster, { videoId: draft, storageId: victimStorage })).rejects.toThrow(
+    /not uploaded for this video/,
+  );
   expect(await member.query(api.videos.get, { videoId })).toMatchObject({ status: "ready" });
 });
 

@@ -22,7 +22,11 @@ afterAll(async () => backend?.stop());
 async function grantFor(opts: { allowDownload?: boolean; password?: string; expiresInDays?: number } = {}) {
   const link = await member.mutation(api.shareLinks.create, { videoId, ...opts });
   const anon = new ConvexHttpClient(backend.cloudUrl);
-  const grant = await anon.mutation(api.shareLinks.issueAccessGrant, { token: link.token, password: opts.password, viewerId: "media-viewer" });
+  const grant = await anon.mutation(api.shareLinks.issueAccessGrant, {
+    token: link.token,
+    password: opts.password,
+    viewerId: "media-viewer",
+  });
   if (!grant.ok) throw new Error(grant.reason);
   return { link, grantToken: grant.grantToken, media: `${backend.siteUrl}/media/${grant.grantToken}` };
 }
@@ -32,7 +36,14 @@ test("200 with the private headers, 206 ranges, 416, 304, If-Range, HEAD without
   const full = await fetch(media);
   expect(full.status).toBe(200);
   expect(new Uint8Array(await full.arrayBuffer())).toEqual(BYTES);
-  expect(Object.fromEntries(["content-type", "accept-ranges", "cache-control", "x-content-type-options", "referrer-policy", "x-robots-tag"].map((h) => [h, full.headers.get(h)]))).toEqual({
+  expect(
+    Object.fromEntries(
+      ["content-type", "accept-ranges", "cache-control", "x-content-type-options", "referrer-policy", "x-robots-tag"].map((h) => [
+        h,
+        full.headers.get(h),
+      ]),
+    ),
+  ).toEqual({
     "content-type": "video/mp4",
     "accept-ranges": "bytes",
     "cache-control": "private, no-store",
@@ -40,7 +51,9 @@ test("200 with the private headers, 206 ranges, 416, 304, If-Range, HEAD without
     "referrer-policy": "no-referrer",
     "x-robots-tag": "noindex",
   });
-  expect(full.headers.get("content-disposition")).toBe(`inline; filename="Caf_ d_j_ vu.mp4"; filename*=UTF-8''Caf%C3%A9%20d%C3%A9j%C3%A0%20vu.mp4`);
+  expect(full.headers.get("content-disposition")).toBe(
+    `inline; filename="Caf_ d_j_ vu.mp4"; filename*=UTF-8''Caf%C3%A9%20d%C3%A9j%C3%A0%20vu.mp4`,
+  );
   const etag = full.headers.get("etag")!;
   expect(etag).toMatch(/^"[0-9a-f]{64}"$/);
 
@@ -169,16 +182,27 @@ test("IP allowlist on HTTP routes: the socket address decides, a spoofed X-Forwa
   const blocked = await member.mutation(api.shareLinks.create, { videoId, ipAllowlist: "10.0.0.0/8" });
   const spoofed = await fetch(`${backend.siteUrl}/s/${blocked.token}`, { headers: { "X-Forwarded-For": "10.1.1.1" } });
   expect(spoofed.status).toBe(403);
-  const grantRefused = await fetch(`${backend.siteUrl}/api/v1/grant`, { method: "POST", body: JSON.stringify({ token: blocked.token, viewerId: "viewer-hhhh" }) });
+  const grantRefused = await fetch(`${backend.siteUrl}/api/v1/grant`, {
+    method: "POST",
+    body: JSON.stringify({ token: blocked.token, viewerId: "viewer-hhhh" }),
+  });
   expect(await grantRefused.json()).toEqual({ ok: false, reason: "ipNotAllowed" });
 
   const local = await member.mutation(api.shareLinks.create, { videoId, ipAllowlist: "127.0.0.0/8, ::1" });
   // A browser's preflight (it always names its origin): any origin may ask, without credentials.
-  const preflight = await fetch(`${backend.siteUrl}/api/v1/grant`, { method: "OPTIONS", headers: { Origin: "https://elsewhere.example", "Access-Control-Request-Method": "POST" } });
+  const preflight = await fetch(`${backend.siteUrl}/api/v1/grant`, {
+    method: "OPTIONS",
+    headers: { Origin: "https://elsewhere.example", "Access-Control-Request-Method": "POST" },
+  });
   expect(preflight.status).toBe(204);
   expect(preflight.headers.get("access-control-allow-origin")).toBe("https://elsewhere.example");
   expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
-  const granted = (await (await fetch(`${backend.siteUrl}/api/v1/grant`, { method: "POST", body: JSON.stringify({ token: local.token, viewerId: "viewer-hhhh" }) })).json()) as { ok: boolean; grantToken: string };
+  const granted = (await (
+    await fetch(`${backend.siteUrl}/api/v1/grant`, {
+      method: "POST",
+      body: JSON.stringify({ token: local.token, viewerId: "viewer-hhhh" }),
+    })
+  ).json()) as { ok: boolean; grantToken: string };
   expect(granted.ok).toBe(true);
   expect((await fetch(`${backend.siteUrl}/media/${granted.grantToken}`, { method: "HEAD" })).status).toBe(200);
   expect((await fetch(`${backend.siteUrl}/s/${local.token}`, { method: "HEAD" })).status).toBe(200);

@@ -23,7 +23,13 @@ export async function signUp(backend: BackendUrls, email: string, name = email) 
   const http = new ConvexHttpClient(backend.cloudUrl);
   const result = (await http.action(api.auth.signIn, {
     provider: "password",
-    params: { email, password: "correct-horse-battery", flow: "signUp", name, attemptTicket: await attemptTicket(backend.siteUrl, email, "signUp") },
+    params: {
+      email,
+      password: "correct-horse-battery",
+      flow: "signUp",
+      name,
+      attemptTicket: await attemptTicket(backend.siteUrl, email, "signUp"),
+    },
   })) as { tokens: { token: string } };
   http.setAuth(result.tokens.token);
   return { http, token: result.tokens.token };
@@ -60,8 +66,17 @@ export async function uploadChunkedVideo(
   opts: { chunkSize: number; title?: string; fileName?: string; contentType?: string; parallel?: number },
 ) {
   const contentType = opts.contentType ?? "video/mp4";
-  const videoId = await http.mutation(api.videos.create, { teamId, title: opts.title ?? "Long cut", fileName: opts.fileName ?? "long.mp4" });
-  const state = await http.mutation(api.videoUploads.beginChunkedUpload, { videoId, size: bytes.length, contentType, chunkSize: opts.chunkSize });
+  const videoId = await http.mutation(api.videos.create, {
+    teamId,
+    title: opts.title ?? "Long cut",
+    fileName: opts.fileName ?? "long.mp4",
+  });
+  const state = await http.mutation(api.videoUploads.beginChunkedUpload, {
+    videoId,
+    size: bytes.length,
+    contentType,
+    chunkSize: opts.chunkSize,
+  });
   let next = 0;
   const worker = async () => {
     while (next < state.chunkCount) {

@@ -42,7 +42,11 @@ test("the OpenAPI document covers every /api/v1 route and every refusal code", (
     paths: Record<string, Record<string, unknown>>;
     components: { schemas: { Error: { properties: { error: { properties: { code: { enum: string[] } } } } } } };
   };
-  const routes = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).filter((k) => k !== "parameters").map((m) => `${m.toUpperCase()} ${p}`));
+  const routes = Object.entries(doc.paths).flatMap(([p, ops]) =>
+    Object.keys(ops)
+      .filter((k) => k !== "parameters")
+      .map((m) => `${m.toUpperCase()} ${p}`),
+  );
   expect(routes.sort()).toEqual([
     "DELETE /api/v1/shares/{id}",
     "GET /api/v1/public/{tokenOrSlug}",
@@ -56,7 +60,11 @@ test("the OpenAPI document covers every /api/v1 route and every refusal code", (
   ]);
   const documented = doc.components.schemas.Error.properties.error.properties.code.enum;
   // Every code a refusal answers with (convex/lib/refusals.ts) is documented.
-  expect(Object.values(REFUSALS).map((r) => r.code).filter((code) => !documented.includes(code))).toEqual([]);
+  expect(
+    Object.values(REFUSALS)
+      .map((r) => r.code)
+      .filter((code) => !documented.includes(code)),
+  ).toEqual([]);
 });
 
 test("the README's ranged download loop rebuilds a multi-chunk video byte for byte", async () => {
@@ -73,7 +81,10 @@ test("the README's ranged download loop rebuilds a multi-chunk video byte for by
   const dir = mkdtempSync(path.join(os.tmpdir(), "readme-loop-"));
   try {
     const out = path.join(dir, "video.mp4");
-    execFileSync("bash", ["-euo", "pipefail", "-c", loop], { cwd: dir, env: { ...process.env, SITE: backend.siteUrl, GRANT: grant.grantToken, OUT: out } });
+    execFileSync("bash", ["-euo", "pipefail", "-c", loop], {
+      cwd: dir,
+      env: { ...process.env, SITE: backend.siteUrl, GRANT: grant.grantToken, OUT: out },
+    });
     const got = readFileSync(out);
     expect(got.length).toBe(bytes.length);
     expect(Buffer.compare(got, bytes)).toBe(0);

@@ -46,7 +46,12 @@ async function httpAnswers({ token, password, grantToken }: Routes) {
 }
 
 const grantOverHttp = async (token: string, password?: string) =>
-  (await (await fetch(`${backend.siteUrl}/api/v1/grant`, { method: "POST", body: JSON.stringify({ token, password, viewerId: "viewer-refusals" }) })).json()) as { ok: boolean; reason?: string; grantToken?: string };
+  (await (
+    await fetch(`${backend.siteUrl}/api/v1/grant`, {
+      method: "POST",
+      body: JSON.stringify({ token, password, viewerId: "viewer-refusals" }),
+    })
+  ).json()) as { ok: boolean; reason?: string; grantToken?: string };
 
 function expectEverywhere(answers: Awaited<ReturnType<typeof httpAnswers>>, reason: Refusal) {
   const { status, code, message } = refusalHttp(reason);

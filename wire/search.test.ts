@@ -23,7 +23,8 @@ beforeAll(async () => {
 });
 afterAll(async () => backend?.stop());
 
-const titles = async (text: string, extra: object = {}) => (await http.query(api.search.videos, { teamId, text, ...extra })).videos.map((v) => v.title);
+const titles = async (text: string, extra: object = {}) =>
+  (await http.query(api.search.videos, { teamId, text, ...extra })).videos.map((v) => v.title);
 
 test("videos: words of title and description, prefix of the last word, relevance first, team filter", async () => {
   const { videoId } = await uploadReadyVideo(http, teamId, { body: "0123456789", title: "Q3 review: marketing" });
@@ -47,7 +48,9 @@ test("links: label, note and slug words; links without the field are simply not 
   await http.mutation(api.shareLinks.create, { videoId, expiresInDays: 7 });
   expect((await http.query(api.search.links, { teamId, text: "kit" })).map((m) => m.linkId)).toEqual([slug.linkId]);
   expect((await http.query(api.search.links, { teamId, text: "2026" })).map((m) => m.customSlug)).toEqual(["press-kit-2026"]);
-  expect((await http.query(api.search.links, { teamId, text: "board" })).map((m) => [m.linkId, m.videoTitle])).toEqual([[labelled.linkId, "Keynote"]]);
+  expect((await http.query(api.search.links, { teamId, text: "board" })).map((m) => [m.linkId, m.videoTitle])).toEqual([
+    [labelled.linkId, "Keynote"],
+  ]);
   expect(await http.query(api.search.links, { teamId, text: "nothing" })).toEqual([]);
 });
 

@@ -44,9 +44,15 @@ async function dump(backend: RunningBackend): Promise<Dump> {
   };
   const out: Dump = {};
   for (const componentPath of ["", "rateLimiter"]) {
-    const { page: tables } = (await query(componentPath, "_system/cli/tables", { paginationOpts: { cursor: null, numItems: 1000 } })) as { page: { name: string }[] };
+    const { page: tables } = (await query(componentPath, "_system/cli/tables", { paginationOpts: { cursor: null, numItems: 1000 } })) as {
+      page: { name: string }[];
+    };
     for (const { name } of [...tables, { name: "_storage" }]) {
-      const { page } = await query(componentPath, "_system/cli/tableData", { table: name, order: "asc", paginationOpts: { cursor: null, numItems: 1000 } });
+      const { page } = await query(componentPath, "_system/cli/tableData", {
+        table: name,
+        order: "asc",
+        paginationOpts: { cursor: null, numItems: 1000 },
+      });
       if (page.length > 0) out[`${componentPath}:${name}`] = page;
     }
   }
@@ -63,7 +69,9 @@ test("export → import into a fresh backend keeps every document, id, _creation
   const grant = await anon.mutation(api.shareLinks.issueAccessGrant, { token: link.token, viewerId: "viewer-before" });
   expect(grant.ok).toBe(true);
   const before = await dump(source);
-  expect(Object.keys(before)).toEqual(expect.arrayContaining([":users", ":teams", ":videos", ":shareLinks", ":_storage", "rateLimiter:rateLimits"]));
+  expect(Object.keys(before)).toEqual(
+    expect.arrayContaining([":users", ":teams", ":videos", ":shareLinks", ":_storage", "rateLimiter:rateLimits"]),
+  );
 
   const deploymentA = { url: source.cloudUrl, adminKey: adminKeyOf(source) };
   const exported = await runCli(project, ["export", "--include-file-storage", "--path", "snap.zip"], deploymentA);
@@ -74,7 +82,16 @@ test("export → import into a fresh backend keeps every document, id, _creation
   const zip = new ZipReader(zipFile);
   const names = zip.entries.map((e) => e.name);
   zip.close();
-  expect(names).toEqual(expect.arrayContaining(["README.md", "_tables/documents.jsonl", "videos/documents.jsonl", "_storage/documents.jsonl", `_storage/${storageId}.mp4`, "_components/rateLimiter/rateLimits/documents.jsonl"]));
+  expect(names).toEqual(
+    expect.arrayContaining([
+      "README.md",
+      "_tables/documents.jsonl",
+      "videos/documents.jsonl",
+      "_storage/documents.jsonl",
+      `_storage/${storageId}.mp4`,
+      "_components/rateLimiter/rateLimits/documents.jsonl",
+    ]),
+  );
 
   target = await spawnBackend({ projectDir: APP_PROJECT });
   const deploymentB = { url: target.cloudUrl, adminKey: adminKeyOf(target) };
@@ -99,7 +116,12 @@ test("export → import into a fresh backend keeps every document, id, _creation
   // Accounts moved too (password hashes): signing in again works, and index queries find the data.
   const signIn = (await viewer.action(api.auth.signIn, {
     provider: "password",
-    params: { email: "mover@example.com", password: "correct-horse-battery", flow: "signIn", attemptTicket: await attemptTicket(target.siteUrl, "mover@example.com", "signIn") },
+    params: {
+      email: "mover@example.com",
+      password: "correct-horse-battery",
+      flow: "signIn",
+      attemptTicket: await attemptTicket(target.siteUrl, "mover@example.com", "signIn"),
+    },
   })) as { tokens: { token: string } };
   const moved = new ConvexHttpClient(target.cloudUrl);
   moved.setAuth(signIn.tokens.token);
@@ -110,7 +132,11 @@ test("export → import into a fresh backend keeps every document, id, _creation
   const inComponent = await runCli(project, ["run", "--component", "rateLimiter", "lib:getValue", args], deploymentB);
   expect(inComponent.code, inComponent.stderr).toBe(0);
   expect(JSON.parse(inComponent.stdout)).toHaveProperty("value");
-  const asClient = await fetch(`${target.cloudUrl}/api/function`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ path: "lib:getValue", componentPath: "rateLimiter", args: JSON.parse(args), format: "convex_encoded_json" }) });
+  const asClient = await fetch(`${target.cloudUrl}/api/function`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ path: "lib:getValue", componentPath: "rateLimiter", args: JSON.parse(args), format: "convex_encoded_json" }),
+  });
   expect(asClient.status).toBe(560);
 
   // Without --replace, an import into tables that hold documents is refused with Convex's advice.

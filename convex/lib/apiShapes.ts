@@ -71,7 +71,10 @@ export const grantBody = v.object({
 export const resolveBody = v.object({ slug: v.string() });
 
 /** Friendlier words than "unknown field" for fields that exist but may not be sent here. */
-export const FIXED_FIELDS: Record<string, string> = { video_id: "video_id cannot be changed.", collection_id: "collection_id cannot be changed." };
+export const FIXED_FIELDS: Record<string, string> = {
+  video_id: "video_id cannot be changed.",
+  collection_id: "collection_id cannot be changed.",
+};
 
 function instant(value: string | number | null | undefined): number | null | undefined {
   if (typeof value !== "string") return value;
@@ -94,9 +97,21 @@ function policiesOf(body: UpdateShareBody): PolicyArgs {
 }
 
 export function createSettingsOf(body: CreateShareBody): Omit<CreateLinkArgs, "videoId" | "collectionId"> {
-  return { ...policiesOf(body), expiresInDays: body.expires_in_days, allowDownload: body.allow_download, allowComments: body.allow_comments, password: body.password };
+  return {
+    ...policiesOf(body),
+    expiresInDays: body.expires_in_days,
+    allowDownload: body.allow_download,
+    allowComments: body.allow_comments,
+    password: body.password,
+  };
 }
 
 export function updateSettingsOf(body: UpdateShareBody): Omit<UpdateLinkArgs, "linkId"> {
-  return { ...policiesOf(body), expiresInDays: body.expires_in_days, allowDownload: body.allow_download, allowComments: body.allow_comments, password: body.password };
+  return {
+    ...policiesOf(body),
+    expiresInDays: body.expires_in_days,
+    allowDownload: body.allow_download,
+    allowComments: body.allow_comments,
+    password: body.password,
+  };
 }

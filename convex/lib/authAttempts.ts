@@ -124,7 +124,6 @@ function json(status: number, value: unknown, extra: Record<string, string> = {}
   });
 }
 
-
 const attemptRequest = v.object({ email: v.string(), flow: attemptFlowValidator });
 
 /**

@@ -34,7 +34,12 @@ export async function playableVideos(ctx: QueryCtx, collection: Doc<"collections
  * A new list of videos for the collection: each one in the team's library, none twice, at most
  * MAX_COLLECTION_VIDEOS. Ids of videos deleted since are dropped rather than refused.
  */
-export async function checkVideoList(ctx: QueryCtx, teamId: Id<"teams">, videoIds: Id<"videos">[], alreadyIn: ReadonlySet<Id<"videos">> = new Set()) {
+export async function checkVideoList(
+  ctx: QueryCtx,
+  teamId: Id<"teams">,
+  videoIds: Id<"videos">[],
+  alreadyIn: ReadonlySet<Id<"videos">> = new Set(),
+) {
   if (videoIds.length > MAX_COLLECTION_VIDEOS) throw invalid(`A collection holds at most ${MAX_COLLECTION_VIDEOS} videos.`);
   if (new Set(videoIds).size !== videoIds.length) throw invalid("A video can be in a collection only once.");
   const kept: Id<"videos">[] = [];

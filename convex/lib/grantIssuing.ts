@@ -64,17 +64,14 @@ async function paySlugLookup(ctx: MutationCtx, args: AdmissionArgs) {
 }
 
 /** `video`: the link's video, or a collection link's first playable one (null if it has none). */
-type Admission = { ok: true; link: Doc<"shareLinks">; video: Doc<"videos"> | null; newViewer: boolean } | (Refused & { link?: Doc<"shareLinks"> });
+type Admission =
+  { ok: true; link: Doc<"shareLinks">; video: Doc<"videos"> | null; newViewer: boolean } | (Refused & { link?: Doc<"shareLinks"> });
 
 /**
  * Decides whether someone holding a link token (and maybe a password) may see the video
  * now, counting the attempt against every rate limit. Used for grants and raw links.
  */
-export async function admitToLink(
-  ctx: MutationCtx,
-  args: AdmissionArgs,
-  now: number,
-): Promise<Admission> {
+export async function admitToLink(ctx: MutationCtx, args: AdmissionArgs, now: number): Promise<Admission> {
   checkViewerId(args.viewerId);
   const slugPaid = await paySlugLookup(ctx, args);
   if (slugPaid !== true && slugPaid !== false) return slugPaid;
@@ -195,17 +192,21 @@ export async function limitReached(ctx: QueryCtx, link: Doc<"shareLinks">, viewe
   return result.ok ? null : result;
 }
 
-export async function issueGrant(
-  ctx: MutationCtx,
-  args: AdmissionArgs,
-  now: number,
-): Promise<GrantResult> {
+export async function issueGrant(ctx: MutationCtx, args: AdmissionArgs, now: number): Promise<GrantResult> {
   const admission = await admitToLink(ctx, args, now);
   if (!admission.ok) {
     if (admission.link) {
-      await logAccess(ctx, admission.link._id, "grantRefused", { reason: admission.reason, viewerId: args.viewerId, clientAddress: args.clientAddress });
+      await logAccess(ctx, admission.link._id, "grantRefused", {
+        reason: admission.reason,
+        viewerId: args.viewerId,
+        clientAddress: args.clientAddress,
+      });
     }
-    return { ok: false, reason: admission.reason, ...(admission.retryAfterMs === undefined ? {} : { retryAfterMs: admission.retryAfterMs }) };
+    return {
+      ok: false,
+      reason: admission.reason,
+      ...(admission.retryAfterMs === undefined ? {} : { retryAfterMs: admission.retryAfterMs }),
+    };
   }
   const { link } = admission;
   const grantToken = randomToken();

@@ -42,7 +42,10 @@ function parseV6(text: string): bigint | null {
 }
 
 export function parseAddress(text: string): Parsed | null {
-  const t = text.trim().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  const t = text
+    .trim()
+    .replace(/^\[|\]$/g, "")
+    .replace(/%.*$/, "");
   const v4 = parseV4(t);
   if (v4 !== null) return { version: 4, value: v4 };
   const v6 = parseV6(t);
@@ -68,7 +71,10 @@ function parseRange(entry: string): Range | null {
 
 /** Normalized entries of a comma-separated allowlist; a bad entry is named in the error. */
 export function parseAllowlist(text: string): string[] {
-  const entries = text.split(",").map((e) => e.trim()).filter(Boolean);
+  const entries = text
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw invalid("The IP allowlist is empty: give addresses or CIDR ranges, comma-separated.");
   if (entries.length > 100) throw invalid("An IP allowlist has at most 100 entries.");
   for (const e of entries) if (!parseRange(e)) throw invalid(`"${e}" is not an IPv4/IPv6 address or CIDR range.`);

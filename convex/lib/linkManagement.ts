@@ -44,7 +44,8 @@ export async function createLink(ctx: Actor, args: CreateLinkArgs) {
     ...policies,
     expiresAt,
   });
-  return { linkId, token, url: shareUrl(token) };}
+  return { linkId, token, url: shareUrl(token) };
+}
 
 /** What a new link opens — a ready video or a collection — with the member role on its team. */
 async function shareTarget(ctx: Actor, args: Pick<CreateLinkArgs, "videoId" | "collectionId">) {
@@ -77,7 +78,8 @@ export async function updateLink(ctx: Actor, args: UpdateLinkArgs) {
   if (becomesExpiring) await requireQuotaRoom(ctx, link.teamId, now);
   await ctx.db.patch(link._id, patch);
   if (patch.passwordVersion !== undefined) await scheduleGrantDeletion(ctx, link._id);
-  return null;}
+  return null;
+}
 
 /** Soft: the link stops working for good but keeps its stats. Idempotent. */
 export async function revokeLink(ctx: Actor, linkId: Id<"shareLinks">) {
@@ -88,7 +90,8 @@ export async function revokeLink(ctx: Actor, linkId: Id<"shareLinks">) {
     await ctx.db.patch(linkId, { revokedAt: Date.now() });
     await logAccess(ctx, linkId, "revoked");
   }
-  return null;}
+  return null;
+}
 
 /** Grants stop working at once (they are checked against the link); this removes them in batches. */
 export async function scheduleGrantDeletion(ctx: MutationCtx, linkId: Id<"shareLinks">) {

@@ -68,15 +68,20 @@ export function hasExpired(link: { expiresAt?: number }, now: number): boolean {
  * The expiry the arguments ask for — `undefined`: leave as is, `null`: never expires — from
  * whole days (1–365) or an exact future time (within 10 years), never both.
  */
-export function requestedExpiry(args: { expiresInDays?: number | null; expiresAt?: number | null }, now: number): number | null | undefined {
+export function requestedExpiry(
+  args: { expiresInDays?: number | null; expiresAt?: number | null },
+  now: number,
+): number | null | undefined {
   const { expiresInDays: days, expiresAt: at } = args;
-  if (days !== undefined && days !== null && at !== undefined && at !== null) throw invalid("Give either expiresInDays or expiresAt, not both.");
+  if (days !== undefined && days !== null && at !== undefined && at !== null)
+    throw invalid("Give either expiresInDays or expiresAt, not both.");
   if (days !== undefined && days !== null) {
     if (!Number.isInteger(days) || days < 1 || days > 365) throw invalid("Expiry must be a whole number of days from 1 to 365.");
     return now + days * DAY_MS;
   }
   if (at !== undefined && at !== null) {
-    if (!Number.isFinite(at) || at <= now || at > now + MAX_EXPIRY_MS) throw invalid("The expiry must be a time in the future (within 10 years).");
+    if (!Number.isFinite(at) || at <= now || at > now + MAX_EXPIRY_MS)
+      throw invalid("The expiry must be a time in the future (within 10 years).");
     return at;
   }
   return days === null || at === null ? null : undefined;

@@ -12,7 +12,12 @@ import { looksLikeToken, randomToken, sha256Hex } from "./tokens";
 /** Short: the player renews it well before it runs out (src/hooks/usePlayback.ts). */
 export const MEMBER_GRANT_TTL_MS = 10 * 60 * 1000;
 
-export async function issueMemberGrant(ctx: MutationCtx, scope: { teamId: Id<"teams">; videoId?: Id<"videos"> }, userId: Id<"users">, now: number) {
+export async function issueMemberGrant(
+  ctx: MutationCtx,
+  scope: { teamId: Id<"teams">; videoId?: Id<"videos"> },
+  userId: Id<"users">,
+  now: number,
+) {
   // The user's grants on this team that have run out go, so rows stay a handful per open player.
   const earlier = await ctx.db
     .query("memberGrants")
@@ -31,7 +36,12 @@ export type MemberGrantCheck = { ok: true; grant: Doc<"memberGrants">; video: Do
  * Null when the token is no member grant; else whether it opens `videoId` (a library grant:
  * any video of its team, named per request) now: unexpired, the user still a member, video ready.
  */
-export async function checkMemberGrant(ctx: QueryCtx, token: string, now: number, videoId: string | undefined): Promise<MemberGrantCheck | null> {
+export async function checkMemberGrant(
+  ctx: QueryCtx,
+  token: string,
+  now: number,
+  videoId: string | undefined,
+): Promise<MemberGrantCheck | null> {
   if (!looksLikeToken(token)) return null;
   const tokenHash = await sha256Hex(token);
   const grant = await ctx.db

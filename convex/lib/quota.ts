@@ -15,9 +15,7 @@ export async function linkQuota(ctx: QueryCtx, teamId: Id<"teams">, now: number)
   const limit = team?.linkQuota ?? defaultLinkQuota();
   const stop = limit === -1 ? COUNT_CAP : limit + 1;
   let used = 0;
-  for await (const link of ctx.db
-    .query("shareLinks")
-    .withIndex("by_team_expiresAt", (q) => q.eq("teamId", teamId).gt("expiresAt", now))) {
+  for await (const link of ctx.db.query("shareLinks").withIndex("by_team_expiresAt", (q) => q.eq("teamId", teamId).gt("expiresAt", now))) {
     if (link.revokedAt === undefined) used++;
     if (used >= stop) break;
   }

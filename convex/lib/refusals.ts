@@ -60,18 +60,71 @@ export type RefusalFacts = {
 
 export const REFUSALS = {
   missing: { status: 404, code: "SHARE_NOT_FOUND", title: "Link not found", words: "This share link does not exist or has been revoked." },
-  expired: { status: 410, code: "SHARE_EXPIRED", title: "Link expired", words: "This share link has expired. Ask the sender for a new one." },
-  grantExpired: { status: 410, code: "GRANT_EXPIRED", title: "Access expired", words: "This access has expired. Open the share link again." },
-  grantInvalid: { status: 401, code: "INVALID_GRANT", title: "Access not valid", words: "This access is no longer valid. Open the share link again." },
-  passwordRequired: { status: 401, code: "PASSWORD_REQUIRED", title: "Password required", words: "This link needs a password.", apiHint: "Send it in the X-Share-Password header." },
+  expired: {
+    status: 410,
+    code: "SHARE_EXPIRED",
+    title: "Link expired",
+    words: "This share link has expired. Ask the sender for a new one.",
+  },
+  grantExpired: {
+    status: 410,
+    code: "GRANT_EXPIRED",
+    title: "Access expired",
+    words: "This access has expired. Open the share link again.",
+  },
+  grantInvalid: {
+    status: 401,
+    code: "INVALID_GRANT",
+    title: "Access not valid",
+    words: "This access is no longer valid. Open the share link again.",
+  },
+  passwordRequired: {
+    status: 401,
+    code: "PASSWORD_REQUIRED",
+    title: "Password required",
+    words: "This link needs a password.",
+    apiHint: "Send it in the X-Share-Password header.",
+  },
   invalidPassword: { status: 401, code: "INVALID_PASSWORD", title: "Wrong password", words: "That password is not right." },
-  rateLimited: { status: 429, code: "RATE_LIMITED", title: "Too many attempts", words: "Too many attempts from your network right now.", retry: true },
-  locked: { status: 429, code: "RATE_LIMITED", title: "Too many attempts", words: "Too many wrong passwords from this browser.", retry: true },
-  viewLimit: { status: 403, code: "LIMIT_REACHED", title: "Link limit reached", words: "This link has reached its view limit. Ask the sender for a new one." },
-  viewerLimit: { status: 403, code: "LIMIT_REACHED", title: "Link limit reached", words: "This link has reached its viewer limit. Ask the sender for a new one." },
-  downloadLimit: { status: 403, code: "DOWNLOAD_LIMIT_REACHED", title: "Download limit reached", words: "This link has reached its download limit." },
+  rateLimited: {
+    status: 429,
+    code: "RATE_LIMITED",
+    title: "Too many attempts",
+    words: "Too many attempts from your network right now.",
+    retry: true,
+  },
+  locked: {
+    status: 429,
+    code: "RATE_LIMITED",
+    title: "Too many attempts",
+    words: "Too many wrong passwords from this browser.",
+    retry: true,
+  },
+  viewLimit: {
+    status: 403,
+    code: "LIMIT_REACHED",
+    title: "Link limit reached",
+    words: "This link has reached its view limit. Ask the sender for a new one.",
+  },
+  viewerLimit: {
+    status: 403,
+    code: "LIMIT_REACHED",
+    title: "Link limit reached",
+    words: "This link has reached its viewer limit. Ask the sender for a new one.",
+  },
+  downloadLimit: {
+    status: 403,
+    code: "DOWNLOAD_LIMIT_REACHED",
+    title: "Download limit reached",
+    words: "This link has reached its download limit.",
+  },
   downloadDisabled: { status: 403, code: "DOWNLOAD_DISABLED", title: "Downloads off", words: "Downloads are turned off for this link." },
-  ipCheckRequired: { status: 403, code: "FORBIDDEN", title: "Network check needed", words: "This link only opens from certain networks, and yours could not be checked." },
+  ipCheckRequired: {
+    status: 403,
+    code: "FORBIDDEN",
+    title: "Network check needed",
+    words: "This link only opens from certain networks, and yours could not be checked.",
+  },
   ipNotAllowed: { status: 403, code: "FORBIDDEN", title: "Network not allowed", words: "This link cannot be opened from your network." },
   rangeRequired: {
     status: 400,
@@ -90,7 +143,10 @@ export function isRefusal(value: unknown): value is Refusal {
 }
 
 /** The HTTP answer to a refusal, the same on every route: status, `{ error: { code, message } }`, Retry-After. */
-export function refusalHttp(reason: Refusal, retryAfterMs?: number): { status: number; code: string; message: string; retryAfterSeconds?: number } {
+export function refusalHttp(
+  reason: Refusal,
+  retryAfterMs?: number,
+): { status: number; code: string; message: string; retryAfterSeconds?: number } {
   const facts: RefusalFacts = REFUSALS[reason];
   const message = facts.apiHint ? `${facts.words} ${facts.apiHint}` : facts.words;
   if (!facts.retry) return { status: facts.status, code: facts.code, message };

@@ -30,7 +30,9 @@ export function sortLibrary<T extends { title: string; createdAt: number }>(item
     case "oldest":
       return [...items].sort((a, b) => a.createdAt - b.createdAt);
     case "title":
-      return [...items].sort((a, b) => a.title.localeCompare(b.title, undefined, { sensitivity: "base", numeric: true }) || b.createdAt - a.createdAt);
+      return [...items].sort(
+        (a, b) => a.title.localeCompare(b.title, undefined, { sensitivity: "base", numeric: true }) || b.createdAt - a.createdAt,
+      );
     default: {
       const never: never = sort;
       return never;

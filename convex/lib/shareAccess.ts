@@ -60,7 +60,8 @@ export async function videoOfLink(ctx: QueryCtx, link: Doc<"shareLinks">, videoI
   return video && video.teamId === collection.teamId ? video : null;
 }
 
-export type GrantCheck = { ok: true; grant: Doc<"shareGrants">; link: Doc<"shareLinks">; video: Doc<"videos">; storageId: Id<"_storage"> } | Refused;
+export type GrantCheck =
+  { ok: true; grant: Doc<"shareGrants">; link: Doc<"shareLinks">; video: Doc<"videos">; storageId: Id<"_storage"> } | Refused;
 export type LinkGrantCheck = { ok: true; grant: Doc<"shareGrants">; link: Doc<"shareLinks"> } | Refused;
 
 /**

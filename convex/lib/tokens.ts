@@ -38,13 +38,9 @@ function shareTokenSecret(): string {
 
 /** HMAC-SHA-256(deployment secret, `<purpose>:<message>`), base64url: one key, separate purposes. */
 export async function deploymentMac(purpose: string, message: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(shareTokenSecret()),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(shareTokenSecret()), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
   const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${purpose}:${message}`));
   return base64url(new Uint8Array(mac));
 }

@@ -86,7 +86,9 @@ export async function requireOwnUpload(ctx: MutationCtx, videoId: Id<"videos">, 
     .withIndex("by_video_purpose", (q) => q.eq("videoId", videoId).eq("purpose", purpose))
     .take(MAX_OPEN_SESSIONS * 2);
   const issuedFor = file
-    ? sessions.some((s) => s.consumedAt === undefined && s._creationTime <= file._creationTime && file._creationTime <= s.expiresAt + UPLOAD_GRACE_MS)
+    ? sessions.some(
+        (s) => s.consumedAt === undefined && s._creationTime <= file._creationTime && file._creationTime <= s.expiresAt + UPLOAD_GRACE_MS,
+      )
     : false;
   if (!file || !issuedFor || (await isAttached(ctx, storageId))) {
     throw appError("UPLOAD_REJECTED", "This file was not uploaded for this video. Upload it again.");

@@ -8,19 +8,33 @@ const LABELS = { grantIssued: "Opened", grantRefused: "Refused", download: "Down
 
 export function AccessLog({ linkId }: { linkId: Id<"shareLinks"> }) {
   const { results, status, loadMore } = usePaginatedQuery(api.accessLog.list, { linkId }, { initialNumItems: 10 });
-  if (status === "LoadingFirstPage") return <p className="muted small" role="status">Loading…</p>;
+  if (status === "LoadingFirstPage")
+    return (
+      <p className="muted small" role="status">
+        Loading…
+      </p>
+    );
   if (results.length === 0) return <p className="muted small">Nothing yet.</p>;
   return (
     <>
       <ul className="rows small" aria-label="Access log">
         {results.map((e, i) => (
           <li key={`${e.at}-${i}`}>
-            <span>{LABELS[e.event]}{e.reason ? `: ${REFUSALS[e.reason].title}` : ""}</span>
-            <span className="muted">{e.viewerId ? `viewer ${e.viewerId.slice(0, 8)}` : ""} {relativeTime(e.at)}</span>
+            <span>
+              {LABELS[e.event]}
+              {e.reason ? `: ${REFUSALS[e.reason].title}` : ""}
+            </span>
+            <span className="muted">
+              {e.viewerId ? `viewer ${e.viewerId.slice(0, 8)}` : ""} {relativeTime(e.at)}
+            </span>
           </li>
         ))}
       </ul>
-      {status === "CanLoadMore" && <button type="button" className="link small" onClick={() => loadMore(20)}>Load more</button>}
+      {status === "CanLoadMore" && (
+        <button type="button" className="link small" onClick={() => loadMore(20)}>
+          Load more
+        </button>
+      )}
     </>
   );
 }

@@ -36,24 +36,49 @@ export function ApiKeys({ teamId }: { teamId: Id<"teams"> }) {
         <div className="stack" role="status">
           <p className="ok">Copy this key now: it is not shown again.</p>
           <code className="url">{fresh}</code>
-          <button type="button" className="secondary" onClick={() => void copyText(fresh)}>Copy key</button>
+          <button type="button" className="secondary" onClick={() => void copyText(fresh)}>
+            Copy key
+          </button>
         </div>
       )}
       <form onSubmit={submit} className="stack" aria-label="Create an API key">
-        <label>Name <input name="name" required maxLength={80} placeholder="e.g. deploy bot" /></label>
+        <label>
+          Name <input name="name" required maxLength={80} placeholder="e.g. deploy bot" />
+        </label>
         <span className="inline">
-          <label className="inline"><input type="checkbox" name="shares:read" defaultChecked /> read</label>
-          <label className="inline"><input type="checkbox" name="shares:write" /> write</label>
+          <label className="inline">
+            <input type="checkbox" name="shares:read" defaultChecked /> read
+          </label>
+          <label className="inline">
+            <input type="checkbox" name="shares:write" /> write
+          </label>
         </span>
         <button type="submit">Create key</button>
-        {error && <p className="error" role="alert">{error}</p>}
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
       </form>
       <ul className="rows small" aria-label="API keys">
         {keys?.map((k) => (
           <li key={k.keyId}>
-            <span>{k.name} <code>{k.keyPrefix}…</code> <span className="muted">{k.scopes.join(", ")} · {k.lastUsedAt ? `used ${relativeTime(k.lastUsedAt)}` : "never used"}</span></span>
-            {k.revoked ? <span className="badge status-revoked">revoked</span> : (
-              <button type="button" className="danger small" onClick={() => confirm(`Revoke "${k.name}"? Scripts using it stop at once.`) && void revoke({ keyId: k.keyId })}>Revoke</button>
+            <span>
+              {k.name} <code>{k.keyPrefix}…</code>{" "}
+              <span className="muted">
+                {k.scopes.join(", ")} · {k.lastUsedAt ? `used ${relativeTime(k.lastUsedAt)}` : "never used"}
+              </span>
+            </span>
+            {k.revoked ? (
+              <span className="badge status-revoked">revoked</span>
+            ) : (
+              <button
+                type="button"
+                className="danger small"
+                onClick={() => confirm(`Revoke "${k.name}"? Scripts using it stop at once.`) && void revoke({ keyId: k.keyId })}
+              >
+                Revoke
+              </button>
             )}
           </li>
         ))}

@@ -21,7 +21,10 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
   const [chosen, setChosen] = useState<{ id: Id<"videos">; autoplay: boolean } | null>(null);
   const player = useRef<HTMLVideoElement>(null);
   const now = useNow(30_000);
-  const index = Math.max(0, view.videos.findIndex((v) => v.videoId === chosen?.id));
+  const index = Math.max(
+    0,
+    view.videos.findIndex((v) => v.videoId === chosen?.id),
+  );
   const current = view.videos[index] ?? null;
   const review = useQuery(api.comments.getGuestReview, current ? { grantToken, videoId: current.videoId } : "skip");
   const next = view.videos[index + 1];
@@ -36,10 +39,16 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
         {total > 0 && ` · ${formatDuration(total)}`} · Access ends {relativeTime(view.grantExpiresAt, now)} (
         <time dateTime={new Date(view.grantExpiresAt).toISOString()}>{formatAbsolute(view.grantExpiresAt)}</time>)
       </p>
-      {view.note && <p className="note" role="note">{view.note}</p>}
+      {view.note && (
+        <p className="note" role="note">
+          {view.note}
+        </p>
+      )}
       {view.description && <p>{view.description}</p>}
       {current === null ? (
-        <p role="status" className="muted">This collection has no videos right now.</p>
+        <p role="status" className="muted">
+          This collection has no videos right now.
+        </p>
       ) : (
         <>
           <h2 id="now-playing">{current.title}</h2>
@@ -60,8 +69,16 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
           />
           <div className="actions">
             {current.durationSeconds !== null && <span className="muted">{formatDuration(current.durationSeconds)}</span>}
-            {current.downloadUrl && <a className="button" href={current.downloadUrl} download>Download</a>}
-            {next && <button type="button" className="secondary" onClick={() => setChosen({ id: next.videoId, autoplay: true })}>Next: {next.title}</button>}
+            {current.downloadUrl && (
+              <a className="button" href={current.downloadUrl} download>
+                Download
+              </a>
+            )}
+            {next && (
+              <button type="button" className="secondary" onClick={() => setChosen({ id: next.videoId, autoplay: true })}>
+                Next: {next.title}
+              </button>
+            )}
           </div>
           {current.description && <p>{current.description}</p>}
         </>
@@ -70,8 +87,17 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
         <ol className="playlist">
           {view.videos.map((v, i) => (
             <li key={v.videoId}>
-              <button type="button" className="playlist-item" aria-current={i === index ? "true" : undefined} onClick={() => setChosen({ id: v.videoId, autoplay: true })}>
-                {v.posterUrl ? <img src={v.posterUrl} alt="" width={96} height={54} /> : <span className="poster-placeholder" aria-hidden="true" />}
+              <button
+                type="button"
+                className="playlist-item"
+                aria-current={i === index ? "true" : undefined}
+                onClick={() => setChosen({ id: v.videoId, autoplay: true })}
+              >
+                {v.posterUrl ? (
+                  <img src={v.posterUrl} alt="" width={96} height={54} />
+                ) : (
+                  <span className="poster-placeholder" aria-hidden="true" />
+                )}
                 <span>{v.title}</span>
                 {v.durationSeconds !== null && <span className="muted small">{formatDuration(v.durationSeconds)}</span>}
               </button>
@@ -84,7 +110,9 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
           key={current.videoId}
           threads={review.threads}
           guest={{ grantToken, videoId: current.videoId }}
-          onSeek={(s) => { if (player.current) player.current.currentTime = s; }}
+          onSeek={(s) => {
+            if (player.current) player.current.currentTime = s;
+          }}
           currentTime={() => player.current?.currentTime ?? 0}
         />
       )}

@@ -27,14 +27,17 @@ export function Collections({ teamId, canEdit }: { teamId: Id<"teams">; canEdit:
     <section aria-labelledby="collections-title" className="panel">
       <h2 id="collections-title">Collections</h2>
       {collections === undefined ? (
-        <p className="muted" role="status">Loading…</p>
+        <p className="muted" role="status">
+          Loading…
+        </p>
       ) : collections.length === 0 ? (
         <p className="muted">No collections yet. A collection shares several videos behind one link.</p>
       ) : (
         <ul className="rows" aria-label="Collections">
           {collections.map((c) => (
             <li key={c.collectionId}>
-              <Link to={`/collections/${c.collectionId}`}>{c.title}</Link> <span className="muted small">{plural(c.videoCount, "video")}</span>
+              <Link to={`/collections/${c.collectionId}`}>{c.title}</Link>{" "}
+              <span className="muted small">{plural(c.videoCount, "video")}</span>
             </li>
           ))}
         </ul>
@@ -42,8 +45,14 @@ export function Collections({ teamId, canEdit }: { teamId: Id<"teams">; canEdit:
       {canEdit && (
         <form onSubmit={submit} className="inline" aria-label="New collection">
           <input name="title" aria-label="New collection name" placeholder="New collection…" maxLength={200} />
-          <button type="submit" className="secondary">Create collection</button>
-          {error && <span className="error" role="alert">{error}</span>}
+          <button type="submit" className="secondary">
+            Create collection
+          </button>
+          {error && (
+            <span className="error" role="alert">
+              {error}
+            </span>
+          )}
         </form>
       )}
     </section>

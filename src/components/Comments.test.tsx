@@ -41,13 +41,27 @@ test("guest comments are marked and rendered as text, never markup", () => {
 });
 
 test("a guest posts at the player's time under a name remembered in the browser", async () => {
-  render(<Comments threads={[]} guest={{ grantToken: "g".repeat(43), videoId: "v1" as Id<"videos"> }} onSeek={() => undefined} currentTime={() => 12.4} />);
+  render(
+    <Comments
+      threads={[]}
+      guest={{ grantToken: "g".repeat(43), videoId: "v1" as Id<"videos"> }}
+      onSeek={() => undefined}
+      currentTime={() => 12.4}
+    />,
+  );
   const form = screen.getByRole("form", { name: "Add a comment" });
   fireEvent.change(screen.getByLabelText("Your name"), { target: { value: " Dana " } });
   fireEvent.change(screen.getByLabelText("Comment"), { target: { value: "Logo too small" } });
   fireEvent.submit(form);
   await waitFor(() => expect(calls).toHaveLength(1));
-  expect(calls[0]).toEqual({ grantToken: "g".repeat(43), videoId: "v1", name: "Dana", parentId: undefined, body: "Logo too small", timestampSeconds: 12.4 });
+  expect(calls[0]).toEqual({
+    grantToken: "g".repeat(43),
+    videoId: "v1",
+    name: "Dana",
+    parentId: undefined,
+    body: "Logo too small",
+    timestampSeconds: 12.4,
+  });
   await waitFor(() => expect(localStorage.getItem("reelgate:guestName")).toBe("Dana"));
   cleanup();
   render(<Comments threads={[]} guest={{ grantToken: "g".repeat(43) }} onSeek={() => undefined} />);

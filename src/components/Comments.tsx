@@ -26,9 +26,30 @@ export type GuestPosting = { grantToken: string; videoId?: Id<"videos"> };
  * posts and replies under a name of their choice; with neither, read-only. Text is rendered
  * as text, never as markup.
  */
-export function Comments({ threads, videoId, guest, onSeek, currentTime, canModerate = false, canDeleteGuests = false }: { threads: Thread[] | undefined; videoId?: Id<"videos">; guest?: GuestPosting; onSeek: (s: number) => void; currentTime?: () => number; canModerate?: boolean; canDeleteGuests?: boolean }) {
+export function Comments({
+  threads,
+  videoId,
+  guest,
+  onSeek,
+  currentTime,
+  canModerate = false,
+  canDeleteGuests = false,
+}: {
+  threads: Thread[] | undefined;
+  videoId?: Id<"videos">;
+  guest?: GuestPosting;
+  onSeek: (s: number) => void;
+  currentTime?: () => number;
+  canModerate?: boolean;
+  canDeleteGuests?: boolean;
+}) {
   const canDelete = (c: Omit<Thread, "replies">) => videoId !== undefined && (c.mine || canModerate || (c.isGuest && canDeleteGuests));
-  if (threads === undefined) return <p className="muted" role="status">Loading comments…</p>;
+  if (threads === undefined)
+    return (
+      <p className="muted" role="status">
+        Loading comments…
+      </p>
+    );
   return (
     <section aria-label="Comments" className="panel">
       <h2>Comments</h2>
@@ -39,7 +60,11 @@ export function Comments({ threads, videoId, guest, onSeek, currentTime, canMode
             <CommentBody comment={t} onSeek={onSeek} canDelete={canDelete(t)} />
             {t.replies.length > 0 && (
               <ul className="replies">
-                {t.replies.map((r) => <li key={r.commentId}><CommentBody comment={r} onSeek={onSeek} canDelete={canDelete(r)} /></li>)}
+                {t.replies.map((r) => (
+                  <li key={r.commentId}>
+                    <CommentBody comment={r} onSeek={onSeek} canDelete={canDelete(r)} />
+                  </li>
+                ))}
               </ul>
             )}
             {videoId && <CommentForm videoId={videoId} parentId={t.commentId} label="Reply" inputLabel={`Reply to ${t.authorName}`} />}
@@ -53,14 +78,33 @@ export function Comments({ threads, videoId, guest, onSeek, currentTime, canMode
   );
 }
 
-function CommentBody({ comment, onSeek, canDelete }: { comment: Omit<Thread, "replies">; onSeek: (s: number) => void; canDelete: boolean }) {
+function CommentBody({
+  comment,
+  onSeek,
+  canDelete,
+}: {
+  comment: Omit<Thread, "replies">;
+  onSeek: (s: number) => void;
+  canDelete: boolean;
+}) {
   const remove = useMutation(api.comments.remove);
   const [error, setError] = useState<string | null>(null);
   return (
     <div>
-      <strong>{comment.authorName}</strong>{comment.isGuest && <> <span className="badge" title="Commented through a share link">guest</span></>} <span className="muted small">{relativeTime(comment.createdAt)}</span>{" "}
+      <strong>{comment.authorName}</strong>
+      {comment.isGuest && (
+        <>
+          {" "}
+          <span className="badge" title="Commented through a share link">
+            guest
+          </span>
+        </>
+      )}{" "}
+      <span className="muted small">{relativeTime(comment.createdAt)}</span>{" "}
       {comment.timestampSeconds !== null && (
-        <button type="button" className="link" onClick={() => onSeek(comment.timestampSeconds!)}>@{formatDuration(comment.timestampSeconds)}</button>
+        <button type="button" className="link" onClick={() => onSeek(comment.timestampSeconds!)}>
+          @{formatDuration(comment.timestampSeconds)}
+        </button>
       )}
       <p>{comment.body}</p>
       {canDelete && (
@@ -68,17 +112,36 @@ function CommentBody({ comment, onSeek, canDelete }: { comment: Omit<Thread, "re
           type="button"
           className="link small"
           aria-label={`Delete comment by ${comment.authorName}: ${comment.body.slice(0, 40)}`}
-          onClick={() => confirm("Delete this comment and its replies?") && void remove({ commentId: comment.commentId }).catch((e) => setError(errorMessage(e)))}
+          onClick={() =>
+            confirm("Delete this comment and its replies?") &&
+            void remove({ commentId: comment.commentId }).catch((e) => setError(errorMessage(e)))
+          }
         >
           Delete
         </button>
       )}
-      {error && <span className="error" role="alert">{error}</span>}
+      {error && (
+        <span className="error" role="alert">
+          {error}
+        </span>
+      )}
     </div>
   );
 }
 
-function CommentForm({ videoId, parentId, label, inputLabel = label, currentTime }: { videoId: Id<"videos">; parentId?: Id<"comments">; label: string; inputLabel?: string; currentTime?: () => number }) {
+function CommentForm({
+  videoId,
+  parentId,
+  label,
+  inputLabel = label,
+  currentTime,
+}: {
+  videoId: Id<"videos">;
+  parentId?: Id<"comments">;
+  label: string;
+  inputLabel?: string;
+  currentTime?: () => number;
+}) {
   const add = useMutation(api.comments.add);
   const [error, setError] = useState<string | null>(null);
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -99,9 +162,19 @@ function CommentForm({ videoId, parentId, label, inputLabel = label, currentTime
     // Reply forms stay unnamed so they are not a row of landmarks all called "Reply"; their inputs say whom they answer.
     <form onSubmit={submit} className="inline comment-form" aria-label={parentId ? undefined : "Add a comment"}>
       <input name="body" aria-label={inputLabel} placeholder={parentId ? "Reply…" : "Add a comment…"} maxLength={5000} />
-      {currentTime && <label className="inline small"><input type="checkbox" name="atTime" defaultChecked /> at current time</label>}
-      <button type="submit" className="secondary">{label}</button>
-      {error && <span className="error" role="alert">{error}</span>}
+      {currentTime && (
+        <label className="inline small">
+          <input type="checkbox" name="atTime" defaultChecked /> at current time
+        </label>
+      )}
+      <button type="submit" className="secondary">
+        {label}
+      </button>
+      {error && (
+        <span className="error" role="alert">
+          {error}
+        </span>
+      )}
     </form>
   );
 }
@@ -117,7 +190,19 @@ function storedName(): string {
 }
 
 /** A guest's comment or reply: the name they give is remembered in this browser for the next one. */
-function GuestCommentForm({ guest, parentId, label, inputLabel = label, currentTime }: { guest: GuestPosting; parentId?: Id<"comments">; label: string; inputLabel?: string; currentTime?: () => number }) {
+function GuestCommentForm({
+  guest,
+  parentId,
+  label,
+  inputLabel = label,
+  currentTime,
+}: {
+  guest: GuestPosting;
+  parentId?: Id<"comments">;
+  label: string;
+  inputLabel?: string;
+  currentTime?: () => number;
+}) {
   const add = useMutation(api.comments.addAsGuest);
   const [error, setError] = useState<string | null>(null);
   const [name, setName] = useState(storedName);
@@ -130,7 +215,14 @@ function GuestCommentForm({ guest, parentId, label, inputLabel = label, currentT
     if (!who) return setError("Enter your name first.");
     if (!body) return setError("Write something first.");
     try {
-      const result = await add({ grantToken: guest.grantToken, videoId: guest.videoId, name: who, parentId, body, timestampSeconds: data.get("atTime") && currentTime ? currentTime() : undefined });
+      const result = await add({
+        grantToken: guest.grantToken,
+        videoId: guest.videoId,
+        name: who,
+        parentId,
+        body,
+        timestampSeconds: data.get("atTime") && currentTime ? currentTime() : undefined,
+      });
       if (!result.ok) return setError(REFUSALS[result.reason].words);
       try {
         localStorage.setItem(NAME_KEY, who);
@@ -145,11 +237,29 @@ function GuestCommentForm({ guest, parentId, label, inputLabel = label, currentT
   }
   return (
     <form onSubmit={submit} className="inline comment-form" aria-label={parentId ? undefined : "Add a comment"}>
-      <input name="guestName" aria-label={parentId ? `Your name (reply to ${inputLabel.replace(/^Reply to /, "")})` : "Your name"} placeholder="Your name" value={name} onChange={(e) => setName(e.target.value)} maxLength={60} autoComplete="name" />
+      <input
+        name="guestName"
+        aria-label={parentId ? `Your name (reply to ${inputLabel.replace(/^Reply to /, "")})` : "Your name"}
+        placeholder="Your name"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        maxLength={60}
+        autoComplete="name"
+      />
       <input name="body" aria-label={inputLabel} placeholder={parentId ? "Reply…" : "Add a comment…"} maxLength={2000} />
-      {currentTime && <label className="inline small"><input type="checkbox" name="atTime" defaultChecked /> at current time</label>}
-      <button type="submit" className="secondary">{label}</button>
-      {error && <span className="error" role="alert">{error}</span>}
+      {currentTime && (
+        <label className="inline small">
+          <input type="checkbox" name="atTime" defaultChecked /> at current time
+        </label>
+      )}
+      <button type="submit" className="secondary">
+        {label}
+      </button>
+      {error && (
+        <span className="error" role="alert">
+          {error}
+        </span>
+      )}
     </form>
   );
 }

@@ -10,11 +10,19 @@ export class ErrorBoundary extends Component<{ children: ReactNode; what?: strin
   }
   render() {
     if (!this.state.error) return this.props.children;
-    if (isNotFound(this.state.error)) return <NotFound what={this.props.what} detail={`This ${(this.props.what ?? "page").toLowerCase()} does not exist, was deleted, or belongs to a team you are not in.`} />;
+    if (isNotFound(this.state.error))
+      return (
+        <NotFound
+          what={this.props.what}
+          detail={`This ${(this.props.what ?? "page").toLowerCase()} does not exist, was deleted, or belongs to a team you are not in.`}
+        />
+      );
     return (
       <section aria-labelledby="error-title">
         <h1 id="error-title">Something went wrong</h1>
-        <p className="error" role="alert">{errorMessage(this.state.error)}</p>
+        <p className="error" role="alert">
+          {errorMessage(this.state.error)}
+        </p>
       </section>
     );
   }

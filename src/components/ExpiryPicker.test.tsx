@@ -22,7 +22,9 @@ test("the picker offers never / 1 / 7 / 30 / 90 days and a local date and time, 
   fireEvent.change(screen.getByLabelText(`Expiry date and time (${localZone()})`), { target: { value: "2031-03-04T05:06" } });
   expect(hiddenValue(container)).toBe("");
   // The wall-clock time the user picked, in their own zone (not UTC).
-  expect((container.querySelector('input[name="expiresInDaysAt"]') as HTMLInputElement).value).toBe(String(new Date(2031, 2, 4, 5, 6).getTime()));
+  expect((container.querySelector('input[name="expiresInDaysAt"]') as HTMLInputElement).value).toBe(
+    String(new Date(2031, 2, 4, 5, 6).getTime()),
+  );
   expect(screen.getByText(/^Expires Mar 4, 2031, 5:06 AM/)).toBeTruthy();
   expect(seen[0]).toBeNull();
 });

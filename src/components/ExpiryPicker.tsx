@@ -14,7 +14,17 @@ export const EXPIRY_CHOICES = [
  * beside it). Submits `<name>` (days) or `<name>At` (milliseconds since the epoch) through
  * hidden inputs. Give it a new `key` to start over (after a create).
  */
-export function ExpiryPicker({ name, label, onChange, dateLabel = "Expiry date and time" }: { name: string; label: string; onChange?: (days: number | null) => void; dateLabel?: string }) {
+export function ExpiryPicker({
+  name,
+  label,
+  onChange,
+  dateLabel = "Expiry date and time",
+}: {
+  name: string;
+  label: string;
+  onChange?: (days: number | null) => void;
+  dateLabel?: string;
+}) {
   const [mode, setMode] = useState("7");
   const [date, setDate] = useState("");
   const zone = localZone();
@@ -31,7 +41,11 @@ export function ExpiryPicker({ name, label, onChange, dateLabel = "Expiry date a
             if (e.target.value !== "date") onChange?.(e.target.value === "never" ? null : Number(e.target.value));
           }}
         >
-          {EXPIRY_CHOICES.map((c) => <option key={c.label} value={c.days === null ? "never" : String(c.days)}>{c.label}</option>)}
+          {EXPIRY_CHOICES.map((c) => (
+            <option key={c.label} value={c.days === null ? "never" : String(c.days)}>
+              {c.label}
+            </option>
+          ))}
           <option value="date">At a date and time…</option>
         </select>
       </label>
@@ -48,7 +62,9 @@ export function ExpiryPicker({ name, label, onChange, dateLabel = "Expiry date a
               if (picked !== null) onChange?.(daysUntil(new Date(picked)));
             }}
           />
-          <span className="muted small" aria-live="polite">{at === null ? `Time in ${zone}` : `Expires ${formatAbsolute(at)}`}</span>
+          <span className="muted small" aria-live="polite">
+            {at === null ? `Time in ${zone}` : `Expires ${formatAbsolute(at)}`}
+          </span>
         </>
       )}
       <input type="hidden" name={name} value={days === null ? "" : String(days)} />

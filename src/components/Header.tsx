@@ -31,9 +31,13 @@ export function Header() {
 
   return (
     <header className="topbar">
-      <Link to="/" className="brand">Reelgate</Link>
+      <Link to="/" className="brand">
+        Reelgate
+      </Link>
       <nav aria-label="Main" className="inline">
-        <NavLink to="/" end>Library</NavLink>
+        <NavLink to="/" end>
+          Library
+        </NavLink>
         <NavLink to="/links">All links</NavLink>
       </nav>
       {teams && teams.length > 0 && (
@@ -41,7 +45,9 @@ export function Header() {
           <span className="sr-only">Team</span>
           <select value={team?.teamId ?? ""} onChange={(e) => selectTeam(e.target.value as Id<"teams">)} aria-label="Team">
             {teams.map((t) => (
-              <option key={t.teamId} value={t.teamId}>{t.name} ({t.role})</option>
+              <option key={t.teamId} value={t.teamId}>
+                {t.name} ({t.role})
+              </option>
             ))}
           </select>
         </label>
@@ -50,14 +56,24 @@ export function Header() {
         <form onSubmit={submit} className="inline" aria-label="New team">
           <input name="name" aria-label="Team name" placeholder="Team name" maxLength={80} autoFocus />
           <button type="submit">Create</button>
-          <button type="button" className="secondary" onClick={() => setCreating(false)}>Cancel</button>
-          {error && <span className="error" role="alert">{error}</span>}
+          <button type="button" className="secondary" onClick={() => setCreating(false)}>
+            Cancel
+          </button>
+          {error && (
+            <span className="error" role="alert">
+              {error}
+            </span>
+          )}
         </form>
       ) : (
-        <button type="button" className="secondary" onClick={() => setCreating(true)}>New team</button>
+        <button type="button" className="secondary" onClick={() => setCreating(true)}>
+          New team
+        </button>
       )}
       <span className="spacer" />
-      <button type="button" className="secondary" onClick={() => void signOut()}>Sign out</button>
+      <button type="button" className="secondary" onClick={() => void signOut()}>
+        Sign out
+      </button>
     </header>
   );
 }

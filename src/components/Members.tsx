@@ -48,23 +48,42 @@ export function Members({ teamId, myRole }: { teamId: Id<"teams">; myRole: Role 
     }
   }
 
-  if (data === undefined) return <p className="muted" role="status">Loading members…</p>;
+  if (data === undefined)
+    return (
+      <p className="muted" role="status">
+        Loading members…
+      </p>
+    );
   return (
     <section aria-labelledby="members-title" className="panel">
       <h2 id="members-title">Members</h2>
       <ul className="rows">
         {data.members.map((m) => (
           <li key={m.userId}>
-            <span>{m.name || m.email} <span className="muted">{m.email}</span></span>
+            <span>
+              {m.name || m.email} <span className="muted">{m.email}</span>
+            </span>
             {canManage ? (
-              <select aria-label={`Role of ${m.email}`} value={m.role} onChange={(e) => void run(() => changeRole({ teamId, userId: m.userId, role: e.target.value as Role }))}>
-                {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+              <select
+                aria-label={`Role of ${m.email}`}
+                value={m.role}
+                onChange={(e) => void run(() => changeRole({ teamId, userId: m.userId, role: e.target.value as Role }))}
+              >
+                {ROLES.map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
               </select>
             ) : (
               <span className="badge">{m.role}</span>
             )}
             {canManage && (
-              <button type="button" className="secondary" onClick={() => confirm(`Remove ${m.email} from the team?`) && void run(() => remove({ teamId, userId: m.userId }))}>
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => confirm(`Remove ${m.email} from the team?`) && void run(() => remove({ teamId, userId: m.userId }))}
+              >
                 Remove
               </button>
             )}
@@ -79,13 +98,25 @@ export function Members({ teamId, myRole }: { teamId: Id<"teams">; myRole: Role 
               <li key={i.inviteId}>
                 <span>
                   {i.email}{" "}
-                  <span className="muted small">{i.expiresAt > Date.now() ? `link expires ${relativeTime(i.expiresAt)}` : "link expired"}</span>
+                  <span className="muted small">
+                    {i.expiresAt > Date.now() ? `link expires ${relativeTime(i.expiresAt)}` : "link expired"}
+                  </span>
                 </span>
                 <span className="badge">{i.role}</span>
-                <button type="button" className="secondary" aria-label={`Copy invitation link for ${i.email}`} onClick={() => void copy(i.url)}>
+                <button
+                  type="button"
+                  className="secondary"
+                  aria-label={`Copy invitation link for ${i.email}`}
+                  onClick={() => void copy(i.url)}
+                >
                   {copied === i.url ? "Copied!" : "Copy link"}
                 </button>
-                <button type="button" className="secondary" aria-label={`Cancel invitation for ${i.email}`} onClick={() => void run(() => cancelInvite({ inviteId: i.inviteId }))}>
+                <button
+                  type="button"
+                  className="secondary"
+                  aria-label={`Cancel invitation for ${i.email}`}
+                  onClick={() => void run(() => cancelInvite({ inviteId: i.inviteId }))}
+                >
                   Cancel
                 </button>
               </li>
@@ -97,19 +128,34 @@ export function Members({ teamId, myRole }: { teamId: Id<"teams">; myRole: Role 
         <form onSubmit={submit} className="inline" aria-label="Invite a member">
           <input name="email" type="email" required placeholder="email@example.com" aria-label="Email to invite" />
           <select name="role" defaultValue="member" aria-label="Role for the invitation">
-            {ROLES.filter((r) => myRole === "owner" || r !== "owner").map((r) => <option key={r} value={r}>{r}</option>)}
+            {ROLES.filter((r) => myRole === "owner" || r !== "owner").map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
           </select>
           <button type="submit">Invite</button>
         </form>
       )}
       {created && (
         <div aria-live="polite" className="ok">
-          <p>Invitation link for {created.email}: send it to them yourself. It works once, for 7 days; whoever opens it and accepts joins the team.</p>
-          <code className="url" aria-label="Invitation link">{created.url}</code>{" "}
-          <button type="button" className="secondary" onClick={() => void copy(created.url)}>{copied === created.url ? "Copied!" : "Copy link"}</button>
+          <p>
+            Invitation link for {created.email}: send it to them yourself. It works once, for 7 days; whoever opens it and accepts joins the
+            team.
+          </p>
+          <code className="url" aria-label="Invitation link">
+            {created.url}
+          </code>{" "}
+          <button type="button" className="secondary" onClick={() => void copy(created.url)}>
+            {copied === created.url ? "Copied!" : "Copy link"}
+          </button>
         </div>
       )}
-      {message && <p className={message.kind === "error" ? "error" : "ok"} role={message.kind === "error" ? "alert" : "status"}>{message.text}</p>}
+      {message && (
+        <p className={message.kind === "error" ? "error" : "ok"} role={message.kind === "error" ? "alert" : "status"}>
+          {message.text}
+        </p>
+      )}
     </section>
   );
 }

@@ -72,7 +72,11 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
         maxViewers: count("maxViewers"),
         maxViews: count("maxViews"),
         maxDownloads: count("maxDownloads"),
-        ...(expiry === undefined ? {} : exactExpiry ? { expiresAt: Number(exactExpiry) } : { expiresInDays: expiry === "" ? null : Number(expiry) }),
+        ...(expiry === undefined
+          ? {}
+          : exactExpiry
+            ? { expiresAt: Number(exactExpiry) }
+            : { expiresInDays: expiry === "" ? null : Number(expiry) }),
         ...(passwordMode === "remove" ? { password: null } : passwordMode === "set" ? { password } : {}),
       }),
     );
@@ -89,7 +93,11 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
       </div>
       {link.label && <strong>{link.label}</strong>}
       {link.ipAllowlist && <div className="muted small">Only from: {link.ipAllowlist}</div>}
-      {link.url && <code className="url" title={link.url}>{link.url}</code>}
+      {link.url && (
+        <code className="url" title={link.url}>
+          {link.url}
+        </code>
+      )}
       {link.customSlug && link.url && <code className="slug-url">{link.url.replace(/[^/]+$/, link.customSlug)}</code>}
       {(link.maxViewers !== null || link.maxViews !== null || link.maxDownloads !== null) && (
         <div className="muted small">
@@ -104,14 +112,17 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
         </div>
       )}
       <div className="muted small">
-        {plural(link.viewCount, "view")} · {plural(link.downloadCount, "download")} · {link.lastAccessedAt ? `last opened ${relativeTime(link.lastAccessedAt, now)}` : "never opened"} · by {link.creatorName}
+        {plural(link.viewCount, "view")} · {plural(link.downloadCount, "download")} ·{" "}
+        {link.lastAccessedAt ? `last opened ${relativeTime(link.lastAccessedAt, now)}` : "never opened"} · by {link.creatorName}
       </div>
       <div className="muted small" data-testid="expiry">
         {link.expiresAt === null ? (
           "never expires"
         ) : (
           <>
-            {status === "expired" || link.expiresAt <= now ? `expired ${relativeTime(link.expiresAt, now)}` : `expires ${relativeTime(link.expiresAt, now)}`}{" "}
+            {status === "expired" || link.expiresAt <= now
+              ? `expired ${relativeTime(link.expiresAt, now)}`
+              : `expires ${relativeTime(link.expiresAt, now)}`}{" "}
             <time dateTime={new Date(link.expiresAt).toISOString()}>({formatAbsolute(link.expiresAt)})</time>
           </>
         )}
@@ -120,31 +131,66 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
       {canEdit && link.status !== "revoked" && !editing && (
         <div className="actions">
           {address && (
-            <button type="button" className="secondary" onClick={() => void copyText(address).then((ok) => { setCopied(ok); setTimeout(() => setCopied(false), 2000); })}>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() =>
+                void copyText(address).then((ok) => {
+                  setCopied(ok);
+                  setTimeout(() => setCopied(false), 2000);
+                })
+              }
+            >
               {copied ? "Copied!" : "Copy link"}
             </button>
           )}
-          <button type="button" className="secondary" ref={editButton} onClick={() => setEditing(true)}>Edit</button>
+          <button type="button" className="secondary" ref={editButton} onClick={() => setEditing(true)}>
+            Edit
+          </button>
           <button
             type="button"
             className="secondary"
-            onClick={() => confirm("Revoke this link? Anyone watching loses access at once.") && void run(() => revoke({ linkId: link.linkId })).then(() => rowRef.current?.focus())}
+            onClick={() =>
+              confirm("Revoke this link? Anyone watching loses access at once.") &&
+              void run(() => revoke({ linkId: link.linkId })).then(() => rowRef.current?.focus())
+            }
           >
             Revoke
           </button>
-          <button type="button" className="danger" onClick={() => confirm("Delete this link and its statistics?") && void run(() => remove({ linkId: link.linkId }))}>Delete</button>
+          <button
+            type="button"
+            className="danger"
+            onClick={() => confirm("Delete this link and its statistics?") && void run(() => remove({ linkId: link.linkId }))}
+          >
+            Delete
+          </button>
         </div>
       )}
       {canEdit && link.status === "revoked" && (
         <div className="actions">
-          <button type="button" className="danger" onClick={() => confirm("Delete this link and its statistics?") && void run(() => remove({ linkId: link.linkId }))}>Delete</button>
+          <button
+            type="button"
+            className="danger"
+            onClick={() => confirm("Delete this link and its statistics?") && void run(() => remove({ linkId: link.linkId }))}
+          >
+            Delete
+          </button>
         </div>
       )}
       {editing && (
         <form onSubmit={save} className="stack edit" aria-label={`Edit link ${link.label ?? link.customSlug ?? (address ?? "").slice(-8)}`}>
-          <label className="inline"><input type="checkbox" name="allowDownload" defaultChecked={link.allowDownload} /> Allow downloads</label>
-          <label className="inline"><input type="checkbox" name="allowComments" defaultChecked={link.allowComments} /> Guests can comment</label>
-          <span className="inline"><label className="inline"><input type="checkbox" name="changeExpiry" /> Change expiry</label><ExpiryPicker name="expiresInDays" label="to" dateLabel="New expiry date and time" /></span>
+          <label className="inline">
+            <input type="checkbox" name="allowDownload" defaultChecked={link.allowDownload} /> Allow downloads
+          </label>
+          <label className="inline">
+            <input type="checkbox" name="allowComments" defaultChecked={link.allowComments} /> Guests can comment
+          </label>
+          <span className="inline">
+            <label className="inline">
+              <input type="checkbox" name="changeExpiry" /> Change expiry
+            </label>
+            <ExpiryPicker name="expiresInDays" label="to" dateLabel="New expiry date and time" />
+          </span>
           <label className="inline">
             Password
             <select name="passwordMode" defaultValue="keep" aria-label="Password change">
@@ -154,16 +200,32 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
             </select>
           </label>
           <input name="password" type="password" aria-label="New password" placeholder="New password" autoComplete="new-password" />
-          <label>Label <input name="label" defaultValue={link.label ?? ""} maxLength={120} /></label>
-          <label>Note to the recipient <textarea name="note" defaultValue={link.note ?? ""} maxLength={2000} rows={2} /></label>
-          <label>Custom slug <input name="customSlug" defaultValue={link.customSlug ?? ""} /></label>
-          <label>IP allowlist <input name="ipAllowlist" defaultValue={link.ipAllowlist ?? ""} /></label>
-          <label>Max viewers <input name="maxViewers" type="number" min={1} defaultValue={link.maxViewers ?? ""} /></label>
-          <label>Max views <input name="maxViews" type="number" min={1} defaultValue={link.maxViews ?? ""} /></label>
-          <label>Max downloads <input name="maxDownloads" type="number" min={1} defaultValue={link.maxDownloads ?? ""} /></label>
+          <label>
+            Label <input name="label" defaultValue={link.label ?? ""} maxLength={120} />
+          </label>
+          <label>
+            Note to the recipient <textarea name="note" defaultValue={link.note ?? ""} maxLength={2000} rows={2} />
+          </label>
+          <label>
+            Custom slug <input name="customSlug" defaultValue={link.customSlug ?? ""} />
+          </label>
+          <label>
+            IP allowlist <input name="ipAllowlist" defaultValue={link.ipAllowlist ?? ""} />
+          </label>
+          <label>
+            Max viewers <input name="maxViewers" type="number" min={1} defaultValue={link.maxViewers ?? ""} />
+          </label>
+          <label>
+            Max views <input name="maxViews" type="number" min={1} defaultValue={link.maxViews ?? ""} />
+          </label>
+          <label>
+            Max downloads <input name="maxDownloads" type="number" min={1} defaultValue={link.maxDownloads ?? ""} />
+          </label>
           <div className="actions">
             <button type="submit">Save</button>
-            <button type="button" className="secondary" onClick={stopEditing}>Cancel</button>
+            <button type="button" className="secondary" onClick={stopEditing}>
+              Cancel
+            </button>
           </div>
         </form>
       )}
@@ -171,7 +233,11 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
         <summary className="small">Access log</summary>
         {showLog && <AccessLog linkId={link.linkId} />}
       </details>
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
     </li>
   );
 }

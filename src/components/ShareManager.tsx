@@ -31,7 +31,17 @@ type Created = { url: string; password?: string; copied: boolean };
  * form with sensible defaults (7 days, no downloads, no comments), the new link copied at once
  * (with its password on demand), and the links filtered by status.
  */
-export function ShareManager({ videoId, collectionId, canEdit, ready }: { videoId?: Id<"videos">; collectionId?: Id<"collections">; canEdit: boolean; ready: boolean }) {
+export function ShareManager({
+  videoId,
+  collectionId,
+  canEdit,
+  ready,
+}: {
+  videoId?: Id<"videos">;
+  collectionId?: Id<"collections">;
+  canEdit: boolean;
+  ready: boolean;
+}) {
   const target = videoId ? { videoId } : { collectionId };
   const links = useQuery(api.shareLinks.list, target);
   const create = useMutation(api.shareLinks.create);
@@ -58,7 +68,16 @@ export function ShareManager({ videoId, collectionId, canEdit, ready }: { videoI
       const copied = await copyText(url);
       setCreated({ url, password: args.password, copied });
       setCopiedBoth(false);
-      setMessage({ kind: "ok", text: quick ? (copied ? "7-day link created and copied!" : "7-day link created.") : copied ? "Link created and copied!" : "Link created." });
+      setMessage({
+        kind: "ok",
+        text: quick
+          ? copied
+            ? "7-day link created and copied!"
+            : "7-day link created."
+          : copied
+            ? "Link created and copied!"
+            : "Link created.",
+      });
       return true;
     } catch (e) {
       setMessage({ kind: "error", text: errorMessage(e) });
@@ -114,51 +133,104 @@ export function ShareManager({ videoId, collectionId, canEdit, ready }: { videoI
       <h2 id="share-title">Share links</h2>
       {canEdit && ready && (
         <>
-          <button type="button" aria-disabled={busy} onClick={() => void createLink({ expiresInDays: 7 }, true)}>Quick share (7 days)</button>
+          <button type="button" aria-disabled={busy} onClick={() => void createLink({ expiresInDays: 7 }, true)}>
+            Quick share (7 days)
+          </button>
           <form onSubmit={submit} aria-label="Create a share link" className="stack">
             <ExpiryPicker key={formKey} name="expiresInDays" label="Expires" />
-            <label className="inline"><input type="checkbox" name="allowDownload" /> Allow downloads</label>
-            <label className="inline"><input type="checkbox" name="allowComments" /> Guests can comment (they see the video's comments)</label>
+            <label className="inline">
+              <input type="checkbox" name="allowDownload" /> Allow downloads
+            </label>
+            <label className="inline">
+              <input type="checkbox" name="allowComments" /> Guests can comment (they see the video's comments)
+            </label>
             <label>
               Password (optional)
-              <input name="password" type={showPassword ? "text" : "password"} autoComplete="new-password" placeholder="No password" value={password} onChange={(e) => setPassword(e.target.value)} />
+              <input
+                name="password"
+                type={showPassword ? "text" : "password"}
+                autoComplete="new-password"
+                placeholder="No password"
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+              />
             </label>
             <span className="inline">
-              <button type="button" className="secondary small" onClick={() => { setPassword(generatePassword()); setShowPassword(true); }}>Generate password</button>
-              {password && <button type="button" className="secondary small" aria-pressed={showPassword} onClick={() => setShowPassword((s) => !s)}>{showPassword ? "Hide password" : "Show password"}</button>}
+              <button
+                type="button"
+                className="secondary small"
+                onClick={() => {
+                  setPassword(generatePassword());
+                  setShowPassword(true);
+                }}
+              >
+                Generate password
+              </button>
+              {password && (
+                <button type="button" className="secondary small" aria-pressed={showPassword} onClick={() => setShowPassword((s) => !s)}>
+                  {showPassword ? "Hide password" : "Show password"}
+                </button>
+              )}
             </span>
             <details>
               <summary>More options</summary>
               <div className="stack">
-                <label>Label (who it is for) <input name="label" maxLength={120} /></label>
-                <label>Note to the recipient <textarea name="note" maxLength={2000} rows={2} /></label>
                 <label>
-                  Custom slug <input name="customSlug" pattern="[A-Za-z0-9\-]{3,64}" placeholder="e.g. launch-day" aria-describedby="slug-warning" />
+                  Label (who it is for) <input name="label" maxLength={120} />
                 </label>
-                <p id="slug-warning" className="muted small">A slug is easy to guess: anyone who tries it can open the link. Add a password.</p>
-                <label>Max viewers <input name="maxViewers" type="number" min={1} step={1} /></label>
-                <label>Max views <input name="maxViews" type="number" min={1} step={1} /></label>
-                <label>Max downloads <input name="maxDownloads" type="number" min={1} step={1} /></label>
-                <label>IP allowlist <input name="ipAllowlist" placeholder="203.0.113.0/24, 2001:db8::/32" /></label>
+                <label>
+                  Note to the recipient <textarea name="note" maxLength={2000} rows={2} />
+                </label>
+                <label>
+                  Custom slug{" "}
+                  <input name="customSlug" pattern="[A-Za-z0-9\-]{3,64}" placeholder="e.g. launch-day" aria-describedby="slug-warning" />
+                </label>
+                <p id="slug-warning" className="muted small">
+                  A slug is easy to guess: anyone who tries it can open the link. Add a password.
+                </p>
+                <label>
+                  Max viewers <input name="maxViewers" type="number" min={1} step={1} />
+                </label>
+                <label>
+                  Max views <input name="maxViews" type="number" min={1} step={1} />
+                </label>
+                <label>
+                  Max downloads <input name="maxDownloads" type="number" min={1} step={1} />
+                </label>
+                <label>
+                  IP allowlist <input name="ipAllowlist" placeholder="203.0.113.0/24, 2001:db8::/32" />
+                </label>
               </div>
             </details>
-            <button type="submit" aria-disabled={busy}>{busy ? "Creating…" : "Create link"}</button>
+            <button type="submit" aria-disabled={busy}>
+              {busy ? "Creating…" : "Create link"}
+            </button>
           </form>
         </>
       )}
       <div aria-live="polite">
-        {message && <p className={message.kind === "error" ? "error" : "ok"} role={message.kind === "error" ? "alert" : "status"}>{message.text}</p>}
+        {message && (
+          <p className={message.kind === "error" ? "error" : "ok"} role={message.kind === "error" ? "alert" : "status"}>
+            {message.text}
+          </p>
+        )}
         {message?.kind === "ok" && created?.password && (
           <p className="inline">
             <span className="muted small">Send the password separately, or both at once:</span>
-            <button type="button" className="secondary small" onClick={() => void copyText(linkWithPassword(created.url, created.password!)).then(setCopiedBoth)}>
+            <button
+              type="button"
+              className="secondary small"
+              onClick={() => void copyText(linkWithPassword(created.url, created.password!)).then(setCopiedBoth)}
+            >
               {copiedBoth ? "Copied link and password!" : "Copy link + password"}
             </button>
           </p>
         )}
       </div>
       {links === undefined ? (
-        <p className="muted" role="status">Loading links…</p>
+        <p className="muted" role="status">
+          Loading links…
+        </p>
       ) : links.length === 0 ? (
         <p className="muted">No share links yet.</p>
       ) : (
@@ -172,7 +244,9 @@ export function ShareManager({ videoId, collectionId, canEdit, ready }: { videoI
           </div>
           {shown!.length === 0 && <p className="muted small">No {filter} links.</p>}
           <ul className="links" aria-label="Share links">
-            {shown!.map((link) => <ShareLinkRow key={link.linkId} link={link} canEdit={canEdit} now={now} />)}
+            {shown!.map((link) => (
+              <ShareLinkRow key={link.linkId} link={link} canEdit={canEdit} now={now} />
+            ))}
           </ul>
         </>
       )}

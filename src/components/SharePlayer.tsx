@@ -14,7 +14,11 @@ type View = NonNullable<FunctionReturnType<typeof api.videos.getByShareGrant>>;
 export function ReconnectingBanner() {
   const state = useConvexConnectionState();
   if (!state.hasEverConnected || state.isWebSocketConnected) return null;
-  return <p className="banner" role="status">Connection lost — reconnecting…</p>;
+  return (
+    <p className="banner" role="status">
+      Connection lost — reconnecting…
+    </p>
+  );
 }
 
 /** The shape of the share page before anything is known, so the layout does not jump. */
@@ -25,7 +29,9 @@ export function ShareSkeleton() {
       <ReconnectingBanner />
       <div className="skeleton skeleton-title" />
       <div className="skeleton skeleton-player" />
-      <p role="status" className="muted">Loading…</p>
+      <p role="status" className="muted">
+        Loading…
+      </p>
     </main>
   );
 }
@@ -45,14 +51,24 @@ const DOWNLOAD_REFUSALS: Record<string, string> = {
  * reached, downloads turned off) is shown in words instead of navigating the tab to the JSON.
  */
 function useDownload(url: string | null) {
-  const [state, setState] = useState<{ busy: boolean; error: string | null; received: number; total: number }>({ busy: false, error: null, received: 0, total: 0 });
+  const [state, setState] = useState<{ busy: boolean; error: string | null; received: number; total: number }>({
+    busy: false,
+    error: null,
+    received: 0,
+    total: 0,
+  });
   async function start() {
     if (!url || state.busy) return;
     setState({ busy: true, error: null, received: 0, total: 0 });
     try {
       const result = await downloadInRanges(url, browserSink(), (received, total) => setState((s) => ({ ...s, received, total })));
       if (!result.ok) {
-        return setState({ busy: false, error: DOWNLOAD_REFUSALS[result.code] ?? "This video cannot be downloaded right now. Try again later.", received: 0, total: 0 });
+        return setState({
+          busy: false,
+          error: DOWNLOAD_REFUSALS[result.code] ?? "This video cannot be downloaded right now. Try again later.",
+          received: 0,
+          total: 0,
+        });
       }
       setState({ busy: false, error: null, received: 0, total: 0 });
     } catch {
@@ -111,24 +127,37 @@ export function SharePlayer({ view, grantToken }: { view: View; grantToken: stri
             {download.busy ? "Downloading…" : "Download"}
           </a>
         )}
-        {download.busy && download.total > 0 && (
-          <progress aria-label="Download progress" max={download.total} value={download.received} />
-        )}
+        {download.busy && download.total > 0 && <progress aria-label="Download progress" max={download.total} value={download.received} />}
         {view.canDownload && downloadsLeft === 0 && <span className="muted">This link has reached its download limit.</span>}
         <span className="muted small">
-          Access ends {relativeTime(view.grantExpiresAt, now)} (<time dateTime={new Date(view.grantExpiresAt).toISOString()}>{formatAbsolute(view.grantExpiresAt)}</time>)
+          Access ends {relativeTime(view.grantExpiresAt, now)} (
+          <time dateTime={new Date(view.grantExpiresAt).toISOString()}>{formatAbsolute(view.grantExpiresAt)}</time>)
         </span>
-        {limits.length > 0 && <span className="muted small" data-testid="limits">{limits.join(" · ")}</span>}
+        {limits.length > 0 && (
+          <span className="muted small" data-testid="limits">
+            {limits.join(" · ")}
+          </span>
+        )}
       </div>
-      {download.error && <p className="error" role="alert">{download.error}</p>}
-      {view.note && <p className="note" role="note">{view.note}</p>}
+      {download.error && (
+        <p className="error" role="alert">
+          {download.error}
+        </p>
+      )}
+      {view.note && (
+        <p className="note" role="note">
+          {view.note}
+        </p>
+      )}
       {view.description && <p>{view.description}</p>}
       {/* Comments only on links that allow them; the form goes as soon as the option is turned off. */}
       {review?.allowComments && (
         <Comments
           threads={review.threads}
           guest={{ grantToken }}
-          onSeek={(s) => { if (player.current) player.current.currentTime = s; }}
+          onSeek={(s) => {
+            if (player.current) player.current.currentTime = s;
+          }}
           currentTime={() => player.current?.currentTime ?? 0}
         />
       )}

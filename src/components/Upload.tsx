@@ -44,11 +44,20 @@ function useChunkedUpload() {
   const [progress, setProgress] = useState<UploadProgress | null>(null);
   const control = useRef<{ cancel?: () => void }>({});
 
-  async function run(videoId: Id<"videos">, file: File, facts: VideoFacts): Promise<{ ok: true } | { ok: false; message: string; cancelled?: true }> {
+  async function run(
+    videoId: Id<"videos">,
+    file: File,
+    facts: VideoFacts,
+  ): Promise<{ ok: true } | { ok: false; message: string; cancelled?: true }> {
     control.current = {};
     try {
       setProgress({ sent: 0, total: file.size, bytesPerSecond: 0, resumed: 0 });
-      const result = await uploadInChunks(apis, videoId, file, { chunkSize: chunkSizeFromPage(), durationSeconds: facts.durationSeconds, onProgress: setProgress, control: control.current });
+      const result = await uploadInChunks(apis, videoId, file, {
+        chunkSize: chunkSizeFromPage(),
+        durationSeconds: facts.durationSeconds,
+        onProgress: setProgress,
+        control: control.current,
+      });
       if (!result.ok) return result;
       if (facts.poster) {
         // The poster is a nicety: a failure here leaves the video ready with the placeholder.
@@ -83,7 +92,9 @@ function ProgressRow({ progress, onCancel }: { progress: UploadProgress; onCance
         {progress.bytesPerSecond > 0 && <> · {formatBytes(Math.round(progress.bytesPerSecond))}/s</>}
         {progress.resumed > 0 && <> · resumed from {formatBytes(progress.resumed)}</>}
       </span>
-      <button type="button" className="secondary" onClick={onCancel}>Cancel</button>
+      <button type="button" className="secondary" onClick={onCancel}>
+        Cancel
+      </button>
     </div>
   );
 }
@@ -121,12 +132,26 @@ export function Upload({ teamId }: { teamId: Id<"teams"> }) {
   return (
     <form onSubmit={submit} className="panel upload" aria-label="Upload a video">
       <h2>Upload a video</h2>
-      <label>Video file <input name="file" type="file" accept="video/*" required /></label>
-      <label>Title <input name="title" maxLength={200} placeholder="Defaults to the file name" /></label>
-      <label>Description <textarea name="description" maxLength={5000} rows={2} /></label>
+      <label>
+        Video file <input name="file" type="file" accept="video/*" required />
+      </label>
+      <label>
+        Title <input name="title" maxLength={200} placeholder="Defaults to the file name" />
+      </label>
+      <label>
+        Description <textarea name="description" maxLength={5000} rows={2} />
+      </label>
       {upload.progress ? <ProgressRow progress={upload.progress} onCancel={upload.cancel} /> : <button type="submit">Upload</button>}
-      {error && <p className="error" role="alert">{error}</p>}
-      {notice && <p className="muted" role="status">{notice}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {notice && (
+        <p className="muted" role="status">
+          {notice}
+        </p>
+      )}
     </form>
   );
 }
@@ -163,7 +188,11 @@ export function ResumeUpload({ videoId, fileName, title }: { videoId: Id<"videos
         </button>
       )}
       <input ref={input} type="file" accept="video/*" hidden onChange={(e) => void picked(e)} aria-label={`File to resume ${title}`} />
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
     </div>
   );
 }

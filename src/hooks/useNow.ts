@@ -8,7 +8,10 @@ const MAX_TIMEOUT = 2 ** 31 - 1;
  */
 export function useNow(everyMs = 30_000, deadlines: ReadonlyArray<number | null | undefined> = []): number {
   const [now, setNow] = useState(() => Date.now());
-  const next = deadlines.reduce<number | null>((soonest, at) => (at != null && at > now && (soonest === null || at < soonest) ? at : soonest), null);
+  const next = deadlines.reduce<number | null>(
+    (soonest, at) => (at != null && at > now && (soonest === null || at < soonest) ? at : soonest),
+    null,
+  );
   useEffect(() => {
     const tick = setInterval(() => setNow(Date.now()), everyMs);
     return () => clearInterval(tick);

@@ -45,14 +45,17 @@ export function useShareGrant(token: string) {
   useEffect(() => {
     if (!grant) return;
     const wait = Math.max(0, grant.expiresAt - Date.now() - RENEW_BEFORE_MS);
-    const timer = setTimeout(() => {
-      renew({ grantToken: grant.grantToken })
-        .then((result) => {
-          if (result.ok && result.expiresAt > grant.expiresAt) setGrant({ grantToken: grant.grantToken, expiresAt: result.expiresAt });
-          else if (!result.ok) setGrant(null);
-        })
-        .catch(() => undefined);
-    }, Math.min(wait, 2 ** 31 - 1));
+    const timer = setTimeout(
+      () => {
+        renew({ grantToken: grant.grantToken })
+          .then((result) => {
+            if (result.ok && result.expiresAt > grant.expiresAt) setGrant({ grantToken: grant.grantToken, expiresAt: result.expiresAt });
+            else if (!result.ok) setGrant(null);
+          })
+          .catch(() => undefined);
+      },
+      Math.min(wait, 2 ** 31 - 1),
+    );
     return () => clearTimeout(timer);
   }, [grant, renew, setGrant]);
 

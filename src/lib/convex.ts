@@ -7,4 +7,6 @@ if (!url) {
 export const convex = new ConvexReactClient(url);
 
 /** Where HTTP actions live: VITE_CONVEX_SITE_URL, or the cloud URL's .site twin on Convex. */
-export const siteUrl = ((import.meta.env.VITE_CONVEX_SITE_URL as string | undefined) ?? url.replace(/\.convex\.cloud$/, ".convex.site")).replace(/\/+$/, "");
+export const siteUrl = (
+  (import.meta.env.VITE_CONVEX_SITE_URL as string | undefined) ?? url.replace(/\.convex\.cloud$/, ".convex.site")
+).replace(/\/+$/, "");

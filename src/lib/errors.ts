@@ -9,7 +9,8 @@ export { isAppError };
 export function errorMessage(error: unknown): string {
   if (isAppError(error)) return error.data.message;
   const raw = backendMessage(error);
-  if (/ArgumentValidationError|does not match validator|Invalid argument/i.test(raw)) return "Not found: this address does not point to anything here.";
+  if (/ArgumentValidationError|does not match validator|Invalid argument/i.test(raw))
+    return "Not found: this address does not point to anything here.";
   if (/\[CONVEX [QMA]\(|Server Error|Request ID/i.test(raw)) return "Something went wrong on the server. Try again in a moment.";
   if (/Failed to fetch|NetworkError|Load failed/i.test(raw)) return "Could not reach the server. Check your connection and try again.";
   return raw;

@@ -19,7 +19,9 @@ export function relativeTime(at: number, now = Date.now()): string {
 
 export function formatDuration(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return "";
-  const s = Math.floor(seconds % 60).toString().padStart(2, "0");
+  const s = Math.floor(seconds % 60)
+    .toString()
+    .padStart(2, "0");
   const m = Math.floor(seconds / 60);
   return `${m}:${s}`;
 }
@@ -53,7 +55,15 @@ export function localZone(): string {
 
 /** An absolute date in the user's zone with the zone named: "Jun 1, 2026, 5:00 AM PDT". */
 export function formatAbsolute(at: number, timeZone?: string): string {
-  return new Intl.DateTimeFormat("en", { year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short", timeZone }).format(at);
+  return new Intl.DateTimeFormat("en", {
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+    timeZoneName: "short",
+    timeZone,
+  }).format(at);
 }
 
 /** The value a `datetime-local` input shows for an instant, in the user's zone ("2026-06-01T05:00"). */

@@ -11,12 +11,16 @@ function server(revokeAfter = Infinity) {
   const fake = (async (_url: string, init?: RequestInit) => {
     const range = new Headers(init?.headers).get("Range")!;
     requests.push(range);
-    if (answered++ >= revokeAfter) return new Response(JSON.stringify({ error: { code: "SHARE_NOT_FOUND", message: "gone" } }), { status: 404 });
+    if (answered++ >= revokeAfter)
+      return new Response(JSON.stringify({ error: { code: "SHARE_NOT_FOUND", message: "gone" } }), { status: 404 });
     const start = Number(/bytes=(\d+)-/.exec(range)![1]);
     const end = Math.min(FILE.length, (Math.floor(start / CHUNK) + 1) * CHUNK) - 1;
     return new Response(FILE.slice(start, end + 1), {
       status: 206,
-      headers: { "Content-Range": `bytes ${start}-${end}/${FILE.length}`, "Content-Disposition": `attachment; filename="cut.mp4"; filename*=UTF-8''Caf%C3%A9.mp4` },
+      headers: {
+        "Content-Range": `bytes ${start}-${end}/${FILE.length}`,
+        "Content-Disposition": `attachment; filename="cut.mp4"; filename*=UTF-8''Caf%C3%A9.mp4`,
+      },
     });
   }) as typeof fetch;
   return { fake, requests };
@@ -26,7 +30,11 @@ function memorySink() {
   const state = { parts: [] as Uint8Array[], closed: false, aborted: false, name: "" };
   const open = async (name: string): Promise<DownloadSink> => {
     state.name = name;
-    return { write: async (p) => void state.parts.push(p), close: async () => void (state.closed = true), abort: async () => void (state.aborted = true) };
+    return {
+      write: async (p) => void state.parts.push(p),
+      close: async () => void (state.closed = true),
+      abort: async () => void (state.aborted = true),
+    };
   };
   return { state, open };
 }

@@ -53,7 +53,9 @@ export async function downloadInRanges(
   }
 }
 
-type SavePicker = (opts: { suggestedName: string }) => Promise<{ createWritable(): Promise<{ write(data: Uint8Array): Promise<void>; close(): Promise<void>; abort(): Promise<void> }> }>;
+type SavePicker = (opts: {
+  suggestedName: string;
+}) => Promise<{ createWritable(): Promise<{ write(data: Uint8Array): Promise<void>; close(): Promise<void>; abort(): Promise<void> }> }>;
 
 /**
  * Where the bytes go: for large files, straight to a file the user picks when the browser can

@@ -1,7 +1,6 @@
 /** What the browser can learn from a local video file before uploading it. */
 export type VideoFacts =
-  | { ok: true; durationSeconds?: number; width: number; height: number; poster: Blob | null }
-  | { ok: false; message: string };
+  { ok: true; durationSeconds?: number; width: number; height: number; poster: Blob | null } | { ok: false; message: string };
 
 const POSTER_WIDTH = 640;
 const GIVE_UP_MS = 8000;
@@ -39,14 +38,34 @@ export function readVideoFacts(file: File): Promise<VideoFacts> {
     };
     const finish = () =>
       void captureFrame(video).then((poster) =>
-        done({ ok: true, durationSeconds: Number.isFinite(video.duration) ? video.duration : undefined, width: video.videoWidth, height: video.videoHeight, poster }),
+        done({
+          ok: true,
+          durationSeconds: Number.isFinite(video.duration) ? video.duration : undefined,
+          width: video.videoWidth,
+          height: video.videoHeight,
+          poster,
+        }),
       );
     // A slow decoder is no reason to refuse a file: after a while, go on without a poster.
-    const timer = setTimeout(() => done({ ok: true, width: video.videoWidth, height: video.videoHeight, durationSeconds: Number.isFinite(video.duration) ? video.duration : undefined, poster: null }), GIVE_UP_MS);
+    const timer = setTimeout(
+      () =>
+        done({
+          ok: true,
+          width: video.videoWidth,
+          height: video.videoHeight,
+          durationSeconds: Number.isFinite(video.duration) ? video.duration : undefined,
+          poster: null,
+        }),
+      GIVE_UP_MS,
+    );
     video.muted = true;
     video.playsInline = true;
     video.preload = "auto";
-    video.onerror = () => done({ ok: false, message: `${file.name} cannot be played: it is not a video this browser can decode. Export it as MP4 (H.264) or WebM and try again.` });
+    video.onerror = () =>
+      done({
+        ok: false,
+        message: `${file.name} cannot be played: it is not a video this browser can decode. Export it as MP4 (H.264) or WebM and try again.`,
+      });
     video.onloadeddata = () => {
       if (video.videoWidth === 0) return done({ ok: false, message: `${file.name} has no picture: upload a video file, not audio only.` });
       const at = Number.isFinite(video.duration) && video.duration > 0.5 ? Math.min(1, video.duration / 4) : 0;

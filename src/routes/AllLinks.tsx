@@ -19,7 +19,15 @@ export function AllLinks() {
       <Header />
       <main className="page">
         <h1>All links{team ? ` · ${team.name}` : ""}</h1>
-        {team === null ? <p className="muted">Create or join a team first.</p> : team ? <TeamLinks teamId={team.teamId} canEdit={team.role !== "viewer"} /> : <p className="muted" role="status">Loading…</p>}
+        {team === null ? (
+          <p className="muted">Create or join a team first.</p>
+        ) : team ? (
+          <TeamLinks teamId={team.teamId} canEdit={team.role !== "viewer"} />
+        ) : (
+          <p className="muted" role="status">
+            Loading…
+          </p>
+        )}
       </main>
     </>
   );
@@ -34,7 +42,12 @@ function TeamLinks({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
   const [copied, setCopied] = useState<string | null>(null);
   const revokeButton = useRef<HTMLButtonElement>(null);
   const now = useNow(30_000, links?.map((l) => l.expiresAt) ?? []);
-  if (links === undefined) return <p className="muted" role="status">Loading links…</p>;
+  if (links === undefined)
+    return (
+      <p className="muted" role="status">
+        Loading links…
+      </p>
+    );
 
   const counts = { all: links.length, active: 0, expired: 0, revoked: 0 };
   for (const link of links) counts[statusAt(link, now)]++;
@@ -50,7 +63,8 @@ function TeamLinks({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
     });
 
   async function revokeChosen() {
-    if (chosen.length === 0 || !confirm(`Revoke ${plural(chosen.length, "link")}? Anyone watching through them loses access at once.`)) return;
+    if (chosen.length === 0 || !confirm(`Revoke ${plural(chosen.length, "link")}? Anyone watching through them loses access at once.`))
+      return;
     try {
       const n = await revokeMany({ teamId, linkIds: chosen.map((l) => l.linkId) });
       setMessage({ kind: "ok", text: `Revoked ${plural(n, "link")}.` });
@@ -81,12 +95,24 @@ function TeamLinks({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
             />{" "}
             Select all shown
           </label>
-          <button type="button" className="danger" ref={revokeButton} aria-disabled={chosen.length === 0} onClick={() => void revokeChosen()}>
+          <button
+            type="button"
+            className="danger"
+            ref={revokeButton}
+            aria-disabled={chosen.length === 0}
+            onClick={() => void revokeChosen()}
+          >
             Revoke selected ({chosen.length})
           </button>
         </div>
       )}
-      <div aria-live="polite">{message && <p className={message.kind} role={message.kind === "error" ? "alert" : "status"}>{message.text}</p>}</div>
+      <div aria-live="polite">
+        {message && (
+          <p className={message.kind} role={message.kind === "error" ? "alert" : "status"}>
+            {message.text}
+          </p>
+        )}
+      </div>
       {shown.length === 0 ? (
         <p className="muted">No {filter === "all" ? "" : `${filter} `}links.</p>
       ) : (
@@ -98,7 +124,12 @@ function TeamLinks({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
             return (
               <li key={link.linkId} data-status={status}>
                 {canEdit && status !== "revoked" && (
-                  <input type="checkbox" aria-label={`Select ${name} for ${link.videoTitle}`} checked={selected.has(link.linkId)} onChange={(e) => toggle(link.linkId, e.target.checked)} />
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${name} for ${link.videoTitle}`}
+                    checked={selected.has(link.linkId)}
+                    onChange={(e) => toggle(link.linkId, e.target.checked)}
+                  />
                 )}
                 <span className={`badge status-${status}`}>{status}</span>
                 <span className="grow">
@@ -107,11 +138,18 @@ function TeamLinks({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
                   <br />
                   <span className="muted small">
                     {plural(link.viewCount, "view")} · {plural(link.downloadCount, "download")} ·{" "}
-                    {link.expiresAt === null ? "never expires" : `${status === "expired" ? "expired" : "expires"} ${relativeTime(link.expiresAt, now)} (${formatAbsolute(link.expiresAt)})`}
+                    {link.expiresAt === null
+                      ? "never expires"
+                      : `${status === "expired" ? "expired" : "expires"} ${relativeTime(link.expiresAt, now)} (${formatAbsolute(link.expiresAt)})`}
                   </span>
                 </span>
                 {address && status !== "revoked" && (
-                  <button type="button" className="secondary small" aria-label={`Copy ${name} for ${link.videoTitle}`} onClick={() => void copyText(address).then((ok) => ok && setCopied(address))}>
+                  <button
+                    type="button"
+                    className="secondary small"
+                    aria-label={`Copy ${name} for ${link.videoTitle}`}
+                    onClick={() => void copyText(address).then((ok) => ok && setCopied(address))}
+                  >
                     {copied === address ? "Copied!" : "Copy link"}
                   </button>
                 )}

@@ -32,7 +32,12 @@ function CollectionDetails({ collectionId }: { collectionId: Id<"collections"> }
   const { teams } = useCurrentTeam();
   useTitle(collection?.title ?? "Collection");
   const role = teams?.find((t) => t.teamId === collection?.teamId)?.role;
-  if (collection === undefined || role === undefined) return <p className="muted" role="status">Loading…</p>;
+  if (collection === undefined || role === undefined)
+    return (
+      <p className="muted" role="status">
+        Loading…
+      </p>
+    );
   const canEdit = role !== "viewer";
   return (
     <div className="columns">
@@ -40,7 +45,13 @@ function CollectionDetails({ collectionId }: { collectionId: Id<"collections"> }
         <h1>{collection.title}</h1>
         {collection.description && <p>{collection.description}</p>}
         <VideoOrder collectionId={collectionId} videos={collection.videos} canEdit={canEdit} />
-        {canEdit && <AddVideo collectionId={collectionId} teamId={collection.teamId} inCollection={new Set(collection.videos.map((v) => v.videoId))} />}
+        {canEdit && (
+          <AddVideo
+            collectionId={collectionId}
+            teamId={collection.teamId}
+            inCollection={new Set(collection.videos.map((v) => v.videoId))}
+          />
+        )}
         {canEdit && <DeleteCollection collectionId={collectionId} />}
       </div>
       <ShareManager collectionId={collectionId} canEdit={canEdit} ready={true} />
@@ -54,7 +65,11 @@ function VideoOrder({ collectionId, videos, canEdit }: { collectionId: Id<"colle
   const reorder = useMutation(api.collections.reorder);
   const remove = useMutation(api.collections.removeVideo);
   const [error, setError] = useState<string | null>(null);
-  const run = (p: Promise<unknown>) => void p.then(() => setError(null), (e: unknown) => setError(errorMessage(e)));
+  const run = (p: Promise<unknown>) =>
+    void p.then(
+      () => setError(null),
+      (e: unknown) => setError(errorMessage(e)),
+    );
   const move = (from: number, to: number) => {
     const ids = videos.map((v) => v.videoId);
     const [moved] = ids.splice(from, 1);
@@ -75,20 +90,55 @@ function VideoOrder({ collectionId, videos, canEdit }: { collectionId: Id<"colle
             </span>
             {canEdit && (
               <>
-                <button type="button" className="secondary small" aria-label={`Move ${v.title} up`} disabled={i === 0} onClick={() => move(i, i - 1)}>↑</button>
-                <button type="button" className="secondary small" aria-label={`Move ${v.title} down`} disabled={i === videos.length - 1} onClick={() => move(i, i + 1)}>↓</button>
-                <button type="button" className="secondary small" aria-label={`Remove ${v.title} from the collection`} onClick={() => run(remove({ collectionId, videoId: v.videoId }))}>Remove</button>
+                <button
+                  type="button"
+                  className="secondary small"
+                  aria-label={`Move ${v.title} up`}
+                  disabled={i === 0}
+                  onClick={() => move(i, i - 1)}
+                >
+                  ↑
+                </button>
+                <button
+                  type="button"
+                  className="secondary small"
+                  aria-label={`Move ${v.title} down`}
+                  disabled={i === videos.length - 1}
+                  onClick={() => move(i, i + 1)}
+                >
+                  ↓
+                </button>
+                <button
+                  type="button"
+                  className="secondary small"
+                  aria-label={`Remove ${v.title} from the collection`}
+                  onClick={() => run(remove({ collectionId, videoId: v.videoId }))}
+                >
+                  Remove
+                </button>
               </>
             )}
           </li>
         ))}
       </ol>
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
     </section>
   );
 }
 
-function AddVideo({ collectionId, teamId, inCollection }: { collectionId: Id<"collections">; teamId: Id<"teams">; inCollection: Set<Id<"videos">> }) {
+function AddVideo({
+  collectionId,
+  teamId,
+  inCollection,
+}: {
+  collectionId: Id<"collections">;
+  teamId: Id<"teams">;
+  inCollection: Set<Id<"videos">>;
+}) {
   const library = useQuery(api.videos.list, { teamId });
   const add = useMutation(api.collections.addVideo);
   const [error, setError] = useState<string | null>(null);
@@ -108,11 +158,23 @@ function AddVideo({ collectionId, teamId, inCollection }: { collectionId: Id<"co
   return (
     <form onSubmit={submit} className="inline" aria-label="Add a video">
       <select name="videoId" aria-label="Video to add" defaultValue="">
-        <option value="" disabled>Choose a video…</option>
-        {choices.map((v) => <option key={v.videoId} value={v.videoId}>{v.title}</option>)}
+        <option value="" disabled>
+          Choose a video…
+        </option>
+        {choices.map((v) => (
+          <option key={v.videoId} value={v.videoId}>
+            {v.title}
+          </option>
+        ))}
       </select>
-      <button type="submit" className="secondary">Add to collection</button>
-      {error && <span className="error" role="alert">{error}</span>}
+      <button type="submit" className="secondary">
+        Add to collection
+      </button>
+      {error && (
+        <span className="error" role="alert">
+          {error}
+        </span>
+      )}
     </form>
   );
 }
@@ -126,11 +188,21 @@ function DeleteCollection({ collectionId }: { collectionId: Id<"collections"> })
       <button
         type="button"
         className="danger"
-        onClick={() => confirm("Delete this collection? Its share links stop working.") && void remove({ collectionId }).then(() => navigate("/"), (e: unknown) => setError(errorMessage(e)))}
+        onClick={() =>
+          confirm("Delete this collection? Its share links stop working.") &&
+          void remove({ collectionId }).then(
+            () => navigate("/"),
+            (e: unknown) => setError(errorMessage(e)),
+          )
+        }
       >
         Delete collection
       </button>
-      {error && <span className="error" role="alert">{error}</span>}
+      {error && (
+        <span className="error" role="alert">
+          {error}
+        </span>
+      )}
     </p>
   );
 }

@@ -20,12 +20,31 @@ export function InvitePage() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  if (preview === undefined || isLoading) return <Shell><p className="muted" role="status">Loading invitation…</p></Shell>;
+  if (preview === undefined || isLoading)
+    return (
+      <Shell>
+        <p className="muted" role="status">
+          Loading invitation…
+        </p>
+      </Shell>
+    );
   if (preview.status === "invalid") {
-    return <Shell><h1>Invitation not found</h1><p>This invitation link is not valid: it was already used, cancelled or replaced by a newer one. Ask the team for a new link.</p><Link to="/">Go to Reelgate</Link></Shell>;
+    return (
+      <Shell>
+        <h1>Invitation not found</h1>
+        <p>This invitation link is not valid: it was already used, cancelled or replaced by a newer one. Ask the team for a new link.</p>
+        <Link to="/">Go to Reelgate</Link>
+      </Shell>
+    );
   }
   if (preview.status === "expired") {
-    return <Shell><h1>Invitation expired</h1><p>This invitation link has expired. Ask the team for a new link.</p><Link to="/">Go to Reelgate</Link></Shell>;
+    return (
+      <Shell>
+        <h1>Invitation expired</h1>
+        <p>This invitation link has expired. Ask the team for a new link.</p>
+        <Link to="/">Go to Reelgate</Link>
+      </Shell>
+    );
   }
 
   async function join() {
@@ -46,15 +65,24 @@ export function InvitePage() {
     <Shell>
       <h1>Join {preview.teamName}</h1>
       <p>
-        {preview.invitedBy} invited <strong>{preview.email}</strong> to join <strong>{preview.teamName}</strong> as <span className="badge">{preview.role}</span>.
+        {preview.invitedBy} invited <strong>{preview.email}</strong> to join <strong>{preview.teamName}</strong> as{" "}
+        <span className="badge">{preview.role}</span>.
       </p>
       <p className="muted small">The link works once and expires {relativeTime(preview.expiresAt)}.</p>
       {isAuthenticated ? (
-        <button type="button" onClick={() => void join()} disabled={busy}>{busy ? "Joining…" : `Accept and join ${preview.teamName}`}</button>
+        <button type="button" onClick={() => void join()} disabled={busy}>
+          {busy ? "Joining…" : `Accept and join ${preview.teamName}`}
+        </button>
       ) : (
-        <Link className="button" to="/signin" state={{ from: `/invite/${token}` }}>Sign in or create an account to accept</Link>
+        <Link className="button" to="/signin" state={{ from: `/invite/${token}` }}>
+          Sign in or create an account to accept
+        </Link>
       )}
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
     </Shell>
   );
 }

@@ -25,11 +25,15 @@ export function Library() {
       <Header />
       <main className="page">
         {teams === undefined ? (
-          <p className="muted" role="status">Loading…</p>
+          <p className="muted" role="status">
+            Loading…
+          </p>
         ) : !team ? (
           <section className="panel empty">
             <h1>Welcome to Reelgate</h1>
-            <p>Create a team with <strong>New team</strong> above to start uploading videos.</p>
+            <p>
+              Create a team with <strong>New team</strong> above to start uploading videos.
+            </p>
           </section>
         ) : (
           <>
@@ -80,7 +84,12 @@ function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
   // Posters come through the gate too: one short-lived library grant (convex/playback.ts).
   const posterFor = usePosters(teamId);
   const filtered = searched !== "" || status !== "all" || links !== "any";
-  if (shown === undefined) return <p className="muted" role="status">Loading videos…</p>;
+  if (shown === undefined)
+    return (
+      <p className="muted" role="status">
+        Loading videos…
+      </p>
+    );
   if (shown.videos.length === 0 && !filtered) return <p className="panel empty">No videos yet. Upload one to share it.</p>;
   const videos = shown.videos;
   return (
@@ -133,14 +142,20 @@ function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
       <ul className="video-grid" aria-label="Videos">
         {videos.map((v) => (
           <li key={v.videoId} className="video-card" data-status={v.status}>
-            <div className="poster">{v.hasPoster && posterFor(v.videoId) ? <img src={posterFor(v.videoId)!} alt="" /> : <span aria-hidden>▶</span>}</div>
+            <div className="poster">
+              {v.hasPoster && posterFor(v.videoId) ? <img src={posterFor(v.videoId)!} alt="" /> : <span aria-hidden>▶</span>}
+            </div>
             <div>
               {v.status === "ready" ? <Link to={`/videos/${v.videoId}`}>{v.title}</Link> : <strong>{v.title}</strong>}
               {v.hasLinks && <span className="badge"> shared</span>}
               <div className="muted small">
                 {v.status === "uploading" && "Upload not finished · "}
                 {v.status === "failed" && <span className="error">Failed: {v.failureReason} · </span>}
-                {[v.status === "ready" ? formatDuration(v.durationSeconds) : "", v.status === "ready" ? formatBytes(v.size) : "", `added ${relativeTime(v.createdAt, now)}`]
+                {[
+                  v.status === "ready" ? formatDuration(v.durationSeconds) : "",
+                  v.status === "ready" ? formatBytes(v.size) : "",
+                  `added ${relativeTime(v.createdAt, now)}`,
+                ]
                   .filter(Boolean)
                   .join(" · ")}
               </div>

@@ -11,7 +11,7 @@ import { useShareGrant, viewerId } from "../hooks/useShareGrant";
 import { useShareToken } from "../hooks/useShareToken";
 import { useTitle } from "../hooks/useTitle";
 import { errorMessage } from "../lib/errors";
-import { formatDuration, relativeTime } from "../lib/format";
+import { relativeTime } from "../lib/format";
 
 /** Keeps the share page out of search engines and stops it sending a Referer. */
 function usePrivatePage() {
@@ -56,13 +56,21 @@ export function SharePage() {
   useEffect(() => {
     if ((status?.status !== "ok" && status?.status !== "ipCheckRequired") || grant) return;
     issue({ token, viewerId: viewer, slugTicket: slug.ticket })
-      .then((r) => (r.ok ? setGrant({ grantToken: r.grantToken, expiresAt: r.expiresAt }) : setAutoError(refusalText(r.reason, r.retryAfterMs))))
+      .then((r) =>
+        r.ok ? setGrant({ grantToken: r.grantToken, expiresAt: r.expiresAt }) : setAutoError(refusalText(r.reason, r.retryAfterMs)),
+      )
       .catch((e) => setAutoError(errorMessage(e)));
   }, [status?.status, grant, issue, token, viewer, setGrant, slug.ticket]);
 
   if (grant && collection) return <CollectionPlayer view={collection} grantToken={grant.grantToken} />;
   if (grant && view) return <SharePlayer view={view} grantToken={grant.grantToken} />;
-  if (slug.error) return <Shell><h1>Could not open the link</h1><p role="alert">{slug.error}</p></Shell>;
+  if (slug.error)
+    return (
+      <Shell>
+        <h1>Could not open the link</h1>
+        <p role="alert">{slug.error}</p>
+      </Shell>
+    );
   if (status === undefined || (grant && (view === undefined || collection === undefined))) return <ShareSkeleton />;
 
   const ended = hadAccess ? "This video is no longer available to you. " : "";
@@ -81,17 +89,41 @@ export function SharePage() {
     case "ipNotAllowed":
     case "rangeRequired":
     case "commentsOff":
-      return <Shell><h1>{REFUSALS[status.status].title}</h1><p role="alert">{ended}{refusalText(status.status, status.retryAfterMs)}</p></Shell>;
+      return (
+        <Shell>
+          <h1>{REFUSALS[status.status].title}</h1>
+          <p role="alert">
+            {ended}
+            {refusalText(status.status, status.retryAfterMs)}
+          </p>
+        </Shell>
+      );
     case "passwordRequired":
       return (
         <Shell>
-          {hadAccess && <p role="alert" className="error">The password for this link has changed. Enter the new password to keep watching.</p>}
+          {hadAccess && (
+            <p role="alert" className="error">
+              The password for this link has changed. Enter the new password to keep watching.
+            </p>
+          )}
           <PasswordForm token={token} viewer={viewer} slugTicket={slug.ticket} onGrant={(g) => setGrant(g)} />
         </Shell>
       );
     case "ok":
     case "ipCheckRequired":
-      return <Shell>{autoError ? <p role="alert" className="error">{autoError}</p> : <p role="status" className="muted">Opening…</p>}</Shell>;
+      return (
+        <Shell>
+          {autoError ? (
+            <p role="alert" className="error">
+              {autoError}
+            </p>
+          ) : (
+            <p role="status" className="muted">
+              Opening…
+            </p>
+          )}
+        </Shell>
+      );
   }
   return unreachable(status);
 }
@@ -125,10 +157,26 @@ function refusalText(reason: Refusal, retryAfterMs?: number): string {
 /** Every state before access: the video's title stays out of the tab until access is granted. */
 function Shell({ children }: { children: React.ReactNode }) {
   useTitle("Shared video");
-  return <main className="share-shell"><p className="brand">Reelgate</p><ReconnectingBanner />{children}</main>;
+  return (
+    <main className="share-shell">
+      <p className="brand">Reelgate</p>
+      <ReconnectingBanner />
+      {children}
+    </main>
+  );
 }
 
-function PasswordForm({ token, viewer, slugTicket, onGrant }: { token: string; viewer: string; slugTicket?: string; onGrant: (g: { grantToken: string; expiresAt: number }) => void }) {
+function PasswordForm({
+  token,
+  viewer,
+  slugTicket,
+  onGrant,
+}: {
+  token: string;
+  viewer: string;
+  slugTicket?: string;
+  onGrant: (g: { grantToken: string; expiresAt: number }) => void;
+}) {
   const issue = useRequestGrant();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -151,9 +199,17 @@ function PasswordForm({ token, viewer, slugTicket, onGrant }: { token: string; v
     <form onSubmit={submit} aria-label="Unlock the video" className="stack">
       <h1>Password required</h1>
       <p className="muted">The sender protected this video with a password.</p>
-      <label>Password <input name="password" type="password" autoComplete="off" autoFocus /></label>
-      {error && <p className="error" role="alert">{error}</p>}
-      <button type="submit" disabled={busy}>{busy ? "Checking…" : "Watch"}</button>
+      <label>
+        Password <input name="password" type="password" autoComplete="off" autoFocus />
+      </label>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" disabled={busy}>
+        {busy ? "Checking…" : "Watch"}
+      </button>
     </form>
   );
 }

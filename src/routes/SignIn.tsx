@@ -52,13 +52,32 @@ export function SignIn() {
         </label>
         <label>
           Password
-          <input name="password" type="password" autoComplete={flow === "signIn" ? "current-password" : "new-password"} required minLength={8} />
+          <input
+            name="password"
+            type="password"
+            autoComplete={flow === "signIn" ? "current-password" : "new-password"}
+            required
+            minLength={8}
+          />
         </label>
         <input name="flow" type="hidden" value={flow} />
-        {error && <p className="error" role="alert">{error}</p>}
-        <button type="submit" disabled={busy}>{busy ? "Please wait…" : flow === "signIn" ? "Sign in" : "Create account"}</button>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {busy ? "Please wait…" : flow === "signIn" ? "Sign in" : "Create account"}
+        </button>
       </form>
-      <button type="button" className="link" onClick={() => { setFlow(flow === "signIn" ? "signUp" : "signIn"); setError(null); }}>
+      <button
+        type="button"
+        className="link"
+        onClick={() => {
+          setFlow(flow === "signIn" ? "signUp" : "signIn");
+          setError(null);
+        }}
+      >
         {flow === "signIn" ? "New here? Create an account" : "Have an account? Sign in"}
       </button>
     </main>

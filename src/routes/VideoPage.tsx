@@ -62,15 +62,25 @@ function VideoTitle({ videoId, title, canEdit }: { videoId: Id<"videos">; title:
       <form onSubmit={submit} className="inline rename" aria-label="Rename the video">
         <input name="title" aria-label="Video title" defaultValue={title} maxLength={200} autoFocus required />
         <button type="submit">Save title</button>
-        <button type="button" className="secondary" onClick={done}>Cancel</button>
-        {error && <span className="error" role="alert">{error}</span>}
+        <button type="button" className="secondary" onClick={done}>
+          Cancel
+        </button>
+        {error && (
+          <span className="error" role="alert">
+            {error}
+          </span>
+        )}
       </form>
     );
   }
   return (
     <div className="inline">
       <h1>{title}</h1>
-      {canEdit && <button type="button" className="secondary small" ref={renameButton} onClick={() => setEditing(true)}>Rename</button>}
+      {canEdit && (
+        <button type="button" className="secondary small" ref={renameButton} onClick={() => setEditing(true)}>
+          Rename
+        </button>
+      )}
     </div>
   );
 }
@@ -81,7 +91,12 @@ function VideoDetails({ videoId }: { videoId: Id<"videos"> }) {
   const threads = useQuery(api.comments.getThreaded, video ? { videoId } : "skip");
   const player = useRef<HTMLVideoElement>(null);
   useTitle(video?.title ?? null);
-  if (video === undefined) return <p className="muted" role="status">Loading video…</p>;
+  if (video === undefined)
+    return (
+      <p className="muted" role="status">
+        Loading video…
+      </p>
+    );
   const role = teams?.find((t) => t.teamId === video.teamId)?.role ?? "viewer";
   return (
     <div className="columns">

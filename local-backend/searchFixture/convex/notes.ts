@@ -51,7 +51,11 @@ export const searchFirst = query({
 export const searchFiltered = query({
   args: { text: v.string(), notAuthor: v.string() },
   handler: async (ctx, { text, notAuthor }) =>
-    (await searchQuery(ctx.db, text, {}).filter((q: any) => q.neq(q.field("author"), notAuthor)).collect()).map((d: { body: string }) => d.body),
+    (
+      await searchQuery(ctx.db, text, {})
+        .filter((q: any) => q.neq(q.field("author"), notAuthor))
+        .collect()
+    ).map((d: { body: string }) => d.body),
 });
 export const page = query({
   args: { text: v.string(), paginationOpts: paginationOptsValidator, ...filters },
@@ -81,7 +85,8 @@ export const misuse = query({
   handler: async (ctx, { kind }) => {
     const q = ctx.db.query("notes") as any;
     if (kind === "wrongField") return await q.withSearchIndex("search_body", (s: any) => s.search("channel", "x")).collect();
-    if (kind === "notFilterField") return await q.withSearchIndex("search_body", (s: any) => s.search("body", "x").eq("body", "x")).collect();
+    if (kind === "notFilterField")
+      return await q.withSearchIndex("search_body", (s: any) => s.search("body", "x").eq("body", "x")).collect();
     if (kind === "noIndex") return await q.withSearchIndex("search_nothing", (s: any) => s.search("body", "x")).collect();
     if (kind === "tooManyFilters") {
       return await q

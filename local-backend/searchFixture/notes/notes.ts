@@ -10,7 +10,9 @@ export const search = query({
   handler: async (ctx, { text, channel }) => {
     const docs = await ctx.db
       .query("notes")
-      .withSearchIndex("search_body", (q) => (channel === undefined ? q.search("body", text) : q.search("body", text).eq("channel", channel)))
+      .withSearchIndex("search_body", (q) =>
+        channel === undefined ? q.search("body", text) : q.search("body", text).eq("channel", channel),
+      )
       .collect();
     return docs.map((d) => d.body);
   },
