@@ -1,4 +1,5 @@
 import { useMutation, useQuery } from "convex/react";
+import type { FunctionArgs } from "convex/server";
 import { useRef, useState, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
@@ -9,20 +10,8 @@ import { generatePassword, linkWithPassword, shareAddress, statusAt, STATUS_FILT
 import { ExpiryPicker } from "./ExpiryPicker";
 import { ShareLinkRow } from "./ShareLinkRow";
 
-type LinkOptions = {
-  expiresInDays?: number;
-  expiresAt?: number;
-  allowDownload?: boolean;
-  allowComments?: boolean;
-  password?: string;
-  label?: string;
-  note?: string;
-  customSlug?: string;
-  maxViewers?: number;
-  maxViews?: number;
-  maxDownloads?: number;
-  ipAllowlist?: string;
-};
+/** What the create form sends: `shareLinks.create`'s arguments without the link's target. */
+type LinkOptions = Omit<FunctionArgs<typeof api.shareLinks.create>, "videoId" | "collectionId">;
 
 type Created = { url: string; password?: string; copied: boolean };
 
