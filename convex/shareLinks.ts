@@ -8,32 +8,8 @@ import { hasRole, requireCollectionRole, requireLinkRole, requireVideoRole } fro
 import { playableVideos } from "./lib/collections";
 import { findLinkByToken, linkStatus } from "./lib/shareAccess";
 import { mayResolve } from "./lib/slugTickets";
-import { linkStatusValidator } from "./lib/validators";
+import { linkSummary } from "./lib/linkSummary";
 import { createLink, revokeLink, scheduleGrantDeletion, summarizeLink, updateLink } from "./lib/linkManagement";
-
-const linkSummary = v.object({
-  linkId: v.id("shareLinks"),
-  url: v.union(v.string(), v.null()),
-  creatorName: v.string(),
-  createdAt: v.number(),
-  expiresAt: v.union(v.number(), v.null()),
-  allowDownload: v.boolean(),
-  allowComments: v.boolean(),
-  hasPassword: v.boolean(),
-  isExpired: v.boolean(),
-  status: linkStatusValidator,
-  viewCount: v.number(),
-  downloadCount: v.number(),
-  lastAccessedAt: v.union(v.number(), v.null()),
-  viewerCount: v.number(),
-  label: v.union(v.string(), v.null()),
-  note: v.union(v.string(), v.null()),
-  customSlug: v.union(v.string(), v.null()),
-  maxViewers: v.union(v.number(), v.null()),
-  maxViews: v.union(v.number(), v.null()),
-  maxDownloads: v.union(v.number(), v.null()),
-  ipAllowlist: v.union(v.string(), v.null()),
-});
 
 const viewerIdValidator = v.optional(v.string());
 

@@ -9,38 +9,18 @@ import { appError } from "./lib/errors";
 import { revokeLink, summarizeLink } from "./lib/linkManagement";
 import { hasRole, requireTeamRole } from "./lib/permissions";
 import { findUsableGrant } from "./lib/shareAccess";
-import { linkStatusValidator } from "./lib/validators";
+import { linkSummary } from "./lib/linkSummary";
 
 /**
  * One link of the team with what it shares (the fields of shareLinks.list plus the video or the
  * collection): `videoTitle` is the title of either, `kind` says which.
  */
 export const teamLinkSummary = v.object({
-  linkId: v.id("shareLinks"),
+  ...linkSummary.fields,
   kind: v.union(v.literal("video"), v.literal("collection")),
   videoId: v.union(v.id("videos"), v.null()),
   collectionId: v.union(v.id("collections"), v.null()),
   videoTitle: v.string(),
-  url: v.union(v.string(), v.null()),
-  creatorName: v.string(),
-  createdAt: v.number(),
-  expiresAt: v.union(v.number(), v.null()),
-  allowDownload: v.boolean(),
-  allowComments: v.boolean(),
-  hasPassword: v.boolean(),
-  isExpired: v.boolean(),
-  status: linkStatusValidator,
-  viewCount: v.number(),
-  downloadCount: v.number(),
-  lastAccessedAt: v.union(v.number(), v.null()),
-  viewerCount: v.number(),
-  label: v.union(v.string(), v.null()),
-  note: v.union(v.string(), v.null()),
-  customSlug: v.union(v.string(), v.null()),
-  maxViewers: v.union(v.number(), v.null()),
-  maxViews: v.union(v.number(), v.null()),
-  maxDownloads: v.union(v.number(), v.null()),
-  ipAllowlist: v.union(v.string(), v.null()),
 });
 
 export const MAX_TEAM_LINKS = 1000;

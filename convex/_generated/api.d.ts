@@ -42,6 +42,7 @@ import type * as lib_invites from "../lib/invites.js";
 import type * as lib_ip from "../lib/ip.js";
 import type * as lib_linkManagement from "../lib/linkManagement.js";
 import type * as lib_linkSettings from "../lib/linkSettings.js";
+import type * as lib_linkSummary from "../lib/linkSummary.js";
 import type * as lib_mediaHeaders from "../lib/mediaHeaders.js";
 import type * as lib_mediaResponse from "../lib/mediaResponse.js";
 import type * as lib_memberGrants from "../lib/memberGrants.js";
@@ -109,6 +110,7 @@ declare const fullApi: ApiFromModules<{
   "lib/ip": typeof lib_ip;
   "lib/linkManagement": typeof lib_linkManagement;
   "lib/linkSettings": typeof lib_linkSettings;
+  "lib/linkSummary": typeof lib_linkSummary;
   "lib/mediaHeaders": typeof lib_mediaHeaders;
   "lib/mediaResponse": typeof lib_mediaResponse;
   "lib/memberGrants": typeof lib_memberGrants;
