@@ -263,6 +263,11 @@ export class DocumentStore {
     for (const hook of this.writeHooks) hook(tableKey, null, doc, touched);
   }
 
+  /** Every index entry of `doc` in its table: the index ("tableKey.indexName") and the document's key there. */
+  entriesOf(tableKey: string, doc: Doc): Array<{ indexName: string; key: Buffer }> {
+    return this.indexesOf(tableKey).map((def) => ({ indexName: def.name, key: indexKey(def, doc) }));
+  }
+
   indexFields(tableKey: string, indexName: string): string[] {
     const def = this.indexesOf(tableKey).find((d) => d.name === indexName);
     if (!def) throw new Error(`Index ${indexName} is not defined on table ${tableKey.split(":")[1]}.`);

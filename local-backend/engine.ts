@@ -1,8 +1,14 @@
 /**
  * Runs registered Convex functions the way Convex does: through their own entry points
  * (`invokeQuery` / `invokeMutation` / `invokeAction`), with the `Convex` syscall global
- * answered by this server. Queries and mutations run one at a time (serializable), each
- * mutation inside one SQLite transaction; nested calls (component functions) use savepoints.
+ * answered by this server.
+ *
+ * With a loaded app on a database file, queries and mutations run side by side on a pool of
+ * workers (executionPool.ts): a query reads one snapshot (snapshotReads.ts); a mutation reads
+ * its snapshot with its own writes laid over it (transaction.ts) and commits only if nothing it
+ * read was written since (commitLog.ts), else it runs again, as Convex's optimistic concurrency
+ * control does. An app built by hand or an in-memory database runs one query or mutation at a
+ * time in this thread, each mutation inside one SQLite transaction, nested calls in savepoints.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { format, types } from "node:util";
@@ -24,6 +30,21 @@ import {
   TransactionUsage,
 } from "./convexLimits";
 import { convexSize, formatSize } from "./valueLimits";
+import {
+  NODE_ACTION_TIMEOUT_SECONDS,
+  NODE_TIMEOUT_MESSAGE,
+  defaultPoolSize,
+  ExecutionError,
+  ExecutionPool,
+  nodePoolSize,
+  type PoolHost,
+  type PoolWorker,
+} from "./executionPool";
+import { SnapshotReaders, type DocumentReads } from "./snapshotReads";
+import { BufferedTransaction } from "./transaction";
+import { CommitLog, type SnapshotTicket } from "./commitLog";
+import { conflictTable, occBackoffMs, occMessage, OCC_MAX_RETRIES } from "./occ";
+import { MutationGate } from "./mutationGate";
 
 export type Identity = Record<string, unknown> | null;
 export type UdfType = "query" | "mutation" | "action";
@@ -31,6 +52,10 @@ export type Component = {
   path: string;
   modules: Map<string, Record<string, unknown>>;
   children: Map<string, Component>;
+  /** The default-runtime bundle the loader built (isolate.js): what the execution pool's workers evaluate. */
+  bundle?: string;
+  /** Its "use node" modules as the loader bundled them (.mjs): what the Node pool's workers import. */
+  nodeModules?: Array<{ module: string; file: string }>;
 };
 export type FunctionAddress = { name?: string; reference?: string; functionHandle?: string };
 
@@ -59,6 +84,14 @@ export type Exec = {
   depth: number;
   /** A query's journal from its previous execution: where its page ended (pagination.ts). */
   journal?: string | null;
+  /** Where documents are read: a query's snapshot or a mutation's transaction; unset, the store itself. */
+  snapshot?: DocumentReads;
+  /** A mutation's buffered writes (transaction.ts); unset, writes go to the store's open transaction. */
+  tx?: BufferedTransaction;
+  /** The pool and worker a query or mutation runs on, and its id there (nested calls run on the same worker). */
+  runsOn?: { pool: ExecutionPool<Exec>; worker: PoolWorker };
+  poolId?: number;
+  parentPoolId?: number;
 };
 
 /** An error a function threw, as the client sees it. `data` is set for ConvexError. */
@@ -91,16 +124,122 @@ export type EngineOptions = {
   onCommit: (writes: WriteSet) => bigint;
   onLog: (exec: Exec, level: string, text: string) => void;
   onScheduled: () => void;
+  /** A mutation's reads changed before it could commit: it runs again (retry `retry` of OCC_MAX_RETRIES). */
+  onConflict?: (exec: Exec, table: string | null, retry: number) => void;
 };
 
 export class Engine {
   readonly als = new AsyncLocalStorage<Exec>();
-  app: Component = { path: "", modules: new Map(), children: new Map() };
+  private loadedApp: Component = { path: "", modules: new Map(), children: new Map() };
   private tail: Promise<unknown> = Promise.resolve();
   private requestCounter = 0;
+  /** Workers running queries and mutations (executionPool.ts), for the app loaded now. */
+  private pool: ExecutionPool<Exec> | null = null;
+  /** Workers running "use node" actions in a Node environment of their own (nodeExecutor.ts). */
+  private nodePool: ExecutionPool<Exec> | null = null;
+  /** Component path → its "use node" module names. */
+  private nodeModules = new Map<string, Set<string>>();
+  private readers: SnapshotReaders | null = null;
+  /** Commits a running execution's snapshot may not include (commitLog.ts). */
+  readonly commits = new CommitLog();
+  /** Mutations side by side; a retry after a conflict alone (mutationGate.ts). */
+  private readonly gate = new MutationGate();
 
   constructor(readonly opts: EngineOptions) {
     installGlobals(this);
+  }
+
+  get app(): Component {
+    return this.loadedApp;
+  }
+
+  /** New functions: the pool's workers are replaced by workers holding the new bundles. */
+  set app(app: Component) {
+    this.loadedApp = app;
+    this.pool?.drain();
+    this.pool = null;
+    this.nodePool?.drain();
+    this.nodePool = null;
+    this.nodeModules = new Map();
+    const bundles: Array<{ componentPath: string; file: string }> = [];
+    const nodeBundles: Array<{ componentPath: string; file: string; module: string }> = [];
+    const walk = (component: Component) => {
+      if (component.bundle) bundles.push({ componentPath: component.path, file: component.bundle });
+      for (const { module, file } of component.nodeModules ?? []) nodeBundles.push({ componentPath: component.path, module, file });
+      this.nodeModules.set(component.path, new Set((component.nodeModules ?? []).map((m) => m.module)));
+      for (const child of component.children.values()) walk(child);
+    };
+    walk(app);
+    if (!app.bundle || !this.snapshotReaders()) return; // an app built by hand or an in-memory store: this thread, one at a time
+    const host = this.poolHost();
+    this.pool = new ExecutionPool<Exec>("isolate", bundles, defaultPoolSize(), host);
+    this.pool.warm();
+    // Started on the first call: most apps have no "use node" module, and starting takes little.
+    if (nodeBundles.length > 0) this.nodePool = new ExecutionPool<Exec>("node", nodeBundles, nodePoolSize(), host);
+  }
+
+  /** How workers' syscalls, log lines and environment are answered here. */
+  private poolHost(): PoolHost<Exec> {
+    const asExecutionError = (error: unknown) => {
+      const fe = toFunctionError(error);
+      return new ExecutionError(fe.message, fe.data);
+    };
+    return {
+      sync: (exec, op, args) => syscalls(this).sync(exec, op, JSON.parse(args)),
+      async: async (exec, op, args) => {
+        try {
+          return await syscalls(this).async(exec, op, JSON.parse(args));
+        } catch (error) {
+          throw asExecutionError(error);
+        }
+      },
+      js: async (exec, op, args) => {
+        try {
+          if (op === "storage/storeBlob")
+            return JSON.stringify(
+              await syscalls(this).storeBlob(exec, new Blob([args.bytes ?? new ArrayBuffer(0)], { type: args.type ?? "" })),
+            );
+          if (op === "storage/getBlob") return JSON.stringify(syscalls(this).storedFile(exec, args.storageId ?? ""));
+          throw new FunctionError(`The local backend does not support ${op}.`);
+        } catch (error) {
+          throw asExecutionError(error);
+        }
+      },
+      log: (exec, level, text) => (exec ? emitLogLine(this, exec, level, text) : rawConsole.log(`[${level}] ${text}`)),
+      env: (name) => functionEnv(name),
+    };
+  }
+
+  /** The deployment variables now, as a "use node" action's process.env. */
+  private envSnapshot(): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const name of functionEnvNames()) {
+      const value = functionEnv(name);
+      if (value !== undefined) env[name] = value;
+    }
+    return env;
+  }
+
+  /** Resolves once the pool's workers hold the loaded functions (a server announces itself after). */
+  async workersReady() {
+    await this.pool?.ready();
+  }
+
+  /** Stops the workers and closes the snapshot connections (before the store closes). */
+  async close() {
+    const pools = [this.pool, this.nodePool];
+    this.pool = this.nodePool = null;
+    await Promise.all(pools.map((pool) => pool?.close()));
+    this.readers?.close();
+    this.readers = null;
+  }
+
+  /** Read-only connections for snapshots, when the store is a file (WAL lets them read beside the writer). */
+  private snapshotReaders(): SnapshotReaders | null {
+    if (this.readers) return this.readers;
+    const file = this.store.sql.name;
+    if (!file || file === ":memory:" || this.store.sql.memory) return null;
+    return (this.readers = new SnapshotReaders(file));
   }
 
   get store() {
@@ -203,6 +342,14 @@ export class Engine {
       journal: opts.journal ?? null,
     };
     if (type === "action") return { value: await this.invoke(fn, type, exec, args), exec };
+    const { pool, readers } = this;
+    if (pool && readers) {
+      if (type === "query") {
+        const value = await this.onWorker(pool, exec, () => this.atSnapshot(readers, exec, () => this.invoke(fn, type, exec, args)));
+        return { value, exec };
+      }
+      return await this.runOptimistic(pool, readers, fn, exec, args, opts.beforeCommit);
+    }
     return await this.serial(async () => {
       if (type === "query") return { value: await this.invoke(fn, type, exec, args), exec };
       exec.inTransaction = true;
@@ -221,6 +368,112 @@ export class Engine {
     });
   }
 
+  /** One run of an optimistic mutation at its snapshot, committed if nothing it read changed since. */
+  private async attempt(
+    ticket: SnapshotTicket,
+    fn: Registered,
+    exec: Exec,
+    args: Record<string, Value>,
+    beforeCommit?: (exec: Exec) => void,
+  ) {
+    const tx = new BufferedTransaction(exec.snapshot!, this.store);
+    exec.snapshot = exec.tx = tx;
+    try {
+      const value = await this.invoke(fn, "mutation", exec, args);
+      // From here to the end, one synchronous step: no other commit falls between the check and this one.
+      const conflict = this.commits.conflict(ticket, exec.reads);
+      if (conflict) return { committed: false as const, conflict };
+      this.store.begin();
+      try {
+        tx.commitTo(this.store, exec.writes);
+        // In the same transaction: e.g. a scheduled mutation's job marked done (exactly once).
+        beforeCommit?.(exec);
+        this.store.commit();
+      } catch (error) {
+        this.store.rollback();
+        throw error;
+      }
+      this.afterCommit(exec);
+      return { committed: true as const, value };
+    } finally {
+      exec.tx = undefined;
+    }
+  }
+
+  /**
+   * Runs `body` with a pool worker leased for `exec` (its calls and nested calls run there). The
+   * worker comes first: a snapshot opened only once the execution can run does not age in a queue.
+   */
+  private async onWorker<T>(pool: ExecutionPool<Exec>, exec: Exec, body: () => Promise<T>): Promise<T> {
+    const worker = await pool.lease();
+    exec.runsOn = { pool, worker };
+    try {
+      return await body();
+    } finally {
+      pool.release(worker);
+    }
+  }
+
+  /** Runs `body` with `exec` reading a snapshot of its own, opened and closed around it. */
+  private async atSnapshot<T>(readers: SnapshotReaders, exec: Exec, body: (ticket: SnapshotTicket) => Promise<T>): Promise<T> {
+    // The read transaction and the ticket are opened in one synchronous step: no commit falls between.
+    const reader = readers.acquire();
+    const ticket = this.commits.openSnapshot();
+    exec.snapshot = reader;
+    try {
+      return await body(ticket);
+    } finally {
+      exec.snapshot = undefined;
+      readers.release(reader);
+      this.commits.closeSnapshot(ticket);
+    }
+  }
+
+  /**
+   * A mutation beside others (optimistic concurrency control): it runs on its snapshot with its
+   * writes buffered; at commit, in one synchronous step, the commits since its snapshot are
+   * checked against its read set and, with no overlap, its writes applied in one SQLite
+   * transaction. On a conflict it runs again after Convex's backoff, at most
+   * UDF_EXECUTOR_OCC_MAX_RETRIES more times, then fails with Convex's OCC error (occ.ts).
+   */
+  private async runOptimistic(
+    pool: ExecutionPool<Exec>,
+    readers: SnapshotReaders,
+    fn: Registered,
+    exec: Exec,
+    args: Record<string, Value>,
+    beforeCommit?: (exec: Exec) => void,
+  ): Promise<{ value: Value; exec: Exec }> {
+    for (let failures = 0; ; failures++) {
+      exec.inTransaction = true;
+      const release = await (failures === 0 ? this.gate.shared() : this.gate.exclusive());
+      let outcome;
+      try {
+        outcome = await this.onWorker(pool, exec, () =>
+          this.atSnapshot(readers, exec, (ticket) => this.attempt(ticket, fn, exec, args, beforeCommit)),
+        );
+      } finally {
+        release();
+      }
+      if (outcome.committed) return { value: outcome.value, exec };
+      if (failures >= OCC_MAX_RETRIES) throw new FunctionError(occMessage(exec.reads, outcome.conflict));
+      this.opts.onConflict?.(exec, conflictTable(exec.reads, outcome.conflict), failures + 1);
+      await new Promise((resolve) => setTimeout(resolve, occBackoffMs(failures)));
+      // A fresh execution: nothing of the conflicted run is kept.
+      Object.assign(exec, {
+        reads: new ReadSet(),
+        writes: new WriteSet(),
+        filesToDelete: [],
+        streams: new Map(),
+        logLines: [],
+        usage: new TransactionUsage(),
+        random: undefined,
+        startedAt: Date.now(),
+        runsOn: undefined,
+      });
+    }
+  }
+
   /** A call made inside a running query or mutation (e.g. a component's function). */
   async runNested(parent: Exec, type: UdfType, componentPath: string, udfPath: string, args: Record<string, Value>) {
     const fn = this.resolve(componentPath, udfPath);
@@ -235,8 +488,13 @@ export class Engine {
       random: parent.random,
       usage: parent.usage,
       depth: checkDepth(parent.depth + 1),
+      snapshot: parent.snapshot,
+      tx: parent.tx,
+      runsOn: parent.runsOn,
+      parentPoolId: parent.poolId,
     };
     if (type !== "mutation") return await this.invoke(fn, type, exec, args);
+    if (exec.tx) return await exec.tx.nested(() => this.invoke(fn, type, exec, args));
     return await this.store.nested(() => this.invoke(fn, type, exec, args));
   }
 
@@ -266,7 +524,11 @@ export class Engine {
 
   private afterCommit(exec: Exec) {
     for (const storageId of exec.filesToDelete) void this.opts.blobs.remove(storageId);
-    if (exec.writes.size > 0) exec.commitTs = this.opts.onCommit(exec.writes);
+    if (exec.writes.size > 0) {
+      // Recorded before subscribers hear of it: an execution that starts now reads this commit.
+      this.commits.record(exec.writes);
+      exec.commitTs = this.opts.onCommit(exec.writes);
+    }
     if ([...exec.writes.tables].some((t) => t.endsWith(":_scheduled_functions"))) this.opts.onScheduled();
   }
 
@@ -288,13 +550,19 @@ export class Engine {
         );
     }
     let raw: string;
+    const nodePool = type === "action" && this.isNodeModule(exec) ? this.nodePool : null;
     try {
-      raw = await this.als.run(exec, () => {
-        if (type === "query") return fn.invokeQuery!(encodedArgs);
-        if (type === "mutation") return fn.invokeMutation!(encodedArgs);
-        return fn.invokeAction!(exec.requestId, encodedArgs);
-      });
+      raw = nodePool
+        ? await this.onNodeWorker(nodePool, exec, encodedArgs)
+        : type !== "action" && exec.runsOn
+          ? await this.inWorker(type as "query" | "mutation", exec, encodedArgs)
+          : await this.als.run(exec, () => {
+              if (type === "query") return fn.invokeQuery!(encodedArgs);
+              if (type === "mutation") return fn.invokeMutation!(encodedArgs);
+              return fn.invokeAction!(exec.requestId, encodedArgs);
+            });
     } catch (thrown) {
+      if (thrown instanceof ExecutionError) throw new FunctionError(thrown.message, thrown.data);
       throw toFunctionError(thrown);
     }
     const value = jsonToConvex(JSON.parse(raw));
@@ -311,6 +579,55 @@ export class Engine {
       if (problem) throw new FunctionError(`ReturnsValidationError: ${problem} (in ${exec.udfPath})`);
     }
     return value;
+  }
+
+  private isNodeModule(exec: Exec): boolean {
+    const modulePath = exec.udfPath.split(":")[0].replace(/\.(js|ts)$/, "");
+    return this.nodeModules.get(exec.componentPath)?.has(modulePath) ?? false;
+  }
+
+  /** A "use node" action on a Node worker of its own, stopped after Convex's 10 minutes of wall time (NODE_ACTION_USER_TIMEOUT). */
+  private async onNodeWorker(pool: ExecutionPool<Exec>, exec: Exec, encodedArgs: string): Promise<string> {
+    const worker = await pool.lease();
+    try {
+      const [rawModule, exportName = "default"] = exec.udfPath.split(":");
+      const message = {
+        execId: pool.newExecId(),
+        type: "action" as const,
+        componentPath: exec.componentPath,
+        udfPath: exec.udfPath,
+        modulePath: rawModule.replace(/\.(js|ts)$/, ""),
+        exportName,
+        args: encodedArgs,
+        startedAt: Date.now(),
+        requestId: exec.requestId,
+        env: this.envSnapshot(),
+      };
+      return await pool.runOn(worker, message, exec, { seconds: NODE_ACTION_TIMEOUT_SECONDS, wall: true, message: NODE_TIMEOUT_MESSAGE });
+    } finally {
+      pool.release(worker);
+    }
+  }
+
+  /** A query or mutation on a pool worker: a top-level one on a free worker, a nested one on its parent's. */
+  private inWorker(type: "query" | "mutation", exec: Exec, encodedArgs: string): Promise<string> {
+    const runsOn = exec.runsOn;
+    if (!runsOn) throw new Error(`${exec.udfPath} has no worker leased.`);
+    const [rawModule, exportName = "default"] = exec.udfPath.split(":");
+    const message = {
+      execId: runsOn.pool.newExecId(),
+      type,
+      componentPath: exec.componentPath,
+      udfPath: exec.udfPath,
+      modulePath: rawModule.replace(/\.(js|ts)$/, ""),
+      exportName,
+      args: encodedArgs,
+      startedAt: exec.startedAt ?? Date.now(),
+    };
+    exec.poolId = message.execId;
+    // A nested call goes to its parent's worker, in the pool that worker belongs to (a reload may have replaced this.pool).
+    if (exec.parentPoolId !== undefined) return runsOn.pool.invoke(runsOn.worker, { ...message, parentExecId: exec.parentPoolId }, exec);
+    return runsOn.pool.runOn(runsOn.worker, message, exec);
   }
 
   /** The table name an id belongs to, within one component. */
@@ -379,6 +696,9 @@ export const rawConsole = {
 };
 
 let installed: Engine | null = null;
+/** process.env as functions see it, from the latest load (the pool's workers ask for it too). */
+let functionEnv: (name: string) => string | undefined = (name) => process.env[name];
+let functionEnvNames: () => string[] = () => [];
 let consolePatched = false;
 
 /**
@@ -441,7 +761,9 @@ function convexGlobal() {
 }
 
 /** What a default-runtime context (defaultRuntime.ts) asks of the engine that runs its functions. */
-export function runtimeHost(env: (name: string) => string | undefined): RuntimeHost {
+export function runtimeHost(env: (name: string) => string | undefined, names: () => string[] = () => []): RuntimeHost {
+  functionEnv = env;
+  functionEnvNames = names;
   return {
     current: () => installed?.als.getStore(),
     convex: convexGlobal(),

@@ -227,7 +227,20 @@ async function loadComponent(
 ): Promise<Component> {
   const files = (await listModules(dir)).filter((f) => !/^convex\.config\./.test(f) && !/^test\./.test(f));
   const modules = await bundle(dir, files, path.join(outRoot, componentPath || "app"), runtime);
-  const component: Component = { path: componentPath, modules, children: new Map() };
+  const isolateBundle = path.join(outRoot, componentPath || "app", "isolate.js");
+  const nodeDir = path.join(outRoot, componentPath || "app", "node");
+  // "use node" modules, for the Node workers to import (executionPool.ts, nodeExecutor.ts).
+  const nodeModules = [...modules.keys()]
+    .map((module) => ({ module, file: path.join(nodeDir, `${module}.mjs`) }))
+    .filter(({ file }) => existsSync(file));
+  // The default-runtime bundle, for the execution pool's workers to evaluate (absent when every module is "use node").
+  const component: Component = {
+    path: componentPath,
+    modules,
+    children: new Map(),
+    ...(existsSync(isolateBundle) ? { bundle: isolateBundle } : {}),
+    nodeModules,
+  };
   const schema = modules.get("schema")?.default as { export(): string } | undefined;
   if (schema) {
     const exported = JSON.parse(schema.export()) as {
@@ -286,10 +299,22 @@ export async function loadApp(
   for (const step of apply) step();
   const http = (app.modules.get("http")?.default as HttpRouterLike | undefined) ?? null;
   const authConfig = (app.modules.get("auth.config")?.default as AuthConfig | undefined) ?? { providers: [] };
-  // Older builds are not needed once the new one is loaded.
+  // Older builds of this process are not needed once the new one is loaded, nor those of processes
+  // gone; another running backend's build stays (its execution workers load their functions from it).
   for (const entry of await fs.readdir(cacheDir)) {
-    if (entry.startsWith("build-") && path.join(cacheDir, entry) !== outRoot)
-      await fs.rm(path.join(cacheDir, entry), { recursive: true, force: true });
+    const owner = /^build-(\d+)-\d+$/.exec(entry);
+    if (!owner || path.join(cacheDir, entry) === outRoot) continue;
+    const pid = Number(owner[1]);
+    if (pid === process.pid || !processAlive(pid)) await fs.rm(path.join(cacheDir, entry), { recursive: true, force: true });
   }
   return { app, crons, http, authConfig };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

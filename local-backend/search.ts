@@ -49,7 +49,8 @@ export class SearchResults {
   private next = 0;
   constructor(
     private readonly hits: SearchHit[],
-    private readonly store: DocumentStore,
+    /** Where the documents are read: the execution's snapshot or transaction, or the store. */
+    private readonly docs: Pick<DocumentStore, "getJson">,
     private readonly check: ((doc: Doc) => boolean) | null,
   ) {}
 
@@ -72,7 +73,7 @@ export class SearchResults {
       const hit = this.hits[this.next];
       if (!hit) break;
       this.next++;
-      const json = this.store.getJson(hit.id);
+      const json = this.docs.getJson(hit.id);
       if (json === null) continue;
       // Filter hashes matched; the values themselves are compared here (a hash collision never leaks a row).
       if (this.check && !this.check(parseDoc(json))) continue;
@@ -217,7 +218,13 @@ export class SearchIndexes {
    * half weight, documents holding at least one term and every `eq` value, best first, newest
    * first among equals, at most MAX_CANDIDATE_REVISIONS.
    */
-  search(tableKey: string, indexName: string, filters: SearchFilterJson[], reads: ReadSet): SearchResults {
+  search(
+    tableKey: string,
+    indexName: string,
+    filters: SearchFilterJson[],
+    reads: ReadSet,
+    docs: Pick<DocumentStore, "getJson"> = this.store,
+  ): SearchResults {
     const def = this.definition(tableKey, indexName);
     const printable = `${tableKey.split(":")[1]}.${indexName}`;
     if (!def) throw new SearchError("IndexNotFound", `Index ${printable} not found.`);
@@ -244,7 +251,7 @@ export class SearchIndexes {
       .sort((a, b) => Number(a[1].prefixOnly) - Number(b[1].prefixOnly) || a[1].order - b[1].order)
       .slice(0, MAX_UNIQUE_QUERY_TERMS);
     const stats = this.stmt.stats.get(idx) as Stats;
-    if (chosen.length === 0 || stats.docs <= 0) return new SearchResults([], this.store, null);
+    if (chosen.length === 0 || stats.docs <= 0) return new SearchResults([], docs, null);
 
     const averageLength = Math.max(stats.tokens / stats.docs, 1e-9);
     const first = eqs.find((eq) => eq.field === def.filterFields[0]);
@@ -270,7 +277,7 @@ export class SearchIndexes {
       .map(([id, { score, created }]) => ({ id, key: encodeKey([-score, -created, id]) }));
     const check =
       eqs.length === 0 ? null : (doc: Doc) => eqs.every((eq) => encodeKey([fieldValue(doc, eq.field)]).equals(encodeKey([eq.value])));
-    return new SearchResults(hits, this.store, check);
+    return new SearchResults(hits, docs, check);
   }
 }
 

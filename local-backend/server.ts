@@ -16,6 +16,7 @@ import { AdminAuth } from "./adminAuth";
 import { DeploymentEnv } from "./deploymentEnv";
 import { FunctionEnv, isolateNodeEnv } from "./functionEnv";
 import { FunctionLogs } from "./functionLogs";
+import { OCC_MAX_RETRIES } from "./occ";
 import { SnapshotJobs } from "./snapshotJobs";
 import type { SystemDeps } from "./systemFunctions";
 import { migrateLegacyIds } from "./idMigration";
@@ -102,6 +103,10 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       log(`[${exec.componentPath ? `${exec.componentPath}/` : ""}${exec.udfPath}] [${level}] ${text}`);
     },
     onScheduled: () => scheduler.wake(),
+    onConflict: (exec, table, retry) =>
+      log(
+        `[${exec.componentPath ? `${exec.componentPath}/` : ""}${exec.udfPath}] write conflict on ${table ? `the "${table}" table` : "some table"}: running again (retry ${retry} of ${OCC_MAX_RETRIES})`,
+      ),
   });
   const auth = new AuthVerifier(
     () => loaded?.authConfig ?? { providers: [] },
@@ -184,12 +189,16 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       store,
       convexDir,
       cacheDir,
-      runtimeHost((name) => functionEnv.get(name)),
+      runtimeHost(
+        (name) => functionEnv.get(name),
+        () => functionEnv.names(),
+      ),
     );
     await engine.serial(async () => {
       engine.app = next.app;
       loaded = next;
     });
+    await engine.workersReady();
     scheduler.setCrons(next.crons);
     hub.committed(WriteSet.everything(), hub.nextTs());
     scheduler.wake();
@@ -225,7 +234,10 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       cloud.closeAllConnections();
       site.closeAllConnections();
       await Promise.all(closing);
-      await engine.serial(async () => store.close());
+      await engine.serial(async () => {
+        await engine.close();
+        store.close();
+      });
     },
   };
 }

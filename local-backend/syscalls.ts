@@ -6,7 +6,10 @@ import { FunctionError, splitTableKey, type Engine, type Exec, type FunctionAddr
 import { evaluate } from "./filters";
 import { FileBlob } from "./fileBlob";
 import { checkValue, type ValidatorJson } from "./validate";
-import type { Interval } from "./readSet";
+import { WriteSet, type Interval } from "./readSet";
+import type { BufferedTransaction } from "./transaction";
+import type { DocumentReads } from "./snapshotReads";
+import type { StoredFile } from "./executionProtocol";
 import type { TransactionUsage } from "./convexLimits";
 import { checkDocument } from "./valueLimits";
 import { SearchError, type SearchFilterJson } from "./searchText";
@@ -90,6 +93,8 @@ type Stream = {
   search?: SearchResults;
   /** The transaction's reads, counted against Convex's limits (convexLimits.ts). */
   usage?: TransactionUsage;
+  /** Where rows are read: the execution's snapshot or transaction (engine.ts), else the store. */
+  docs: DocumentReads;
 };
 
 /** A Convex limit broken inside a syscall, as the function's error (not an internal one). */
@@ -115,6 +120,13 @@ function build(engine: Engine) {
   const store = engine.store;
   const key = (exec: Exec, table: string) => `${exec.componentPath}:${table}`;
   let streamCounter = 0;
+  /** A query reads its snapshot, a mutation its transaction; a function run in this thread, the store. */
+  const docsOf = (exec: Exec): DocumentReads => exec.snapshot ?? store;
+  /** Writes go to the mutation's buffered transaction (transaction.ts), else to the store's open transaction. */
+  const put = (exec: Exec, tableKey: string, doc: Doc, previous: Doc | null) =>
+    exec.tx ? exec.tx.write(tableKey, doc, previous) : store.write(tableKey, doc, previous, exec.writes);
+  const remove = (exec: Exec, tableKey: string, doc: Doc) =>
+    exec.tx ? exec.tx.delete(tableKey, doc) : store.delete(tableKey, doc, exec.writes);
 
   function requireWrite(exec: Exec) {
     if (!exec.inTransaction || exec.type !== "mutation") {
@@ -126,7 +138,7 @@ function build(engine: Engine) {
     const tableKey = store.tableOfId(id);
     if (!tableKey || splitTableKey(tableKey)[0] !== exec.componentPath) return null;
     exec.reads.point(tableKey, id);
-    const doc = store.get(id);
+    const doc = docsOf(exec).get(id);
     return doc ? { tableKey, doc } : null;
   }
 
@@ -148,7 +160,7 @@ function build(engine: Engine) {
   function write(exec: Exec, tableKey: string, doc: Doc, previous: Doc | null) {
     withinLimits(() => exec.usage.write(checkDocument(doc as Record<string, Value>)));
     checkSchema(exec, tableKey, doc);
-    store.write(tableKey, doc, previous, exec.writes);
+    put(exec, tableKey, doc, previous);
   }
 
   function startStream(exec: Exec, query: SerializedQuery): Stream {
@@ -187,6 +199,7 @@ function build(engine: Engine) {
       keys: [],
       seen,
       usage: exec.usage,
+      docs: docsOf(exec),
     };
   }
 
@@ -196,7 +209,8 @@ function build(engine: Engine) {
     const tableKey = key(exec, source.indexName.slice(0, dot));
     let search: SearchResults;
     try {
-      search = searchIndexesOf(store).search(tableKey, source.indexName.slice(dot + 1), source.filters, exec.reads);
+      const run = () => searchIndexesOf(store).search(tableKey, source.indexName.slice(dot + 1), source.filters, exec.reads, docsOf(exec));
+      search = exec.tx && exec.tx.size > 0 ? withOwnWrites(exec.tx, run) : run();
     } catch (error) {
       throw error instanceof SearchError ? new FunctionError(error.message) : error;
     }
@@ -217,7 +231,23 @@ function build(engine: Engine) {
       keys: [],
       seen: { low: none, high: none },
       search,
+      docs: docsOf(exec),
     };
+  }
+
+  /**
+   * Runs a search with a mutation's buffered writes applied to the store, then undone: the search
+   * index (FTS5, kept by the store's write hooks) sees what the mutation wrote so far. One
+   * synchronous step, so no commit or other reader sees the tentative writes.
+   */
+  function withOwnWrites<T>(tx: BufferedTransaction, run: () => T): T {
+    store.begin();
+    try {
+      tx.commitTo(store, new WriteSet());
+      return run();
+    } finally {
+      store.rollback();
+    }
   }
 
   /** Starts a stream strictly after `cursor` (pagination): what lies before it is not read. */
@@ -267,7 +297,7 @@ function build(engine: Engine) {
           stream.batch,
           Number.isFinite(stream.remaining) && stream.filters.length === 0 ? Math.max(stream.remaining, 1) : stream.batch,
         );
-        const rows = store.scan(stream.tableKey, stream.indexName, stream.low, stream.high, stream.order, stream.after, want);
+        const rows = stream.docs.scan(stream.tableKey, stream.indexName, stream.low, stream.high, stream.order, stream.after, want);
         stream.batch = Math.min(stream.batch * 4, 256);
         // Fewer rows than asked for: the range has nothing more (no second scan to find that out).
         stream.exhausted = rows.length < want;
@@ -320,7 +350,7 @@ function build(engine: Engine) {
       ...(target.componentPath === exec.componentPath ? {} : { componentPath: target.componentPath }),
     } as unknown as Doc;
     withinLimits(() => exec.usage.schedule(JSON.stringify(args.args).length));
-    store.write(tableKey, doc, null, exec.writes);
+    put(exec, tableKey, doc, null);
     return doc._id;
   }
 
@@ -329,7 +359,7 @@ function build(engine: Engine) {
     if (!found) return;
     const state = (found.doc.state as { kind: string }).kind;
     if (state === "pending" || state === "inProgress") {
-      store.write(found.tableKey, { ...found.doc, state: { kind: "canceled" }, completedTime: Date.now() }, found.doc, exec.writes);
+      put(exec, found.tableKey, { ...found.doc, state: { kind: "canceled" }, completedTime: Date.now() }, found.doc);
     }
   }
 
@@ -364,7 +394,7 @@ function build(engine: Engine) {
         exec.reads.point(tableKey, args.id);
         withinLimits(() => exec.usage.range());
         if (args.table && splitTableKey(tableKey)[1] !== args.table) return "null";
-        const found = store.getJson(args.id);
+        const found = docsOf(exec).getJson(args.id);
         if (found) withinLimits(() => exec.usage.read(found.length));
         return found ?? "null";
       }
@@ -418,7 +448,7 @@ function build(engine: Engine) {
       case "1.0/count": {
         const tableKey = key(exec, args.table);
         exec.reads.table(tableKey);
-        return json(store.count(tableKey));
+        return json(docsOf(exec).count(tableKey));
       }
       case "1.0/insert": {
         requireWrite(exec);
@@ -456,7 +486,7 @@ function build(engine: Engine) {
         if (!found) throw new FunctionError(`Delete on nonexistent document ID ${args.id}`);
         systemTableGuard(found.tableKey, false);
         withinLimits(() => exec.usage.write(0));
-        store.delete(found.tableKey, found.doc, exec.writes);
+        remove(exec, found.tableKey, found.doc);
         return JSON.stringify({});
       }
       case "1.0/getUserIdentity":
@@ -481,7 +511,7 @@ function build(engine: Engine) {
         const found = storageDoc(exec, args.storageId);
         if (!found) throw new FunctionError(`storage id ${args.storageId} not found`); // crates/file_storage/src/core.rs
         const del = (inner: Exec) => {
-          store.delete(found.tableKey, found.doc, inner.writes);
+          remove(inner, found.tableKey, found.doc);
           inner.filesToDelete.push(args.storageId);
         };
         if (exec.inTransaction) del(exec);
@@ -538,20 +568,24 @@ function build(engine: Engine) {
         return storeBlob(exec, args.blob as Blob);
       case "storage/getBlob":
         return (async () => {
-          const found = storageDoc(exec, args.storageId);
-          if (!found) return null;
-          // Stored files never change: the row's size is the file's size, no stat needed.
-          return new FileBlob(
-            engine.opts.blobs.pathOf(args.storageId),
-            0,
-            Number(found.doc.size),
-            (found.doc.contentType as string | undefined) ?? "",
-          );
+          const file = storedFile(exec, args.storageId);
+          return file ? new FileBlob(file.path, 0, file.size, file.contentType) : null;
         })();
       default:
         throw new FunctionError(`The local backend does not support ${op}.`);
     }
   };
+
+  /** Where a stored file's bytes lie. Stored files never change: the row's size is the file's size, no stat needed. */
+  function storedFile(exec: Exec, storageId: string): StoredFile {
+    const found = storageDoc(exec, storageId);
+    if (!found) return null;
+    return {
+      path: engine.opts.blobs.pathOf(storageId),
+      size: Number(found.doc.size),
+      contentType: (found.doc.contentType as string | undefined) ?? "",
+    };
+  }
 
   /** The file is on disk under its id before the `_storage` row commits: a crash leaves no row without bytes. */
   async function storeBlob(exec: Exec, blob: Blob) {
@@ -567,5 +601,5 @@ function build(engine: Engine) {
     return id;
   }
 
-  return { sync, async, js, storeBlob };
+  return { sync, async, js, storeBlob, storedFile };
 }

@@ -4,6 +4,7 @@
  * 2. One mutation's change reaching 100 subscribed clients: p50 / p99.
  * 3. An index lookup (getByToken-style: unique hash → one document) at 1k vs 100k documents.
  * 4. Text search at 1k vs 100k videos, and an insert with vs without the search index (bench-search.ts).
+ * 5. The execution pool: head-of-line blocking under password grants, mutation throughput by workers (bench-execution.ts).
  */
 import { ConvexClient } from "convex/browser";
 import { spawn } from "node:child_process";
@@ -15,6 +16,7 @@ import WebSocket, { WebSocketServer } from "ws";
 import { DocumentStore } from "../local-backend/database";
 import { FIXTURE_PROJECT, spawnBackend, tempDataDir } from "../local-backend/testing";
 import { benchSearch } from "./bench-search";
+import { benchExecution } from "./bench-execution";
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
@@ -233,4 +235,5 @@ console.log(`   1k documents    ${smallMedian.toFixed(2)} µs/lookup`);
 console.log(`   100k documents  ${largeMedian.toFixed(2)} µs/lookup`);
 console.log(`   ratio           ${(largeMedian / smallMedian).toFixed(2)}×   (target ≤ 1.5×)`);
 benchSearch();
+await benchExecution();
 process.exit(0);

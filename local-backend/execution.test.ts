@@ -1,0 +1,199 @@
+/**
+ * Queries and mutations run on a pool of workers (executionPool.ts) with Convex's time limit
+ * (crates/common/src/knobs.rs DATABASE_UDF_USER_TIMEOUT, 1 s; message from
+ * crates/isolate/src/termination.rs) and a heap limit: a function that never returns or
+ * allocates without bound is stopped with Convex's error while everyone else is served.
+ */
+import { ConvexHttpClient } from "convex/browser";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { FIXTURE_PROJECT, spawnBackend, type RunningBackend } from "./testing";
+import { outOfMemoryMessage, timeoutMessage } from "./executionPool";
+
+let backend: RunningBackend;
+let http: ConvexHttpClient;
+beforeAll(async () => {
+  backend = await spawnBackend({ projectDir: FIXTURE_PROJECT });
+  http = new ConvexHttpClient(backend.cloudUrl);
+});
+afterAll(async () => backend?.stop());
+
+const call = <T>(kind: "query" | "mutation" | "action", name: string, args: object = {}) =>
+  (http[kind] as (n: never, a: never) => Promise<T>)(name as never, args as never);
+
+/** An honest query's round trip while something else runs. */
+async function honestQueryMs(): Promise<number> {
+  const started = performance.now();
+  expect(await call("query", "execution:markers", { marker: "none" })).toBe(0);
+  return performance.now() - started;
+}
+
+test("Convex's timeout message, a Rust Duration printed with {:?}", () => {
+  expect(timeoutMessage(1)).toBe("Function execution timed out (maximum duration: 1s)");
+  expect(timeoutMessage(0.25)).toBe("Function execution timed out (maximum duration: 250ms)");
+});
+
+test("a query in while(true){} is stopped after 1 s with Convex's error; an honest query is answered meanwhile", async () => {
+  await honestQueryMs(); // workers warm
+  const started = performance.now();
+  let settled = false;
+  const spinning = call("query", "execution:spinQuery")
+    .then(
+      () => "returned",
+      (error: Error) => error.message,
+    )
+    .finally(() => (settled = true));
+  await new Promise((r) => setTimeout(r, 150));
+  await honestQueryMs();
+  expect(settled).toBe(false); // answered while the loop still runs
+  const message = await spinning;
+  const elapsed = performance.now() - started;
+  expect(message).toContain(timeoutMessage(1));
+  // At least the limit; the upper end depends on the machine's load (the limit is CPU time).
+  expect(elapsed).toBeGreaterThanOrEqual(950);
+  // The worker was replaced: the server still answers, again and again.
+  for (let i = 0; i < 3; i++) await honestQueryMs();
+});
+
+test("a mutation in while(true){} is stopped with Convex's error and its write rolled back; queries are answered meanwhile and never see it", async () => {
+  let settled = false;
+  const spinning = call("mutation", "execution:spinMutation", { marker: "spin" })
+    .then(
+      () => "returned",
+      (error: Error) => error.message,
+    )
+    .finally(() => (settled = true));
+  await new Promise((r) => setTimeout(r, 300));
+  // The mutation's insert is not committed: a query reads the last committed state, meanwhile.
+  expect(await call("query", "execution:markers", { marker: "spin" })).toBe(0);
+  expect(settled).toBe(false);
+  expect(await spinning).toContain(timeoutMessage(1));
+  expect(await call("query", "execution:markers", { marker: "spin" })).toBe(0);
+  // Mutations run again after the stopped one.
+  expect(await call("mutation", "limits:insertShape", { shape: "deepOk" })).toBeNull();
+});
+
+test("a query that allocates without bound fails with the heap limit's error; the server keeps serving", async () => {
+  // Convex's own isolate heap (64 MB), and time enough to reach it on a loaded machine.
+  const roomy = await spawnBackend({
+    projectDir: FIXTURE_PROJECT,
+    env: { LOCAL_BACKEND_WORKER_HEAP_MB: "64", DATABASE_UDF_USER_TIMEOUT_SECONDS: "20" },
+  });
+  try {
+    const client = new ConvexHttpClient(roomy.cloudUrl);
+    const message = await client.query("execution:allocate" as never, {} as never).then(
+      () => "returned",
+      (error: Error) => error.message,
+    );
+    expect(message).toContain(outOfMemoryMessage(64));
+    expect(await client.query("execution:markers" as never, { marker: "none" } as never)).toBe(0);
+    expect(roomy.process.exitCode).toBeNull();
+  } finally {
+    await roomy.stop();
+  }
+});
+
+test("the time limit counts the function's own time, not syscalls answered for it (DATABASE_UDF_USER_TIMEOUT is user time)", async () => {
+  // 4,000 index ranges: many syscalls, little code of its own.
+  expect(await call("query", "limits:readMany", { ranges: 4000 })).toMatchObject({ databaseQueries: { used: 4000 } });
+});
+
+/** Concurrency control: mutations run side by side and commit only when nothing they read changed since their snapshot. */
+const unique = () => Math.random().toString(36).slice(2, 10);
+
+test("50 clients incrementing one counter at once: every increment succeeds and the total is exact (conflicting runs are retried)", async () => {
+  const name = `occ-${unique()}`;
+  const clients = Array.from({ length: 50 }, () => new ConvexHttpClient(backend.cloudUrl));
+  const perClient = 4;
+  await Promise.all(
+    clients.map(async (client) => {
+      for (let k = 0; k < perClient; k++) await client.mutation("messages:increment" as never, { name } as never);
+    }),
+  );
+  expect(await call("query", "messages:counter", { name })).toBe(clients.length * perClient);
+  // They did run side by side: some runs lost a conflict and ran again.
+  expect(backend.output()).toContain("[messages:increment] write conflict");
+});
+
+test("two mutations that touch nothing in common run at the same time: each starts before the other ends", async () => {
+  await honestQueryMs(); // workers warm
+  const [a, b] = [`A-${unique()}`, `B-${unique()}`];
+  // A few hundred milliseconds of the function's own work each (well inside the 1 s limit).
+  const spins = 60_000_000;
+  // Two clients: one ConvexHttpClient sends its mutations one after another.
+  const [first, second] = [new ConvexHttpClient(backend.cloudUrl), new ConvexHttpClient(backend.cloudUrl)];
+  await Promise.all([
+    first.mutation("execution:overlap" as never, { name: a, spins } as never),
+    second.mutation("execution:overlap" as never, { name: b, spins } as never),
+  ]);
+  const out = backend.output();
+  const at = (line: string) => out.indexOf(`[LOG] ${line}`);
+  for (const line of [`start ${a}`, `start ${b}`, `end ${a}`, `end ${b}`]) expect(at(line)).toBeGreaterThan(-1);
+  expect(Math.max(at(`start ${a}`), at(`start ${b}`))).toBeLessThan(Math.min(at(`end ${a}`), at(`end ${b}`)));
+  expect(await call("query", "execution:markers", { marker: `overlap-${a}` })).toBe(1);
+  expect(await call("query", "execution:markers", { marker: `overlap-${b}` })).toBe(1);
+});
+
+test("a mutation whose reads change on every run fails after Convex's 4 retries with its OCC error, and writes nothing", async () => {
+  // Short backoffs keep the test quick; the retry count is Convex's default.
+  const hot = await spawnBackend({
+    projectDir: FIXTURE_PROJECT,
+    env: { UDF_EXECUTOR_OCC_INITIAL_BACKOFF_MS: "5", UDF_EXECUTOR_OCC_MAX_BACKOFF_MS: "20" },
+  });
+  try {
+    const client = new ConvexHttpClient(hot.cloudUrl);
+    const marker = unique();
+    // An action stores files without pause (each store a commit, and not a mutation a retry could wait for):
+    // every run of the mutation below, which lists the files, sees the list change before it commits.
+    const storing = new ConvexHttpClient(hot.cloudUrl).action("execution:storeMany" as never, { count: 1500 } as never);
+    await new Promise((r) => setTimeout(r, 200));
+    const message = await client.mutation("execution:readFilesSlowly" as never, { marker, spins: 30_000_000 } as never).then(
+      () => "committed",
+      (error: Error) => error.message,
+    );
+    expect(message).toContain(
+      'Documents read from or written to the "_storage" table changed while this mutation was being run and on every subsequent retry. See https://docs.convex.dev/error#1',
+    );
+    expect(await client.query("execution:markers" as never, { marker: `files-${marker}` } as never)).toBe(0);
+    const retries = hot
+      .output()
+      .split("\n")
+      .filter((line) => line.includes("[execution:readFilesSlowly] write conflict"));
+    expect(retries).toHaveLength(4);
+    await storing;
+  } finally {
+    await hot.stop();
+  }
+});
+
+test('a "use node" action runs in a Node worker of its own, not the server\'s thread; its files and log lines work as in the server', async () => {
+  const seen = await call<{ isMainThread: boolean; threadId: number; stored: string }>("action", "nodeActions:whereAmI");
+  expect(seen.isMainThread).toBe(false);
+  expect(seen.threadId).toBeGreaterThan(0);
+  expect(seen.stored).toBe("from a node worker");
+  expect(backend.output()).toContain("[nodeActions:whereAmI] [LOG] node action ran");
+});
+
+test('a "use node" action past its time limit (NODE_ACTION_USER_TIMEOUT) is stopped with Convex\'s Node error while the server keeps serving', async () => {
+  const short = await spawnBackend({ projectDir: FIXTURE_PROJECT, env: { NODE_ACTION_USER_TIMEOUT_SECS: "2" } });
+  try {
+    const client = new ConvexHttpClient(short.cloudUrl);
+    let settled = false;
+    const spinning = client
+      .action("nodeActions:spinForever" as never, {} as never)
+      .then(
+        () => "returned",
+        (error: Error) => error.message,
+      )
+      .finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await client.query("execution:markers" as never, { marker: "none" } as never)).toBe(0);
+    expect(settled).toBe(false);
+    expect(await spinning).toContain(
+      "Function execution unexpectedly timed out. Check your function for infinite loops or other long-running operations.",
+    );
+    // The worker was replaced: node actions run again.
+    expect(await client.action("nodeActions:nodeGlobals" as never, {} as never)).toMatchObject({ buffer: "function" });
+  } finally {
+    await short.stop();
+  }
+});

@@ -1,0 +1,54 @@
+/**
+ * Messages between the engine (main thread) and the workers of its execution pools: executor.ts
+ * (queries and mutations in the default runtime) and nodeExecutor.ts ("use node" actions).
+ */
+import type { MessagePort } from "node:worker_threads";
+
+export type ErrorPayload = { message: string; data?: unknown };
+
+/** A default-runtime bundle of one component (isolate.js), or one "use node" module of it (.mjs). */
+export type WorkerBundle = { componentPath: string; file: string; module?: string };
+
+export type WorkerData = {
+  bundles: WorkerBundle[];
+  /** Sync syscalls: the worker posts here and waits on `flag` until the answer is posted back. */
+  syncPort: MessagePort;
+  flag: SharedArrayBuffer;
+};
+
+export type InvokeMessage = {
+  kind: "invoke";
+  execId: number;
+  /** The execution this one is nested in (a component's function), whose random stream it shares. */
+  parentExecId: number | null;
+  type: "query" | "mutation" | "action";
+  componentPath: string;
+  udfPath: string;
+  modulePath: string;
+  exportName: string;
+  /** JSON of `[args]`, as `invokeQuery` / `invokeMutation` take it. */
+  args: string;
+  startedAt: number;
+  /** An action's request id (`invokeAction(requestId, args)`). */
+  requestId?: string;
+  /** A "use node" action's process.env: the deployment variables now. */
+  env?: Record<string, string>;
+};
+
+export type ToWorker =
+  InvokeMessage | ({ kind: "asyncResult"; callId: number } & ({ ok: true; value: string } | { ok: false; error: ErrorPayload }));
+
+export type FromWorker =
+  | { kind: "ready"; tid: number | null }
+  | { kind: "log"; execId: number | null; level: string; text: string }
+  | { kind: "async"; callId: number; execId: number; op: string; args: string }
+  /** A "use node" action's `Convex.jsSyscall`: storing a file (its bytes) or reading one (answered with where it lies). */
+  | { kind: "js"; callId: number; execId: number; op: string; args: JsSyscallArgs }
+  | ({ kind: "done"; execId: number } & ({ ok: true; raw: string } | { ok: false; error: ErrorPayload }));
+
+export type SyncRequest = { op: string; args: string; execId: number | null };
+export type SyncReply = { ok: true; value: string } | { ok: false; error: ErrorPayload };
+
+export type JsSyscallArgs = { bytes?: ArrayBuffer; type?: string; storageId?: string };
+/** The answer to `storage/getBlob`: the stored file's bytes on disk, for the worker's own FileBlob. */
+export type StoredFile = { path: string; size: number; contentType: string } | null;

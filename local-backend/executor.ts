@@ -1,0 +1,155 @@
+/**
+ * A worker of the execution pool (executionPool.ts): holds its own default-runtime context per
+ * component, evaluated from the same bundles the loader built, and runs queries and mutations
+ * there. Its syscalls are answered by the main thread: async ones by message, sync ones
+ * (`Convex.syscall`, `process.env`) by a message and a wait on a shared flag, so the function
+ * sees the same synchronous answer it would see in the main thread.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { readFileSync } from "node:fs";
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
+import { types } from "node:util";
+import { convexToJson, type Value } from "convex/values";
+import { createDefaultRuntime, evaluateInContext, SeededRandom, type RuntimeExec } from "./defaultRuntime";
+import { installFastDigest } from "./runtimeCrypto";
+import type { ErrorPayload, ToWorker, WorkerData } from "./executionProtocol";
+
+type Running = RuntimeExec & { execId: number; rng: { random?: SeededRandom } };
+type Registered = { invokeQuery?: (args: string) => Promise<string>; invokeMutation?: (args: string) => Promise<string> };
+
+const data = workerData as WorkerData;
+const port = parentPort!;
+const syncPort = data.syncPort as MessagePort;
+const flag = new Int32Array(data.flag);
+const als = new AsyncLocalStorage<Running>();
+
+/** An error the main thread raised for a syscall: its message is the function's error as is. */
+class HostError extends Error {
+  constructor(
+    message: string,
+    readonly data: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** A synchronous request to the main thread: post, then block until it has answered. */
+function ask(request: { op: string; args: string; execId: number | null }): string {
+  Atomics.store(flag, 0, 0);
+  syncPort.postMessage(request);
+  Atomics.wait(flag, 0, 0);
+  const reply = receiveMessageOnPort(syncPort)?.message as { ok: true; value: string } | { ok: false; error: ErrorPayload } | undefined;
+  if (!reply) throw new Error("The engine did not answer a syscall.");
+  if (!reply.ok) throw new HostError(reply.error.message, reply.error.data);
+  return reply.value;
+}
+
+let nextCall = 0;
+const calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+
+function current(): Running {
+  const exec = als.getStore();
+  if (!exec) throw new Error("Convex syscall outside a function");
+  return exec;
+}
+
+const convex = {
+  syscall: (op: string, args: string) => ask({ op, args, execId: current().execId }),
+  asyncSyscall: (op: string, args: string) =>
+    new Promise<unknown>((resolve, reject) => {
+      const callId = ++nextCall;
+      calls.set(callId, { resolve, reject });
+      port.postMessage({ kind: "async", callId, execId: current().execId, op, args });
+    }),
+  jsSyscall: (op: string) => {
+    throw new Error(`${op} is available in actions only.`);
+  },
+};
+
+const host = {
+  current: () => {
+    const exec = als.getStore();
+    if (!exec) return undefined;
+    // One random stream per top-level execution, shared by its nested calls.
+    return {
+      type: exec.type,
+      startedAt: exec.startedAt,
+      get random() {
+        return exec.rng.random;
+      },
+      set random(r) {
+        exec.rng.random = r;
+      },
+    };
+  },
+  convex,
+  log: (level: string, text: string) => port.postMessage({ kind: "log", execId: als.getStore()?.execId ?? null, level, text }),
+  env: (name: string) => {
+    const value = ask({ op: "env", args: name, execId: null });
+    return value === "" ? undefined : (JSON.parse(value) as string);
+  },
+};
+
+installFastDigest();
+const components = new Map<string, Map<string, Record<string, unknown>>>();
+for (const bundle of data.bundles) {
+  // Each component in a context of its own, as the loader evaluates them.
+  const exported = evaluateInContext(createDefaultRuntime(host), readFileSync(bundle.file, "utf8"), bundle.file, "__convexModules") as {
+    modules: Record<string, Record<string, unknown>>;
+  };
+  components.set(bundle.componentPath, new Map(Object.entries(exported.modules)));
+}
+
+/** The error as the caller sees it: Convex's "Uncaught …", or a ConvexError's data. */
+function payload(thrown: unknown): ErrorPayload {
+  if (thrown instanceof HostError) return { message: thrown.message, data: thrown.data };
+  if (typeof thrown === "object" && thrown !== null && Symbol.for("ConvexError") in thrown) {
+    const raw = (thrown as { data: unknown }).data;
+    return { message: (thrown as Error).message, data: typeof raw === "string" ? JSON.parse(raw) : convexToJson(raw as Value) };
+  }
+  if (types.isNativeError(thrown) || thrown instanceof Error) {
+    return { message: `Uncaught ${(thrown as Error).name}: ${(thrown as Error).message}` };
+  }
+  return { message: `Uncaught ${String(thrown)}` };
+}
+
+const executions = new Map<number, Running>();
+
+port.on("message", (message: ToWorker) => {
+  if (message.kind === "asyncResult") {
+    const call = calls.get(message.callId);
+    calls.delete(message.callId);
+    if (!call) return;
+    if (message.ok) call.resolve(message.value);
+    // As the main thread's `Convex.asyncSyscall`: an Error of this realm, ConvexError data attached.
+    else call.reject(Object.assign(new Error(message.error.message), message.error.data === undefined ? {} : { data: message.error.data }));
+    return;
+  }
+  const parent = message.parentExecId === null ? undefined : executions.get(message.parentExecId);
+  const exec: Running = { execId: message.execId, type: message.type, startedAt: message.startedAt, rng: parent?.rng ?? {} };
+  executions.set(exec.execId, exec);
+  void (async () => {
+    try {
+      const fn = components.get(message.componentPath)?.get(message.modulePath)?.[message.exportName] as Registered | undefined;
+      const invoke = message.type === "query" ? fn?.invokeQuery : fn?.invokeMutation;
+      if (!invoke) throw new HostError(`Could not find function for '${message.udfPath}'.`, undefined);
+      const raw = await als.run(exec, () => invoke(message.args));
+      port.postMessage({ kind: "done", execId: exec.execId, ok: true, raw });
+    } catch (thrown) {
+      port.postMessage({ kind: "done", execId: exec.execId, ok: false, error: payload(thrown) });
+    } finally {
+      executions.delete(exec.execId);
+    }
+  })();
+});
+
+/** This thread's id in the OS (Linux), for the pool to read its CPU time from /proc. */
+function threadId(): number | null {
+  try {
+    return Number(readFileSync("/proc/thread-self/stat", "utf8").split(" ")[0]) || null;
+  } catch {
+    return null;
+  }
+}
+
+port.postMessage({ kind: "ready", tid: threadId() });

@@ -1,0 +1,134 @@
+/**
+ * A worker of the Node execution pool (executionPool.ts): runs `"use node"` actions in a Node
+ * environment of their own, as Convex runs them in a separate Node process
+ * (crates/node_executor). It imports the modules the loader bundled for Node; their syscalls
+ * (`Convex.asyncSyscall`, `Convex.jsSyscall`) are answered by the main thread by message. Its
+ * `process.env` holds the deployment variables only (sent with each call), read-only; its
+ * console lines are the function's log lines.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { parentPort, workerData } from "node:worker_threads";
+import { format, types } from "node:util";
+import { pathToFileURL } from "node:url";
+import { convexToJson, type Value } from "convex/values";
+import { FileBlob } from "./fileBlob";
+import type { ErrorPayload, FromWorker, JsSyscallArgs, StoredFile, ToWorker, WorkerData } from "./executionProtocol";
+
+type Registered = { invokeAction?: (requestId: string, args: string) => Promise<string> };
+
+const data = workerData as WorkerData;
+const port = parentPort!;
+const als = new AsyncLocalStorage<number>();
+const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+let nextCall = 0;
+const calls = new Map<number, { resolve: (value: string) => void; reject: (error: unknown) => void }>();
+
+function current(): number {
+  const execId = als.getStore();
+  if (execId === undefined) throw new Error("Convex syscall outside a function");
+  return execId;
+}
+
+/** A call answered by the main thread (an asyncResult message). */
+function ask(kind: "async", op: string, args: string): Promise<string>;
+function ask(kind: "js", op: string, args: JsSyscallArgs, transfer?: ArrayBuffer[]): Promise<string>;
+function ask(kind: "async" | "js", op: string, args: string | JsSyscallArgs, transfer: ArrayBuffer[] = []): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const callId = ++nextCall;
+    calls.set(callId, { resolve, reject });
+    const execId = current();
+    if (kind === "async") post({ kind, callId, execId, op, args: args as string });
+    else post({ kind, callId, execId, op, args: args as JsSyscallArgs }, transfer);
+  });
+}
+
+(globalThis as unknown as { Convex: unknown }).Convex = {
+  syscall: (op: string) => {
+    throw new Error(`${op} is not available in actions.`);
+  },
+  asyncSyscall: (op: string, args: string) => ask("async", op, args),
+  jsSyscall: (op: string, args: Record<string, unknown>) => {
+    if (op === "storage/storeBlob") {
+      return (async () => {
+        const blob = args.blob as Blob;
+        const bytes = await blob.arrayBuffer();
+        return JSON.parse(await ask("js", op, { bytes, type: blob.type }, [bytes])) as string;
+      })();
+    }
+    if (op === "storage/getBlob") {
+      return (async () => {
+        const file = JSON.parse(await ask("js", op, { storageId: args.storageId as string })) as StoredFile;
+        return file ? new FileBlob(file.path, 0, file.size, file.contentType) : null;
+      })();
+    }
+    throw new Error(`The local backend does not support ${op}.`);
+  },
+};
+
+// The function's console: its log lines (outside a function, the server's output).
+for (const level of ["log", "info", "warn", "error", "debug"] as const) {
+  const original = console[level].bind(console);
+  console[level] = (...args: unknown[]) => {
+    const execId = als.getStore();
+    if (execId === undefined) return original(...args);
+    post({ kind: "log", execId, level: level === "log" ? "LOG" : level.toUpperCase(), text: format(...args) });
+  };
+}
+
+// process.env: the deployment variables of the running call, read-only (functionEnv.ts's rule).
+let env: Record<string, string> = {};
+const refuse = (): boolean => {
+  throw new TypeError("process.env is read-only: set deployment variables with `npx convex env set`.");
+};
+process.env = new Proxy({} as NodeJS.ProcessEnv, {
+  get: (_target, prop) => (typeof prop === "string" ? env[prop] : undefined),
+  has: (_target, prop) => typeof prop === "string" && prop in env,
+  ownKeys: () => Object.keys(env),
+  getOwnPropertyDescriptor: (_target, prop) =>
+    typeof prop === "string" && prop in env ? { value: env[prop], enumerable: true, configurable: true, writable: false } : undefined,
+  set: refuse,
+  defineProperty: refuse,
+  deleteProperty: refuse,
+});
+
+function payload(thrown: unknown): ErrorPayload {
+  if (typeof thrown === "object" && thrown !== null && Symbol.for("ConvexError") in thrown) {
+    const raw = (thrown as { data: unknown }).data;
+    return { message: (thrown as Error).message, data: typeof raw === "string" ? JSON.parse(raw) : convexToJson(raw as Value) };
+  }
+  if (types.isNativeError(thrown) || thrown instanceof Error)
+    return { message: `Uncaught ${(thrown as Error).name}: ${(thrown as Error).message}` };
+  return { message: `Uncaught ${String(thrown)}` };
+}
+
+const modules = new Map<string, Record<string, unknown>>();
+
+port.on("message", (message: ToWorker) => {
+  if (message.kind === "asyncResult") {
+    const call = calls.get(message.callId);
+    calls.delete(message.callId);
+    if (!call) return;
+    if (message.ok) call.resolve(message.value);
+    else call.reject(Object.assign(new Error(message.error.message), message.error.data === undefined ? {} : { data: message.error.data }));
+    return;
+  }
+  env = message.env ?? {};
+  void als.run(message.execId, async () => {
+    try {
+      const fn = modules.get(`${message.componentPath}\0${message.modulePath}`)?.[message.exportName] as Registered | undefined;
+      if (!fn?.invokeAction) throw new Error(`Could not find function for '${message.udfPath}'.`);
+      const raw = await fn.invokeAction(message.requestId ?? "", message.args);
+      post({ kind: "done", execId: message.execId, ok: true, raw });
+    } catch (thrown) {
+      post({ kind: "done", execId: message.execId, ok: false, error: payload(thrown) });
+    }
+  });
+});
+
+void (async () => {
+  for (const bundle of data.bundles) {
+    modules.set(`${bundle.componentPath}\0${bundle.module}`, (await import(pathToFileURL(bundle.file).href)) as Record<string, unknown>);
+  }
+  post({ kind: "ready", tid: null });
+})();
