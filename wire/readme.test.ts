@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
 import { REFUSALS } from "../convex/lib/refusals";
-import { APP_PROJECT, signUp, uploadChunkedVideo, uploadReadyVideo } from "./appTesting";
+import { APP_PROJECT, signUp, uploadChunkedVideo, uploadReadyVideo, withMp4Head } from "./appTesting";
 import { spawnBackend, type RunningBackend } from "../local-backend/testing";
 
 let backend: RunningBackend;
@@ -70,7 +70,7 @@ test("the OpenAPI document covers every /api/v1 route and every refusal code", (
 test("the README's ranged download loop rebuilds a multi-chunk video byte for byte", async () => {
   const { http } = await signUp(backend, "readme-loop@example.com", "L");
   const teamId = await http.mutation(api.teams.create, { name: "Loop" });
-  const bytes = new Uint8Array(3 * 256 * 1024 + 777).map((_, i) => (i * 11 + (i >> 12)) % 256);
+  const bytes = withMp4Head(new Uint8Array(3 * 256 * 1024 + 777).map((_, i) => (i * 11 + (i >> 12)) % 256));
   const { videoId } = await uploadChunkedVideo(http, teamId, bytes, { chunkSize: 256 * 1024 });
   const link = await http.mutation(api.shareLinks.create, { videoId, allowDownload: true });
   const grant = await http.mutation(api.shareLinks.issueAccessGrant, { token: link.token, viewerId: "readme-loop" });

@@ -34,6 +34,7 @@ import type * as lib_chunks from "../lib/chunks.js";
 import type * as lib_clientAddress from "../lib/clientAddress.js";
 import type * as lib_collections from "../lib/collections.js";
 import type * as lib_commentThreads from "../lib/commentThreads.js";
+import type * as lib_containers from "../lib/containers.js";
 import type * as lib_downloads from "../lib/downloads.js";
 import type * as lib_env from "../lib/env.js";
 import type * as lib_errors from "../lib/errors.js";
@@ -102,6 +103,7 @@ declare const fullApi: ApiFromModules<{
   "lib/clientAddress": typeof lib_clientAddress;
   "lib/collections": typeof lib_collections;
   "lib/commentThreads": typeof lib_commentThreads;
+  "lib/containers": typeof lib_containers;
   "lib/downloads": typeof lib_downloads;
   "lib/env": typeof lib_env;
   "lib/errors": typeof lib_errors;

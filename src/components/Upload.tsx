@@ -1,9 +1,9 @@
-import { useMutation } from "convex/react";
+import { useAction, useMutation } from "convex/react";
 import { useRef, useState, type ChangeEvent, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { UploadCancelled, uploadInChunks, type ChunkApi, type UploadProgress } from "../lib/chunkedUpload";
-import { errorMessage } from "../lib/errors";
+import { errorMessage, isAppError } from "../lib/errors";
 import { formatBytes } from "../lib/format";
 import { readVideoFacts } from "../lib/videoFacts";
 
@@ -27,7 +27,7 @@ function useChunkApi(): ChunkApi {
     begin: useMutation(api.videoUploads.beginChunkedUpload),
     chunkUrl: useMutation(api.videoUploads.chunkUploadUrl),
     attach: useMutation(api.videoUploads.attachChunk),
-    finalize: useMutation(api.videoUploads.finalizeChunkedUpload),
+    finalize: useAction(api.videoUploads.finalizeChunkedUpload),
   };
 }
 
@@ -48,7 +48,7 @@ function useChunkedUpload() {
     videoId: Id<"videos">,
     file: File,
     facts: VideoFacts,
-  ): Promise<{ ok: true } | { ok: false; message: string; cancelled?: true }> {
+  ): Promise<{ ok: true } | { ok: false; message: string; cancelled?: true; resumable: boolean }> {
     control.current = {};
     try {
       setProgress({ sent: 0, total: file.size, bytesPerSecond: 0, resumed: 0 });
@@ -58,7 +58,7 @@ function useChunkedUpload() {
         onProgress: setProgress,
         control: control.current,
       });
-      if (!result.ok) return result;
+      if (!result.ok) return { ...result, resumable: true };
       if (facts.poster) {
         // The poster is a nicety: a failure here leaves the video ready with the placeholder.
         const poster = facts.poster;
@@ -72,10 +72,11 @@ function useChunkedUpload() {
       if (e instanceof UploadCancelled) {
         // A cancelled upload leaves nothing behind: the video and its stored chunks go.
         await remove({ videoId }).catch(() => undefined);
-        return { ok: false, message: "Upload cancelled.", cancelled: true };
+        return { ok: false, message: "Upload cancelled.", cancelled: true, resumable: false };
       }
       control.current.cancel?.();
-      return { ok: false, message: errorMessage(e) };
+      // A file the server refused as no video is removed: there is nothing to resume.
+      return { ok: false, message: errorMessage(e), resumable: !(isAppError(e) && e.data.code === "NOT_A_VIDEO") };
     } finally {
       setProgress(null);
     }
@@ -123,7 +124,7 @@ export function Upload({ teamId }: { teamId: Id<"teams"> }) {
       const result = await upload.run(videoId, file, facts);
       if (result.ok) form.reset();
       else if (result.cancelled) setNotice(result.message);
-      else setError(`${result.message} The library shows “Resume” for this upload.`);
+      else setError(result.resumable ? `${result.message} The library shows “Resume” for this upload.` : result.message);
     } catch (e) {
       setError(errorMessage(e));
     }

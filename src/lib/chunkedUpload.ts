@@ -3,7 +3,7 @@
  * own POST to its own upload URL, several at once, each attached to the video as it lands. A
  * resume re-reads the chunks already stored and keeps those whose SHA-256 matches the file.
  */
-import type { ReactMutation } from "convex/react";
+import type { ReactAction, ReactMutation } from "convex/react";
 import type { FunctionReference } from "convex/server";
 import type { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
@@ -14,7 +14,7 @@ export type ChunkApi = {
   begin: Mutation<typeof api.videoUploads.beginChunkedUpload>;
   chunkUrl: Mutation<typeof api.videoUploads.chunkUploadUrl>;
   attach: Mutation<typeof api.videoUploads.attachChunk>;
-  finalize: Mutation<typeof api.videoUploads.finalizeChunkedUpload>;
+  finalize: ReactAction<typeof api.videoUploads.finalizeChunkedUpload>;
 };
 export type UploadProgress = { sent: number; total: number; bytesPerSecond: number; resumed: number };
 
