@@ -113,7 +113,10 @@ test("cancel (remove) deletes every stored chunk; the sweep never deletes an unf
 });
 
 test("a declared type outside the video types, or a file over the limit, is refused before any chunk is sent", async () => {
-  const { alice, videoId } = await draft();
+  const { t, alice, videoId } = await draft();
+  // The limit the upload form checks first (MAX_UPLOAD_BYTES, 2 GiB by default), for members only.
+  expect(await alice.as.query(api.videoUploads.uploadLimits, {})).toEqual({ maxBytes: 2 * 1024 ** 3 });
+  await expectCode(t.query(api.videoUploads.uploadLimits, {}), "UNAUTHENTICATED");
   await expectCode(
     alice.as.mutation(api.videoUploads.beginChunkedUpload, { videoId, size: 100, contentType: "text/html" }),
     "UPLOAD_REJECTED",

@@ -47,6 +47,13 @@ async function stateOf(ctx: QueryCtx, video: Doc<"videos">): Promise<UploadState
   return { ...plan, chunkCount: chunkCountOf(plan), chunks: rows.map((r) => ({ index: r.index, size: r.size, sha256: r.sha256 })) };
 }
 
+/** What the upload form checks before sending a byte: the largest file accepted (MAX_UPLOAD_BYTES). */
+export const uploadLimits = authedQuery({
+  args: {},
+  returns: v.object({ maxBytes: v.number() }),
+  handler: async () => ({ maxBytes: maxUploadBytes() }),
+});
+
 /** The chunked upload in progress for this video (null when none): what a resume starts from. */
 export const getUploadState = authedQuery({
   args: { videoId: v.id("videos") },

@@ -1,8 +1,8 @@
-import { useAction, useMutation } from "convex/react";
+import { useAction, useMutation, useQuery } from "convex/react";
 import { useRef, useState, type ChangeEvent, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { UploadCancelled, uploadInChunks, type ChunkApi, type UploadProgress } from "../lib/chunkedUpload";
+import { sizeProblem, UploadCancelled, uploadInChunks, type ChunkApi, type UploadProgress } from "../lib/chunkedUpload";
 import { errorMessage, isAppError } from "../lib/errors";
 import { formatBytes } from "../lib/format";
 import { readVideoFacts } from "../lib/videoFacts";
@@ -105,14 +105,24 @@ export function Upload({ teamId }: { teamId: Id<"teams"> }) {
   const upload = useChunkedUpload();
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const maxBytes = useQuery(api.videoUploads.uploadLimits, {})?.maxBytes;
+
+  /** A file over the limit is refused as soon as it is chosen, and again at submit: nothing is created or sent. */
+  function chosen(event: ChangeEvent<HTMLInputElement>) {
+    const file = event.currentTarget.files?.[0];
+    setNotice(null);
+    setError(file ? sizeProblem(file, maxBytes) : null);
+  }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = event.currentTarget;
     const data = new FormData(form);
-    const file = data.get("file");
-    if (!(file instanceof File) || file.size === 0) return setError("Choose a video file.");
+    const file = form.querySelector<HTMLInputElement>('input[name="file"]')?.files?.[0];
+    if (!file || file.size === 0) return setError("Choose a video file.");
     if (!file.type.startsWith("video/")) return setError("That is not a video file.");
+    const tooBig = sizeProblem(file, maxBytes);
+    if (tooBig) return setError(tooBig);
     const title = String(data.get("title") ?? "").trim() || file.name.replace(/\.[^.]+$/, "");
     setError(null);
     setNotice(null);
@@ -134,8 +144,9 @@ export function Upload({ teamId }: { teamId: Id<"teams"> }) {
     <form onSubmit={submit} className="panel upload" aria-label="Upload a video">
       <h2>Upload a video</h2>
       <label>
-        Video file <input name="file" type="file" accept="video/*" required />
+        Video file <input name="file" type="file" accept="video/*" required onChange={chosen} />
       </label>
+      {maxBytes !== undefined && <p className="muted small">Up to {formatBytes(maxBytes)}.</p>}
       <label>
         Title <input name="title" maxLength={200} placeholder="Defaults to the file name" />
       </label>

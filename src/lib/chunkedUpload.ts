@@ -8,6 +8,7 @@ import type { FunctionReference } from "convex/server";
 import type { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import type { UploadState } from "../../convex/videoUploads";
+import { formatBytes } from "./format";
 
 type Mutation<F extends FunctionReference<"mutation">> = ReactMutation<F>;
 export type ChunkApi = {
@@ -17,6 +18,12 @@ export type ChunkApi = {
   finalize: ReactAction<typeof api.videoUploads.finalizeChunkedUpload>;
 };
 export type UploadProgress = { sent: number; total: number; bytesPerSecond: number; resumed: number };
+
+/** Why the file cannot be uploaded because of its size (checked before anything is created or sent), or null. */
+export function sizeProblem(file: File, maxBytes: number | undefined): string | null {
+  if (maxBytes === undefined || file.size <= maxBytes) return null;
+  return `${file.name} is ${formatBytes(file.size)}; the largest video you can upload is ${formatBytes(maxBytes)}. Nothing was uploaded.`;
+}
 
 /** Chunks in flight at once. */
 export const PARALLEL_CHUNKS = 3;
