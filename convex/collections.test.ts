@@ -56,7 +56,7 @@ test("members create a collection and add, remove and reorder its videos; viewer
     expect.objectContaining({ collectionId, title: "Season 1", description: "", videoCount: 3 }),
   ]);
   const got = await vera.as.query(api.collections.get, { collectionId });
-  expect(got.videos[0]).toEqual({ videoId: videos[0], title: "Cut A", durationSeconds: 10, status: "ready", posterUrl: null });
+  expect(got.videos[0]).toEqual({ videoId: videos[0], title: "Cut A", durationSeconds: 10, status: "ready", hasPoster: false });
 });
 
 test("bad input is refused with INVALID_ARGUMENT and writes nothing", async () => {

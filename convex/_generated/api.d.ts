@@ -46,6 +46,7 @@ import type * as lib_linkSettings from "../lib/linkSettings.js";
 import type * as lib_linkSummary from "../lib/linkSummary.js";
 import type * as lib_mediaHeaders from "../lib/mediaHeaders.js";
 import type * as lib_mediaResponse from "../lib/mediaResponse.js";
+import type * as lib_mediaUrls from "../lib/mediaUrls.js";
 import type * as lib_memberGrants from "../lib/memberGrants.js";
 import type * as lib_permissions from "../lib/permissions.js";
 import type * as lib_quota from "../lib/quota.js";
@@ -115,6 +116,7 @@ declare const fullApi: ApiFromModules<{
   "lib/linkSummary": typeof lib_linkSummary;
   "lib/mediaHeaders": typeof lib_mediaHeaders;
   "lib/mediaResponse": typeof lib_mediaResponse;
+  "lib/mediaUrls": typeof lib_mediaUrls;
   "lib/memberGrants": typeof lib_memberGrants;
   "lib/permissions": typeof lib_permissions;
   "lib/quota": typeof lib_quota;
