@@ -63,6 +63,7 @@ import type * as lib_unreachable from "../lib/unreachable.js";
 import type * as lib_uploads from "../lib/uploads.js";
 import type * as lib_validators from "../lib/validators.js";
 import type * as media from "../media.js";
+import type * as memberGrantSweep from "../memberGrantSweep.js";
 import type * as playback from "../playback.js";
 import type * as rateLimitSweep from "../rateLimitSweep.js";
 import type * as search from "../search.js";
@@ -133,6 +134,7 @@ declare const fullApi: ApiFromModules<{
   "lib/uploads": typeof lib_uploads;
   "lib/validators": typeof lib_validators;
   media: typeof media;
+  memberGrantSweep: typeof memberGrantSweep;
   playback: typeof playback;
   rateLimitSweep: typeof rateLimitSweep;
   search: typeof search;
