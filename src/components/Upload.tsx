@@ -2,6 +2,7 @@ import { useAction, useMutation, useQuery } from "convex/react";
 import { useRef, useState, type ChangeEvent, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { markUploading, useActiveUploads } from "../lib/activeUploads";
 import { sizeProblem, UploadCancelled, uploadInChunks, type ChunkApi, type UploadProgress } from "../lib/chunkedUpload";
 import { errorMessage, isAppError } from "../lib/errors";
 import { formatBytes } from "../lib/format";
@@ -50,6 +51,8 @@ function useChunkedUpload() {
     facts: VideoFacts,
   ): Promise<{ ok: true } | { ok: false; message: string; cancelled?: true; resumable: boolean }> {
     control.current = {};
+    // While this runs, the library shows the video as uploading here, not as one to resume.
+    const finished = markUploading(videoId);
     try {
       setProgress({ sent: 0, total: file.size, bytesPerSecond: 0, resumed: 0 });
       const result = await uploadInChunks(apis, videoId, file, {
@@ -78,6 +81,7 @@ function useChunkedUpload() {
       // A file the server refused as no video is removed: there is nothing to resume.
       return { ok: false, message: errorMessage(e), resumable: !(isAppError(e) && e.data.code === "NOT_A_VIDEO") };
     } finally {
+      finished();
       setProgress(null);
     }
   }
@@ -177,6 +181,8 @@ export function ResumeUpload({ videoId, fileName, title }: { videoId: Id<"videos
   const upload = useChunkedUpload();
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
+  // Resume is for an upload interrupted (a reload, another tab, a dropped connection), not one running in this tab.
+  const runningHere = useActiveUploads().has(videoId);
 
   async function picked(event: ChangeEvent<HTMLInputElement>) {
     const file = event.currentTarget.files?.[0];
@@ -194,7 +200,7 @@ export function ResumeUpload({ videoId, fileName, title }: { videoId: Id<"videos
     <div className="resume">
       {upload.progress ? (
         <ProgressRow progress={upload.progress} onCancel={upload.cancel} />
-      ) : (
+      ) : runningHere ? null : (
         <button type="button" className="secondary small" onClick={() => input.current?.click()} aria-label={`Resume upload of ${title}`}>
           Resume
         </button>
