@@ -132,7 +132,7 @@ export async function teamWithReadyVideo(t: TestConvex, owner: Awaited<ReturnTyp
     fileName: "launch.mp4",
   });
   const storageId = await uploadFor(t, owner.as, videoId, new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112]), "video/mp4");
-  await owner.as.mutation(api.videos.finalizeUpload, { videoId, storageId, durationSeconds: 12 });
+  await owner.as.action(api.videos.finalizeUpload, { videoId, storageId, durationSeconds: 12 });
   return { teamId, videoId, storageId };
 }
 

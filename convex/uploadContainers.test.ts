@@ -2,7 +2,7 @@
 import { expect, test } from "vitest";
 import { api, internal } from "./_generated/api";
 import { containerOf, readHead, typeFor } from "./lib/containers";
-import { expectCode, initConvexTest, signedInUser, storeFile, uploadChunked, withMp4Head } from "./test.setup";
+import { expectCode, initConvexTest, signedInUser, storeFile, uploadChunked, uploadFor, withMp4Head } from "./test.setup";
 
 const CHUNK = 64 * 1024;
 const TEXT = new TextEncoder().encode("this is not a video at all!!");
@@ -32,6 +32,20 @@ test("a 28-byte text file named .mp4 is refused with NOT_A_VIDEO: its chunks are
   await expectCode(alice.as.mutation(api.shareLinks.create, { videoId }), "VIDEO_NOT_READY");
   // Finalizing again is refused: the upload is over.
   await expectCode(alice.as.action(api.videoUploads.finalizeChunkedUpload, { videoId }), "INVALID_ARGUMENT");
+});
+
+test("a single-file upload (videos.finalizeUpload) is checked the same way: text named .mp4 is refused and deleted", async () => {
+  const { t, alice, videoId } = await draft();
+  const storageId = await uploadFor(t, alice.as, videoId, TEXT, "video/mp4");
+  await expectCode(alice.as.action(api.videos.finalizeUpload, { videoId, storageId }), "NOT_A_VIDEO");
+  expect(await t.run((ctx) => ctx.db.system.get(storageId))).toBeNull();
+  expect(await alice.as.query(api.videos.get, { videoId })).toMatchObject({ status: "failed", contentType: null });
+  // Another team's member cannot have someone's file read: refused before any byte is.
+  const other = await draft("mine.mp4");
+  const theirs = await uploadFor(other.t, other.alice.as, other.videoId, withMp4Head(new Uint8Array(16)), "video/mp4");
+  const mallory = await signedInUser(other.t, "Mallory");
+  await expectCode(mallory.as.action(api.videos.finalizeUpload, { videoId: other.videoId, storageId: theirs }), "NOT_FOUND");
+  expect(await other.alice.as.action(api.videos.finalizeUpload, { videoId: other.videoId, storageId: theirs })).toEqual({ ok: true });
 });
 
 test("the message names the file and the containers accepted", async () => {

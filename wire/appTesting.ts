@@ -44,11 +44,14 @@ export function withMp4Head(bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
+/** A 22-byte body the server takes for an MP4 (an `ftyp` box, then ten digits): the default upload. */
+export const TINY_MP4 = "\0\0\0\x18ftypisom0123456789";
+
 /** create → upload URL → POST the bytes → finalize; fails unless the video ends up ready. */
 export async function uploadReadyVideo(
   http: ConvexHttpClient,
   teamId: Id<"teams">,
-  opts: { body: BodyInit; title?: string; fileName?: string; contentType?: string } = { body: "0123456789" },
+  opts: { body: BodyInit; title?: string; fileName?: string; contentType?: string } = { body: TINY_MP4 },
 ) {
   const videoId = await http.mutation(api.videos.create, { teamId, title: opts.title ?? "Cut", fileName: opts.fileName ?? "cut.mp4" });
   const uploadUrl = await http.mutation(api.videos.generateUploadUrl, { videoId });
@@ -59,7 +62,7 @@ export async function uploadReadyVideo(
     ...(opts.body instanceof ReadableStream ? { duplex: "half" } : {}),
   } as RequestInit);
   const { storageId } = (await res.json()) as { storageId: Id<"_storage"> };
-  const finalized = await http.mutation(api.videos.finalizeUpload, { videoId, storageId });
+  const finalized = await http.action(api.videos.finalizeUpload, { videoId, storageId });
   if (!finalized.ok) throw new Error(`upload rejected: ${finalized.message}`);
   return { videoId, storageId };
 }
