@@ -76,7 +76,7 @@ test("only the first chunk's head is checked, and a chunk replaced between the r
   const bytes = withMp4Head(new Uint8Array(CHUNK * 2));
   const [first] = await uploadChunked(t, alice.as, videoId, bytes, { chunkSize: CHUNK, finalize: false });
   const stale = await storeFile(t, new Uint8Array(4), "video/mp4");
-  const raced = await alice.as.mutation(internal.videoUploads.completeUpload, { videoId, firstChunk: stale, container: "isoBmff" });
+  const raced = await alice.as.mutation(internal.videoUploads.completeChunkedUpload, { videoId, firstChunk: stale, container: "isoBmff" });
   expect(raced).toMatchObject({ ok: false, code: "UPLOAD_REJECTED" });
   expect(await t.run((ctx) => ctx.db.system.get(first))).not.toBeNull();
   expect(await alice.as.query(api.videos.get, { videoId })).toMatchObject({ status: "uploading" });

@@ -17,7 +17,7 @@ import {
   MAX_CHUNKS,
   MIN_CHUNK_SIZE,
 } from "./lib/chunks";
-import { containerOf, containerValidator, notAVideoMessage, readHead, typeFor } from "./lib/containers";
+import { containerOf, containerValidator, notAVideoMessage, notAVideoResult, readHead, typeFor } from "./lib/containers";
 import { maxUploadBytes } from "./lib/env";
 import { appError, invalid } from "./lib/errors";
 import { requireVideoRole } from "./lib/permissions";
@@ -157,7 +157,6 @@ export const attachChunk = authedMutation({
 });
 
 type Rejected = Infer<typeof rejected>;
-const notAVideo = v.object({ ok: v.literal(false), code: v.literal("NOT_A_VIDEO"), message: v.string() });
 const finalizeArgs = { videoId: v.id("videos"), durationSeconds: v.optional(v.number()) };
 
 /**
@@ -203,9 +202,9 @@ export const checkFinalize = authedInternalQuery({
  * digests). A file that is no video container, or was stored as a type that is not a video, is
  * refused: its chunks are deleted and the video marked `failed` with the reason.
  */
-export const completeUpload = authedInternalMutation({
+export const completeChunkedUpload = authedInternalMutation({
   args: { ...finalizeArgs, firstChunk: v.id("_storage"), container: v.union(containerValidator, v.null()) },
-  returns: v.union(v.object({ ok: v.literal(true) }), rejected, notAVideo),
+  returns: v.union(v.object({ ok: v.literal(true) }), rejected, notAVideoResult),
   handler: async (ctx, args) => {
     const { video } = await requireVideoRole(ctx, args.videoId, "member");
     const complete = await completeChunks(ctx, video, args.durationSeconds);
@@ -258,7 +257,7 @@ export const finalizeChunkedUpload = publicAction({
     if (!check.ok) return check;
     const blob = await ctx.storage.get(check.firstChunk);
     const container = blob ? containerOf(await readHead(blob)) : null;
-    const done = await ctx.runMutation(internal.videoUploads.completeUpload, { ...args, firstChunk: check.firstChunk, container });
+    const done = await ctx.runMutation(internal.videoUploads.completeChunkedUpload, { ...args, firstChunk: check.firstChunk, container });
     if (done.ok || done.code === "UPLOAD_REJECTED") return done;
     throw appError("NOT_A_VIDEO", done.message);
   },

@@ -12,7 +12,7 @@ import {
   publicQuery,
 } from "./functions";
 import { deleteChunks } from "./lib/chunkStore";
-import { containerOf, containerValidator, notAVideoMessage, readHead, typeFor } from "./lib/containers";
+import { containerOf, containerValidator, notAVideoMessage, notAVideoResult, readHead, typeFor } from "./lib/containers";
 import { findUsableGrant } from "./lib/shareAccess";
 import { appError, invalid } from "./lib/errors";
 import { maxUploadBytes, siteOrigin } from "./lib/env";
@@ -115,7 +115,6 @@ export const generateUploadUrl = authedMutation({
 });
 
 const finalizeArgs = { videoId: v.id("videos"), storageId: v.id("_storage"), durationSeconds: v.optional(v.number()) };
-const notAVideo = v.object({ ok: v.literal(false), code: v.literal("NOT_A_VIDEO"), message: v.string() });
 
 /** Step 3a: the caller may finalize this video with this file (its own upload); throws otherwise. Reads only. */
 export const checkUpload = authedInternalQuery({
@@ -138,7 +137,7 @@ export const checkUpload = authedInternalQuery({
  */
 export const completeUpload = authedInternalMutation({
   args: { ...finalizeArgs, container: v.union(containerValidator, v.null()) },
-  returns: v.union(uploadResult, notAVideo),
+  returns: v.union(uploadResult, notAVideoResult),
   handler: async (ctx, args) => {
     const { video } = await requireVideoRole(ctx, args.videoId, "member");
     checkDuration(args.durationSeconds);

@@ -5,7 +5,7 @@
  * Web APIs only: runs in the default runtime, reading a storage Blob once and only its head.
  */
 import { literals } from "convex-helpers/validators";
-import type { Infer } from "convex/values";
+import { v, type Infer } from "convex/values";
 /** Bytes read from the start of the first chunk: enough for every signature below. */
 export const HEAD_BYTES = 12;
 
@@ -35,6 +35,9 @@ export function typeFor(container: Container, declared: string): string {
   const types = TYPES_OF[container];
   return types.includes(declared) ? declared : types[0];
 }
+
+/** What a finalize step returns for a file that is no video container (its action then throws NOT_A_VIDEO). */
+export const notAVideoResult = v.object({ ok: v.literal(false), code: v.literal("NOT_A_VIDEO"), message: v.string() });
 
 /** The words people read when a file is no video container. */
 export function notAVideoMessage(fileName: string) {
