@@ -14,12 +14,13 @@ import {
   uploadChunked,
   uploadFor,
   useFrozenClock,
+  withMp4Head,
   type TestConvex,
 } from "./test.setup";
 
 useFrozenClock();
 const CHUNK = 64 * 1024;
-const BYTES = new Uint8Array(CHUNK * 2 + 1000).map((_, i) => (i * 13) % 251);
+const BYTES = withMp4Head(new Uint8Array(CHUNK * 2 + 1000).map((_, i) => (i * 13) % 251));
 
 async function draft() {
   const t = initConvexTest();
@@ -60,7 +61,7 @@ test("a video is stored as ordered chunk files with its size, type and checksum"
 test("resume: the same file keeps the chunks stored so far; a different file is refused; finalize waits for every chunk", async () => {
   const { t, alice, videoId } = await draft();
   await uploadChunked(t, alice.as, videoId, BYTES, { chunkSize: CHUNK, only: [0, 2], finalize: false });
-  const missing = await alice.as.mutation(api.videoUploads.finalizeChunkedUpload, { videoId });
+  const missing = await alice.as.action(api.videoUploads.finalizeChunkedUpload, { videoId });
   expect(missing).toMatchObject({ ok: false, code: "UPLOAD_REJECTED" });
   const state = await alice.as.query(api.videoUploads.getUploadState, { videoId });
   expect(state).toMatchObject({ size: BYTES.length, chunkSize: CHUNK, chunkCount: 3, fileName: "long.mp4" });
@@ -112,7 +113,10 @@ test("cancel (remove) deletes every stored chunk; the sweep never deletes an unf
 });
 
 test("a declared type outside the video types, or a file over the limit, is refused before any chunk is sent", async () => {
-  const { alice, videoId } = await draft();
+  const { t, alice, videoId } = await draft();
+  // The limit the upload form checks first (MAX_UPLOAD_BYTES, 2 GiB by default), for members only.
+  expect(await alice.as.query(api.videoUploads.uploadLimits, {})).toEqual({ maxBytes: 2 * 1024 ** 3 });
+  await expectCode(t.query(api.videoUploads.uploadLimits, {}), "UNAUTHENTICATED");
   await expectCode(
     alice.as.mutation(api.videoUploads.beginChunkedUpload, { videoId, size: 100, contentType: "text/html" }),
     "UPLOAD_REJECTED",

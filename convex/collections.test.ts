@@ -8,7 +8,7 @@ type User = Awaited<ReturnType<typeof signedInUser>>;
 async function readyVideo(t: TestConvex, owner: User, teamId: Id<"teams">, title: string, durationSeconds = 20) {
   const videoId = await owner.as.mutation(api.videos.create, { teamId, title, description: `About ${title}`, fileName: `${title}.mp4` });
   const storageId = await uploadFor(t, owner.as, videoId, new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112]), "video/mp4");
-  await owner.as.mutation(api.videos.finalizeUpload, { videoId, storageId, durationSeconds });
+  await owner.as.action(api.videos.finalizeUpload, { videoId, storageId, durationSeconds });
   return videoId;
 }
 
@@ -56,7 +56,7 @@ test("members create a collection and add, remove and reorder its videos; viewer
     expect.objectContaining({ collectionId, title: "Season 1", description: "", videoCount: 3 }),
   ]);
   const got = await vera.as.query(api.collections.get, { collectionId });
-  expect(got.videos[0]).toEqual({ videoId: videos[0], title: "Cut A", durationSeconds: 10, status: "ready", posterUrl: null });
+  expect(got.videos[0]).toEqual({ videoId: videos[0], title: "Cut A", durationSeconds: 10, status: "ready", hasPoster: false });
 });
 
 test("bad input is refused with INVALID_ARGUMENT and writes nothing", async () => {

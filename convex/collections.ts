@@ -6,7 +6,6 @@
  */
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel";
-import type { QueryCtx } from "./_generated/server";
 import { authedMutation, authedQuery, publicQuery } from "./functions";
 import {
   checkVideoList,
@@ -16,9 +15,9 @@ import {
   MAX_TEAM_COLLECTIONS,
   playableVideos,
 } from "./lib/collections";
-import { siteOrigin } from "./lib/env";
 import { invalid } from "./lib/errors";
 import { scheduleGrantDeletion } from "./lib/linkManagement";
+import { grantUrls } from "./lib/mediaUrls";
 import { requireCollectionRole, requireTeamRole } from "./lib/permissions";
 import { checkGrantLink } from "./lib/shareAccess";
 import { videoStatusValidator } from "./lib/validators";
@@ -36,12 +35,9 @@ const collectionVideo = v.object({
   title: v.string(),
   durationSeconds: v.union(v.number(), v.null()),
   status: videoStatusValidator,
-  posterUrl: v.union(v.string(), v.null()),
+  /** Members fetch posters through their library grant (playback.openPosters), never a storage URL. */
+  hasPoster: v.boolean(),
 });
-
-async function posterUrl(ctx: QueryCtx, video: Doc<"videos">) {
-  return video.posterStorageId ? await ctx.storage.getUrl(video.posterStorageId) : null;
-}
 
 export const create = authedMutation({
   args: { teamId: v.id("teams"), title: v.string(), description: v.optional(v.string()), videoIds: v.optional(v.array(v.id("videos"))) },
@@ -94,15 +90,13 @@ export const get = authedQuery({
       teamId: collection.teamId,
       title: collection.title,
       description: collection.description,
-      videos: await Promise.all(
-        videos.map(async (video) => ({
-          videoId: video._id,
-          title: video.title,
-          durationSeconds: video.durationSeconds ?? null,
-          status: video.status,
-          posterUrl: await posterUrl(ctx, video),
-        })),
-      ),
+      videos: videos.map((video) => ({
+        videoId: video._id,
+        title: video.title,
+        durationSeconds: video.durationSeconds ?? null,
+        status: video.status,
+        hasPoster: video.posterStorageId !== undefined,
+      })),
     };
   },
 });
@@ -220,18 +214,18 @@ export const getByShareGrant = publicQuery({
     const { link, grant } = check;
     const collection = await ctx.db.get(link.collectionId!);
     if (!collection) return null;
-    const base = `${siteOrigin()}/media/${grantToken}`;
-    const videos = await Promise.all(
-      (await playableVideos(ctx, collection)).map(async (video) => ({
+    const videos = (await playableVideos(ctx, collection)).map((video) => {
+      const urls = grantUrls(grantToken, video._id);
+      return {
         videoId: video._id,
         title: video.title,
         description: video.description,
         durationSeconds: video.durationSeconds ?? null,
-        posterUrl: await posterUrl(ctx, video),
-        mediaUrl: `${base}?video=${video._id}`,
-        downloadUrl: link.allowDownload ? `${base}/download?video=${video._id}` : null,
-      })),
-    );
+        posterUrl: video.posterStorageId ? urls.posterUrl : null,
+        mediaUrl: urls.mediaUrl,
+        downloadUrl: link.allowDownload ? urls.downloadUrl : null,
+      };
+    });
     return {
       title: collection.title,
       description: collection.description,

@@ -15,7 +15,7 @@ async function setup() {
   ] as const) {
     const videoId = await alice.as.mutation(api.videos.create, { teamId, title, fileName: `${title}.mp4` });
     const storageId = await uploadFor(t, alice.as, videoId, new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112]), "video/mp4");
-    await alice.as.mutation(api.videos.finalizeUpload, { videoId, storageId, durationSeconds: seconds });
+    await alice.as.action(api.videos.finalizeUpload, { videoId, storageId, durationSeconds: seconds });
     videos.push(videoId);
   }
   const collectionId = await alice.as.mutation(api.collections.create, {

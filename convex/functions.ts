@@ -4,7 +4,7 @@
  */
 import { getAuthSessionId, getAuthUserId } from "@convex-dev/auth/server";
 import { customCtx, customMutation, customQuery } from "convex-helpers/server/customFunctions";
-import { internalMutation, internalQuery, mutation, query, type QueryCtx } from "./_generated/server";
+import { action, internalMutation, internalQuery, mutation, query, type QueryCtx } from "./_generated/server";
 import { appError } from "./lib/errors";
 
 /**
@@ -31,6 +31,20 @@ export const authedMutation = customMutation(
   mutation,
   customCtx(async (ctx) => ({ userId: await requireUserId(ctx) })),
 );
+/**
+ * The same, for the internal steps of a public action: Convex passes the caller's identity to
+ * the functions an action runs, so they check the session themselves.
+ */
+export const authedInternalQuery = customQuery(
+  internalQuery,
+  customCtx(async (ctx) => ({ userId: await requireUserId(ctx) })),
+);
+export const authedInternalMutation = customMutation(
+  internalMutation,
+  customCtx(async (ctx) => ({ userId: await requireUserId(ctx) })),
+);
+/** Actions hold no database access: each one's first step is an authed internal query or mutation. */
+export const publicAction = action;
 export const publicQuery = query;
 export const publicMutation = mutation;
 export { internalMutation, internalQuery };

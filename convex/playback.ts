@@ -4,8 +4,8 @@
  */
 import { v } from "convex/values";
 import { authedMutation } from "./functions";
-import { siteOrigin } from "./lib/env";
 import { appError } from "./lib/errors";
+import { grantUrls } from "./lib/mediaUrls";
 import { issueMemberGrant } from "./lib/memberGrants";
 import { requireTeamRole, requireVideoRole } from "./lib/permissions";
 import { rateLimiter } from "./lib/rateLimits";
@@ -28,8 +28,8 @@ export const openPlayback = authedMutation({
     if (video.status !== "ready") throw appError("INVALID_ARGUMENT", "This video is not ready.");
     await spend(ctx);
     const { token, expiresAt } = await issueMemberGrant(ctx, { teamId: video.teamId, videoId }, ctx.userId, Date.now());
-    const mediaUrl = `${siteOrigin()}/media/${token}`;
-    return { mediaUrl, posterUrl: video.posterStorageId ? `${mediaUrl}/poster` : null, expiresAt };
+    const { mediaUrl, posterUrl } = grantUrls(token);
+    return { mediaUrl, posterUrl: video.posterStorageId ? posterUrl : null, expiresAt };
   },
 });
 
@@ -41,6 +41,6 @@ export const openPosters = authedMutation({
     await requireTeamRole(ctx, teamId, "viewer");
     await spend(ctx);
     const { token, expiresAt } = await issueMemberGrant(ctx, { teamId }, ctx.userId, Date.now());
-    return { posterBase: `${siteOrigin()}/media/${token}/poster`, expiresAt };
+    return { posterBase: grantUrls(token).posterUrl, expiresAt };
   },
 });

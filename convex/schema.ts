@@ -224,7 +224,9 @@ export default defineSchema({
     expiresAt: v.number(),
   })
     .index("by_tokenHash", ["tokenHash"])
-    .index("by_user_team", ["userId", "teamId"]),
+    .index("by_user_team", ["userId", "teamId"])
+    /** For the sweep of expired grants (memberGrantSweep.ts). */
+    .index("by_expiresAt", ["expiresAt"]),
 
   /** 24-hour access grants; only SHA-256(grantToken) is stored. */
   shareGrants: defineTable({

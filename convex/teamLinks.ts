@@ -8,6 +8,7 @@ import { authedMutation, authedQuery, publicQuery } from "./functions";
 import { appError } from "./lib/errors";
 import { revokeLink, summarizeLink } from "./lib/linkManagement";
 import { hasRole, requireTeamRole } from "./lib/permissions";
+import { grantUrls } from "./lib/mediaUrls";
 import { findUsableGrant } from "./lib/shareAccess";
 import { linkSummary } from "./lib/linkSummary";
 
@@ -105,7 +106,8 @@ export const viewerFacts = publicQuery({
     const { link, video } = access;
     const left = (max: number | undefined, used: number) => (max === undefined ? null : Math.max(0, max - used));
     return {
-      posterUrl: video.posterStorageId ? await ctx.storage.getUrl(video.posterStorageId) : null,
+      // Through the grant's own poster route, re-checked per request; a collection grant names the video.
+      posterUrl: video.posterStorageId ? grantUrls(grantToken, link.collectionId === undefined ? undefined : video._id).posterUrl : null,
       viewsLeft: left(link.maxViews, link.viewCount),
       viewersLeft: left(link.maxViewers, link.viewerCount ?? 0),
       downloadsLeft: link.allowDownload ? left(link.maxDownloads, link.downloadCount) : null,

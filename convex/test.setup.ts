@@ -43,6 +43,15 @@ export async function joinTeam(
   await user.as.mutation(api.invites.accept, { token: url.split("/invite/")[1] });
 }
 
+/** An ISO base media `ftyp` box (24 bytes, brand isom): what every MP4 starts with (convex/lib/containers.ts checks it). */
+const MP4_HEAD = [0, 0, 0, 24, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d];
+
+/** The bytes with an MP4 header written over their start (in place), so the server takes them for a video. */
+export function withMp4Head(bytes: Uint8Array): Uint8Array {
+  bytes.set(MP4_HEAD.slice(0, bytes.length));
+  return bytes;
+}
+
 /**
  * Stores a file in convex-test's storage and returns its id. convex-test does not record
  * the content type the way Convex does, so it is written into the `_storage` row here.
@@ -96,7 +105,7 @@ export async function uploadChunked(
     storageIds.push(storageId);
   }
   if (opts.finalize !== false) {
-    const done = await as.mutation(api.videoUploads.finalizeChunkedUpload, { videoId, durationSeconds: 60 });
+    const done = await as.action(api.videoUploads.finalizeChunkedUpload, { videoId, durationSeconds: 60 });
     if (!done.ok) throw new Error(done.message);
   }
   return storageIds;
@@ -123,7 +132,7 @@ export async function teamWithReadyVideo(t: TestConvex, owner: Awaited<ReturnTyp
     fileName: "launch.mp4",
   });
   const storageId = await uploadFor(t, owner.as, videoId, new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112]), "video/mp4");
-  await owner.as.mutation(api.videos.finalizeUpload, { videoId, storageId, durationSeconds: 12 });
+  await owner.as.action(api.videos.finalizeUpload, { videoId, storageId, durationSeconds: 12 });
   return { teamId, videoId, storageId };
 }
 

@@ -6,7 +6,7 @@
  * An interrupted upload resumes from `uploadState`: the chunks stored so far with their digests.
  */
 import { v, type Infer } from "convex/values";
-import { authedMutation, authedQuery } from "./functions";
+import { authedInternalMutation, authedInternalQuery, authedMutation, authedQuery, publicAction } from "./functions";
 import { chunkAt, chunkRows, deleteChunks } from "./lib/chunkStore";
 import {
   checksumOfChunks,
@@ -17,11 +17,13 @@ import {
   MAX_CHUNKS,
   MIN_CHUNK_SIZE,
 } from "./lib/chunks";
+import { containerOf, containerValidator, notAVideoMessage, notAVideoResult, readHead, typeFor } from "./lib/containers";
 import { maxUploadBytes } from "./lib/env";
 import { appError, invalid } from "./lib/errors";
 import { requireVideoRole } from "./lib/permissions";
 import { rateLimiter } from "./lib/rateLimits";
 import { ALLOWED_TYPES, allowedType, consumeSessions, ensureOpenSession, requireOwnUpload, sessionsOf } from "./lib/uploads";
+import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import type { QueryCtx } from "./_generated/server";
 
@@ -44,6 +46,13 @@ async function stateOf(ctx: QueryCtx, video: Doc<"videos">): Promise<UploadState
   const rows = await chunkRows(ctx, video._id);
   return { ...plan, chunkCount: chunkCountOf(plan), chunks: rows.map((r) => ({ index: r.index, size: r.size, sha256: r.sha256 })) };
 }
+
+/** What the upload form checks before sending a byte: the largest file accepted (MAX_UPLOAD_BYTES). */
+export const uploadLimits = authedQuery({
+  args: {},
+  returns: v.object({ maxBytes: v.number() }),
+  handler: async () => ({ maxBytes: maxUploadBytes() }),
+});
 
 /** The chunked upload in progress for this video (null when none): what a resume starts from. */
 export const getUploadState = authedQuery({
@@ -147,51 +156,109 @@ export const attachChunk = authedMutation({
   },
 });
 
+type Rejected = Infer<typeof rejected>;
+const finalizeArgs = { videoId: v.id("videos"), durationSeconds: v.optional(v.number()) };
+
 /**
- * Makes the video `ready` once every chunk is stored: its size, verified type, chunk layout and
- * checksum (SHA-256 over the chunks' digests). Missing chunks are refused and change nothing.
+ * The video's chunks when every one is stored with its planned size; otherwise the refusal (which
+ * changes nothing). Throws for a video not being uploaded or a duration out of range.
  */
-export const finalizeChunkedUpload = authedMutation({
-  args: { videoId: v.id("videos"), durationSeconds: v.optional(v.number()) },
-  returns: v.union(v.object({ ok: v.literal(true) }), rejected),
+async function completeChunks(ctx: QueryCtx, video: Doc<"videos">, durationSeconds: number | undefined) {
+  const plan = video.uploadPlan;
+  if (video.status !== "uploading" || !plan) throw appError("INVALID_ARGUMENT", "Start the upload first.");
+  const d = durationSeconds;
+  if (d !== undefined && (!Number.isFinite(d) || d < 0 || d > 7 * 24 * 3600))
+    throw invalid("Duration must be a number of seconds between 0 and one week.");
+  const rows = await chunkRows(ctx, video._id);
+  const count = chunkCountOf(plan);
+  const missing = Array.from({ length: count }, (_, i) => i).filter(
+    (i) => rows[i]?.index !== i || rows[i].size !== expectedChunkSize(plan, i),
+  );
+  if (rows.length !== count || missing.length > 0) {
+    const refusal: Rejected = {
+      ok: false,
+      code: "UPLOAD_REJECTED",
+      message: `${missing.length || rows.length - count} chunk(s) are missing; resume the upload.`,
+    };
+    return refusal;
+  }
+  return { ok: true as const, plan, rows };
+}
+
+/** Step 1 of finalize: every chunk is there; the first one's file, whose head the action reads. */
+export const checkFinalize = authedInternalQuery({
+  args: finalizeArgs,
+  returns: v.union(v.object({ ok: v.literal(true), firstChunk: v.id("_storage") }), rejected),
   handler: async (ctx, args) => {
     const { video } = await requireVideoRole(ctx, args.videoId, "member");
-    const plan = video.uploadPlan;
-    if (video.status !== "uploading" || !plan) throw appError("INVALID_ARGUMENT", "Start the upload first.");
-    const d = args.durationSeconds;
-    if (d !== undefined && (!Number.isFinite(d) || d < 0 || d > 7 * 24 * 3600))
-      throw invalid("Duration must be a number of seconds between 0 and one week.");
-    const rows = await chunkRows(ctx, video._id);
-    const count = chunkCountOf(plan);
-    const missing = Array.from({ length: count }, (_, i) => i).filter(
-      (i) => rows[i]?.index !== i || rows[i].size !== expectedChunkSize(plan, i),
-    );
-    if (rows.length !== count || missing.length > 0) {
-      return {
-        ok: false as const,
-        code: "UPLOAD_REJECTED" as const,
-        message: `${missing.length || rows.length - count} chunk(s) are missing; resume the upload.`,
-      };
-    }
+    const complete = await completeChunks(ctx, video, args.durationSeconds);
+    return complete.ok ? { ok: true as const, firstChunk: complete.rows[0].storageId } : complete;
+  },
+});
+
+/**
+ * Step 2 of finalize, given the container the first chunk's head showed (null: none). Makes the
+ * video `ready` with its size, verified type, chunk layout and checksum (SHA-256 over the chunks'
+ * digests). A file that is no video container, or was stored as a type that is not a video, is
+ * refused: its chunks are deleted and the video marked `failed` with the reason.
+ */
+export const completeChunkedUpload = authedInternalMutation({
+  args: { ...finalizeArgs, firstChunk: v.id("_storage"), container: v.union(containerValidator, v.null()) },
+  returns: v.union(v.object({ ok: v.literal(true) }), rejected, notAVideoResult),
+  handler: async (ctx, args) => {
+    const { video } = await requireVideoRole(ctx, args.videoId, "member");
+    const complete = await completeChunks(ctx, video, args.durationSeconds);
+    if (!complete.ok) return complete;
+    const { plan, rows } = complete;
+    // A retry replaced chunk 0 between the read and now: what was read is not what would be served.
+    if (rows[0].storageId !== args.firstChunk)
+      return { ok: false as const, code: "UPLOAD_REJECTED" as const, message: "The upload changed while it was checked; finish it again." };
     const first = await ctx.db.system.get(rows[0].storageId);
     const storedType = allowedType(first?.contentType, "video");
     await consumeSessions(ctx, await sessionsOf(ctx, video._id, "video"), Date.now());
-    if (storedType !== plan.contentType) {
+    const container = storedType === plan.contentType ? args.container : null;
+    if (container === null) {
+      const failure =
+        storedType !== plan.contentType
+          ? {
+              code: "UPLOAD_REJECTED" as const,
+              message: `Expected a ${plan.contentType} file, got ${first?.contentType ?? "an unknown type"}.`,
+            }
+          : { code: "NOT_A_VIDEO" as const, message: notAVideoMessage(plan.fileName) };
       await deleteChunks(ctx, video._id);
-      const problem = `Expected a ${plan.contentType} file, got ${first?.contentType ?? "an unknown type"}.`;
-      await ctx.db.patch(video._id, { status: "failed", failureReason: problem, uploadPlan: undefined });
-      return { ok: false as const, code: "UPLOAD_REJECTED" as const, message: problem };
+      await ctx.db.patch(video._id, { status: "failed", failureReason: failure.message, uploadPlan: undefined });
+      return { ok: false as const, ...failure };
     }
     await ctx.db.patch(video._id, {
       status: "ready",
       storageId: rows[0].storageId,
       chunkSize: plan.chunkSize,
       sha256: await checksumOfChunks(rows.map((r) => r.sha256)),
-      contentType: plan.contentType,
+      contentType: typeFor(container, plan.contentType),
       size: plan.size,
-      durationSeconds: d,
+      durationSeconds: args.durationSeconds,
       uploadPlan: undefined,
     });
     return { ok: true as const };
+  },
+});
+
+/**
+ * Makes the video `ready` once every chunk is stored and its first bytes show a video container
+ * (lib/containers.ts: read in this action, the only kind of function that may read stored bytes).
+ * Missing chunks are refused and change nothing; a file that is no video throws NOT_A_VIDEO after
+ * its chunks are removed and the video marked `failed`.
+ */
+export const finalizeChunkedUpload = publicAction({
+  args: finalizeArgs,
+  returns: v.union(v.object({ ok: v.literal(true) }), rejected),
+  handler: async (ctx, args): Promise<{ ok: true } | Rejected> => {
+    const check = await ctx.runQuery(internal.videoUploads.checkFinalize, args);
+    if (!check.ok) return check;
+    const blob = await ctx.storage.get(check.firstChunk);
+    const container = blob ? containerOf(await readHead(blob)) : null;
+    const done = await ctx.runMutation(internal.videoUploads.completeChunkedUpload, { ...args, firstChunk: check.firstChunk, container });
+    if (done.ok || done.code === "UPLOAD_REJECTED") return done;
+    throw appError("NOT_A_VIDEO", done.message);
   },
 });

@@ -22,11 +22,11 @@ test("finalize refuses a non-video file: the file is deleted and the video marke
   const teamId = await alice.as.mutation(api.teams.create, { name: "Studio" });
   const videoId = await alice.as.mutation(api.videos.create, { teamId, title: "T", fileName: "t.txt" });
   const storageId = await uploadFor(t, alice.as, videoId, new TextEncoder().encode("hello"), "text/plain");
-  const result = await alice.as.mutation(api.videos.finalizeUpload, { videoId, storageId });
+  const result = await alice.as.action(api.videos.finalizeUpload, { videoId, storageId });
   expect(result).toMatchObject({ ok: false, code: "UPLOAD_REJECTED" });
   expect(await t.run((ctx) => ctx.db.system.get(storageId))).toBeNull();
   expect(await alice.as.query(api.videos.get, { videoId })).toMatchObject({ status: "failed" });
-  await expectCode(alice.as.mutation(api.videos.finalizeUpload, { videoId, storageId }), "INVALID_ARGUMENT");
+  await expectCode(alice.as.action(api.videos.finalizeUpload, { videoId, storageId }), "INVALID_ARGUMENT");
 });
 
 test("finalize refuses a file over the size limit", async () => {
@@ -37,7 +37,7 @@ test("finalize refuses a file over the size limit", async () => {
     const teamId = await alice.as.mutation(api.teams.create, { name: "Studio" });
     const videoId = await alice.as.mutation(api.videos.create, { teamId, title: "T", fileName: "t.mp4" });
     const storageId = await uploadFor(t, alice.as, videoId, new Uint8Array(5), "video/mp4");
-    const result = await alice.as.mutation(api.videos.finalizeUpload, { videoId, storageId });
+    const result = await alice.as.action(api.videos.finalizeUpload, { videoId, storageId });
     expect(result).toMatchObject({ ok: false, code: "UPLOAD_REJECTED", message: expect.stringContaining("limit") });
   } finally {
     vi.unstubAllEnvs();
@@ -87,10 +87,7 @@ test("bad titles and durations are refused and change nothing", async () => {
   const pendingId = await pending;
   const storageId = await uploadFor(t, alice.as, pendingId, new Uint8Array(2), "video/mp4");
   const mid = await dumpTables(t);
-  await expectCode(
-    alice.as.mutation(api.videos.finalizeUpload, { videoId: pendingId, storageId, durationSeconds: -1 }),
-    "INVALID_ARGUMENT",
-  );
+  await expectCode(alice.as.action(api.videos.finalizeUpload, { videoId: pendingId, storageId, durationSeconds: -1 }), "INVALID_ARGUMENT");
   expect(await dumpTables(t)).toEqual(mid);
   expect(before.videos).toHaveLength(1);
 });

@@ -1,9 +1,18 @@
-import { v } from "convex/values";
+import { v, type Infer } from "convex/values";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "./_generated/server";
-import { authedMutation, authedQuery, internalMutation, publicQuery } from "./functions";
+import {
+  authedInternalMutation,
+  authedInternalQuery,
+  authedMutation,
+  authedQuery,
+  internalMutation,
+  publicAction,
+  publicQuery,
+} from "./functions";
 import { deleteChunks } from "./lib/chunkStore";
+import { containerOf, containerValidator, notAVideoMessage, notAVideoResult, readHead, typeFor } from "./lib/containers";
 import { findUsableGrant } from "./lib/shareAccess";
 import { appError, invalid } from "./lib/errors";
 import { maxUploadBytes, siteOrigin } from "./lib/env";
@@ -105,14 +114,30 @@ export const generateUploadUrl = authedMutation({
   },
 });
 
+const finalizeArgs = { videoId: v.id("videos"), storageId: v.id("_storage"), durationSeconds: v.optional(v.number()) };
+
+/** Step 3a: the caller may finalize this video with this file (its own upload); throws otherwise. Reads only. */
+export const checkUpload = authedInternalQuery({
+  args: finalizeArgs,
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const { video } = await requireVideoRole(ctx, args.videoId, "member");
+    checkDuration(args.durationSeconds);
+    if (video.status !== "uploading") throw appError("INVALID_ARGUMENT", "This video has already been uploaded.");
+    await requireOwnUpload(ctx, video._id, "video", args.storageId);
+    return null;
+  },
+});
+
 /**
- * Step 3: checks what was stored. A file of an allowed video type within the size limit makes
- * the video `ready`; anything else is deleted and the video marked `failed` with the reason.
- * A file not uploaded for this video is refused without changing anything.
+ * Step 3b, given the container the file's head showed (null: none, lib/containers.ts): a file of
+ * an allowed video type within the size limit that is a video container makes the video `ready`;
+ * anything else is deleted and the video marked `failed` with the reason. A file not uploaded
+ * for this video is refused without changing anything.
  */
-export const finalizeUpload = authedMutation({
-  args: { videoId: v.id("videos"), storageId: v.id("_storage"), durationSeconds: v.optional(v.number()) },
-  returns: uploadResult,
+export const completeUpload = authedInternalMutation({
+  args: { ...finalizeArgs, container: v.union(containerValidator, v.null()) },
+  returns: v.union(uploadResult, notAVideoResult),
   handler: async (ctx, args) => {
     const { video } = await requireVideoRole(ctx, args.videoId, "member");
     checkDuration(args.durationSeconds);
@@ -126,14 +151,39 @@ export const finalizeUpload = authedMutation({
       await ctx.db.patch(video._id, { status: "failed", failureReason: checked.problem });
       return { ok: false as const, code: "UPLOAD_REJECTED" as const, message: checked.problem };
     }
+    if (args.container === null) {
+      const message = notAVideoMessage(video.fileName);
+      await ctx.storage.delete(file._id);
+      await ctx.db.patch(video._id, { status: "failed", failureReason: message });
+      return { ok: false as const, code: "NOT_A_VIDEO" as const, message };
+    }
     await ctx.db.patch(video._id, {
       status: "ready",
       storageId: args.storageId,
-      contentType: checked.contentType,
+      contentType: typeFor(args.container, checked.contentType),
       size: file.size,
       durationSeconds: args.durationSeconds,
     });
     return { ok: true as const };
+  },
+});
+
+/**
+ * Step 3: checks what was stored, its first bytes included (read here: only actions may read
+ * stored bytes). UPLOAD_REJECTED for a wrong type or size; a file that is no video container
+ * throws NOT_A_VIDEO after it is deleted and the video marked `failed`.
+ */
+export const finalizeUpload = publicAction({
+  args: finalizeArgs,
+  returns: uploadResult,
+  handler: async (ctx, args): Promise<Infer<typeof uploadResult>> => {
+    // Authorized before a byte of the file is read.
+    await ctx.runQuery(internal.videos.checkUpload, args);
+    const blob = await ctx.storage.get(args.storageId);
+    const container = blob ? containerOf(await readHead(blob)) : null;
+    const done = await ctx.runMutation(internal.videos.completeUpload, { ...args, container });
+    if (done.ok || done.code === "UPLOAD_REJECTED") return done;
+    throw appError("NOT_A_VIDEO", done.message);
   },
 });
 

@@ -15,7 +15,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Readable } from "node:stream";
 import { api } from "../convex/_generated/api";
-import { APP_PROJECT, signUp, uploadChunkedVideo, uploadReadyVideo } from "../wire/appTesting";
+import { APP_PROJECT, signUp, uploadChunkedVideo, uploadReadyVideo, withMp4Head } from "../wire/appTesting";
 import { spawnBackend, tempDataDir } from "../local-backend/testing";
 
 const SIZE = 256 * 1024 * 1024;
@@ -131,6 +131,7 @@ try {
   const teamId = await http.mutation(api.teams.create, { name: "Bench" });
   const bytes = new Uint8Array(SIZE);
   for (let i = 0; i < SIZE / (1024 * 1024); i++) bytes.fill(i % 251, i * 1024 * 1024, (i + 1) * 1024 * 1024);
+  withMp4Head(bytes);
   // Upload: the app's chunked path vs one POST of the whole file to the backend's raw upload.
   let t0 = performance.now();
   const { videoId } = await uploadChunkedVideo(http, teamId, bytes, {

@@ -3,7 +3,7 @@ import { ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { APP_PROJECT, signUp as signUpOverWire, uploadReadyVideo } from "./appTesting";
+import { APP_PROJECT, signUp as signUpOverWire, TINY_MP4, uploadReadyVideo } from "./appTesting";
 import { spawnBackend, type RunningBackend } from "../local-backend/testing";
 
 let backend: RunningBackend;
@@ -141,10 +141,10 @@ test("public info and download: password header, counts, disabled downloads, rat
     requires_password: boolean;
     download_url: string;
   };
-  expect(body).toMatchObject({ name: "cut.mp4", size: 10, content_type: "video/mp4", requires_password: true });
+  expect(body).toMatchObject({ name: "cut.mp4", size: TINY_MP4.length, content_type: "video/mp4", requires_password: true });
   const file = await fetch(body.download_url, { headers: { "X-Share-Password": "pw" } });
   expect(file.status).toBe(200);
-  expect(await file.text()).toBe("0123456789");
+  expect(await file.text()).toBe(TINY_MP4);
   const row = (await owner.query(api.shareLinks.list, { videoId })).find((l) => l.linkId === link.linkId)!;
   expect([row.viewCount, row.downloadCount]).toEqual([1, 1]);
 

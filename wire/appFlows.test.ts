@@ -3,7 +3,7 @@ import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import WebSocket from "ws";
 import { api } from "../convex/_generated/api";
-import { APP_PROJECT, attemptTicket, signUp as signUpOverWire, uploadReadyVideo } from "./appTesting";
+import { APP_PROJECT, attemptTicket, signUp as signUpOverWire, uploadReadyVideo, withMp4Head } from "./appTesting";
 import { spawnBackend, type RunningBackend } from "../local-backend/testing";
 
 let backend: RunningBackend;
@@ -16,7 +16,7 @@ const signUp = (email: string, name: string) => signUpOverWire(backend, email, n
 
 async function readyVideo(http: ConvexHttpClient) {
   const teamId = await http.mutation(api.teams.create, { name: "Studio" });
-  const { videoId } = await uploadReadyVideo(http, teamId, { body: new Uint8Array(64) as BodyInit });
+  const { videoId } = await uploadReadyVideo(http, teamId, { body: withMp4Head(new Uint8Array(64)) as BodyInit });
   return { teamId, videoId };
 }
 

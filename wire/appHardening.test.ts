@@ -7,7 +7,7 @@ import { ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { APP_PROJECT, signUp, uploadReadyVideo } from "./appTesting";
+import { APP_PROJECT, signUp, uploadReadyVideo, withMp4Head } from "./appTesting";
 import { spawnBackend, type RunningBackend } from "../local-backend/testing";
 
 let backend: RunningBackend;
@@ -15,7 +15,7 @@ let member: ConvexHttpClient;
 let teamId: Id<"teams">;
 let videoId: Id<"videos">;
 let storageId: Id<"_storage">;
-const BYTES = new Uint8Array(4096).map((_, i) => i % 251);
+const BYTES = withMp4Head(new Uint8Array(4096).map((_, i) => i % 251));
 
 beforeAll(async () => {
   backend = await spawnBackend({ projectDir: APP_PROJECT, testClock: true });
@@ -63,7 +63,7 @@ test("media is served as the verified type with nosniff and a sandbox policy; an
     headers: { "Content-Type": "video/mp4,text/html" },
   });
   const { storageId } = (await stored.json()) as { storageId: Id<"_storage"> };
-  expect(await member.mutation(api.videos.finalizeUpload, { videoId: draft, storageId })).toMatchObject({
+  expect(await member.action(api.videos.finalizeUpload, { videoId: draft, storageId })).toMatchObject({
     ok: false,
     code: "UPLOAD_REJECTED",
   });
@@ -75,7 +75,7 @@ test("another team's storage id is refused and its video keeps playing", async (
   const draft = await mallory.mutation(api.videos.create, { teamId: own, title: "mine", fileName: "m.mp4" });
   await mallory.mutation(api.videos.generateUploadUrl, { videoId: draft });
   const victimStorage = storageId;
-  await expect(mallory.mutation(api.videos.finalizeUpload, { videoId: draft, storageId: victimStorage })).rejects.toThrow(
+  await expect(mallory.action(api.videos.finalizeUpload, { videoId: draft, storageId: victimStorage })).rejects.toThrow(
     /not uploaded for this video/,
   );
   await expect(mallory.mutation(api.videos.setPoster, { videoId: draft, storageId: victimStorage })).rejects.toThrow(

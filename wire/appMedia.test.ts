@@ -3,13 +3,13 @@ import { ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { APP_PROJECT, signUp, uploadReadyVideo } from "./appTesting";
+import { APP_PROJECT, signUp, uploadReadyVideo, withMp4Head } from "./appTesting";
 import { spawnBackend, type RunningBackend } from "../local-backend/testing";
 
 let backend: RunningBackend;
 let member: ConvexHttpClient;
 let videoId: Id<"videos">;
-const BYTES = new Uint8Array(300_000).map((_, i) => (i * 7) % 256);
+const BYTES = withMp4Head(new Uint8Array(300_000).map((_, i) => (i * 7) % 256));
 
 beforeAll(async () => {
   backend = await spawnBackend({ projectDir: APP_PROJECT, testClock: true });

@@ -35,11 +35,23 @@ export async function signUp(backend: BackendUrls, email: string, name = email) 
   return { http, token: result.tokens.token };
 }
 
+/** An ISO base media `ftyp` box (24 bytes, brand isom): what every MP4 starts with (convex/lib/containers.ts checks it). */
+const MP4_HEAD = [0, 0, 0, 24, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d];
+
+/** The bytes with an MP4 header written over their start (in place), so the server takes them for a video. */
+export function withMp4Head(bytes: Uint8Array): Uint8Array {
+  bytes.set(MP4_HEAD.slice(0, bytes.length));
+  return bytes;
+}
+
+/** A 22-byte body the server takes for an MP4 (an `ftyp` box, then ten digits): the default upload. */
+export const TINY_MP4 = "\0\0\0\x18ftypisom0123456789";
+
 /** create → upload URL → POST the bytes → finalize; fails unless the video ends up ready. */
 export async function uploadReadyVideo(
   http: ConvexHttpClient,
   teamId: Id<"teams">,
-  opts: { body: BodyInit; title?: string; fileName?: string; contentType?: string } = { body: "0123456789" },
+  opts: { body: BodyInit; title?: string; fileName?: string; contentType?: string } = { body: TINY_MP4 },
 ) {
   const videoId = await http.mutation(api.videos.create, { teamId, title: opts.title ?? "Cut", fileName: opts.fileName ?? "cut.mp4" });
   const uploadUrl = await http.mutation(api.videos.generateUploadUrl, { videoId });
@@ -50,7 +62,7 @@ export async function uploadReadyVideo(
     ...(opts.body instanceof ReadableStream ? { duplex: "half" } : {}),
   } as RequestInit);
   const { storageId } = (await res.json()) as { storageId: Id<"_storage"> };
-  const finalized = await http.mutation(api.videos.finalizeUpload, { videoId, storageId });
+  const finalized = await http.action(api.videos.finalizeUpload, { videoId, storageId });
   if (!finalized.ok) throw new Error(`upload rejected: ${finalized.message}`);
   return { videoId, storageId };
 }
@@ -90,7 +102,7 @@ export async function uploadChunkedVideo(
     }
   };
   await Promise.all(Array.from({ length: opts.parallel ?? 3 }, worker));
-  const done = await http.mutation(api.videoUploads.finalizeChunkedUpload, { videoId, durationSeconds: 60 });
+  const done = await http.action(api.videoUploads.finalizeChunkedUpload, { videoId, durationSeconds: 60 });
   if (!done.ok) throw new Error(done.message);
   return { videoId };
 }

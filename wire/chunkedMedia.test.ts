@@ -7,11 +7,11 @@ import { ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { APP_PROJECT, signUp, uploadChunkedVideo } from "./appTesting";
+import { APP_PROJECT, signUp, uploadChunkedVideo, withMp4Head } from "./appTesting";
 import { spawnBackend, type RunningBackend } from "../local-backend/testing";
 
 const CHUNK = 256 * 1024;
-const SMALL = new Uint8Array(CHUNK * 3 + 12_345).map((_, i) => (i * 31 + (i >> 9)) % 256);
+const SMALL = withMp4Head(new Uint8Array(CHUNK * 3 + 12_345).map((_, i) => (i * 31 + (i >> 9)) % 256));
 const MIB = 1024 * 1024;
 /** Byte equality without vitest's element-by-element diff (slow on megabytes). */
 const same = (a: Uint8Array, b: Uint8Array) => expect(a.length === b.length && Buffer.compare(a, b) === 0).toBe(true);
@@ -64,6 +64,7 @@ test("chunk-aligned 206s (bytes=N- ends at the chunk boundary), a full GET assem
 test("over 20 MiB: a full GET is RANGE_REQUIRED (documented), ranges still play, a ranged loop rebuilds the file", async () => {
   const big = new Uint8Array(21 * MIB);
   for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 20)) % 256;
+  withMp4Head(big);
   const { videoId } = await uploadChunkedVideo(member, teamId, big, { chunkSize: 8 * MIB, parallel: 3 });
   const { media } = await mediaOf(videoId, true);
   const whole = await fetch(media);
@@ -94,3 +95,18 @@ test("over 20 MiB: a full GET is RANGE_REQUIRED (documented), ranges still play,
   for (const p of parts) rebuilt.set(p, (offset += p.length) - p.length);
   same(rebuilt, big);
 }, 60_000);
+
+test("a 28-byte text file named .mp4 is refused when its upload finalizes (NOT_A_VIDEO): never ready, cannot be shared", async () => {
+  const text = new TextEncoder().encode("this is not a video at all!!");
+  await expect(uploadChunkedVideo(member, teamId, text, { chunkSize: CHUNK, title: "Notes", fileName: "notes.mp4" })).rejects.toMatchObject(
+    {
+      data: { code: "NOT_A_VIDEO", message: expect.stringContaining("notes.mp4 is not a video file") },
+    },
+  );
+  const notes = (await member.query(api.videos.list, { teamId })).filter((v) => v.title === "Notes");
+  expect(notes).toMatchObject([{ status: "failed" }]);
+  await expect(member.mutation(api.shareLinks.create, { videoId: notes[0].videoId })).rejects.toMatchObject({
+    data: { code: "VIDEO_NOT_READY" },
+  });
+  expect(await member.query(api.videoUploads.getUploadState, { videoId: notes[0].videoId })).toBeNull();
+});

@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
 import { REFUSALS } from "../convex/lib/refusals";
-import { APP_PROJECT, signUp, uploadChunkedVideo, uploadReadyVideo } from "./appTesting";
+import { APP_PROJECT, signUp, TINY_MP4, uploadChunkedVideo, uploadReadyVideo, withMp4Head } from "./appTesting";
 import { spawnBackend, type RunningBackend } from "../local-backend/testing";
 
 let backend: RunningBackend;
@@ -24,7 +24,7 @@ function readmeApiExamples(): string {
 test("the README's curl examples work as written", async () => {
   const { http } = await signUp(backend, "readme@example.com", "R");
   const teamId = await http.mutation(api.teams.create, { name: "Readme" });
-  const { videoId } = await uploadReadyVideo(http, teamId, { body: "demo-bytes", title: "Demo", fileName: "demo.mp4" });
+  const { videoId } = await uploadReadyVideo(http, teamId, { body: TINY_MP4, title: "Demo", fileName: "demo.mp4" });
   const { key } = await http.mutation(api.apiKeys.create, { teamId, name: "readme", scopes: ["shares:read", "shares:write"] });
   const out = execFileSync("bash", ["-euo", "pipefail", "-c", readmeApiExamples()], {
     env: { ...process.env, SITE: backend.siteUrl, KEY: key, VIDEO: videoId },
@@ -33,7 +33,7 @@ test("the README's curl examples work as written", async () => {
   const lines = out.trim().split("\n");
   expect(JSON.parse(lines[0])).toMatchObject({ status: "active", allow_download: true, custom_slug: "readme-demo" });
   expect(JSON.parse(lines[1]).data).toHaveLength(1);
-  expect(JSON.parse(lines[2])).toMatchObject({ name: "demo.mp4", size: 10, requires_password: false });
+  expect(JSON.parse(lines[2])).toMatchObject({ name: "demo.mp4", size: 22, requires_password: false });
   expect(lines[3]).toBe("200");
 }, 30_000);
 
@@ -70,7 +70,7 @@ test("the OpenAPI document covers every /api/v1 route and every refusal code", (
 test("the README's ranged download loop rebuilds a multi-chunk video byte for byte", async () => {
   const { http } = await signUp(backend, "readme-loop@example.com", "L");
   const teamId = await http.mutation(api.teams.create, { name: "Loop" });
-  const bytes = new Uint8Array(3 * 256 * 1024 + 777).map((_, i) => (i * 11 + (i >> 12)) % 256);
+  const bytes = withMp4Head(new Uint8Array(3 * 256 * 1024 + 777).map((_, i) => (i * 11 + (i >> 12)) % 256));
   const { videoId } = await uploadChunkedVideo(http, teamId, bytes, { chunkSize: 256 * 1024 });
   const link = await http.mutation(api.shareLinks.create, { videoId, allowDownload: true });
   const grant = await http.mutation(api.shareLinks.issueAccessGrant, { token: link.token, viewerId: "readme-loop" });

@@ -10,7 +10,7 @@ import WebSocket from "ws";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { spawnBackend, type RunningBackend } from "../local-backend/testing";
-import { APP_PROJECT, signUp, uploadReadyVideo } from "./appTesting";
+import { APP_PROJECT, signUp, TINY_MP4, uploadReadyVideo } from "./appTesting";
 
 let backend: RunningBackend;
 let http: ConvexHttpClient;
@@ -27,7 +27,7 @@ const titles = async (text: string, extra: object = {}) =>
   (await http.query(api.search.videos, { teamId, text, ...extra })).videos.map((v) => v.title);
 
 test("videos: words of title and description, prefix of the last word, relevance first, team filter", async () => {
-  const { videoId } = await uploadReadyVideo(http, teamId, { body: "0123456789", title: "Q3 review: marketing" });
+  const { videoId } = await uploadReadyVideo(http, teamId, { body: TINY_MP4, title: "Q3 review: marketing" });
   await http.mutation(api.videos.update, { videoId, description: "Budget walk-through for Q3" });
   await http.mutation(api.videos.create, { teamId, title: "Marketing offsite", fileName: "o.mp4" });
   expect(await titles("walk")).toEqual(["Q3 review: marketing"]);
@@ -42,7 +42,7 @@ test("videos: words of title and description, prefix of the last word, relevance
 });
 
 test("links: label, note and slug words; links without the field are simply not matched", async () => {
-  const { videoId } = await uploadReadyVideo(http, teamId, { body: "0123456789", title: "Keynote" });
+  const { videoId } = await uploadReadyVideo(http, teamId, { body: TINY_MP4, title: "Keynote" });
   const slug = await http.mutation(api.shareLinks.create, { videoId, expiresInDays: 7, customSlug: "press-kit-2026" });
   const labelled = await http.mutation(api.shareLinks.create, { videoId, expiresInDays: 7, label: "Board members" });
   await http.mutation(api.shareLinks.create, { videoId, expiresInDays: 7 });

@@ -11,9 +11,9 @@ import { api } from "../convex/_generated/api";
 import { adminKeyOf, cliProject, runCli } from "../local-backend/cliTesting";
 import { spawnBackend, type RunningBackend } from "../local-backend/testing";
 import { ZipReader } from "../local-backend/zip";
-import { APP_PROJECT, attemptTicket, signUp, uploadReadyVideo } from "./appTesting";
+import { APP_PROJECT, attemptTicket, signUp, uploadReadyVideo, withMp4Head } from "./appTesting";
 
-const BYTES = new Uint8Array(200_000).map((_, i) => (i * 13) % 251);
+const BYTES = withMp4Head(new Uint8Array(200_000).map((_, i) => (i * 13) % 251));
 let source: RunningBackend;
 let target: RunningBackend | null = null;
 let project: string;

@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   "ALREADY_MEMBER",
   "RATE_LIMITED",
   "UPLOAD_REJECTED",
+  /** The stored bytes are no video container (lib/containers.ts); the upload is removed. */
+  "NOT_A_VIDEO",
   "MISCONFIGURED",
   "SLUG_TAKEN",
   "QUOTA_EXCEEDED",

@@ -79,7 +79,7 @@ export async function isAttached(ctx: QueryCtx, storageId: Id<"_storage">) {
  * The stored file if it was uploaded through an open session of this video for this purpose
  * and is attached to nothing; otherwise throws UPLOAD_REJECTED and changes nothing.
  */
-export async function requireOwnUpload(ctx: MutationCtx, videoId: Id<"videos">, purpose: UploadPurpose, storageId: Id<"_storage">) {
+export async function requireOwnUpload(ctx: QueryCtx, videoId: Id<"videos">, purpose: UploadPurpose, storageId: Id<"_storage">) {
   const file = await ctx.db.system.get(storageId);
   const sessions = await ctx.db
     .query("uploads")

@@ -1,9 +1,10 @@
-import { useMutation } from "convex/react";
+import { useAction, useMutation, useQuery } from "convex/react";
 import { useRef, useState, type ChangeEvent, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { UploadCancelled, uploadInChunks, type ChunkApi, type UploadProgress } from "../lib/chunkedUpload";
-import { errorMessage } from "../lib/errors";
+import { markUploading, useActiveUploads } from "../lib/activeUploads";
+import { sizeProblem, UploadCancelled, uploadInChunks, type ChunkApi, type UploadProgress } from "../lib/chunkedUpload";
+import { errorMessage, isAppError } from "../lib/errors";
 import { formatBytes } from "../lib/format";
 import { readVideoFacts } from "../lib/videoFacts";
 
@@ -27,7 +28,7 @@ function useChunkApi(): ChunkApi {
     begin: useMutation(api.videoUploads.beginChunkedUpload),
     chunkUrl: useMutation(api.videoUploads.chunkUploadUrl),
     attach: useMutation(api.videoUploads.attachChunk),
-    finalize: useMutation(api.videoUploads.finalizeChunkedUpload),
+    finalize: useAction(api.videoUploads.finalizeChunkedUpload),
   };
 }
 
@@ -48,8 +49,10 @@ function useChunkedUpload() {
     videoId: Id<"videos">,
     file: File,
     facts: VideoFacts,
-  ): Promise<{ ok: true } | { ok: false; message: string; cancelled?: true }> {
+  ): Promise<{ ok: true } | { ok: false; message: string; cancelled?: true; resumable: boolean }> {
     control.current = {};
+    // While this runs, the library shows the video as uploading here, not as one to resume.
+    const finished = markUploading(videoId);
     try {
       setProgress({ sent: 0, total: file.size, bytesPerSecond: 0, resumed: 0 });
       const result = await uploadInChunks(apis, videoId, file, {
@@ -58,7 +61,7 @@ function useChunkedUpload() {
         onProgress: setProgress,
         control: control.current,
       });
-      if (!result.ok) return result;
+      if (!result.ok) return { ...result, resumable: true };
       if (facts.poster) {
         // The poster is a nicety: a failure here leaves the video ready with the placeholder.
         const poster = facts.poster;
@@ -72,11 +75,13 @@ function useChunkedUpload() {
       if (e instanceof UploadCancelled) {
         // A cancelled upload leaves nothing behind: the video and its stored chunks go.
         await remove({ videoId }).catch(() => undefined);
-        return { ok: false, message: "Upload cancelled.", cancelled: true };
+        return { ok: false, message: "Upload cancelled.", cancelled: true, resumable: false };
       }
       control.current.cancel?.();
-      return { ok: false, message: errorMessage(e) };
+      // A file the server refused as no video is removed: there is nothing to resume.
+      return { ok: false, message: errorMessage(e), resumable: !(isAppError(e) && e.data.code === "NOT_A_VIDEO") };
     } finally {
+      finished();
       setProgress(null);
     }
   }
@@ -104,14 +109,24 @@ export function Upload({ teamId }: { teamId: Id<"teams"> }) {
   const upload = useChunkedUpload();
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const maxBytes = useQuery(api.videoUploads.uploadLimits, {})?.maxBytes;
+
+  /** A file over the limit is refused as soon as it is chosen, and again at submit: nothing is created or sent. */
+  function chosen(event: ChangeEvent<HTMLInputElement>) {
+    const file = event.currentTarget.files?.[0];
+    setNotice(null);
+    setError(file ? sizeProblem(file, maxBytes) : null);
+  }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = event.currentTarget;
     const data = new FormData(form);
-    const file = data.get("file");
-    if (!(file instanceof File) || file.size === 0) return setError("Choose a video file.");
+    const file = form.querySelector<HTMLInputElement>('input[name="file"]')?.files?.[0];
+    if (!file || file.size === 0) return setError("Choose a video file.");
     if (!file.type.startsWith("video/")) return setError("That is not a video file.");
+    const tooBig = sizeProblem(file, maxBytes);
+    if (tooBig) return setError(tooBig);
     const title = String(data.get("title") ?? "").trim() || file.name.replace(/\.[^.]+$/, "");
     setError(null);
     setNotice(null);
@@ -123,7 +138,7 @@ export function Upload({ teamId }: { teamId: Id<"teams"> }) {
       const result = await upload.run(videoId, file, facts);
       if (result.ok) form.reset();
       else if (result.cancelled) setNotice(result.message);
-      else setError(`${result.message} The library shows “Resume” for this upload.`);
+      else setError(result.resumable ? `${result.message} The library shows “Resume” for this upload.` : result.message);
     } catch (e) {
       setError(errorMessage(e));
     }
@@ -133,8 +148,9 @@ export function Upload({ teamId }: { teamId: Id<"teams"> }) {
     <form onSubmit={submit} className="panel upload" aria-label="Upload a video">
       <h2>Upload a video</h2>
       <label>
-        Video file <input name="file" type="file" accept="video/*" required />
+        Video file <input name="file" type="file" accept="video/*" required onChange={chosen} />
       </label>
+      {maxBytes !== undefined && <p className="muted small">Up to {formatBytes(maxBytes)}.</p>}
       <label>
         Title <input name="title" maxLength={200} placeholder="Defaults to the file name" />
       </label>
@@ -165,6 +181,8 @@ export function ResumeUpload({ videoId, fileName, title }: { videoId: Id<"videos
   const upload = useChunkedUpload();
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
+  // Resume is for an upload interrupted (a reload, another tab, a dropped connection), not one running in this tab.
+  const runningHere = useActiveUploads().has(videoId);
 
   async function picked(event: ChangeEvent<HTMLInputElement>) {
     const file = event.currentTarget.files?.[0];
@@ -182,7 +200,7 @@ export function ResumeUpload({ videoId, fileName, title }: { videoId: Id<"videos
     <div className="resume">
       {upload.progress ? (
         <ProgressRow progress={upload.progress} onCancel={upload.cancel} />
-      ) : (
+      ) : runningHere ? null : (
         <button type="button" className="secondary small" onClick={() => input.current?.click()} aria-label={`Resume upload of ${title}`}>
           Resume
         </button>

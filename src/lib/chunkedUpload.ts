@@ -3,20 +3,27 @@
  * own POST to its own upload URL, several at once, each attached to the video as it lands. A
  * resume re-reads the chunks already stored and keeps those whose SHA-256 matches the file.
  */
-import type { ReactMutation } from "convex/react";
+import type { ReactAction, ReactMutation } from "convex/react";
 import type { FunctionReference } from "convex/server";
 import type { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import type { UploadState } from "../../convex/videoUploads";
+import { formatBytes } from "./format";
 
 type Mutation<F extends FunctionReference<"mutation">> = ReactMutation<F>;
 export type ChunkApi = {
   begin: Mutation<typeof api.videoUploads.beginChunkedUpload>;
   chunkUrl: Mutation<typeof api.videoUploads.chunkUploadUrl>;
   attach: Mutation<typeof api.videoUploads.attachChunk>;
-  finalize: Mutation<typeof api.videoUploads.finalizeChunkedUpload>;
+  finalize: ReactAction<typeof api.videoUploads.finalizeChunkedUpload>;
 };
 export type UploadProgress = { sent: number; total: number; bytesPerSecond: number; resumed: number };
+
+/** Why the file cannot be uploaded because of its size (checked before anything is created or sent), or null. */
+export function sizeProblem(file: File, maxBytes: number | undefined): string | null {
+  if (maxBytes === undefined || file.size <= maxBytes) return null;
+  return `${file.name} is ${formatBytes(file.size)}; the largest video you can upload is ${formatBytes(maxBytes)}. Nothing was uploaded.`;
+}
 
 /** Chunks in flight at once. */
 export const PARALLEL_CHUNKS = 3;

@@ -59,7 +59,7 @@ function CollectionDetails({ collectionId }: { collectionId: Id<"collections"> }
   );
 }
 
-type Video = { videoId: Id<"videos">; title: string; durationSeconds: number | null; status: string; posterUrl: string | null };
+type Video = { videoId: Id<"videos">; title: string; durationSeconds: number | null; status: string; hasPoster: boolean };
 
 function VideoOrder({ collectionId, videos, canEdit }: { collectionId: Id<"collections">; videos: Video[]; canEdit: boolean }) {
   const reorder = useMutation(api.collections.reorder);

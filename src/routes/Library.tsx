@@ -14,6 +14,7 @@ import { ResumeUpload, Upload } from "../components/Upload";
 import { useCurrentTeam } from "../hooks/useCurrentTeam";
 import { useDebounced } from "../hooks/useDebounced";
 import { useNow } from "../hooks/useNow";
+import { useActiveUploads } from "../lib/activeUploads";
 import { usePosters } from "../hooks/usePlayback";
 import { errorMessage } from "../lib/errors";
 import { formatBytes, formatDuration, relativeTime } from "../lib/format";
@@ -62,7 +63,7 @@ const STATUSES = { ready: "Ready", uploading: "Uploading", failed: "Failed" } sa
 type LinkFilter = "any" | "with" | "without";
 const LINK_FILTERS = { any: "Any", with: "With share links", without: "Without share links" } satisfies Record<LinkFilter, string>;
 
-function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean }) {
+export function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean }) {
   const [text, setText] = useState("");
   const [sort, setSort] = useState<LibrarySort>("relevance");
   const [status, setStatus] = useState<VideoStatus | "all">("all");
@@ -83,6 +84,7 @@ function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
   const remove = useMutation(api.videos.remove);
   // Posters come through the gate too: one short-lived library grant (convex/playback.ts).
   const posterFor = usePosters(teamId);
+  const uploadingHere = useActiveUploads();
   const filtered = searched !== "" || status !== "all" || links !== "any";
   if (shown === undefined)
     return (
@@ -149,7 +151,7 @@ function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
               {v.status === "ready" ? <Link to={`/videos/${v.videoId}`}>{v.title}</Link> : <strong>{v.title}</strong>}
               {v.hasLinks && <span className="badge"> shared</span>}
               <div className="muted small">
-                {v.status === "uploading" && "Upload not finished · "}
+                {v.status === "uploading" && (uploadingHere.has(v.videoId) ? "Uploading… · " : "Upload not finished · ")}
                 {v.status === "failed" && <span className="error">Failed: {v.failureReason} · </span>}
                 {[
                   v.status === "ready" ? formatDuration(v.durationSeconds) : "",

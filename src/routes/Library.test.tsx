@@ -1,0 +1,82 @@
+/**
+ * Issue 12 point 1: the library offers "Resume" for an interrupted upload only, never while the
+ * same upload is running in this tab (the upload form shows its progress then).
+ */
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { getFunctionName, type FunctionReference } from "convex/server";
+import { MemoryRouter } from "react-router-dom";
+import { afterEach, expect, test, vi } from "vitest";
+import type { Id } from "../../convex/_generated/dataModel";
+import { Upload } from "../components/Upload";
+import { VideoList } from "./Library";
+
+let releaseBegin: (error: Error) => void = () => undefined;
+
+vi.mock("convex/react", () => {
+  const name = (ref: unknown) => getFunctionName(ref as FunctionReference<"query" | "mutation" | "action">);
+  return {
+    useQuery: (ref: unknown) =>
+      name(ref) === "search:videos"
+        ? {
+            truncated: false,
+            videos: [
+              {
+                videoId: "v1",
+                title: "Notes",
+                fileName: "notes.mp4",
+                status: "uploading",
+                hasPoster: false,
+                hasLinks: false,
+                createdAt: Date.now(),
+                durationSeconds: null,
+                size: null,
+              },
+            ],
+          }
+        : name(ref) === "videoUploads:uploadLimits"
+          ? { maxBytes: 1e9 }
+          : undefined,
+    useMutation: (ref: unknown) => {
+      switch (name(ref)) {
+        case "videos:create":
+          return async () => "v1";
+        // The upload stays in flight until the test cuts it off (a dropped connection).
+        case "videoUploads:beginChunkedUpload":
+          return () => new Promise((_, reject) => (releaseBegin = reject));
+        case "playback:openPosters":
+          return () => new Promise(() => undefined);
+        default:
+          return async () => null;
+      }
+    },
+    useAction: () => async () => ({ ok: true }),
+  };
+});
+vi.mock("../lib/videoFacts", () => ({ readVideoFacts: async () => ({ ok: true, width: 16, height: 9, poster: null }) }));
+
+afterEach(cleanup);
+
+test("Resume shows for an interrupted upload, not while that upload runs in this tab; it returns when the upload is cut off", async () => {
+  render(
+    <MemoryRouter>
+      <Upload teamId={"t1" as Id<"teams">} />
+      <VideoList teamId={"t1" as Id<"teams">} canEdit />
+    </MemoryRouter>,
+  );
+  // Left over from before (a closed tab): resumable.
+  expect(screen.getByRole("button", { name: "Resume upload of Notes" })).toBeTruthy();
+  expect(screen.getByText(/Upload not finished/)).toBeTruthy();
+
+  const input = screen.getByLabelText("Video file");
+  Object.defineProperty(input, "files", { value: [new File([new Uint8Array(100)], "notes.mp4", { type: "video/mp4" })] });
+  fireEvent.change(input);
+  fireEvent.submit(screen.getByRole("form", { name: "Upload a video" }));
+  await waitFor(() => expect(screen.getByText(/Uploading…/)).toBeTruthy());
+  expect(screen.queryByRole("button", { name: "Resume upload of Notes" })).toBeNull();
+  expect(screen.getByRole("progressbar", { name: "Upload progress" })).toBeTruthy();
+
+  releaseBegin(new Error("The upload was interrupted. Choose the same file again to resume."));
+  await waitFor(() => expect(screen.getByRole("button", { name: "Resume upload of Notes" })).toBeTruthy());
+  expect(screen.getByText(/Upload not finished/)).toBeTruthy();
+  expect(screen.getByRole("alert").textContent).toContain("The library shows “Resume” for this upload.");
+});
