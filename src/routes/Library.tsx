@@ -10,6 +10,7 @@ import { Collections } from "../components/Collections";
 import { Header } from "../components/Header";
 import { LinkSearch } from "../components/LinkSearch";
 import { Members } from "../components/Members";
+import { ShareDialog } from "../components/ShareDialog";
 import { ResumeUpload, Upload } from "../components/Upload";
 import { useCurrentTeam } from "../hooks/useCurrentTeam";
 import { useDebounced } from "../hooks/useDebounced";
@@ -67,6 +68,7 @@ function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
   const [sort, setSort] = useState<LibrarySort>("relevance");
   const [status, setStatus] = useState<VideoStatus | "all">("all");
   const [links, setLinks] = useState<LinkFilter>("any");
+  const [sharing, setSharing] = useState<{ videoId: Id<"videos">; title: string } | null>(null);
   const searched = useDebounced(text.trim(), 200);
   const result = useQuery(api.search.videos, {
     teamId,
@@ -160,6 +162,11 @@ function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
                   .join(" · ")}
               </div>
             </div>
+            {canEdit && v.status === "ready" && (
+              <button type="button" className="secondary small" aria-label={`Share ${v.title}`} onClick={() => setSharing(v)}>
+                Share
+              </button>
+            )}
             {canEdit && v.status === "uploading" && <ResumeUpload videoId={v.videoId} fileName={v.fileName} title={v.title} />}
             {canEdit && (
               <button
@@ -177,6 +184,7 @@ function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
           </li>
         ))}
       </ul>
+      {sharing && <ShareDialog videoId={sharing.videoId} title={sharing.title} canEdit={canEdit} onClose={() => setSharing(null)} />}
     </section>
   );
 }
