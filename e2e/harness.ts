@@ -1,7 +1,9 @@
 /** The whole app for browser tests: embedded backend + Vite dev server + Debian's Chromium. */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { expect } from "vitest";
 import { createServer, type ViteDevServer } from "vite";
 import { APP_PROJECT, freePort, spawnBackend, type RunningBackend } from "../local-backend/testing";
 
@@ -89,4 +91,49 @@ export async function recordTestVideo(page: Page, ms = 1500): Promise<string> {
     for (const b of buffer) binary += String.fromCharCode(b);
     return btoa(binary);
   }, ms);
+}
+
+/** Signs a new member up and creates their team; ends on the team's library. */
+export async function signUpWithTeam(page: Page, who: { name: string; email: string; team: string }) {
+  await page.getByRole("button", { name: "New here? Create an account" }).click();
+  await page.getByLabel("Your name").fill(who.name);
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill("correct-horse-1");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("button", { name: "New team" }).click();
+  await page.getByLabel("Team name").fill(who.team);
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await page.getByRole("heading", { name: who.team }).waitFor();
+}
+
+/** Uploads a short recorded WebM from the library under `title`; waits until it is listed as ready. */
+export async function uploadTestVideo(page: Page, title: string) {
+  const base64 = await recordTestVideo(page);
+  await page
+    .getByLabel("Video file")
+    .setInputFiles({ name: `${title}.webm`, mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
+  await page.getByLabel("Title").fill(title);
+  await page.getByRole("button", { name: "Upload" }).click();
+  await page.getByRole("link", { name: title }).waitFor({ timeout: 20_000 });
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+type AxeViolation = { id: string; impact: string | null; nodes: Array<{ target: unknown }> };
+
+/** axe-core in the page: no serious or critical violation, and no repeated landmark names. */
+export async function expectAccessible(p: Page, state: string) {
+  if (!(await p.evaluate(() => "axe" in window))) await p.addScriptTag({ content: AXE_SOURCE });
+  const violations = await p.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] },
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3),
+    }));
+  });
+  const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical" || v.id === "landmark-unique");
+  expect({ state, bad }).toEqual({ state, bad: [] });
 }

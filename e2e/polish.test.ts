@@ -2,6 +2,7 @@
  * Issue 15 in a real browser: posters, honest states, local time, the share panel and the
  * All links page, the production build, accessibility. The member works in Los Angeles time.
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -367,12 +368,19 @@ test("production build: the share route loads only its own chunks, hashed assets
   try {
     process.env.VITE_CONVEX_URL = app.backend.cloudUrl;
     process.env.VITE_CONVEX_SITE_URL = app.backend.siteUrl;
-    await build({
-      root: APP_PROJECT,
-      configFile: path.join(APP_PROJECT, "vite.config.ts"),
-      logLevel: "error",
-      build: { outDir, emptyOutDir: true },
-    });
+    // Vitest sets NODE_ENV=test, which would make this a build of React's development code.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = "production";
+    try {
+      await build({
+        root: APP_PROJECT,
+        configFile: path.join(APP_PROJECT, "vite.config.ts"),
+        logLevel: "error",
+        build: { outDir, emptyOutDir: true },
+      });
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
     server = createStaticServer(outDir) as Server;
     await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
     const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -385,8 +393,15 @@ test("production build: the share route loads only its own chunks, hashed assets
     expect(response?.headers()["cache-control"]).toBe("no-cache");
     expect(response?.headers()["referrer-policy"]).toBe("no-referrer");
     await v.page.getByRole("heading", { name: "Sunset final" }).waitFor({ timeout: 20_000 });
-    expect(scripts.some((s) => /SharePage-/.test(s))).toBe(true);
+    expect(scripts.some((s) => /shareMain-/.test(s))).toBe(true);
     expect(scripts.filter((s) => /Library-|VideoPage-|AllLinks-|SignIn-|appMain-/.test(s))).toEqual([]);
+    // A video link without password or comments loads none of the share route's on-demand chunks.
+    expect(scripts.filter((s) => /CollectionPlayer-|PasswordForm-|Comments-|shareDownload-|rangedDownload-/.test(s))).toEqual([]);
+    // `npm run size` on this build: within the share route's budget (exit 0), the figure printed.
+    const size = spawnSync(process.execPath, [path.join(APP_PROJECT, "scripts/bundle-size.mjs"), "--dist", outDir], { encoding: "utf8" });
+    expect(size.stderr).toBe("");
+    expect(size.status).toBe(0);
+    expect(size.stdout).toMatch(/^share route \(\/share\/<token>\): \d+\.\d kB gzip JS/);
     const asset = await fetch(`${origin}${scripts.find((s) => s.startsWith("/assets/"))}`, { headers: { "Accept-Encoding": "gzip" } });
     expect(asset.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     expect(asset.headers.get("content-encoding")).toBe("gzip");

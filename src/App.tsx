@@ -4,8 +4,9 @@ import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { NotFound } from "./components/NotFound";
 import { useTitle } from "./hooks/useTitle";
 
-// One chunk per route: an anonymous viewer on /share/… downloads the share page and nothing else.
-const SharePage = lazy(() => import("./routes/SharePage").then((m) => ({ default: m.SharePage })));
+// One chunk per route. A share link opened from inside the app gets the share route's own entry
+// (src/shareMain.tsx, with its anonymous connection); a fresh tab on /share/… never loads this file.
+const SharePage = lazy(() => import("./shareMain").then((m) => ({ default: m.ShareRoute })));
 const SignIn = lazy(() => import("./routes/SignIn").then((m) => ({ default: m.SignIn })));
 const InvitePage = lazy(() => import("./routes/InvitePage").then((m) => ({ default: m.InvitePage })));
 const Library = lazy(() => import("./routes/Library").then((m) => ({ default: m.Library })));

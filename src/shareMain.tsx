@@ -1,19 +1,27 @@
-import { ConvexProvider } from "convex/react";
 import { StrictMode } from "react";
 import type { Root } from "react-dom/client";
-import { convex } from "./lib/convex";
+import { convexUrl } from "./lib/deployment";
+import { LiveClient, LiveProvider } from "./lib/live";
 import { SharePage } from "./routes/SharePage";
 
-/**
- * What an anonymous viewer on /share/<token> loads: the share page over a plain Convex client,
- * without the router, sign-in or any of the members' pages.
- */
+let client: LiveClient | undefined;
+/** One anonymous connection per tab, opened when a share page first renders. */
+const shareClient = () => (client ??= new LiveClient(convexUrl));
+
+/** The share page over its own small Convex binding (src/lib/live.tsx): no router, auth or convex/react. */
+export function ShareRoute() {
+  return (
+    <LiveProvider client={shareClient()}>
+      <SharePage />
+    </LiveProvider>
+  );
+}
+
+/** What an anonymous viewer on /share/<token> loads (src/main.tsx picks this entry by path). */
 export function render(root: Root) {
   root.render(
     <StrictMode>
-      <ConvexProvider client={convex}>
-        <SharePage />
-      </ConvexProvider>
+      <ShareRoute />
     </StrictMode>,
   );
 }

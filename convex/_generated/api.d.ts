@@ -52,6 +52,7 @@ import type * as lib_permissions from "../lib/permissions.js";
 import type * as lib_quota from "../lib/quota.js";
 import type * as lib_ranges from "../lib/ranges.js";
 import type * as lib_rateLimits from "../lib/rateLimits.js";
+import type * as lib_refusalTable from "../lib/refusalTable.js";
 import type * as lib_refusals from "../lib/refusals.js";
 import type * as lib_restErrors from "../lib/restErrors.js";
 import type * as lib_search from "../lib/search.js";
@@ -123,6 +124,7 @@ declare const fullApi: ApiFromModules<{
   "lib/quota": typeof lib_quota;
   "lib/ranges": typeof lib_ranges;
   "lib/rateLimits": typeof lib_rateLimits;
+  "lib/refusalTable": typeof lib_refusalTable;
   "lib/refusals": typeof lib_refusals;
   "lib/restErrors": typeof lib_restErrors;
   "lib/search": typeof lib_search;

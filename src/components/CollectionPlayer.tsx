@@ -1,13 +1,14 @@
-import { useQuery } from "convex/react";
 import type { FunctionReturnType } from "convex/server";
-import { useRef, useState } from "react";
+import { lazy, Suspense, useRef, useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { useNow } from "../hooks/useNow";
 import { useTitle } from "../hooks/useTitle";
 import { formatAbsolute, formatDuration, plural, relativeTime } from "../lib/format";
-import { Comments } from "./Comments";
-import { ReconnectingBanner } from "./SharePlayer";
+import { useLiveMutation, useLiveQuery } from "../lib/live";
+import { CommentsLoading, ReconnectingBanner } from "./ShareShell";
+
+const Comments = lazy(() => import("./Comments").then((m) => ({ default: m.Comments })));
 
 type CollectionView = NonNullable<FunctionReturnType<typeof api.collections.getByShareGrant>>;
 
@@ -26,7 +27,8 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
     view.videos.findIndex((v) => v.videoId === chosen?.id),
   );
   const current = view.videos[index] ?? null;
-  const review = useQuery(api.comments.getGuestReview, current ? { grantToken, videoId: current.videoId } : "skip");
+  const addComment = useLiveMutation(api.comments.addAsGuest);
+  const review = useLiveQuery(api.comments.getGuestReview, current ? { grantToken, videoId: current.videoId } : "skip");
   const next = view.videos[index + 1];
   const total = view.videos.reduce((sum, v) => sum + (v.durationSeconds ?? 0), 0);
   return (
@@ -106,15 +108,17 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
         </ol>
       </section>
       {current && review?.allowComments && (
-        <Comments
-          key={current.videoId}
-          threads={review.threads}
-          guest={{ grantToken, videoId: current.videoId }}
-          onSeek={(s) => {
-            if (player.current) player.current.currentTime = s;
-          }}
-          currentTime={() => player.current?.currentTime ?? 0}
-        />
+        <Suspense fallback={<CommentsLoading />}>
+          <Comments
+            key={current.videoId}
+            threads={review.threads}
+            guest={{ grantToken, videoId: current.videoId, add: addComment }}
+            onSeek={(s) => {
+              if (player.current) player.current.currentTime = s;
+            }}
+            currentTime={() => player.current?.currentTime ?? 0}
+          />
+        </Suspense>
       )}
     </main>
   );

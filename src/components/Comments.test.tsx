@@ -1,16 +1,14 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
-import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import { afterEach, beforeEach, expect, test } from "vitest";
 import type { Id } from "../../convex/_generated/dataModel";
 import { Comments, type Thread } from "./Comments";
 
 const calls: unknown[] = [];
 let answer: unknown = { ok: true, commentId: "c2" };
-vi.mock("convex/react", () => ({
-  useMutation: () => async (args: unknown) => {
-    calls.push(args);
-    return answer;
-  },
-}));
+const add = async (args: unknown) => {
+  calls.push(args);
+  return answer as { ok: false; reason: "commentsOff" };
+};
 
 afterEach(cleanup);
 beforeEach(() => {
@@ -44,7 +42,7 @@ test("a guest posts at the player's time under a name remembered in the browser"
   render(
     <Comments
       threads={[]}
-      guest={{ grantToken: "g".repeat(43), videoId: "v1" as Id<"videos"> }}
+      guest={{ grantToken: "g".repeat(43), videoId: "v1" as Id<"videos">, add }}
       onSeek={() => undefined}
       currentTime={() => 12.4}
     />,
@@ -64,13 +62,13 @@ test("a guest posts at the player's time under a name remembered in the browser"
   });
   await waitFor(() => expect(localStorage.getItem("reelgate:guestName")).toBe("Dana"));
   cleanup();
-  render(<Comments threads={[]} guest={{ grantToken: "g".repeat(43) }} onSeek={() => undefined} />);
+  render(<Comments threads={[]} guest={{ grantToken: "g".repeat(43), add }} onSeek={() => undefined} />);
   expect((screen.getByLabelText("Your name") as HTMLInputElement).value).toBe("Dana");
 });
 
 test("a refused post says why in words (comments turned off)", async () => {
   answer = { ok: false, reason: "commentsOff" };
-  render(<Comments threads={[]} guest={{ grantToken: "g".repeat(43) }} onSeek={() => undefined} />);
+  render(<Comments threads={[]} guest={{ grantToken: "g".repeat(43), add }} onSeek={() => undefined} />);
   fireEvent.change(screen.getByLabelText("Your name"), { target: { value: "Dana" } });
   fireEvent.change(screen.getByLabelText("Comment"), { target: { value: "hi" } });
   fireEvent.submit(screen.getByRole("form", { name: "Add a comment" }));

@@ -1,8 +1,8 @@
-import { useMutation } from "convex/react";
+import type { FunctionArgs, FunctionReturnType } from "convex/server";
 import { useState, type FormEvent } from "react";
-import { api } from "../../convex/_generated/api";
+import type { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { REFUSALS } from "../../convex/lib/refusals";
+import { REFUSALS } from "../../convex/lib/refusalTable";
 import { errorMessage } from "../lib/errors";
 import { formatDuration, relativeTime } from "../lib/format";
 
@@ -17,18 +17,32 @@ export type Thread = {
   replies: Omit<Thread, "replies">[];
 };
 
+/**
+ * A member on their video: posts, replies and deletes. The caller brings the mutations (convex/react
+ * in the members' app), so this component loads on the share route without convex/react.
+ */
+export type MemberPosting = {
+  videoId: Id<"videos">;
+  add: (args: FunctionArgs<typeof api.comments.add>) => Promise<unknown>;
+  remove: (args: FunctionArgs<typeof api.comments.remove>) => Promise<unknown>;
+};
+
 /** A guest on a share page that takes comments: they post through their grant (on `videoId`, for a collection). */
-export type GuestPosting = { grantToken: string; videoId?: Id<"videos"> };
+export type GuestPosting = {
+  grantToken: string;
+  videoId?: Id<"videos">;
+  add: (args: FunctionArgs<typeof api.comments.addAsGuest>) => Promise<FunctionReturnType<typeof api.comments.addAsGuest>>;
+};
 
 /**
- * Threaded comments. With `videoId` members can post and reply, and delete their own
+ * Threaded comments. With `member` members can post and reply, and delete their own
  * (`canModerate`: anyone's; `canDeleteGuests`: guests'); with `guest`, a share-page viewer
  * posts and replies under a name of their choice; with neither, read-only. Text is rendered
  * as text, never as markup.
  */
 export function Comments({
   threads,
-  videoId,
+  member,
   guest,
   onSeek,
   currentTime,
@@ -36,14 +50,14 @@ export function Comments({
   canDeleteGuests = false,
 }: {
   threads: Thread[] | undefined;
-  videoId?: Id<"videos">;
+  member?: MemberPosting;
   guest?: GuestPosting;
   onSeek: (s: number) => void;
   currentTime?: () => number;
   canModerate?: boolean;
   canDeleteGuests?: boolean;
 }) {
-  const canDelete = (c: Omit<Thread, "replies">) => videoId !== undefined && (c.mine || canModerate || (c.isGuest && canDeleteGuests));
+  const canDelete = (c: Omit<Thread, "replies">) => member !== undefined && (c.mine || canModerate || (c.isGuest && canDeleteGuests));
   if (threads === undefined)
     return (
       <p className="muted" role="status">
@@ -57,22 +71,22 @@ export function Comments({
       <ul className="comments">
         {threads.map((t) => (
           <li key={t.commentId}>
-            <CommentBody comment={t} onSeek={onSeek} canDelete={canDelete(t)} />
+            <CommentBody comment={t} onSeek={onSeek} remove={canDelete(t) ? member?.remove : undefined} />
             {t.replies.length > 0 && (
               <ul className="replies">
                 {t.replies.map((r) => (
                   <li key={r.commentId}>
-                    <CommentBody comment={r} onSeek={onSeek} canDelete={canDelete(r)} />
+                    <CommentBody comment={r} onSeek={onSeek} remove={canDelete(r) ? member?.remove : undefined} />
                   </li>
                 ))}
               </ul>
             )}
-            {videoId && <CommentForm videoId={videoId} parentId={t.commentId} label="Reply" inputLabel={`Reply to ${t.authorName}`} />}
+            {member && <CommentForm member={member} parentId={t.commentId} label="Reply" inputLabel={`Reply to ${t.authorName}`} />}
             {guest && <GuestCommentForm guest={guest} parentId={t.commentId} label="Reply" inputLabel={`Reply to ${t.authorName}`} />}
           </li>
         ))}
       </ul>
-      {videoId && <CommentForm videoId={videoId} label="Comment" currentTime={currentTime} />}
+      {member && <CommentForm member={member} label="Comment" currentTime={currentTime} />}
       {guest && <GuestCommentForm guest={guest} label="Comment" currentTime={currentTime} />}
     </section>
   );
@@ -81,13 +95,13 @@ export function Comments({
 function CommentBody({
   comment,
   onSeek,
-  canDelete,
+  remove,
 }: {
   comment: Omit<Thread, "replies">;
   onSeek: (s: number) => void;
-  canDelete: boolean;
+  /** Present when the viewer may delete this comment. */
+  remove?: MemberPosting["remove"];
 }) {
-  const remove = useMutation(api.comments.remove);
   const [error, setError] = useState<string | null>(null);
   return (
     <div>
@@ -107,7 +121,7 @@ function CommentBody({
         </button>
       )}
       <p>{comment.body}</p>
-      {canDelete && (
+      {remove && (
         <button
           type="button"
           className="link small"
@@ -130,19 +144,18 @@ function CommentBody({
 }
 
 function CommentForm({
-  videoId,
+  member,
   parentId,
   label,
   inputLabel = label,
   currentTime,
 }: {
-  videoId: Id<"videos">;
+  member: MemberPosting;
   parentId?: Id<"comments">;
   label: string;
   inputLabel?: string;
   currentTime?: () => number;
 }) {
-  const add = useMutation(api.comments.add);
   const [error, setError] = useState<string | null>(null);
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -151,7 +164,12 @@ function CommentForm({
     const body = String(data.get("body") ?? "").trim();
     if (!body) return setError("Write something first.");
     try {
-      await add({ videoId, parentId, body, timestampSeconds: data.get("atTime") && currentTime ? currentTime() : undefined });
+      await member.add({
+        videoId: member.videoId,
+        parentId,
+        body,
+        timestampSeconds: data.get("atTime") && currentTime ? currentTime() : undefined,
+      });
       form.reset();
       setError(null);
     } catch (e) {
@@ -203,7 +221,6 @@ function GuestCommentForm({
   inputLabel?: string;
   currentTime?: () => number;
 }) {
-  const add = useMutation(api.comments.addAsGuest);
   const [error, setError] = useState<string | null>(null);
   const [name, setName] = useState(storedName);
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -215,7 +232,7 @@ function GuestCommentForm({
     if (!who) return setError("Enter your name first.");
     if (!body) return setError("Write something first.");
     try {
-      const result = await add({
+      const result = await guest.add({
         grantToken: guest.grantToken,
         videoId: guest.videoId,
         name: who,

@@ -1,49 +1,18 @@
-import { useConvexConnectionState, useQuery } from "convex/react";
 import type { FunctionReturnType } from "convex/server";
-import { useRef, useState } from "react";
+import { lazy, Suspense, useRef, useState } from "react";
 import { api } from "../../convex/_generated/api";
 import { useNow } from "../hooks/useNow";
 import { useTitle } from "../hooks/useTitle";
 import { formatAbsolute, formatDuration, plural, relativeTime } from "../lib/format";
-import { browserSink, downloadInRanges } from "../lib/rangedDownload";
-import { Comments } from "./Comments";
+import { useLiveMutation, useLiveQuery } from "../lib/live";
+import { CommentsLoading, ReconnectingBanner } from "./ShareShell";
+
+// Loaded only when needed, so a viewer's first frame waits for neither: comments on links that take
+// them, the ranged downloader on the first click of Download.
+const Comments = lazy(() => import("./Comments").then((m) => ({ default: m.Comments })));
+const loadDownloader = () => import("../lib/shareDownload");
 
 type View = NonNullable<FunctionReturnType<typeof api.videos.getByShareGrant>>;
-
-/** Shown while the WebSocket to the backend is down after it had connected once. */
-export function ReconnectingBanner() {
-  const state = useConvexConnectionState();
-  if (!state.hasEverConnected || state.isWebSocketConnected) return null;
-  return (
-    <p className="banner" role="status">
-      Connection lost — reconnecting…
-    </p>
-  );
-}
-
-/** The shape of the share page before anything is known, so the layout does not jump. */
-export function ShareSkeleton() {
-  return (
-    <main className="share-shell wide" aria-busy="true">
-      <p className="brand">Reelgate</p>
-      <ReconnectingBanner />
-      <div className="skeleton skeleton-title" />
-      <div className="skeleton skeleton-player" />
-      <p role="status" className="muted">
-        Loading…
-      </p>
-    </main>
-  );
-}
-
-/** Download refusals from /media/…/download, in words (the response body is for programs). */
-const DOWNLOAD_REFUSALS: Record<string, string> = {
-  DOWNLOAD_LIMIT_REACHED: "This link has reached its download limit. Ask the sender for a new link.",
-  DOWNLOAD_DISABLED: "Downloads are turned off for this link.",
-  RATE_LIMITED: "Too many requests from you right now. Wait a minute and try again.",
-  GRANT_EXPIRED: "Your access has ended. Open the link again.",
-  SHARE_NOT_FOUND: "This share link no longer exists.",
-};
 
 /**
  * Downloads in the page, of any size: chunk-aligned ranges, each checked by the server (a revoke
@@ -61,16 +30,9 @@ function useDownload(url: string | null) {
     if (!url || state.busy) return;
     setState({ busy: true, error: null, received: 0, total: 0 });
     try {
-      const result = await downloadInRanges(url, browserSink(), (received, total) => setState((s) => ({ ...s, received, total })));
-      if (!result.ok) {
-        return setState({
-          busy: false,
-          error: DOWNLOAD_REFUSALS[result.code] ?? "This video cannot be downloaded right now. Try again later.",
-          received: 0,
-          total: 0,
-        });
-      }
-      setState({ busy: false, error: null, received: 0, total: 0 });
+      const { downloadToDisk } = await loadDownloader();
+      const error = await downloadToDisk(url, (received, total) => setState((s) => ({ ...s, received, total })));
+      setState({ busy: false, error, received: 0, total: 0 });
     } catch {
       setState({ busy: false, error: "The download was interrupted. Check your connection and try again.", received: 0, total: 0 });
     }
@@ -80,8 +42,9 @@ function useDownload(url: string | null) {
 
 export function SharePlayer({ view, grantToken }: { view: View; grantToken: string }) {
   useTitle(view.title);
-  const review = useQuery(api.comments.getGuestReview, { grantToken });
-  const facts = useQuery(api.teamLinks.viewerFacts, { grantToken });
+  const review = useLiveQuery(api.comments.getGuestReview, { grantToken });
+  const facts = useLiveQuery(api.teamLinks.viewerFacts, { grantToken });
+  const addComment = useLiveMutation(api.comments.addAsGuest);
   const player = useRef<HTMLVideoElement>(null);
   const now = useNow(30_000);
   const download = useDownload(view.canDownload ? view.downloadUrl : null);
@@ -152,14 +115,16 @@ export function SharePlayer({ view, grantToken }: { view: View; grantToken: stri
       {view.description && <p>{view.description}</p>}
       {/* Comments only on links that allow them; the form goes as soon as the option is turned off. */}
       {review?.allowComments && (
-        <Comments
-          threads={review.threads}
-          guest={{ grantToken }}
-          onSeek={(s) => {
-            if (player.current) player.current.currentTime = s;
-          }}
-          currentTime={() => player.current?.currentTime ?? 0}
-        />
+        <Suspense fallback={<CommentsLoading />}>
+          <Comments
+            threads={review.threads}
+            guest={{ grantToken, add: addComment }}
+            onSeek={(s) => {
+              if (player.current) player.current.currentTime = s;
+            }}
+            currentTime={() => player.current?.currentTime ?? 0}
+          />
+        </Suspense>
       )}
     </main>
   );

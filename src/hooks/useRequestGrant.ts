@@ -1,7 +1,7 @@
 import { useCallback } from "react";
 import type { FunctionReturnType } from "convex/server";
 import type { api } from "../../convex/_generated/api";
-import { siteUrl } from "../lib/convex";
+import { siteUrl } from "../lib/deployment";
 
 type GrantResult = FunctionReturnType<typeof api.shareLinks.issueAccessGrant>;
 

@@ -1,6 +1,6 @@
-import { useMutation } from "convex/react";
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../../convex/_generated/api";
+import { useLiveMutation } from "../lib/live";
 
 type StoredGrant = { grantToken: string; expiresAt: number };
 const RENEW_BEFORE_MS = 5 * 60 * 1000;
@@ -31,7 +31,7 @@ export function useShareGrant(token: string) {
       return null;
     }
   });
-  const renew = useMutation(api.shareGrants.renew);
+  const renew = useLiveMutation(api.shareGrants.renew);
 
   const setGrant = useCallback(
     (next: StoredGrant | null) => {

@@ -1,4 +1,4 @@
-import { siteUrl } from "./convex";
+import { siteUrl } from "./deployment";
 
 export type AttemptTicket = { ok: true; ticket: string } | { ok: false; message: string };
 

@@ -1,12 +1,5 @@
 import { ConvexReactClient } from "convex/react";
+import { convexUrl } from "./deployment";
 
-const url = import.meta.env.VITE_CONVEX_URL as string | undefined;
-if (!url) {
-  throw new Error("VITE_CONVEX_URL is not set: start the app with `npm start` (or `npx convex dev` for a cloud deployment).");
-}
-export const convex = new ConvexReactClient(url);
-
-/** Where HTTP actions live: VITE_CONVEX_SITE_URL, or the cloud URL's .site twin on Convex. */
-export const siteUrl = (
-  (import.meta.env.VITE_CONVEX_SITE_URL as string | undefined) ?? url.replace(/\.convex\.cloud$/, ".convex.site")
-).replace(/\/+$/, "");
+/** The members' app's client (auth, convex/react hooks). The share route uses src/lib/live.tsx instead. */
+export const convex = new ConvexReactClient(convexUrl);

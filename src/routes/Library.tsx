@@ -10,6 +10,7 @@ import { Collections } from "../components/Collections";
 import { Header } from "../components/Header";
 import { LinkSearch } from "../components/LinkSearch";
 import { Members } from "../components/Members";
+import { ShareDialog } from "../components/ShareDialog";
 import { ResumeUpload, Upload } from "../components/Upload";
 import { useCurrentTeam } from "../hooks/useCurrentTeam";
 import { useDebounced } from "../hooks/useDebounced";
@@ -68,6 +69,7 @@ export function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: b
   const [sort, setSort] = useState<LibrarySort>("relevance");
   const [status, setStatus] = useState<VideoStatus | "all">("all");
   const [links, setLinks] = useState<LinkFilter>("any");
+  const [sharing, setSharing] = useState<{ videoId: Id<"videos">; title: string } | null>(null);
   const searched = useDebounced(text.trim(), 200);
   const result = useQuery(api.search.videos, {
     teamId,
@@ -162,6 +164,11 @@ export function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: b
                   .join(" · ")}
               </div>
             </div>
+            {canEdit && v.status === "ready" && (
+              <button type="button" className="secondary small" aria-label={`Share ${v.title}`} onClick={() => setSharing(v)}>
+                Share
+              </button>
+            )}
             {canEdit && v.status === "uploading" && <ResumeUpload videoId={v.videoId} fileName={v.fileName} title={v.title} />}
             {canEdit && (
               <button
@@ -179,6 +186,7 @@ export function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: b
           </li>
         ))}
       </ul>
+      {sharing && <ShareDialog videoId={sharing.videoId} title={sharing.title} canEdit={canEdit} onClose={() => setSharing(null)} />}
     </section>
   );
 }

@@ -1,9 +1,8 @@
-import { useQuery } from "convex/react";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { api } from "../../convex/_generated/api";
-import { CollectionPlayer } from "../components/CollectionPlayer";
-import { ReconnectingBanner, SharePlayer, ShareSkeleton } from "../components/SharePlayer";
-import { REFUSALS, type Refusal, type RefusalFacts } from "../../convex/lib/refusals";
+import { ReconnectingBanner, ShareSkeleton } from "../components/ShareShell";
+import { SharePlayer } from "../components/SharePlayer";
+import { REFUSALS } from "../../convex/lib/refusalTable";
 import { looksLikeToken } from "../../convex/lib/tokens";
 import { unreachable } from "../../convex/lib/unreachable";
 import { fetchSlugTicket, useRequestGrant } from "../hooks/useRequestGrant";
@@ -11,7 +10,12 @@ import { useShareGrant, viewerId } from "../hooks/useShareGrant";
 import { useShareToken } from "../hooks/useShareToken";
 import { useTitle } from "../hooks/useTitle";
 import { errorMessage } from "../lib/errors";
-import { relativeTime } from "../lib/format";
+import { useLiveQuery } from "../lib/live";
+import { refusalText } from "../lib/refusalText";
+
+// Loaded only for the links that need them: a video link without a password loads neither.
+const CollectionPlayer = lazy(() => import("../components/CollectionPlayer").then((m) => ({ default: m.CollectionPlayer })));
+const PasswordForm = lazy(() => import("../components/PasswordForm").then((m) => ({ default: m.PasswordForm })));
 
 /** Keeps the share page out of search engines and stops it sending a Referer. */
 function usePrivatePage() {
@@ -30,11 +34,11 @@ export function SharePage() {
   const token = useShareToken();
   const viewer = useRef(viewerId()).current;
   const slug = useSlugTicket(token);
-  const status = useQuery(api.shareLinks.getByToken, slug.ready ? { token, viewerId: viewer, slugTicket: slug.ticket } : "skip");
+  const status = useLiveQuery(api.shareLinks.getByToken, slug.ready ? { token, viewerId: viewer, slugTicket: slug.ticket } : "skip");
   const { grant, setGrant } = useShareGrant(token);
-  const view = useQuery(api.videos.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
+  const view = useLiveQuery(api.videos.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
   // A collection link's grant: null for video links, as `view` is null for collection links.
-  const collection = useQuery(api.collections.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
+  const collection = useLiveQuery(api.collections.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
   const opened = view ?? collection;
   const [hadAccess, setHadAccess] = useState(false);
   const issue = useRequestGrant();
@@ -62,7 +66,12 @@ export function SharePage() {
       .catch((e) => setAutoError(errorMessage(e)));
   }, [status?.status, grant, issue, token, viewer, setGrant, slug.ticket]);
 
-  if (grant && collection) return <CollectionPlayer view={collection} grantToken={grant.grantToken} />;
+  if (grant && collection)
+    return (
+      <Suspense fallback={<ShareSkeleton />}>
+        <CollectionPlayer view={collection} grantToken={grant.grantToken} />
+      </Suspense>
+    );
   if (grant && view) return <SharePlayer view={view} grantToken={grant.grantToken} />;
   if (slug.error)
     return (
@@ -106,7 +115,9 @@ export function SharePage() {
               The password for this link has changed. Enter the new password to keep watching.
             </p>
           )}
-          <PasswordForm token={token} viewer={viewer} slugTicket={slug.ticket} onGrant={(g) => setGrant(g)} />
+          <Suspense fallback={<p className="muted">Loading…</p>}>
+            <PasswordForm token={token} viewer={viewer} slugTicket={slug.ticket} onGrant={(g) => setGrant(g)} />
+          </Suspense>
         </Shell>
       );
     case "ok":
@@ -148,12 +159,6 @@ function useSlugTicket(token: string): { ready: boolean; ticket?: string; error?
   return { ready: state.ticket !== undefined, ticket: state.ticket, error: state.error };
 }
 
-/** The words for a refusal (convex/lib/refusals.ts), with when to try again if it passes with time. */
-function refusalText(reason: Refusal, retryAfterMs?: number): string {
-  const facts: RefusalFacts = REFUSALS[reason];
-  return facts.retry && retryAfterMs ? `${facts.words} Try again ${relativeTime(Date.now() + retryAfterMs)}.` : facts.words;
-}
-
 /** Every state before access: the video's title stays out of the tab until access is granted. */
 function Shell({ children }: { children: React.ReactNode }) {
   useTitle("Shared video");
@@ -163,53 +168,5 @@ function Shell({ children }: { children: React.ReactNode }) {
       <ReconnectingBanner />
       {children}
     </main>
-  );
-}
-
-function PasswordForm({
-  token,
-  viewer,
-  slugTicket,
-  onGrant,
-}: {
-  token: string;
-  viewer: string;
-  slugTicket?: string;
-  onGrant: (g: { grantToken: string; expiresAt: number }) => void;
-}) {
-  const issue = useRequestGrant();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const password = String(new FormData(event.currentTarget).get("password") ?? "");
-    if (!password) return setError("Enter the password.");
-    setBusy(true);
-    try {
-      const result = await issue({ token, password, viewerId: viewer, slugTicket });
-      if (result.ok) onGrant({ grantToken: result.grantToken, expiresAt: result.expiresAt });
-      else setError(refusalText(result.reason, result.retryAfterMs));
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  }
-  return (
-    <form onSubmit={submit} aria-label="Unlock the video" className="stack">
-      <h1>Password required</h1>
-      <p className="muted">The sender protected this video with a password.</p>
-      <label>
-        Password <input name="password" type="password" autoComplete="off" autoFocus />
-      </label>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <button type="submit" disabled={busy}>
-        {busy ? "Checking…" : "Watch"}
-      </button>
-    </form>
   );
 }

@@ -90,6 +90,8 @@ function VideoDetails({ videoId }: { videoId: Id<"videos"> }) {
   const video = useQuery(api.videos.get, { videoId });
   const threads = useQuery(api.comments.getThreaded, video ? { videoId } : "skip");
   const player = useRef<HTMLVideoElement>(null);
+  const addComment = useMutation(api.comments.add);
+  const removeComment = useMutation(api.comments.remove);
   useTitle(video?.title ?? null);
   if (video === undefined)
     return (
@@ -110,7 +112,7 @@ function VideoDetails({ videoId }: { videoId: Id<"videos"> }) {
         {video.description && <p>{video.description}</p>}
         <Comments
           threads={threads}
-          videoId={role === "viewer" ? undefined : videoId}
+          member={role === "viewer" ? undefined : { videoId, add: addComment, remove: removeComment }}
           canModerate={role === "admin" || role === "owner"}
           canDeleteGuests={role !== "viewer"}
           onSeek={(s) => {

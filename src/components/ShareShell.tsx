@@ -1,0 +1,37 @@
+/** The pieces of the share page drawn before (and around) the player: loaded with the page itself. */
+import { useLiveConnectionState } from "../lib/live";
+
+/** Shown while the WebSocket to the backend is down after it had connected once. */
+export function ReconnectingBanner() {
+  const state = useLiveConnectionState();
+  if (!state.hasEverConnected || state.isWebSocketConnected) return null;
+  return (
+    <p className="banner" role="status">
+      Connection lost — reconnecting…
+    </p>
+  );
+}
+
+/** The shape of the share page before anything is known, so the layout does not jump. */
+export function ShareSkeleton() {
+  return (
+    <main className="share-shell wide" aria-busy="true">
+      <p className="brand">Reelgate</p>
+      <ReconnectingBanner />
+      <div className="skeleton skeleton-title" />
+      <div className="skeleton skeleton-player" />
+      <p role="status" className="muted">
+        Loading…
+      </p>
+    </main>
+  );
+}
+
+/** While the comments' code loads (the same line the comments show while their data loads). */
+export function CommentsLoading() {
+  return (
+    <p className="muted" role="status">
+      Loading comments…
+    </p>
+  );
+}
