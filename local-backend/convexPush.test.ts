@@ -125,6 +125,10 @@ test("a second push sends only what changed (get_config_hashes); the server keep
   expect(request.appDefinition.unchangedModuleHashes.map((m) => m.path)).toEqual(
     expect.arrayContaining(["crons.js", "http.js", "sqlite.js"]),
   );
+  // A dry run evaluates and checks the push but installs nothing.
+  const dry = await cli("deploy", "--typecheck", "disable", "--dry-run");
+  expect(dry.code, dry.stderr).toBe(0);
+  expect((await cli("run", "tasks:ping")).code).not.toBe(0);
   const deployed = await cli("deploy", "--typecheck", "disable");
   expect(deployed.code, deployed.stderr).toBe(0);
   expect(await run("tasks:ping")).toBe("pong");
@@ -157,3 +161,59 @@ test("the folder loader honours convex.json (functions folder, node.externalPack
     await folder.stop();
   }
 }, 120_000);
+
+test("a hand-made push is checked before anything runs: malformed bodies and component names that are not identifiers are 400", async () => {
+  const post = (body: unknown) =>
+    fetch(`${backend.cloudUrl}/api/deploy2/start_push`, {
+      method: "POST",
+      headers: { Authorization: `Convex ${deployment.adminKey}`, "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const malformed = await post({ adminKey: deployment.adminKey, dryRun: false });
+  expect(malformed.status).toBe(400);
+  expect(await malformed.json()).toMatchObject({ code: "InvalidConfig" });
+  const definition = (metadata: unknown) => ({
+    path: "convex.config.js",
+    source: `export default { export: () => (${JSON.stringify(metadata)}) };`,
+    environment: "isolate",
+  });
+  const branch = { type: "branch", branch: [] };
+  const evil = await post({
+    adminKey: deployment.adminKey,
+    dryRun: false,
+    functions: "convex/",
+    appDefinition: {
+      definition: definition({
+        definitionType: { type: "app" },
+        childComponents: [{ name: "../../evil", path: "c" }],
+        httpMounts: {},
+        exports: branch,
+      }),
+      dependencies: ["c"],
+      schema: null,
+      changedModules: [],
+      unchangedModuleHashes: [],
+      udfServerVersion: "1.48.0",
+    },
+    componentDefinitions: [
+      {
+        definitionPath: "c",
+        definition: definition({
+          definitionType: { type: "childComponent", name: "c" },
+          childComponents: [],
+          httpMounts: {},
+          exports: branch,
+        }),
+        dependencies: [],
+        schema: null,
+        functions: [],
+        udfServerVersion: "1.48.0",
+      },
+    ],
+    nodeDependencies: [],
+  });
+  expect(evil.status).toBe(400);
+  expect(await evil.json()).toMatchObject({ code: "InvalidComponentName" });
+  // What serves is unchanged.
+  expect(await run("sqlite:answer")).toBe(42);
+});

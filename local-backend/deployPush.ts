@@ -209,6 +209,12 @@ export class PushService {
       const component = componentFromModules(store, componentPath, namespaces, apply);
       instances.push({ componentPath, definitionPath: defPath, namespaces, schema: exportedSchema(namespaces) });
       for (const child of (await evaluateDef(defPath)).childComponents) {
+        // crates/common/src/components/mod.rs: a component name is an identifier (it also names folders here).
+        if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(child.name))
+          throw new PushRefused(
+            "InvalidComponentName",
+            `Invalid component name: ${JSON.stringify(child.name.slice(0, 100))}. Names must be identifiers.`,
+          );
         if (component.children.has(child.name))
           throw new PushRefused("InvalidConfig", `Component name ${JSON.stringify(child.name)} is used twice in ${defPath || "the app"}.`);
         const childPath = componentPath ? `${componentPath}/${child.name}` : child.name;

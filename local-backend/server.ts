@@ -246,7 +246,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     cloudUrl,
     siteUrl,
     adminKey,
-    reload,
+    reload: fromPush ? async () => void (await push.restore()) : reload,
     async close() {
       watcher?.close();
       scheduler.stop();
