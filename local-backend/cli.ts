@@ -9,6 +9,8 @@ const { values } = parseArgs({
     data: { type: "string" },
     project: { type: "string", default: process.cwd() },
     "no-watch": { type: "boolean", default: false },
+    /** Serve what `npx convex dev` / `deploy` pushes instead of loading the functions folder. */
+    push: { type: "boolean", default: false },
     /** Tests only: POST /_test/clock {"advanceMs": n} moves the functions' clock forward. */
     "test-clock": { type: "boolean", default: false },
   },
@@ -29,6 +31,7 @@ try {
     sitePort: Number(values["site-port"]),
     watch: !values["no-watch"],
     testClock: values["test-clock"],
+    appSource: values.push ? "push" : "folder",
   });
   console.log(`Local Convex backend: ${backend.cloudUrl} (HTTP actions: ${backend.siteUrl})`);
   // For the convex CLI (npx convex run / data / logs / env / export / import): scripts/start.mjs shows the exports.

@@ -1,10 +1,10 @@
 /** Runs the real `convex` CLI against a running embedded backend, as a self-hosted deployment (tests). */
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { RunningBackend } from "./testing";
+import { APP_PROJECT, tempDataDir, type RunningBackend } from "./testing";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CONVEX_CLI = path.resolve(here, "..", "node_modules", "convex", "bin", "main.js");
@@ -24,6 +24,24 @@ export function cliProject(projectDir: string): string {
     filter: (src) => !src.includes(`${path.sep}node_modules`),
   });
   writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "cli-test", private: true, dependencies: { convex: "^1.48.0" } }));
+  return dir;
+}
+
+/**
+ * A temporary copy of a whole project (convex.json, package.json, functions folder, components)
+ * whose node_modules links the app's packages one by one: the CLI and the backend resolve
+ * packages as in a real project, and what they cache there stays in the copy. Removed with the
+ * temp data folders.
+ */
+export function projectCopy(projectDir: string): string {
+  const dir = tempDataDir("reelgate-project-");
+  cpSync(projectDir, dir, { recursive: true, filter: (src) => !/[\\/](node_modules|_generated)$/.test(src) });
+  const modules = path.join(dir, "node_modules");
+  mkdirSync(modules);
+  for (const entry of readdirSync(path.join(APP_PROJECT, "node_modules"))) {
+    if (entry.startsWith(".")) continue;
+    symlinkSync(path.join(APP_PROJECT, "node_modules", entry), path.join(modules, entry), "dir");
+  }
   return dir;
 }
 

@@ -17,6 +17,7 @@ import type { Doc } from "./database";
 import { AdminKeyError } from "./adminAuth";
 import { handleAdminRequest, type AdminDeps } from "./adminApi";
 import { isSystemPath, runSystemFunction, type SystemDeps } from "./systemFunctions";
+import { handlePushRequest, type PushApiDeps } from "./pushApi";
 
 const CORS = {
   "Access-Control-Allow-Origin": "*",
@@ -32,6 +33,8 @@ type Deps = {
   uploads: UploadTokens;
   /** Admin key, admin endpoints and system functions (adminApi.ts); without it, admin auth is refused. */
   admin?: AdminDeps & { system: SystemDeps };
+  /** `npx convex dev` / `deploy` pushes (pushApi.ts); without it, the push endpoints are 404. */
+  push?: PushApiDeps;
 };
 
 export function createApiHandler(deps: Deps) {
@@ -40,6 +43,7 @@ export function createApiHandler(deps: Deps) {
       const url = requestUrl(req, "http://local");
       if (req.method === "OPTIONS") return send(res, 204, CORS);
       if (deps.admin && (await handleAdminRequest(deps.admin, req, res, url))) return;
+      if (deps.push && (await handlePushRequest(deps.push, req, res, url))) return;
       if (url.pathname === "/api/storage/upload" && req.method === "POST") return await upload(deps, req, res, url);
       const file = /^\/api\/storage\/([^/]*)$/.exec(url.pathname);
       if (file && (req.method === "GET" || req.method === "HEAD")) {

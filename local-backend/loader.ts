@@ -140,7 +140,12 @@ async function bundleIsolate(
 const KIND_NAMES = { isQuery: "Query", isMutation: "Mutation" } as const;
 
 /** "use node" modules: bundled for Node and imported here; only actions (crates/node_executor/src/executor.rs). */
-async function bundleNode(dir: string, files: string[], outDir: string): Promise<Map<string, Record<string, unknown>>> {
+async function bundleNode(
+  dir: string,
+  files: string[],
+  outDir: string,
+  externalPackages: string[],
+): Promise<Map<string, Record<string, unknown>>> {
   const modules = new Map<string, Record<string, unknown>>();
   if (files.length === 0) return modules;
   try {
@@ -152,7 +157,10 @@ async function bundleNode(dir: string, files: string[], outDir: string): Promise
       platform: "node",
       target: "node20",
       outExtension: { ".js": ".mjs" },
-      external: ["convex", "convex/*"],
+      // convex.json `node.externalPackages` are imported from node_modules at run time, as on Convex.
+      ...(externalPackages.includes("*")
+        ? { packages: "external" as const }
+        : { external: ["convex", "convex/*", ...externalPackages.flatMap((p) => [p, `${p}/*`])] }),
       logLevel: "silent",
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     });
@@ -162,23 +170,34 @@ async function bundleNode(dir: string, files: string[], outDir: string): Promise
   for (const f of files) {
     const name = moduleName(f);
     const mod = (await import(pathToFileURL(path.join(outDir, `${name}.mjs`)).href)) as Record<string, unknown>;
-    for (const [exportName, value] of Object.entries(mod)) {
-      const registered = value as Record<string, unknown> | null;
-      if (typeof registered !== "function" && (typeof registered !== "object" || registered === null)) continue;
-      for (const [flag, kind] of Object.entries(KIND_NAMES)) {
-        if (registered[flag]) {
-          throw new Error(
-            `\`${exportName}\` defined in \`"${name}.js"\` is a ${kind} function. Only actions can be defined in Node.js. See https://docs.convex.dev/functions/actions for more details.`,
-          );
-        }
-      }
-    }
+    checkNodeModule(name, mod);
     modules.set(name, mod);
   }
   return modules;
 }
 
-async function bundle(dir: string, files: string[], outDir: string, runtime: RuntimeHost): Promise<Map<string, Record<string, unknown>>> {
+/** A "use node" module may export only actions (crates/node_executor/src/executor.rs). */
+export function checkNodeModule(name: string, mod: Record<string, unknown>): void {
+  for (const [exportName, value] of Object.entries(mod)) {
+    const registered = value as Record<string, unknown> | null;
+    if (typeof registered !== "function" && (typeof registered !== "object" || registered === null)) continue;
+    for (const [flag, kind] of Object.entries(KIND_NAMES)) {
+      if (registered[flag]) {
+        throw new Error(
+          `\`${exportName}\` defined in \`"${name}.js"\` is a ${kind} function. Only actions can be defined in Node.js. See https://docs.convex.dev/functions/actions for more details.`,
+        );
+      }
+    }
+  }
+}
+
+async function bundle(
+  dir: string,
+  files: string[],
+  outDir: string,
+  runtime: RuntimeHost,
+  externalPackages: string[],
+): Promise<Map<string, Record<string, unknown>>> {
   const nodeFiles: string[] = [];
   const isolateFiles: string[] = [];
   for (const f of files) {
@@ -188,17 +207,17 @@ async function bundle(dir: string, files: string[], outDir: string, runtime: Run
     } else isolateFiles.push(f);
   }
   const isolate = await bundleIsolate(dir, isolateFiles, outDir, runtime);
-  const node = await bundleNode(dir, nodeFiles, path.join(outDir, "node"));
+  const node = await bundleNode(dir, nodeFiles, path.join(outDir, "node"), externalPackages);
   return new Map([...isolate, ...node]);
 }
 
 /** `import x from "pkg/convex.config"` + `app.use(x)` → mounted components. */
-function usedComponents(configSource: string, resolveFrom: string): Array<{ name: string; dir: string }> {
+function usedComponents(configSource: string, resolveFrom: string): Array<{ name: string; dir: string; configFile: string }> {
   const require = createRequire(resolveFrom);
   const imports = new Map<string, string>();
   for (const m of configSource.matchAll(/import\s+(\w+)\s+from\s+["']([^"']+?)(?:\/convex\.config(?:\.js)?)?["']/g))
     imports.set(m[1], m[2]);
-  const found: Array<{ name: string; dir: string }> = [];
+  const found: Array<{ name: string; dir: string; configFile: string }> = [];
   for (const m of configSource.matchAll(/\.use\(\s*(\w+)\s*(?:,\s*\{[^}]*name:\s*["'](\w+)["'][^}]*\})?\s*\)/g)) {
     const spec = imports.get(m[1]);
     if (!spec) continue;
@@ -210,48 +229,42 @@ function usedComponents(configSource: string, resolveFrom: string): Array<{ name
     const file = local ?? (configPath.endsWith(".js") ? configPath : `${configPath}.js`);
     const source = readFileSync(file, "utf8");
     const name = m[2] ?? /defineComponent\(\s*["'](\w+)["']/.exec(source)?.[1];
-    if (name) found.push({ name, dir: path.dirname(file) });
+    if (name) found.push({ name, dir: path.dirname(file), configFile: file });
   }
   return found;
 }
 
-/** Loads a component's code; what it changes in the store goes into `apply`, run only once the whole app passed the push checks. */
-async function loadComponent(
+/** The JSON a schema module's `export()` gives (the CLI's analyzedSchema). */
+export type ExportedSchema = {
+  tables: Array<{
+    tableName: string;
+    indexes: Array<{ indexDescriptor: string; fields: string[] }>;
+    searchIndexes?: SchemaSearchIndex[];
+    vectorIndexes?: unknown[];
+    documentType: ValidatorJson | null;
+  }>;
+  schemaValidation: boolean;
+};
+
+/** A component's schema as its `schema` module exports it, or null when it has none. */
+export function exportedSchema(modules: Map<string, Record<string, unknown>>): ExportedSchema | null {
+  const schema = modules.get("schema")?.default as { export(): string } | undefined;
+  return schema ? (JSON.parse(schema.export()) as ExportedSchema) : null;
+}
+
+/**
+ * A component made of evaluated modules: its schema is checked and what it changes in the
+ * store goes into `apply`, run only once the whole app passed the push checks.
+ */
+export function componentFromModules(
   store: DocumentStore,
   componentPath: string,
-  dir: string,
-  outRoot: string,
-  configFile: string | null,
-  runtime: RuntimeHost,
+  modules: Map<string, Record<string, unknown>>,
   apply: Array<() => void>,
-): Promise<Component> {
-  const files = (await listModules(dir)).filter((f) => !/^convex\.config\./.test(f) && !/^test\./.test(f));
-  const modules = await bundle(dir, files, path.join(outRoot, componentPath || "app"), runtime);
-  const isolateBundle = path.join(outRoot, componentPath || "app", "isolate.js");
-  const nodeDir = path.join(outRoot, componentPath || "app", "node");
-  // "use node" modules, for the Node workers to import (executionPool.ts, nodeExecutor.ts).
-  const nodeModules = [...modules.keys()]
-    .map((module) => ({ module, file: path.join(nodeDir, `${module}.mjs`) }))
-    .filter(({ file }) => existsSync(file));
-  // The default-runtime bundle, for the execution pool's workers to evaluate (absent when every module is "use node").
-  const component: Component = {
-    path: componentPath,
-    modules,
-    children: new Map(),
-    ...(existsSync(isolateBundle) ? { bundle: isolateBundle } : {}),
-    nodeModules,
-  };
-  const schema = modules.get("schema")?.default as { export(): string } | undefined;
-  if (schema) {
-    const exported = JSON.parse(schema.export()) as {
-      tables: Array<{
-        tableName: string;
-        indexes: Array<{ indexDescriptor: string; fields: string[] }>;
-        searchIndexes?: SchemaSearchIndex[];
-        documentType: ValidatorJson | null;
-      }>;
-      schemaValidation: boolean;
-    };
+): Component {
+  const component: Component = { path: componentPath, modules, children: new Map() };
+  const exported = exportedSchema(modules);
+  if (exported) {
     checkSchemaTables(exported.tables);
     for (const table of exported.tables) {
       const tableKey = `${componentPath}:${table.tableName}`;
@@ -269,16 +282,61 @@ async function loadComponent(
     store.defineTable(`${componentPath}:_storage`, []);
     store.defineTable(`${componentPath}:_scheduled_functions`, [{ name: "by_scheduledTime", fields: ["scheduledTime"] }]);
   });
+  return component;
+}
+
+/** Loads a component's code from its folder, and the components its convex.config mounts. */
+async function loadComponent(
+  store: DocumentStore,
+  componentPath: string,
+  dir: string,
+  outRoot: string,
+  configFile: string | null,
+  runtime: RuntimeHost,
+  apply: Array<() => void>,
+  externalPackages: string[],
+): Promise<Component> {
+  const files = (await listModules(dir)).filter((f) => !/^convex\.config\./.test(f) && !/^test\./.test(f));
+  const outDir = path.join(outRoot, componentPath || "app");
+  const modules = await bundle(dir, files, outDir, runtime, externalPackages);
+  const component = componentFromModules(store, componentPath, modules, apply);
+  // What the execution pools' workers load: the default-runtime bundle, and the "use node" modules.
+  const isolateBundle = path.join(outDir, "isolate.js");
+  if (existsSync(isolateBundle)) component.bundle = isolateBundle;
+  component.nodeModules = [...modules.keys()]
+    .map((module) => ({ module, file: path.join(outDir, "node", `${module}.mjs`) }))
+    .filter(({ file }) => existsSync(file));
   if (configFile && existsSync(configFile)) {
     for (const child of usedComponents(readFileSync(configFile, "utf8"), configFile)) {
       const childPath = componentPath ? `${componentPath}/${child.name}` : child.name;
       component.children.set(
         child.name,
-        await loadComponent(store, childPath, child.dir, outRoot, path.join(child.dir, "convex.config.js"), runtime, apply),
+        // The child's own convex.config (TypeScript for an in-repo component): its children load too, at any depth.
+        await loadComponent(store, childPath, child.dir, outRoot, child.configFile, runtime, apply, externalPackages),
       );
     }
   }
   return component;
+}
+
+/**
+ * The app's crons, HTTP router and auth config, checked; `commit` puts the new schema in
+ * place of the old one (call it only when the app is about to serve).
+ */
+export function prepareApp(app: Component, apply: Array<() => void>): { loaded: LoadedApp; commit(): void } {
+  const declared = (app.modules.get("crons")?.default as { crons?: Record<string, CronSpec> } | undefined)?.crons ?? {};
+  // The specs were made in the default runtime's context: copied into this realm's values.
+  const crons = jsonToConvex(convexToJson(declared as unknown as Value)) as unknown as Record<string, CronSpec>;
+  checkCrons(crons, (name) => functionKind(app, name));
+  const http = (app.modules.get("http")?.default as HttpRouterLike | undefined) ?? null;
+  const authConfig = (app.modules.get("auth.config")?.default as AuthConfig | undefined) ?? { providers: [] };
+  return {
+    loaded: { app, crons, http, authConfig },
+    commit() {
+      documentValidators.clear();
+      for (const step of apply) step();
+    },
+  };
 }
 
 export async function loadApp(
@@ -286,19 +344,15 @@ export async function loadApp(
   convexDir: string,
   cacheDir: string,
   runtime: RuntimeHost = runtimeHost((name) => process.env[name]),
+  externalPackages: string[] = [],
 ): Promise<LoadedApp> {
   const outRoot = path.join(cacheDir, `build-${process.pid}-${++generation}`);
   const apply: Array<() => void> = [];
-  const app = await loadComponent(store, "", convexDir, outRoot, path.join(convexDir, "convex.config.ts"), runtime, apply);
-  const declared = (app.modules.get("crons")?.default as { crons?: Record<string, CronSpec> } | undefined)?.crons ?? {};
-  // The specs were made in the default runtime's context: copied into this realm's values.
-  const crons = jsonToConvex(convexToJson(declared as unknown as Value)) as unknown as Record<string, CronSpec>;
-  checkCrons(crons, (name) => functionKind(app, name));
+  const configFile = ["ts", "js"].map((ext) => path.join(convexDir, `convex.config.${ext}`)).find((f) => existsSync(f)) ?? null;
+  const app = await loadComponent(store, "", convexDir, outRoot, configFile, runtime, apply, externalPackages);
+  const { loaded, commit } = prepareApp(app, apply);
   // Every check passed: the new schema replaces the old one.
-  documentValidators.clear();
-  for (const step of apply) step();
-  const http = (app.modules.get("http")?.default as HttpRouterLike | undefined) ?? null;
-  const authConfig = (app.modules.get("auth.config")?.default as AuthConfig | undefined) ?? { providers: [] };
+  commit();
   // Older builds of this process are not needed once the new one is loaded, nor those of processes
   // gone; another running backend's build stays (its execution workers load their functions from it).
   for (const entry of await fs.readdir(cacheDir)) {
@@ -307,7 +361,7 @@ export async function loadApp(
     const pid = Number(owner[1]);
     if (pid === process.pid || !processAlive(pid)) await fs.rm(path.join(cacheDir, entry), { recursive: true, force: true });
   }
-  return { app, crons, http, authConfig };
+  return loaded;
 }
 
 function processAlive(pid: number): boolean {

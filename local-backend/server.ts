@@ -26,6 +26,8 @@ import { WriteSet } from "./readSet";
 import { MAX_WS_MESSAGE_BYTES } from "./syncLimits";
 import { answerClientError, answerUpgrade } from "./serverGuards";
 import { sweepStorageLeftovers, UploadTokens } from "./uploads";
+import { PushService } from "./deployPush";
+import { readProjectConfig } from "./projectConfig";
 
 export type BackendOptions = {
   projectDir: string;
@@ -39,6 +41,11 @@ export type BackendOptions = {
   log?: (line: string) => void;
   /** Tests only: expose POST /_test/clock to move `Date.now()` forward. */
   testClock?: boolean;
+  /**
+   * "folder" (default): serve the project's functions folder, reloaded on change. "push": serve
+   * what `npx convex dev` / `deploy` pushed last (kept in the data folder), nothing before the first push.
+   */
+  appSource?: "folder" | "push";
 };
 
 export type Backend = {
@@ -120,12 +127,40 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const system: SystemDeps = { engine, env: deploymentEnv, jobs, cloudUrl: () => cloudUrl, http: () => loaded?.http ?? null };
   const adminAuth = new AdminAuth(adminKey);
   hub.admin = { auth: adminAuth, system };
+  /** Makes `next` the serving app; `commit` (a push's) puts its schema in place under the engine's lock. */
+  /** What functions see of the deployment's variables (a "use node" action's worker gets them all). */
+  const functionRuntime = () =>
+    runtimeHost(
+      (name) => functionEnv.get(name),
+      () => functionEnv.names(),
+    );
+  const install = async (next: LoadedApp, commit: () => void = () => {}) => {
+    await engine.serial(async () => {
+      commit();
+      engine.app = next.app;
+      loaded = next;
+    });
+    await engine.workersReady();
+    scheduler.setCrons(next.crons);
+    hub.committed(WriteSet.everything(), hub.nextTs());
+    scheduler.wake();
+  };
+  const push = new PushService({
+    store,
+    engine,
+    env: deploymentEnv,
+    dataDir,
+    nodeModulesDir: path.join(projectDir, "node_modules"),
+    runtime: functionRuntime(),
+    install,
+  });
   const api = createApiHandler({
     engine,
     auth,
     blobs,
     uploads,
     admin: { admin: adminAuth, env: deploymentEnv, logs: functionLogs, jobs, system },
+    push: { admin: adminAuth, push, urls: () => ({ cloud: cloudUrl, site: siteUrl }) },
   });
   const cloud = createServer(options.testClock ? withTestClock(api, () => hub.committed(WriteSet.everything(), hub.nextTs())) : api);
   const site = createServer(
@@ -181,41 +216,31 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     hub.committed(WriteSet.everything(), hub.nextTs());
   });
 
-  const convexDir = path.join(projectDir, "convex");
+  // convex.json: the functions folder and the packages "use node" modules keep external (projectConfig.ts).
+  const projectConfig = readProjectConfig(projectDir);
+  const convexDir = projectConfig.functionsDir;
   const cacheDir = path.join(projectDir, "node_modules", ".cache", "local-backend");
   await mkdir(cacheDir, { recursive: true });
   const reload = async () => {
-    const next = await loadApp(
-      store,
-      convexDir,
-      cacheDir,
-      runtimeHost(
-        (name) => functionEnv.get(name),
-        () => functionEnv.names(),
-      ),
-    );
-    await engine.serial(async () => {
-      engine.app = next.app;
-      loaded = next;
-    });
-    await engine.workersReady();
-    scheduler.setCrons(next.crons);
-    hub.committed(WriteSet.everything(), hub.nextTs());
-    scheduler.wake();
+    await install(await loadApp(store, convexDir, cacheDir, functionRuntime(), projectConfig.externalPackages));
   };
-  await reload();
+  const fromPush = options.appSource === "push";
+  if (!fromPush) await reload();
+  else if (await push.restore()) log("Serving the functions pushed last.");
+  else log("No functions pushed yet: run `npx convex dev` or `npx convex deploy` with the self-hosted variables.");
   scheduler.start();
 
   let watcher: FSWatcher | null = null;
-  if (options.watch) {
+  if (options.watch && !fromPush) {
+    const folder = path.relative(projectDir, convexDir).split(path.sep).join("/");
     let pending: NodeJS.Timeout | null = null;
     watcher = watch(convexDir, { recursive: true }, (_event, file) => {
       if (!file || file.startsWith("_generated") || /\.test\.ts$/.test(file)) return;
       if (pending) clearTimeout(pending);
       pending = setTimeout(() => {
         reload().then(
-          () => log(`✔ Reloaded functions after a change to convex/${file}`),
-          (error) => log(`✖ Could not reload convex/${file}: ${(error as Error).message}`),
+          () => log(`✔ Reloaded functions after a change to ${folder}/${file}`),
+          (error) => log(`✖ Could not reload ${folder}/${file}: ${(error as Error).message}`),
         );
       }, 150);
     });
@@ -225,7 +250,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     cloudUrl,
     siteUrl,
     adminKey,
-    reload,
+    reload: fromPush ? async () => void (await push.restore()) : reload,
     async close() {
       watcher?.close();
       scheduler.stop();

@@ -62,6 +62,8 @@ export async function spawnBackend(opts: {
   env?: Record<string, string>;
   testClock?: boolean;
   watch?: boolean;
+  /** Serve what the convex CLI pushes (`--push`) instead of the project's functions folder. */
+  push?: boolean;
 }): Promise<RunningBackend> {
   const dataDir = opts.dataDir ?? tempDataDir();
   const child = spawn(
@@ -80,6 +82,7 @@ export async function spawnBackend(opts: {
       opts.projectDir,
       ...(opts.watch ? [] : ["--no-watch"]),
       ...(opts.testClock ? ["--test-clock"] : []),
+      ...(opts.push ? ["--push"] : []),
     ],
     // UV_USE_IO_URING=0 as scripts/start.mjs sets it (file reads off the event loop's thread).
     { env: { UV_USE_IO_URING: "0", ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] },

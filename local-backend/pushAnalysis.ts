@@ -1,0 +1,123 @@
+/**
+ * What start_push answers about the pushed code, in the shapes the `convex` CLI reads
+ * (src/cli/lib/deployApi/*.ts; crates/model/src/modules/module_versions.rs SerializedAnalyzedModule,
+ * crates/model/src/components/file_based_routing.rs): each module's functions with their
+ * visibility and validators, a child component's exports (its public functions as a tree of
+ * `_reference/function/<module>.js:<name>` leaves), the index changes a schema makes. The CLI
+ * writes `_generated` (the typed `components` included) from this.
+ */
+import { randomBytes } from "node:crypto";
+import type { ExportedSchema } from "./loader";
+import { isChunk, moduleNameOf, type Namespaces } from "./pushedModules";
+
+type Registered = {
+  isQuery?: boolean;
+  isMutation?: boolean;
+  isAction?: boolean;
+  isPublic?: boolean;
+  exportArgs?: () => string;
+  exportReturns?: () => string;
+};
+
+export type AnalyzedFunction = {
+  name: string;
+  pos: null;
+  udfType: "Query" | "Mutation" | "Action";
+  visibility: { kind: "public" | "internal" };
+  args: string | null;
+  returns: string | null;
+};
+export type AnalyzedModule = { functions: AnalyzedFunction[]; httpRoutes: null; cronSpecs: null; sourceMapped: null };
+
+/** Functions of every module (chunks excluded), keyed by canonical module path ("lib/util.js"). */
+export function analyzeModules(namespaces: Namespaces): Record<string, AnalyzedModule> {
+  const out: Record<string, AnalyzedModule> = {};
+  for (const [name, ns] of [...namespaces].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (isChunk(name) || name === "schema") continue;
+    const functions: AnalyzedFunction[] = [];
+    for (const [exportName, value] of Object.entries(ns)) {
+      const fn = value as Registered | null;
+      if (!fn || (typeof fn !== "object" && typeof fn !== "function")) continue;
+      const udfType = fn.isQuery ? "Query" : fn.isMutation ? "Mutation" : fn.isAction ? "Action" : null;
+      if (!udfType) continue;
+      functions.push({
+        name: exportName,
+        pos: null,
+        udfType,
+        visibility: { kind: fn.isPublic ? "public" : "internal" },
+        args: fn.exportArgs?.() ?? null,
+        returns: fn.exportReturns?.() ?? null,
+      });
+    }
+    out[`${moduleNameOf(name)}.js`] = { functions, httpRoutes: null, cronSpecs: null, sourceMapped: null };
+  }
+  return out;
+}
+
+type ExportNode = { type: "leaf"; leaf: string } | { type: "branch"; branch: Array<[string, ExportNode]> };
+
+/** A child component's exports: its public functions by file path (file_based_routing.rs `file_based_exports`). */
+export function fileBasedExports(functions: Record<string, AnalyzedModule>): { type: "branch"; branch: Array<[string, ExportNode]> } {
+  type Tree = Map<string, Tree | string>;
+  const root: Tree = new Map();
+  for (const [modulePath, module] of Object.entries(functions)) {
+    const parts = modulePath.replace(/\.js$/, "").split("/");
+    for (const fn of module.functions) {
+      if (fn.visibility.kind !== "public") continue;
+      let node = root;
+      for (const part of parts) {
+        const next = node.get(part) ?? new Map();
+        if (typeof next === "string") throw new Error(`InvalidExport: Path "${modulePath}":${fn.name} conflicts with existing export`);
+        node.set(part, next);
+        node = next;
+      }
+      if (node.has(fn.name)) throw new Error(`InvalidExport: Path "${modulePath}":${fn.name} conflicts with existing export`);
+      node.set(fn.name, `_reference/function/${modulePath}:${fn.name}`);
+    }
+  }
+  const serialize = (tree: Tree): { type: "branch"; branch: Array<[string, ExportNode]> } => ({
+    type: "branch",
+    branch: [...tree].map(([k, v]) => [k, typeof v === "string" ? { type: "leaf", leaf: v } : serialize(v)]),
+  });
+  return serialize(root);
+}
+
+/** The CLI's udfConfig: server version, the import-phase RNG seed (Convex bytes) and time (Convex Int64). */
+export function udfConfig(serverVersion: string) {
+  const now = Buffer.alloc(8);
+  now.writeBigInt64LE(BigInt(Date.now()));
+  return {
+    serverVersion,
+    importPhaseRngSeed: { $bytes: randomBytes(32).toString("base64") },
+    importPhaseUnixTimestamp: { $integer: now.toString("base64") },
+  };
+}
+
+export type IndexConfig =
+  { name: string; type: "database"; fields: string[] } | { name: string; type: "search"; searchField: string; filterFields: string[] };
+export type IndexDiff = { added_indexes: IndexConfig[]; removed_indexes: IndexConfig[] };
+
+function indexesOf(schema: ExportedSchema | null): IndexConfig[] {
+  const out: IndexConfig[] = [];
+  for (const table of schema?.tables ?? []) {
+    for (const i of table.indexes) out.push({ name: `${table.tableName}.${i.indexDescriptor}`, type: "database", fields: i.fields });
+    for (const i of table.searchIndexes ?? [])
+      out.push({
+        name: `${table.tableName}.${i.indexDescriptor}`,
+        type: "search",
+        searchField: i.searchField,
+        filterFields: i.filterFields,
+      });
+  }
+  return out;
+}
+
+/** Indexes the new schema adds and removes (an index whose definition changed is both). */
+export function indexDiff(previous: ExportedSchema | null, next: ExportedSchema | null): IndexDiff {
+  const before = new Map(indexesOf(previous).map((i) => [i.name, JSON.stringify(i)]));
+  const after = new Map(indexesOf(next).map((i) => [i.name, JSON.stringify(i)]));
+  return {
+    added_indexes: indexesOf(next).filter((i) => before.get(i.name) !== after.get(i.name)),
+    removed_indexes: indexesOf(previous).filter((i) => after.get(i.name) !== before.get(i.name)),
+  };
+}
