@@ -85,14 +85,16 @@ export async function uploadInChunks(
   opts: { chunkSize?: number; durationSeconds?: number; onProgress: (p: UploadProgress) => void; control: { cancel?: () => void } },
 ) {
   const type = file.type || "video/mp4";
-  const state = await apis.begin({ videoId, size: file.size, contentType: type, chunkSize: opts.chunkSize });
-  const todo = await chunksToSend(file, state);
+  // Cancel works from the first moment the form offers it, before any chunk is on its way.
   const requests = new Set<XMLHttpRequest>();
   let cancelled = false;
   opts.control.cancel = () => {
     cancelled = true;
     for (const r of requests) r.abort();
   };
+  const state = await apis.begin({ videoId, size: file.size, contentType: type, chunkSize: opts.chunkSize });
+  const todo = await chunksToSend(file, state);
+  if (cancelled) throw new UploadCancelled("Upload cancelled.");
   const sizeOf = (index: number) => Math.min(state.chunkSize, file.size - index * state.chunkSize);
   const resumed = file.size - todo.reduce((sum, i) => sum + sizeOf(i), 0);
   const inFlight = new Map<number, number>();
