@@ -33,6 +33,8 @@ import { convexSize, formatSize } from "./valueLimits";
 import {
   NODE_ACTION_TIMEOUT_SECONDS,
   NODE_TIMEOUT_MESSAGE,
+  V8_ACTION_TIMEOUT_SECONDS,
+  actionPoolSize,
   defaultPoolSize,
   ExecutionError,
   ExecutionPool,
@@ -137,6 +139,8 @@ export class Engine {
   private pool: ExecutionPool<Exec> | null = null;
   /** Workers running "use node" actions in a Node environment of their own (nodeExecutor.ts). */
   private nodePool: ExecutionPool<Exec> | null = null;
+  /** Workers running default-runtime actions, apart from queries and mutations (an action mostly waits). */
+  private actionPool: ExecutionPool<Exec> | null = null;
   /** Component path → its "use node" module names. */
   private nodeModules = new Map<string, Set<string>>();
   private readers: SnapshotReaders | null = null;
@@ -160,6 +164,8 @@ export class Engine {
     this.pool = null;
     this.nodePool?.drain();
     this.nodePool = null;
+    this.actionPool?.drain();
+    this.actionPool = null;
     this.nodeModules = new Map();
     const bundles: Array<{ componentPath: string; file: string }> = [];
     const nodeBundles: Array<{ componentPath: string; file: string; module: string }> = [];
@@ -174,6 +180,8 @@ export class Engine {
     const host = this.poolHost();
     this.pool = new ExecutionPool<Exec>("isolate", bundles, defaultPoolSize(), host);
     this.pool.warm();
+    // Started on first use, as the Node pool below.
+    this.actionPool = new ExecutionPool<Exec>("isolate", bundles, actionPoolSize(), host);
     // Started on the first call: most apps have no "use node" module, and starting takes little.
     if (nodeBundles.length > 0) this.nodePool = new ExecutionPool<Exec>("node", nodeBundles, nodePoolSize(), host);
   }
@@ -227,8 +235,8 @@ export class Engine {
 
   /** Stops the workers and closes the snapshot connections (before the store closes). */
   async close() {
-    const pools = [this.pool, this.nodePool];
-    this.pool = this.nodePool = null;
+    const pools = [this.pool, this.nodePool, this.actionPool];
+    this.pool = this.nodePool = this.actionPool = null;
     await Promise.all(pools.map((pool) => pool?.close()));
     this.readers?.close();
     this.readers = null;
@@ -550,10 +558,18 @@ export class Engine {
         );
     }
     let raw: string;
-    const nodePool = type === "action" && this.isNodeModule(exec) ? this.nodePool : null;
+    const isNode = type === "action" && this.isNodeModule(exec);
+    const actionPool = type !== "action" ? null : isNode ? this.nodePool : this.actionPool;
     try {
-      raw = nodePool
-        ? await this.onNodeWorker(nodePool, exec, encodedArgs)
+      raw = actionPool
+        ? await this.onActionWorker(
+            actionPool,
+            exec,
+            encodedArgs,
+            isNode
+              ? { seconds: NODE_ACTION_TIMEOUT_SECONDS, wall: true, message: NODE_TIMEOUT_MESSAGE }
+              : { seconds: V8_ACTION_TIMEOUT_SECONDS, wall: true },
+          )
         : type !== "action" && exec.runsOn
           ? await this.inWorker(type as "query" | "mutation", exec, encodedArgs)
           : await this.als.run(exec, () => {
@@ -586,8 +602,17 @@ export class Engine {
     return this.nodeModules.get(exec.componentPath)?.has(modulePath) ?? false;
   }
 
-  /** A "use node" action on a Node worker of its own, stopped after Convex's 10 minutes of wall time (NODE_ACTION_USER_TIMEOUT). */
-  private async onNodeWorker(pool: ExecutionPool<Exec>, exec: Exec, encodedArgs: string): Promise<string> {
+  /**
+   * An action on a worker of its own: a "use node" one in the Node pool, stopped after Convex's
+   * 10 minutes of wall time (NODE_ACTION_USER_TIMEOUT); a default-runtime one in the action pool,
+   * after V8_ACTION_USER_TIMEOUT.
+   */
+  private async onActionWorker(
+    pool: ExecutionPool<Exec>,
+    exec: Exec,
+    encodedArgs: string,
+    limit: { seconds: number; wall: boolean; message?: string },
+  ): Promise<string> {
     const worker = await pool.lease();
     try {
       const [rawModule, exportName = "default"] = exec.udfPath.split(":");
@@ -601,9 +626,10 @@ export class Engine {
         args: encodedArgs,
         startedAt: Date.now(),
         requestId: exec.requestId,
-        env: this.envSnapshot(),
+        // A Node worker's process.env (a default-runtime context asks for each variable instead).
+        ...(pool.kind === "node" ? { env: this.envSnapshot() } : {}),
       };
-      return await pool.runOn(worker, message, exec, { seconds: NODE_ACTION_TIMEOUT_SECONDS, wall: true, message: NODE_TIMEOUT_MESSAGE });
+      return await pool.runOn(worker, message, exec, limit);
     } finally {
       pool.release(worker);
     }

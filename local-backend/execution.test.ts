@@ -197,3 +197,35 @@ test('a "use node" action past its time limit (NODE_ACTION_USER_TIMEOUT) is stop
     await short.stop();
   }
 });
+
+test("a default-runtime action runs on a worker of its own, apart from queries and mutations: files, runMutation and runQuery work there, Node's globals do not", async () => {
+  const marker = unique();
+  expect(await call("action", "execution:actionRoundTrip", { marker })).toEqual({
+    stored: `bytes of ${marker}`,
+    markers: 1,
+    hasBuffer: false,
+  });
+  expect(backend.output()).toContain(`[execution:actionRoundTrip] [LOG] action saw 1`);
+});
+
+test("a default-runtime action past V8_ACTION_USER_TIMEOUT is stopped with Convex's error while queries, mutations and other actions are served", async () => {
+  const short = await spawnBackend({ projectDir: FIXTURE_PROJECT, env: { V8_ACTION_USER_TIMEOUT_SECS: "2" } });
+  try {
+    const client = new ConvexHttpClient(short.cloudUrl);
+    let settled = false;
+    const spinning = client
+      .action("execution:spinAction" as never, {} as never)
+      .then(
+        () => "returned",
+        (error: Error) => error.message,
+      )
+      .finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 500));
+    const marker = unique();
+    expect(await client.action("execution:actionRoundTrip" as never, { marker } as never)).toMatchObject({ markers: 1 });
+    expect(settled).toBe(false);
+    expect(await spinning).toContain(timeoutMessage(2));
+  } finally {
+    await short.stop();
+  }
+});

@@ -29,6 +29,8 @@ import type {
 export const UDF_TIMEOUT_SECONDS = Number(process.env.DATABASE_UDF_USER_TIMEOUT_SECONDS) || 1;
 /** crates/common/src/knobs.rs NODE_ACTION_USER_TIMEOUT (env NODE_ACTION_USER_TIMEOUT_SECS, default 600 s): how long a "use node" action may run, in wall time. */
 export const NODE_ACTION_TIMEOUT_SECONDS = Number(process.env.NODE_ACTION_USER_TIMEOUT_SECS) || 600;
+/** crates/common/src/knobs.rs V8_ACTION_USER_TIMEOUT (env V8_ACTION_USER_TIMEOUT_SECS, default 1800 s): a default-runtime action's wall time. */
+export const V8_ACTION_TIMEOUT_SECONDS = Number(process.env.V8_ACTION_USER_TIMEOUT_SECS) || 1800;
 /** crates/node_executor/src/executor.rs EXECUTE_TIMEOUT_RESPONSE_JSON: what a Node action past its limit fails with. */
 export const NODE_TIMEOUT_MESSAGE =
   "Function execution unexpectedly timed out. Check your function for infinite loops or other long-running operations.";
@@ -51,6 +53,11 @@ export const outOfMemoryMessage = (mb: number) => `JavaScript execution ran out 
 /** Node workers for "use node" actions: LOCAL_BACKEND_NODE_WORKERS, else 8 (actions mostly wait; one calling another holds two). */
 export function nodePoolSize(): number {
   return Number(process.env.LOCAL_BACKEND_NODE_WORKERS) || 8;
+}
+
+/** Workers for default-runtime actions: LOCAL_BACKEND_ACTION_WORKERS, else 8 (started as needed; actions mostly wait). */
+export function actionPoolSize(): number {
+  return Number(process.env.LOCAL_BACKEND_ACTION_WORKERS) || 8;
 }
 
 export function defaultPoolSize(): number {

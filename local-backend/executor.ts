@@ -12,10 +12,15 @@ import { types } from "node:util";
 import { convexToJson, type Value } from "convex/values";
 import { createDefaultRuntime, evaluateInContext, SeededRandom, type RuntimeExec } from "./defaultRuntime";
 import { installFastDigest } from "./runtimeCrypto";
-import type { ErrorPayload, ToWorker, WorkerData } from "./executionProtocol";
+import type { ErrorPayload, FromWorker, JsSyscallArgs, ToWorker, WorkerData } from "./executionProtocol";
+import { workerJsSyscall } from "./workerFiles";
 
 type Running = RuntimeExec & { execId: number; rng: { random?: SeededRandom } };
-type Registered = { invokeQuery?: (args: string) => Promise<string>; invokeMutation?: (args: string) => Promise<string> };
+type Registered = {
+  invokeQuery?: (args: string) => Promise<string>;
+  invokeMutation?: (args: string) => Promise<string>;
+  invokeAction?: (requestId: string, args: string) => Promise<string>;
+};
 
 const data = workerData as WorkerData;
 const port = parentPort!;
@@ -45,7 +50,16 @@ function ask(request: { op: string; args: string; execId: number | null }): stri
 }
 
 let nextCall = 0;
-const calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+const calls = new Map<number, { resolve: (value: string) => void; reject: (error: unknown) => void }>();
+
+/** A call answered by the main thread with an asyncResult message. */
+function askAsync(request: (callId: number, execId: number) => FromWorker, transfer: ArrayBuffer[] = []): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const callId = ++nextCall;
+    calls.set(callId, { resolve, reject });
+    port.postMessage(request(callId, current().execId), transfer);
+  });
+}
 
 function current(): Running {
   const exec = als.getStore();
@@ -55,15 +69,11 @@ function current(): Running {
 
 const convex = {
   syscall: (op: string, args: string) => ask({ op, args, execId: current().execId }),
-  asyncSyscall: (op: string, args: string) =>
-    new Promise<unknown>((resolve, reject) => {
-      const callId = ++nextCall;
-      calls.set(callId, { resolve, reject });
-      port.postMessage({ kind: "async", callId, execId: current().execId, op, args });
-    }),
-  jsSyscall: (op: string) => {
-    throw new Error(`${op} is available in actions only.`);
-  },
+  asyncSyscall: (op: string, args: string) => askAsync((callId, execId) => ({ kind: "async", callId, execId, op, args })),
+  // An action's files (queries and mutations never make js syscalls).
+  jsSyscall: workerJsSyscall((op: string, args: JsSyscallArgs, transfer: ArrayBuffer[]) =>
+    askAsync((callId, execId) => ({ kind: "js", callId, execId, op, args }), transfer),
+  ),
 };
 
 const host = {
@@ -131,7 +141,12 @@ port.on("message", (message: ToWorker) => {
   void (async () => {
     try {
       const fn = components.get(message.componentPath)?.get(message.modulePath)?.[message.exportName] as Registered | undefined;
-      const invoke = message.type === "query" ? fn?.invokeQuery : fn?.invokeMutation;
+      const invoke =
+        message.type === "query"
+          ? fn?.invokeQuery
+          : message.type === "mutation"
+            ? fn?.invokeMutation
+            : fn?.invokeAction && ((args: string) => fn.invokeAction!(message.requestId ?? "", args));
       if (!invoke) throw new HostError(`Could not find function for '${message.udfPath}'.`, undefined);
       const raw = await als.run(exec, () => invoke(message.args));
       port.postMessage({ kind: "done", execId: exec.execId, ok: true, raw });

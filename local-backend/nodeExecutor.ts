@@ -11,8 +11,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import { format, types } from "node:util";
 import { pathToFileURL } from "node:url";
 import { convexToJson, type Value } from "convex/values";
-import { FileBlob } from "./fileBlob";
-import type { ErrorPayload, FromWorker, JsSyscallArgs, StoredFile, ToWorker, WorkerData } from "./executionProtocol";
+import { workerJsSyscall } from "./workerFiles";
+import type { ErrorPayload, FromWorker, JsSyscallArgs, ToWorker, WorkerData } from "./executionProtocol";
 
 type Registered = { invokeAction?: (requestId: string, args: string) => Promise<string> };
 
@@ -48,22 +48,7 @@ function ask(kind: "async" | "js", op: string, args: string | JsSyscallArgs, tra
     throw new Error(`${op} is not available in actions.`);
   },
   asyncSyscall: (op: string, args: string) => ask("async", op, args),
-  jsSyscall: (op: string, args: Record<string, unknown>) => {
-    if (op === "storage/storeBlob") {
-      return (async () => {
-        const blob = args.blob as Blob;
-        const bytes = await blob.arrayBuffer();
-        return JSON.parse(await ask("js", op, { bytes, type: blob.type }, [bytes])) as string;
-      })();
-    }
-    if (op === "storage/getBlob") {
-      return (async () => {
-        const file = JSON.parse(await ask("js", op, { storageId: args.storageId as string })) as StoredFile;
-        return file ? new FileBlob(file.path, 0, file.size, file.contentType) : null;
-      })();
-    }
-    throw new Error(`The local backend does not support ${op}.`);
-  },
+  jsSyscall: workerJsSyscall((op, args, transfer) => ask("js", op, args, transfer)),
 };
 
 // The function's console: its log lines (outside a function, the server's output).
