@@ -98,6 +98,8 @@ export type Exec = {
 
 /** An error a function threw, as the client sees it. `data` is set for ConvexError. */
 export class FunctionError extends Error {
+  /** The log lines of the execution that failed: Convex returns them with the error (QueryFailed, a failed MutationResponse, an HTTP error). */
+  logLines?: string[];
   constructor(
     message: string,
     readonly data?: unknown,
@@ -541,6 +543,16 @@ export class Engine {
   }
 
   private async invoke(fn: Registered, type: UdfType, exec: Exec, args: Record<string, Value>): Promise<Value> {
+    try {
+      return await this.invokeOnce(fn, type, exec, args);
+    } catch (error) {
+      // What the function logged before it failed goes back with its error.
+      if (error instanceof FunctionError && error.logLines === undefined) error.logLines = exec.logLines;
+      throw error;
+    }
+  }
+
+  private async invokeOnce(fn: Registered, type: UdfType, exec: Exec, args: Record<string, Value>): Promise<Value> {
     const kind = fn.isQuery ? "query" : fn.isMutation ? "mutation" : "action";
     if (kind !== type) throw new FunctionError(`'${exec.udfPath}' is a ${kind}, not a ${type}.`);
     const { args: argsValidator, returns } = validatorsOf(fn);

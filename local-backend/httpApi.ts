@@ -120,7 +120,7 @@ async function callFunction(deps: Deps, req: IncomingMessage, res: ServerRespons
     return json(res, 200, { status: "success", value: convexToJson(value as Value), logLines: exec.logLines });
   } catch (thrown) {
     const error = toFunctionError(thrown);
-    return json(res, 560, { status: "error", errorMessage: error.message, errorData: error.data, logLines: [] });
+    return json(res, 560, { status: "error", errorMessage: error.message, errorData: error.data, logLines: error.logLines ?? [] });
   }
 }
 

@@ -146,7 +146,7 @@ export class SyncHub {
       return {
         key: resultKey(`error:${error.message}:${data}`),
         reads: ReadSet.everything(),
-        body: `"type":"QueryFailed","errorMessage":${JSON.stringify(error.message)},"errorData":${data},"logLines":[],"journal":null`,
+        body: `"type":"QueryFailed","errorMessage":${JSON.stringify(error.message)},"errorData":${data},"logLines":${JSON.stringify(error.logLines ?? [])},"journal":null`,
         journal,
       };
     }
@@ -532,7 +532,7 @@ function failure(type: string, requestId: unknown, error: FunctionError) {
     requestId,
     success: false,
     result: error.message,
-    logLines: [],
+    logLines: error.logLines ?? [],
     ...(error.data === undefined ? {} : { errorData: error.data }),
   };
 }
