@@ -625,7 +625,8 @@ export class Engine {
     encodedArgs: string,
     limit: { seconds: number; wall: boolean; message?: string },
   ): Promise<string> {
-    const worker = await pool.lease();
+    // Called by an action (depth > 0): its caller holds a worker while it waits, so this one never queues behind it.
+    const worker = await pool.lease({ overflow: exec.depth > 0 });
     try {
       const [rawModule, exportName = "default"] = exec.udfPath.split(":");
       const message = {

@@ -317,10 +317,15 @@ export class ExecutionPool<E> {
     else if (entry.started) this.idle.push(this.spawn());
   }
 
-  private acquire(): Promise<PoolWorker> {
+  /**
+   * A free worker, or a new one while the pool is below its size. With `overflow` (an action
+   * called by an action, whose caller holds a worker while it waits) a new one past the size
+   * rather than a wait: a chain of nested calls never waits on itself.
+   */
+  private acquire(overflow: boolean): Promise<PoolWorker> {
     const free = this.idle.pop();
     if (free) return Promise.resolve(free);
-    if (this.workers.size < this.size) return Promise.resolve(this.spawn());
+    if (this.workers.size < this.size || overflow) return Promise.resolve(this.spawn());
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
@@ -334,7 +339,11 @@ export class ExecutionPool<E> {
     }
     const next = this.waiting.shift();
     if (next) next(entry);
-    else this.idle.push(entry);
+    else if (this.workers.size > this.size) {
+      // One started past the size for a nested call: not kept.
+      this.retire(entry, new ExecutionError("The function's worker stopped."));
+      void entry.worker.terminate();
+    } else this.idle.push(entry);
   }
 
   /**
@@ -342,9 +351,9 @@ export class ExecutionPool<E> {
    * with `release`. A worker that cannot start fails the execution with its reason (it is not
    * retried: the same bundles would fail again).
    */
-  async lease(): Promise<PoolWorker> {
+  async lease(opts: { overflow?: boolean } = {}): Promise<PoolWorker> {
     if (this.closed) throw new ExecutionError("The backend is shutting down.");
-    const entry = await this.acquire();
+    const entry = await this.acquire(opts.overflow ?? false);
     await entry.ready;
     return entry;
   }

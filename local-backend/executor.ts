@@ -100,6 +100,25 @@ const host = {
   },
 };
 
+// An exception outside any call (a timer's callback) or an unhandled rejection is reported and the
+// worker keeps serving, as the server itself does (cli.ts).
+process.on("uncaughtException", (error) =>
+  port.postMessage({
+    kind: "log",
+    execId: null,
+    level: "ERROR",
+    text: `✖ Unexpected error (still serving): ${error?.stack ?? String(error)}`,
+  }),
+);
+process.on("unhandledRejection", (reason) =>
+  port.postMessage({
+    kind: "log",
+    execId: null,
+    level: "ERROR",
+    text: `✖ Unexpected rejection (still serving): ${(reason as Error)?.stack ?? String(reason)}`,
+  }),
+);
+
 installFastDigest();
 const components = new Map<string, Map<string, Record<string, unknown>>>();
 for (const bundle of data.bundles) {
