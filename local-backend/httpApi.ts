@@ -6,12 +6,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { convexToJson, type Value } from "convex/values";
 import { toFunctionError, type Engine, type Identity, type UdfType } from "./engine";
-import type { AuthVerifier } from "./auth";
+import { AuthError, type AuthVerifier } from "./auth";
+import { identityOf } from "./authHeader";
 import type { BlobStore } from "./blobs";
 import { ClientInputError, decodeArgs, parseFunctionRequest } from "./clientInput";
 import { INERT_FILE_HEADERS, sendFileRange } from "./fileSender";
 import { drainUnreadBody, HttpError, PUBLIC_API_REQUEST_LIMIT, readJson, refuseDeclaredOver, requestUrl } from "./httpInput";
-import { maxUploadBytes, type UploadTokens } from "./uploads";
+import { expectedSha256, maxUploadBytes, sha256MismatchError, type UploadTokens } from "./uploads";
 import { etagFor, ifNoneMatch, rangeOf } from "./ranges";
 import type { Doc } from "./database";
 import { AdminKeyError } from "./adminAuth";
@@ -22,7 +23,7 @@ import { handlePushRequest, type PushApiDeps } from "./pushApi";
 const CORS = {
   "Access-Control-Allow-Origin": "*",
   "Access-Control-Allow-Methods": "GET, POST, HEAD, OPTIONS",
-  "Access-Control-Allow-Headers": "Content-Type, Authorization, Convex-Client, Range, If-None-Match, If-Range",
+  "Access-Control-Allow-Headers": "Content-Type, Authorization, Convex-Client, Digest, Range, If-None-Match, If-Range",
   "Access-Control-Expose-Headers": "Content-Range, Content-Length, ETag, Accept-Ranges",
 };
 
@@ -93,8 +94,7 @@ async function callerOf(deps: Deps, req: IncomingMessage): Promise<{ admin: bool
     if (!deps.admin) throw new AdminKeyError();
     return deps.admin.admin.fromHeader(header)!;
   }
-  if (!header?.startsWith("Bearer ")) return { admin: false, identity: null };
-  return { admin: false, identity: await deps.auth.verify(header.slice(7)) };
+  return { admin: false, identity: await identityOf(deps.auth, header) };
 }
 
 async function callFunction(deps: Deps, req: IncomingMessage, res: ServerResponse, kind: UdfType | "function") {
@@ -104,8 +104,8 @@ async function callFunction(deps: Deps, req: IncomingMessage, res: ServerRespons
   try {
     caller = await callerOf(deps, req);
   } catch (error) {
-    if (error instanceof AdminKeyError) return json(res, 401, { code: error.code, message: error.message });
-    return json(res, 401, { code: "Unauthenticated", message: (error as Error).message });
+    if (error instanceof AdminKeyError || error instanceof AuthError) return json(res, 401, { code: error.code, message: error.message });
+    throw error;
   }
   // Only an admin may name a component, an internal function or a system function (as on Convex).
   const componentPath = body.componentPath ?? "";
@@ -134,6 +134,8 @@ async function upload(deps: Deps, req: IncomingMessage, res: ServerResponse, url
   const maxBytes = maxUploadBytes();
   const tooLarge = () => new HttpError(413, "TooLarge", `The file is larger than the upload limit of ${maxBytes} bytes.`);
   refuseDeclaredOver(req, maxBytes, tooLarge);
+  // A malformed Digest is refused before anything is read, as Convex's header extractors do.
+  const expected = expectedSha256(req.headers.digest);
   // One upload per URL: spent before the first byte is read, so two concurrent uses cannot both pass.
   const fresh = await deps.engine.serial(async () => deps.uploads.spend(token));
   if (!fresh) throw new HttpError(401, "InvalidUploadToken", "The upload URL was already used; generate a new one for each upload.");
@@ -142,6 +144,10 @@ async function upload(deps: Deps, req: IncomingMessage, res: ServerResponse, url
     received = await deps.blobs.receive(req, maxBytes);
   } catch (error) {
     throw (error as HttpError).status === 413 ? tooLarge() : error;
+  }
+  if (expected !== null && expected !== received.sha256) {
+    await deps.blobs.discard(received.temp);
+    throw sha256MismatchError(expected, received.sha256);
   }
   const contentType = req.headers["content-type"];
   const tableKey = ":_storage";

@@ -76,3 +76,26 @@ test("HTTP actions stream request and response bodies", async () => {
   expect(await res.text()).toBe("alpha-beta-gamma\ntotal 16");
   expect((await fetch(`${backend.siteUrl}/nope`)).status).toBe(404);
 });
+
+test("upload Digest (crates/file_storage/src/core.rs upload_file): a matching sha-256 is accepted, a mismatch is 400 Sha256Mismatch, a malformed one 400 BadHeader", async () => {
+  const bytes = new TextEncoder().encode("digest me");
+  const actual = Buffer.from(await crypto.subtle.digest("SHA-256", bytes)).toString("base64");
+  const post = async (digest: string) => {
+    const url = (await http.mutation("messages:generateUploadUrl" as never, {} as never)) as string;
+    const res = await fetch(url, { method: "POST", body: bytes, headers: { "Content-Type": "text/plain", Digest: digest } });
+    return { status: res.status, body: (await res.json()) as Record<string, string> };
+  };
+  const ok = await post(`sha-256=${actual}`);
+  expect(ok.status).toBe(200);
+  const { meta } = (await http.query("messages:fileUrl" as never, { storageId: ok.body.storageId } as never)) as { meta: { size: number } };
+  expect(meta.size).toBe(bytes.length);
+
+  const wrong = Buffer.alloc(32, 7).toString("base64");
+  expect(await post(`sha-256=${wrong}`)).toEqual({
+    status: 400,
+    body: { code: "Sha256Mismatch", message: `Sha256 mismatch. Expected: ${wrong} Actual: ${actual}` },
+  });
+  const badHeader = { status: 400, body: { code: "BadHeader", message: "Bad header for digest: invalid HTTP header parsed" } };
+  expect(await post(`md5=${actual}`)).toEqual(badHeader);
+  expect(await post("sha-256=AAAA")).toEqual(badHeader);
+});

@@ -9,6 +9,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { DocumentStore } from "./database";
+import { HttpError } from "./httpInput";
 
 export const UPLOAD_URL_VALIDITY_MS = 60 * 60 * 1000;
 const DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024; // 2 GiB
@@ -97,4 +98,25 @@ export async function sweepStorageLeftovers(dir: string, store: DocumentStore): 
 function isStoredFile(store: DocumentStore, name: string) {
   const tableKey = store.tableOfId(name);
   return tableKey !== null && tableKey.endsWith(":_storage") && store.get(name) !== null;
+}
+
+/**
+ * The upload's `Digest: sha-256=<base64>` header, as Convex's `DigestHeader` decodes it
+ * (convex-backend crates/common/src/sha256.rs, `Sha256Digest::from_base64` in
+ * crates/value/src/sha256.rs): absent is fine; anything but `sha-256=` and the standard base64
+ * of 32 bytes is 400 `BadHeader` (crates/local_backend/src/storage.rs `map_header_err`).
+ * Returns the expected digest in base64, or null.
+ */
+export function expectedSha256(header: string | string[] | undefined): string | null {
+  if (header === undefined) return null;
+  const value = Array.isArray(header) ? header[0] : header;
+  const encoded = value.startsWith("sha-256=") ? value.slice("sha-256=".length) : null;
+  const bytes = encoded !== null && /^[A-Za-z0-9+/]*={0,2}$/.test(encoded) ? Buffer.from(encoded, "base64") : null;
+  if (!bytes || bytes.length !== 32) throw new HttpError(400, "BadHeader", "Bad header for digest: invalid HTTP header parsed");
+  return bytes.toString("base64");
+}
+
+/** crates/file_storage/src/core.rs `upload_file`: the received bytes must hash to the expected digest. */
+export function sha256MismatchError(expected: string, actual: string) {
+  return new HttpError(400, "Sha256Mismatch", `Sha256 mismatch. Expected: ${expected} Actual: ${actual}`);
 }
