@@ -20,6 +20,7 @@ import { scheduleGrantDeletion } from "./lib/linkManagement";
 import { grantUrls } from "./lib/mediaUrls";
 import { requireCollectionRole, requireTeamRole } from "./lib/permissions";
 import { checkGrantLink } from "./lib/shareAccess";
+import { grantTerms, grantTermsFields, sharedVideo, sharedVideoFields } from "./lib/sharedVideo";
 import { videoStatusValidator } from "./lib/validators";
 
 const collectionSummary = v.object({
@@ -192,18 +193,12 @@ export const getByShareGrant = publicQuery({
     v.object({
       title: v.string(),
       description: v.string(),
-      note: v.union(v.string(), v.null()),
-      canDownload: v.boolean(),
-      grantExpiresAt: v.number(),
+      ...grantTermsFields,
       videos: v.array(
         v.object({
           videoId: v.id("videos"),
-          title: v.string(),
-          description: v.string(),
-          durationSeconds: v.union(v.number(), v.null()),
+          ...sharedVideoFields,
           posterUrl: v.union(v.string(), v.null()),
-          mediaUrl: v.string(),
-          downloadUrl: v.union(v.string(), v.null()),
         }),
       ),
     }),
@@ -214,24 +209,15 @@ export const getByShareGrant = publicQuery({
     const { link, grant } = check;
     const collection = await ctx.db.get(link.collectionId!);
     if (!collection) return null;
-    const videos = (await playableVideos(ctx, collection)).map((video) => {
-      const urls = grantUrls(grantToken, video._id);
-      return {
-        videoId: video._id,
-        title: video.title,
-        description: video.description,
-        durationSeconds: video.durationSeconds ?? null,
-        posterUrl: video.posterStorageId ? urls.posterUrl : null,
-        mediaUrl: urls.mediaUrl,
-        downloadUrl: link.allowDownload ? urls.downloadUrl : null,
-      };
-    });
+    const videos = (await playableVideos(ctx, collection)).map((video) => ({
+      videoId: video._id,
+      ...sharedVideo(video, link, grantToken, video._id),
+      posterUrl: video.posterStorageId ? grantUrls(grantToken, video._id).posterUrl : null,
+    }));
     return {
       title: collection.title,
       description: collection.description,
-      note: link.note ?? null,
-      canDownload: link.allowDownload,
-      grantExpiresAt: Math.min(grant.expiresAt, link.expiresAt ?? Number.POSITIVE_INFINITY),
+      ...grantTerms(link, grant),
       videos,
     };
   },

@@ -23,26 +23,17 @@ export async function requireUserId(ctx: QueryCtx) {
   return userId;
 }
 
-export const authedQuery = customQuery(
-  query,
-  customCtx(async (ctx) => ({ userId: await requireUserId(ctx) })),
-);
-export const authedMutation = customMutation(
-  mutation,
-  customCtx(async (ctx) => ({ userId: await requireUserId(ctx) })),
-);
+/** What every `authed*` builder adds: the caller's user id, checked by `requireUserId`. */
+const withUserId = customCtx(async (ctx: QueryCtx) => ({ userId: await requireUserId(ctx) }));
+
+export const authedQuery = customQuery(query, withUserId);
+export const authedMutation = customMutation(mutation, withUserId);
 /**
  * The same, for the internal steps of a public action: Convex passes the caller's identity to
  * the functions an action runs, so they check the session themselves.
  */
-export const authedInternalQuery = customQuery(
-  internalQuery,
-  customCtx(async (ctx) => ({ userId: await requireUserId(ctx) })),
-);
-export const authedInternalMutation = customMutation(
-  internalMutation,
-  customCtx(async (ctx) => ({ userId: await requireUserId(ctx) })),
-);
+export const authedInternalQuery = customQuery(internalQuery, withUserId);
+export const authedInternalMutation = customMutation(internalMutation, withUserId);
 /** Actions hold no database access: each one's first step is an authed internal query or mutation. */
 export const publicAction = action;
 export const publicQuery = query;

@@ -14,8 +14,9 @@ import {
 import { deleteChunks } from "./lib/chunkStore";
 import { containerOf, containerValidator, notAVideoMessage, notAVideoResult, readHead, typeFor } from "./lib/containers";
 import { findUsableGrant } from "./lib/shareAccess";
+import { grantTerms, grantTermsFields, sharedVideo, sharedVideoFields } from "./lib/sharedVideo";
 import { appError, invalid } from "./lib/errors";
-import { maxUploadBytes, siteOrigin } from "./lib/env";
+import { maxUploadBytes } from "./lib/env";
 import { requireTeamRole, requireVideoRole } from "./lib/permissions";
 import { optionalText, requireText } from "./lib/text";
 import { rateLimiter } from "./lib/rateLimits";
@@ -327,32 +328,19 @@ export const getByShareGrant = publicQuery({
   returns: v.union(
     v.null(),
     v.object({
-      title: v.string(),
-      description: v.string(),
-      durationSeconds: v.union(v.number(), v.null()),
+      ...sharedVideoFields,
       contentType: v.string(),
-      mediaUrl: v.string(),
-      downloadUrl: v.union(v.string(), v.null()),
-      canDownload: v.boolean(),
-      grantExpiresAt: v.number(),
-      note: v.union(v.string(), v.null()),
+      ...grantTermsFields,
     }),
   ),
   handler: async (ctx, { grantToken }) => {
     const access = await findUsableGrant(ctx, grantToken, Date.now());
     if (!access) return null;
     const { video, link, grant } = access;
-    const mediaUrl = `${siteOrigin()}/media/${grantToken}`;
     return {
-      title: video.title,
-      description: video.description,
-      durationSeconds: video.durationSeconds ?? null,
+      ...sharedVideo(video, link, grantToken),
       contentType: video.contentType ?? "application/octet-stream",
-      mediaUrl,
-      downloadUrl: link.allowDownload ? `${mediaUrl}/download` : null,
-      canDownload: link.allowDownload,
-      grantExpiresAt: Math.min(grant.expiresAt, link.expiresAt ?? Number.POSITIVE_INFINITY),
-      note: link.note ?? null,
+      ...grantTerms(link, grant),
     };
   },
 });

@@ -9,7 +9,7 @@ import type { Page } from "playwright-core";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { screenshotOnFailure, startApp, type App } from "./harness";
+import { screenshotOnFailure, signUpWithTeam, startApp, type App } from "./harness";
 
 let app: App;
 let page: Page;
@@ -55,15 +55,7 @@ async function recordNoisyVideo(p: Page, ms: number): Promise<Buffer> {
 test("an interrupted chunked upload resumes from the chunks stored; the member's player seeks to 90 % through /media", async () => {
   await screenshotOnFailure(page, "chunked-media", async () => {
     await page.goto(`${app.appUrl}/?chunkSize=65536`);
-    await page.getByRole("button", { name: "New here? Create an account" }).click();
-    await page.getByLabel("Your name").fill("Uma Loader");
-    await page.getByLabel("Email").fill("uma@example.com");
-    await page.getByLabel("Password").fill("correct-horse-2");
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByRole("button", { name: "New team" }).click();
-    await page.getByLabel("Team name").fill("Chunks");
-    await page.getByRole("button", { name: "Create", exact: true }).click();
-    await page.getByRole("heading", { name: "Chunks" }).waitFor();
+    await signUpWithTeam(page, { name: "Uma Loader", email: "uma@example.com", team: "Chunks" });
 
     const file = await recordNoisyVideo(page, 4000);
     const chunkCount = Math.ceil(file.length / 65536);

@@ -5,7 +5,7 @@
  */
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { recordTestVideo, screenshotOnFailure, startApp, type App } from "./harness";
+import { screenshotOnFailure, signUpWithTeam, startApp, uploadTestVideo, type App } from "./harness";
 
 let app: App;
 let member: BrowserContext;
@@ -20,32 +20,14 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => app?.close());
 
-async function upload(title: string, ms: number) {
-  const base64 = await recordTestVideo(page, ms);
-  await page
-    .getByLabel("Video file")
-    .setInputFiles({ name: `${title}.webm`, mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
-  await page.getByLabel("Title", { exact: true }).fill(title);
-  await page.getByRole("button", { name: "Upload" }).click();
-  await page.getByRole("link", { name: title }).waitFor({ timeout: 30_000 });
-}
-
 test("a three-video collection behind a password, a guest comment at 0:12 seen live, revoke stops both", async () => {
   let viewerContext: BrowserContext | null = null;
   await screenshotOnFailure(page, "collections", async () => {
     await page.goto(`${app.appUrl}/`);
-    await page.getByRole("button", { name: "New here? Create an account" }).click();
-    await page.getByLabel("Your name").fill("Alice Producer");
-    await page.getByLabel("Email").fill("alice@example.com");
-    await page.getByLabel("Password").fill("correct-horse-1");
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByRole("button", { name: "New team" }).click();
-    await page.getByLabel("Team name").fill("Studio North");
-    await page.getByRole("button", { name: "Create", exact: true }).click();
-    await page.getByRole("heading", { name: "Studio North" }).waitFor();
-    await upload("Cut A", 1000);
-    await upload("Cut B", 13_500);
-    await upload("Cut C", 1000);
+    await signUpWithTeam(page, { name: "Alice Producer", email: "alice@example.com", team: "Studio North" });
+    await uploadTestVideo(page, "Cut A", 1000);
+    await uploadTestVideo(page, "Cut B", 13_500);
+    await uploadTestVideo(page, "Cut C", 1000);
 
     // The collection: created from the library, the three videos added in order.
     await page.getByLabel("New collection name").fill("Season one");

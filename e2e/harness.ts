@@ -93,28 +93,33 @@ export async function recordTestVideo(page: Page, ms = 1500): Promise<string> {
   }, ms);
 }
 
-/** Signs a new member up and creates their team; ends on the team's library. */
-export async function signUpWithTeam(page: Page, who: { name: string; email: string; team: string }) {
+/** Creates an account from the sign-in form (the page shows it). */
+export async function signUp(page: Page, who: { name: string; email: string }) {
   await page.getByRole("button", { name: "New here? Create an account" }).click();
   await page.getByLabel("Your name").fill(who.name);
   await page.getByLabel("Email").fill(who.email);
   await page.getByLabel("Password").fill("correct-horse-1");
   await page.getByRole("button", { name: "Create account" }).click();
+}
+
+/** Signs a new member up and creates their team; ends on the team's library. */
+export async function signUpWithTeam(page: Page, who: { name: string; email: string; team: string }) {
+  await signUp(page, who);
   await page.getByRole("button", { name: "New team" }).click();
   await page.getByLabel("Team name").fill(who.team);
   await page.getByRole("button", { name: "Create", exact: true }).click();
   await page.getByRole("heading", { name: who.team }).waitFor();
 }
 
-/** Uploads a short recorded WebM from the library under `title`; waits until it is listed as ready. */
-export async function uploadTestVideo(page: Page, title: string) {
-  const base64 = await recordTestVideo(page);
+/** Uploads a recorded WebM (`ms` long) from the library under `title`; waits until it is listed as ready. */
+export async function uploadTestVideo(page: Page, title: string, ms = 1500) {
+  const base64 = await recordTestVideo(page, ms);
   await page
     .getByLabel("Video file")
     .setInputFiles({ name: `${title}.webm`, mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
-  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Title", { exact: true }).fill(title);
   await page.getByRole("button", { name: "Upload" }).click();
-  await page.getByRole("link", { name: title }).waitFor({ timeout: 20_000 });
+  await page.getByRole("link", { name: title }).waitFor({ timeout: 20_000 + ms });
   // The form starts over once the whole upload is done (the poster follows the video).
   await page.waitForFunction(
     () => document.querySelector<HTMLInputElement>('form[aria-label="Upload a video"] input[type="file"]')?.files?.length === 0,

@@ -4,7 +4,7 @@
  */
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { screenshotOnFailure, startApp, type App } from "./harness";
+import { screenshotOnFailure, signUp, signUpWithTeam, startApp, type App } from "./harness";
 
 let app: App;
 let owner: BrowserContext;
@@ -17,14 +17,6 @@ beforeAll(async () => {
   ownerPage = await owner.newPage();
 }, 120_000);
 afterAll(async () => app?.close());
-
-async function signUp(page: Page, name: string, email: string) {
-  await page.getByRole("button", { name: "New here? Create an account" }).click();
-  await page.getByLabel("Your name").fill(name);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("correct-horse-1");
-  await page.getByRole("button", { name: "Create account" }).click();
-}
 
 async function invite(page: Page, email: string, role: string) {
   const form = page.getByRole("form", { name: "Invite a member" });
@@ -39,11 +31,7 @@ test("invite link → sign up → accept → member; the link then opens nothing
   const page = ownerPage;
   await screenshotOnFailure(page, "invite-accept", async () => {
     await page.goto(`${app.appUrl}/`);
-    await signUp(page, "Olga Owner", "olga@example.com");
-    await page.getByRole("button", { name: "New team" }).click();
-    await page.getByLabel("Team name").fill("Studio North");
-    await page.getByRole("button", { name: "Create", exact: true }).click();
-    await page.getByRole("heading", { name: "Studio North" }).waitFor();
+    await signUpWithTeam(page, { name: "Olga Owner", email: "olga@example.com", team: "Studio North" });
 
     const url = await invite(page, "newcomer@example.com", "member");
     expect(url).toMatch(new RegExp(`^${app.appUrl}/invite/[A-Za-z0-9_-]{43}$`));
@@ -59,7 +47,7 @@ test("invite link → sign up → accept → member; the link then opens nothing
       await guest.getByRole("heading", { name: "Join Studio North" }).waitFor();
       await guest.getByText("Olga Owner invited newcomer@example.com").waitFor();
       await guest.getByRole("link", { name: "Sign in or create an account to accept" }).click();
-      await signUp(guest, "Nina Newcomer", "newcomer@example.com");
+      await signUp(guest, { name: "Nina Newcomer", email: "newcomer@example.com" });
       // Signing up alone joins nothing: back on the invitation, accepting does.
       await guest.getByRole("button", { name: "Accept and join Studio North" }).click();
       await guest.getByRole("heading", { name: "Studio North" }).waitFor();

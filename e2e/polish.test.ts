@@ -3,8 +3,6 @@
  * All links page, the production build, accessibility. The member works in Los Angeles time.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -13,11 +11,10 @@ import type { BrowserContext, Page, WebSocketRoute } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { APP_PROJECT } from "../local-backend/testing";
-import { recordTestVideo, screenshotOnFailure, startApp, type App } from "./harness";
+import { expectAccessible, recordTestVideo, screenshotOnFailure, signUpWithTeam, startApp, type App } from "./harness";
 // @ts-expect-error plain ESM script without types
 import { createStaticServer } from "../scripts/staticServer.mjs";
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const ZONE = "America/Los_Angeles";
 
 let app: App;
@@ -36,33 +33,6 @@ afterAll(async () => app?.close());
 
 const links = (p: Page) => p.locator("ul[aria-label='Share links'] > li");
 const clipboard = (p: Page) => p.evaluate(() => navigator.clipboard.readText());
-
-/** axe-core in the page: no serious or critical violation, and no repeated landmark names. */
-async function expectAccessible(p: Page, state: string) {
-  if (!(await p.evaluate(() => "axe" in window))) await p.addScriptTag({ content: AXE_SOURCE });
-  const violations = await p.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run(
-            ctx: Document,
-            o: object,
-          ): Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }>;
-        };
-      }
-    ).axe;
-    const result = await axe.run(document, {
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] },
-    });
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      targets: v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3),
-    }));
-  });
-  const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical" || v.id === "landmark-unique");
-  expect({ state, bad }).toEqual({ state, bad: [] });
-}
 
 async function viewer(opts: { timezoneId?: string } = {}) {
   const context = await app.browser.newContext({ viewport: { width: 390, height: 844 }, ...opts });
@@ -100,15 +70,7 @@ test("sign up, upload: the library shows the poster read from the file; page tit
     expect(await page.locator('link[rel="icon"]').getAttribute("href")).toBe("/favicon.svg");
     expect((await fetch(`${app.appUrl}/favicon.svg`)).headers.get("content-type")).toContain("svg");
     await expectAccessible(page, "sign in");
-    await page.getByRole("button", { name: "New here? Create an account" }).click();
-    await page.getByLabel("Your name").fill("Lena Angeles");
-    await page.getByLabel("Email").fill("lena@example.com");
-    await page.getByLabel("Password").fill("correct-horse-2");
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByRole("button", { name: "New team" }).click();
-    await page.getByLabel("Team name").fill("West Coast");
-    await page.getByRole("button", { name: "Create", exact: true }).click();
-    await page.getByRole("heading", { name: "West Coast" }).waitFor();
+    await signUpWithTeam(page, { name: "Lena Angeles", email: "lena@example.com", team: "West Coast" });
     await expect.poll(() => page.title()).toBe("Library · Reelgate");
 
     // A text file named .mp4 is refused before anything is uploaded.

@@ -5,7 +5,7 @@
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { recordTestVideo, screenshotOnFailure, startApp, type App } from "./harness";
+import { recordTestVideo, screenshotOnFailure, signUpWithTeam, startApp, type App } from "./harness";
 
 let app: App;
 let page: Page;
@@ -38,15 +38,7 @@ async function upload(base64: string, title: string, description: string) {
 test("search the library as you type, sort and filter it, and find a link by its label", async () => {
   await screenshotOnFailure(page, "library-search", async () => {
     await page.goto(`${app.appUrl}/`);
-    await page.getByRole("button", { name: "New here? Create an account" }).click();
-    await page.getByLabel("Your name").fill("Sasha Search");
-    await page.getByLabel("Email").fill("sasha@example.com");
-    await page.getByLabel("Password").fill("correct-horse-1");
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByRole("button", { name: "New team" }).click();
-    await page.getByLabel("Team name").fill("Search Studio");
-    await page.getByRole("button", { name: "Create", exact: true }).click();
-    await page.getByRole("heading", { name: "Search Studio" }).waitFor();
+    await signUpWithTeam(page, { name: "Sasha Search", email: "sasha@example.com", team: "Search Studio" });
 
     const base64 = await recordTestVideo(page, 800);
     await upload(base64, "Quarterly review", "Numbers for the board");

@@ -6,7 +6,7 @@ import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { APP_PROJECT } from "../local-backend/testing";
-import { recordTestVideo, screenshotOnFailure, startApp, type App } from "./harness";
+import { screenshotOnFailure, signUpWithTeam, startApp, uploadTestVideo, type App } from "./harness";
 
 let app: App;
 let member: BrowserContext;
@@ -45,23 +45,9 @@ test("sign up, create a team, upload a generated video", async () => {
   const page = memberPage;
   await screenshotOnFailure(page, "upload", async () => {
     await page.goto(`${app.appUrl}/`);
-    await page.getByRole("button", { name: "New here? Create an account" }).click();
-    await page.getByLabel("Your name").fill("Alice Producer");
-    await page.getByLabel("Email").fill("alice@example.com");
-    await page.getByLabel("Password").fill("correct-horse-1");
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByRole("button", { name: "New team" }).click();
-    await page.getByLabel("Team name").fill("Studio North");
-    await page.getByRole("button", { name: "Create", exact: true }).click();
-    await page.getByRole("heading", { name: "Studio North" }).waitFor();
+    await signUpWithTeam(page, { name: "Alice Producer", email: "alice@example.com", team: "Studio North" });
 
-    const base64 = await recordTestVideo(page);
-    await page
-      .getByLabel("Video file")
-      .setInputFiles({ name: "launch-cut.webm", mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
-    await page.getByLabel("Title").fill("Launch cut");
-    await page.getByRole("button", { name: "Upload" }).click();
-    await page.getByRole("link", { name: "Launch cut" }).waitFor({ timeout: 20_000 });
+    await uploadTestVideo(page, "Launch cut");
     await page.getByRole("link", { name: "Launch cut" }).click();
     await page.getByRole("heading", { name: "Share links" }).waitFor();
   });

@@ -52,6 +52,7 @@ import type * as lib_refusals from "../lib/refusals.js";
 import type * as lib_restErrors from "../lib/restErrors.js";
 import type * as lib_search from "../lib/search.js";
 import type * as lib_shareAccess from "../lib/shareAccess.js";
+import type * as lib_sharedVideo from "../lib/sharedVideo.js";
 import type * as lib_slugTickets from "../lib/slugTickets.js";
 import type * as lib_text from "../lib/text.js";
 import type * as lib_tokens from "../lib/tokens.js";
@@ -122,6 +123,7 @@ declare const fullApi: ApiFromModules<{
   "lib/restErrors": typeof lib_restErrors;
   "lib/search": typeof lib_search;
   "lib/shareAccess": typeof lib_shareAccess;
+  "lib/sharedVideo": typeof lib_sharedVideo;
   "lib/slugTickets": typeof lib_slugTickets;
   "lib/text": typeof lib_text;
   "lib/tokens": typeof lib_tokens;

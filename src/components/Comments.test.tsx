@@ -75,3 +75,21 @@ test("a refused post says why in words (comments turned off)", async () => {
   await screen.findByText("Comments are turned off for this link.");
   expect(localStorage.getItem("reelgate:guestName")).toBeNull();
 });
+
+test("a member replies to a thread; the form starts over once it is posted", async () => {
+  const posted: unknown[] = [];
+  const member = {
+    videoId: "v1" as Id<"videos">,
+    add: async (args: unknown) => void posted.push(args),
+    remove: async () => undefined,
+  };
+  render(<Comments threads={[guestThread]} member={member} onSeek={() => undefined} currentTime={() => 3} />);
+  const reply = screen.getByLabelText("Reply to <b>Dana</b>") as HTMLInputElement;
+  fireEvent.submit(reply.form!);
+  await screen.findByText("Write something first.");
+  fireEvent.change(reply, { target: { value: " Agreed " } });
+  fireEvent.submit(reply.form!);
+  await waitFor(() => expect(posted).toEqual([{ videoId: "v1", parentId: "c1", body: "Agreed", timestampSeconds: undefined }]));
+  await waitFor(() => expect(reply.value).toBe(""));
+  expect(screen.queryByText("Write something first.")).toBeNull();
+});

@@ -1,5 +1,5 @@
 import type { FunctionArgs, FunctionReturnType } from "convex/server";
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import type { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { REFUSALS } from "../../convex/lib/refusalTable";
@@ -81,12 +81,12 @@ export function Comments({
                 ))}
               </ul>
             )}
-            {member && <CommentForm member={member} parentId={t.commentId} label="Reply" inputLabel={`Reply to ${t.authorName}`} />}
+            {member && <MemberCommentForm member={member} parentId={t.commentId} label="Reply" inputLabel={`Reply to ${t.authorName}`} />}
             {guest && <GuestCommentForm guest={guest} parentId={t.commentId} label="Reply" inputLabel={`Reply to ${t.authorName}`} />}
           </li>
         ))}
       </ul>
-      {member && <CommentForm member={member} label="Comment" currentTime={currentTime} />}
+      {member && <MemberCommentForm member={member} label="Comment" currentTime={currentTime} />}
       {guest && <GuestCommentForm guest={guest} label="Comment" currentTime={currentTime} />}
     </section>
   );
@@ -143,18 +143,38 @@ function CommentBody({
   );
 }
 
-function CommentForm({
-  member,
-  parentId,
-  label,
-  inputLabel = label,
-  currentTime,
-}: {
-  member: MemberPosting;
+/** Where a form stands: the thread it answers (none for a new comment) and the words it shows. */
+type FormPlace = {
   parentId?: Id<"comments">;
   label: string;
   inputLabel?: string;
   currentTime?: () => number;
+};
+
+type Draft = { parentId?: Id<"comments">; body: string; timestampSeconds: number | undefined };
+
+/**
+ * The comment or reply form both members and guests use: text, "at current time", submit and the
+ * error. `post` sends the draft and answers the words of a refusal, or null once it is posted;
+ * `check` runs before the text is checked (a guest's name); `clears` says what goes after a post.
+ */
+function CommentForm({
+  parentId,
+  label,
+  inputLabel = label,
+  currentTime,
+  maxLength,
+  fields,
+  check,
+  post,
+  clears,
+}: FormPlace & {
+  maxLength: number;
+  fields?: ReactNode;
+  check?: () => string | null;
+  post: (draft: Draft) => Promise<string | null>;
+  /** "form": it starts over; "text": only the comment's text is cleared (name and choices stay). */
+  clears: "form" | "text";
 }) {
   const [error, setError] = useState<string | null>(null);
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -162,15 +182,13 @@ function CommentForm({
     const form = event.currentTarget;
     const data = new FormData(form);
     const body = String(data.get("body") ?? "").trim();
-    if (!body) return setError("Write something first.");
+    const problem = check?.() ?? (body ? null : "Write something first.");
+    if (problem) return setError(problem);
     try {
-      await member.add({
-        videoId: member.videoId,
-        parentId,
-        body,
-        timestampSeconds: data.get("atTime") && currentTime ? currentTime() : undefined,
-      });
-      form.reset();
+      const refused = await post({ parentId, body, timestampSeconds: data.get("atTime") && currentTime ? currentTime() : undefined });
+      if (refused) return setError(refused);
+      if (clears === "form") form.reset();
+      else (form.elements.namedItem("body") as HTMLInputElement).value = "";
       setError(null);
     } catch (e) {
       setError(errorMessage(e));
@@ -179,7 +197,8 @@ function CommentForm({
   return (
     // Reply forms stay unnamed so they are not a row of landmarks all called "Reply"; their inputs say whom they answer.
     <form onSubmit={submit} className="inline comment-form" aria-label={parentId ? undefined : "Add a comment"}>
-      <input name="body" aria-label={inputLabel} placeholder={parentId ? "Reply…" : "Add a comment…"} maxLength={5000} />
+      {fields}
+      <input name="body" aria-label={inputLabel} placeholder={parentId ? "Reply…" : "Add a comment…"} maxLength={maxLength} />
       {currentTime && (
         <label className="inline small">
           <input type="checkbox" name="atTime" defaultChecked /> at current time
@@ -197,6 +216,20 @@ function CommentForm({
   );
 }
 
+function MemberCommentForm({ member, ...place }: FormPlace & { member: MemberPosting }) {
+  return (
+    <CommentForm
+      {...place}
+      maxLength={5000}
+      clears="form"
+      post={async (draft) => {
+        await member.add({ videoId: member.videoId, ...draft });
+        return null;
+      }}
+    />
+  );
+}
+
 const NAME_KEY = "reelgate:guestName";
 
 function storedName(): string {
@@ -208,75 +241,37 @@ function storedName(): string {
 }
 
 /** A guest's comment or reply: the name they give is remembered in this browser for the next one. */
-function GuestCommentForm({
-  guest,
-  parentId,
-  label,
-  inputLabel = label,
-  currentTime,
-}: {
-  guest: GuestPosting;
-  parentId?: Id<"comments">;
-  label: string;
-  inputLabel?: string;
-  currentTime?: () => number;
-}) {
-  const [error, setError] = useState<string | null>(null);
+function GuestCommentForm({ guest, ...place }: FormPlace & { guest: GuestPosting }) {
   const [name, setName] = useState(storedName);
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = event.currentTarget;
-    const data = new FormData(form);
-    const body = String(data.get("body") ?? "").trim();
-    const who = name.trim();
-    if (!who) return setError("Enter your name first.");
-    if (!body) return setError("Write something first.");
-    try {
-      const result = await guest.add({
-        grantToken: guest.grantToken,
-        videoId: guest.videoId,
-        name: who,
-        parentId,
-        body,
-        timestampSeconds: data.get("atTime") && currentTime ? currentTime() : undefined,
-      });
-      if (!result.ok) return setError(REFUSALS[result.reason].words);
-      try {
-        localStorage.setItem(NAME_KEY, who);
-      } catch {
-        // Private mode: the name is simply asked again next time.
-      }
-      (form.elements.namedItem("body") as HTMLInputElement).value = "";
-      setError(null);
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  }
+  const { parentId, label, inputLabel = label } = place;
   return (
-    <form onSubmit={submit} className="inline comment-form" aria-label={parentId ? undefined : "Add a comment"}>
-      <input
-        name="guestName"
-        aria-label={parentId ? `Your name (reply to ${inputLabel.replace(/^Reply to /, "")})` : "Your name"}
-        placeholder="Your name"
-        value={name}
-        onChange={(e) => setName(e.target.value)}
-        maxLength={60}
-        autoComplete="name"
-      />
-      <input name="body" aria-label={inputLabel} placeholder={parentId ? "Reply…" : "Add a comment…"} maxLength={2000} />
-      {currentTime && (
-        <label className="inline small">
-          <input type="checkbox" name="atTime" defaultChecked /> at current time
-        </label>
-      )}
-      <button type="submit" className="secondary">
-        {label}
-      </button>
-      {error && (
-        <span className="error" role="alert">
-          {error}
-        </span>
-      )}
-    </form>
+    <CommentForm
+      {...place}
+      maxLength={2000}
+      clears="text"
+      fields={
+        <input
+          name="guestName"
+          aria-label={parentId ? `Your name (reply to ${inputLabel.replace(/^Reply to /, "")})` : "Your name"}
+          placeholder="Your name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          maxLength={60}
+          autoComplete="name"
+        />
+      }
+      check={() => (name.trim() ? null : "Enter your name first.")}
+      post={async (draft) => {
+        const who = name.trim();
+        const result = await guest.add({ grantToken: guest.grantToken, videoId: guest.videoId, name: who, ...draft });
+        if (!result.ok) return REFUSALS[result.reason].words;
+        try {
+          localStorage.setItem(NAME_KEY, who);
+        } catch {
+          // Private mode: the name is simply asked again next time.
+        }
+        return null;
+      }}
+    />
   );
 }

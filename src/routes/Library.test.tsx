@@ -11,12 +11,13 @@ import { Upload } from "../components/Upload";
 import { VideoList } from "./Library";
 
 let releaseBegin: (error: Error) => void = () => undefined;
+const searches: unknown[] = [];
 
 vi.mock("convex/react", () => {
   const name = (ref: unknown) => getFunctionName(ref as FunctionReference<"query" | "mutation" | "action">);
   return {
-    useQuery: (ref: unknown) =>
-      name(ref) === "search:videos"
+    useQuery: (ref: unknown, args: unknown) =>
+      name(ref) === "search:videos" && searches.push(args)
         ? {
             truncated: false,
             videos: [
@@ -79,4 +80,40 @@ test("Resume shows for an interrupted upload, not while that upload runs in this
   await waitFor(() => expect(screen.getByRole("button", { name: "Resume upload of Notes" })).toBeTruthy());
   expect(screen.getByText(/Upload not finished/)).toBeTruthy();
   expect(screen.getByRole("alert").textContent).toContain("The library shows “Resume” for this upload.");
+});
+
+test("the library's filters: each select lists its choices in order and sends the one chosen", () => {
+  render(
+    <MemoryRouter>
+      <VideoList teamId={"t1" as Id<"teams">} canEdit />
+    </MemoryRouter>,
+  );
+  const search = screen.getByRole("search", { name: "Videos" });
+  const choices = (label: string) =>
+    Array.from((screen.getByLabelText(label) as HTMLSelectElement).options).map((o) => [o.value, o.textContent]);
+  expect(search.querySelectorAll("select")).toHaveLength(3);
+  expect(choices("Sort")).toEqual([
+    ["relevance", "Best match"],
+    ["newest", "Newest"],
+    ["oldest", "Oldest"],
+    ["title", "Title A–Z"],
+  ]);
+  expect(choices("Status")).toEqual([
+    ["all", "All"],
+    ["ready", "Ready"],
+    ["uploading", "Uploading"],
+    ["failed", "Failed"],
+  ]);
+  expect(choices("Links")).toEqual([
+    ["any", "Any"],
+    ["with", "With share links"],
+    ["without", "Without share links"],
+  ]);
+  fireEvent.change(screen.getByLabelText("Sort"), { target: { value: "oldest" } });
+  fireEvent.change(screen.getByLabelText("Status"), { target: { value: "failed" } });
+  fireEvent.change(screen.getByLabelText("Links"), { target: { value: "without" } });
+  expect(searches.at(-1)).toEqual({ teamId: "t1", text: "", sort: "oldest", status: "failed", hasLinks: false });
+  fireEvent.change(screen.getByLabelText("Status"), { target: { value: "all" } });
+  fireEvent.change(screen.getByLabelText("Links"), { target: { value: "with" } });
+  expect(searches.at(-1)).toEqual({ teamId: "t1", text: "", sort: "oldest", status: undefined, hasLinks: true });
 });

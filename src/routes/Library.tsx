@@ -104,37 +104,9 @@ export function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: b
           Search videos{" "}
           <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="Title or description" maxLength={200} />
         </label>
-        <label>
-          Sort{" "}
-          <select value={sort} onChange={(e) => setSort(e.target.value as LibrarySort)}>
-            {Object.entries(SORTS).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Status{" "}
-          <select value={status} onChange={(e) => setStatus(e.target.value as VideoStatus | "all")}>
-            <option value="all">All</option>
-            {Object.entries(STATUSES).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Links{" "}
-          <select value={links} onChange={(e) => setLinks(e.target.value as LinkFilter)}>
-            {Object.entries(LINK_FILTERS).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice label="Sort" value={sort} options={SORTS} onChange={setSort} />
+        <Choice label="Status" value={status} options={{ all: "All", ...STATUSES }} onChange={setStatus} />
+        <Choice label="Links" value={links} options={LINK_FILTERS} onChange={setLinks} />
       </div>
       <p className="muted small" role="status">
         {videos.length === 0
@@ -188,5 +160,31 @@ export function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: b
       </ul>
       {sharing && <ShareDialog videoId={sharing.videoId} title={sharing.title} canEdit={canEdit} onClose={() => setSharing(null)} />}
     </section>
+  );
+}
+
+/** One of the library's filters: a labelled select over `options` (value → words, in order). */
+function Choice<T extends string>({
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  value: T;
+  options: Record<T, string>;
+  onChange: (value: T) => void;
+}) {
+  return (
+    <label>
+      {label}{" "}
+      <select value={value} onChange={(e) => onChange(e.target.value as T)}>
+        {Object.entries<string>(options).map(([option, words]) => (
+          <option key={option} value={option}>
+            {words}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
