@@ -245,43 +245,21 @@ export class ExecutionPool<E> {
         this.host.log(message.execId === null ? undefined : this.pending.get(message.execId)?.exec, message.level, message.text);
         return;
       case "async": {
-        const exec = this.pending.get(message.execId)?.exec;
         // A nested call's own code runs on this worker meanwhile: its time is user time.
         const pauses = message.op !== "1.0/runUdf";
         const clock = pauses ? pauseClock(entry) : null;
-        const answer = (reply: ToWorker) => {
-          resumeClock(entry, clock);
-          if (!entry.dead) entry.worker.postMessage(reply);
-        };
-        if (!exec)
-          return answer({
-            kind: "asyncResult",
-            callId: message.callId,
-            ok: false,
-            error: { message: "Convex syscall outside a function" },
-          });
-        this.host.async(exec, message.op, message.args).then(
-          (value) => answer({ kind: "asyncResult", callId: message.callId, ok: true, value }),
-          (error: unknown) => answer({ kind: "asyncResult", callId: message.callId, ok: false, error: errorPayload(error) }),
+        this.answerCall(
+          entry,
+          message.callId,
+          message.execId,
+          (exec) => this.host.async(exec, message.op, message.args),
+          () => resumeClock(entry, clock),
         );
         return;
       }
-      case "js": {
-        const exec = this.pending.get(message.execId)?.exec;
-        const answer = (reply: ToWorker) => entry.dead || entry.worker.postMessage(reply);
-        if (!exec)
-          return answer({
-            kind: "asyncResult",
-            callId: message.callId,
-            ok: false,
-            error: { message: "Convex syscall outside a function" },
-          });
-        this.host.js(exec, message.op, message.args).then(
-          (value) => answer({ kind: "asyncResult", callId: message.callId, ok: true, value }),
-          (error: unknown) => answer({ kind: "asyncResult", callId: message.callId, ok: false, error: errorPayload(error) }),
-        );
+      case "js":
+        this.answerCall(entry, message.callId, message.execId, (exec) => this.host.js(exec, message.op, message.args));
         return;
-      }
       case "done": {
         const pending = this.pending.get(message.execId);
         this.forget(message.execId);
@@ -293,6 +271,20 @@ export class ExecutionPool<E> {
       default:
         message satisfies never;
     }
+  }
+
+  /** Answers a worker's call (an async or js syscall) for one of its executions with an asyncResult message. */
+  private answerCall(entry: PoolWorker, callId: number, execId: number, call: (exec: E) => Promise<string>, before: () => void = () => {}) {
+    const answer = (reply: ToWorker) => {
+      before();
+      if (!entry.dead) entry.worker.postMessage(reply);
+    };
+    const exec = this.pending.get(execId)?.exec;
+    if (!exec) return answer({ kind: "asyncResult", callId, ok: false, error: { message: "Convex syscall outside a function" } });
+    call(exec).then(
+      (value) => answer({ kind: "asyncResult", callId, ok: true, value }),
+      (error: unknown) => answer({ kind: "asyncResult", callId, ok: false, error: errorPayload(error) }),
+    );
   }
 
   private forget(execId: number) {

@@ -8,12 +8,11 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { readFileSync } from "node:fs";
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
-import { types } from "node:util";
-import { convexToJson, type Value } from "convex/values";
 import { createDefaultRuntime, evaluateInContext, SeededRandom, type RuntimeExec } from "./defaultRuntime";
 import { installFastDigest } from "./runtimeCrypto";
 import type { ErrorPayload, FromWorker, JsSyscallArgs, ToWorker, WorkerData } from "./executionProtocol";
 import { workerJsSyscall } from "./workerFiles";
+import { functionErrorPayload, reportStrayErrors } from "./workerErrors";
 
 type Running = RuntimeExec & { execId: number; rng: { random?: SeededRandom } };
 type Registered = {
@@ -100,24 +99,7 @@ const host = {
   },
 };
 
-// An exception outside any call (a timer's callback) or an unhandled rejection is reported and the
-// worker keeps serving, as the server itself does (cli.ts).
-process.on("uncaughtException", (error) =>
-  port.postMessage({
-    kind: "log",
-    execId: null,
-    level: "ERROR",
-    text: `✖ Unexpected error (still serving): ${error?.stack ?? String(error)}`,
-  }),
-);
-process.on("unhandledRejection", (reason) =>
-  port.postMessage({
-    kind: "log",
-    execId: null,
-    level: "ERROR",
-    text: `✖ Unexpected rejection (still serving): ${(reason as Error)?.stack ?? String(reason)}`,
-  }),
-);
+reportStrayErrors((message) => port.postMessage(message));
 
 installFastDigest();
 const components = new Map<string, Map<string, Record<string, unknown>>>();
@@ -132,14 +114,7 @@ for (const bundle of data.bundles) {
 /** The error as the caller sees it: Convex's "Uncaught …", or a ConvexError's data. */
 function payload(thrown: unknown): ErrorPayload {
   if (thrown instanceof HostError) return { message: thrown.message, data: thrown.data };
-  if (typeof thrown === "object" && thrown !== null && Symbol.for("ConvexError") in thrown) {
-    const raw = (thrown as { data: unknown }).data;
-    return { message: (thrown as Error).message, data: typeof raw === "string" ? JSON.parse(raw) : convexToJson(raw as Value) };
-  }
-  if (types.isNativeError(thrown) || thrown instanceof Error) {
-    return { message: `Uncaught ${(thrown as Error).name}: ${(thrown as Error).message}` };
-  }
-  return { message: `Uncaught ${String(thrown)}` };
+  return functionErrorPayload(thrown);
 }
 
 const executions = new Map<number, Running>();

@@ -8,11 +8,11 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { parentPort, workerData } from "node:worker_threads";
-import { format, types } from "node:util";
+import { format } from "node:util";
 import { pathToFileURL } from "node:url";
-import { convexToJson, type Value } from "convex/values";
 import { workerJsSyscall } from "./workerFiles";
-import type { ErrorPayload, FromWorker, JsSyscallArgs, ToWorker, WorkerData } from "./executionProtocol";
+import { functionErrorPayload, reportStrayErrors } from "./workerErrors";
+import type { FromWorker, JsSyscallArgs, ToWorker, WorkerData } from "./executionProtocol";
 
 type Registered = { invokeAction?: (requestId: string, args: string) => Promise<string> };
 
@@ -77,34 +77,7 @@ process.env = new Proxy({} as NodeJS.ProcessEnv, {
   deleteProperty: refuse,
 });
 
-function payload(thrown: unknown): ErrorPayload {
-  if (typeof thrown === "object" && thrown !== null && Symbol.for("ConvexError") in thrown) {
-    const raw = (thrown as { data: unknown }).data;
-    return { message: (thrown as Error).message, data: typeof raw === "string" ? JSON.parse(raw) : convexToJson(raw as Value) };
-  }
-  if (types.isNativeError(thrown) || thrown instanceof Error)
-    return { message: `Uncaught ${(thrown as Error).name}: ${(thrown as Error).message}` };
-  return { message: `Uncaught ${String(thrown)}` };
-}
-
-// An exception outside any call (a timer's callback) or an unhandled rejection is reported and the
-// worker keeps serving, as the server itself does (cli.ts).
-process.on("uncaughtException", (error) =>
-  port.postMessage({
-    kind: "log",
-    execId: null,
-    level: "ERROR",
-    text: `✖ Unexpected error (still serving): ${error?.stack ?? String(error)}`,
-  }),
-);
-process.on("unhandledRejection", (reason) =>
-  port.postMessage({
-    kind: "log",
-    execId: null,
-    level: "ERROR",
-    text: `✖ Unexpected rejection (still serving): ${(reason as Error)?.stack ?? String(reason)}`,
-  }),
-);
+reportStrayErrors((message) => port.postMessage(message));
 
 const modules = new Map<string, Record<string, unknown>>();
 
@@ -125,7 +98,7 @@ port.on("message", (message: ToWorker) => {
       const raw = await fn.invokeAction(message.requestId ?? "", message.args);
       post({ kind: "done", execId: message.execId, ok: true, raw });
     } catch (thrown) {
-      post({ kind: "done", execId: message.execId, ok: false, error: payload(thrown) });
+      post({ kind: "done", execId: message.execId, ok: false, error: functionErrorPayload(thrown) });
     }
   });
 });

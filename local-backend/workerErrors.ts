@@ -1,0 +1,34 @@
+/**
+ * Errors inside a pool worker (executor.ts, nodeExecutor.ts): a function's failure as the caller
+ * sees it, and failures outside any function, reported to the main thread.
+ */
+import { types } from "node:util";
+import { convexToJson, type Value } from "convex/values";
+import type { ErrorPayload, FromWorker } from "./executionProtocol";
+
+/** The error as the caller sees it: a ConvexError's message and data, else Convex's "Uncaught …". */
+export function functionErrorPayload(thrown: unknown): ErrorPayload {
+  if (typeof thrown === "object" && thrown !== null && Symbol.for("ConvexError") in thrown) {
+    const raw = (thrown as { data: unknown }).data;
+    return { message: (thrown as Error).message, data: typeof raw === "string" ? JSON.parse(raw) : convexToJson(raw as Value) };
+  }
+  if (types.isNativeError(thrown) || thrown instanceof Error)
+    return { message: `Uncaught ${(thrown as Error).name}: ${(thrown as Error).message}` };
+  return { message: `Uncaught ${String(thrown)}` };
+}
+
+/**
+ * An exception outside any call (a timer's callback) or an unhandled rejection is reported as a
+ * server log line and the worker keeps serving, as the server itself does (cli.ts).
+ */
+export function reportStrayErrors(post: (message: FromWorker) => void) {
+  const report = (what: string, error: unknown) =>
+    post({
+      kind: "log",
+      execId: null,
+      level: "ERROR",
+      text: `✖ Unexpected ${what} (still serving): ${(error as Error)?.stack ?? String(error)}`,
+    });
+  process.on("uncaughtException", (error) => report("error", error));
+  process.on("unhandledRejection", (reason) => report("rejection", reason));
+}
