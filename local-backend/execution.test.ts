@@ -229,3 +229,26 @@ test("a default-runtime action past V8_ACTION_USER_TIMEOUT is stopped with Conve
     await short.stop();
   }
 });
+
+test("nested actions start workers past the pool's size only up to Convex's concurrent-action limit; past it they fail with Convex's error after its permit timeout, and the server keeps serving", async () => {
+  const capped = await spawnBackend({
+    projectDir: FIXTURE_PROJECT,
+    env: {
+      LOCAL_BACKEND_ACTION_WORKERS: "1",
+      APPLICATION_MAX_CONCURRENT_V8_ACTIONS: "3",
+      APPLICATION_FUNCTION_RUNNER_ACTION_SEMAPHORE_TIMEOUT: "500",
+    },
+  });
+  try {
+    const client = new ConvexHttpClient(capped.cloudUrl);
+    // Three actions deep fit in three workers; a fourth would need a fourth.
+    expect(await client.action("limits:recurse" as never, { depth: 2 } as never)).toBe(2);
+    await expect(client.action("limits:recurse" as never, { depth: 3 } as never)).rejects.toThrow(
+      "Too many concurrent requests. Your backend is limited to 3 concurrent actions.",
+    );
+    expect(await client.action("limits:recurse" as never, { depth: 2 } as never)).toBe(2);
+    expect(await client.query("execution:markers" as never, { marker: "none" } as never)).toBe(0);
+  } finally {
+    await capped.stop();
+  }
+});
