@@ -30,6 +30,8 @@ export class DocumentStore {
   private savepoints: Array<{ open: Database.Statement; release: Database.Statement; undo: Database.Statement }> = [];
   private depth = 0;
   private stmt: Record<string, Database.Statement>;
+  /** Gets, counts and index scans over the store's own connection (latest committed state, or its open transaction). */
+  private readonly reads: SqlDocumentReads;
   /** Called on every document write and delete, inside its transaction (search indexes keep in step: search.ts). */
   readonly writeHooks: Array<(tableKey: string, doc: Doc | null, previous: Doc | null, touched?: WriteSet) => void> = [];
 
@@ -46,13 +48,12 @@ export class DocumentStore {
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
     `);
     this.loadTableNumbers();
+    this.reads = new SqlDocumentReads(this.sql);
     this.stmt = {
-      get: this.sql.prepare("SELECT json FROM documents WHERE id = ?"),
       put: this.sql.prepare("INSERT OR REPLACE INTO documents (id, tbl, json) VALUES (?, ?, ?)"),
       del: this.sql.prepare("DELETE FROM documents WHERE id = ?"),
       putIndex: this.sql.prepare("INSERT INTO index_entries (idx, key, id) VALUES (?, ?, ?)"),
       delIndex: this.sql.prepare("DELETE FROM index_entries WHERE idx = ? AND key = ?"),
-      count: this.sql.prepare("SELECT COUNT(*) AS n FROM index_entries WHERE idx = ?"),
       getMeta: this.sql.prepare("SELECT v FROM meta WHERE k = ?"),
       putMeta: this.sql.prepare("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)"),
       begin: this.sql.prepare("BEGIN IMMEDIATE"),
@@ -218,17 +219,16 @@ export class DocumentStore {
   }
 
   get(id: string): Doc | null {
-    const json = this.getJson(id);
-    return json === null ? null : parseDoc(json);
+    return this.reads.get(id);
   }
 
   /** A document as stored: its Convex JSON encoding, exactly what a function's runtime expects back. */
   getJson(id: string): string | null {
-    return (this.stmt.get.get(id) as { json: string } | undefined)?.json ?? null;
+    return this.reads.getJson(id);
   }
 
   count(tableKey: string): number {
-    return (this.stmt.count.get(`${tableKey}.by_id`) as { n: number }).n;
+    return this.reads.count(tableKey);
   }
 
   /**
@@ -298,13 +298,58 @@ export class DocumentStore {
     return { low, high };
   }
 
+  /** Reads up to `limit` (1–256) documents (as stored JSON; `parseDoc` to inspect) of an index range strictly after `after`, in scan order. */
+  scan(tableKey: string, indexName: string, low: Buffer, high: Buffer, order: "asc" | "desc", after: Buffer | null, limit = BATCH) {
+    return this.reads.scan(tableKey, indexName, low, high, order, after, limit);
+  }
+}
+
+/** The reads a syscall makes of documents and indexes: the store's own connection, a query's snapshot (snapshotReads.ts) or a mutation's transaction (transaction.ts). */
+export type DocumentReads = {
+  get(id: string): Doc | null;
+  getJson(id: string): string | null;
+  count(tableKey: string): number;
+  scan(
+    tableKey: string,
+    indexName: string,
+    low: Buffer,
+    high: Buffer,
+    order: "asc" | "desc",
+    after: Buffer | null,
+    limit?: number,
+  ): { key: Buffer; json: string }[];
+};
+
+/** Documents and index ranges read over one SQLite connection (the store's, or a snapshot's read-only one). */
+export class SqlDocumentReads implements DocumentReads {
+  private readonly getStmt: Database.Statement;
+  private readonly countStmt: Database.Statement;
   /** Scan statements by order and limit: a literal LIMIT runs about three times faster in SQLite than `LIMIT ?`. */
-  private scans = new Map<string, Database.Statement>();
+  private readonly scans = new Map<string, Database.Statement>();
+
+  constructor(protected readonly db: Database.Database) {
+    this.getStmt = db.prepare("SELECT json FROM documents WHERE id = ?");
+    this.countStmt = db.prepare("SELECT COUNT(*) AS n FROM index_entries WHERE idx = ?");
+  }
+
+  get(id: string): Doc | null {
+    const json = this.getJson(id);
+    return json === null ? null : parseDoc(json);
+  }
+
+  getJson(id: string): string | null {
+    return (this.getStmt.get(id) as { json: string } | undefined)?.json ?? null;
+  }
+
+  count(tableKey: string): number {
+    return (this.countStmt.get(`${tableKey}.by_id`) as { n: number }).n;
+  }
+
   private scanStatement(order: "asc" | "desc", limit: number): Database.Statement {
     const key = `${order}${limit}`;
     let stmt = this.scans.get(key);
     if (!stmt) {
-      stmt = this.sql.prepare(
+      stmt = this.db.prepare(
         `SELECT e.key AS key, d.json AS json FROM index_entries e JOIN documents d ON d.id = e.id
          WHERE e.idx = ? AND e.key >= ? AND e.key < ? ORDER BY e.key ${order === "asc" ? "ASC" : "DESC"} LIMIT ${limit}`,
       );
@@ -313,7 +358,6 @@ export class DocumentStore {
     return stmt;
   }
 
-  /** Reads up to `limit` (1–256) documents (as stored JSON; `parseDoc` to inspect) of an index range strictly after `after`, in scan order. */
   scan(tableKey: string, indexName: string, low: Buffer, high: Buffer, order: "asc" | "desc", after: Buffer | null, limit = BATCH) {
     const idx = `${tableKey}.${indexName}`;
     const stmt = this.scanStatement(order, Math.max(1, Math.min(BATCH, Math.floor(limit))));

@@ -13,7 +13,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { format, types } from "node:util";
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
-import type { DocumentStore } from "./database";
+import type { DocumentReads, DocumentStore } from "./database";
 import type { BlobStore } from "./blobs";
 import { checkValue, type ValidatorJson } from "./validate";
 import { syscalls } from "./syscalls";
@@ -42,7 +42,7 @@ import {
   type PoolHost,
   type PoolWorker,
 } from "./executionPool";
-import { SnapshotReaders, type DocumentReads } from "./snapshotReads";
+import { SnapshotReaders } from "./snapshotReads";
 import { BufferedTransaction } from "./transaction";
 import { CommitLog, type SnapshotTicket } from "./commitLog";
 import { conflictTable, occBackoffMs, occMessage, OCC_MAX_RETRIES } from "./occ";

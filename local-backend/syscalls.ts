@@ -1,14 +1,13 @@
 /** The syscalls that `convex/server` makes through the `Convex` global, answered from our store. */
 import { Readable } from "node:stream";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
-import { parseDoc, type Doc, type RangeBound } from "./database";
+import { parseDoc, type Doc, type DocumentReads, type RangeBound } from "./database";
 import { FunctionError, splitTableKey, type Engine, type Exec, type FunctionAddress } from "./engine";
 import { evaluate } from "./filters";
 import { FileBlob } from "./fileBlob";
 import { checkValue, type ValidatorJson } from "./validate";
 import { WriteSet, type Interval } from "./readSet";
 import type { BufferedTransaction } from "./transaction";
-import type { DocumentReads } from "./snapshotReads";
 import type { StoredFile } from "./executionProtocol";
 import type { TransactionUsage } from "./convexLimits";
 import { checkDocument } from "./valueLimits";

@@ -11,9 +11,8 @@
  * the snapshot's rows in key order) and `count`.
  */
 import { convexToJson } from "convex/values";
-import { parseDoc, type Doc, type DocumentStore } from "./database";
+import { parseDoc, type Doc, type DocumentReads, type DocumentStore } from "./database";
 import type { WriteSet } from "./readSet";
-import type { DocumentReads } from "./snapshotReads";
 
 type Write = { op: "write"; tableKey: string; doc: Doc; previous: Doc | null } | { op: "delete"; tableKey: string; doc: Doc };
 /** A key of an index as the transaction left it: the document there now (stored JSON), or removed. */
