@@ -2,8 +2,8 @@ import { cronJobs } from "convex/server";
 import { internal } from "./_generated/api";
 
 const crons = cronJobs();
-crons.interval("sweep expired share grants", { hours: 1 }, internal.shareGrants.sweepExpired, {});
-crons.interval("sweep expired member grants", { hours: 1 }, internal.memberGrantSweep.sweepExpired, {});
+crons.interval("sweep expired share grants", { hours: 1 }, internal.grantSweep.sweepExpired, { table: "shareGrants" });
+crons.interval("sweep expired member grants", { hours: 1 }, internal.grantSweep.sweepExpired, { table: "memberGrants" });
 crons.interval("sweep access log past 90 days", { hours: 6 }, internal.accessLog.sweepOld, {});
 crons.interval("sweep unfinished uploads", { minutes: 30 }, internal.uploadSweep.sweep, {});
 crons.interval("forget idle downloads", { hours: 1 }, internal.media.sweepIdleDownloads, {});

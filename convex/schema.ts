@@ -225,7 +225,7 @@ export default defineSchema({
   })
     .index("by_tokenHash", ["tokenHash"])
     .index("by_user_team", ["userId", "teamId"])
-    /** For the sweep of expired grants (memberGrantSweep.ts). */
+    /** For the sweep of expired grants (grantSweep.ts). */
     .index("by_expiresAt", ["expiresAt"]),
 
   /** 24-hour access grants; only SHA-256(grantToken) is stored. */

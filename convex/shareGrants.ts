@@ -1,6 +1,5 @@
 import { v } from "convex/values";
-import { internal } from "./_generated/api";
-import { internalMutation, publicMutation } from "./functions";
+import { publicMutation } from "./functions";
 import { checkGrantLink, grantExpiry } from "./lib/shareAccess";
 
 /**
@@ -22,24 +21,5 @@ export const renew = publicMutation({
     const expiresAt = grantExpiry(access.link, now);
     await ctx.db.patch(access.grant._id, { expiresAt });
     return { ok: true as const, expiresAt };
-  },
-});
-
-export const SWEEP_BATCH = 500;
-
-/** Deletes expired grants, a batch per transaction, until none is left. */
-export const sweepExpired = internalMutation({
-  args: {},
-  returns: v.number(),
-  handler: async (ctx) => {
-    const expired = await ctx.db
-      .query("shareGrants")
-      .withIndex("by_expiresAt", (q) => q.lte("expiresAt", Date.now()))
-      .take(SWEEP_BATCH);
-    for (const grant of expired) await ctx.db.delete(grant._id);
-    if (expired.length === SWEEP_BATCH) {
-      await ctx.scheduler.runAfter(0, internal.shareGrants.sweepExpired, {});
-    }
-    return expired.length;
   },
 });

@@ -173,7 +173,7 @@ test("revoke: access ends at once and forever, stats stay, status revoked, idemp
   await expectCode(alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, allowDownload: true }), "INVALID_ARGUMENT");
   // The grant row stays until it expires (and is swept), but opens nothing.
   vi.advanceTimersByTime(DAY);
-  await t.mutation(internal.shareGrants.sweepExpired, {});
+  await t.mutation(internal.grantSweep.sweepExpired, { table: "shareGrants" });
   expect((await dumpTables(t)).shareGrants).toEqual([]);
 });
 
