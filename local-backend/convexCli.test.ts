@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { adminKeyOf, cliProject, runCli } from "./cliTesting";
+import { adminKeyOf, cliProject, projectCopy, runCli } from "./cliTesting";
 import { APP_PROJECT, FIXTURE_PROJECT, freePort, spawnBackend, tempDataDir, type RunningBackend } from "./testing";
 
 let backend: RunningBackend;
@@ -172,7 +172,14 @@ test("npm start prints the two variables to export for the convex CLI, with the 
   const dataDir = tempDataDir();
   const child = spawn(process.execPath, [path.join(APP_PROJECT, "scripts", "start.mjs"), "--backend-only"], {
     cwd: APP_PROJECT,
-    env: { ...process.env, LOCAL_BACKEND_PORT: String(port), LOCAL_BACKEND_SITE_PORT: String(sitePort), LOCAL_BACKEND_DATA: dataDir },
+    env: {
+      ...process.env,
+      LOCAL_BACKEND_PORT: String(port),
+      LOCAL_BACKEND_SITE_PORT: String(sitePort),
+      LOCAL_BACKEND_DATA: dataDir,
+      // What npm start pushes with the CLI: a copy, so nothing is written into this repository.
+      LOCAL_BACKEND_PROJECT: projectCopy(path.join(APP_PROJECT, "local-backend", "componentsFixture")),
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
