@@ -1,12 +1,13 @@
 /**
  * A pushed schema against the documents already stored, as Convex validates it before the push
  * finishes (crates/common/src/schemas/mod.rs `check_existing_document`): the first document that
- * does not match is reported with Convex's message and the push is refused.
+ * does not match is reported with Convex's message (SchemaValidationError::ExistingDocument,
+ * its detail in ValidationError's words: schemaValidationError.ts) and the push is refused.
  */
 import type { Value } from "convex/values";
 import { parseDoc, type DocumentStore } from "./database";
 import type { ExportedSchema } from "./loader";
-import { checkValue } from "./validate";
+import { documentValidationError } from "./schemaValidationError";
 
 export type SchemaFailure = { error: string; componentPath: string; tableName: string };
 
@@ -31,12 +32,11 @@ export function firstSchemaViolation(store: DocumentStore, componentPath: string
     for (;;) {
       const rows = store.scan(tableKey, "by_creation_time", low, high, "asc", after, PAGE);
       for (const row of rows) {
-        const { _id, _creationTime, ...fields } = parseDoc(row.json) as Record<string, Value> & { _id: string };
-        void _creationTime;
-        const problem = checkValue(table.documentType, fields, tableOf, "document");
+        const doc = parseDoc(row.json) as Record<string, Value> & { _id: string };
+        const problem = documentValidationError(table.documentType, doc, tableOf);
         if (problem) {
           return {
-            error: `Document with ID "${_id}" in table "${table.tableName}" does not match the schema: ${problem}`,
+            error: `Document with ID "${doc._id}" in table "${table.tableName}" does not match the schema: ${problem}`,
             componentPath,
             tableName: table.tableName,
           };
