@@ -30,6 +30,23 @@ describe("v.literal(5n) (convex/src/values/validator.ts VLiteral, bigint literal
   });
 });
 
+describe("schema enforcement on write (crates/common/src/schemas/mod.rs SchemaEnforcementError::Document, validator.rs ValidationError)", () => {
+  test("a document the schema refuses fails the mutation with Convex's text and is not stored", async () => {
+    await expect(call("mutation", "fidelity:insertMessage", { doc: { channel: "zz-schema", body: 5 } })).rejects.toThrow(
+      'Failed to insert or update a document in table "messages" because it does not match the schema: ' +
+        "Value does not match validator.\nPath: .body\nValue: 5.0\nValidator: v.string()",
+    );
+    await expect(call("mutation", "fidelity:insertMessage", { doc: { channel: "zz-schema", body: "b", mood: "x" } })).rejects.toThrow(
+      "Object contains extra field `mood` that is not in the validator.\n\n" +
+        'Object: {body: "b", channel: "zz-schema", mood: "x"}\n' +
+        "Validator: v.object({author: v.optional(v.string()), body: v.string(), channel: v.string()})",
+    );
+    expect(await call("query", "messages:list", { channel: "zz-schema" })).toEqual([]);
+    await call("mutation", "fidelity:insertMessage", { doc: { channel: "zz-schema", body: "fits" } });
+    expect(await call("query", "messages:list", { channel: "zz-schema" })).toMatchObject([{ body: "fits" }]);
+  });
+});
+
 describe("index range bounds defined once (crates/common/src/query.rs IndexRange::split, already_defined_bound_error)", () => {
   test.each([
     ["twoEq", `Already defined equality bound in index range. Can't add "channel" == "a".`],

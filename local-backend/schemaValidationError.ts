@@ -89,7 +89,7 @@ function check(v: ValidatorJson, value: Value, tableOf: TableOf): Failure | null
       const shown = (context: string) => `\n${context}\nObject: ${showValue(value)}\nValidator: ${showValidator(v)}`;
       for (const key of sortedKeys(v.value)) {
         const field = v.value[key];
-        if (Object.hasOwn(value, key)) {
+        if (Object.hasOwn(value, key) && value[key] !== undefined) {
           const failure = within(check(field.fieldType, value[key], tableOf), `.${key}`);
           if (failure) return failure;
         } else if (!field.optional) {
@@ -101,7 +101,7 @@ function check(v: ValidatorJson, value: Value, tableOf: TableOf): Failure | null
         }
       }
       for (const key of sortedKeys(value)) {
-        if (!Object.hasOwn(v.value, key)) {
+        if (!Object.hasOwn(v.value, key) && value[key] !== undefined) {
           return {
             message: (context) => `Object contains extra field \`${key}\` that is not in the validator.${shown(context)}`,
             path: [],
@@ -122,7 +122,9 @@ function isObject(value: Value): value is { [key: string]: Value } {
 
 /** Field names in Convex's order (Rust's BTreeMap of strings: by UTF-8 bytes). */
 function sortedKeys(object: object): string[] {
-  return Object.keys(object).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return Object.keys(object)
+    .filter((k) => (object as Record<string, unknown>)[k] !== undefined)
+    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
 /** `ConvexValue`'s Display: `{a: 1.0, b: "x"}`, `[1, 2]` for int64s, `b"AQI="` for bytes. */

@@ -5,7 +5,8 @@ import { parseDoc, type Doc, type DocumentReads, type RangeBound } from "./datab
 import { FunctionError, splitTableKey, type Engine, type Exec, type FunctionAddress } from "./engine";
 import { evaluate } from "./filters";
 import { FileBlob } from "./fileBlob";
-import { checkValue, type ValidatorJson } from "./validate";
+import { documentValidationError } from "./schemaValidationError";
+import type { ValidatorJson } from "./validate";
 import { WriteSet, type Interval } from "./readSet";
 import type { BufferedTransaction } from "./transaction";
 import type { StoredFile } from "./executionProtocol";
@@ -150,9 +151,12 @@ function build(engine: Engine) {
       }
       return;
     }
-    const { _id, _creationTime, ...fields } = doc;
-    const problem = checkValue(validator, fields, (id) => engine.tableNameOf(exec.componentPath, id), "document");
-    if (problem) throw new FunctionError(`Schema validation failed for table "${splitTableKey(tableKey)[1]}": ${problem}`);
+    const problem = documentValidationError(validator, doc as Record<string, Value>, (id) => engine.tableNameOf(exec.componentPath, id));
+    if (problem) {
+      throw new FunctionError(
+        `Failed to insert or update a document in table "${splitTableKey(tableKey)[1]}" because it does not match the schema: ${problem}`,
+      );
+    }
   }
   const knownTable = (tableKey: string) => documentValidators.has(tableKey);
 
