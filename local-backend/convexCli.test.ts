@@ -4,7 +4,7 @@
  * internal, --identity), data, env, logs, function-spec, and 401 for everyone else.
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { adminKeyOf, cliProject, projectCopy, runCli } from "./cliTesting";
@@ -149,6 +149,71 @@ test("npx convex logs streams function log lines as they are printed", async () 
   await Promise.race([watching, logs]);
   const result = await logs;
   expect(result.stdout).toMatch(/\[CONVEX M\(messages\.js:send\)\] \[LOG\] sending streamed line/);
+}, 120_000);
+
+test("npx convex import --table: JSON Lines, a JSON array and CSV into one table, appended or replacing it", async () => {
+  const dir = tempDataDir("reelgate-import-");
+  const file = (name: string, text: string) => {
+    writeFileSync(path.join(dir, name), text);
+    return path.join(dir, name);
+  };
+  const rows = async (table: string) =>
+    (await cli("data", table, "--format", "jsonl", "--order", "asc")).stdout
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const jsonl = await cli(
+    "import",
+    "--table",
+    "events",
+    "--append",
+    "--yes",
+    file("events.jsonl", '{"kind":"from-jsonl","at":1}\n{"kind":"from-jsonl","at":2}\n'),
+  );
+  expect(jsonl.code, jsonl.stderr).toBe(0);
+  expect((await rows("events")).filter((e) => e.kind === "from-jsonl").map((e) => e.at)).toEqual([1, 2]);
+  // A JSON array; with no generated schema every number is a float64 and a `$` field is refused, not decoded.
+  const array = await cli("import", "--table", "loose", "--yes", file("loose.json", '[{"from":"json","n":7,"nested":{"list":[1.5,"x"]}}]'));
+  expect(array.code, array.stderr).toBe(0);
+  const [fromJson] = await rows("loose");
+  expect(fromJson).toMatchObject({ from: "json", n: 7, nested: { list: [1.5, "x"] } });
+  expect(fromJson._id).toMatch(/^[0-9a-z]{31,37}$/);
+  const dollar = await cli(
+    "import",
+    "--table",
+    "loose",
+    "--append",
+    "--yes",
+    file("dollar.jsonl", '{"big":{"$integer":"BwAAAAAAAAA="}}\n'),
+  );
+  expect(dollar.code).not.toBe(0);
+  expect(dollar.stdout + dollar.stderr).toContain(`Row 1 wasn't a valid Convex value: invalid field name "$integer"`);
+  // CSV: headers name the fields, cells that parse as numbers are numbers (inf has no JSON number: null), quotes as RFC 4180.
+  const csv = await cli(
+    "import",
+    "--table",
+    "loose",
+    "--replace",
+    "--yes",
+    file("loose.csv", 'from,score,note\r\ncsv,3.5,"hello, world"\r\ncsv,inf,"say ""hi"""\r\n'),
+  );
+  expect(csv.code, csv.stderr).toBe(0);
+  expect((await rows("loose")).map(({ from, score, note }) => ({ from, score, note }))).toEqual([
+    { from: "csv", score: 3.5, note: "hello, world" },
+    { from: "csv", score: null, note: 'say "hi"' },
+  ]);
+  // --replace empties the table first (the JSON row went above); without a mode an occupied table is refused.
+  const replaced = await cli("import", "--table", "loose", "--replace", "--yes", file("one.jsonl", '{"from":"replace"}\n'));
+  expect(replaced.code, replaced.stderr).toBe(0);
+  expect((await rows("loose")).map((r) => r.from)).toEqual(["replace"]);
+  const occupied = await cli("import", "--table", "loose", "--yes", file("two.jsonl", '{"from":"again"}\n'));
+  expect(occupied.code).not.toBe(0);
+  // A row that is not an object is refused with Convex's message (GeneratedSchema::apply), and nothing is written.
+  const bad = await cli("import", "--table", "loose", "--append", "--yes", file("bad.jsonl", '{"from":"ok"}\n[1]\n'));
+  expect(bad.code).not.toBe(0);
+  expect(bad.stdout + bad.stderr).toContain("Row 2 wasn't a valid Convex value: expected object, received [1]");
+  expect((await rows("loose")).map((r) => r.from)).toEqual(["replace"]);
 }, 120_000);
 
 test("npx convex function-spec lists functions with visibility, validators and HTTP routes", async () => {

@@ -97,7 +97,7 @@ test("a snapshot laid out as Convex lays it out: tables by number, components un
   );
   zip.close();
   const plan = readSnapshot(file);
-  plan.reader.close();
+  plan.reader?.close();
   expect(plan.tables.get(":users")).toEqual({
     num: 10_005,
     docs: [{ _id: userId, _creationTime: 1700000000000.5, name: "Ann", age: 41n, photo: fileId }],

@@ -155,8 +155,17 @@ export type ImportPlan = {
   /** Per table key: documents to write and the table number their ids carry. */
   tables: Map<string, { num: number | null; docs: Doc[] }>;
   files: Map<string, ParsedFile & { tableKey: string }>;
-  reader: ZipReader;
+  /** The snapshot's ZIP (null for one table's JSON Lines, JSON or CSV file: no files). */
+  reader: ZipReader | null;
 };
+
+/** One table's documents (`npx convex import --table`): the same plan as a snapshot's, without files. */
+export function tablePlan(componentPath: string, tableName: string, docs: Array<Record<string, Value>>): ImportPlan {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(tableName)) throw new SnapshotError(`${JSON.stringify(tableName)} isn't a valid table name`);
+  if (tableName.startsWith("_")) throw new SnapshotError(`Cannot import into the system table ${tableName}.`);
+  for (const doc of docs) if (typeof doc._creationTime === "bigint") doc._creationTime = Number(doc._creationTime);
+  return { tables: new Map([[`${componentPath}:${tableName}`, { num: null, docs: docs as Doc[] }]]), files: new Map(), reader: null };
+}
 
 /** Reads a snapshot ZIP into documents per table (files are read when written). */
 export function readSnapshot(zipFile: string, baseComponentPath = ""): ImportPlan {
@@ -272,7 +281,7 @@ export async function applySnapshot(engine: Engine, blobs: BlobStore, plan: Impo
   // Files first (they are immutable per id): a crash before the commit leaves only files the startup sweep removes.
   const stored = new Map<string, { sha256: string; size: number }>();
   for (const file of plan.files.values()) {
-    const data = plan.reader.read(file.entry);
+    const data = plan.reader!.read(file.entry);
     const sha256 = createHash("sha256").update(data).digest("base64");
     const meta = plan.tables.get(file.tableKey)?.docs.find((d) => d._id === file.id);
     if (meta && typeof meta.sha256 === "string" && meta.sha256 !== sha256)

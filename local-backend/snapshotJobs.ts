@@ -14,7 +14,17 @@ import type { Value } from "convex/values";
 import type { BlobStore } from "./blobs";
 import type { Engine } from "./engine";
 import { newDocumentId } from "./ids";
-import { applySnapshot, describeImport, exportSnapshot, readSnapshot, refuseOccupied, type ImportMode, type ImportPlan } from "./snapshot";
+import {
+  applySnapshot,
+  describeImport,
+  exportSnapshot,
+  readSnapshot,
+  refuseOccupied,
+  tablePlan,
+  type ImportMode,
+  type ImportPlan,
+} from "./snapshot";
+import { readTableImport, TABLE_IMPORT_FORMATS, type TableImportFormat } from "./tableImport";
 import { countingLimit, HttpError } from "./httpInput";
 
 /** Convex's default numbers of `_exports` and `_snapshot_imports` (512 + 4, 512 + 29). */
@@ -151,12 +161,7 @@ export class SnapshotJobs {
     const job: ImportJob = { doc, plan: null, mode, zipFile };
     this.imports.set(id, job);
     try {
-      if (args.tableName !== undefined || (args.format !== undefined && args.format !== "zip")) {
-        throw new Error(
-          `The embedded backend imports ZIP snapshots only (format ${String(args.format)}${args.tableName ? `, table ${args.tableName}` : ""} is not supported). Export a snapshot with \`npx convex export\` and import the ZIP.`,
-        );
-      }
-      job.plan = readSnapshot(zipFile, args.componentPath ?? "");
+      job.plan = await readImport(zipFile, args);
       if (mode === "requireEmpty") refuseOccupied(this.deps.engine.store, job.plan);
       const { message, deletes } = describeImport(this.deps.engine.store, job.plan, mode);
       doc.state = { state: "waiting_for_confirmation", message_to_confirm: message, require_manual_confirmation: deletes };
@@ -168,7 +173,7 @@ export class SnapshotJobs {
 
   private async fail(job: ImportJob, error: unknown) {
     job.doc.state = { state: "failed", error_message: (error as Error)?.message ?? String(error) };
-    job.plan?.reader.close();
+    job.plan?.reader?.close();
     job.plan = null;
     await fs.rm(job.zipFile, { force: true });
   }
@@ -183,7 +188,7 @@ export class SnapshotJobs {
     try {
       const written = await applySnapshot(this.deps.engine, this.deps.blobs, plan, job.mode);
       job.doc.state = { state: "completed", num_rows_written: BigInt(written) };
-      plan.reader.close();
+      plan.reader?.close();
       job.plan = null;
       await fs.rm(job.zipFile, { force: true });
     } catch (error) {
@@ -201,4 +206,17 @@ export class SnapshotJobs {
       .reverse()
       .slice(0, 20);
   }
+}
+
+/** The uploaded file as an import plan: a snapshot ZIP, or one table's JSON Lines, JSON array or CSV (`--table`). */
+async function readImport(file: string, args: ImportArgs): Promise<ImportPlan> {
+  const format = args.format ?? "zip";
+  const componentPath = args.componentPath ?? "";
+  if (format === "zip") {
+    if (args.tableName !== undefined) throw new Error("A ZIP snapshot names its own tables: import it without --table.");
+    return readSnapshot(file, componentPath);
+  }
+  if (!(TABLE_IMPORT_FORMATS as readonly string[]).includes(format)) throw new Error(`Unknown import format ${JSON.stringify(format)}.`);
+  if (args.tableName === undefined) throw new Error(`A ${format} import goes into one table: pass --table.`);
+  return tablePlan(componentPath, args.tableName, readTableImport(await fs.readFile(file), format as TableImportFormat));
 }
