@@ -173,6 +173,20 @@ test("npx convex import --table: JSON Lines, a JSON array and CSV into one table
   );
   expect(jsonl.code, jsonl.stderr).toBe(0);
   expect((await rows("events")).filter((e) => e.kind === "from-jsonl").map((e) => e.at)).toEqual([1, 2]);
+  // The schema holds for imported rows, in Convex's words; nothing of a refused file is written.
+  const mismatch = await cli(
+    "import",
+    "--table",
+    "events",
+    "--append",
+    "--yes",
+    file("mismatch.jsonl", '{"kind":"ok-row","at":3}\n{"kind":7,"at":4}\n'),
+  );
+  expect(mismatch.code).not.toBe(0);
+  expect(mismatch.stdout + mismatch.stderr).toContain(
+    'Failed to insert or update a document in table "events" because it does not match the schema: Value does not match validator.\nPath: .kind\nValue: 7.0\nValidator: v.string()',
+  );
+  expect((await rows("events")).some((e) => e.kind === "ok-row")).toBe(false);
   // A JSON array; with no generated schema every number is a float64 and a `$` field is refused, not decoded.
   const array = await cli("import", "--table", "loose", "--yes", file("loose.json", '[{"from":"json","n":7,"nested":{"list":[1.5,"x"]}}]'));
   expect(array.code, array.stderr).toBe(0);

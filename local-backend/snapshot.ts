@@ -21,6 +21,8 @@ import type { BlobStore } from "./blobs";
 import { parseDoc, type Doc, type DocumentStore } from "./database";
 import type { Engine } from "./engine";
 import { decodeId, newDocumentId } from "./ids";
+import { documentValidationError } from "./schemaValidationError";
+import { documentValidators } from "./syscalls";
 import { exportJson, parseExportJson } from "./snapshotJson";
 import { ZipReader, ZipWriter, type ZipEntry } from "./zip";
 
@@ -299,6 +301,7 @@ export async function applySnapshot(engine: Engine, blobs: BlobStore, plan: Impo
       table.docs.push({ _id: file.id, _creationTime: Date.now(), ...stored.get(file.id)! } as Doc);
   }
   let written = 0;
+  const imported: Array<[string, Doc]> = [];
   await engine.write({ type: "mutation", componentPath: "", udfPath: "_system/import", identity: null } as never, (inner) => {
     const cleared = tablesCleared(store, plan, mode);
     if (mode === "requireEmpty") refuseOccupied(store, plan);
@@ -331,9 +334,23 @@ export async function applySnapshot(engine: Engine, blobs: BlobStore, plan: Impo
           _creationTime: typeof doc._creationTime === "number" ? doc._creationTime : store.nextCreationTime(),
         } as Doc;
         store.write(tableKey, full, previous, inner.writes);
+        imported.push([tableKey, full]);
         written++;
       }
       inner.writes.add(tableKey);
+    }
+    // The pushed schema holds for imported documents as for any write (ImportFacingModel::insert
+    // enforces it); checked once every table is in, so ids may point anywhere in the import.
+    for (const [tableKey, doc] of imported) {
+      const validator = documentValidators.get(tableKey);
+      const problem =
+        validator &&
+        documentValidationError(validator, doc as Record<string, Value>, (id) => engine.tableNameOf(componentOf(tableKey), id));
+      if (problem) {
+        throw new SnapshotError(
+          `Failed to insert or update a document in table "${tableOf(tableKey)}" because it does not match the schema: ${problem}`,
+        );
+      }
     }
   });
   return written;
