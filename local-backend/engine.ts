@@ -47,6 +47,7 @@ import { BufferedTransaction } from "./transaction";
 import { CommitLog, type SnapshotTicket } from "./commitLog";
 import { conflictTable, occBackoffMs, occMessage, OCC_MAX_RETRIES } from "./occ";
 import { MutationGate } from "./mutationGate";
+import { HttpExchange } from "./httpExchange";
 
 export type Identity = Record<string, unknown> | null;
 export type UdfType = "query" | "mutation" | "action";
@@ -646,6 +647,46 @@ export class Engine {
     } finally {
       pool.release(worker);
     }
+  }
+
+  /**
+   * An HTTP action (a route of convex/http.ts; `handler` is its entry point in this thread). With
+   * pools, it runs on a worker of the action pool with the limit Convex gives it: its action
+   * environment's user timeout is V8_ACTION_USER_TIMEOUT (crates/isolate/src/environment/action/mod.rs
+   * `user_timeout`), and past it the worker is stopped and the caller answered with Convex's
+   * error. Its request and response bodies stream between the site server and the worker
+   * (httpExchange.ts). An app built by hand runs it in this thread.
+   */
+  async runHttpAction(exec: Exec, request: Request, handler: { invokeHttpAction(request: Request): Promise<Response> }): Promise<Response> {
+    const pool = this.actionPool;
+    if (!pool) return await this.als.run(exec, () => handler.invokeHttpAction(request));
+    const worker = await pool.lease();
+    const execId = pool.newExecId();
+    const exchange = new HttpExchange(
+      request,
+      (part) => pool.sendHttp(execId, part),
+      (text) => emitLogLine(this, exec, "ERROR", text),
+    );
+    const message = {
+      execId,
+      type: "http" as const,
+      componentPath: exec.componentPath,
+      udfPath: exec.udfPath,
+      modulePath: "http",
+      exportName: "default",
+      args: "[]",
+      startedAt: Date.now(),
+      requestId: exec.requestId,
+      request: { url: request.url, method: request.method, headers: [...request.headers], hasBody: request.body !== null },
+    };
+    void pool
+      .runOn(worker, message, exec, { seconds: V8_ACTION_TIMEOUT_SECONDS, wall: true }, (part) => exchange.onPart(part))
+      .then(
+        () => exchange.finished(null),
+        (error: Error) => exchange.finished(error instanceof ExecutionError ? new FunctionError(error.message, error.data) : error),
+      )
+      .finally(() => pool.release(worker));
+    return await exchange.response;
   }
 
   /** A query or mutation on a pool worker: a top-level one on a free worker, a nested one on its parent's. */
