@@ -183,8 +183,10 @@ export class Engine {
     const host = this.poolHost();
     this.pool = new ExecutionPool<Exec>("isolate", bundles, defaultPoolSize(), host);
     this.pool.warm();
-    // Started on first use, as the Node pool below.
+    // Started on first use, as the Node pool below; but one worker at once for an app with HTTP
+    // routes, so its first request does not wait for a worker to load the bundles (~250 ms).
     this.actionPool = new ExecutionPool<Exec>("isolate", bundles, actionPoolSize(), host);
+    if (app.modules.has("http")) this.actionPool.warm(1);
     // Started on the first call: most apps have no "use node" module, and starting takes little.
     if (nodeBundles.length > 0) this.nodePool = new ExecutionPool<Exec>("node", nodeBundles, nodePoolSize(), host);
   }
@@ -233,7 +235,7 @@ export class Engine {
 
   /** Resolves once the pool's workers hold the loaded functions (a server announces itself after). */
   async workersReady() {
-    await this.pool?.ready();
+    await Promise.all([this.pool?.ready(), this.actionPool?.ready()]);
   }
 
   /** Stops the workers and closes the snapshot connections (before the store closes). */
@@ -682,8 +684,9 @@ export class Engine {
     void pool
       .runOn(worker, message, exec, { seconds: V8_ACTION_TIMEOUT_SECONDS, wall: true }, (part) => exchange.onPart(part))
       .then(
-        () => exchange.finished(null),
-        (error: Error) => exchange.finished(error instanceof ExecutionError ? new FunctionError(error.message, error.data) : error),
+        (raw) => exchange.finished({ raw }),
+        (error: Error) =>
+          exchange.finished({ failure: error instanceof ExecutionError ? new FunctionError(error.message, error.data) : error }),
       )
       .finally(() => pool.release(worker));
     return await exchange.response;

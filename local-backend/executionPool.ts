@@ -192,9 +192,9 @@ export class ExecutionPool<E> {
     private readonly host: PoolHost<E>,
   ) {}
 
-  /** Starts the workers ahead of the first call (loading the bundles takes a while). */
-  warm() {
-    while (this.workers.size < this.size) this.idle.push(this.spawn());
+  /** Starts `count` workers (all of the pool's size by default) ahead of the first call (loading the bundles takes a while). */
+  warm(count = this.size) {
+    while (this.workers.size < Math.min(count, this.size)) this.idle.push(this.spawn());
   }
 
   private spawn(): PoolWorker {

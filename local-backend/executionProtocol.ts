@@ -54,13 +54,24 @@ export type HttpToWorker =
   | { type: "pullResponse" }
   | { type: "cancelResponse" };
 
-/** Worker → engine: the request body wanted or dropped; the response's head, then its body chunk by chunk (each answering one `pullResponse`). */
+/**
+ * An HTTP action's response head. A body of none or a stored file's range comes back as the
+ * execution's result (JSON), so the worker is free the moment the response is known; a streamed
+ * body's head comes as a `head` part, its chunks follow, and the execution's end is the body's end.
+ */
+export type HttpResponseHead = {
+  status: number;
+  statusText: string;
+  headers: Array<[string, string]>;
+  body: "none" | "stream" | FileRange;
+};
+
+/** Worker → engine: the request body wanted or dropped; a streamed response's head, then its body chunk by chunk (each answering one `pullResponse`). */
 export type HttpFromWorker =
   | { type: "pullRequest" }
   | { type: "cancelRequest" }
-  | { type: "head"; status: number; statusText: string; headers: Array<[string, string]>; body: "none" | "stream" | FileRange }
+  | ({ type: "head" } & HttpResponseHead)
   | { type: "chunk"; bytes: ArrayBuffer }
-  | { type: "end" }
   | { type: "error"; message: string };
 
 export type ToWorker =

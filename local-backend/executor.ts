@@ -134,12 +134,12 @@ async function runHttpAction(exec: Running, message: InvokeMessage): Promise<str
   const exchange = new WorkerHttpExchange((part, transfer = []) => port.postMessage({ kind: "http", execId: exec.execId, part }, transfer));
   exchanges.set(exec.execId, exchange);
   try {
-    await als.run(exec, async () => {
+    const result = await als.run(exec, async () => {
       const response = await found[0].invokeHttpAction(exchange.request(head));
       // Still the action's own context: reading a body it streams runs its code.
-      await exchange.respond(response);
+      return await exchange.respond(response);
     });
-    return "null";
+    return JSON.stringify(result);
   } finally {
     exchanges.delete(exec.execId);
   }

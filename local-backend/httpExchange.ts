@@ -12,9 +12,9 @@
  * response started streaming is logged through `handle_http_streamed_part`).
  */
 import { FileBlob } from "./fileBlob";
-import type { HttpFromWorker, HttpToWorker } from "./executionProtocol";
+import type { HttpFromWorker, HttpResponseHead, HttpToWorker } from "./executionProtocol";
 
-type BodyPart = Extract<HttpFromWorker, { type: "chunk" | "end" | "error" }>;
+type BodyPart = Extract<HttpFromWorker, { type: "chunk" | "error" }>;
 
 export class HttpExchange {
   readonly response: Promise<Response>;
@@ -24,7 +24,8 @@ export class HttpExchange {
   private requestReader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   private bodyController: ReadableStreamDefaultController<Uint8Array> | null = null;
   private bodyEnded = false;
-  private onBodyPart: ((part: BodyPart) => void) | null = null;
+  /** The body's pull waiting for a chunk: given it, or an error, or null once the body has ended. */
+  private onBodyPart: ((part: BodyPart | null) => void) | null = null;
 
   constructor(
     private readonly request: Request,
@@ -41,18 +42,9 @@ export class HttpExchange {
         return void this.pullRequest();
       case "cancelRequest":
         return void (this.requestReader ?? this.request.body)?.cancel().catch(() => undefined);
-      case "head": {
-        this.headSeen = true;
-        const init = { status: part.status, statusText: part.statusText, headers: part.headers };
-        if (part.body === "none") return this.resolveResponse(new Response(null, init));
-        if (part.body !== "stream") {
-          this.bodyEnded = true;
-          return this.resolveResponse(new Response(new FileBlob(part.body.path, part.body.start, part.body.end), init));
-        }
-        return this.resolveResponse(new Response(this.body(), init));
-      }
+      case "head":
+        return this.respond(part);
       case "chunk":
-      case "end":
       case "error":
         return this.onBodyPart?.(part);
       default:
@@ -60,19 +52,39 @@ export class HttpExchange {
     }
   }
 
-  /** The worker's execution is over: `failure` is why it stopped, if it did not finish (`response` fails with it before the head). */
-  finished(failure: Error | null) {
-    if (!this.headSeen) return this.rejectResponse(failure ?? new Error("The HTTP action ended without a response."));
+  private respond(head: HttpResponseHead) {
+    this.headSeen = true;
+    const init = { status: head.status, statusText: head.statusText, headers: head.headers };
+    if (head.body === "stream") return this.resolveResponse(new Response(this.body(), init));
+    this.bodyEnded = true;
+    if (head.body === "none") return this.resolveResponse(new Response(null, init));
+    this.resolveResponse(new Response(new FileBlob(head.body.path, head.body.start, head.body.end), init));
+  }
+
+  /**
+   * The worker's execution is over, with its result (JSON: a head whose body is none or a file, or
+   * null after a streamed body's last chunk) or `failure`, why it stopped: before a head,
+   * `response` fails with it; during a streamed body, the body ends, or fails with it (logged).
+   */
+  finished(outcome: { raw: string } | { failure: Error }) {
+    const head = "raw" in outcome ? (JSON.parse(outcome.raw) as HttpResponseHead | null) : null;
+    if (head && !this.headSeen) return this.respond(head);
+    if (!this.headSeen) {
+      return this.rejectResponse("failure" in outcome ? outcome.failure : new Error("The HTTP action ended without a response."));
+    }
     if (this.bodyEnded) return;
     this.bodyEnded = true;
-    const message = failure?.message ?? "The HTTP action's response body ended early.";
-    this.logError(message);
+    const waiting = this.onBodyPart;
     this.onBodyPart = null;
     try {
-      this.bodyController?.error(new Error(message));
+      if ("failure" in outcome) {
+        this.logError(outcome.failure.message);
+        this.bodyController?.error(new Error(outcome.failure.message));
+      } else this.bodyController?.close();
     } catch {
       // already closed or cancelled
     }
+    waiting?.(null);
   }
 
   private async pullRequest() {
@@ -98,15 +110,13 @@ export class HttpExchange {
             if (this.bodyEnded) return resolve();
             this.onBodyPart = (part) => {
               this.onBodyPart = null;
+              if (!part || this.bodyEnded) return resolve();
               if (part.type === "chunk") controller.enqueue(new Uint8Array(part.bytes));
               else {
+                // An error while the action streamed its body: its error, logged as Convex logs it.
                 this.bodyEnded = true;
-                if (part.type === "end") controller.close();
-                else {
-                  // An error while the action streamed its body: its error, logged as Convex logs it.
-                  this.logError(part.message);
-                  controller.error(new Error(part.message));
-                }
+                this.logError(part.message);
+                controller.error(new Error(part.message));
               }
               resolve();
             };

@@ -1,14 +1,14 @@
 /**
  * An HTTP action inside a pool worker (executor.ts). Its request body is pulled from the engine
  * a chunk at a time, as the action reads it; its response goes back as a head, then body chunks,
- * each one when the site server asks for it. Neither side holds more than a chunk ahead, so a
+ * each one when the site server asks for it, the execution ending with the body. Neither side holds more than a chunk ahead, so a
  * streamed body of any length crosses threads in bounded memory. A stored file's bytes
  * (a FileBlob body) are not copied at all: the head names the file range and the site server
  * sends it from disk.
  */
 import { fileRangeOf } from "./fileBlob";
 import { HTTP_ACTION_BODY_LIMIT } from "./httpInput";
-import type { HttpFromWorker, HttpRequestHead, HttpToWorker } from "./executionProtocol";
+import type { HttpFromWorker, HttpRequestHead, HttpResponseHead, HttpToWorker } from "./executionProtocol";
 import { functionErrorPayload } from "./workerErrors";
 
 type Send = (part: HttpFromWorker, transfer?: ArrayBuffer[]) => void;
@@ -59,35 +59,40 @@ export class WorkerHttpExchange {
     return new Request(head.url, { method: head.method, headers: head.headers, body, duplex: "half" } as RequestInit);
   }
 
-  /** Sends the action's response: its head, then its body as the site server pulls it, to its end (or until cancelled). */
-  async respond(response: Response): Promise<void> {
-    const head = { type: "head" as const, status: response.status, statusText: response.statusText, headers: [...response.headers] };
+  /**
+   * The action's response: a head with no body or a stored file's range is returned (the
+   * execution's result); a streamed body's head is sent, then its chunks as the site server pulls
+   * them, to its end (or until cancelled), and null returned: the execution's end is the body's.
+   */
+  async respond(response: Response): Promise<HttpResponseHead | null> {
+    const head = { status: response.status, statusText: response.statusText, headers: [...response.headers] };
     const body = response.body;
-    if (!body) return this.send({ ...head, body: "none" });
+    if (!body) return { ...head, body: "none" };
     const file = fileRangeOf(body);
     if (file && file.end - file.start <= HTTP_ACTION_BODY_LIMIT) {
-      this.send({ ...head, body: { path: file.path, start: file.start, end: file.end } });
       void body.cancel().catch(() => undefined);
-      return;
+      return { ...head, body: { path: file.path, start: file.start, end: file.end } };
     }
-    this.send({ ...head, body: "stream" });
+    this.send({ type: "head", ...head, body: "stream" });
     const reader = (this.responseReader = body.getReader());
     for (;;) {
-      if ((await this.nextAsk()) === "cancel") return void reader.cancel().catch(() => undefined);
+      if ((await this.nextAsk()) === "cancel") {
+        void reader.cancel().catch(() => undefined);
+        return null;
+      }
       let read: ReadableStreamReadResult<unknown>;
       try {
         read = await reader.read();
       } catch (thrown) {
-        return this.send({ type: "error", message: functionErrorPayload(thrown).message });
+        this.send({ type: "error", message: functionErrorPayload(thrown).message });
+        return null;
       }
-      if (read.done) return this.send({ type: "end" });
+      if (read.done) return null;
       const chunk = read.value;
       if (!ArrayBuffer.isView(chunk)) {
         void reader.cancel().catch(() => undefined);
-        return this.send({
-          type: "error",
-          message: "Uncaught TypeError: An HTTP action's response body must be a stream of Uint8Array chunks.",
-        });
+        this.send({ type: "error", message: "Uncaught TypeError: An HTTP action's response body must be a stream of Uint8Array chunks." });
+        return null;
       }
       // A copy of its own, moved (not copied again) to the engine.
       const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength).slice().buffer;
