@@ -7,6 +7,10 @@
  */
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import WebSocket from "ws";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { importJWK, SignJWT } from "jose";
+import { FIXTURE_PRIVATE_JWKS } from "./authFixtureKeys";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { FIXTURE_PROJECT, spawnBackend, type RunningBackend } from "./testing";
 import { outOfMemoryMessage, timeoutMessage } from "./executionPool";
@@ -281,9 +285,30 @@ test("an HTTP action in while(true){} is stopped at V8_ACTION_USER_TIMEOUT with 
     expect(body.trace).toBe(timeoutMessage(2));
     // The worker was replaced: HTTP actions run again.
     expect(await (await fetch(`${short.siteUrl}/size`, { method: "POST", body: "again" })).text()).toBe("5");
+    // Past its limit while streaming its body: the response is cut (not silently short) and the error logged as the action's.
+    const streaming = await fetch(`${short.siteUrl}/streamThenSpin`);
+    expect(streaming.status).toBe(200);
+    await expect(streaming.text()).rejects.toThrow();
+    expect(short.output()).toContain(`[GET /streamThenSpin] [ERROR] ${timeoutMessage(2)}`);
   } finally {
     await ws.close();
     await short.stop();
+  }
+});
+
+test("a client that stops reading an endless streamed response frees the action's worker: with one worker, the next HTTP action is served", async () => {
+  const single = await spawnBackend({ projectDir: FIXTURE_PROJECT, env: { LOCAL_BACKEND_ACTION_WORKERS: "1" } });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const abort = new AbortController();
+      const response = await fetch(`${single.siteUrl}/forever`, { signal: abort.signal });
+      const reader = response.body!.getReader();
+      expect((await reader.read()).done).toBe(false);
+      abort.abort();
+      expect(await (await fetch(`${single.siteUrl}/size`, { method: "POST", body: "next" })).text()).toBe("4");
+    }
+  } finally {
+    await single.stop();
   }
 });
 
@@ -310,4 +335,19 @@ test("an HTTP action on its worker: files, runMutation, runQuery, runAction and 
     identity: null,
   });
   expect(backend.output()).toContain("[GET /roundTrip] [LOG] http action saw 1");
+});
+
+test("an HTTP action on its worker sees the identity of the request's valid Bearer token", async () => {
+  const authed = await spawnBackend({ projectDir: path.join(path.dirname(fileURLToPath(import.meta.url)), "authFixture") });
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ sub: "user-7", iss: "https://issuer.test", aud: "fixture-app", iat: now, exp: now + 600 })
+      .setProtectedHeader({ alg: "RS256", kid: "key-1" })
+      .sign(await importJWK(FIXTURE_PRIVATE_JWKS[0], "RS256"));
+    const whoami = async (headers: Record<string, string>) => await (await fetch(`${authed.siteUrl}/whoami`, { headers })).json();
+    expect(await whoami({ Authorization: `Bearer ${token}` })).toBe("user-7");
+    expect(await whoami({})).toBeNull();
+  } finally {
+    await authed.stop();
+  }
 });

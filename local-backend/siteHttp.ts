@@ -163,6 +163,8 @@ function sendResponse(
     void response.body.cancel().catch(() => undefined);
     return void sendFileRange(res, file.path, file.start, file.end);
   }
+  // The head goes out at once, as Convex sends it before the body (an action may take its time over the body).
+  res.flushHeaders();
   // One pipeline: a body that fails or crosses the cap cuts the connection, and a client that goes
   // away cancels the body (so the action streaming it on its worker stops at once).
   pipeline(Readable.fromWeb(response.body as never), responseLimit(engine, exec), res, () => undefined);
