@@ -332,6 +332,11 @@ export class SqlDocumentReads implements DocumentReads {
     this.countStmt = db.prepare("SELECT COUNT(*) AS n FROM index_entries WHERE idx = ?");
   }
 
+  /** The connection read (a snapshot's, inside its read transaction): a search reads its index there (search.ts). */
+  get connection(): Database.Database {
+    return this.db;
+  }
+
   get(id: string): Doc | null {
     const json = this.getJson(id);
     return json === null ? null : parseDoc(json);

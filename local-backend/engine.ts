@@ -47,6 +47,7 @@ import { BufferedTransaction } from "./transaction";
 import { CommitLog, type SnapshotTicket } from "./commitLog";
 import { conflictTable, occBackoffMs, occMessage, OCC_MAX_RETRIES } from "./occ";
 import { MutationGate } from "./mutationGate";
+import { HttpExchange } from "./httpExchange";
 
 export type Identity = Record<string, unknown> | null;
 export type UdfType = "query" | "mutation" | "action";
@@ -182,8 +183,10 @@ export class Engine {
     const host = this.poolHost();
     this.pool = new ExecutionPool<Exec>("isolate", bundles, defaultPoolSize(), host);
     this.pool.warm();
-    // Started on first use, as the Node pool below.
+    // Started on first use, as the Node pool below; but one worker at once for an app with HTTP
+    // routes, so its first request does not wait for a worker to load the bundles (~250 ms).
     this.actionPool = new ExecutionPool<Exec>("isolate", bundles, actionPoolSize(), host);
+    if (app.modules.has("http")) this.actionPool.warm(1);
     // Started on the first call: most apps have no "use node" module, and starting takes little.
     if (nodeBundles.length > 0) this.nodePool = new ExecutionPool<Exec>("node", nodeBundles, nodePoolSize(), host);
   }
@@ -232,7 +235,7 @@ export class Engine {
 
   /** Resolves once the pool's workers hold the loaded functions (a server announces itself after). */
   async workersReady() {
-    await this.pool?.ready();
+    await Promise.all([this.pool?.ready(), this.actionPool?.ready()]);
   }
 
   /** Stops the workers and closes the snapshot connections (before the store closes). */
@@ -646,6 +649,47 @@ export class Engine {
     } finally {
       pool.release(worker);
     }
+  }
+
+  /**
+   * An HTTP action (a route of convex/http.ts; `handler` is its entry point in this thread). With
+   * pools, it runs on a worker of the action pool with the limit Convex gives it: its action
+   * environment's user timeout is V8_ACTION_USER_TIMEOUT (crates/isolate/src/environment/action/mod.rs
+   * `user_timeout`), and past it the worker is stopped and the caller answered with Convex's
+   * error. Its request and response bodies stream between the site server and the worker
+   * (httpExchange.ts). An app built by hand runs it in this thread.
+   */
+  async runHttpAction(exec: Exec, request: Request, handler: { invokeHttpAction(request: Request): Promise<Response> }): Promise<Response> {
+    const pool = this.actionPool;
+    if (!pool) return await this.als.run(exec, () => handler.invokeHttpAction(request));
+    const worker = await pool.lease();
+    const execId = pool.newExecId();
+    const exchange = new HttpExchange(
+      request,
+      (part) => pool.sendHttp(execId, part),
+      (text) => emitLogLine(this, exec, "ERROR", text),
+    );
+    const message = {
+      execId,
+      type: "http" as const,
+      componentPath: exec.componentPath,
+      udfPath: exec.udfPath,
+      modulePath: "http",
+      exportName: "default",
+      args: "[]",
+      startedAt: Date.now(),
+      requestId: exec.requestId,
+      request: { url: request.url, method: request.method, headers: [...request.headers], hasBody: request.body !== null },
+    };
+    void pool
+      .runOn(worker, message, exec, { seconds: V8_ACTION_TIMEOUT_SECONDS, wall: true }, (part) => exchange.onPart(part))
+      .then(
+        (raw) => exchange.finished({ raw }),
+        (error: Error) =>
+          exchange.finished({ failure: error instanceof ExecutionError ? new FunctionError(error.message, error.data) : error }),
+      )
+      .finally(() => pool.release(worker));
+    return await exchange.response;
   }
 
   /** A query or mutation on a pool worker: a top-level one on a free worker, a nested one on its parent's. */

@@ -2,9 +2,15 @@
  * Queries and mutations run on a pool of workers (executionPool.ts) with Convex's time limit
  * (crates/common/src/knobs.rs DATABASE_UDF_USER_TIMEOUT, 1 s; message from
  * crates/isolate/src/termination.rs) and a heap limit: a function that never returns or
- * allocates without bound is stopped with Convex's error while everyone else is served.
+ * allocates without bound is stopped with Convex's error while everyone else is served. HTTP
+ * actions run on the action pool with V8_ACTION_USER_TIMEOUT, as Convex's action environment.
  */
-import { ConvexHttpClient } from "convex/browser";
+import { ConvexClient, ConvexHttpClient } from "convex/browser";
+import WebSocket from "ws";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { importJWK, SignJWT } from "jose";
+import { FIXTURE_PRIVATE_JWKS } from "./authFixtureKeys";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { FIXTURE_PROJECT, spawnBackend, type RunningBackend } from "./testing";
 import { outOfMemoryMessage, timeoutMessage } from "./executionPool";
@@ -250,5 +256,98 @@ test("nested actions start workers past the pool's size only up to Convex's conc
     expect(await client.query("execution:markers" as never, { marker: "none" } as never)).toBe(0);
   } finally {
     await capped.stop();
+  }
+});
+
+/** HTTP actions run on the action pool's workers (engine.ts runHttpAction), their bodies streamed across (httpExchange.ts, workerHttp.ts). */
+test("an HTTP action in while(true){} is stopped at V8_ACTION_USER_TIMEOUT with Convex's 500; a query over the WebSocket and other HTTP actions are served meanwhile", async () => {
+  const short = await spawnBackend({ projectDir: FIXTURE_PROJECT, env: { V8_ACTION_USER_TIMEOUT_SECS: "2" } });
+  const ws = new ConvexClient(short.cloudUrl, { webSocketConstructor: WebSocket as never, unsavedChangesWarning: false });
+  try {
+    expect(await (await fetch(`${short.siteUrl}/size`, { method: "POST", body: "warm" })).text()).toBe("4"); // a worker warm
+    const started = performance.now();
+    let settled = false;
+    const spinning = fetch(`${short.siteUrl}/spin`).finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await ws.query("execution:markers" as never, { marker: "none" } as never)).toBe(0);
+    expect(await (await fetch(`${short.siteUrl}/size`, { method: "POST", body: "hello" })).text()).toBe("5");
+    // A streamed request read while the response streams: both bodies cross the threads.
+    const echoed = await (await fetch(`${short.siteUrl}/echo`, { method: "POST", body: "x".repeat(300_000) })).text();
+    expect(echoed).toBe(`${"x".repeat(300_000)}\ntotal 300000`);
+    expect(settled).toBe(false); // all answered while the loop still runs
+    const response = await spinning;
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1900);
+    // crates/application/src/redaction.rs to_http_response_parts, with crates/isolate/src/termination.rs UserTimeoutError.
+    expect(response.status).toBe(500);
+    const body = (await response.json()) as { code: string; trace: string };
+    expect(body.code).toMatch(/^\[Request ID: [0-9a-f]{16}\] Server Error: /);
+    expect(body.code.slice(body.code.indexOf("Server Error: ") + 14)).toBe(timeoutMessage(2));
+    expect(body.trace).toBe(timeoutMessage(2));
+    // The worker was replaced: HTTP actions run again.
+    expect(await (await fetch(`${short.siteUrl}/size`, { method: "POST", body: "again" })).text()).toBe("5");
+    // Past its limit while streaming its body: the response is cut (not silently short) and the error logged as the action's.
+    const streaming = await fetch(`${short.siteUrl}/streamThenSpin`);
+    expect(streaming.status).toBe(200);
+    await expect(streaming.text()).rejects.toThrow();
+    expect(short.output()).toContain(`[GET /streamThenSpin] [ERROR] ${timeoutMessage(2)}`);
+  } finally {
+    await ws.close();
+    await short.stop();
+  }
+});
+
+test("a client that stops reading an endless streamed response frees the action's worker: with one worker, the next HTTP action is served", async () => {
+  const single = await spawnBackend({ projectDir: FIXTURE_PROJECT, env: { LOCAL_BACKEND_ACTION_WORKERS: "1" } });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const abort = new AbortController();
+      const response = await fetch(`${single.siteUrl}/forever`, { signal: abort.signal });
+      const reader = response.body!.getReader();
+      expect((await reader.read()).done).toBe(false);
+      abort.abort();
+      expect(await (await fetch(`${single.siteUrl}/size`, { method: "POST", body: "next" })).text()).toBe("4");
+    }
+  } finally {
+    await single.stop();
+  }
+});
+
+test("an HTTP action that allocates without bound is answered with the heap limit's error; the server keeps serving", async () => {
+  const roomy = await spawnBackend({ projectDir: FIXTURE_PROJECT, env: { LOCAL_BACKEND_WORKER_HEAP_MB: "64" } });
+  try {
+    const response = await fetch(`${roomy.siteUrl}/allocate`);
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { trace: string }).trace).toBe(outOfMemoryMessage(64));
+    expect(await (await fetch(`${roomy.siteUrl}/size`, { method: "POST", body: "hello" })).text()).toBe("5");
+    expect(roomy.process.exitCode).toBeNull();
+  } finally {
+    await roomy.stop();
+  }
+});
+
+test("an HTTP action on its worker: files, runMutation, runQuery, runAction and its log lines work there", async () => {
+  const marker = unique();
+  const response = await fetch(`${backend.siteUrl}/roundTrip?marker=${marker}`);
+  expect(await response.json()).toEqual({
+    stored: `bytes of ${marker}`,
+    markers: 1,
+    fromAction: { stored: `bytes of ${marker}-action`, markers: 1, hasBuffer: false },
+    identity: null,
+  });
+  expect(backend.output()).toContain("[GET /roundTrip] [LOG] http action saw 1");
+});
+
+test("an HTTP action on its worker sees the identity of the request's valid Bearer token", async () => {
+  const authed = await spawnBackend({ projectDir: path.join(path.dirname(fileURLToPath(import.meta.url)), "authFixture") });
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ sub: "user-7", iss: "https://issuer.test", aud: "fixture-app", iat: now, exp: now + 600 })
+      .setProtectedHeader({ alg: "RS256", kid: "key-1" })
+      .sign(await importJWK(FIXTURE_PRIVATE_JWKS[0], "RS256"));
+    const whoami = async (headers: Record<string, string>) => await (await fetch(`${authed.siteUrl}/whoami`, { headers })).json();
+    expect(await whoami({ Authorization: `Bearer ${token}` })).toBe("user-7");
+    expect(await whoami({})).toBeNull();
+  } finally {
+    await authed.stop();
   }
 });

@@ -1,5 +1,5 @@
 /**
- * A pool of worker threads that run queries and mutations (executor.ts), one top-level
+ * A pool of worker threads that run queries, mutations, actions and HTTP actions (executor.ts), one top-level
  * execution per worker at a time, so a slow function holds one worker and the others keep
  * serving. An execution past Convex's time limit is stopped by terminating its worker (a
  * `while (true) {}` cannot be interrupted any other way); the worker is replaced. Each worker
@@ -14,6 +14,8 @@ import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import type {
   ErrorPayload,
   FromWorker,
+  HttpFromWorker,
+  HttpToWorker,
   InvokeMessage,
   JsSyscallArgs,
   SyncReply,
@@ -100,7 +102,13 @@ export type PoolHost<E> = {
   env(name: string): string | undefined;
 };
 
-type Pending<E> = { exec: E; resolve: (raw: string) => void; reject: (error: Error) => void };
+type Pending<E> = {
+  exec: E;
+  resolve: (raw: string) => void;
+  reject: (error: Error) => void;
+  /** An HTTP action's streams, as the worker sends them. */
+  http?: (part: HttpFromWorker) => void;
+};
 
 type Clock = NonNullable<PoolWorker["clock"]>;
 
@@ -184,9 +192,9 @@ export class ExecutionPool<E> {
     private readonly host: PoolHost<E>,
   ) {}
 
-  /** Starts the workers ahead of the first call (loading the bundles takes a while). */
-  warm() {
-    while (this.workers.size < this.size) this.idle.push(this.spawn());
+  /** Starts `count` workers (all of the pool's size by default) ahead of the first call (loading the bundles takes a while). */
+  warm(count = this.size) {
+    while (this.workers.size < Math.min(count, this.size)) this.idle.push(this.spawn());
   }
 
   private spawn(): PoolWorker {
@@ -271,6 +279,9 @@ export class ExecutionPool<E> {
       }
       case "js":
         this.answerCall(entry, message.callId, message.execId, (exec) => this.host.js(exec, message.op, message.args));
+        return;
+      case "http":
+        this.pending.get(message.execId)?.http?.(message.part);
         return;
       case "done": {
         const pending = this.pending.get(message.execId);
@@ -390,6 +401,7 @@ export class ExecutionPool<E> {
     message: Omit<InvokeMessage, "kind" | "parentExecId">,
     exec: E,
     limit: { seconds: number; wall?: boolean; message?: string } = { seconds: UDF_TIMEOUT_SECONDS },
+    http?: (part: HttpFromWorker) => void,
   ): Promise<string> {
     const timeoutSeconds = limit.seconds;
     const expire = () => {
@@ -415,7 +427,7 @@ export class ExecutionPool<E> {
       entry.clock = { limitMs, usedMs: 0, since: performance.now(), waiting: 0, timer: setTimeout(expire, limitMs), expire };
     }
     try {
-      return await this.invoke(entry, { ...message, parentExecId: null }, exec);
+      return await this.invoke(entry, { ...message, parentExecId: null }, exec, http);
     } finally {
       // (clearInterval and clearTimeout clear either kind of timer)
       if (poll) clearInterval(poll);
@@ -425,15 +437,23 @@ export class ExecutionPool<E> {
   }
 
   /** Runs a call on a given worker (a nested call of an execution running there). */
-  invoke(entry: PoolWorker, message: Omit<InvokeMessage, "kind">, exec: E): Promise<string> {
+  invoke(entry: PoolWorker, message: Omit<InvokeMessage, "kind">, exec: E, http?: (part: HttpFromWorker) => void): Promise<string> {
     if (entry.dead) return Promise.reject(entry.dead);
     const execId = message.execId;
     return new Promise<string>((resolve, reject) => {
-      this.pending.set(execId, { exec, resolve, reject });
+      this.pending.set(execId, { exec, resolve, reject, http });
       this.owner.set(execId, entry);
       entry.execs.add(execId);
       entry.worker.postMessage({ ...message, kind: "invoke" } satisfies ToWorker);
     });
+  }
+
+  /** Part of an HTTP action's streams to the worker running it (`bytes` transferred); dropped once it has ended. */
+  sendHttp(execId: number, part: HttpToWorker) {
+    const entry = this.owner.get(execId);
+    if (!entry || entry.dead) return;
+    const transfer = part.type === "requestChunk" ? [part.bytes] : [];
+    entry.worker.postMessage({ kind: "http", execId, part } satisfies ToWorker, transfer);
   }
 
   /** An id for an execution, by which its worker's messages name it. */

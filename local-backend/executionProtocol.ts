@@ -21,7 +21,7 @@ export type InvokeMessage = {
   execId: number;
   /** The execution this one is nested in (a component's function), whose random stream it shares. */
   parentExecId: number | null;
-  type: "query" | "mutation" | "action";
+  type: "query" | "mutation" | "action" | "http";
   componentPath: string;
   udfPath: string;
   modulePath: string;
@@ -33,10 +33,51 @@ export type InvokeMessage = {
   requestId?: string;
   /** A "use node" action's process.env: the deployment variables now. */
   env?: Record<string, string>;
+  /** An HTTP action's request (its body, if any, streamed by `http` messages). */
+  request?: HttpRequestHead;
 };
 
+/** An HTTP action's request as the site server received it; the worker routes it with the app's router. */
+export type HttpRequestHead = { url: string; method: string; headers: Array<[string, string]>; hasBody: boolean };
+
+/** A stored file's byte range as an HTTP action's response body: sent from disk by the site server. */
+export type FileRange = { path: string; start: number; end: number };
+
+/**
+ * An HTTP action's streams, engine → worker: the request body's bytes, each chunk answering one
+ * `pullRequest`; and the site server asking for the response body's next chunk or giving up on it.
+ */
+export type HttpToWorker =
+  | { type: "requestChunk"; bytes: ArrayBuffer }
+  | { type: "requestEnd" }
+  | { type: "requestError"; message: string }
+  | { type: "pullResponse" }
+  | { type: "cancelResponse" };
+
+/**
+ * An HTTP action's response head. A body of none or a stored file's range comes back as the
+ * execution's result (JSON), so the worker is free the moment the response is known; a streamed
+ * body's head comes as a `head` part, its chunks follow, and the execution's end is the body's end.
+ */
+export type HttpResponseHead = {
+  status: number;
+  statusText: string;
+  headers: Array<[string, string]>;
+  body: "none" | "stream" | FileRange;
+};
+
+/** Worker → engine: the request body wanted or dropped; a streamed response's head, then its body chunk by chunk (each answering one `pullResponse`). */
+export type HttpFromWorker =
+  | { type: "pullRequest" }
+  | { type: "cancelRequest" }
+  | ({ type: "head" } & HttpResponseHead)
+  | { type: "chunk"; bytes: ArrayBuffer }
+  | { type: "error"; message: string };
+
 export type ToWorker =
-  InvokeMessage | ({ kind: "asyncResult"; callId: number } & ({ ok: true; value: string } | { ok: false; error: ErrorPayload }));
+  | InvokeMessage
+  | ({ kind: "asyncResult"; callId: number } & ({ ok: true; value: string } | { ok: false; error: ErrorPayload }))
+  | { kind: "http"; execId: number; part: HttpToWorker };
 
 export type FromWorker =
   | { kind: "ready"; tid: number | null }
@@ -44,6 +85,7 @@ export type FromWorker =
   | { kind: "async"; callId: number; execId: number; op: string; args: string }
   /** A "use node" action's `Convex.jsSyscall`: storing a file (its bytes) or reading one (answered with where it lies). */
   | { kind: "js"; callId: number; execId: number; op: string; args: JsSyscallArgs }
+  | { kind: "http"; execId: number; part: HttpFromWorker }
   | ({ kind: "done"; execId: number } & ({ ok: true; raw: string } | { ok: false; error: ErrorPayload }));
 
 export type SyncRequest = { op: string; args: string; execId: number | null };

@@ -1,7 +1,7 @@
 /**
  * A worker of the execution pool (executionPool.ts): holds its own default-runtime context per
- * component, evaluated from the same bundles the loader built, and runs queries and mutations
- * there. Its syscalls are answered by the main thread: async ones by message, sync ones
+ * component, evaluated from the same bundles the loader built, and runs queries, mutations,
+ * default-runtime actions and HTTP actions there (workerHttp.ts streams an HTTP action's bodies). Its syscalls are answered by the main thread: async ones by message, sync ones
  * (`Convex.syscall`, `process.env`) by a message and a wait on a shared flag, so the function
  * sees the same synchronous answer it would see in the main thread.
  */
@@ -10,15 +10,19 @@ import { readFileSync } from "node:fs";
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { createDefaultRuntime, evaluateInContext, SeededRandom, type RuntimeExec } from "./defaultRuntime";
 import { installFastDigest } from "./runtimeCrypto";
-import type { ErrorPayload, FromWorker, JsSyscallArgs, ToWorker, WorkerData } from "./executionProtocol";
+import type { ErrorPayload, FromWorker, InvokeMessage, JsSyscallArgs, ToWorker, WorkerData } from "./executionProtocol";
 import { workerJsSyscall } from "./workerFiles";
 import { functionErrorPayload, reportStrayErrors } from "./workerErrors";
+import { WorkerHttpExchange } from "./workerHttp";
 
 type Running = RuntimeExec & { execId: number; rng: { random?: SeededRandom } };
 type Registered = {
   invokeQuery?: (args: string) => Promise<string>;
   invokeMutation?: (args: string) => Promise<string>;
   invokeAction?: (requestId: string, args: string) => Promise<string>;
+};
+type HttpRouter = {
+  lookup(path: string, method: string): [{ invokeHttpAction(request: Request): Promise<Response> }, string, string] | null;
 };
 
 const data = workerData as WorkerData;
@@ -118,6 +122,28 @@ function payload(thrown: unknown): ErrorPayload {
 }
 
 const executions = new Map<number, Running>();
+/** HTTP actions running here, by execution: their request and response streams. */
+const exchanges = new Map<number, WorkerHttpExchange>();
+
+/** An HTTP action: routed by the app's router (convex/http.ts) as in the server, its response streamed back. */
+async function runHttpAction(exec: Running, message: InvokeMessage): Promise<string> {
+  const head = message.request;
+  const router = components.get(message.componentPath)?.get("http")?.default as HttpRouter | undefined;
+  const found = head && router?.lookup(new URL(head.url).pathname, head.method);
+  if (!head || !found) throw new HostError(`No HTTP route for '${message.udfPath}'.`, undefined);
+  const exchange = new WorkerHttpExchange((part, transfer = []) => port.postMessage({ kind: "http", execId: exec.execId, part }, transfer));
+  exchanges.set(exec.execId, exchange);
+  try {
+    const result = await als.run(exec, async () => {
+      const response = await found[0].invokeHttpAction(exchange.request(head));
+      // Still the action's own context: reading a body it streams runs its code.
+      return await exchange.respond(response);
+    });
+    return JSON.stringify(result);
+  } finally {
+    exchanges.delete(exec.execId);
+  }
+}
 
 port.on("message", (message: ToWorker) => {
   if (message.kind === "asyncResult") {
@@ -129,11 +155,16 @@ port.on("message", (message: ToWorker) => {
     else call.reject(Object.assign(new Error(message.error.message), message.error.data === undefined ? {} : { data: message.error.data }));
     return;
   }
+  if (message.kind === "http") return exchanges.get(message.execId)?.onPart(message.part);
   const parent = message.parentExecId === null ? undefined : executions.get(message.parentExecId);
   const exec: Running = { execId: message.execId, type: message.type, startedAt: message.startedAt, rng: parent?.rng ?? {} };
   executions.set(exec.execId, exec);
   void (async () => {
     try {
+      if (message.type === "http") {
+        port.postMessage({ kind: "done", execId: exec.execId, ok: true, raw: await runHttpAction(exec, message) });
+        return;
+      }
       const fn = components.get(message.componentPath)?.get(message.modulePath)?.[message.exportName] as Registered | undefined;
       const invoke =
         message.type === "query"

@@ -90,6 +90,7 @@ port.on("message", (message: ToWorker) => {
     else call.reject(Object.assign(new Error(message.error.message), message.error.data === undefined ? {} : { data: message.error.data }));
     return;
   }
+  if (message.kind === "http") return; // HTTP actions run in the default runtime, never here
   env = message.env ?? {};
   void als.run(message.execId, async () => {
     try {

@@ -151,3 +151,25 @@ test("search indexes inside a component are the component's own", async () => {
   expect(await call("query", "inComponent:search", { text: "scoped", channel: "c" })).toEqual(["component scoped words"]);
   expect(await search("scoped")).toEqual(["app scoped words"]);
 });
+
+test("a search in a mutation reads its index at the mutation's snapshot; a commit in between makes it run again, as any read", async () => {
+  const id = await add("apple pie");
+  const marker = Math.random().toString(36).slice(2, 10);
+  const [first, second] = [new ConvexHttpClient(backend.cloudUrl), new ConvexHttpClient(backend.cloudUrl)];
+  // Its snapshot opens at once, its search runs a few hundred milliseconds later.
+  const searching = first.mutation("notes:searchLater" as never, { text: "apple", spins: 60_000_000, marker } as never) as Promise<
+    string[]
+  >;
+  await new Promise((r) => setTimeout(r, 100));
+  await second.mutation("notes:edit" as never, { id, body: "banana bread" } as never);
+  // Its committed run sees the edit; its first run saw the note as its snapshot had it (the latest
+  // index would have had no posting for it), and the edit of a term it read was a conflict.
+  expect(await searching).toEqual([]);
+  const runs = backend
+    .output()
+    .split("\n")
+    .filter((line) => line.includes(`${marker} found`));
+  expect(runs.length).toBeGreaterThanOrEqual(2);
+  expect(runs[0]).toContain(`${marker} found ["apple pie"]`);
+  expect(runs.at(-1)).toContain(`${marker} found []`);
+});

@@ -84,12 +84,19 @@ export class SearchResults {
 }
 
 type Stats = { docs: number; tokens: number };
+type Reader = {
+  stats: Database.Statement;
+  df: Database.Statement;
+  prefix: Database.Statement;
+  scan(byFirstField: boolean, conditions: number): Database.Statement;
+};
 
 export class SearchIndexes {
   private readonly sql: Database.Database;
   private readonly byTable = new Map<string, SearchIndexDef[]>();
   private readonly stmt: Record<string, Database.Statement>;
-  private readonly scans = new Map<string, Database.Statement>();
+  /** Read statements by connection: the store's, and each snapshot reader's a search ran on. */
+  private readonly readers = new WeakMap<Database.Database, Reader>();
 
   constructor(private readonly store: DocumentStore) {
     this.sql = store.sql;
@@ -104,12 +111,7 @@ export class SearchIndexes {
       CREATE TABLE IF NOT EXISTS search_postings (idx TEXT NOT NULL, term TEXT NOT NULL, f0 BLOB NOT NULL, doc TEXT NOT NULL, tf INTEGER NOT NULL, len INTEGER NOT NULL, created REAL NOT NULL, filt BLOB NOT NULL, PRIMARY KEY (idx, term, f0, doc)) WITHOUT ROWID;
     `);
     this.stmt = {
-      stats: this.sql.prepare("SELECT docs, tokens FROM search_indexes WHERE idx = ?"),
       addStats: this.sql.prepare("UPDATE search_indexes SET docs = docs + ?, tokens = tokens + ? WHERE idx = ?"),
-      df: this.sql.prepare("SELECT df FROM search_terms WHERE idx = ? AND term = ?"),
-      prefix: this.sql.prepare(
-        `SELECT term, df FROM search_terms WHERE idx = ? AND term >= ? AND term < ? ORDER BY term LIMIT ${MAX_PREFIX_MATCHES_PER_QUERY_TERM}`,
-      ),
       incTerm: this.sql.prepare(
         "INSERT INTO search_terms (idx, term, df) VALUES (?, ?, 1) ON CONFLICT (idx, term) DO UPDATE SET df = df + 1",
       ),
@@ -197,26 +199,43 @@ export class SearchIndexes {
     this.stmt.addStats.run(-1, -entry.length, idx);
   }
 
-  /** Posting scan of one term: of one first-field value or all, with `conditions` more filter-field comparisons. */
-  private scan(byFirstField: boolean, conditions: number): Database.Statement {
-    const shape = `${byFirstField}:${conditions}`;
-    let stmt = this.scans.get(shape);
-    if (!stmt) {
-      const where = [
-        byFirstField ? "AND f0 = ?" : "",
-        ...Array.from({ length: conditions }, () => `AND substr(filt, ?, ${HASH_BYTES}) = ?`),
-      ].join(" ");
-      stmt = this.sql.prepare(`SELECT doc, tf, len, created FROM search_postings WHERE idx = ? AND term = ? ${where}`).raw();
-      this.scans.set(shape, stmt);
+  /** The statements a search reads with, prepared on `db` (the store's connection or a snapshot's, read-only). */
+  private readerOf(db: Database.Database): Reader {
+    let reader = this.readers.get(db);
+    if (!reader) {
+      const scans = new Map<string, Database.Statement>();
+      reader = {
+        stats: db.prepare("SELECT docs, tokens FROM search_indexes WHERE idx = ?"),
+        df: db.prepare("SELECT df FROM search_terms WHERE idx = ? AND term = ?"),
+        prefix: db.prepare(
+          `SELECT term, df FROM search_terms WHERE idx = ? AND term >= ? AND term < ? ORDER BY term LIMIT ${MAX_PREFIX_MATCHES_PER_QUERY_TERM}`,
+        ),
+        // Posting scan of one term: of one first-field value or all, with `conditions` more filter-field comparisons.
+        scan: (byFirstField, conditions) => {
+          const shape = `${byFirstField}:${conditions}`;
+          let stmt = scans.get(shape);
+          if (!stmt) {
+            const where = [
+              byFirstField ? "AND f0 = ?" : "",
+              ...Array.from({ length: conditions }, () => `AND substr(filt, ?, ${HASH_BYTES}) = ?`),
+            ].join(" ");
+            stmt = db.prepare(`SELECT doc, tf, len, created FROM search_postings WHERE idx = ? AND term = ? ${where}`).raw();
+            scans.set(shape, stmt);
+          }
+          return stmt;
+        },
+      };
+      this.readers.set(db, reader);
     }
-    return stmt;
+    return reader;
   }
 
   /**
    * Runs a search (lib.rs `search`): every index term a query term matches (the last one as a
    * prefix, its 16 smallest expansions), BM25 over the whole index with prefix-only matches at
    * half weight, documents holding at least one term and every `eq` value, best first, newest
-   * first among equals, at most MAX_CANDIDATE_REVISIONS.
+   * first among equals, at most MAX_CANDIDATE_REVISIONS. The index is read on `at`: the store's
+   * connection, or a snapshot's (a read transaction of its own), so hits and documents are of one state.
    */
   search(
     tableKey: string,
@@ -224,7 +243,9 @@ export class SearchIndexes {
     filters: SearchFilterJson[],
     reads: ReadSet,
     docs: Pick<DocumentStore, "getJson"> = this.store,
+    at: Database.Database = this.sql,
   ): SearchResults {
+    const read = this.readerOf(at);
     const def = this.definition(tableKey, indexName);
     const printable = `${tableKey.split(":")[1]}.${indexName}`;
     if (!def) throw new SearchError("IndexNotFound", `Index ${printable} not found.`);
@@ -236,21 +257,22 @@ export class SearchIndexes {
       const key = Buffer.from(term.text);
       if (term.prefix) {
         reads.range(tableKey, indexName, key, Buffer.concat([key, Buffer.from([0xff])]));
-        for (const row of this.stmt.prefix.all(idx, term.text, term.text + MAX_CHAR) as { term: string; df: number }[]) {
+        for (const row of read.prefix.all(idx, term.text, term.text + MAX_CHAR) as { term: string; df: number }[]) {
           const prefixOnly = row.term !== term.text;
           const seen = matched.get(row.term);
           if (!seen || (seen.prefixOnly && !prefixOnly)) matched.set(row.term, { prefixOnly, order: seen?.order ?? order, df: row.df });
         }
       } else {
         reads.range(tableKey, indexName, key, Buffer.concat([key, Buffer.from([0])]));
-        const row = this.stmt.df.get(idx, term.text) as { df: number } | undefined;
+        const row = read.df.get(idx, term.text) as { df: number } | undefined;
         if (row && !matched.has(term.text)) matched.set(term.text, { prefixOnly: false, order, df: row.df });
       }
     });
     const chosen = [...matched]
       .sort((a, b) => Number(a[1].prefixOnly) - Number(b[1].prefixOnly) || a[1].order - b[1].order)
       .slice(0, MAX_UNIQUE_QUERY_TERMS);
-    const stats = this.stmt.stats.get(idx) as Stats;
+    const stats = read.stats.get(idx) as Stats | undefined;
+    if (!stats) return new SearchResults([], docs, null); // an index the snapshot predates
     if (chosen.length === 0 || stats.docs <= 0) return new SearchResults([], docs, null);
 
     const averageLength = Math.max(stats.tokens / stats.docs, 1e-9);
@@ -260,7 +282,7 @@ export class SearchIndexes {
       ...(first ? [hashValue(first.value)] : []),
       ...rest.flatMap((eq) => [def.filterFields.indexOf(eq.field) * HASH_BYTES + 1, hashValue(eq.value)]),
     ];
-    const scan = this.scan(first !== undefined, rest.length);
+    const scan = read.scan(first !== undefined, rest.length);
     const scores = new Map<string, { score: number; created: number }>();
     for (const [term, info] of chosen) {
       const weight = idf(info.df, stats.docs) * (info.prefixOnly ? PREFIX_BOOST : 1);

@@ -1,7 +1,7 @@
 /** The "site" port: HTTP actions from convex/http.ts, with streamed request and response bodies. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomBytes } from "node:crypto";
-import { Readable, Transform } from "node:stream";
+import { pipeline, Readable, Transform } from "node:stream";
 import { fileRangeOf } from "./fileBlob";
 import { TransactionUsage } from "./convexLimits";
 import { makeInert, sendFileRange } from "./fileSender";
@@ -106,7 +106,7 @@ async function serve(
   };
   let response: Response;
   try {
-    response = await engine.als.run(exec, () => handler.invokeHttpAction(request));
+    response = await engine.runHttpAction(exec, request, handler);
   } catch (thrown) {
     if (overflowed) throw httpActionTooLarge();
     // A throwing action is answered as Convex answers it (crates/application/src/redaction.rs
@@ -121,10 +121,26 @@ async function serve(
     res.writeHead(500, { "Content-Type": "application/json" });
     return res.end(JSON.stringify(body));
   }
-  if (overflowed) {
+  try {
+    sendResponse(engine, exec, req, res, response, hasBody, () => overflowed);
+  } catch (error) {
+    // A body never sent is given up, so the action streaming it (on its worker) ends now.
     void response.body?.cancel().catch(() => undefined);
-    throw httpActionTooLarge();
+    throw error;
   }
+}
+
+/** The action's response to the client: a stored file's range from disk, any other body streamed within Convex's 20 MiB. */
+function sendResponse(
+  engine: Engine,
+  exec: Exec,
+  req: IncomingMessage,
+  res: ServerResponse,
+  response: Response,
+  hasBody: boolean,
+  overflowed: () => boolean,
+) {
+  if (overflowed()) throw httpActionTooLarge();
   const outHeaders: Record<string, string | string[]> = {};
   response.headers.forEach((value, key) => {
     if (key === "set-cookie") outHeaders[key] = response.headers.getSetCookie();
@@ -138,16 +154,20 @@ async function serve(
   // A stored file's bytes are never active content, whatever type the action gives them.
   if (file) makeInert(outHeaders);
   res.writeHead(response.status, outHeaders);
-  if (!response.body || req.method === "HEAD") return res.end();
+  if (!response.body || req.method === "HEAD") {
+    void response.body?.cancel().catch(() => undefined);
+    return void res.end();
+  }
   if (file && file.end - file.start <= HTTP_ACTION_BODY_LIMIT) {
     // A stored file's bytes: straight from disk, only the range asked for.
     void response.body.cancel().catch(() => undefined);
     return void sendFileRange(res, file.path, file.start, file.end);
   }
-  const stream = Readable.fromWeb(response.body as never).pipe(responseLimit(engine, exec));
-  stream.on("error", () => res.destroy());
-  res.on("close", () => stream.destroy());
-  stream.pipe(res);
+  // The head goes out at once, as Convex sends it before the body (an action may take its time over the body).
+  res.flushHeaders();
+  // One pipeline: a body that fails or crosses the cap cuts the connection, and a client that goes
+  // away cancels the body (so the action streaming it on its worker stops at once).
+  pipeline(Readable.fromWeb(response.body as never), responseLimit(engine, exec), res, () => undefined);
 }
 
 /**

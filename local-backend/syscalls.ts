@@ -1,7 +1,8 @@
 /** The syscalls that `convex/server` makes through the `Convex` global, answered from our store. */
 import { Readable } from "node:stream";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
-import { parseDoc, type Doc, type DocumentReads, type RangeBound } from "./database";
+import type Database from "better-sqlite3";
+import { parseDoc, SqlDocumentReads, type Doc, type DocumentReads, type RangeBound } from "./database";
 import { FunctionError, splitTableKey, type Engine, type Exec, type FunctionAddress } from "./engine";
 import { evaluate } from "./filters";
 import { FileBlob } from "./fileBlob";
@@ -212,8 +213,12 @@ function build(engine: Engine) {
     const tableKey = key(exec, source.indexName.slice(0, dot));
     let search: SearchResults;
     try {
-      const run = () => searchIndexesOf(store).search(tableKey, source.indexName.slice(dot + 1), source.filters, exec.reads, docsOf(exec));
-      search = exec.tx && exec.tx.size > 0 ? withOwnWrites(exec.tx, run) : run();
+      const run = (at: Database.Database) =>
+        searchIndexesOf(store).search(tableKey, source.indexName.slice(dot + 1), source.filters, exec.reads, docsOf(exec), at);
+      // At the execution's snapshot, as its documents are read; a mutation that wrote already: at
+      // the latest commit with its writes applied (a read-only snapshot cannot hold them; its read
+      // set still makes any commit between its snapshot and this search a conflict).
+      search = exec.tx && exec.tx.size > 0 ? withOwnWrites(exec.tx, () => run(store.sql)) : run(searchConnection(exec));
     } catch (error) {
       throw error instanceof SearchError ? new FunctionError(error.message) : error;
     }
@@ -236,6 +241,12 @@ function build(engine: Engine) {
       search,
       docs: docsOf(exec),
     };
+  }
+
+  /** The connection a search reads its index on: its execution's snapshot, or the store's (an execution inside the store's own transaction). */
+  function searchConnection(exec: Exec): Database.Database {
+    const reads = exec.tx ? exec.tx.base : exec.snapshot;
+    return reads instanceof SqlDocumentReads ? reads.connection : store.sql;
   }
 
   /**

@@ -30,7 +30,8 @@ export class BufferedTransaction implements DocumentReads {
   private counts = new Map<string, number>();
 
   constructor(
-    private readonly base: DocumentReads,
+    /** The snapshot it reads under its own writes. */
+    readonly base: DocumentReads,
     private readonly store: DocumentStore,
   ) {}
 

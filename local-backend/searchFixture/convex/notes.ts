@@ -100,3 +100,14 @@ export const misuse = query({
     return null;
   },
 });
+/** Busy for `spins` iterations after its snapshot opened, then searches and logs what it found (each run, retries included). */
+export const searchLater = mutation({
+  args: { text: v.string(), spins: v.number(), marker: v.string() },
+  handler: async (ctx, { text, spins, marker }) => {
+    let x = 0;
+    for (let i = 0; i < spins; i++) x = (x * 31 + i) % 1000003;
+    const found = (await searchQuery(ctx.db, text, {}).collect()).map((d: { body: string }) => d.body);
+    console.log(`${marker} found ${JSON.stringify(found)} ${x}`);
+    return found;
+  },
+});
