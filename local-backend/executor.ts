@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { createDefaultRuntime, evaluateInContext, SeededRandom, type RuntimeExec } from "./defaultRuntime";
 import { installFastDigest } from "./runtimeCrypto";
-import type { ErrorPayload, FromWorker, InvokeMessage, JsSyscallArgs, ToWorker, WorkerData } from "./executionProtocol";
+import type { ErrorPayload, FromWorker, InvokeMessage, JsSyscallArgs, SyncReply, ToWorker, WorkerData } from "./executionProtocol";
 import { workerJsSyscall } from "./workerFiles";
 import { functionErrorPayload, reportStrayErrors } from "./workerErrors";
 import { WorkerHttpExchange } from "./workerHttp";
@@ -41,12 +41,27 @@ class HostError extends Error {
   }
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+/**
+ * The main thread posts its answer before it raises the flag, yet under load the answer was seen
+ * missing from the port right after the wake-up (a full-suite run on 2 busy cores): it is polled
+ * for up to a second, a millisecond at a time, before the call is given up.
+ */
+function receiveReply(): SyncReply | undefined {
+  for (let waited = 0; ; waited++) {
+    const received = receiveMessageOnPort(syncPort);
+    if (received) return received.message as SyncReply;
+    if (waited >= 1000) return undefined;
+    Atomics.wait(pause, 0, 0, 1);
+  }
+}
+
 /** A synchronous request to the main thread: post, then block until it has answered. */
 function ask(request: { op: string; args: string; execId: number | null }): string {
   Atomics.store(flag, 0, 0);
   syncPort.postMessage(request);
   Atomics.wait(flag, 0, 0);
-  const reply = receiveMessageOnPort(syncPort)?.message as { ok: true; value: string } | { ok: false; error: ErrorPayload } | undefined;
+  const reply = receiveReply();
   if (!reply) throw new Error("The engine did not answer a syscall.");
   if (!reply.ok) throw new HostError(reply.error.message, reply.error.data);
   return reply.value;
