@@ -217,3 +217,19 @@ test("counting: nothing is counted when the answer then fails (a chunk file gone
   expect((await served.arrayBuffer()).byteLength).toBe(CHUNK);
   expect(await counts()).toMatchObject({ progress: 1 });
 });
+
+test("attach with nextUrl hands back the next chunk's upload URL (one round trip per chunk); a refused chunk gets none", async () => {
+  const { t, alice, videoId } = await draft();
+  await alice.as.mutation(api.videoUploads.beginChunkedUpload, { videoId, size: BYTES.length, contentType: "video/mp4", chunkSize: CHUNK });
+  await alice.as.mutation(api.videoUploads.chunkUploadUrl, { videoId });
+  const first = await storeFile(t, BYTES.slice(0, CHUNK), "video/mp4");
+  const attached = await alice.as.mutation(api.videoUploads.attachChunk, { videoId, index: 0, storageId: first, nextUrl: true });
+  expect(attached).toMatchObject({ ok: true, uploadUrl: expect.any(String) });
+  // Without nextUrl: no URL is issued.
+  const second = await storeFile(t, BYTES.slice(CHUNK, 2 * CHUNK), "video/mp4");
+  const plain = await alice.as.mutation(api.videoUploads.attachChunk, { videoId, index: 1, storageId: second });
+  expect(plain.ok && plain.uploadUrl).toBeUndefined();
+  const short = await storeFile(t, BYTES.slice(0, 10), "video/mp4");
+  const refused = await alice.as.mutation(api.videoUploads.attachChunk, { videoId, index: 2, storageId: short, nextUrl: true });
+  expect(refused).toEqual({ ok: false, code: "UPLOAD_REJECTED", message: expect.any(String) });
+});

@@ -6,7 +6,8 @@ import type { MutationCtx } from "./_generated/server";
 import { internalMutation } from "./functions";
 import { logAccess } from "./lib/accessLog";
 import { addressAllowed } from "./lib/ip";
-import { admitToLink, countView } from "./lib/grantIssuing";
+import { admitToLink } from "./lib/grantIssuing";
+import { countRawViewing, startsRawViewing } from "./lib/rawViewings";
 import { rateLimiter } from "./lib/rateLimits";
 import { DOWNLOAD_IDLE_MS, recordDownloadBytes } from "./lib/downloads";
 import { chunkAt } from "./lib/chunkStore";
@@ -130,11 +131,7 @@ export const recordServed = internalMutation({
     const link = await ctx.db.get(count.linkId);
     if (!link || link.revokedAt !== undefined) return refuse("missing");
     if (count.kind === "view") {
-      const seen = await ctx.db
-        .query("shareViewers")
-        .withIndex("by_link_viewer", (q) => q.eq("linkId", link._id).eq("viewerKey", count.viewerId))
-        .first();
-      await countView(ctx, link, count.viewerId, seen === null, now);
+      await countRawViewing(ctx, link, count.viewerId, now);
       return null;
     }
     const decision = await recordDownloadBytes(ctx, link, count.holder, { storageId, size }, count.start, count.end, count.viewerId, now);
@@ -150,10 +147,11 @@ export const recordServed = internalMutation({
   },
 });
 
-/** Whether the request starts playback from the first byte (a view on the raw link). */
-function startsPlayback(request: ByteRequest, access: MediaFile) {
+/** Whether the request starts a viewing on the raw link (lib/rawViewings.ts): bytes sent, from byte 0 after a pause. */
+async function startsViewing(ctx: MutationCtx, linkId: Id<"shareLinks">, clientKey: string, request: ByteRequest, access: MediaFile) {
   const plan = planBytes(request, access);
-  return request.method === "GET" && plan.kind === "bytes" && plan.start === 0;
+  if (request.method !== "GET" || plan.kind !== "bytes" || plan.head) return false;
+  return await startsRawViewing(ctx, linkId, clientKey, plan.start === 0, Date.now());
 }
 
 async function throttle(ctx: MutationCtx, key: string) {
@@ -251,7 +249,7 @@ export const openLink = internalMutation({
     if (!access.ok) return access;
     const count = args.download
       ? downloadCount(link._id, args.clientKey, access, args.request, args.clientKey)
-      : startsPlayback(args.request, access)
+      : (await startsViewing(ctx, link._id, args.clientKey, args.request, access))
         ? ({ kind: "view", linkId: link._id, viewerId: args.clientKey } as const)
         : null;
     return count ? { ...access, count } : access;

@@ -172,6 +172,8 @@ export default defineSchema({
   shareViewers: defineTable({
     linkId: v.id("shareLinks"),
     viewerKey: v.string(),
+    /** On the raw link: when this client's current viewing was last seen (lib/rawViewings.ts). */
+    rawViewingAt: v.optional(v.number()),
   }).index("by_link_viewer", ["linkId", "viewerKey"]),
 
   /** API keys for scripts: only SHA-256(key) is stored; the key is shown once. */

@@ -24,8 +24,8 @@ import { requireVideoRole } from "./lib/permissions";
 import { rateLimiter } from "./lib/rateLimits";
 import { ALLOWED_TYPES, allowedType, consumeSessions, ensureOpenSession, requireOwnUpload, sessionsOf } from "./lib/uploads";
 import { internal } from "./_generated/api";
-import type { Doc } from "./_generated/dataModel";
-import type { QueryCtx } from "./_generated/server";
+import type { Doc, Id } from "./_generated/dataModel";
+import type { MutationCtx, QueryCtx } from "./_generated/server";
 
 export const uploadState = v.object({
   size: v.number(),
@@ -103,6 +103,14 @@ export const beginChunkedUpload = authedMutation({
   },
 });
 
+/** A URL for one chunk's POST through an open upload session of the video, within the uploader's chunk budget. */
+async function issueChunkUrl(ctx: MutationCtx & { userId: Id<"users"> }, video: Doc<"videos">) {
+  const limit = await rateLimiter.limit(ctx, "uploadChunks", { key: ctx.userId });
+  if (!limit.ok) throw appError("RATE_LIMITED", "Too many chunks at once; wait a moment.", { retryAfterMs: Math.ceil(limit.retryAfter) });
+  await ensureOpenSession(ctx, video, ctx.userId, Date.now());
+  return await ctx.storage.generateUploadUrl();
+}
+
 /** A URL for one chunk's POST, through an open upload session of the video. */
 export const chunkUploadUrl = authedMutation({
   args: { videoId: v.id("videos") },
@@ -110,21 +118,19 @@ export const chunkUploadUrl = authedMutation({
   handler: async (ctx, { videoId }) => {
     const { video } = await requireVideoRole(ctx, videoId, "member");
     if (video.status !== "uploading" || !video.uploadPlan) throw appError("INVALID_ARGUMENT", "Start the upload first.");
-    const limit = await rateLimiter.limit(ctx, "uploadChunks", { key: ctx.userId });
-    if (!limit.ok) throw appError("RATE_LIMITED", "Too many chunks at once; wait a moment.", { retryAfterMs: Math.ceil(limit.retryAfter) });
-    await ensureOpenSession(ctx, video, ctx.userId, Date.now());
-    return await ctx.storage.generateUploadUrl();
+    return await issueChunkUrl(ctx, video);
   },
 });
 
 /**
  * Attaches a stored file as chunk `index`. The file must be this video's own upload (lib/uploads.ts)
  * and exactly the chunk's size; a wrong-sized file is deleted and refused. A chunk stored again
- * (a retry) replaces the earlier one. Returns the chunk's digest for the browser to compare.
+ * (a retry) replaces the earlier one. Returns the chunk's digest for the browser to compare and,
+ * with `nextUrl`, the URL for the uploader's next chunk (one round trip per chunk instead of two).
  */
 export const attachChunk = authedMutation({
-  args: { videoId: v.id("videos"), index: v.number(), storageId: v.id("_storage") },
-  returns: v.union(v.object({ ok: v.literal(true), sha256: v.string() }), rejected),
+  args: { videoId: v.id("videos"), index: v.number(), storageId: v.id("_storage"), nextUrl: v.optional(v.boolean()) },
+  returns: v.union(v.object({ ok: v.literal(true), sha256: v.string(), uploadUrl: v.optional(v.string()) }), rejected),
   handler: async (ctx, args) => {
     const { video } = await requireVideoRole(ctx, args.videoId, "member");
     const plan = video.uploadPlan;
@@ -152,7 +158,8 @@ export const attachChunk = authedMutation({
       size: file.size,
       sha256: file.sha256,
     });
-    return { ok: true as const, sha256: file.sha256 };
+    if (!args.nextUrl) return { ok: true as const, sha256: file.sha256 };
+    return { ok: true as const, sha256: file.sha256, uploadUrl: await issueChunkUrl(ctx, video) };
   },
 });
 

@@ -121,3 +121,58 @@ test("an interrupted chunked upload resumes from the chunks stored; the member's
     expect(outcome.at).toBeGreaterThanOrEqual(outcome.target - 0.5);
   });
 }, 120_000);
+
+test("a connection dropped mid-upload: the library offers Resume; resuming sends only the missing chunks; the stored bytes match and play", async () => {
+  const tab = await (await app.browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  tab.on("dialog", (d) => void d.accept());
+  await screenshotOnFailure(tab, "chunked-media-dropped", async () => {
+    await tab.goto(`${app.appUrl}/?chunkSize=65536`);
+    await signUpWithTeam(tab, { name: "Dee Dropped", email: "dee@example.com", team: "Drops" });
+    const file = await recordNoisyVideo(tab, 4000);
+    const chunkCount = Math.ceil(file.length / 65536);
+    expect(chunkCount).toBeGreaterThanOrEqual(4);
+    await tab.goto(`${app.appUrl}/?chunkSize=65536`);
+    // The network goes away after two chunk POSTs: every later upload fails as a dropped connection does.
+    let allowed = 2;
+    await tab.route(/\/api\/storage\/upload/, async (route) => (allowed-- > 0 ? route.continue() : route.abort("internetdisconnected")));
+    const form = tab.getByRole("form", { name: "Upload a video" });
+    await form.getByLabel("Title").fill("Dropped reel");
+    await form.getByLabel("Video file").setInputFiles({ name: "dropped.webm", mimeType: "video/webm", buffer: file });
+    await form.getByRole("button", { name: "Upload" }).click();
+    await expect.poll(() => form.getByRole("alert").textContent(), { timeout: 30_000 }).toMatch(/interrupted.*Resume/s);
+    await tab.unroute(/\/api\/storage\/upload/);
+
+    const jwt = await tab.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith("__convexAuthJWT"))?.[1] ?? "");
+    const client = new ConvexHttpClient(app.backend.cloudUrl);
+    client.setAuth(jwt);
+    const teamId = (await client.query(api.teams.listMine, {}))[0].teamId;
+    const card = tab.locator(".video-card", { hasText: "Dropped reel" });
+    await card.getByRole("button", { name: "Resume upload of Dropped reel" }).waitFor({ timeout: 15_000 });
+    const videoId = (await client.query(api.videos.list, { teamId })).find((v) => v.title === "Dropped reel")!.videoId;
+    const stored = (await client.query(api.videoUploads.getUploadState, { videoId }))!.chunks.length;
+    expect(stored).toBeGreaterThanOrEqual(1);
+    expect(stored).toBeLessThan(chunkCount);
+
+    let resent = 0;
+    tab.on("request", (r) => void (r.method() === "POST" && r.url().includes("/api/storage/upload") && resent++));
+    await card.getByLabel("File to resume Dropped reel").setInputFiles({ name: "dropped.webm", mimeType: "video/webm", buffer: file });
+    await tab.getByRole("link", { name: "Dropped reel" }).waitFor({ timeout: 30_000 });
+    // Only the missing chunks, and the poster.
+    expect(resent).toBe(chunkCount - stored + 1);
+
+    const link = await client.mutation(api.shareLinks.create, { videoId });
+    const served = Buffer.from(await (await fetch(`${app.backend.siteUrl}/s/${link.token}`)).arrayBuffer());
+    expect(served.length === file.length && Buffer.compare(served, file) === 0).toBe(true);
+    await tab.getByRole("link", { name: "Dropped reel" }).click();
+    const played = await tab.locator("video.player").evaluate(async (v: HTMLVideoElement) => {
+      v.muted = true;
+      if (v.readyState < 1) await new Promise((r) => v.addEventListener("loadedmetadata", r, { once: true }));
+      await v.play();
+      await new Promise((r) => setTimeout(r, 300));
+      return { error: v.error?.code ?? null, at: v.currentTime };
+    });
+    expect(played.error).toBeNull();
+    expect(played.at).toBeGreaterThan(0);
+  });
+  await tab.context().close();
+}, 120_000);

@@ -90,15 +90,23 @@ export async function uploadChunkedVideo(
     chunkSize: opts.chunkSize,
   });
   let next = 0;
+  // As the browser does (src/lib/chunkedUpload.ts): each attach hands back the worker's next URL.
   const worker = async () => {
+    let url: string | undefined;
     while (next < state.chunkCount) {
       const index = next++;
-      const url = await http.mutation(api.videoUploads.chunkUploadUrl, { videoId });
+      url ??= await http.mutation(api.videoUploads.chunkUploadUrl, { videoId });
       const body = bytes.subarray(index * opts.chunkSize, Math.min(bytes.length, (index + 1) * opts.chunkSize));
       const res = await fetch(url, { method: "POST", body: body as BodyInit, headers: { "Content-Type": contentType } });
       const { storageId } = (await res.json()) as { storageId: Id<"_storage"> };
-      const attached = await http.mutation(api.videoUploads.attachChunk, { videoId, index, storageId });
+      const attached = await http.mutation(api.videoUploads.attachChunk, {
+        videoId,
+        index,
+        storageId,
+        nextUrl: next < state.chunkCount,
+      });
       if (!attached.ok) throw new Error(attached.message);
+      url = attached.uploadUrl;
     }
   };
   await Promise.all(Array.from({ length: opts.parallel ?? 3 }, worker));

@@ -110,3 +110,25 @@ test("a 28-byte text file named .mp4 is refused when its upload finalizes (NOT_A
   });
   expect(await member.query(api.videoUploads.getUploadState, { videoId: notes[0].videoId })).toBeNull();
 });
+
+// Runs last: it moves the backend clock past a viewing's idle window.
+test("raw link: a player's series of Range requests (several from byte 0) counts one view; a new viewing after a pause counts again", async () => {
+  const { videoId } = await uploadChunkedVideo(member, teamId, SMALL, { chunkSize: CHUNK });
+  const link = await member.mutation(api.shareLinks.create, { videoId });
+  const raw = `${backend.siteUrl}/s/${link.token}`;
+  const views = async () => (await member.query(api.shareLinks.list, { videoId })).find((l) => l.linkId === link.linkId)!.viewCount;
+  for (const range of ["bytes=0-", "bytes=0-1", `bytes=${2 * CHUNK}-`, "bytes=0-", `bytes=${CHUNK}-`, "bytes=0-"]) {
+    const res = await fetch(raw, { headers: { Range: range } });
+    expect(res.status).toBe(206);
+    await res.arrayBuffer();
+  }
+  expect(await views()).toBe(1);
+  // A HEAD or a mid-file request after the pause starts no viewing; the next play from byte 0 does.
+  await backend.advanceClock(31 * 60 * 1000);
+  expect((await fetch(raw, { method: "HEAD" })).status).toBe(200);
+  await (await fetch(raw, { headers: { Range: `bytes=${CHUNK}-` } })).arrayBuffer();
+  expect(await views()).toBe(1);
+  await (await fetch(raw, { headers: { Range: "bytes=0-" } })).arrayBuffer();
+  await (await fetch(raw, { headers: { Range: "bytes=0-" } })).arrayBuffer();
+  expect(await views()).toBe(2);
+});

@@ -48,6 +48,7 @@ import type * as lib_permissions from "../lib/permissions.js";
 import type * as lib_quota from "../lib/quota.js";
 import type * as lib_ranges from "../lib/ranges.js";
 import type * as lib_rateLimits from "../lib/rateLimits.js";
+import type * as lib_rawViewings from "../lib/rawViewings.js";
 import type * as lib_refusalTable from "../lib/refusalTable.js";
 import type * as lib_refusals from "../lib/refusals.js";
 import type * as lib_restErrors from "../lib/restErrors.js";
@@ -119,6 +120,7 @@ declare const fullApi: ApiFromModules<{
   "lib/quota": typeof lib_quota;
   "lib/ranges": typeof lib_ranges;
   "lib/rateLimits": typeof lib_rateLimits;
+  "lib/rawViewings": typeof lib_rawViewings;
   "lib/refusalTable": typeof lib_refusalTable;
   "lib/refusals": typeof lib_refusals;
   "lib/restErrors": typeof lib_restErrors;

@@ -224,8 +224,15 @@ export async function issueGrant(ctx: MutationCtx, args: AdmissionArgs, now: num
 }
 
 /** One more view; a new viewer (by viewerId) is remembered and counted once. */
-export async function countView(ctx: MutationCtx, link: Doc<"shareLinks">, viewerId: string | undefined, newViewer: boolean, now: number) {
-  if (newViewer && viewerId !== undefined) await ctx.db.insert("shareViewers", { linkId: link._id, viewerKey: viewerId });
+export async function countView(
+  ctx: MutationCtx,
+  link: Doc<"shareLinks">,
+  viewerId: string | undefined,
+  newViewer: boolean,
+  now: number,
+  viewer: { rawViewingAt?: number } = {},
+) {
+  if (newViewer && viewerId !== undefined) await ctx.db.insert("shareViewers", { linkId: link._id, viewerKey: viewerId, ...viewer });
   await ctx.db.patch(link._id, {
     viewCount: link.viewCount + 1,
     viewerCount: (link.viewerCount ?? 0) + (newViewer ? 1 : 0),

@@ -108,17 +108,20 @@ export async function uploadInChunks(
   report();
   const queue = [...todo];
   const worker = async () => {
+    // Each attach hands back the URL for this worker's next chunk: one round trip per chunk.
+    let url: string | undefined;
     for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
       if (cancelled) throw new UploadCancelled("Upload cancelled.");
-      const url = await apis.chunkUrl({ videoId });
+      url ??= await apis.chunkUrl({ videoId });
       const slice = file.slice(index * state.chunkSize, (index + 1) * state.chunkSize, type);
       const current = index;
       const storageId = await post(url, slice, type, requests, (loaded) => {
         inFlight.set(current, loaded);
         report();
       });
-      const attached = await apis.attach({ videoId, index, storageId: storageId as Id<"_storage"> });
+      const attached = await apis.attach({ videoId, index, storageId: storageId as Id<"_storage">, nextUrl: queue.length > 0 });
       if (!attached.ok) throw new Error(attached.message);
+      url = attached.uploadUrl;
       inFlight.delete(index);
       done += slice.size;
       report();
