@@ -9,10 +9,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
-// Issue 15 aims at 90 kB. React DOM (~69.6 kB) and Convex's sync client (~16.6 kB) alone take
-// 86.2 kB; the share page's own code brings the route to 93.0 kB. The budget keeps it from growing
-// until a lighter renderer takes React DOM's place on this route.
-const SHARE_BUDGET_KB = 94;
+// Issue 15 aims at 90 kB. React DOM (~69.6 kB) and Convex's sync client (~16.6 kB, in a chunk
+// Rollup shares with the app, which still carries convex/server's anyApi) alone take 86.2 kB; the
+// share page's own code brings the route to 91.7 kB (the player chunk loads beside the WebSocket
+// handshake, not before the skeleton). The budget keeps it from growing past that.
+const SHARE_BUDGET_KB = 92;
 const arg = (name) => {
   const i = process.argv.indexOf(name);
   return i === -1 ? undefined : process.argv[i + 1];

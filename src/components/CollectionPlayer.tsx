@@ -1,16 +1,15 @@
 import type { FunctionReturnType } from "convex/server";
 import { lazy, Suspense, useRef, useState } from "react";
-import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { useNow } from "../hooks/useNow";
 import { useTitle } from "../hooks/useTitle";
 import { formatAbsolute, formatDuration, plural, relativeTime } from "../lib/format";
-import { useLiveMutation, useLiveQuery } from "../lib/live";
+import { liveApi, useLiveMutation, useLiveQuery } from "../lib/live";
 import { CommentsLoading, ReconnectingBanner } from "./ShareShell";
 
 const Comments = lazy(() => import("./Comments").then((m) => ({ default: m.Comments })));
 
-type CollectionView = NonNullable<FunctionReturnType<typeof api.collections.getByShareGrant>>;
+type CollectionView = NonNullable<FunctionReturnType<typeof liveApi.collections.getByShareGrant>>;
 
 /**
  * A shared collection: the list of its videos (poster, title, duration) and a player that plays
@@ -27,8 +26,8 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
     view.videos.findIndex((v) => v.videoId === chosen?.id),
   );
   const current = view.videos[index] ?? null;
-  const addComment = useLiveMutation(api.comments.addAsGuest);
-  const review = useLiveQuery(api.comments.getGuestReview, current ? { grantToken, videoId: current.videoId } : "skip");
+  const addComment = useLiveMutation(liveApi.comments.addAsGuest);
+  const review = useLiveQuery(liveApi.comments.getGuestReview, current ? { grantToken, videoId: current.videoId } : "skip");
   const next = view.videos[index + 1];
   const total = view.videos.reduce((sum, v) => sum + (v.durationSeconds ?? 0), 0);
   return (

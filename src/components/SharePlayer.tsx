@@ -1,10 +1,9 @@
 import type { FunctionReturnType } from "convex/server";
 import { lazy, Suspense, useRef, useState } from "react";
-import { api } from "../../convex/_generated/api";
 import { useNow } from "../hooks/useNow";
 import { useTitle } from "../hooks/useTitle";
 import { formatAbsolute, formatDuration, plural, relativeTime } from "../lib/format";
-import { useLiveMutation, useLiveQuery } from "../lib/live";
+import { liveApi, useLiveMutation, useLiveQuery } from "../lib/live";
 import { CommentsLoading, ReconnectingBanner } from "./ShareShell";
 
 // Loaded only when needed, so a viewer's first frame waits for neither: comments on links that take
@@ -12,7 +11,7 @@ import { CommentsLoading, ReconnectingBanner } from "./ShareShell";
 const Comments = lazy(() => import("./Comments").then((m) => ({ default: m.Comments })));
 const loadDownloader = () => import("../lib/shareDownload");
 
-type View = NonNullable<FunctionReturnType<typeof api.videos.getByShareGrant>>;
+type View = NonNullable<FunctionReturnType<typeof liveApi.videos.getByShareGrant>>;
 
 /**
  * Downloads in the page, of any size: chunk-aligned ranges, each checked by the server (a revoke
@@ -42,9 +41,9 @@ function useDownload(url: string | null) {
 
 export function SharePlayer({ view, grantToken }: { view: View; grantToken: string }) {
   useTitle(view.title);
-  const review = useLiveQuery(api.comments.getGuestReview, { grantToken });
-  const facts = useLiveQuery(api.teamLinks.viewerFacts, { grantToken });
-  const addComment = useLiveMutation(api.comments.addAsGuest);
+  const review = useLiveQuery(liveApi.comments.getGuestReview, { grantToken });
+  const facts = useLiveQuery(liveApi.teamLinks.viewerFacts, { grantToken });
+  const addComment = useLiveMutation(liveApi.comments.addAsGuest);
   const player = useRef<HTMLVideoElement>(null);
   const now = useNow(30_000);
   const download = useDownload(view.canDownload ? view.downloadUrl : null);

@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { api } from "../../convex/_generated/api";
-import { useLiveMutation } from "../lib/live";
+import { liveApi, useLiveMutation } from "../lib/live";
 
 type StoredGrant = { grantToken: string; expiresAt: number };
 const RENEW_BEFORE_MS = 5 * 60 * 1000;
@@ -31,7 +30,7 @@ export function useShareGrant(token: string) {
       return null;
     }
   });
-  const renew = useLiveMutation(api.shareGrants.renew);
+  const renew = useLiveMutation(liveApi.shareGrants.renew);
 
   const setGrant = useCallback(
     (next: StoredGrant | null) => {

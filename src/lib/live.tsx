@@ -7,11 +7,43 @@
  * query that fails throws during render (to the nearest error boundary).
  */
 import { BaseConvexClient, type ConnectionState } from "convex/browser";
-import { getFunctionName, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "convex/server";
+import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from "react";
+import type { api } from "../../convex/_generated/api";
 
 type Args = Record<string, Value>;
+
+/** Where Convex keeps a function reference's name ("module/path:function"), as convex/server reads it. */
+const FUNCTION_NAME = Symbol.for("functionName");
+
+function references(path: readonly string[]): unknown {
+  return new Proxy(
+    {},
+    {
+      get: (_, key) =>
+        key === FUNCTION_NAME
+          ? `${path.slice(0, -1).join("/")}:${path[path.length - 1]}`
+          : typeof key === "string"
+            ? references([...path, key])
+            : undefined,
+    },
+  );
+}
+
+/**
+ * The share route's function references: the same typed `api` the rest of the app imports from
+ * convex/_generated/api, built here so an anonymous viewer does not load convex/server's runtime
+ * (anyApi, components) for what are only function names. `liveApi.shareLinks.getByToken` names
+ * "shareLinks:getByToken", exactly as `api.shareLinks.getByToken` does.
+ */
+export const liveApi = references([]) as typeof api;
+
+function nameOf(reference: FunctionReference<"query" | "mutation">): string {
+  const name = (reference as unknown as Record<symbol, unknown>)[FUNCTION_NAME];
+  if (typeof name !== "string") throw new Error("Not a Convex function reference");
+  return name;
+}
 
 export class LiveClient {
   readonly sync: BaseConvexClient;
@@ -53,7 +85,7 @@ export function useLiveQuery<Q extends FunctionReference<"query">>(
   args: FunctionArgs<Q> | "skip",
 ): FunctionReturnType<Q> | undefined {
   const client = useLiveClient();
-  const name = getFunctionName(query);
+  const name = nameOf(query);
   // One subscription per distinct arguments, however often the caller builds a new object.
   const key = args === "skip" ? null : JSON.stringify(convexToJson(args as Args));
   const stable = useMemo(() => (key === null ? null : (jsonToConvex(JSON.parse(key)) as Args)), [key]);
@@ -69,7 +101,7 @@ export function useLiveMutation<M extends FunctionReference<"mutation">>(
   mutation: M,
 ): (args: FunctionArgs<M>) => Promise<FunctionReturnType<M>> {
   const client = useLiveClient();
-  const name = getFunctionName(mutation);
+  const name = nameOf(mutation);
   return useCallback((args: FunctionArgs<M>) => client.sync.mutation(name, args as Args) as Promise<FunctionReturnType<M>>, [client, name]);
 }
 

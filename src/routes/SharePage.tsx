@@ -1,7 +1,5 @@
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
-import { api } from "../../convex/_generated/api";
 import { ReconnectingBanner, ShareSkeleton } from "../components/ShareShell";
-import { SharePlayer } from "../components/SharePlayer";
 import { REFUSALS } from "../../convex/lib/refusalTable";
 import { looksLikeToken } from "../../convex/lib/tokens";
 import { unreachable } from "../../convex/lib/unreachable";
@@ -10,9 +8,13 @@ import { useShareGrant, viewerId } from "../hooks/useShareGrant";
 import { useShareToken } from "../hooks/useShareToken";
 import { useTitle } from "../hooks/useTitle";
 import { errorMessage } from "../lib/errors";
-import { useLiveQuery } from "../lib/live";
+import { liveApi, useLiveQuery } from "../lib/live";
 import { refusalText } from "../lib/refusalText";
 
+// The player is not needed for the first paint (the skeleton): its chunk is fetched as this module
+// runs, alongside the WebSocket's handshake and the grant's round trips, and rendered once granted.
+const sharePlayer = import("../components/SharePlayer");
+const SharePlayer = lazy(() => sharePlayer.then((m) => ({ default: m.SharePlayer })));
 // Loaded only for the links that need them: a video link without a password loads neither.
 const CollectionPlayer = lazy(() => import("../components/CollectionPlayer").then((m) => ({ default: m.CollectionPlayer })));
 const PasswordForm = lazy(() => import("../components/PasswordForm").then((m) => ({ default: m.PasswordForm })));
@@ -34,11 +36,11 @@ export function SharePage() {
   const token = useShareToken();
   const viewer = useRef(viewerId()).current;
   const slug = useSlugTicket(token);
-  const status = useLiveQuery(api.shareLinks.getByToken, slug.ready ? { token, viewerId: viewer, slugTicket: slug.ticket } : "skip");
+  const status = useLiveQuery(liveApi.shareLinks.getByToken, slug.ready ? { token, viewerId: viewer, slugTicket: slug.ticket } : "skip");
   const { grant, setGrant } = useShareGrant(token);
-  const view = useLiveQuery(api.videos.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
+  const view = useLiveQuery(liveApi.videos.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
   // A collection link's grant: null for video links, as `view` is null for collection links.
-  const collection = useLiveQuery(api.collections.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
+  const collection = useLiveQuery(liveApi.collections.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
   const opened = view ?? collection;
   const [hadAccess, setHadAccess] = useState(false);
   const issue = useRequestGrant();
@@ -72,7 +74,12 @@ export function SharePage() {
         <CollectionPlayer view={collection} grantToken={grant.grantToken} />
       </Suspense>
     );
-  if (grant && view) return <SharePlayer view={view} grantToken={grant.grantToken} />;
+  if (grant && view)
+    return (
+      <Suspense fallback={<ShareSkeleton />}>
+        <SharePlayer view={view} grantToken={grant.grantToken} />
+      </Suspense>
+    );
   if (slug.error)
     return (
       <Shell>
