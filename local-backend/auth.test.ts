@@ -7,6 +7,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { importJWK, SignJWT, type JWTPayload } from "jose";
+import { ConvexClient } from "convex/browser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AuthVerifier } from "./auth";
 import { FIXTURE_PRIVATE_JWKS } from "./authFixtureKeys";
@@ -39,7 +40,12 @@ async function whoami(authorization?: string) {
 }
 
 async function syncAuthenticate(token: string) {
-  const reply = await wsExchange(backend.cloudUrl, [
+  const reply = await syncExchange(token);
+  return reply.messages.find((m) => m.type === "AuthError");
+}
+
+async function syncExchange(token: string) {
+  return wsExchange(backend.cloudUrl, [
     JSON.stringify({
       type: "Connect",
       sessionId: "00000000-0000-4000-8000-000000000001",
@@ -49,7 +55,6 @@ async function syncAuthenticate(token: string) {
     }),
     JSON.stringify({ type: "Authenticate", tokenType: "User", value: token, baseVersion: 0 }),
   ]);
-  return reply.messages.find((m) => m.type === "AuthError");
 }
 
 describe("custom JWT provider", () => {
@@ -146,5 +151,38 @@ describe("OIDC provider (openidconnect-rs, as Convex Auth's tokens are checked)"
       code: "InvalidAuthHeader",
       message: "Could not parse as OIDC ID token. Token might not be an OIDC-compliant JWT.",
     });
+  });
+});
+
+describe("after an AuthError the server closes the WebSocket (crates/local_backend/src/subs/mod.rs run_sync_socket: AuthUpdateFailed, no close frame code)", () => {
+  test("the AuthError is the last message; the socket closes without a code", async () => {
+    const expired = await sign({ iat: now() - 1200, exp: now() - 600 });
+    const reply = await syncExchange(expired);
+    expect(reply.messages.at(-1)).toMatchObject({ type: "AuthError", authUpdateAttempted: true });
+    expect(reply.closeCode).toBe(1005);
+  });
+
+  test("the real client drops the refused token, reconnects and carries on unauthenticated", async () => {
+    const client = new ConvexClient(backend.cloudUrl);
+    try {
+      const changes: boolean[] = [];
+      const expired = await sign({ iat: now() - 1200, exp: now() - 600 });
+      client.setAuth(
+        async () => expired,
+        (authenticated) => changes.push(authenticated),
+      );
+      await expect.poll(() => changes).toEqual([false]);
+      expect(await client.query("whoami:get" as never, {} as never)).toBeNull();
+      expect(client.connectionState().connectionCount).toBeGreaterThanOrEqual(2);
+      // A good token afterwards is used on the new connection.
+      client.setAuth(
+        async () => sign({}),
+        (authenticated) => changes.push(authenticated),
+      );
+      await expect.poll(() => changes).toEqual([false, true]);
+      expect(await client.query("whoami:get" as never, {} as never)).toBe("user-1");
+    } finally {
+      await client.close();
+    }
   });
 });

@@ -68,7 +68,9 @@ test("over the WebSocket: Mutation, Action and a subscribed query", async () => 
   expect(responses).toHaveLength(componentCalls.length * 2);
   for (const response of responses) {
     expect(response.success).toBe(false);
-    expect(String(response.result)).toMatch(/^Could not find public function for 'lib:\w+' in 'rateLimiter'/);
+    expect(String(response.result)).toMatch(
+      /^\[Request ID: [a-f0-9]{16}\] Server Error\nCould not find public function for 'lib:\w+' in 'rateLimiter'/,
+    );
   }
   const modifications = reply.messages
     .filter((m) => m.type === "Transition")
@@ -76,7 +78,9 @@ test("over the WebSocket: Mutation, Action and a subscribed query", async () => 
   expect(modifications).toHaveLength(componentCalls.length);
   for (const modification of modifications) {
     expect(modification.type).toBe("QueryFailed");
-    expect(String(modification.errorMessage)).toMatch(/^Could not find public function for 'lib:\w+' in 'rateLimiter'/);
+    expect(String(modification.errorMessage)).toMatch(
+      /^\[Request ID: [a-f0-9]{16}\] Server Error\nCould not find public function for 'lib:\w+' in 'rateLimiter'/,
+    );
   }
 });
 

@@ -13,6 +13,8 @@ import { createCipheriv, randomBytes } from "node:crypto";
 import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
 import { format } from "node:util";
 import vm from "node:vm";
+import { existsSync, readFileSync } from "node:fs";
+import { registerSourceMap } from "./stackFrames";
 
 /** What the runtime needs to know about the running function, if any. */
 export type RuntimeExec = {
@@ -310,6 +312,8 @@ function consoleFor(host: RuntimeHost) {
 
 /** Evaluates a script (an esbuild IIFE bundle) in the context; returns the global it assigns. */
 export function evaluateInContext(context: vm.Context, code: string, filename: string, globalName: string): unknown {
+  // Its source map, if it has one, maps the frames of errors it throws (stackFrames.ts).
+  if (existsSync(`${filename}.map`)) registerSourceMap(filename, readFileSync(`${filename}.map`, "utf8"));
   new vm.Script(code, { filename }).runInContext(context);
   return (vm.runInContext("globalThis", context) as Record<string, unknown>)[globalName];
 }

@@ -11,6 +11,7 @@
  * time in this thread, each mutation inside one SQLite transaction, nested calls in savepoints.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { randomBytes } from "node:crypto";
 import { format, types } from "node:util";
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
 import type { DocumentReads, DocumentStore } from "./database";
@@ -48,6 +49,7 @@ import { CommitLog, type SnapshotTicket } from "./commitLog";
 import { conflictTable, occBackoffMs, occMessage, OCC_MAX_RETRIES } from "./occ";
 import { MutationGate } from "./mutationGate";
 import { HttpExchange } from "./httpExchange";
+import { convexFrames, serverErrorMessage } from "./stackFrames";
 
 export type Identity = Record<string, unknown> | null;
 export type UdfType = "query" | "mutation" | "action";
@@ -101,9 +103,13 @@ export type Exec = {
 export class FunctionError extends Error {
   /** The log lines of the execution that failed: Convex returns them with the error (QueryFailed, a failed MutationResponse, an HTTP error). */
   logLines?: string[];
+  /** The failed execution's request id, shown to the client (stackFrames.ts serverErrorMessage). */
+  requestId?: string;
   constructor(
     message: string,
     readonly data?: unknown,
+    /** The source-mapped frames of the user's code, one "    at …\n" each (stackFrames.ts). */
+    readonly frames = "",
   ) {
     super(message);
   }
@@ -137,7 +143,6 @@ export class Engine {
   readonly als = new AsyncLocalStorage<Exec>();
   private loadedApp: Component = { path: "", modules: new Map(), children: new Map() };
   private tail: Promise<unknown> = Promise.resolve();
-  private requestCounter = 0;
   /** Workers running queries and mutations (executionPool.ts), for the app loaded now. */
   private pool: ExecutionPool<Exec> | null = null;
   /** Workers running "use node" actions in a Node environment of their own (nodeExecutor.ts). */
@@ -332,7 +337,8 @@ export class Engine {
       filesToDelete: [],
       streams: new Map(),
       inTransaction: false,
-      requestId: String(++this.requestCounter),
+      // 16 hex digits, as Convex's RequestId (crates/common/src/types/mod.rs).
+      requestId: randomBytes(8).toString("hex"),
       startedAt: Date.now(),
       usage: new TransactionUsage(),
       depth: 0,
@@ -551,6 +557,7 @@ export class Engine {
     } catch (error) {
       // What the function logged before it failed goes back with its error.
       if (error instanceof FunctionError && error.logLines === undefined) error.logLines = exec.logLines;
+      if (error instanceof FunctionError && error.requestId === undefined) error.requestId = exec.requestId;
       throw error;
     }
   }
@@ -593,7 +600,7 @@ export class Engine {
               return fn.invokeAction!(exec.requestId, encodedArgs);
             });
     } catch (thrown) {
-      if (thrown instanceof ExecutionError) throw new FunctionError(thrown.message, thrown.data);
+      if (thrown instanceof ExecutionError) throw new FunctionError(thrown.message, thrown.data, thrown.frames);
       throw toFunctionError(thrown);
     }
     const value = jsonToConvex(JSON.parse(raw));
@@ -765,11 +772,22 @@ export function toFunctionError(thrown: unknown): FunctionError {
   if (typeof thrown === "object" && thrown !== null && Symbol.for("ConvexError") in thrown) {
     const raw = (thrown as { data: unknown }).data;
     const data = typeof raw === "string" ? JSON.parse(raw) : convexToJson(raw as Value);
-    return new FunctionError((thrown as Error).message, data);
+    const { name, message, stack } = thrown as Error;
+    return new FunctionError(`Uncaught ${name}: ${message}`, data, convexFrames(stack));
   }
   // Errors from the default runtime's context are another realm's: not `instanceof Error` here.
-  if (types.isNativeError(thrown) || thrown instanceof Error) return new FunctionError(`Uncaught ${thrown.name}: ${thrown.message}`);
+  if (types.isNativeError(thrown) || thrown instanceof Error)
+    return new FunctionError(`Uncaught ${thrown.name}: ${thrown.message}`, undefined, convexFrames(thrown.stack));
   return new FunctionError(`Uncaught ${String(thrown)}`);
+}
+
+/**
+ * A failed function's error as the client is told it (crates/application/src/redaction.rs
+ * `impl Display for RedactedJsError`, dev deployment; crates/common/src/errors.rs `impl Debug for
+ * JsError`): "[Request ID: …] Server Error", the message, its source-mapped frames.
+ */
+export function clientMessage(error: FunctionError): string {
+  return serverErrorMessage(error.requestId, `${error.message}\n${error.frames}`);
 }
 
 /** The console as it was before functions' output was captured: for the server's own lines. */

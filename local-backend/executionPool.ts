@@ -87,6 +87,8 @@ export class ExecutionError extends Error {
   constructor(
     message: string,
     readonly data?: unknown,
+    /** The source-mapped stack frames (stackFrames.ts). */
+    readonly frames?: string,
   ) {
     super(message);
   }
@@ -288,7 +290,7 @@ export class ExecutionPool<E> {
         this.forget(message.execId);
         if (!pending) return;
         if (message.ok) pending.resolve(message.raw);
-        else pending.reject(new ExecutionError(message.error.message, message.error.data));
+        else pending.reject(new ExecutionError(message.error.message, message.error.data, message.error.frames));
         return;
       }
       default:

@@ -4,7 +4,8 @@
  */
 import type { MessagePort } from "node:worker_threads";
 
-export type ErrorPayload = { message: string; data?: unknown };
+/** A function's error: Convex's message, a ConvexError's data, the source-mapped stack frames (stackFrames.ts). */
+export type ErrorPayload = { message: string; data?: unknown; frames?: string };
 
 /** A default-runtime bundle of one component (isolate.js), or one "use node" module of it (.mjs). */
 export type WorkerBundle = { componentPath: string; file: string; module?: string };

@@ -14,6 +14,7 @@ import type { ErrorPayload, FromWorker, InvokeMessage, JsSyscallArgs, SyncReply,
 import { workerJsSyscall } from "./workerFiles";
 import { functionErrorPayload, reportStrayErrors } from "./workerErrors";
 import { WorkerHttpExchange } from "./workerHttp";
+import { convexFrames } from "./stackFrames";
 
 type Running = RuntimeExec & { execId: number; rng: { random?: SeededRandom } };
 type Registered = {
@@ -132,7 +133,7 @@ for (const bundle of data.bundles) {
 
 /** The error as the caller sees it: Convex's "Uncaught …", or a ConvexError's data. */
 function payload(thrown: unknown): ErrorPayload {
-  if (thrown instanceof HostError) return { message: thrown.message, data: thrown.data };
+  if (thrown instanceof HostError) return { message: thrown.message, data: thrown.data, frames: convexFrames(thrown.stack) };
   return functionErrorPayload(thrown);
 }
 

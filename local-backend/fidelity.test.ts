@@ -5,7 +5,7 @@
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import type { ConvexError, Value } from "convex/values";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { FIXTURE_PROJECT, spawnBackend, tempDataDir, type RunningBackend } from "./testing";
@@ -271,5 +271,44 @@ describe("system tables through db.system only, never written (crates/isolate/sr
     await expect(call("mutation", "fidelity:touch", { id, how: "systemGet" })).rejects.toThrow(
       "User tables cannot be accessed with db.system.",
     );
+  });
+});
+
+describe("a failing function's error as Convex shows it on a dev deployment (crates/application/src/redaction.rs RedactedJsError Display; crates/common/src/errors.rs JsError::from_frames)", () => {
+  // The fixture's own lines: the frames are mapped through the bundle's source map to ../convex/fidelity.ts.
+  const source = readFileSync(path.join(FIXTURE_PROJECT, "convex/fidelity.ts"), "utf8").split("\n");
+  const lineOf = (text: string) => source.findIndex((l) => l.includes(text)) + 1;
+  const frames = (custom: boolean, kind: string) =>
+    `    at fail \\(\\.\\./convex/fidelity\\.ts:${lineOf(custom ? "throw new ConvexError" : 'throw new Error("fidelity')}:\\d+\\)\n` +
+    `    at handler \\(\\.\\./convex/fidelity\\.ts:${lineOf(`export const failing${kind} =`)}:\\d+\\)\n`;
+  const expected = (custom: boolean, kind: string) =>
+    new RegExp(
+      `^(\\[CONVEX [QMA]\\(fidelity:failing${kind}\\)\\] )?\\[Request ID: [a-f0-9]{16}\\] Server Error\n` +
+        (custom ? 'Uncaught ConvexError: \\{"code":"FIDELITY","n":"2n"\\}\n' : "Uncaught Error: fidelity failure\n") +
+        frames(custom, kind) +
+        "(\n  Called by client)?$",
+    );
+  test.each(["Query", "Mutation", "Action"])("%s: over HTTP and the WebSocket, message, stack and ConvexError data", async (kind) => {
+    const ws = new ConvexClient(backend.cloudUrl);
+    try {
+      for (const client of [http, ws]) {
+        const run = (custom: boolean) =>
+          (client[kind.toLowerCase() as "query"] as (n: never, a: never) => Promise<unknown>)(
+            `fidelity:failing${kind}` as never,
+            { custom } as never,
+          ).then(
+            () => null,
+            (error: ConvexError<Value>) => error,
+          );
+        const plain = await run(false);
+        expect(plain?.message).toMatch(expected(false, kind));
+        expect(plain?.data).toBeUndefined();
+        const custom = await run(true);
+        expect(custom?.message).toMatch(expected(true, kind));
+        expect(custom?.data).toEqual({ code: "FIDELITY", n: 2n });
+      }
+    } finally {
+      await ws.close();
+    }
   });
 });

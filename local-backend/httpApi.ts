@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { convexToJson, type Value } from "convex/values";
-import { toFunctionError, type Engine, type Identity, type UdfType } from "./engine";
+import { clientMessage, toFunctionError, type Engine, type Identity, type UdfType } from "./engine";
 import { AuthError, type AuthVerifier } from "./auth";
 import { identityOf } from "./authHeader";
 import type { BlobStore } from "./blobs";
@@ -120,7 +120,7 @@ async function callFunction(deps: Deps, req: IncomingMessage, res: ServerRespons
     return json(res, 200, { status: "success", value: convexToJson(value as Value), logLines: exec.logLines });
   } catch (thrown) {
     const error = toFunctionError(thrown);
-    return json(res, 560, { status: "error", errorMessage: error.message, errorData: error.data, logLines: error.logLines ?? [] });
+    return json(res, 560, { status: "error", errorMessage: clientMessage(error), errorData: error.data, logLines: error.logLines ?? [] });
   }
 }
 

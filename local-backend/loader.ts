@@ -15,6 +15,7 @@ import { pathToFileURL } from "node:url";
 import { runtimeHost, type Component } from "./engine";
 import { createDefaultRuntime, evaluateInContext, type RuntimeHost } from "./defaultRuntime";
 import type { DocumentStore } from "./database";
+import { convexSourceMap } from "./stackFrames";
 import { documentValidators } from "./syscalls";
 import { defineSearchIndexes, type SchemaSearchIndex } from "./search";
 import type { ValidatorJson } from "./validate";
@@ -109,10 +110,14 @@ async function bundleIsolate(
     `export const modules = { ${files.map((f, i) => `${JSON.stringify(moduleName(f))}: m${i}`).join(", ")} };`,
   ].join("\n");
   let code: string;
+  let sourceMap: string;
   try {
     const result = await build({
       stdin: { contents: entry, resolveDir: dir, sourcefile: "convex-modules.js", loader: "js" },
       bundle: true,
+      // As the CLI's bundles: a source map, which maps the stack frames of errors (stackFrames.ts).
+      outfile: path.join(outDir, "isolate.js"),
+      sourcemap: "external",
       format: "iife",
       globalName: "__convexModules",
       platform: "browser",
@@ -123,13 +128,15 @@ async function bundleIsolate(
       write: false,
       logLevel: "silent",
     });
-    code = result.outputFiles[0].text;
+    code = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
+    sourceMap = convexSourceMap(result.outputFiles.find((f) => f.path.endsWith(".map"))!.text, outDir, path.dirname(dir));
   } catch (error) {
     throw buildError(error);
   }
   await fs.mkdir(outDir, { recursive: true });
   const file = path.join(outDir, "isolate.js");
   await fs.writeFile(file, code);
+  await fs.writeFile(`${file}.map`, sourceMap);
   const exported = evaluateInContext(createDefaultRuntime(runtime), code, file, "__convexModules") as {
     modules: Record<string, Record<string, unknown>>;
   };

@@ -112,10 +112,9 @@ async function serve(
     // A throwing action is answered as Convex answers it (crates/application/src/redaction.rs
     // RedactedJsError::to_http_response_parts): 500, JSON { code, trace, data? }.
     const error = toFunctionError(thrown);
-    const message = error.data === undefined ? error.message : `Uncaught ConvexError: ${error.message}`;
     const body = {
-      code: `[Request ID: ${exec.requestId}] Server Error: ${message}`,
-      trace: message,
+      code: `[Request ID: ${exec.requestId}] Server Error: ${error.message}`,
+      trace: `${error.message}\n${error.frames}`,
       ...(error.data === undefined ? {} : { data: error.data }),
     };
     res.writeHead(500, { "Content-Type": "application/json" });

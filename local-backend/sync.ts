@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import type { RawData, WebSocket } from "ws";
-import { FunctionError, toFunctionError, type Engine, type Identity } from "./engine";
+import { clientMessage, FunctionError, toFunctionError, type Engine, type Identity } from "./engine";
 import type { AuthVerifier } from "./auth";
 import { ClientInputError, parseClientMessage, type ClientMessage } from "./clientInput";
 
@@ -146,7 +146,8 @@ export class SyncHub {
       return {
         key: resultKey(`error:${error.message}:${data}`),
         reads: ReadSet.everything(),
-        body: `"type":"QueryFailed","errorMessage":${JSON.stringify(error.message)},"errorData":${data},"logLines":${JSON.stringify(error.logLines ?? [])},"journal":null`,
+        // errorData only for a ConvexError (crates/convex/sync_types/src/types/json.rs StateModification::QueryFailed).
+        body: `"type":"QueryFailed","errorMessage":${JSON.stringify(clientMessage(error))},${error.data === undefined ? "" : `"errorData":${data},`}"logLines":${JSON.stringify(error.logLines ?? [])},"journal":null`,
         journal,
       };
     }
@@ -376,6 +377,17 @@ export class SyncSession {
     return this.version.ts > this.hub.commitTs ? this.version.ts : this.hub.commitTs;
   }
 
+  /**
+   * A refused token ends the connection, as on Convex: the sync worker fails with AuthUpdateFailed,
+   * its AuthError is the last message and the socket is closed without a close code (an auth error
+   * has none: crates/local_backend/src/subs/mod.rs run_sync_socket, crates/errors/src/lib.rs
+   * close_frame). The client then reconnects with a fresh token or none.
+   */
+  private authFailed(baseVersion: unknown, error: unknown) {
+    this.send({ type: "AuthError", error: (error as Error).message, baseVersion, authUpdateAttempted: true });
+    this.socket.close();
+  }
+
   private async authenticate(message: MessageOf<"Authenticate">) {
     if (message.baseVersion !== this.version.identity) throw new Error("Identity version mismatch");
     if (message.tokenType === "User") {
@@ -383,8 +395,7 @@ export class SyncSession {
         this.identity = await this.hub.auth.verify(String(message.value));
         this.admin = false;
       } catch (error) {
-        this.send({ type: "AuthError", error: (error as Error).message, baseVersion: message.baseVersion, authUpdateAttempted: true });
-        return;
+        return this.authFailed(message.baseVersion, error);
       }
     } else if (message.tokenType === "None") {
       this.identity = null;
@@ -396,8 +407,7 @@ export class SyncSession {
         this.identity = actingAsIdentity(message.impersonating);
         this.admin = true;
       } catch (error) {
-        this.send({ type: "AuthError", error: (error as Error).message, baseVersion: message.baseVersion, authUpdateAttempted: true });
-        return;
+        return this.authFailed(message.baseVersion, error);
       }
     }
     const modifications: string[] = [];
@@ -531,7 +541,7 @@ function failure(type: string, requestId: unknown, error: FunctionError) {
     type,
     requestId,
     success: false,
-    result: error.message,
+    result: clientMessage(error),
     logLines: error.logLines ?? [],
     ...(error.data === undefined ? {} : { errorData: error.data }),
   };

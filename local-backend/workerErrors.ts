@@ -5,15 +5,23 @@
 import { types } from "node:util";
 import { convexToJson, type Value } from "convex/values";
 import type { ErrorPayload, FromWorker } from "./executionProtocol";
+import { convexFrames } from "./stackFrames";
 
 /** The error as the caller sees it: a ConvexError's message and data, else Convex's "Uncaught …". */
 export function functionErrorPayload(thrown: unknown): ErrorPayload {
+  const frames = convexFrames((thrown as { stack?: unknown } | null)?.stack);
   if (typeof thrown === "object" && thrown !== null && Symbol.for("ConvexError") in thrown) {
     const raw = (thrown as { data: unknown }).data;
-    return { message: (thrown as Error).message, data: typeof raw === "string" ? JSON.parse(raw) : convexToJson(raw as Value) };
+    // Convex's message names the class (`Uncaught ConvexError: …`, `Uncaught FooError: …` for a subclass).
+    const { name, message } = thrown as Error;
+    return {
+      message: `Uncaught ${name}: ${message}`,
+      data: typeof raw === "string" ? JSON.parse(raw) : convexToJson(raw as Value),
+      frames,
+    };
   }
   if (types.isNativeError(thrown) || thrown instanceof Error)
-    return { message: `Uncaught ${(thrown as Error).name}: ${(thrown as Error).message}` };
+    return { message: `Uncaught ${(thrown as Error).name}: ${(thrown as Error).message}`, frames };
   return { message: `Uncaught ${String(thrown)}` };
 }
 
