@@ -186,3 +186,23 @@ describe("after an AuthError the server closes the WebSocket (crates/local_backe
     }
   });
 });
+
+describe("HTTP actions with a refused bearer token (crates/local_backend/src/http_actions.rs TryExtractIdentity → Identity::Unknown(Some(e)); isolate action/task_executor.rs user_identity)", () => {
+  const get = (query: string, authorization?: string) =>
+    fetch(`${backend.siteUrl}/identity${query}`, authorization ? { headers: { Authorization: authorization } } : {});
+  test("a valid token is the identity; none is anonymous", async () => {
+    expect(await (await get("", `Bearer ${await sign({})}`)).text()).toBe("user-1");
+    expect(await (await get("")).text()).toBe("anonymous");
+  });
+  test("an expired token: the action still runs, and getUserIdentity throws the refusal (a 500 in Convex's JSON)", async () => {
+    const expired = `Bearer ${await sign({ iat: now() - 1200, exp: now() - 600 })}`;
+    expect(await (await get("?ignore=1", expired)).text()).toBe("ran");
+    const refused = await get("", expired);
+    expect(refused.status).toBe(500);
+    const body = (await refused.json()) as { code: string };
+    expect(body.code).toMatch(/^\[Request ID: [a-f0-9]{16}\] Server Error: Uncaught Error: .*expired/i);
+    const garbage = await get("", "Bearer not-a-jwt");
+    expect(garbage.status).toBe(500);
+    expect(((await garbage.json()) as { code: string }).code).toMatch(/Server Error: Uncaught Error: /);
+  });
+});

@@ -69,6 +69,12 @@ export type Exec = {
   componentPath: string;
   udfPath: string;
   identity: Identity;
+  /**
+   * An HTTP action's refused `Authorization` token: the action still runs, and getUserIdentity
+   * throws this (crates/local_backend/src/http_actions.rs TryExtractIdentity → Identity::Unknown(Some(e));
+   * crates/isolate/src/environment/action/task_executor.rs user_identity).
+   */
+  identityError?: string;
   logLines: string[];
   /** Index ranges and documents read (what a subscription depends on). */
   reads: ReadSet;

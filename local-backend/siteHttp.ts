@@ -84,11 +84,19 @@ async function serve(
     // e.g. CONNECT and TRACE, which the Fetch API refuses.
     throw new HttpError(400, "BadRequest", `Unsupported request: ${(error as Error).message}`);
   }
-  // HTTP actions see the identity of a valid `Authorization: Bearer <JWT>`, as on Convex.
+  // HTTP actions see the identity of a valid `Authorization: Bearer <JWT>`, as on Convex; with a
+  // token that is refused they still run, and getUserIdentity throws the refusal
+  // (crates/local_backend/src/http_actions.rs: identity_result.unwrap_or_else(Identity::Unknown)).
   let identity: Identity = null;
+  let identityError: string | undefined;
   const bearer = req.headers.authorization?.startsWith("Bearer ") ? req.headers.authorization.slice(7) : null;
-  if (bearer) identity = await auth.verify(bearer).catch(() => null);
+  if (bearer)
+    identity = await auth.verify(bearer).catch((error: Error) => {
+      identityError = error.message;
+      return null;
+    });
   const exec = {
+    identityError,
     type: "http" as const,
     componentPath: "",
     udfPath: `${req.method} ${url.pathname}`,

@@ -504,6 +504,7 @@ function build(engine: Engine) {
         return JSON.stringify({});
       }
       case "1.0/getUserIdentity":
+        if (exec.identityError !== undefined) throw new FunctionError(exec.identityError);
         return json(exec.identity);
       case "1.0/storageGenerateUploadUrl":
         return json(`${engine.opts.cloudUrl()}/api/storage/upload?token=${engine.opts.uploadToken()}`);

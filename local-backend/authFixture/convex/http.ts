@@ -7,4 +7,13 @@ http.route({
   method: "GET",
   handler: httpActionGeneric(async (ctx) => Response.json((await ctx.auth.getUserIdentity())?.subject ?? null)),
 });
+/** The caller's subject, or "anonymous"; `?ignore=1` never asks who the caller is (auth.test.ts: refused tokens). */
+http.route({
+  path: "/identity",
+  method: "GET",
+  handler: httpActionGeneric(async (ctx, request) => {
+    if (new URL(request.url).searchParams.get("ignore")) return new Response("ran");
+    return new Response((await ctx.auth.getUserIdentity())?.subject ?? "anonymous");
+  }),
+});
 export default http;
