@@ -288,6 +288,20 @@ describe("a failing function's error as Convex shows it on a dev deployment (cra
         frames(custom, kind) +
         "(\n  Called by client)?$",
     );
+  test("an action whose runQuery fails is told the query's whole error, frames included (RedactedJsError::nested_to_string)", async () => {
+    const error = await call("action", "fidelity:failingNested").then(
+      () => null,
+      (e: ConvexError<Value>) => e,
+    );
+    expect(error?.message).toMatch(
+      new RegExp(
+        `^\\[Request ID: [a-f0-9]{16}\\] Server Error\nUncaught ConvexError: Uncaught ConvexError: \\{"code":"FIDELITY","n":"2n"\\}\n` +
+          frames(true, "Query") +
+          `\n    at async handler \\(\\.\\./convex/fidelity\\.ts:${lineOf('await ctx.runQuery(makeFunctionReference<"query">("fidelity:failingQuery")')}:\\d+\\)\n$`,
+      ),
+    );
+    expect(error?.data).toEqual({ code: "FIDELITY", n: 2n });
+  });
   test.each(["Query", "Mutation", "Action"])("%s: over HTTP and the WebSocket, message, stack and ConvexError data", async (kind) => {
     const ws = new ConvexClient(backend.cloudUrl);
     try {

@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import type Database from "better-sqlite3";
 import { parseDoc, SqlDocumentReads, type Doc, type DocumentReads, type RangeBound } from "./database";
-import { FunctionError, splitTableKey, type Engine, type Exec, type FunctionAddress } from "./engine";
+import { FunctionError, splitTableKey, toFunctionError, type Engine, type Exec, type FunctionAddress } from "./engine";
 import { evaluate } from "./filters";
 import { FileBlob } from "./fileBlob";
 import { documentValidationError } from "./schemaValidationError";
@@ -550,9 +550,16 @@ function build(engine: Engine) {
       case "1.0/actions/action": {
         const type = op.split("/")[2] as "query" | "mutation" | "action";
         const target = engine.address(exec.componentPath, args);
-        const { value } = await engine.run(type, target.componentPath, target.udfPath, jsonToConvex(args.args) as never, exec.identity, {
-          depth: exec.depth + 1,
-        });
+        const { value } = await engine
+          .run(type, target.componentPath, target.udfPath, jsonToConvex(args.args) as never, exec.identity, {
+            depth: exec.depth + 1,
+          })
+          .catch((thrown: unknown) => {
+            // The action is told the callee's whole error, its frames included, once
+            // (crates/application/src/redaction.rs RedactedJsError::nested_to_string).
+            const error = toFunctionError(thrown);
+            throw new FunctionError(`${error.message}\n${error.frames}`, error.data);
+          });
         return json(value);
       }
       case "1.0/runUdf": {
