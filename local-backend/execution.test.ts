@@ -282,7 +282,8 @@ test("an HTTP action in while(true){} is stopped at V8_ACTION_USER_TIMEOUT with 
     const body = (await response.json()) as { code: string; trace: string };
     expect(body.code).toMatch(/^\[Request ID: [0-9a-f]{16}\] Server Error: /);
     expect(body.code.slice(body.code.indexOf("Server Error: ") + 14)).toBe(timeoutMessage(2));
-    expect(body.trace).toBe(timeoutMessage(2));
+    // The trace is JsError's Display: the message and a line end (crates/common/src/errors.rs).
+    expect(body.trace).toBe(`${timeoutMessage(2)}\n`);
     // The worker was replaced: HTTP actions run again.
     expect(await (await fetch(`${short.siteUrl}/size`, { method: "POST", body: "again" })).text()).toBe("5");
     // Past its limit while streaming its body: the response is cut (not silently short) and the error logged as the action's.
@@ -317,7 +318,7 @@ test("an HTTP action that allocates without bound is answered with the heap limi
   try {
     const response = await fetch(`${roomy.siteUrl}/allocate`);
     expect(response.status).toBe(500);
-    expect(((await response.json()) as { trace: string }).trace).toBe(outOfMemoryMessage(64));
+    expect(((await response.json()) as { trace: string }).trace).toBe(`${outOfMemoryMessage(64)}\n`);
     expect(await (await fetch(`${roomy.siteUrl}/size`, { method: "POST", body: "hello" })).text()).toBe("5");
     expect(roomy.process.exitCode).toBeNull();
   } finally {
