@@ -11,7 +11,8 @@ import { screenshotOnFailure, signUpWithTeam, startApp, uploadTestVideo, type Ap
 let app: App;
 let member: BrowserContext;
 let memberPage: Page;
-const DOCS = path.join(APP_PROJECT, "docs");
+/** The README's screenshots are rewritten only on request (`UPDATE_DOCS_SCREENSHOTS=1`); a test run keeps its own in test-results/. */
+const DOCS = path.join(APP_PROJECT, process.env.UPDATE_DOCS_SCREENSHOTS === "1" ? "docs" : "test-results");
 
 beforeAll(async () => {
   app = await startApp();
