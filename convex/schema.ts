@@ -67,7 +67,9 @@ export default defineSchema({
     .searchIndex("search_text", { searchField: "searchText", filterFields: ["teamId", "status"] })
     .index("by_status", ["status"])
     .index("by_storageId", ["storageId"])
-    .index("by_posterStorageId", ["posterStorageId"]),
+    .index("by_posterStorageId", ["posterStorageId"])
+    /** Legacy single-file videos (chunkSize absent, ready): what legacyMigration.ts backfills. */
+    .index("by_chunkSize_status", ["chunkSize", "status"]),
 
   /** The ordered chunk files of a chunked video (lib/chunks.ts), each its own upload. */
   videoChunks: defineTable({
