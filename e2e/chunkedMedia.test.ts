@@ -134,6 +134,11 @@ test("a connection dropped mid-upload: the library offers Resume; resuming sends
     await tab.goto(`${app.appUrl}/?chunkSize=65536`);
     // The network goes away after two chunk POSTs: every later upload fails as a dropped connection does.
     let allowed = 2;
+    let uploadsInFlight = 0;
+    const isUpload = (r: { method(): string; url(): string }) => r.method() === "POST" && r.url().includes("/api/storage/upload");
+    tab.on("request", (r) => void (isUpload(r) && uploadsInFlight++));
+    tab.on("requestfinished", (r) => void (isUpload(r) && uploadsInFlight--));
+    tab.on("requestfailed", (r) => void (isUpload(r) && uploadsInFlight--));
     await tab.route(/\/api\/storage\/upload/, async (route) => (allowed-- > 0 ? route.continue() : route.abort("internetdisconnected")));
     const form = tab.getByRole("form", { name: "Upload a video" });
     await form.getByLabel("Title").fill("Dropped reel");
@@ -150,10 +155,21 @@ test("a connection dropped mid-upload: the library offers Resume; resuming sends
     await card.getByRole("button", { name: "Resume upload of Dropped reel" }).waitFor({ timeout: 15_000 });
     const videoId = (await client.query(api.videos.list, { teamId })).find((v) => v.title === "Dropped reel")!.videoId;
     const storedChunks = async () => (await client.query(api.videoUploads.getUploadState, { videoId }))!.chunks.length;
-    // The two chunks that got through are attached, though the failure may be reported first (the
-    // refused POSTs fail at once while those two are still on their way).
-    await expect.poll(storedChunks, { timeout: 15_000 }).toBe(2);
-    const stored = await storedChunks();
+    // The failure may be reported while a chunk that got through is still on its way (the refused
+    // POSTs fail at once): wait until no upload is in flight and the stored count has settled.
+    await expect.poll(async () => uploadsInFlight === 0 && (await storedChunks()) >= 1, { timeout: 15_000 }).toBe(true);
+    let stored = await storedChunks();
+    await expect
+      .poll(
+        async () => {
+          const before = stored;
+          await new Promise((r) => setTimeout(r, 1000));
+          stored = await storedChunks();
+          return stored === before;
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(true);
     expect(stored).toBeLessThan(chunkCount);
 
     let resent = 0;
