@@ -14,7 +14,7 @@ export default tseslint.config(
   },
   {
     // Tests, fixtures and benchmarks drive the protocol with untyped messages on purpose.
-    files: ["**/*.test.{ts,tsx}", "**/fixture/**", "**/searchFixture/**", "scripts/**", "wire/**", "e2e/**"],
+    files: ["**/*.test.{ts,tsx}", "**/fixture/**", "**/searchFixture/**", "**/mountsFixture/**", "scripts/**", "wire/**", "e2e/**"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {

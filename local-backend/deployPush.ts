@@ -26,6 +26,18 @@ import {
 } from "./pushedModules";
 import type { ModuleConfig, StartPushRequest } from "./pushRequest";
 import { firstSchemaViolation, type SchemaFailure } from "./schemaCheck";
+import { ComponentTypecheckError, envBindings, envDeclarations, resolveChildEnv, type ComponentEnvBinding } from "./componentEnv";
+import { checkHttpMounts, childMounts, normalizeHttpPrefix } from "./httpRouting";
+
+/** A component check Convex refuses with `TypecheckError` (400), as a refused push. */
+function typecheck<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof ComponentTypecheckError) throw new PushRefused(error.code, error.message);
+    throw error;
+  }
+}
 
 export type PushDeps = {
   store: DocumentStore;
@@ -201,14 +213,34 @@ export class PushService {
     // Instances: the app and every mounted component, each with its own modules evaluated.
     const apply: Array<() => void> = [];
     const instances: Instance[] = [];
-    const instantiate = async (componentPath: string, defPath: string, depth: number): Promise<Component> => {
+    const instantiate = async (
+      componentPath: string,
+      defPath: string,
+      depth: number,
+      placed: { env: Map<string, ComponentEnvBinding>; siteMount?: string },
+    ): Promise<Component> => {
       if (depth > 16) throw new PushRefused("InvalidConfig", "Components are nested more than 16 deep.");
       const def = definitions.get(defPath)!;
       const outDir = path.join(buildDir, componentPath === "" ? "app" : `components/${componentPath}`);
-      const namespaces = await evaluateModules(def.modules as PushedModule[], outDir, this.deps.nodeModulesDir, runtime);
+      const { namespaces, bundle, nodeModules } = await evaluateModules(
+        def.modules as PushedModule[],
+        outDir,
+        this.deps.nodeModulesDir,
+        runtime,
+      );
       const component = componentFromModules(store, componentPath, namespaces, apply);
+      // What the execution pools' workers load: pushed functions run there, as the folder loader's do.
+      if (bundle) component.bundle = bundle;
+      component.nodeModules = nodeModules;
       instances.push({ componentPath, definitionPath: defPath, namespaces, schema: exportedSchema(namespaces) });
-      for (const child of (await evaluateDef(defPath)).childComponents) {
+      const meta = await evaluateDef(defPath);
+      if (componentPath !== "") {
+        component.env = placed.env;
+        if (placed.siteMount !== undefined) component.siteMount = placed.siteMount;
+      } else if (typeof meta.httpPrefix === "string") component.httpPrefix = normalizeHttpPrefix(meta.httpPrefix);
+      const mountOf = childMounts(meta.httpMounts);
+      const declarations = typecheck(() => envDeclarations(meta.envVars));
+      for (const child of meta.childComponents) {
         // crates/common/src/components/mod.rs: a component name is an identifier (it also names folders here).
         if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(child.name))
           throw new PushRefused(
@@ -218,11 +250,27 @@ export class PushService {
         if (component.children.has(child.name))
           throw new PushRefused("InvalidConfig", `Component name ${JSON.stringify(child.name)} is used twice in ${defPath || "the app"}.`);
         const childPath = componentPath ? `${componentPath}/${child.name}` : child.name;
-        component.children.set(child.name, await instantiate(childPath, child.path, depth + 1));
+        const childMeta = await evaluateDef(child.path);
+        const env = typecheck(() =>
+          resolveChildEnv(childPath, envDeclarations(childMeta.envVars), envBindings(child.env), {
+            declarations,
+            resolved: componentPath === "" ? null : placed.env,
+          }),
+        );
+        // type_checking.rs: a child's mount is absolute; below the app it is placed under its parent's.
+        const mount = mountOf.get(child.name);
+        const siteMount =
+          mount === undefined
+            ? undefined
+            : componentPath !== "" && placed.siteMount
+              ? `${placed.siteMount.replace(/\/+$/, "")}${mount}`
+              : mount;
+        component.children.set(child.name, await instantiate(childPath, child.path, depth + 1, { env, siteMount }));
       }
+      component.httpMounts = typecheck(() => checkHttpMounts(mountOf, component));
       return component;
     };
-    const app = await instantiate("", "", 0);
+    const app = await instantiate("", "", 0, { env: new Map() });
     const { loaded, commit } = prepareApp(app, apply);
 
     const failure = this.schemaFailure(instances);
@@ -270,30 +318,35 @@ export class PushService {
         udfConfig: udfConfig(push.appDefinition.udfServerVersion),
       };
     }
-    const router = candidate.loaded.http as { getRoutes?: () => Array<[string, string, unknown]> } | null;
-    const checked = (componentPath: string, defPath: string): Record<string, unknown> => ({
-      definitionPath: defPath,
-      componentPath,
-      args: {},
-      childComponents: Object.fromEntries(
-        (metadata.get(defPath)?.childComponents ?? []).map((c) => [
-          c.name,
-          checked(componentPath ? `${componentPath}/${c.name}` : c.name, c.path),
-        ]),
-      ),
-      httpRoutes: {
-        httpModuleRoutes: componentPath === "" && router?.getRoutes ? router.getRoutes().map(([p, method]) => ({ path: p, method })) : null,
-        mounts: [],
-      },
-      exports: {},
-    });
+    // type_checking.rs `SerializedCheckedComponent`: each instance with its prefix, env, routes and mounts.
+    const checked = (component: Component, defPath: string): Record<string, unknown> => {
+      const router = component.modules.get("http")?.default as { getRoutes?: () => Array<[string, string, unknown]> } | undefined;
+      return {
+        definitionPath: defPath,
+        componentPath: component.path,
+        httpPrefix: (component.path === "" ? component.httpPrefix : component.siteMount) ?? null,
+        args: {},
+        env: Object.fromEntries(component.env ?? []),
+        childComponents: Object.fromEntries(
+          (metadata.get(defPath)?.childComponents ?? []).flatMap((c) => {
+            const child = component.children.get(c.name);
+            return child ? [[c.name, checked(child, c.path)]] : [];
+          }),
+        ),
+        httpRoutes: {
+          httpModuleRoutes: router?.getRoutes ? router.getRoutes().map(([p, method]) => ({ path: p, method })) : null,
+          mounts: [...(component.httpMounts?.keys() ?? [])],
+        },
+        exports: {},
+      };
+    };
     return {
       environmentVariables: Object.fromEntries(this.deps.env.list().map((e) => [e.name, e.value])),
       externalDepsId: null,
       componentDefinitionPackages: {},
       appAuth: candidate.loaded.authConfig.providers,
       analysis,
-      app: checked("", ""),
+      app: checked(candidate.loaded.app, ""),
       schemaChange: {
         allocatedComponentIds: {},
         schemaIds: { pushId: candidate.pushId },

@@ -50,6 +50,7 @@ import { conflictTable, occBackoffMs, occMessage, OCC_MAX_RETRIES } from "./occ"
 import { MutationGate } from "./mutationGate";
 import { HttpExchange } from "./httpExchange";
 import { convexFrames, serverErrorMessage } from "./stackFrames";
+import { childEnv, type ComponentEnvBinding } from "./componentEnv";
 
 export type Identity = Record<string, unknown> | null;
 export type UdfType = "query" | "mutation" | "action";
@@ -61,6 +62,14 @@ export type Component = {
   bundle?: string;
   /** Its "use node" modules as the loader bundled them (.mjs): what the Node pool's workers import. */
   nodeModules?: Array<{ module: string; file: string }>;
+  /** The app's prefix for its own HTTP routes (`defineApp({ httpPrefix })`), ending with "/". */
+  httpPrefix?: string;
+  /** Mount path ("/…/") → the name of the child whose HTTP routes answer there (`app.use(c, { httpPrefix })`). */
+  httpMounts?: Map<string, string>;
+  /** A child's absolute HTTP mount, ending with "/": its CONVEX_SITE_URL points there. */
+  siteMount?: string;
+  /** A child's environment: what its parent passed (`app.use(c, { env })`), values or deployment variables. */
+  env?: Map<string, ComponentEnvBinding>;
 };
 export type FunctionAddress = { name?: string; reference?: string; functionHandle?: string };
 
@@ -230,15 +239,30 @@ export class Engine {
         }
       },
       log: (exec, level, text) => (exec ? emitLogLine(this, exec, level, text) : rawConsole.log(`[${level}] ${text}`)),
-      env: (name) => functionEnv(name),
+      env: (name, componentPath) => this.componentEnv(componentPath).get(name),
     };
   }
 
-  /** The deployment variables now, as a "use node" action's process.env. */
-  private envSnapshot(): Record<string, string> {
+  /** `process.env` as a component's functions see it: the app's is the deployment's, a child's its own (componentEnv.ts). */
+  private componentEnv(componentPath: string) {
+    const root = { get: functionEnv, names: functionEnvNames };
+    if (componentPath === "") return root;
+    const component = this.servingComponent(componentPath);
+    return childEnv(component?.env ?? new Map(), component?.siteMount, root);
+  }
+
+  private servingComponent(componentPath: string): Component | null {
+    let current: Component | undefined = this.app;
+    for (const name of componentPath.split("/")) current = current?.children.get(name);
+    return current ?? null;
+  }
+
+  /** A component's variables now, as a "use node" action's process.env. */
+  private envSnapshot(componentPath: string): Record<string, string> {
+    const view = this.componentEnv(componentPath);
     const env: Record<string, string> = {};
-    for (const name of functionEnvNames()) {
-      const value = functionEnv(name);
+    for (const name of view.names()) {
+      const value = view.get(name);
       if (value !== undefined) env[name] = value;
     }
     return env;
@@ -656,7 +680,7 @@ export class Engine {
         startedAt: Date.now(),
         requestId: exec.requestId,
         // A Node worker's process.env (a default-runtime context asks for each variable instead).
-        ...(pool.kind === "node" ? { env: this.envSnapshot() } : {}),
+        ...(pool.kind === "node" ? { env: this.envSnapshot(exec.componentPath) } : {}),
       };
       return await pool.runOn(worker, message, exec, limit);
     } finally {
@@ -672,7 +696,13 @@ export class Engine {
    * error. Its request and response bodies stream between the site server and the worker
    * (httpExchange.ts). An app built by hand runs it in this thread.
    */
-  async runHttpAction(exec: Exec, request: Request, handler: { invokeHttpAction(request: Request): Promise<Response> }): Promise<Response> {
+  async runHttpAction(
+    exec: Exec,
+    request: Request,
+    handler: { invokeHttpAction(request: Request): Promise<Response> },
+    /** The path the component's router matched (httpRouting.ts): the request's own path less any prefix or mount. */
+    route: string = new URL(request.url).pathname,
+  ): Promise<Response> {
     const pool = this.actionPool;
     if (!pool) return await this.als.run(exec, () => handler.invokeHttpAction(request));
     const worker = await pool.lease();
@@ -692,7 +722,7 @@ export class Engine {
       args: "[]",
       startedAt: Date.now(),
       requestId: exec.requestId,
-      request: { url: request.url, method: request.method, headers: [...request.headers], hasBody: request.body !== null },
+      request: { url: request.url, method: request.method, headers: [...request.headers], hasBody: request.body !== null, route },
     };
     void pool
       .runOn(worker, message, exec, { seconds: V8_ACTION_TIMEOUT_SECONDS, wall: true }, (part) => exchange.onPart(part))

@@ -101,7 +101,7 @@ export type PoolHost<E> = {
   /** A "use node" action's `Convex.jsSyscall` (files), answered as JSON. */
   js(exec: E, op: string, args: JsSyscallArgs): Promise<string>;
   log(exec: E | undefined, level: string, text: string): void;
-  env(name: string): string | undefined;
+  env(name: string, componentPath: string): string | undefined;
 };
 
 type Pending<E> = {
@@ -223,7 +223,7 @@ export class ExecutionPool<E> {
       let reply: SyncReply;
       try {
         if (request.op === "env") {
-          const value = this.host.env(request.args);
+          const value = this.host.env(request.args, request.componentPath ?? "");
           reply = { ok: true, value: value === undefined ? "" : JSON.stringify(value) };
         } else {
           const exec = request.execId === null ? undefined : this.pending.get(request.execId)?.exec;

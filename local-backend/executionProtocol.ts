@@ -38,8 +38,11 @@ export type InvokeMessage = {
   request?: HttpRequestHead;
 };
 
-/** An HTTP action's request as the site server received it; the worker routes it with the app's router. */
-export type HttpRequestHead = { url: string; method: string; headers: Array<[string, string]>; hasBody: boolean };
+/**
+ * An HTTP action's request as the site server received it; the worker routes `route` (the path the
+ * site server routed to this component, httpRouting.ts) with that component's router.
+ */
+export type HttpRequestHead = { url: string; method: string; headers: Array<[string, string]>; hasBody: boolean; route?: string };
 
 /** A stored file's byte range as an HTTP action's response body: sent from disk by the site server. */
 export type FileRange = { path: string; start: number; end: number };
@@ -89,7 +92,8 @@ export type FromWorker =
   | { kind: "http"; execId: number; part: HttpFromWorker }
   | ({ kind: "done"; execId: number } & ({ ok: true; raw: string } | { ok: false; error: ErrorPayload }));
 
-export type SyncRequest = { op: string; args: string; execId: number | null };
+/** A syscall answered at once; `env` names the component whose `process.env` is read. */
+export type SyncRequest = { op: string; args: string; execId: number | null; componentPath?: string };
 export type SyncReply = { ok: true; value: string } | { ok: false; error: ErrorPayload };
 
 export type JsSyscallArgs = { bytes?: ArrayBuffer; type?: string; storageId?: string };

@@ -10,7 +10,16 @@ import { readFileSync } from "node:fs";
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { createDefaultRuntime, evaluateInContext, SeededRandom, type RuntimeExec } from "./defaultRuntime";
 import { installFastDigest } from "./runtimeCrypto";
-import type { ErrorPayload, FromWorker, InvokeMessage, JsSyscallArgs, SyncReply, ToWorker, WorkerData } from "./executionProtocol";
+import type {
+  ErrorPayload,
+  FromWorker,
+  InvokeMessage,
+  JsSyscallArgs,
+  SyncReply,
+  SyncRequest,
+  ToWorker,
+  WorkerData,
+} from "./executionProtocol";
 import { workerJsSyscall } from "./workerFiles";
 import { functionErrorPayload, reportStrayErrors } from "./workerErrors";
 import { WorkerHttpExchange } from "./workerHttp";
@@ -58,7 +67,7 @@ function receiveReply(): SyncReply | undefined {
 }
 
 /** A synchronous request to the main thread: post, then block until it has answered. */
-function ask(request: { op: string; args: string; execId: number | null }): string {
+function ask(request: SyncRequest): string {
   Atomics.store(flag, 0, 0);
   syncPort.postMessage(request);
   Atomics.wait(flag, 0, 0);
@@ -113,11 +122,15 @@ const host = {
   },
   convex,
   log: (level: string, text: string) => port.postMessage({ kind: "log", execId: als.getStore()?.execId ?? null, level, text }),
+};
+/** A component's own host: its `process.env` is its own (a child sees what its parent passed). */
+const hostFor = (componentPath: string) => ({
+  ...host,
   env: (name: string) => {
-    const value = ask({ op: "env", args: name, execId: null });
+    const value = ask({ op: "env", args: name, execId: null, componentPath });
     return value === "" ? undefined : (JSON.parse(value) as string);
   },
-};
+});
 
 reportStrayErrors((message) => port.postMessage(message));
 
@@ -125,7 +138,12 @@ installFastDigest();
 const components = new Map<string, Map<string, Record<string, unknown>>>();
 for (const bundle of data.bundles) {
   // Each component in a context of its own, as the loader evaluates them.
-  const exported = evaluateInContext(createDefaultRuntime(host), readFileSync(bundle.file, "utf8"), bundle.file, "__convexModules") as {
+  const exported = evaluateInContext(
+    createDefaultRuntime(hostFor(bundle.componentPath)),
+    readFileSync(bundle.file, "utf8"),
+    bundle.file,
+    "__convexModules",
+  ) as {
     modules: Record<string, Record<string, unknown>>;
   };
   components.set(bundle.componentPath, new Map(Object.entries(exported.modules)));
@@ -141,11 +159,11 @@ const executions = new Map<number, Running>();
 /** HTTP actions running here, by execution: their request and response streams. */
 const exchanges = new Map<number, WorkerHttpExchange>();
 
-/** An HTTP action: routed by the app's router (convex/http.ts) as in the server, its response streamed back. */
+/** An HTTP action: routed by its component's router (convex/http.ts for the app) as in the server, its response streamed back. */
 async function runHttpAction(exec: Running, message: InvokeMessage): Promise<string> {
   const head = message.request;
   const router = components.get(message.componentPath)?.get("http")?.default as HttpRouter | undefined;
-  const found = head && router?.lookup(new URL(head.url).pathname, head.method);
+  const found = head && router?.lookup(head.route ?? new URL(head.url).pathname, head.method);
   if (!head || !found) throw new HostError(`No HTTP route for '${message.udfPath}'.`, undefined);
   const exchange = new WorkerHttpExchange((part, transfer = []) => port.postMessage({ kind: "http", execId: exec.execId, part }, transfer));
   exchanges.set(exec.execId, exchange);

@@ -55,11 +55,20 @@ function inMemory(files: Map<string, string>, extra: (specifier: string) => stri
   };
 }
 
-/** Links `entries` of `files` into one script that sets `globalThis[globalName] = { modules }`. */
-async function linkScript(files: Map<string, string>, entries: string[], globalName: string, extra?: (p: string) => string | null) {
+/**
+ * Links `entries` of `files` into one script that sets `globalThis[globalName] = { modules }`, each
+ * module under `key(path)` (the module's name for functions, as the workers look them up).
+ */
+async function linkScript(
+  files: Map<string, string>,
+  entries: string[],
+  globalName: string,
+  extra?: (p: string) => string | null,
+  key: (p: string) => string = (p) => p,
+) {
   const entry = [
     ...entries.map((f, i) => `import * as m${i} from ${JSON.stringify(`./${f}`)};`),
-    `export const modules = { ${entries.map((f, i) => `${JSON.stringify(f)}: m${i}`).join(", ")} };`,
+    `export const modules = { ${entries.map((f, i) => `${JSON.stringify(key(f))}: m${i}`).join(", ")} };`,
   ].join("\n");
   try {
     const result = await build({
@@ -80,15 +89,25 @@ async function linkScript(files: Map<string, string>, entries: string[], globalN
   }
 }
 
-/** Evaluates one component's pushed modules (functions, schema, http, crons, auth.config); module name → namespace. */
-export async function evaluateModules(modules: PushedModule[], outDir: string, nodeModulesDir: string | null, runtime: RuntimeHost) {
+/**
+ * Evaluates one component's pushed modules (functions, schema, http, crons, auth.config): module
+ * name → namespace, and the files the execution pools' workers load (the default-runtime bundle,
+ * the "use node" modules), as the folder loader gives them.
+ */
+export async function evaluateModules(
+  modules: PushedModule[],
+  outDir: string,
+  nodeModulesDir: string | null,
+  runtime: RuntimeHost,
+): Promise<{ namespaces: Namespaces; bundle?: string; nodeModules: Array<{ module: string; file: string }> }> {
   const namespaces: Namespaces = new Map();
+  const built: { bundle?: string; nodeModules: Array<{ module: string; file: string }> } = { nodeModules: [] };
   const isolate = new Map<string, string>();
   const node = new Map<string, string>();
   for (const m of modules) (m.environment === "node" ? node : isolate).set(safeRelative(m.path), m.source);
   const isolateEntries = [...isolate.keys()].filter((p) => !isChunk(p));
   if (isolateEntries.length > 0) {
-    const code = await linkScript(isolate, isolateEntries, "__convexModules");
+    const code = await linkScript(isolate, isolateEntries, "__convexModules", undefined, moduleNameOf);
     await fs.mkdir(outDir, { recursive: true });
     const file = path.join(outDir, "isolate.js");
     await fs.writeFile(file, code);
@@ -96,6 +115,7 @@ export async function evaluateModules(modules: PushedModule[], outDir: string, n
       modules: Record<string, Record<string, unknown>>;
     };
     for (const [p, ns] of Object.entries(exported.modules)) namespaces.set(moduleNameOf(p), ns);
+    built.bundle = file;
   }
   if (node.size > 0) {
     const dir = path.join(outDir, "node");
@@ -116,9 +136,10 @@ export async function evaluateModules(modules: PushedModule[], outDir: string, n
       const ns = (await import(pathToFileURL(path.join(dir, p)).href)) as Record<string, unknown>;
       checkNodeModule(name, ns);
       namespaces.set(name, ns);
+      built.nodeModules.push({ module: name, file: path.join(dir, p) });
     }
   }
-  return namespaces;
+  return { namespaces, ...built };
 }
 
 /** What a component definition's `export()` gives (the CLI's componentDefinitionMetadata, without path). */
@@ -127,6 +148,8 @@ export type DefinitionMetadata = {
   definitionType: { type: "app" } | { type: "childComponent"; name: string; args?: unknown[] };
   childComponents: Array<{ name: string; path: string; env?: unknown }>;
   httpMounts: Record<string, string>;
+  /** The app's prefix for its own HTTP routes (`defineApp({ httpPrefix })`). */
+  httpPrefix?: string;
   exports: { type: "branch"; branch: Array<[string, unknown]> };
   envVars?: unknown;
 };

@@ -167,7 +167,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     createSiteHandler(
       engine,
       auth,
-      () => loaded?.http ?? null,
+      () => loaded?.app ?? null,
       () => siteUrl,
     ),
   );

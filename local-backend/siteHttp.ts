@@ -16,16 +16,16 @@ import {
   requestUrl,
 } from "./httpInput";
 import type { AuthVerifier } from "./auth";
-import { emitLogLine, toFunctionError, type Engine, type Exec, type Identity } from "./engine";
-import type { HttpRouterLike } from "./loader";
+import { emitLogLine, toFunctionError, type Component, type Engine, type Exec, type Identity } from "./engine";
+import { NO_HTTP_ACTIONS, routeHttp, type RoutableComponent, type RouterLike } from "./httpRouting";
 import { ReadSet, WriteSet } from "./readSet";
 
 type HttpHandler = { invokeHttpAction(request: Request): Promise<Response> };
 
-export function createSiteHandler(engine: Engine, auth: AuthVerifier, router: () => HttpRouterLike | null, origin: () => string) {
+export function createSiteHandler(engine: Engine, auth: AuthVerifier, app: () => Component | null, origin: () => string) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     try {
-      await serve(engine, auth, router, origin, req, res);
+      await serve(engine, auth, app, origin, req, res);
     } catch (error) {
       if (res.headersSent) return void res.destroy();
       const status = error instanceof HttpError ? error.status : 500;
@@ -39,16 +39,21 @@ export function createSiteHandler(engine: Engine, auth: AuthVerifier, router: ()
 async function serve(
   engine: Engine,
   auth: AuthVerifier,
-  router: () => HttpRouterLike | null,
+  app: () => Component | null,
   origin: () => string,
   req: IncomingMessage,
   res: ServerResponse,
 ) {
   const url = requestUrl(req, origin());
-  const found = router()?.lookup(url.pathname, req.method ?? "GET");
-  if (!found) {
-    res.writeHead(404, { "Content-Type": "text/plain" });
-    return res.end("No matching routes found");
+  const root = app();
+  const route = root ? routeHttp(routable(root), url.pathname, req.method ?? "GET") : ({ kind: "noHttpActions" } as const);
+  // Convex's two 404s: no HTTP actions on the way (http_routing.rs), or none of the router's routes
+  // matches (crates/isolate/src/environment/action/mod.rs "No matching routes found").
+  const found = route.kind === "routed" ? route.component.router?.lookup(route.routedPath, req.method ?? "GET") : null;
+  if (route.kind !== "routed" || !found) {
+    drainUnreadBody(req);
+    res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
+    return res.end(route.kind === "routed" ? "No matching routes found" : NO_HTTP_ACTIONS);
   }
   const handler = found[0] as HttpHandler;
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
@@ -98,7 +103,7 @@ async function serve(
   const exec = {
     identityError,
     type: "http" as const,
-    componentPath: "",
+    componentPath: route.componentPath,
     udfPath: `${req.method} ${url.pathname}`,
     identity,
     logLines: [],
@@ -114,7 +119,7 @@ async function serve(
   };
   let response: Response;
   try {
-    response = await engine.runHttpAction(exec, request, handler);
+    response = await engine.runHttpAction(exec, request, handler, route.routedPath);
   } catch (thrown) {
     if (overflowed) throw httpActionTooLarge();
     // A throwing action is answered as Convex answers it (crates/application/src/redaction.rs
@@ -199,3 +204,22 @@ function responseLimit(engine: Engine, exec: Exec): Transform {
   });
 }
 const httpResponseTooLarge = `HttpResponseTooLarge: HTTP actions support responses up to ${HTTP_ACTION_BODY_LIMIT >> 20} MiB`;
+
+/** A component and its mounted children as the router walks them (built once per loaded component). */
+function routable(component: Component): RoutableComponent {
+  const known = routables.get(component);
+  if (known) return known;
+  const mounts = new Map<string, { name: string; component: RoutableComponent }>();
+  for (const [mountPath, name] of component.httpMounts ?? []) {
+    const child = component.children.get(name);
+    if (child) mounts.set(mountPath, { name, component: routable(child) });
+  }
+  const made: RoutableComponent = {
+    router: (component.modules.get("http")?.default as RouterLike | undefined) ?? null,
+    ...(component.httpPrefix === undefined ? {} : { httpPrefix: component.httpPrefix }),
+    mounts,
+  };
+  routables.set(component, made);
+  return made;
+}
+const routables = new WeakMap<Component, RoutableComponent>();
