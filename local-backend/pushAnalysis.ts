@@ -8,6 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { ExportedSchema } from "./loader";
+import { intervalOf, type Schedule } from "./cronSchedule";
 import { isChunk, moduleNameOf, type Namespaces } from "./pushedModules";
 
 type Registered = {
@@ -27,7 +28,43 @@ export type AnalyzedFunction = {
   args: string | null;
   returns: string | null;
 };
-export type AnalyzedModule = { functions: AnalyzedFunction[]; httpRoutes: null; cronSpecs: null; sourceMapped: null };
+/** module_versions.rs `SerializedAnalyzedHttpRoute`. */
+type AnalyzedHttpRoute = { route: { path: string; method: string }; pos: null };
+/** module_versions.rs `SerializedNamedCronSpec` (cron_jobs/types.rs `SerializedCronSpec`: the arguments as bytes of their JSON). */
+type AnalyzedCronSpec = { identifier: string; spec: { udfPath: string; udfArgs: number[]; cronSchedule: unknown } };
+export type AnalyzedModule = {
+  functions: AnalyzedFunction[];
+  /** Only the `http` module's: its router's routes. */
+  httpRoutes: AnalyzedHttpRoute[] | null;
+  /** Only the `crons` module's: its jobs. */
+  cronSpecs: AnalyzedCronSpec[] | null;
+  sourceMapped: null;
+};
+
+type RouterOf = { getRoutes?: () => Array<[string, string, unknown]> };
+type CronsOf = { crons?: Record<string, { name: string; args: unknown[]; schedule: Schedule }> };
+
+function httpRoutesOf(name: string, ns: Record<string, unknown>): AnalyzedHttpRoute[] | null {
+  const router = name === "http" ? (ns.default as RouterOf | undefined) : undefined;
+  return router?.getRoutes ? router.getRoutes().map(([path, method]) => ({ route: { path, method }, pos: null })) : null;
+}
+
+function cronSpecsOf(name: string, ns: Record<string, unknown>): AnalyzedCronSpec[] | null {
+  const crons = name === "crons" ? (ns.default as CronsOf | undefined)?.crons : undefined;
+  if (!crons) return null;
+  return Object.entries(crons).map(([identifier, job]) => ({
+    identifier,
+    spec: {
+      udfPath: job.name,
+      udfArgs: [...new TextEncoder().encode(JSON.stringify(job.args))],
+      // An interval as Convex keeps it (types.rs `CronSchedule::Interval { seconds }`); the others as declared.
+      cronSchedule:
+        intervalOf(job.schedule) === null
+          ? (JSON.parse(JSON.stringify(job.schedule)) as unknown)
+          : { type: "interval", seconds: intervalOf(job.schedule)! / 1000 },
+    },
+  }));
+}
 
 /** Functions of every module (chunks excluded), keyed by canonical module path ("lib/util.js"). */
 export function analyzeModules(namespaces: Namespaces): Record<string, AnalyzedModule> {
@@ -49,7 +86,13 @@ export function analyzeModules(namespaces: Namespaces): Record<string, AnalyzedM
         returns: fn.exportReturns?.() ?? null,
       });
     }
-    out[`${moduleNameOf(name)}.js`] = { functions, httpRoutes: null, cronSpecs: null, sourceMapped: null };
+    const moduleName = moduleNameOf(name);
+    out[`${moduleName}.js`] = {
+      functions,
+      httpRoutes: httpRoutesOf(moduleName, ns),
+      cronSpecs: cronSpecsOf(moduleName, ns),
+      sourceMapped: null,
+    };
   }
   return out;
 }
