@@ -201,6 +201,11 @@ describe("HTTP actions with a refused bearer token (crates/local_backend/src/htt
     expect(refused.status).toBe(500);
     const body = (await refused.json()) as { code: string };
     expect(body.code).toMatch(/^\[Request ID: [a-f0-9]{16}\] Server Error: Uncaught Error: .*expired/i);
+    // What it calls: an action is given the same unknown identity and throws it; a query's transaction reads it as no user
+    // (database/src/transaction.rs user_identity).
+    expect(await (await get("/nested?kind=action", expired)).text()).toMatch(/^threw: .*expired/is);
+    expect(await (await get("/nested?kind=query", expired)).text()).toBe("anonymous");
+    expect(await (await get("/nested?kind=action", `Bearer ${await sign({})}`)).text()).toBe("user-1");
     const garbage = await get("", "Bearer not-a-jwt");
     expect(garbage.status).toBe(500);
     expect(((await garbage.json()) as { code: string }).code).toMatch(/Server Error: Uncaught Error: /);

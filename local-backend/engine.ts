@@ -382,11 +382,19 @@ export class Engine {
     udfPath: string,
     args: Record<string, Value>,
     identity: Identity,
-    opts: { fromClient?: boolean; depth?: number; journal?: string | null; beforeCommit?: (exec: Exec) => void } = {},
+    opts: {
+      fromClient?: boolean;
+      depth?: number;
+      journal?: string | null;
+      beforeCommit?: (exec: Exec) => void;
+      /** An action called by an HTTP action with a refused token: its getUserIdentity throws the refusal too. */
+      identityError?: string;
+    } = {},
   ): Promise<{ value: Value; exec: Exec }> {
     const fn = opts.fromClient ? this.resolveForClient(componentPath, udfPath) : this.resolve(componentPath, udfPath);
     const exec = {
       ...this.newExec(type, componentPath, udfPath, identity),
+      ...(opts.identityError === undefined ? {} : { identityError: opts.identityError }),
       depth: checkDepth(opts.depth ?? 0),
       journal: opts.journal ?? null,
     };

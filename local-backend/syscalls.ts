@@ -553,6 +553,10 @@ function build(engine: Engine) {
         const { value } = await engine
           .run(type, target.componentPath, target.udfPath, jsonToConvex(args.args) as never, exec.identity, {
             depth: exec.depth + 1,
+            // The identity crosses as it is: an action given Identity::Unknown(error) throws it from
+            // getUserIdentity (action/task_executor.rs `user_identity`), while a query or mutation's
+            // transaction reads it as no user (database/src/transaction.rs `user_identity`).
+            ...(type === "action" && exec.identityError !== undefined ? { identityError: exec.identityError } : {}),
           })
           .catch((thrown: unknown) => {
             // The action is told the callee's whole error, its frames included, once
