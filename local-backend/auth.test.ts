@@ -206,6 +206,18 @@ describe("HTTP actions with a refused bearer token (crates/local_backend/src/htt
     expect(await (await get("/nested?kind=action", expired)).text()).toMatch(/^threw: .*expired/is);
     expect(await (await get("/nested?kind=query", expired)).text()).toBe("anonymous");
     expect(await (await get("/nested?kind=action", `Bearer ${await sign({})}`)).text()).toBe("user-1");
+    // Not a bearer token at all: Convex's header refusals, thrown by getUserIdentity (authentication.rs ExtractAuthenticationToken).
+    for (const [header, message] of [
+      ["a", "Invalid authentication header"],
+      ["Basic dXNlcjpwYXNz", "Invalid admin key"],
+    ]) {
+      expect(await (await get("?ignore=1", header)).text()).toBe("ran");
+      const refusedHeader = await get("", header);
+      expect(refusedHeader.status).toBe(500);
+      expect(((await refusedHeader.json()) as { code: string }).code).toContain(`Uncaught Error: ${message}`);
+    }
+    // The scheme is matched in any case, as extract_bearer_token does.
+    expect(await (await get("", `bearer ${await sign({})}`)).text()).toBe("user-1");
     const garbage = await get("", "Bearer not-a-jwt");
     expect(garbage.status).toBe(500);
     expect(((await garbage.json()) as { code: string }).code).toMatch(/Server Error: Uncaught Error: /);

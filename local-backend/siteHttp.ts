@@ -16,6 +16,7 @@ import {
   requestUrl,
 } from "./httpInput";
 import type { AuthVerifier } from "./auth";
+import { identityOf } from "./authHeader";
 import { emitLogLine, toFunctionError, type Component, type Engine, type Exec, type Identity } from "./engine";
 import { NO_HTTP_ACTIONS, routeHttp, type RoutableComponent, type RouterLike } from "./httpRouting";
 import { ReadSet, WriteSet } from "./readSet";
@@ -92,11 +93,13 @@ async function serve(
   // HTTP actions see the identity of a valid `Authorization: Bearer <JWT>`, as on Convex; with a
   // token that is refused they still run, and getUserIdentity throws the refusal
   // (crates/local_backend/src/http_actions.rs: identity_result.unwrap_or_else(Identity::Unknown)).
+  // Any Authorization header but a token or an admin key is such a refusal too (authHeader.ts, as
+  // ExtractAuthenticationToken reads it: "a" is an invalid header, "Basic …" an invalid admin key).
   let identity: Identity = null;
   let identityError: string | undefined;
-  const bearer = req.headers.authorization?.startsWith("Bearer ") ? req.headers.authorization.slice(7) : null;
-  if (bearer)
-    identity = await auth.verify(bearer).catch((error: Error) => {
+  const header = req.headers.authorization;
+  if (header !== undefined && header.slice(0, 7).toLowerCase() !== "convex ")
+    identity = await identityOf(auth, header).catch((error: Error) => {
       identityError = error.message;
       return null;
     });
