@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { importJWK, SignJWT, type JWTPayload } from "jose";
 import { ConvexClient } from "convex/browser";
+import { makeFunctionReference } from "convex/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AuthVerifier } from "./auth";
 import { FIXTURE_PRIVATE_JWKS } from "./authFixtureKeys";
@@ -222,4 +223,32 @@ describe("HTTP actions with a refused bearer token (crates/local_backend/src/htt
     expect(garbage.status).toBe(500);
     expect(((await garbage.json()) as { code: string }).code).toMatch(/Server Error: Uncaught Error: /);
   });
+});
+
+test("one subject with different claims: each client's query sees its own identity (Convex keys query results by every attribute, keybroker IdentityCacheKey::User)", async () => {
+  const clients = [new ConvexClient(backend.cloudUrl), new ConvexClient(backend.cloudUrl)];
+  try {
+    const names = ["Ada", "Presley 🙃"];
+    clients.forEach((client, i) => client.setAuth(async () => await sign({ name: names[i] })));
+    const seen = await Promise.all(
+      clients.map(
+        (client) =>
+          new Promise<unknown>((resolve) => {
+            const stop = client.onUpdate(
+              makeFunctionReference<"query", Record<string, never>, string | null>("whoami:name"),
+              {},
+              (value) => {
+                if (value !== null) {
+                  stop();
+                  resolve(value);
+                }
+              },
+            );
+          }),
+      ),
+    );
+    expect(seen).toEqual(names);
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+  }
 });

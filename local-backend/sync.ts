@@ -97,10 +97,10 @@ export class SyncHub {
       this.shared.clear();
       this.sharedTs = this.commitTs;
     }
-    // An unambiguous prefix (token identifiers contain "|"), then the arguments as the client sent them.
+    // An unambiguous prefix (the identity's every claim, JSON in a string), then the arguments as the client sent them.
     // System queries answer from deployment state that changes without a commit (an import's progress): never shared.
     if (admin && isSystemPath(udfPath)) return this.evaluate(componentPath, udfPath, argsJson, identity, admin, journal);
-    const key = JSON.stringify([componentPath, udfPath, identity?.tokenIdentifier ?? null, admin, journal]) + argsJson;
+    const key = JSON.stringify([componentPath, udfPath, identityCacheKey(identity), admin, journal]) + argsJson;
     const known = this.shared.get(key);
     if (known) return known;
     const pending = this.evaluate(componentPath, udfPath, argsJson, identity, admin, journal).then((outcome) => {
@@ -545,4 +545,18 @@ function failure(type: string, requestId: unknown, error: FunctionError) {
     logLines: error.logLines ?? [],
     ...(error.data === undefined ? {} : { errorData: error.data }),
   };
+}
+
+/**
+ * Who a shared query result is for: every claim of the identity, as Convex keys cached results
+ * (crates/keybroker/src/broker.rs `IdentityCacheKey::User(attributes)`) — two tokens of one
+ * subject with different claims (a renamed user, a refreshed token) never share a result.
+ */
+export function identityCacheKey(identity: Identity): string | null {
+  if (!identity) return null;
+  return JSON.stringify(
+    Object.keys(identity)
+      .sort()
+      .map((k) => [k, identity[k]]),
+  );
 }
