@@ -46,7 +46,8 @@ import {
 import { SnapshotReaders } from "./snapshotReads";
 import { BufferedTransaction } from "./transaction";
 import { CommitLog, type SnapshotTicket } from "./commitLog";
-import { conflictTable, occBackoffMs, occMessage, OCC_MAX_RETRIES } from "./occ";
+import { conflictTable, occBackoffMs, occFailure, OCC_MAX_RETRIES } from "./occ";
+import type { SystemError } from "./systemErrors";
 import { MutationGate } from "./mutationGate";
 import { HttpExchange } from "./httpExchange";
 import { convexFrames, serverErrorMessage } from "./stackFrames";
@@ -84,6 +85,8 @@ export type Exec = {
    * crates/isolate/src/environment/action/task_executor.rs user_identity).
    */
   identityError?: string;
+  /** A system error a syscall raised (systemErrors.ts): the execution ends with it, whatever the function did. */
+  systemError?: SystemError;
   logLines: string[];
   /** Index ranges and documents read (what a subscription depends on). */
   reads: ReadSet;
@@ -513,7 +516,7 @@ export class Engine {
         release();
       }
       if (outcome.committed) return { value: outcome.value, exec };
-      if (failures >= OCC_MAX_RETRIES) throw new FunctionError(occMessage(exec.reads, outcome.conflict));
+      if (failures >= OCC_MAX_RETRIES) throw occFailure(exec.reads, outcome.conflict);
       this.opts.onConflict?.(exec, conflictTable(exec.reads, outcome.conflict), failures + 1);
       await new Promise((resolve) => setTimeout(resolve, occBackoffMs(failures)));
       // A fresh execution: nothing of the conflicted run is kept.
@@ -591,8 +594,11 @@ export class Engine {
 
   private async invoke(fn: Registered, type: UdfType, exec: Exec, args: Record<string, Value>): Promise<Value> {
     try {
-      return await this.invokeOnce(fn, type, exec, args);
+      const value = await this.invokeOnce(fn, type, exec, args);
+      if (exec.systemError) throw exec.systemError;
+      return value;
     } catch (error) {
+      if (exec.systemError) throw exec.systemError;
       // What the function logged before it failed goes back with its error.
       if (error instanceof FunctionError && error.logLines === undefined) error.logLines = exec.logLines;
       if (error instanceof FunctionError && error.requestId === undefined) error.requestId = exec.requestId;

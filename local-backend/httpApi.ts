@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { convexToJson, type Value } from "convex/values";
 import { clientMessage, toFunctionError, type Engine, type Identity, type UdfType } from "./engine";
+import { SystemError } from "./systemErrors";
 import { AuthError, type AuthVerifier } from "./auth";
 import { identityOf } from "./authHeader";
 import type { BlobStore } from "./blobs";
@@ -119,6 +120,8 @@ async function callFunction(deps: Deps, req: IncomingMessage, res: ServerRespons
     const { value, exec } = await deps.engine.run(type, componentPath, body.path, args, caller.identity, { fromClient: !caller.admin });
     return json(res, 200, { status: "success", value: convexToJson(value as Value), logLines: exec.logLines });
   } catch (thrown) {
+    // Not the function's failure: Convex's 503 with the error's code (errors/src/lib.rs http_status_code).
+    if (thrown instanceof SystemError) return json(res, thrown.status, { code: thrown.code, message: thrown.message });
     const error = toFunctionError(thrown);
     return json(res, 560, { status: "error", errorMessage: clientMessage(error), errorData: error.data, logLines: error.logLines ?? [] });
   }

@@ -94,7 +94,14 @@ export class MutationLog {
     const running = run();
     const entry: Entry = { owner, result: running.then((r) => remember(r, this.limits.responseBytes)) };
     this.put(session, requestId, entry);
-    const response = await running;
+    let response: MutationResponse;
+    try {
+      response = await running;
+    } catch (error) {
+      // No answer to remember (a system error closes the connection): the client sends it again.
+      if (session.entries.get(requestId) === entry) session.entries.delete(requestId);
+      throw error;
+    }
     const kept = await entry.result;
     // Store the settled form, unless the session or entry has been forgotten meanwhile.
     if (this.sessions.get(sessionId) === session && session.entries.get(requestId) === entry) {

@@ -7,6 +7,7 @@
  * (crates/errors/src/lib.rs `user_occ`, short code OptimisticConcurrencyControlFailure).
  */
 import type { ReadSet, WriteSet } from "./readSet";
+import { userOcc, type SystemError } from "./systemErrors";
 
 /** crates/common/src/knobs.rs UDF_EXECUTOR_OCC_MAX_RETRIES (default 4). */
 export const OCC_MAX_RETRIES = Number(process.env.UDF_EXECUTOR_OCC_MAX_RETRIES ?? 4);
@@ -28,9 +29,7 @@ export function conflictTable(reads: ReadSet, writes: WriteSet): string | null {
   return null;
 }
 
-/** The error's message once the retries ran out (`user_occ`). */
-export function occMessage(reads: ReadSet, writes: WriteSet): string {
-  const table = conflictTable(reads, writes);
-  const where = table ? `the "${table}" table` : "some table";
-  return `Documents read from or written to ${where} changed while this mutation was being run and on every subsequent retry. See https://docs.convex.dev/error#1`;
+/** The error once the retries ran out (`user_occ`): a system error, not the mutation's own failure. */
+export function occFailure(reads: ReadSet, writes: WriteSet): SystemError {
+  return userOcc(conflictTable(reads, writes));
 }

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import type { RawData, WebSocket } from "ws";
 import { clientMessage, FunctionError, toFunctionError, type Engine, type Identity } from "./engine";
+import { SystemError } from "./systemErrors";
 import type { AuthVerifier } from "./auth";
 import { ClientInputError, parseClientMessage, type ClientMessage } from "./clientInput";
 
@@ -479,9 +480,15 @@ export class SyncSession {
     await this.authApplied;
     // Without a session id (no Connect) there is nothing to match a re-sent request against.
     const owner = typeof this.identity?.tokenIdentifier === "string" ? this.identity.tokenIdentifier : null;
-    const answer = sessionId
-      ? await this.hub.mutationResults.respond(sessionId, requestId, owner, () => this.runMutation(message))
-      : { fresh: await this.runMutation(message) };
+    let answer: Awaited<ReturnType<typeof this.hub.mutationResults.respond>>;
+    try {
+      answer = sessionId
+        ? await this.hub.mutationResults.respond(sessionId, requestId, owner, () => this.runMutation(message))
+        : { fresh: await this.runMutation(message) };
+    } catch (error) {
+      if (error instanceof SystemError) return this.closeForRetry(error);
+      throw error;
+    }
     this.enqueue(async () => {
       if ("fresh" in answer) this.send(answer.fresh);
       else this.write(answer.again.text);
@@ -505,9 +512,19 @@ export class SyncSession {
         logLines: exec.logLines,
       };
     } catch (thrown) {
+      if (thrown instanceof SystemError) throw thrown;
       const error = toFunctionError(thrown);
       return failure("MutationResponse", message.requestId, error) as MutationResponse;
     }
+  }
+
+  /**
+   * A system error (systemErrors.ts) is not the function's answer: the connection closes with
+   * 1013 and the error's code, as Convex's sync worker closes it (errors/src/lib.rs `close_frame`),
+   * and the client reconnects and sends what was not answered again.
+   */
+  private closeForRetry(error: SystemError) {
+    this.socket.close(error.closeCode, error.code);
   }
 
   private action(message: MessageOf<"Action">) {
@@ -530,6 +547,7 @@ export class SyncSession {
         logLines: exec.logLines,
       };
     } catch (thrown) {
+      if (thrown instanceof SystemError) return this.closeForRetry(thrown);
       response = failure("ActionResponse", message.requestId, toFunctionError(thrown));
     }
     this.enqueue(async () => this.send(response));

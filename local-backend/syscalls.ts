@@ -14,6 +14,7 @@ import type { StoredFile } from "./executionProtocol";
 import type { TransactionUsage } from "./convexLimits";
 import { checkDocument } from "./valueLimits";
 import { SearchError, type SearchFilterJson } from "./searchText";
+import { overloaded, userOcc } from "./systemErrors";
 import { searchIndexesOf, type SearchResults } from "./search";
 import {
   budgetSpent,
@@ -393,9 +394,16 @@ function build(engine: Engine) {
       }
       case "1.0/getSnapshotTs":
         return JSON.stringify(convexToJson(BigInt(Date.now()) as Value));
-      default:
-        throw new FunctionError(`The local backend does not support syscall ${op}.`);
+
+      // Convex's own test syscalls for system errors (crates/isolate/src/environment/udf/syscall.rs):
+      // the query or mutation then fails with that error, whatever its code makes of the exception.
+      case "throwOcc":
+      case "throwOverloaded":
+        if (exec.type !== "query" && exec.type !== "mutation") break;
+        exec.systemError = op === "throwOcc" ? userOcc(null) : overloaded();
+        throw exec.systemError;
     }
+    throw new FunctionError(`The local backend does not support syscall ${op}.`);
   };
 
   const async = async (exec: Exec, op: string, args: SyscallArgs): Promise<string> => {
