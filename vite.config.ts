@@ -1,24 +1,28 @@
 import { defineConfig, type Plugin } from "vite";
 
-/** Share pages: no referrer leaves them, and search engines do not index them. */
+/**
+ * Share pages: their own page (share.html, the share entry alone; scripts/buildSpa.mjs builds it
+ * on its own), no referrer leaving them, and no indexing by search engines.
+ */
 function sharePageHeaders(): Plugin {
-  const apply = (url: string | undefined, res: { setHeader(k: string, v: string): void }) => {
-    if (url?.startsWith("/share/")) {
+  const apply = (req: { url?: string }, res: { setHeader(k: string, v: string): void }) => {
+    if (req.url?.startsWith("/share/")) {
       res.setHeader("Referrer-Policy", "no-referrer");
       res.setHeader("X-Robots-Tag", "noindex, nofollow");
+      req.url = "/share.html";
     }
   };
   return {
     name: "share-page-headers",
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        apply(req.url, res);
+        apply(req, res);
         next();
       });
     },
     configurePreviewServer(server) {
       server.middlewares.use((req, res, next) => {
-        apply(req.url, res);
+        apply(req, res);
         next();
       });
     },
@@ -31,7 +35,7 @@ export default defineConfig({
   // Pre-bundle every browser dependency at start-up: a dependency discovered later makes Vite
   // reload open pages, which would interrupt a viewer (and a browser test) mid-flow.
   optimizeDeps: {
-    entries: ["index.html"],
+    entries: ["index.html", "share.html"],
     include: [
       "react",
       "react/jsx-runtime",
@@ -44,7 +48,7 @@ export default defineConfig({
       "@convex-dev/auth/react",
     ],
   },
-  // The manifest lets scripts/bundle-size.mjs tell which chunks a route loads. Every browser the
+  // The manifests let scripts/bundle-size.mjs tell which chunks a route loads. Every browser the
   // app supports has <link rel="modulepreload">: no polyfill in the entry chunk.
   build: { manifest: true, modulePreload: { polyfill: false } },
   server: { watch: { ignored: ["**/.local-backend/**", "**/convex/**", "**/local-backend/**"] } },

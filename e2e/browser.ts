@@ -68,8 +68,8 @@ export async function signUpWithTeam(page: Page, who: { name: string; email: str
   await page.getByRole("heading", { name: who.team }).waitFor();
 }
 
-/** Uploads a recorded WebM (`ms` long) from the library under `title`; waits until it is listed as ready. */
-export async function uploadTestVideo(page: Page, title: string, ms = 1500) {
+/** Uploads a recorded WebM (`ms` long) from the library under `title`; waits until it is listed as ready. Returns the file (base64). */
+export async function uploadTestVideo(page: Page, title: string, ms = 1500): Promise<string> {
   const base64 = await recordTestVideo(page, ms);
   await page
     .getByLabel("Video file")
@@ -81,4 +81,5 @@ export async function uploadTestVideo(page: Page, title: string, ms = 1500) {
   await page.waitForFunction(
     () => document.querySelector<HTMLInputElement>('form[aria-label="Upload a video"] input[type="file"]')?.files?.length === 0,
   );
+  return base64;
 }

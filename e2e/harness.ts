@@ -42,6 +42,21 @@ export async function startApp(): Promise<App> {
   };
 }
 
+/** On a video page: its share dialog (the links, the create form), opened with the page's Share button unless already open. */
+export async function openShareDialog(page: Page) {
+  const dialog = page.getByRole("dialog", { name: /^Share “/ });
+  if (!(await dialog.isVisible())) await page.getByRole("button", { name: "Share", exact: true }).click();
+  await dialog.getByRole("heading", { name: "Share links" }).waitFor();
+  return dialog;
+}
+
+/** Closes the share dialog (the page behind it is inert while it is open). */
+export async function closeShareDialog(page: Page) {
+  const dialog = page.getByRole("dialog", { name: /^Share “/ });
+  await dialog.getByRole("button", { name: "Close" }).click();
+  await dialog.waitFor({ state: "detached" });
+}
+
 export async function screenshotOnFailure(page: Page, name: string, run: () => Promise<void>) {
   try {
     await run();

@@ -8,10 +8,19 @@ import os from "node:os";
 import path from "node:path";
 import type { Server } from "node:http";
 import type { BrowserContext, Page, WebSocketRoute } from "playwright-core";
-import { build } from "vite";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { APP_PROJECT } from "../local-backend/testing";
-import { expectAccessible, recordTestVideo, screenshotOnFailure, signUpWithTeam, startApp, type App } from "./harness";
+import { buildSpa } from "../scripts/buildSpa.mjs";
+import {
+  closeShareDialog,
+  expectAccessible,
+  openShareDialog,
+  recordTestVideo,
+  screenshotOnFailure,
+  signUpWithTeam,
+  startApp,
+  type App,
+} from "./harness";
 // @ts-expect-error plain ESM script without types
 import { createStaticServer } from "../scripts/staticServer.mjs";
 
@@ -39,7 +48,7 @@ async function viewer(opts: { timezoneId?: string } = {}) {
   return { context, page: await context.newPage() };
 }
 
-/** Creates a link through the panel's form; returns the address copied at once. */
+/** Creates a link through the share dialog's form (open on the video page); returns the address copied at once. */
 async function createLink(
   opts: { allowDownload?: boolean; maxDownloads?: number; maxViews?: number; slug?: string; generatePassword?: boolean } = {},
 ) {
@@ -127,11 +136,11 @@ test("unknown ids and routes read as 'not found' pages with headings, never a ba
   });
 }, 60_000);
 
-test("video page: rename in place, comment deleted, Quick share keeps focus, titles", async () => {
+test("video page: rename in place, comment deleted, its share dialog (no inline panel), Quick share keeps focus, titles", async () => {
   await screenshotOnFailure(page, "polish-video", async () => {
     await page.goto(`${app.appUrl}/`);
     await page.getByRole("link", { name: "Sunset cut" }).click();
-    await page.getByRole("heading", { name: "Share links" }).waitFor();
+    await page.getByRole("heading", { name: "Sunset cut" }).waitFor();
     videoUrl = page.url();
     await expect.poll(() => page.title()).toBe("Sunset cut · Reelgate");
     expect(await page.locator("video.player").getAttribute("poster")).toBeTruthy();
@@ -149,7 +158,20 @@ test("video page: rename in place, comment deleted, Quick share keeps focus, tit
     await page.getByRole("button", { name: /^Delete comment by Lena Angeles/ }).click();
     await expect.poll(() => page.getByText("Too dark here").count()).toBe(0);
 
-    const quick = page.getByRole("button", { name: "Quick share (7 days)" });
+    // Sharing happens in the video's share dialog, not in a panel on the page.
+    await page.locator("video.player").waitFor();
+    expect(await page.getByRole("form", { name: "Create a share link" }).count()).toBe(0);
+    const share = page.getByRole("button", { name: "Share", exact: true });
+    await share.focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog", { name: "Share “Sunset final”" });
+    await dialog.getByText("No share links yet.").waitFor();
+    expect(await dialog.getAttribute("aria-modal")).toBe("true");
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Share");
+    await openShareDialog(page);
+    const quick = dialog.getByRole("button", { name: "Quick share (7 days)" });
     await quick.focus();
     await page.keyboard.press("Enter");
     await page.getByText("7-day link created and copied!").waitFor();
@@ -300,6 +322,7 @@ test("a download within the limit saves the file in the page", async () => {
 
 test("All links: every link of the team, filtered by status, revoked in bulk", async () => {
   await screenshotOnFailure(page, "polish-all-links", async () => {
+    await closeShareDialog(page); // open since the video page's test
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "All links" }).click();
     await page.getByRole("heading", { name: "All links · West Coast" }).waitFor();
     await expect.poll(() => page.title()).toBe("All links · Reelgate");
@@ -334,12 +357,7 @@ test("production build: the share route loads only its own chunks, hashed assets
     const nodeEnv = process.env.NODE_ENV;
     process.env.NODE_ENV = "production";
     try {
-      await build({
-        root: APP_PROJECT,
-        configFile: path.join(APP_PROJECT, "vite.config.ts"),
-        logLevel: "error",
-        build: { outDir, emptyOutDir: true },
-      });
+      await buildSpa({ outDir, logLevel: "error" });
     } finally {
       process.env.NODE_ENV = nodeEnv;
     }
@@ -347,6 +365,7 @@ test("production build: the share route loads only its own chunks, hashed assets
     await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
     const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     await page.goto(videoUrl);
+    await openShareDialog(page);
     const url = await createLink();
     const v = await viewer();
     const scripts: string[] = [];
@@ -355,15 +374,24 @@ test("production build: the share route loads only its own chunks, hashed assets
     expect(response?.headers()["cache-control"]).toBe("no-cache");
     expect(response?.headers()["referrer-policy"]).toBe("no-referrer");
     await v.page.getByRole("heading", { name: "Sunset final" }).waitFor({ timeout: 20_000 });
-    expect(scripts.some((s) => /shareMain-/.test(s))).toBe(true);
-    expect(scripts.filter((s) => /Library-|VideoPage-|AllLinks-|SignIn-|appMain-/.test(s))).toEqual([]);
+    // share.html's own build: its entry chunk, never the app's (index-*.js) nor a route of it.
+    expect(scripts.some((s) => /\/assets\/share-[\w-]+\.js$/.test(s))).toBe(true);
+    expect(scripts.filter((s) => /index-|Library-|VideoPage-|AllLinks-|SignIn-|appMain-/.test(s))).toEqual([]);
+    // …with Convex's client minus its sign-in machinery (src/lib/anonymousAuth.ts), which the app keeps.
+    const bundle = async (file: string) => await (await fetch(`${origin}${file}`)).text();
+    const shareCode = (await Promise.all(scripts.filter((s) => s.startsWith("/assets/")).map(bundle))).join("\n");
+    const appCode = await bundle((await (await fetch(`${origin}/`)).text()).match(/src="(\/assets\/index-[\w-]+\.js)"/)![1]);
+    for (const marker of ["server confirmed auth token is valid", "Invalid token specified"]) {
+      expect(appCode).toContain(marker);
+      expect(shareCode).not.toContain(marker);
+    }
     // A video link without password or comments loads none of the share route's on-demand chunks.
     expect(scripts.filter((s) => /CollectionPlayer-|PasswordForm-|Comments-|shareDownload-|rangedDownload-/.test(s))).toEqual([]);
     // `npm run size` on this build: within the share route's budget (exit 0), the figure printed.
     const size = spawnSync(process.execPath, [path.join(APP_PROJECT, "scripts/bundle-size.mjs"), "--dist", outDir], { encoding: "utf8" });
     expect(size.stderr).toBe("");
     expect(size.status).toBe(0);
-    expect(size.stdout).toMatch(/^share route \(\/share\/<token>\): \d+\.\d kB gzip JS/);
+    expect(size.stdout).toMatch(/^share route \(\/share\/<token>, to the video's first frame\): \d+\.\d kB gzip JS/);
     const asset = await fetch(`${origin}${scripts.find((s) => s.startsWith("/assets/"))}`, { headers: { "Accept-Encoding": "gzip" } });
     expect(asset.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     expect(asset.headers.get("content-encoding")).toBe("gzip");
@@ -380,7 +408,7 @@ test("statuses and relative times change on their own (runs last: moves the memb
     const clockPage = await member.newPage();
     await clockPage.clock.install();
     await clockPage.goto(videoUrl);
-    await clockPage.getByRole("heading", { name: "Share links" }).waitFor();
+    await openShareDialog(clockPage);
     const form = clockPage.getByRole("form", { name: "Create a share link" });
     await form.getByLabel("Expires").selectOption("1");
     await form.getByRole("button", { name: "Create link" }).click();

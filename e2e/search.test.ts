@@ -5,7 +5,7 @@
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { recordTestVideo, screenshotOnFailure, signUpWithTeam, startApp, type App } from "./harness";
+import { openShareDialog, recordTestVideo, screenshotOnFailure, signUpWithTeam, startApp, type App } from "./harness";
 
 let app: App;
 let page: Page;
@@ -67,6 +67,7 @@ test("search the library as you type, sort and filter it, and find a link by its
 
     // A labelled link on one video: the links filter and the link search find it.
     await page.getByRole("link", { name: "Launch cut" }).click();
+    await openShareDialog(page);
     const form = page.getByRole("form", { name: "Create a share link" });
     await form.getByText("More options").click();
     await form.getByLabel("Label (who it is for)").fill("Press preview");

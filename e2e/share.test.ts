@@ -6,7 +6,7 @@ import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { APP_PROJECT } from "../local-backend/testing";
-import { screenshotOnFailure, signUpWithTeam, startApp, uploadTestVideo, type App } from "./harness";
+import { closeShareDialog, openShareDialog, screenshotOnFailure, signUpWithTeam, startApp, uploadTestVideo, type App } from "./harness";
 
 let app: App;
 let member: BrowserContext;
@@ -38,7 +38,8 @@ async function createLink(page: Page, opts: { password?: string; allowDownload?:
   if (opts.allowDownload) await form.getByLabel("Allow downloads").check();
   if (opts.password) await form.getByLabel("Password (optional)").fill(opts.password);
   await form.getByRole("button", { name: "Create link" }).click();
-  await expect.poll(() => page.locator("ul[aria-label='Share links'] > li").count()).toBe(before + 1);
+  // Vitest's poll gives up after 1 s: too short for a password link (bcrypt) on a loaded machine.
+  await expect.poll(() => page.locator("ul[aria-label='Share links'] > li").count(), { timeout: 10_000 }).toBe(before + 1);
   return (await page.locator("ul[aria-label='Share links'] > li").first().locator("code.url").textContent())!;
 }
 
@@ -50,7 +51,9 @@ test("sign up, create a team, upload a generated video", async () => {
 
     await uploadTestVideo(page, "Launch cut");
     await page.getByRole("link", { name: "Launch cut" }).click();
-    await page.getByRole("heading", { name: "Share links" }).waitFor();
+    await page.getByRole("heading", { name: "Launch cut" }).waitFor();
+    // The video page's links are in its share dialog; the tests below work in it, left open.
+    await openShareDialog(page);
   });
 }, 60_000);
 
@@ -138,10 +141,13 @@ test("members: invite by email, comment at a timestamp that seeks the player, li
   await screenshotOnFailure(page, "members-comments-live", async () => {
     const videoUrl = page.url();
     await second.goto(videoUrl);
+    await openShareDialog(second);
     await second.locator("ul[aria-label='Share links'] > li").first().waitFor();
     const before = await second.locator("ul[aria-label='Share links'] > li").count();
     await page.getByRole("button", { name: "Quick share (7 days)" }).click();
     await expect.poll(() => second.locator("ul[aria-label='Share links'] > li").count(), { timeout: 10_000 }).toBe(before + 1);
+    await closeShareDialog(second);
+    await closeShareDialog(page); // the player and the comments are behind it
 
     const player = page.locator("video.player");
     await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
@@ -171,7 +177,7 @@ test("members: invite by email, comment at a timestamp that seeks the player, li
     await page.getByRole("list", { name: "API keys" }).getByRole("button", { name: "Revoke" }).click();
     await page.getByRole("list", { name: "API keys" }).getByText("revoked").waitFor();
     await page.goto(videoUrl);
-    await page.getByRole("heading", { name: "Share links" }).waitFor();
+    await openShareDialog(page);
   });
   await second.close();
 }, 90_000);

@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildSpa } from "./buildSpa.mjs";
 import { createStaticServer } from "./staticServer.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -55,10 +56,9 @@ backend.stdout.on("data", (data) => {
 });
 
 async function serve(cloudUrl, siteUrl) {
-  const { build } = await import("vite");
   process.env.VITE_CONVEX_URL = cloudUrl;
   process.env.VITE_CONVEX_SITE_URL = siteUrl;
-  await build({ root, configFile: path.join(root, "vite.config.ts"), logLevel: "warn" });
+  await buildSpa({ logLevel: "warn" });
   server = createStaticServer(path.join(root, "dist"));
   server.listen(port, () =>
     console.log(

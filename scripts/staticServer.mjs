@@ -1,6 +1,7 @@
 // The built SPA (dist/) over HTTP for `npm run serve`: hashed assets cached for a year, the page
-// itself revalidated every time, every unknown path answered with index.html (client routes),
-// share pages without referrer or indexing, gzip when the browser takes it.
+// itself revalidated every time, every unknown path answered with index.html (client routes) —
+// /share/* with share.html, the share page's own build (scripts/buildSpa.mjs) — share pages
+// without referrer or indexing, gzip when the browser takes it.
 import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
@@ -41,7 +42,8 @@ function resolveFile(dist, pathname) {
 
 export function createStaticServer(distDir) {
   const dist = path.resolve(distDir);
-  if (!existsSync(path.join(dist, "index.html"))) throw new Error(`${dist}/index.html not found: run \`npm run build\` first.`);
+  for (const page of ["index.html", "share.html"])
+    if (!existsSync(path.join(dist, page))) throw new Error(`${dist}/${page} not found: run \`npm run build\` first.`);
   const gzipped = new Map();
   const gzipOf = (file) => {
     if (!gzipped.has(file)) gzipped.set(file, gzipSync(readFileSync(file), { level: 9 }));
@@ -61,7 +63,7 @@ export function createStaticServer(distDir) {
       }
       const pathname = target.split("?")[0];
       const asset = resolveFile(dist, pathname);
-      const file = asset ?? path.join(dist, "index.html");
+      const file = asset ?? path.join(dist, pathname.startsWith("/share/") ? "share.html" : "index.html");
       const ext = path.extname(file);
       const headers = {
         "Content-Type": TYPES[ext] ?? "application/octet-stream",

@@ -1,6 +1,5 @@
 import { createRoot } from "react-dom/client";
+import { render } from "./appMain";
 
-// Share links get their own small bundle (src/shareMain.tsx); everything else loads the app.
-const root = createRoot(document.getElementById("root")!);
-const entry = window.location.pathname.startsWith("/share/") ? import("./shareMain") : import("./appMain");
-void entry.then((m) => m.render(root));
+// The members' app (index.html). Share links have their own page and build: share.html, src/shareEntry.tsx.
+render(createRoot(document.getElementById("root")!));

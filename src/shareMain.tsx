@@ -17,7 +17,7 @@ export function ShareRoute() {
   );
 }
 
-/** What an anonymous viewer on /share/<token> loads (src/main.tsx picks this entry by path). */
+/** What an anonymous viewer on /share/<token> loads (share.html, through src/shareEntry.tsx). */
 export function render(root: Root) {
   root.render(
     <StrictMode>

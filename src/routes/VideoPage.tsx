@@ -6,7 +6,7 @@ import type { Id } from "../../convex/_generated/dataModel";
 import { Comments } from "../components/Comments";
 import { Header } from "../components/Header";
 import { MemberPlayer } from "../components/MemberPlayer";
-import { ShareManager } from "../components/ShareManager";
+import { ShareDialog } from "../components/ShareDialog";
 import { useCurrentTeam } from "../hooks/useCurrentTeam";
 import { useTitle } from "../hooks/useTitle";
 import { ErrorBoundary } from "../components/ErrorBoundary";
@@ -92,6 +92,7 @@ function VideoDetails({ videoId }: { videoId: Id<"videos"> }) {
   const player = useRef<HTMLVideoElement>(null);
   const addComment = useMutation(api.comments.add);
   const removeComment = useMutation(api.comments.remove);
+  const [sharing, setSharing] = useState(false);
   useTitle(video?.title ?? null);
   if (video === undefined)
     return (
@@ -101,30 +102,42 @@ function VideoDetails({ videoId }: { videoId: Id<"videos"> }) {
     );
   const role = teams?.find((t) => t.teamId === video.teamId)?.role ?? "viewer";
   return (
-    <div className="columns">
-      <div>
-        <VideoTitle videoId={videoId} title={video.title} canEdit={role !== "viewer"} />
-        {video.status === "ready" ? (
-          <MemberPlayer ref={player} videoId={videoId} title={video.title} />
-        ) : (
-          <p className="muted">This video is not ready.</p>
-        )}
-        {video.description && <p>{video.description}</p>}
-        <Comments
-          threads={threads}
-          member={role === "viewer" ? undefined : { videoId, add: addComment, remove: removeComment }}
-          canModerate={role === "admin" || role === "owner"}
-          canDeleteGuests={role !== "viewer"}
-          onSeek={(s) => {
-            if (player.current) {
-              player.current.currentTime = s;
-              void player.current.play().catch(() => undefined);
-            }
-          }}
-          currentTime={() => player.current?.currentTime ?? 0}
+    <div>
+      <VideoTitle videoId={videoId} title={video.title} canEdit={role !== "viewer"} />
+      {/* Its links live in the share dialog, the same one the library opens: one dialog per video. */}
+      <p className="actions">
+        <button type="button" aria-haspopup="dialog" onClick={() => setSharing(true)}>
+          Share
+        </button>
+      </p>
+      {video.status === "ready" ? (
+        <MemberPlayer ref={player} videoId={videoId} title={video.title} />
+      ) : (
+        <p className="muted">This video is not ready.</p>
+      )}
+      {video.description && <p>{video.description}</p>}
+      <Comments
+        threads={threads}
+        member={role === "viewer" ? undefined : { videoId, add: addComment, remove: removeComment }}
+        canModerate={role === "admin" || role === "owner"}
+        canDeleteGuests={role !== "viewer"}
+        onSeek={(s) => {
+          if (player.current) {
+            player.current.currentTime = s;
+            void player.current.play().catch(() => undefined);
+          }
+        }}
+        currentTime={() => player.current?.currentTime ?? 0}
+      />
+      {sharing && (
+        <ShareDialog
+          videoId={videoId}
+          title={video.title}
+          canEdit={role !== "viewer"}
+          ready={video.status === "ready"}
+          onClose={() => setSharing(false)}
         />
-      </div>
-      <ShareManager videoId={videoId} canEdit={role !== "viewer"} ready={video.status === "ready"} />
+      )}
     </div>
   );
 }
