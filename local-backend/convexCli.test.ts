@@ -140,7 +140,7 @@ test("npx convex logs streams function log lines as they are printed", async () 
   const logs = runCli(project, ["logs"], deployment, {
     timeoutMs: 12_000,
     onStdout: (out) => {
-      if (out.includes("sending streamed line")) seen();
+      if (out.includes("'sending' 'streamed line'")) seen();
     },
   });
   // The first poll starts from the present: send after the CLI is watching.
@@ -148,7 +148,7 @@ test("npx convex logs streams function log lines as they are printed", async () 
   await cli("run", "messages:send", '{"channel":"logs","body":"streamed line"}');
   await Promise.race([watching, logs]);
   const result = await logs;
-  expect(result.stdout).toMatch(/\[CONVEX M\(messages\.js:send\)\] \[LOG\] sending streamed line/);
+  expect(result.stdout).toMatch(/\[CONVEX M\(messages\.js:send\)\] \[LOG\] 'sending' 'streamed line'/);
 }, 120_000);
 
 test("npx convex import --table: JSON Lines, a JSON array and CSV into one table, appended or replacing it", async () => {

@@ -171,13 +171,14 @@ describe("log lines (crates/isolate/src/environment/helpers/mod.rs MAX_LOG_LINES
   test("256 lines per execution, the last one Convex's overflow notice", async () => {
     const lines = await logged(300, 1);
     expect(lines).toHaveLength(256);
-    expect(lines[254]).toBe("[LOG] 254:x");
+    expect(lines[254]).toBe("[LOG] '254:x'");
     expect(lines[255]).toBe("[ERROR] Log overflow (maximum 256). Remaining log lines omitted.");
   });
 
   test("a line longer than 4 KiB is cut with Convex's suffix", async () => {
     const [line] = await logged(1, 5000);
-    expect(line).toBe(`[LOG] 0:${"x".repeat(4094)} (truncated due to length)`);
+    // The quoted argument (logFormat.ts) is what is cut at 4 KiB.
+    expect(line).toBe(`[LOG] '0:${"x".repeat(4093)} (truncated due to length)`);
   });
 });
 

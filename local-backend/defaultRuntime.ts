@@ -11,8 +11,8 @@
  */
 import { createCipheriv, randomBytes } from "node:crypto";
 import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
-import { format } from "node:util";
 import vm from "node:vm";
+import { ConsoleTimers, logMessage } from "./logFormat";
 import { existsSync, readFileSync } from "node:fs";
 import { registerSourceMap } from "./stackFrames";
 
@@ -277,20 +277,21 @@ function timers(host: RuntimeHost) {
 
 function consoleFor(host: RuntimeHost) {
   const counts = new Map<string, number>();
-  const timersStarted = new Map<string, number>();
+  // One set of timers per context (Convex keeps them per execution).
+  const timers = new ConsoleTimers((level, text) => host.log(level, text));
   const emit =
     (level: string) =>
     (...args: unknown[]) =>
-      host.log(level, format(...args));
+      host.log(level, logMessage(args));
   return {
     log: emit("LOG"),
     info: emit("INFO"),
     warn: emit("WARN"),
     error: emit("ERROR"),
     debug: emit("DEBUG"),
-    trace: (...args: unknown[]) => host.log("ERROR", `${format(...args)}\n${new Error().stack?.split("\n").slice(2).join("\n") ?? ""}`),
+    trace: (...args: unknown[]) => host.log("ERROR", `${logMessage(args)}\n${new Error().stack?.split("\n").slice(2).join("\n") ?? ""}`),
     assert: (condition: unknown, ...args: unknown[]) => {
-      if (!condition) host.log("ERROR", args.length ? `Assertion failed: ${format(...args)}` : "Assertion failed");
+      if (!condition) host.log("ERROR", args.length ? `Assertion failed: ${logMessage(args)}` : "Assertion failed");
     },
     count: (label = "default") => {
       const n = (counts.get(label) ?? 0) + 1;
@@ -298,13 +299,9 @@ function consoleFor(host: RuntimeHost) {
       host.log("INFO", `${label}: ${n}`);
     },
     countReset: (label = "default") => void counts.delete(label),
-    time: (label = "default") => void timersStarted.set(label, Date.now()),
-    timeLog: (label = "default", ...args: unknown[]) =>
-      host.log("INFO", `${label}: ${Date.now() - (timersStarted.get(label) ?? Date.now())}ms ${format(...args)}`.trimEnd()),
-    timeEnd: (label = "default") => {
-      host.log("INFO", `${label}: ${Date.now() - (timersStarted.get(label) ?? Date.now())}ms`);
-      timersStarted.delete(label);
-    },
+    time: (label?: unknown) => timers.time(label),
+    timeLog: (label?: unknown, ...args: unknown[]) => timers.timeLog(label, args),
+    timeEnd: (label?: unknown) => timers.timeEnd(label),
     table: emit("LOG"),
     dir: emit("LOG"),
   };

@@ -12,7 +12,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
-import { format, types } from "node:util";
+import { types } from "node:util";
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
 import type { DocumentReads, DocumentStore } from "./database";
 import type { BlobStore } from "./blobs";
@@ -52,6 +52,7 @@ import { MutationGate } from "./mutationGate";
 import { HttpExchange } from "./httpExchange";
 import { convexFrames, serverErrorMessage } from "./stackFrames";
 import { childEnv, type ComponentEnvBinding } from "./componentEnv";
+import { logMessage } from "./logFormat";
 
 export type Identity = Record<string, unknown> | null;
 export type UdfType = "query" | "mutation" | "action";
@@ -884,7 +885,7 @@ function installGlobals(engine: Engine) {
     console[level] = (...args: unknown[]) => {
       const exec = installed?.als.getStore();
       if (!exec) return original(...args);
-      emitLogLine(installed!, exec, level === "log" ? "LOG" : level.toUpperCase(), format(...args));
+      emitLogLine(installed!, exec, level === "log" ? "LOG" : level.toUpperCase(), logMessage(args, "node"));
     };
   }
 }

@@ -132,7 +132,7 @@ test("two mutations that touch nothing in common run at the same time: each star
     second.mutation("execution:overlap" as never, { name: b, spins } as never),
   ]);
   const out = backend.output();
-  const at = (line: string) => out.indexOf(`[LOG] ${line}`);
+  const at = (line: string) => out.indexOf(`[LOG] '${line}'`);
   for (const line of [`start ${a}`, `start ${b}`, `end ${a}`, `end ${b}`]) expect(at(line)).toBeGreaterThan(-1);
   expect(Math.max(at(`start ${a}`), at(`start ${b}`))).toBeLessThan(Math.min(at(`end ${a}`), at(`end ${b}`)));
   expect(await call("query", "execution:markers", { marker: `overlap-${a}` })).toBe(1);
@@ -179,7 +179,7 @@ test('a "use node" action runs in a Node worker of its own, not the server\'s th
   expect(seen.isMainThread).toBe(false);
   expect(seen.threadId).toBeGreaterThan(0);
   expect(seen.stored).toBe("from a node worker");
-  expect(backend.output()).toContain("[nodeActions:whereAmI] [LOG] node action ran");
+  expect(backend.output()).toContain("[nodeActions:whereAmI] [LOG] 'node action ran'");
 });
 
 test('a "use node" action past its time limit (NODE_ACTION_USER_TIMEOUT) is stopped with Convex\'s Node error while the server keeps serving', async () => {
@@ -214,7 +214,7 @@ test("a default-runtime action runs on a worker of its own, apart from queries a
     markers: 1,
     hasBuffer: false,
   });
-  expect(backend.output()).toContain(`[execution:actionRoundTrip] [LOG] action saw 1`);
+  expect(backend.output()).toContain(`[execution:actionRoundTrip] [LOG] 'action saw 1'`);
 });
 
 test("a default-runtime action past V8_ACTION_USER_TIMEOUT is stopped with Convex's error while queries, mutations and other actions are served", async () => {
@@ -338,7 +338,7 @@ test("an HTTP action on its worker: files, runMutation, runQuery, runAction and 
     fromAction: { stored: `bytes of ${marker}-action`, markers: 1, hasBuffer: false },
     identity: null,
   });
-  expect(backend.output()).toContain("[GET /roundTrip] [LOG] http action saw 1");
+  expect(backend.output()).toContain("[GET /roundTrip] [LOG] 'http action saw 1'");
 });
 
 test("an HTTP action on its worker sees the identity of the request's valid Bearer token", async () => {

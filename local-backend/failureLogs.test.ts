@@ -27,10 +27,10 @@ test("HTTP API: a query and a mutation that log, then throw, answer 560 with the
   const query = await post("query", "execution:logThenThrow", { marker: "q1" });
   expect(query.status).toBe(560);
   expect(query.body.errorMessage).toContain("failed q1");
-  expect(query.body.logLines).toEqual(["[LOG] about to fail q1"]);
+  expect(query.body.logLines).toEqual(["[LOG] 'about to fail q1'"]);
   const mutation = await post("mutation", "execution:logThenThrowMutation", { marker: "m1" });
   expect(mutation.body.errorMessage).toContain("failed m1");
-  expect(mutation.body.logLines).toEqual(["[WARN] about to fail m1"]);
+  expect(mutation.body.logLines).toEqual(["[WARN] 'about to fail m1'"]);
 });
 
 test("sync protocol: QueryFailed and a failed MutationResponse carry the log lines", async () => {

@@ -8,7 +8,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { parentPort, workerData } from "node:worker_threads";
-import { format } from "node:util";
+import { ConsoleTimers, logMessage } from "./logFormat";
 import { pathToFileURL } from "node:url";
 import { workerJsSyscall } from "./workerFiles";
 import { functionErrorPayload, reportStrayErrors } from "./workerErrors";
@@ -51,13 +51,33 @@ function ask(kind: "async" | "js", op: string, args: string | JsSyscallArgs, tra
   jsSyscall: workerJsSyscall((op, args, transfer) => ask("js", op, args, transfer)),
 };
 
-// The function's console: its log lines (outside a function, the server's output).
+// The function's console: its log lines (outside a function, the server's output), each argument
+// inspected as Convex's Node executor does (logFormat.ts); timers kept per call.
 for (const level of ["log", "info", "warn", "error", "debug"] as const) {
   const original = console[level].bind(console);
   console[level] = (...args: unknown[]) => {
     const execId = als.getStore();
     if (execId === undefined) return original(...args);
-    post({ kind: "log", execId, level: level === "log" ? "LOG" : level.toUpperCase(), text: format(...args) });
+    post({ kind: "log", execId, level: level === "log" ? "LOG" : level.toUpperCase(), text: logMessage(args, "node") });
+  };
+}
+const timersByCall = new Map<number, ConsoleTimers>();
+const timersOf = (execId: number) => {
+  let timers = timersByCall.get(execId);
+  if (!timers) {
+    timers = new ConsoleTimers((level, text) => post({ kind: "log", execId, level, text }), "node");
+    timersByCall.set(execId, timers);
+  }
+  return timers;
+};
+for (const method of ["time", "timeLog", "timeEnd"] as const) {
+  const original = console[method].bind(console);
+  console[method] = (label?: unknown, ...args: unknown[]) => {
+    const execId = als.getStore();
+    if (execId === undefined) return original(label as string, ...args);
+    const timers = timersOf(execId);
+    if (method === "timeLog") timers.timeLog(label, args);
+    else timers[method](label);
   };
 }
 
@@ -100,6 +120,8 @@ port.on("message", (message: ToWorker) => {
       post({ kind: "done", execId: message.execId, ok: true, raw });
     } catch (thrown) {
       post({ kind: "done", execId: message.execId, ok: false, error: functionErrorPayload(thrown) });
+    } finally {
+      timersByCall.delete(message.execId);
     }
   });
 });

@@ -148,5 +148,5 @@ test("daily and cron-string schedules are armed for their next UTC time, kept in
 test("function logs stream to the backend's output", async () => {
   const http = new ConvexHttpClient(backend.cloudUrl);
   await http.mutation("messages:send" as never, { channel: "logs", body: "log-me-please" } as never);
-  expect(backend.output()).toContain("[messages:send] [LOG] sending log-me-please");
+  expect(backend.output()).toContain("[messages:send] [LOG] 'sending' 'log-me-please'");
 });
