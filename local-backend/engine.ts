@@ -49,6 +49,13 @@ import { CommitLog, type SnapshotTicket } from "./commitLog";
 import { conflictTable, occBackoffMs, occMessage, OCC_MAX_RETRIES } from "./occ";
 import { MutationGate } from "./mutationGate";
 import { HttpExchange } from "./httpExchange";
+import {
+  ActionPermits,
+  MAX_CONCURRENT_NODE_ACTIONS,
+  MAX_CONCURRENT_V8_ACTIONS,
+  TooManyConcurrentRequests,
+  type Permit,
+} from "./actionPermits";
 import { convexFrames, serverErrorMessage } from "./stackFrames";
 import { childEnv, type ComponentEnvBinding } from "./componentEnv";
 
@@ -102,6 +109,8 @@ export type Exec = {
   usage: TransactionUsage;
   /** Nesting of runQuery/runMutation/runAction calls (crates/common/src/knobs.rs MAX_REACTOR_CALL_DEPTH). */
   depth: number;
+  /** A scheduled job's or a cron's action: it waits for an action permit as long as it takes (actionPermits.ts). */
+  waitForPermit?: boolean;
   /** A query's journal from its previous execution: where its page ended (pagination.ts). */
   journal?: string | null;
   /** Where documents are read: a query's snapshot or a mutation's transaction; unset, the store itself. */
@@ -171,6 +180,9 @@ export class Engine {
   readonly commits = new CommitLog();
   /** Mutations side by side; a retry after a conflict alone (mutationGate.ts). */
   private readonly gate = new MutationGate();
+  /** Convex's concurrency limits: default-runtime and HTTP actions share one, "use node" actions have their own (actionPermits.ts). */
+  private readonly v8Permits = new ActionPermits(MAX_CONCURRENT_V8_ACTIONS);
+  private readonly nodePermits = new ActionPermits(MAX_CONCURRENT_NODE_ACTIONS);
 
   constructor(readonly opts: EngineOptions) {
     installGlobals(this);
@@ -389,6 +401,8 @@ export class Engine {
       beforeCommit?: (exec: Exec) => void;
       /** An action called by an HTTP action with a refused token: its getUserIdentity throws the refusal too. */
       identityError?: string;
+      /** A scheduled job or a cron: an action waits for its permit without a timeout. */
+      waitForPermit?: boolean;
     } = {},
   ): Promise<{ value: Value; exec: Exec }> {
     const fn = opts.fromClient ? this.resolveForClient(componentPath, udfPath) : this.resolve(componentPath, udfPath);
@@ -397,6 +411,7 @@ export class Engine {
       ...(opts.identityError === undefined ? {} : { identityError: opts.identityError }),
       depth: checkDepth(opts.depth ?? 0),
       journal: opts.journal ?? null,
+      ...(opts.waitForPermit ? { waitForPermit: true } : {}),
     };
     if (type === "action") return { value: await this.invoke(fn, type, exec, args), exec };
     const { pool, readers } = this;
@@ -639,6 +654,7 @@ export class Engine {
             });
     } catch (thrown) {
       if (thrown instanceof ExecutionError) throw new FunctionError(thrown.message, thrown.data, thrown.frames);
+      if (thrown instanceof TooManyConcurrentRequests) throw new FunctionError(thrown.message);
       throw toFunctionError(thrown);
     }
     const value = jsonToConvex(JSON.parse(raw));
@@ -673,8 +689,15 @@ export class Engine {
     encodedArgs: string,
     limit: { seconds: number; wall: boolean; message?: string },
   ): Promise<string> {
-    // Called by an action (depth > 0): its caller holds a worker while it waits, so this one never queues behind it.
-    const worker = await pool.lease({ overflow: exec.depth > 0 });
+    const permit = await (pool.kind === "node" ? this.nodePermits : this.v8Permits).acquire(exec.waitForPermit ? "forever" : "timeout");
+    let worker: PoolWorker;
+    try {
+      // Called by an action (depth > 0): its caller holds a worker while it waits, so this one never queues behind it.
+      worker = await pool.lease({ overflow: exec.depth > 0 });
+    } catch (error) {
+      permit.release();
+      throw error;
+    }
     try {
       const [rawModule, exportName = "default"] = exec.udfPath.split(":");
       const message = {
@@ -693,6 +716,7 @@ export class Engine {
       return await pool.runOn(worker, message, exec, limit);
     } finally {
       pool.release(worker);
+      permit.release();
     }
   }
 
@@ -713,7 +737,15 @@ export class Engine {
   ): Promise<Response> {
     const pool = this.actionPool;
     if (!pool) return await this.als.run(exec, () => handler.invokeHttpAction(request));
-    const worker = await pool.lease();
+    // Past Convex's limit of concurrent actions, refused after its permit timeout (TooManyConcurrentRequests, a 429).
+    const permit: Permit = await this.v8Permits.acquire("timeout");
+    let worker: PoolWorker;
+    try {
+      worker = await pool.lease();
+    } catch (error) {
+      permit.release();
+      throw error;
+    }
     const execId = pool.newExecId();
     const exchange = new HttpExchange(
       request,
@@ -739,7 +771,10 @@ export class Engine {
         (error: Error) =>
           exchange.finished({ failure: error instanceof ExecutionError ? new FunctionError(error.message, error.data) : error }),
       )
-      .finally(() => pool.release(worker));
+      .finally(() => {
+        pool.release(worker);
+        permit.release();
+      });
     return await exchange.response;
   }
 

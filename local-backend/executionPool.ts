@@ -56,18 +56,6 @@ export function nodePoolSize(): number {
   return Number(process.env.LOCAL_BACKEND_NODE_WORKERS) || 8;
 }
 
-/**
- * crates/common/src/knobs.rs APPLICATION_MAX_CONCURRENT_V8_ACTIONS / APPLICATION_MAX_CONCURRENT_NODE_ACTIONS
- * (64 each): the most actions an action pool runs at once, nested calls included (their workers
- * are started past the pool's size up to this, then wait).
- */
-export const MAX_CONCURRENT_ACTIONS = Number(process.env.APPLICATION_MAX_CONCURRENT_V8_ACTIONS) || 64;
-/** knobs.rs APPLICATION_FUNCTION_RUNNER_ACTION_SEMAPHORE_TIMEOUT (10 s): how long an action waits for a permit. */
-const ACTION_PERMIT_TIMEOUT_MS = Number(process.env.APPLICATION_FUNCTION_RUNNER_ACTION_SEMAPHORE_TIMEOUT) || 10_000;
-/** crates/application/src/application_function_runner/mod.rs `acquire_permit_with_timeout` (limit above the free tier's 16). */
-export const tooManyConcurrentActions = (limit: number) =>
-  `Too many concurrent requests. Your backend is limited to ${limit} concurrent actions. If you need more resources, please contact support.`;
-
 /** Workers for default-runtime actions: LOCAL_BACKEND_ACTION_WORKERS, else 8 (started as needed; actions mostly wait). */
 export function actionPoolSize(): number {
   return Number(process.env.LOCAL_BACKEND_ACTION_WORKERS) || 8;
@@ -341,28 +329,15 @@ export class ExecutionPool<E> {
 
   /**
    * A free worker, or a new one while the pool is below its size. With `overflow` (an action
-   * called by an action, whose caller holds a worker while it waits) a new one past the size, up
-   * to Convex's concurrent-action limit, rather than a wait behind its own caller; past that limit
-   * it waits as long as Convex's permit timeout, then fails with Convex's error (so chains that
-   * hold every worker unwind instead of waiting on each other forever).
+   * called by an action, whose caller holds a worker while it waits) a new one past the size
+   * rather than a wait behind its own caller, so chains of actions never wait on each other: how
+   * many run at once is bounded by Convex's action permits (actionPermits.ts), taken before this.
    */
   private acquire(overflow: boolean): Promise<PoolWorker> {
     const free = this.idle.pop();
     if (free) return Promise.resolve(free);
-    if (this.workers.size < this.size || (overflow && this.workers.size < MAX_CONCURRENT_ACTIONS)) return Promise.resolve(this.spawn());
-    if (!overflow) return new Promise((resolve) => this.waiting.push(resolve));
-    return new Promise((resolve, reject) => {
-      const take = (worker: PoolWorker) => {
-        clearTimeout(timer);
-        resolve(worker);
-      };
-      const timer = setTimeout(() => {
-        const at = this.waiting.indexOf(take);
-        if (at >= 0) this.waiting.splice(at, 1);
-        reject(new ExecutionError(tooManyConcurrentActions(MAX_CONCURRENT_ACTIONS)));
-      }, ACTION_PERMIT_TIMEOUT_MS);
-      this.waiting.push(take);
-    });
+    if (this.workers.size < this.size || overflow) return Promise.resolve(this.spawn());
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   /** A leased worker is free again (a dead one is simply forgotten). */
