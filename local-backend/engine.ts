@@ -477,7 +477,8 @@ export class Engine {
    * worker comes first: a snapshot opened only once the execution can run does not age in a queue.
    */
   private async onWorker<T>(pool: ExecutionPool<Exec>, exec: Exec, body: () => Promise<T>): Promise<T> {
-    const worker = await pool.lease();
+    // A mutation in the mutations' lane: queries are never left without a worker behind them (executionPool.ts acquire).
+    const worker = await pool.lease({ mutation: exec.type === "mutation" });
     exec.runsOn = { pool, worker };
     try {
       return await body();

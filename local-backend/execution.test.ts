@@ -259,6 +259,29 @@ test("nested actions start workers past the pool's size only up to Convex's conc
   }
 });
 
+test("mutations never hold every worker: with two workers and two mutations spinning, a query is answered while both still run", async () => {
+  const two = await spawnBackend({ projectDir: FIXTURE_PROJECT, env: { LOCAL_BACKEND_WORKERS: "2" } });
+  try {
+    const client = new ConvexHttpClient(two.cloudUrl);
+    expect(await client.query("execution:markers" as never, { marker: "none" } as never)).toBe(0); // workers warm
+    let settled = 0;
+    // A client each: ConvexHttpClient sends one client's mutations one at a time.
+    const spinning = ["lane-a", "lane-b"].map((marker) =>
+      new ConvexHttpClient(two.cloudUrl)
+        .mutation("execution:spinMutation" as never, { marker } as never)
+        .catch((error: Error) => error.message)
+        .finally(() => settled++),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await client.query("execution:markers" as never, { marker: "lane-a" } as never)).toBe(0);
+    expect(settled).toBe(0); // answered while both mutations still run (or wait to)
+    for (const outcome of await Promise.all(spinning)) expect(outcome).toContain(timeoutMessage(1));
+    expect(await client.mutation("limits:insertShape" as never, { shape: "deepOk" } as never)).toBeNull();
+  } finally {
+    await two.stop();
+  }
+});
+
 test("HTTP actions past Convex's concurrent-action limit wait its permit timeout, then are refused with its 429 TooManyConcurrentRequests; the server keeps serving and later ones run", async () => {
   const capped = await spawnBackend({
     projectDir: FIXTURE_PROJECT,

@@ -169,7 +169,11 @@ function executorScript(kind: PoolKind): string {
 export class ExecutionPool<E> {
   private readonly workers = new Set<PoolWorker>();
   private readonly idle: PoolWorker[] = [];
+  /** Leases waiting for a worker: any kind first (queries, actions), then mutations (see `lease`). */
   private readonly waiting: Array<(worker: PoolWorker) => void> = [];
+  private readonly mutationsWaiting: Array<(worker: PoolWorker) => void> = [];
+  /** Workers leased to mutations now: at most `mutationLimit`, so a query always finds a worker soon. */
+  private readonly mutationLeases = new Set<PoolWorker>();
   private readonly pending = new Map<number, Pending<E>>();
   private readonly owner = new Map<number, PoolWorker>();
   private nextExec = 0;
@@ -323,8 +327,31 @@ export class ExecutionPool<E> {
     // stays warm; one that never started is replaced only on demand (a bundle that cannot load
     // would fail again).
     if (this.closed) return;
-    if (this.waiting.length > 0) this.waiting.shift()!(this.spawn());
-    else if (entry.started) this.idle.push(this.spawn());
+    if (entry.started || this.nextWaiter()) {
+      this.idle.push(this.spawn());
+      this.dispatch();
+    }
+  }
+
+  /** At most this many workers run mutations at once: one worker at least is kept for queries. */
+  get mutationLimit(): number {
+    return Math.max(1, this.size - 1);
+  }
+
+  /** Who gets the next free worker: a waiting query first, then a waiting mutation if another may run. */
+  private nextWaiter(): ((worker: PoolWorker) => void) | undefined {
+    if (this.waiting.length > 0) return this.waiting.shift();
+    if (this.mutationsWaiting.length > 0 && this.mutationLeases.size < this.mutationLimit) return this.mutationsWaiting.shift();
+    return undefined;
+  }
+
+  /** Idle workers to the leases waiting for them. */
+  private dispatch() {
+    while (this.idle.length > 0) {
+      const next = this.nextWaiter();
+      if (!next) return;
+      next(this.idle.pop()!);
+    }
   }
 
   /**
@@ -332,8 +359,20 @@ export class ExecutionPool<E> {
    * called by an action, whose caller holds a worker while it waits) a new one past the size
    * rather than a wait behind its own caller, so chains of actions never wait on each other: how
    * many run at once is bounded by Convex's action permits (actionPermits.ts), taken before this.
+   * A `mutation` waits while `mutationLimit` workers run mutations, and after any query waiting:
+   * CPU-bound mutations (a bcrypt compare each) never hold every worker, and a query never queues
+   * behind them (Convex, too, limits queries and mutations apart: APPLICATION_MAX_CONCURRENT_QUERIES
+   * and APPLICATION_MAX_CONCURRENT_MUTATIONS in crates/common/src/knobs.rs).
    */
-  private acquire(overflow: boolean): Promise<PoolWorker> {
+  private acquire(overflow: boolean, mutation: boolean): Promise<PoolWorker> {
+    if (mutation) {
+      // Counted the moment it is granted (synchronously), so the limit holds however many ask at once.
+      if (this.mutationLeases.size < this.mutationLimit && this.mutationsWaiting.length === 0) {
+        const worker = this.idle.pop() ?? (this.workers.size < this.size ? this.spawn() : null);
+        if (worker) return Promise.resolve((this.mutationLeases.add(worker), worker));
+      }
+      return new Promise((resolve) => this.mutationsWaiting.push((worker) => resolve((this.mutationLeases.add(worker), worker))));
+    }
     const free = this.idle.pop();
     if (free) return Promise.resolve(free);
     if (this.workers.size < this.size || overflow) return Promise.resolve(this.spawn());
@@ -342,13 +381,18 @@ export class ExecutionPool<E> {
 
   /** A leased worker is free again (a dead one is simply forgotten). */
   release(entry: PoolWorker) {
-    if (entry.dead) return;
+    const wasMutation = this.mutationLeases.delete(entry);
+    if (entry.dead) {
+      // Its replacement may be idle while a mutation waited for this lease to end.
+      if (wasMutation) this.dispatch();
+      return;
+    }
     if (this.closed) {
       this.retire(entry, new ExecutionError("The functions were reloaded."));
       void entry.worker.terminate();
       return;
     }
-    const next = this.waiting.shift();
+    const next = this.nextWaiter();
     if (next) next(entry);
     else if (this.workers.size > this.size) {
       // One started past the size for a nested call: not kept.
@@ -362,9 +406,9 @@ export class ExecutionPool<E> {
    * with `release`. A worker that cannot start fails the execution with its reason (it is not
    * retried: the same bundles would fail again).
    */
-  async lease(opts: { overflow?: boolean } = {}): Promise<PoolWorker> {
+  async lease(opts: { overflow?: boolean; mutation?: boolean } = {}): Promise<PoolWorker> {
     if (this.closed) throw new ExecutionError("The backend is shutting down.");
-    const entry = await this.acquire(opts.overflow ?? false);
+    const entry = await this.acquire(opts.overflow ?? false, opts.mutation ?? false);
     await entry.ready;
     return entry;
   }
