@@ -383,6 +383,21 @@ test("an HTTP action in while(true){} is stopped at V8_ACTION_USER_TIMEOUT with 
   }
 });
 
+test("a streamed response frees the action's worker once the action has made its body, not once the client has read it (as Convex's isolate): with one worker, the next HTTP action is served while the first body lies unread", async () => {
+  const single = await spawnBackend({ projectDir: FIXTURE_PROJECT, env: { LOCAL_BACKEND_ACTION_WORKERS: "1" } });
+  try {
+    const total = 16 << 20; // more than loopback socket buffers hold: a worker waiting for the reader would still be streaming
+    const unread = await fetch(`${single.siteUrl}/bytes?bytes=${total}&chunks=1`);
+    expect(unread.status).toBe(200);
+    const next = await fetch(`${single.siteUrl}/size`, { method: "POST", body: "next", signal: AbortSignal.timeout(5000) });
+    expect(await next.text()).toBe("4");
+    // The held body arrives whole afterwards.
+    expect((await unread.arrayBuffer()).byteLength).toBe(total);
+  } finally {
+    await single.stop();
+  }
+});
+
 test("a client that stops reading an endless streamed response frees the action's worker: with one worker, the next HTTP action is served", async () => {
   const single = await spawnBackend({ projectDir: FIXTURE_PROJECT, env: { LOCAL_BACKEND_ACTION_WORKERS: "1" } });
   try {
