@@ -50,6 +50,13 @@ import { conflictTable, occBackoffMs, occFailure, OCC_MAX_RETRIES } from "./occ"
 import type { SystemError } from "./systemErrors";
 import { MutationGate } from "./mutationGate";
 import { HttpExchange } from "./httpExchange";
+import {
+  ActionPermits,
+  MAX_CONCURRENT_NODE_ACTIONS,
+  MAX_CONCURRENT_V8_ACTIONS,
+  TooManyConcurrentRequests,
+  type Permit,
+} from "./actionPermits";
 import { convexFrames, serverErrorMessage } from "./stackFrames";
 import { childEnv, type ComponentEnvBinding } from "./componentEnv";
 import { logMessage } from "./logFormat";
@@ -106,6 +113,8 @@ export type Exec = {
   usage: TransactionUsage;
   /** Nesting of runQuery/runMutation/runAction calls (crates/common/src/knobs.rs MAX_REACTOR_CALL_DEPTH). */
   depth: number;
+  /** A scheduled job's or a cron's action: it waits for an action permit as long as it takes (actionPermits.ts). */
+  waitForPermit?: boolean;
   /** A query's journal from its previous execution: where its page ended (pagination.ts). */
   journal?: string | null;
   /** Where documents are read: a query's snapshot or a mutation's transaction; unset, the store itself. */
@@ -175,6 +184,9 @@ export class Engine {
   readonly commits = new CommitLog();
   /** Mutations side by side; a retry after a conflict alone (mutationGate.ts). */
   private readonly gate = new MutationGate();
+  /** Convex's concurrency limits: default-runtime and HTTP actions share one, "use node" actions have their own (actionPermits.ts). */
+  private readonly v8Permits = new ActionPermits(MAX_CONCURRENT_V8_ACTIONS);
+  private readonly nodePermits = new ActionPermits(MAX_CONCURRENT_NODE_ACTIONS);
 
   constructor(readonly opts: EngineOptions) {
     installGlobals(this);
@@ -393,6 +405,8 @@ export class Engine {
       beforeCommit?: (exec: Exec) => void;
       /** An action called by an HTTP action with a refused token: its getUserIdentity throws the refusal too. */
       identityError?: string;
+      /** A scheduled job or a cron: an action waits for its permit without a timeout. */
+      waitForPermit?: boolean;
     } = {},
   ): Promise<{ value: Value; exec: Exec }> {
     const fn = opts.fromClient ? this.resolveForClient(componentPath, udfPath) : this.resolve(componentPath, udfPath);
@@ -401,6 +415,7 @@ export class Engine {
       ...(opts.identityError === undefined ? {} : { identityError: opts.identityError }),
       depth: checkDepth(opts.depth ?? 0),
       journal: opts.journal ?? null,
+      ...(opts.waitForPermit ? { waitForPermit: true } : {}),
     };
     if (type === "action") return { value: await this.invoke(fn, type, exec, args), exec };
     const { pool, readers } = this;
@@ -466,7 +481,8 @@ export class Engine {
    * worker comes first: a snapshot opened only once the execution can run does not age in a queue.
    */
   private async onWorker<T>(pool: ExecutionPool<Exec>, exec: Exec, body: () => Promise<T>): Promise<T> {
-    const worker = await pool.lease();
+    // A mutation in the mutations' lane: queries are never left without a worker behind them (executionPool.ts acquire).
+    const worker = await pool.lease({ mutation: exec.type === "mutation" });
     exec.runsOn = { pool, worker };
     try {
       return await body();
@@ -646,6 +662,7 @@ export class Engine {
             });
     } catch (thrown) {
       if (thrown instanceof ExecutionError) throw new FunctionError(thrown.message, thrown.data, thrown.frames);
+      if (thrown instanceof TooManyConcurrentRequests) throw new FunctionError(thrown.message);
       throw toFunctionError(thrown);
     }
     const value = jsonToConvex(JSON.parse(raw));
@@ -680,8 +697,15 @@ export class Engine {
     encodedArgs: string,
     limit: { seconds: number; wall: boolean; message?: string },
   ): Promise<string> {
-    // Called by an action (depth > 0): its caller holds a worker while it waits, so this one never queues behind it.
-    const worker = await pool.lease({ overflow: exec.depth > 0 });
+    const permit = await (pool.kind === "node" ? this.nodePermits : this.v8Permits).acquire(exec.waitForPermit ? "forever" : "timeout");
+    let worker: PoolWorker;
+    try {
+      // Called by an action (depth > 0): its caller holds a worker while it waits, so this one never queues behind it.
+      worker = await pool.lease({ overflow: exec.depth > 0 });
+    } catch (error) {
+      permit.release();
+      throw error;
+    }
     try {
       const [rawModule, exportName = "default"] = exec.udfPath.split(":");
       const message = {
@@ -700,6 +724,7 @@ export class Engine {
       return await pool.runOn(worker, message, exec, limit);
     } finally {
       pool.release(worker);
+      permit.release();
     }
   }
 
@@ -720,7 +745,15 @@ export class Engine {
   ): Promise<Response> {
     const pool = this.actionPool;
     if (!pool) return await this.als.run(exec, () => handler.invokeHttpAction(request));
-    const worker = await pool.lease();
+    // Past Convex's limit of concurrent actions, refused after its permit timeout (TooManyConcurrentRequests, a 429).
+    const permit: Permit = await this.v8Permits.acquire("timeout");
+    let worker: PoolWorker;
+    try {
+      worker = await pool.lease();
+    } catch (error) {
+      permit.release();
+      throw error;
+    }
     const execId = pool.newExecId();
     const exchange = new HttpExchange(
       request,
@@ -746,7 +779,10 @@ export class Engine {
         (error: Error) =>
           exchange.finished({ failure: error instanceof ExecutionError ? new FunctionError(error.message, error.data) : error }),
       )
-      .finally(() => pool.release(worker));
+      .finally(() => {
+        pool.release(worker);
+        permit.release();
+      });
     return await exchange.response;
   }
 

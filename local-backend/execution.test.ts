@@ -262,6 +262,92 @@ test("nested actions start workers past the pool's size only up to Convex's conc
   }
 });
 
+test("mutations never hold every worker: with two workers and two mutations spinning, a query is answered while both still run", async () => {
+  const two = await spawnBackend({ projectDir: FIXTURE_PROJECT, env: { LOCAL_BACKEND_WORKERS: "2" } });
+  try {
+    const client = new ConvexHttpClient(two.cloudUrl);
+    expect(await client.query("execution:markers" as never, { marker: "none" } as never)).toBe(0); // workers warm
+    let settled = 0;
+    // A client each: ConvexHttpClient sends one client's mutations one at a time.
+    const spinning = ["lane-a", "lane-b"].map((marker) =>
+      new ConvexHttpClient(two.cloudUrl)
+        .mutation("execution:spinMutation" as never, { marker } as never)
+        .catch((error: Error) => error.message)
+        .finally(() => settled++),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await client.query("execution:markers" as never, { marker: "lane-a" } as never)).toBe(0);
+    expect(settled).toBe(0); // answered while both mutations still run (or wait to)
+    for (const outcome of await Promise.all(spinning)) expect(outcome).toContain(timeoutMessage(1));
+    expect(await client.mutation("limits:insertShape" as never, { shape: "deepOk" } as never)).toBeNull();
+  } finally {
+    await two.stop();
+  }
+});
+
+test("HTTP actions past Convex's concurrent-action limit wait its permit timeout, then are refused with its 429 TooManyConcurrentRequests; the server keeps serving and later ones run", async () => {
+  const capped = await spawnBackend({
+    projectDir: FIXTURE_PROJECT,
+    env: { APPLICATION_MAX_CONCURRENT_V8_ACTIONS: "2", APPLICATION_FUNCTION_RUNNER_ACTION_SEMAPHORE_TIMEOUT: "400" },
+  });
+  try {
+    expect(await (await fetch(`${capped.siteUrl}/wait?ms=0`)).text()).toBe("waited"); // a worker warm
+    const started = performance.now();
+    const slow = Array.from({ length: 5 }, () =>
+      fetch(`${capped.siteUrl}/wait?ms=1500`).then(async (response) => ({
+        status: response.status,
+        type: response.headers.get("content-type"),
+        body: await response.text(),
+        ms: performance.now() - started,
+      })),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    // Queries and mutations have limits of their own: served while every action permit is held.
+    expect(await new ConvexHttpClient(capped.cloudUrl).query("execution:markers" as never, { marker: "none" } as never)).toBe(0);
+    const answers = await Promise.all(slow);
+    const served = answers.filter((a) => a.status === 200);
+    const refused = answers.filter((a) => a.status !== 200);
+    expect(served.map((a) => a.body)).toEqual(["waited", "waited"]);
+    expect(refused).toHaveLength(3);
+    for (const answer of refused) {
+      // crates/application/src/application_function_runner/mod.rs acquire_permit_with_timeout; ErrorMetadata::rate_limited is a 429.
+      expect(answer.status).toBe(429);
+      expect(answer.type).toBe("application/json");
+      expect(JSON.parse(answer.body)).toEqual({
+        code: "TooManyConcurrentRequests",
+        message:
+          "Too many concurrent requests. Your backend is limited to 2 concurrent actions. To get more resources, upgrade to Convex Pro. If you are already on Convex Pro, please contact support.",
+      });
+      // Refused after the permit timeout, before a permit was freed.
+      expect(answer.ms).toBeGreaterThanOrEqual(390);
+      expect(answer.ms).toBeLessThan(Math.min(...served.map((a) => a.ms)));
+    }
+    // The permits came back: HTTP actions and actions run again.
+    expect(await (await fetch(`${capped.siteUrl}/wait?ms=10`)).text()).toBe("waited");
+    expect(await new ConvexHttpClient(capped.cloudUrl).action("limits:recurse" as never, { depth: 1 } as never)).toBe(1);
+  } finally {
+    await capped.stop();
+  }
+});
+
+test("actions share the limit with HTTP actions: an action past it is refused with Convex's error after the permit timeout", async () => {
+  const capped = await spawnBackend({
+    projectDir: FIXTURE_PROJECT,
+    env: { APPLICATION_MAX_CONCURRENT_V8_ACTIONS: "1", APPLICATION_FUNCTION_RUNNER_ACTION_SEMAPHORE_TIMEOUT: "300" },
+  });
+  try {
+    const holding = fetch(`${capped.siteUrl}/wait?ms=1500`).then((response) => response.text());
+    await new Promise((r) => setTimeout(r, 200));
+    await expect(new ConvexHttpClient(capped.cloudUrl).action("limits:recurse" as never, { depth: 0 } as never)).rejects.toThrow(
+      "Too many concurrent requests. Your backend is limited to 1 concurrent actions.",
+    );
+    expect(await holding).toBe("waited");
+    expect(await new ConvexHttpClient(capped.cloudUrl).action("limits:recurse" as never, { depth: 0 } as never)).toBe(0);
+  } finally {
+    await capped.stop();
+  }
+});
+
 /** HTTP actions run on the action pool's workers (engine.ts runHttpAction), their bodies streamed across (httpExchange.ts, workerHttp.ts). */
 test("an HTTP action in while(true){} is stopped at V8_ACTION_USER_TIMEOUT with Convex's 500; a query over the WebSocket and other HTTP actions are served meanwhile", async () => {
   const short = await spawnBackend({ projectDir: FIXTURE_PROJECT, env: { V8_ACTION_USER_TIMEOUT_SECS: "2" } });
@@ -297,6 +383,21 @@ test("an HTTP action in while(true){} is stopped at V8_ACTION_USER_TIMEOUT with 
   } finally {
     await ws.close();
     await short.stop();
+  }
+});
+
+test("a streamed response frees the action's worker once the action has made its body, not once the client has read it (as Convex's isolate): with one worker, the next HTTP action is served while the first body lies unread", async () => {
+  const single = await spawnBackend({ projectDir: FIXTURE_PROJECT, env: { LOCAL_BACKEND_ACTION_WORKERS: "1" } });
+  try {
+    const total = 16 << 20; // more than loopback socket buffers hold: a worker waiting for the reader would still be streaming
+    const unread = await fetch(`${single.siteUrl}/bytes?bytes=${total}&chunks=1`);
+    expect(unread.status).toBe(200);
+    const next = await fetch(`${single.siteUrl}/size`, { method: "POST", body: "next", signal: AbortSignal.timeout(5000) });
+    expect(await next.text()).toBe("4");
+    // The held body arrives whole afterwards.
+    expect((await unread.arrayBuffer()).byteLength).toBe(total);
+  } finally {
+    await single.stop();
   }
 });
 

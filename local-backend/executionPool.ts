@@ -56,18 +56,6 @@ export function nodePoolSize(): number {
   return Number(process.env.LOCAL_BACKEND_NODE_WORKERS) || 8;
 }
 
-/**
- * crates/common/src/knobs.rs APPLICATION_MAX_CONCURRENT_V8_ACTIONS / APPLICATION_MAX_CONCURRENT_NODE_ACTIONS
- * (64 each): the most actions an action pool runs at once, nested calls included (their workers
- * are started past the pool's size up to this, then wait).
- */
-export const MAX_CONCURRENT_ACTIONS = Number(process.env.APPLICATION_MAX_CONCURRENT_V8_ACTIONS) || 64;
-/** knobs.rs APPLICATION_FUNCTION_RUNNER_ACTION_SEMAPHORE_TIMEOUT (10 s): how long an action waits for a permit. */
-const ACTION_PERMIT_TIMEOUT_MS = Number(process.env.APPLICATION_FUNCTION_RUNNER_ACTION_SEMAPHORE_TIMEOUT) || 10_000;
-/** crates/application/src/application_function_runner/mod.rs `acquire_permit_with_timeout` (limit above the free tier's 16). */
-export const tooManyConcurrentActions = (limit: number) =>
-  `Too many concurrent requests. Your backend is limited to ${limit} concurrent actions. If you need more resources, please contact support.`;
-
 /** Workers for default-runtime actions: LOCAL_BACKEND_ACTION_WORKERS, else 8 (started as needed; actions mostly wait). */
 export function actionPoolSize(): number {
   return Number(process.env.LOCAL_BACKEND_ACTION_WORKERS) || 8;
@@ -181,7 +169,11 @@ function executorScript(kind: PoolKind): string {
 export class ExecutionPool<E> {
   private readonly workers = new Set<PoolWorker>();
   private readonly idle: PoolWorker[] = [];
+  /** Leases waiting for a worker: any kind first (queries, actions), then mutations (see `lease`). */
   private readonly waiting: Array<(worker: PoolWorker) => void> = [];
+  private readonly mutationsWaiting: Array<(worker: PoolWorker) => void> = [];
+  /** Workers leased to mutations now: at most `mutationLimit`, so a query always finds a worker soon. */
+  private readonly mutationLeases = new Set<PoolWorker>();
   private readonly pending = new Map<number, Pending<E>>();
   private readonly owner = new Map<number, PoolWorker>();
   private nextExec = 0;
@@ -335,45 +327,72 @@ export class ExecutionPool<E> {
     // stays warm; one that never started is replaced only on demand (a bundle that cannot load
     // would fail again).
     if (this.closed) return;
-    if (this.waiting.length > 0) this.waiting.shift()!(this.spawn());
-    else if (entry.started) this.idle.push(this.spawn());
+    if (entry.started || this.nextWaiter()) {
+      this.idle.push(this.spawn());
+      this.dispatch();
+    }
+  }
+
+  /** At most this many workers run mutations at once: one worker at least is kept for queries. */
+  get mutationLimit(): number {
+    return Math.max(1, this.size - 1);
+  }
+
+  /** Who gets the next free worker: a waiting query first, then a waiting mutation if another may run. */
+  private nextWaiter(): ((worker: PoolWorker) => void) | undefined {
+    if (this.waiting.length > 0) return this.waiting.shift();
+    if (this.mutationsWaiting.length > 0 && this.mutationLeases.size < this.mutationLimit) return this.mutationsWaiting.shift();
+    return undefined;
+  }
+
+  /** Idle workers to the leases waiting for them. */
+  private dispatch() {
+    while (this.idle.length > 0) {
+      const next = this.nextWaiter();
+      if (!next) return;
+      next(this.idle.pop()!);
+    }
   }
 
   /**
    * A free worker, or a new one while the pool is below its size. With `overflow` (an action
-   * called by an action, whose caller holds a worker while it waits) a new one past the size, up
-   * to Convex's concurrent-action limit, rather than a wait behind its own caller; past that limit
-   * it waits as long as Convex's permit timeout, then fails with Convex's error (so chains that
-   * hold every worker unwind instead of waiting on each other forever).
+   * called by an action, whose caller holds a worker while it waits) a new one past the size
+   * rather than a wait behind its own caller, so chains of actions never wait on each other: how
+   * many run at once is bounded by Convex's action permits (actionPermits.ts), taken before this.
+   * A `mutation` waits while `mutationLimit` workers run mutations, and after any query waiting:
+   * CPU-bound mutations (a bcrypt compare each) never hold every worker, and a query never queues
+   * behind them (Convex, too, limits queries and mutations apart: APPLICATION_MAX_CONCURRENT_QUERIES
+   * and APPLICATION_MAX_CONCURRENT_MUTATIONS in crates/common/src/knobs.rs).
    */
-  private acquire(overflow: boolean): Promise<PoolWorker> {
+  private acquire(overflow: boolean, mutation: boolean): Promise<PoolWorker> {
+    if (mutation) {
+      // Counted the moment it is granted (synchronously), so the limit holds however many ask at once.
+      if (this.mutationLeases.size < this.mutationLimit && this.mutationsWaiting.length === 0) {
+        const worker = this.idle.pop() ?? (this.workers.size < this.size ? this.spawn() : null);
+        if (worker) return Promise.resolve((this.mutationLeases.add(worker), worker));
+      }
+      return new Promise((resolve) => this.mutationsWaiting.push((worker) => resolve((this.mutationLeases.add(worker), worker))));
+    }
     const free = this.idle.pop();
     if (free) return Promise.resolve(free);
-    if (this.workers.size < this.size || (overflow && this.workers.size < MAX_CONCURRENT_ACTIONS)) return Promise.resolve(this.spawn());
-    if (!overflow) return new Promise((resolve) => this.waiting.push(resolve));
-    return new Promise((resolve, reject) => {
-      const take = (worker: PoolWorker) => {
-        clearTimeout(timer);
-        resolve(worker);
-      };
-      const timer = setTimeout(() => {
-        const at = this.waiting.indexOf(take);
-        if (at >= 0) this.waiting.splice(at, 1);
-        reject(new ExecutionError(tooManyConcurrentActions(MAX_CONCURRENT_ACTIONS)));
-      }, ACTION_PERMIT_TIMEOUT_MS);
-      this.waiting.push(take);
-    });
+    if (this.workers.size < this.size || overflow) return Promise.resolve(this.spawn());
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   /** A leased worker is free again (a dead one is simply forgotten). */
   release(entry: PoolWorker) {
-    if (entry.dead) return;
+    const wasMutation = this.mutationLeases.delete(entry);
+    if (entry.dead) {
+      // Its replacement may be idle while a mutation waited for this lease to end.
+      if (wasMutation) this.dispatch();
+      return;
+    }
     if (this.closed) {
       this.retire(entry, new ExecutionError("The functions were reloaded."));
       void entry.worker.terminate();
       return;
     }
-    const next = this.waiting.shift();
+    const next = this.nextWaiter();
     if (next) next(entry);
     else if (this.workers.size > this.size) {
       // One started past the size for a nested call: not kept.
@@ -387,9 +406,9 @@ export class ExecutionPool<E> {
    * with `release`. A worker that cannot start fails the execution with its reason (it is not
    * retried: the same bundles would fail again).
    */
-  async lease(opts: { overflow?: boolean } = {}): Promise<PoolWorker> {
+  async lease(opts: { overflow?: boolean; mutation?: boolean } = {}): Promise<PoolWorker> {
     if (this.closed) throw new ExecutionError("The backend is shutting down.");
-    const entry = await this.acquire(opts.overflow ?? false);
+    const entry = await this.acquire(opts.overflow ?? false, opts.mutation ?? false);
     await entry.ready;
     return entry;
   }

@@ -49,13 +49,12 @@ export type FileRange = { path: string; start: number; end: number };
 
 /**
  * An HTTP action's streams, engine → worker: the request body's bytes, each chunk answering one
- * `pullRequest`; and the site server asking for the response body's next chunk or giving up on it.
+ * `pullRequest`; and the site server giving up on the response body.
  */
 export type HttpToWorker =
   | { type: "requestChunk"; bytes: ArrayBuffer }
   | { type: "requestEnd" }
   | { type: "requestError"; message: string }
-  | { type: "pullResponse" }
   | { type: "cancelResponse" };
 
 /**
@@ -70,7 +69,7 @@ export type HttpResponseHead = {
   body: "none" | "stream" | FileRange;
 };
 
-/** Worker → engine: the request body wanted or dropped; a streamed response's head, then its body chunk by chunk (each answering one `pullResponse`). */
+/** Worker → engine: the request body wanted or dropped; a streamed response's head, then its body chunk by chunk as the action makes it. */
 export type HttpFromWorker =
   | { type: "pullRequest" }
   | { type: "cancelRequest" }

@@ -1,9 +1,11 @@
 /**
  * The engine's side of an HTTP action running on a pool worker (the worker's side is
  * workerHttp.ts). The site server's Request body is read a chunk at a time as the worker asks;
- * the worker's response becomes a Response here whose body pulls each chunk from the worker when
- * the site server reads it, so siteHttp.ts serves it as any Response (20 MiB cap included). A
- * stored file's range becomes a FileBlob body the site server sends from disk.
+ * the worker's response becomes a Response here whose body holds each chunk the worker sends
+ * until the site server reads it (the worker does not wait for a slow client: it is free once
+ * the action has made its body, as Convex's isolate is), so siteHttp.ts serves it as any
+ * Response (20 MiB cap included). A stored file's range becomes a FileBlob body the site server
+ * sends from disk.
  *
  * The action's limit covers the whole exchange, streaming included: if it ends (timed out, out of
  * memory, crashed) before the head, `response` fails with its error; after, the error is logged
@@ -24,8 +26,6 @@ export class HttpExchange {
   private requestReader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   private bodyController: ReadableStreamDefaultController<Uint8Array> | null = null;
   private bodyEnded = false;
-  /** The body's pull waiting for a chunk: given it, or an error, or null once the body has ended. */
-  private onBodyPart: ((part: BodyPart | null) => void) | null = null;
 
   constructor(
     private readonly request: Request,
@@ -46,7 +46,7 @@ export class HttpExchange {
         return this.respond(part);
       case "chunk":
       case "error":
-        return this.onBodyPart?.(part);
+        return this.onBodyPart(part);
       default:
         part satisfies never;
     }
@@ -74,8 +74,6 @@ export class HttpExchange {
     }
     if (this.bodyEnded) return;
     this.bodyEnded = true;
-    const waiting = this.onBodyPart;
-    this.onBodyPart = null;
     try {
       if ("failure" in outcome) {
         this.logError(outcome.failure.message);
@@ -84,7 +82,20 @@ export class HttpExchange {
     } catch {
       // already closed or cancelled
     }
-    waiting?.(null);
+  }
+
+  /** A chunk of the streamed body, held until the site server reads it; or the action's error while it streamed. */
+  private onBodyPart(part: BodyPart) {
+    if (this.bodyEnded || !this.bodyController) return;
+    try {
+      if (part.type === "chunk") return this.bodyController.enqueue(new Uint8Array(part.bytes));
+      // An error while the action streamed its body: its error, logged as Convex logs it.
+      this.bodyEnded = true;
+      this.logError(part.message);
+      this.bodyController.error(new Error(part.message));
+    } catch {
+      // cancelled meanwhile
+    }
   }
 
   private async pullRequest() {
@@ -105,23 +116,6 @@ export class HttpExchange {
     return new ReadableStream<Uint8Array>(
       {
         start: (controller) => void (this.bodyController = controller),
-        pull: (controller) =>
-          new Promise<void>((resolve) => {
-            if (this.bodyEnded) return resolve();
-            this.onBodyPart = (part) => {
-              this.onBodyPart = null;
-              if (!part || this.bodyEnded) return resolve();
-              if (part.type === "chunk") controller.enqueue(new Uint8Array(part.bytes));
-              else {
-                // An error while the action streamed its body: its error, logged as Convex logs it.
-                this.bodyEnded = true;
-                this.logError(part.message);
-                controller.error(new Error(part.message));
-              }
-              resolve();
-            };
-            this.send({ type: "pullResponse" });
-          }),
         cancel: () => {
           this.bodyEnded = true;
           this.send({ type: "cancelResponse" });

@@ -124,7 +124,8 @@ export class Scheduler {
       const args = (job.args[0] ?? {}) as Record<string, Value>;
       if (kind === "action") {
         await this.setState(tableKey, job, { kind: "inProgress" });
-        await this.engine.run("action", target, job.name, args, null);
+        // A scheduled action waits for its permit as long as it takes (crates/application/src/scheduled_jobs/mod.rs).
+        await this.engine.run("action", target, job.name, args, null, { waitForPermit: true });
         await this.setState(tableKey, job, { kind: "success" });
         return;
       }
@@ -202,7 +203,10 @@ export class Scheduler {
         if (at > Date.now()) return arm(at); // a timer longer than setTimeout allows, re-armed
         try {
           const fn = this.engine.resolve("", spec.name);
-          await this.engine.run(fn.isAction ? "action" : "mutation", "", spec.name, (spec.args[0] ?? {}) as Record<string, Value>, null);
+          // A cron's action waits for its permit as long as it takes (crates/application/src/cron_jobs/mod.rs).
+          await this.engine.run(fn.isAction ? "action" : "mutation", "", spec.name, (spec.args[0] ?? {}) as Record<string, Value>, null, {
+            waitForPermit: true,
+          });
         } catch (error) {
           this.report(`Cron "${name}" failed: ${(error as Error).message}`);
         }

@@ -19,6 +19,7 @@ import type { AuthVerifier } from "./auth";
 import { identityOf } from "./authHeader";
 import { emitLogLine, toFunctionError, type Component, type Engine, type Exec, type Identity } from "./engine";
 import { NO_HTTP_ACTIONS, routeHttp, type RoutableComponent, type RouterLike } from "./httpRouting";
+import { TooManyConcurrentRequests } from "./actionPermits";
 import { ReadSet, WriteSet } from "./readSet";
 
 type HttpHandler = { invokeHttpAction(request: Request): Promise<Response> };
@@ -125,6 +126,13 @@ async function serve(
     response = await engine.runHttpAction(exec, request, handler, route.routedPath);
   } catch (thrown) {
     if (overflowed) throw httpActionTooLarge();
+    if (thrown instanceof TooManyConcurrentRequests) {
+      // No action permit freed in time: Convex's HttpResponseError for a rate-limited error
+      // (crates/common/src/http/mod.rs ResponseErrorMessage), 429 with JSON { code, message }; the body is not read.
+      drainUnreadBody(req);
+      res.writeHead(thrown.status, { "Content-Type": "application/json" });
+      return res.end(JSON.stringify({ code: thrown.code, message: thrown.message }));
+    }
     // A throwing action is answered as Convex answers it (crates/application/src/redaction.rs
     // RedactedJsError::to_http_response_parts): 500, JSON { code, trace, data? }.
     const error = toFunctionError(thrown);

@@ -1,10 +1,13 @@
 /**
  * An HTTP action inside a pool worker (executor.ts). Its request body is pulled from the engine
- * a chunk at a time, as the action reads it; its response goes back as a head, then body chunks,
- * each one when the site server asks for it, the execution ending with the body. Neither side holds more than a chunk ahead, so a
- * streamed body of any length crosses threads in bounded memory. A stored file's bytes
- * (a FileBlob body) are not copied at all: the head names the file range and the site server
- * sends it from disk.
+ * a chunk at a time, as the action reads it; its response goes back as a head, then body chunks as
+ * fast as the action makes them, the execution ending with the body. As on Convex, the action's
+ * execution lasts as long as it takes to make its body, not as long as the client takes to read
+ * it (crates/isolate/src/environment/action/mod.rs: body chunks go to an unbounded channel, the
+ * isolate is freed when the body stream ends); the engine holds what the client has not read yet,
+ * at most Convex's 20 MiB cap and one chunk (past the cap the body is given up, and the site server
+ * cuts the response with Convex's error). A stored file's bytes (a FileBlob body) are not copied
+ * at all: the head names the file range and the site server sends it from disk.
  */
 import { fileRangeOf } from "./fileBlob";
 import { HTTP_ACTION_BODY_LIMIT } from "./httpInput";
@@ -16,20 +19,17 @@ type Send = (part: HttpFromWorker, transfer?: ArrayBuffer[]) => void;
 export class WorkerHttpExchange {
   /** The request body's pull waiting for its chunk. */
   private onRequestPart: ((part: HttpToWorker) => void) | null = null;
-  /** Asks for the response body's next chunk ("pull") or to stop ("cancel"), in order. */
-  private readonly asks: Array<"pull" | "cancel"> = [];
-  private askWaiter: (() => void) | null = null;
+  /** The site server gave up on the response body (the client went away). */
+  private cancelled = false;
   private responseReader: ReadableStreamDefaultReader<unknown> | null = null;
 
   constructor(private readonly send: Send) {}
 
   onPart(part: HttpToWorker) {
-    if (part.type === "pullResponse" || part.type === "cancelResponse") {
-      const ask = part.type === "pullResponse" ? "pull" : "cancel";
+    if (part.type === "cancelResponse") {
+      this.cancelled = true;
       // A read under way is stopped at once, not after it yields.
-      if (ask === "cancel") void this.responseReader?.cancel().catch(() => undefined);
-      this.asks.push(ask);
-      this.askWaiter?.();
+      void this.responseReader?.cancel().catch(() => undefined);
       return;
     }
     this.onRequestPart?.(part);
@@ -61,8 +61,8 @@ export class WorkerHttpExchange {
 
   /**
    * The action's response: a head with no body or a stored file's range is returned (the
-   * execution's result); a streamed body's head is sent, then its chunks as the site server pulls
-   * them, to its end (or until cancelled), and null returned: the execution's end is the body's.
+   * execution's result); a streamed body's head is sent, then each chunk as it is read, to its
+   * end (or until cancelled, or past the 20 MiB cap), and null returned: the execution's end is the body's.
    */
   async respond(response: Response): Promise<HttpResponseHead | null> {
     const head = { status: response.status, statusText: response.statusText, headers: [...response.headers] };
@@ -75,8 +75,10 @@ export class WorkerHttpExchange {
     }
     this.send({ type: "head", ...head, body: "stream" });
     const reader = (this.responseReader = body.getReader());
+    let sent = 0;
     for (;;) {
-      if ((await this.nextAsk()) === "cancel") {
+      if (this.cancelled || sent > HTTP_ACTION_BODY_LIMIT) {
+        // Given up by the client, or past the cap (the chunk that crossed it was sent: the site server refuses it).
         void reader.cancel().catch(() => undefined);
         return null;
       }
@@ -96,13 +98,10 @@ export class WorkerHttpExchange {
       }
       // A copy of its own, moved (not copied again) to the engine.
       const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength).slice().buffer;
+      sent += bytes.byteLength;
       this.send({ type: "chunk", bytes }, [bytes]);
+      // The engine's messages (a cancel) are heard between chunks of a body made without waiting.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
-  }
-
-  private async nextAsk(): Promise<"pull" | "cancel"> {
-    while (this.asks.length === 0) await new Promise<void>((resolve) => (this.askWaiter = resolve));
-    this.askWaiter = null;
-    return this.asks.shift()!;
   }
 }

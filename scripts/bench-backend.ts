@@ -5,6 +5,8 @@
  * 3. An index lookup (getByToken-style: unique hash → one document) at 1k vs 100k documents.
  * 4. Text search at 1k vs 100k videos, and an insert with vs without the search index (bench-search.ts).
  * 5. The execution pool: head-of-line blocking under password grants, mutation throughput by workers (bench-execution.ts).
+ *
+ * `npm run bench:backend -- --only=5a,1` runs only the sections named (1, 2, 3, 4, 5a, 5b; "5" is both of 5).
  */
 import { ConvexClient } from "convex/browser";
 import { spawn } from "node:child_process";
@@ -175,21 +177,32 @@ function indexedStore(documents: number) {
   };
 }
 
-const backend = await spawnBackend({ projectDir: FIXTURE_PROJECT });
+const onlyArg = process.argv.find((a) => a.startsWith("--only="));
+const only = onlyArg ? new Set(onlyArg.slice("--only=".length).split(",")) : null;
+const runs = (section: string) => !only || only.has(section) || only.has(section.slice(0, 1));
+
+const backend = runs("1") || runs("2") ? await spawnBackend({ projectDir: FIXTURE_PROJECT }) : null;
 try {
+  if (backend && runs("1")) await roundTripSection(backend.cloudUrl);
+  if (backend && runs("2")) await fanOutSection(backend.cloudUrl);
+} finally {
+  await backend?.stop();
+}
+
+async function roundTripSection(url: string) {
   // Interleaved batches, so drift in the machine's load affects every series alike.
   const [separate, inProcess] = [await echoServer(false), await echoServer(true)];
   const echo: number[] = [];
   const echoInProcess: number[] = [];
   const query: number[] = [];
   const protocol: number[] = [];
-  await queryRoundTrips(backend.cloudUrl, 200); // warm-up
+  await queryRoundTrips(url, 200); // warm-up
   clientCpuMicros = 0;
   for (let batch = 0; batch < 5; batch++) {
     echo.push(...(await echoRoundTrips(separate.url, 500)));
     echoInProcess.push(...(await echoRoundTrips(inProcess.url, 500)));
-    protocol.push(...(await protocolRoundTrips(backend.cloudUrl, 500)));
-    query.push(...(await queryRoundTrips(backend.cloudUrl, 500)));
+    protocol.push(...(await protocolRoundTrips(url, 500)));
+    query.push(...(await queryRoundTrips(url, 500)));
   }
   separate.stop();
   inProcess.stop();
@@ -207,33 +220,37 @@ try {
   console.log(
     `   through ConvexClient.query vs echo server: ${ratio(query, echo)}   (the client library's own CPU: ${(clientCpuMicros / query.length).toFixed(0)} µs per query in this process — subscribe, transition handling, unsubscribe)`,
   );
+}
 
-  const delays = await fanOut(backend.cloudUrl, 100, 30);
+async function fanOutSection(url: string) {
+  const delays = await fanOut(url, 100, 30);
   console.log("2. A mutation's change reaching 100 subscribed clients (30 mutations, 3000 deliveries)");
   console.log(
     `   p50 ${fmt(percentile(delays, 50))}  p99 ${fmt(percentile(delays, 99))}  max ${fmt(Math.max(...delays))}   (target p99 < 100 ms)`,
   );
-} finally {
-  await backend.stop();
 }
 
-// Interleaved batches; the median batch of each size is reported.
-const [small, large] = [indexedStore(1_000), indexedStore(100_000)];
-small.time(2000);
-large.time(2000);
-const smallRuns: number[] = [];
-const largeRuns: number[] = [];
-for (let batch = 0; batch < 15; batch++) {
-  smallRuns.push(small.time(2000));
-  largeRuns.push(large.time(2000));
-}
-small.close();
-large.close();
-const [smallMedian, largeMedian] = [percentile(smallRuns, 50), percentile(largeRuns, 50)];
-console.log("3. Index lookup by token hash (15 interleaved batches of 2000 lookups; median batch)");
-console.log(`   1k documents    ${smallMedian.toFixed(2)} µs/lookup`);
-console.log(`   100k documents  ${largeMedian.toFixed(2)} µs/lookup`);
-console.log(`   ratio           ${(largeMedian / smallMedian).toFixed(2)}×   (target ≤ 1.5×)`);
-benchSearch();
-await benchExecution();
+if (runs("3")) indexSection();
+if (runs("4")) benchSearch();
+await benchExecution({ headOfLine: runs("5a"), throughput: runs("5b") });
 process.exit(0);
+
+function indexSection() {
+  // Interleaved batches; the median batch of each size is reported.
+  const [small, large] = [indexedStore(1_000), indexedStore(100_000)];
+  small.time(2000);
+  large.time(2000);
+  const smallRuns: number[] = [];
+  const largeRuns: number[] = [];
+  for (let batch = 0; batch < 15; batch++) {
+    smallRuns.push(small.time(2000));
+    largeRuns.push(large.time(2000));
+  }
+  small.close();
+  large.close();
+  const [smallMedian, largeMedian] = [percentile(smallRuns, 50), percentile(largeRuns, 50)];
+  console.log("3. Index lookup by token hash (15 interleaved batches of 2000 lookups; median batch)");
+  console.log(`   1k documents    ${smallMedian.toFixed(2)} µs/lookup`);
+  console.log(`   100k documents  ${largeMedian.toFixed(2)} µs/lookup`);
+  console.log(`   ratio           ${(largeMedian / smallMedian).toFixed(2)}×   (target ≤ 1.5×)`);
+}

@@ -93,8 +93,9 @@ async function throughput(workers: string | undefined) {
   }
 }
 
-export async function benchExecution() {
-  await headOfLine();
+export async function benchExecution(sections = { headOfLine: true, throughput: true }) {
+  if (sections.headOfLine) await headOfLine();
+  if (!sections.throughput) return;
   const one = await throughput("1");
   const all = await throughput(undefined);
   console.log(
