@@ -23,6 +23,7 @@ import type {
   ToWorker,
   WorkerData,
 } from "./executionProtocol";
+import { workerExecArgv, workerResourceLimits } from "./workerOptions";
 
 /**
  * crates/common/src/knobs.rs DATABASE_UDF_USER_TIMEOUT (env DATABASE_UDF_USER_TIMEOUT_SECONDS,
@@ -206,7 +207,8 @@ export class ExecutionPool<E> {
     const worker = new Worker(executorScript(this.kind), {
       workerData: { bundles: this.bundles, syncPort: port2, flag } satisfies WorkerData,
       transferList: [port2],
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      resourceLimits: workerResourceLimits(WORKER_HEAP_MB),
+      execArgv: workerExecArgv(),
       stdout: false,
       // A Node action's process.env is its own (the deployment variables, set per call), never the server's.
       ...(this.kind === "node" ? { env: {} } : {}),
