@@ -23,6 +23,7 @@ import type {
 import { workerJsSyscall } from "./workerFiles";
 import { functionErrorPayload, reportStrayErrors } from "./workerErrors";
 import { WorkerHttpExchange } from "./workerHttp";
+import { WorkerQueries } from "./workerQueries";
 import { convexFrames } from "./stackFrames";
 
 type Running = RuntimeExec & { execId: number; rng: { random?: SeededRandom } };
@@ -95,9 +96,17 @@ function current(): Running {
   return exec;
 }
 
+/** As the main thread's `Convex.asyncSyscall` fails: an Error of this realm, ConvexError data attached. */
+const syscallFailure = (error: ErrorPayload) =>
+  Object.assign(new Error(error.message), error.data === undefined ? {} : { data: error.data });
+
+/** `first()` / `unique()` streams, read whole in one message (workerQueries.ts). */
+const queries = new WorkerQueries((op, args) => ask({ op, args, execId: current().execId }), syscallFailure);
+
 const convex = {
-  syscall: (op: string, args: string) => ask({ op, args, execId: current().execId }),
-  asyncSyscall: (op: string, args: string) => askAsync((callId, execId) => ({ kind: "async", callId, execId, op, args })),
+  syscall: (op: string, args: string) => queries.syscall(op, args) ?? ask({ op, args, execId: current().execId }),
+  asyncSyscall: (op: string, args: string) =>
+    queries.asyncSyscall(op, args) ?? askAsync((callId, execId) => ({ kind: "async", callId, execId, op, args })),
   // An action's files (queries and mutations never make js syscalls).
   jsSyscall: workerJsSyscall((op: string, args: JsSyscallArgs, transfer: ArrayBuffer[]) =>
     askAsync((callId, execId) => ({ kind: "js", callId, execId, op, args }), transfer),
@@ -185,8 +194,7 @@ port.on("message", (message: ToWorker) => {
     calls.delete(message.callId);
     if (!call) return;
     if (message.ok) call.resolve(message.value);
-    // As the main thread's `Convex.asyncSyscall`: an Error of this realm, ConvexError data attached.
-    else call.reject(Object.assign(new Error(message.error.message), message.error.data === undefined ? {} : { data: message.error.data }));
+    else call.reject(syscallFailure(message.error));
     return;
   }
   if (message.kind === "http") return exchanges.get(message.execId)?.onPart(message.part);
@@ -213,6 +221,7 @@ port.on("message", (message: ToWorker) => {
       port.postMessage({ kind: "done", execId: exec.execId, ok: false, error: payload(thrown) });
     } finally {
       executions.delete(exec.execId);
+      if (executions.size === 0) queries.clear();
     }
   })();
 });
