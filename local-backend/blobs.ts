@@ -46,12 +46,15 @@ export class BlobStore {
     return { temp, size, sha256: hash.digest("base64") };
   }
 
-  /** Moves a received file under its storage id, durably. */
+  /**
+   * Moves a received file under its storage id, durably: its bytes are flushed to disk before it
+   * takes its name, and the folder after, so the name survives a power cut too. The caller
+   * commits the `_storage` row (and acknowledges the upload) only after this.
+   */
   async adopt(temp: string, storageId: string) {
-    const handle = await fs.open(temp, "r+");
-    await handle.sync();
-    await handle.close();
+    await syncPath(temp, "r+");
     await fs.rename(temp, this.pathOf(storageId));
+    await syncPath(this.dir, "r");
   }
 
   async discard(temp: string) {
@@ -61,5 +64,15 @@ export class BlobStore {
   async remove(storageId: string) {
     forgetFile(this.pathOf(storageId));
     await fs.rm(this.pathOf(storageId), { force: true });
+  }
+}
+
+/** fsync of a file or a folder (a folder's entries: a rename is durable once its folder is synced). */
+async function syncPath(target: string, flags: "r" | "r+") {
+  const handle = await fs.open(target, flags);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
