@@ -103,6 +103,8 @@ export type PoolHost<E> = {
   js(exec: E, op: string, args: JsSyscallArgs): Promise<string>;
   log(exec: E | undefined, level: string, text: string): void;
   env(name: string, componentPath: string): string | undefined;
+  /** The environment's version: workers keep what they read of it while it stays the same (null: never kept). */
+  envVersion(): number | null;
 };
 
 type Pending<E> = {
@@ -448,7 +450,7 @@ export class ExecutionPool<E> {
       this.pending.set(execId, { exec, resolve, reject, http });
       this.owner.set(execId, entry);
       entry.execs.add(execId);
-      entry.worker.postMessage({ ...message, kind: "invoke" } satisfies ToWorker);
+      entry.worker.postMessage({ ...message, kind: "invoke", envVersion: this.host.envVersion() } satisfies ToWorker);
     });
   }
 

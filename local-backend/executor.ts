@@ -23,6 +23,7 @@ import type {
 import { workerJsSyscall } from "./workerFiles";
 import { functionErrorPayload, reportStrayErrors } from "./workerErrors";
 import { WorkerHttpExchange } from "./workerHttp";
+import { WorkerEnv } from "./workerEnv";
 import { WorkerQueries } from "./workerQueries";
 import { convexFrames } from "./stackFrames";
 
@@ -100,6 +101,9 @@ function current(): Running {
 const syscallFailure = (error: ErrorPayload) =>
   Object.assign(new Error(error.message), error.data === undefined ? {} : { data: error.data });
 
+/** process.env as read at the environment's current version (workerEnv.ts). */
+const env = new WorkerEnv();
+
 /** `first()` / `unique()` streams, read whole in one message (workerQueries.ts). */
 const queries = new WorkerQueries((op, args) => ask({ op, args, execId: current().execId }), syscallFailure);
 
@@ -132,13 +136,18 @@ const host = {
   convex,
   log: (level: string, text: string) => port.postMessage({ kind: "log", execId: als.getStore()?.execId ?? null, level, text }),
 };
-/** A component's own host: its `process.env` is its own (a child sees what its parent passed). */
+/** A component's own host: its `process.env` is its own (a child sees what its parent passed), kept per environment version (workerEnv.ts). */
 const hostFor = (componentPath: string) => ({
   ...host,
-  env: (name: string) => {
-    const value = ask({ op: "env", args: name, execId: null, componentPath });
-    return value === "" ? undefined : (JSON.parse(value) as string);
-  },
+  env: (name: string) =>
+    env.read(
+      `${componentPath}
+${name}`,
+      () => {
+        const value = ask({ op: "env", args: name, execId: null, componentPath });
+        return value === "" ? undefined : (JSON.parse(value) as string);
+      },
+    ),
 });
 
 reportStrayErrors((message) => port.postMessage(message));
@@ -198,6 +207,7 @@ port.on("message", (message: ToWorker) => {
     return;
   }
   if (message.kind === "http") return exchanges.get(message.execId)?.onPart(message.part);
+  env.at(message.envVersion ?? null);
   const parent = message.parentExecId === null ? undefined : executions.get(message.parentExecId);
   const exec: Running = { execId: message.execId, type: message.type, startedAt: message.startedAt, rng: parent?.rng ?? {} };
   executions.set(exec.execId, exec);
