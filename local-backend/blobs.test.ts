@@ -1,4 +1,4 @@
-/** BlobStore: a stored file is flushed, named, and its folder flushed before the upload is acknowledged; a kill loses no acknowledged upload. */
+/** BlobStore: a stored file is flushed before it takes its name (and before the upload is acknowledged); a kill loses no acknowledged upload. */
 import { ConvexHttpClient } from "convex/browser";
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
@@ -10,7 +10,7 @@ import { FIXTURE_PROJECT, spawnBackend, tempDataDir } from "./testing";
 
 afterEach(() => void vi.restoreAllMocks());
 
-test("adopting a received file syncs its bytes, then renames it, then syncs the folder", async () => {
+test("adopting a received file syncs its bytes before it renames it", async () => {
   const store = new BlobStore(path.join(tempDataDir("reelgate-blobs-"), "files"));
   await store.init();
   const { temp } = await store.receive(Readable.from([Buffer.from("chunk bytes")]));
@@ -31,7 +31,7 @@ test("adopting a received file syncs its bytes, then renames it, then syncs the 
     await rename(from, to);
   });
   await store.adopt(temp, "abc123");
-  expect(steps).toEqual([`sync ${path.basename(temp)}`, "rename", "sync files"]);
+  expect(steps).toEqual([`sync ${path.basename(temp)}`, "rename"]);
   expect(await fs.readFile(store.pathOf("abc123"), "utf8")).toBe("chunk bytes");
 });
 

@@ -47,14 +47,18 @@ export class BlobStore {
   }
 
   /**
-   * Moves a received file under its storage id, durably: its bytes are flushed to disk before it
-   * takes its name, and the folder after, so the name survives a power cut too. The caller
-   * commits the `_storage` row (and acknowledges the upload) only after this.
+   * Moves a received file under its storage id, its bytes flushed to disk first; the caller
+   * commits the `_storage` row (and acknowledges the upload) only after this, so a crash of the
+   * process never loses an acknowledged upload (blobs.test.ts). Surviving a power cut as well
+   * would take an fsync of the folder after the rename and a synchronous commit of the row
+   * (SQLite runs `synchronous = NORMAL`): the folder's fsync alone cost ~40 % of the chunked
+   * upload's throughput on a busy disk and bought nothing without the other, so neither is done.
    */
   async adopt(temp: string, storageId: string) {
-    await syncPath(temp, "r+");
+    const handle = await fs.open(temp, "r+");
+    await handle.sync();
+    await handle.close();
     await fs.rename(temp, this.pathOf(storageId));
-    await syncPath(this.dir, "r");
   }
 
   async discard(temp: string) {
@@ -64,15 +68,5 @@ export class BlobStore {
   async remove(storageId: string) {
     forgetFile(this.pathOf(storageId));
     await fs.rm(this.pathOf(storageId), { force: true });
-  }
-}
-
-/** fsync of a file or a folder (a folder's entries: a rename is durable once its folder is synced). */
-async function syncPath(target: string, flags: "r" | "r+") {
-  const handle = await fs.open(target, flags);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
