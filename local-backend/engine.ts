@@ -256,6 +256,7 @@ export class Engine {
       },
       log: (exec, level, text) => (exec ? emitLogLine(this, exec, level, text) : rawConsole.log(`[${level}] ${text}`)),
       env: (name, componentPath) => this.componentEnv(componentPath).get(name),
+      envVersion: () => functionEnvVersion(),
     };
   }
 
@@ -887,6 +888,8 @@ let installed: Engine | null = null;
 /** process.env as functions see it, from the latest load (the pool's workers ask for it too). */
 let functionEnv: (name: string) => string | undefined = (name) => process.env[name];
 let functionEnvNames: () => string[] = () => [];
+/** The environment's version (FunctionEnv.version), or null where values are not versioned (workers then ask for every read). */
+let functionEnvVersion: () => number | null = () => null;
 let consolePatched = false;
 
 /**
@@ -949,9 +952,14 @@ function convexGlobal() {
 }
 
 /** What a default-runtime context (defaultRuntime.ts) asks of the engine that runs its functions. */
-export function runtimeHost(env: (name: string) => string | undefined, names: () => string[] = () => []): RuntimeHost {
+export function runtimeHost(
+  env: (name: string) => string | undefined,
+  names: () => string[] = () => [],
+  version: () => number | null = () => null,
+): RuntimeHost {
   functionEnv = env;
   functionEnvNames = names;
+  functionEnvVersion = version;
   return {
     current: () => installed?.als.getStore(),
     convex: convexGlobal(),

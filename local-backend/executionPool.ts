@@ -23,6 +23,7 @@ import type {
   ToWorker,
   WorkerData,
 } from "./executionProtocol";
+import { workerExecArgv, workerResourceLimits } from "./workerOptions";
 
 /**
  * crates/common/src/knobs.rs DATABASE_UDF_USER_TIMEOUT (env DATABASE_UDF_USER_TIMEOUT_SECONDS,
@@ -90,6 +91,8 @@ export type PoolHost<E> = {
   js(exec: E, op: string, args: JsSyscallArgs): Promise<string>;
   log(exec: E | undefined, level: string, text: string): void;
   env(name: string, componentPath: string): string | undefined;
+  /** The environment's version: workers keep what they read of it while it stays the same (null: never kept). */
+  envVersion(): number | null;
 };
 
 type Pending<E> = {
@@ -198,7 +201,8 @@ export class ExecutionPool<E> {
     const worker = new Worker(executorScript(this.kind), {
       workerData: { bundles: this.bundles, syncPort: port2, flag } satisfies WorkerData,
       transferList: [port2],
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      resourceLimits: workerResourceLimits(WORKER_HEAP_MB),
+      execArgv: workerExecArgv(),
       stdout: false,
       // A Node action's process.env is its own (the deployment variables, set per call), never the server's.
       ...(this.kind === "node" ? { env: {} } : {}),
@@ -465,7 +469,7 @@ export class ExecutionPool<E> {
       this.pending.set(execId, { exec, resolve, reject, http });
       this.owner.set(execId, entry);
       entry.execs.add(execId);
-      entry.worker.postMessage({ ...message, kind: "invoke" } satisfies ToWorker);
+      entry.worker.postMessage({ ...message, kind: "invoke", envVersion: this.host.envVersion() } satisfies ToWorker);
     });
   }
 

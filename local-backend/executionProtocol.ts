@@ -36,6 +36,8 @@ export type InvokeMessage = {
   env?: Record<string, string>;
   /** An HTTP action's request (its body, if any, streamed by `http` messages). */
   request?: HttpRequestHead;
+  /** The environment's version now (FunctionEnv.version): values the worker read at this version still hold. */
+  envVersion?: number | null;
 };
 
 /**

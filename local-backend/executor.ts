@@ -23,6 +23,8 @@ import type {
 import { workerJsSyscall } from "./workerFiles";
 import { functionErrorPayload, reportStrayErrors } from "./workerErrors";
 import { WorkerHttpExchange } from "./workerHttp";
+import { WorkerEnv } from "./workerEnv";
+import { WorkerQueries } from "./workerQueries";
 import { convexFrames } from "./stackFrames";
 
 type Running = RuntimeExec & { execId: number; rng: { random?: SeededRandom } };
@@ -95,9 +97,20 @@ function current(): Running {
   return exec;
 }
 
+/** As the main thread's `Convex.asyncSyscall` fails: an Error of this realm, ConvexError data attached. */
+const syscallFailure = (error: ErrorPayload) =>
+  Object.assign(new Error(error.message), error.data === undefined ? {} : { data: error.data });
+
+/** process.env as read at the environment's current version (workerEnv.ts). */
+const env = new WorkerEnv();
+
+/** `first()` / `unique()` streams, read whole in one message (workerQueries.ts). */
+const queries = new WorkerQueries((op, args) => ask({ op, args, execId: current().execId }), syscallFailure);
+
 const convex = {
-  syscall: (op: string, args: string) => ask({ op, args, execId: current().execId }),
-  asyncSyscall: (op: string, args: string) => askAsync((callId, execId) => ({ kind: "async", callId, execId, op, args })),
+  syscall: (op: string, args: string) => queries.syscall(op, args) ?? ask({ op, args, execId: current().execId }),
+  asyncSyscall: (op: string, args: string) =>
+    queries.asyncSyscall(op, args) ?? askAsync((callId, execId) => ({ kind: "async", callId, execId, op, args })),
   // An action's files (queries and mutations never make js syscalls).
   jsSyscall: workerJsSyscall((op: string, args: JsSyscallArgs, transfer: ArrayBuffer[]) =>
     askAsync((callId, execId) => ({ kind: "js", callId, execId, op, args }), transfer),
@@ -123,13 +136,18 @@ const host = {
   convex,
   log: (level: string, text: string) => port.postMessage({ kind: "log", execId: als.getStore()?.execId ?? null, level, text }),
 };
-/** A component's own host: its `process.env` is its own (a child sees what its parent passed). */
+/** A component's own host: its `process.env` is its own (a child sees what its parent passed), kept per environment version (workerEnv.ts). */
 const hostFor = (componentPath: string) => ({
   ...host,
-  env: (name: string) => {
-    const value = ask({ op: "env", args: name, execId: null, componentPath });
-    return value === "" ? undefined : (JSON.parse(value) as string);
-  },
+  env: (name: string) =>
+    env.read(
+      `${componentPath}
+${name}`,
+      () => {
+        const value = ask({ op: "env", args: name, execId: null, componentPath });
+        return value === "" ? undefined : (JSON.parse(value) as string);
+      },
+    ),
 });
 
 reportStrayErrors((message) => port.postMessage(message));
@@ -185,11 +203,11 @@ port.on("message", (message: ToWorker) => {
     calls.delete(message.callId);
     if (!call) return;
     if (message.ok) call.resolve(message.value);
-    // As the main thread's `Convex.asyncSyscall`: an Error of this realm, ConvexError data attached.
-    else call.reject(Object.assign(new Error(message.error.message), message.error.data === undefined ? {} : { data: message.error.data }));
+    else call.reject(syscallFailure(message.error));
     return;
   }
   if (message.kind === "http") return exchanges.get(message.execId)?.onPart(message.part);
+  env.at(message.envVersion ?? null);
   const parent = message.parentExecId === null ? undefined : executions.get(message.parentExecId);
   const exec: Running = { execId: message.execId, type: message.type, startedAt: message.startedAt, rng: parent?.rng ?? {} };
   executions.set(exec.execId, exec);
@@ -213,6 +231,7 @@ port.on("message", (message: ToWorker) => {
       port.postMessage({ kind: "done", execId: exec.execId, ok: false, error: payload(thrown) });
     } finally {
       executions.delete(exec.execId);
+      if (executions.size === 0) queries.clear();
     }
   })();
 });

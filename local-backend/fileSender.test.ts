@@ -4,7 +4,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { forgetFile, makeInert, sendFileRange } from "./fileSender";
+import { forgetFile, makeInert, sendFileRange, SPARE_BUFFERS, spareBuffers } from "./fileSender";
 import { tempDataDir } from "./testing";
 
 const dir = tempDataDir("reelgate-sender-");
@@ -90,4 +90,12 @@ test("makeInert: nosniff once, a sandbox added to the app's own policy or set al
   const sandboxed: Record<string, string | string[]> = { "content-security-policy": "sandbox allow-downloads" };
   makeInert(sandboxed);
   expect(sandboxed["content-security-policy"]).toBe("sandbox allow-downloads");
+});
+
+test("after a burst of concurrent responses only a few buffers are kept (two per response while it streams)", async () => {
+  const bodies = await Promise.all(Array.from({ length: 24 }, (_, i) => get("clip", i * 1000, i * 1000 + 2 * 1024 * 1024)));
+  bodies.forEach((body, i) => expect(body.equals(content.subarray(i * 1000, i * 1000 + 2 * 1024 * 1024))).toBe(true));
+  // 48 buffers were in use at the peak; what stays is bounded.
+  expect(spareBuffers()).toBeGreaterThan(0);
+  expect(spareBuffers()).toBeLessThanOrEqual(SPARE_BUFFERS);
 });

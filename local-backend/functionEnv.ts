@@ -13,16 +13,29 @@ import type { DeploymentEnv } from "./deploymentEnv";
 export class FunctionEnv {
   private defaults: Record<string, string> = {};
   private system: Record<string, string> = {};
+  private changes = 0;
 
-  constructor(private readonly deployment: DeploymentEnv) {}
+  constructor(private readonly deployment: DeploymentEnv) {
+    deployment.onChange(() => this.changes++);
+  }
+
+  /**
+   * Changes with every change of any value: pool workers keep the values they read while it
+   * stays the same (executor.ts), so reading `process.env` costs no message to the main thread.
+   */
+  get version(): number {
+    return this.changes;
+  }
 
   /** Values a local deployment starts with; variables set with `npx convex env set` win over them. */
   setDefaults(defaults: Record<string, string>) {
     this.defaults = { ...defaults };
+    this.changes++;
   }
 
   setSystem(system: { CONVEX_CLOUD_URL: string; CONVEX_SITE_URL: string }) {
     this.system = { ...system };
+    this.changes++;
   }
 
   get(name: string): string | undefined {

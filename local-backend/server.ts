@@ -133,6 +133,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     runtimeHost(
       (name) => functionEnv.get(name),
       () => functionEnv.names(),
+      () => functionEnv.version,
     );
   const install = async (next: LoadedApp, commit: () => void = () => {}) => {
     await engine.serial(async () => {

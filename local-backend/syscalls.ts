@@ -378,6 +378,36 @@ function build(engine: Engine) {
     }
   }
 
+  /**
+   * `1.0/queryStream` for a pool worker (workerQueries.ts): a `first()` / `unique()` over an index
+   * range (a limit of one or two, no filter) is read to its end at once and its rows sent with the
+   * stream's id, so the worker answers the function's `queryStreamNext` calls itself, one message
+   * instead of four. Nothing differs for the function: such a stream is read in one scan at its
+   * first `next` anyway (`next` above), which the worker posts without running any code between,
+   * and `collect()` reads it to its end; the reads and the limits counted are the same. A limit
+   * broken on the way is sent as the error the `next` that met it would have failed with.
+   * Any other query is opened as `1.0/queryStream` opens it.
+   */
+  function readWholeStream(exec: Exec, query: SerializedQuery): string {
+    const id = ++streamCounter;
+    const stream = startStream(exec, query);
+    const limit = query.operators.find((o) => o.limit !== undefined)?.limit;
+    const whole = query.source.type !== "Search" && stream.filters.length === 0 && limit !== undefined && limit <= 2;
+    if (!whole) {
+      exec.streams.set(id, stream);
+      return JSON.stringify({ queryId: id });
+    }
+    const rows: string[] = [];
+    let error: { message: string; data?: unknown } | undefined;
+    try {
+      for (let row = next(stream); row; row = next(stream)) rows.push(row.json);
+    } catch (thrown) {
+      const failure = toFunctionError(thrown);
+      error = { message: failure.message, ...(failure.data === undefined ? {} : { data: failure.data }) };
+    }
+    return JSON.stringify({ queryId: id, rows, ...(error ? { error } : {}) });
+  }
+
   const sync = (exec: Exec, op: string, args: SyscallArgs): string => {
     switch (op) {
       case "1.0/queryStream": {
@@ -385,6 +415,8 @@ function build(engine: Engine) {
         exec.streams.set(id, startStream(exec, args.query));
         return JSON.stringify({ queryId: id });
       }
+      case "local/queryStreamRead":
+        return readWholeStream(exec, args.query);
       case "1.0/queryCleanup":
         exec.streams.delete(args.queryId);
         return JSON.stringify({});
