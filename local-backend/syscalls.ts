@@ -219,7 +219,7 @@ function build(engine: Engine) {
       // At the execution's snapshot, as its documents are read; a mutation that wrote already: at
       // the latest commit with its writes applied (a read-only snapshot cannot hold them; its read
       // set still makes any commit between its snapshot and this search a conflict).
-      search = exec.tx && exec.tx.size > 0 ? withOwnWrites(exec.tx, () => run(store.sql)) : run(searchConnection(exec));
+      search = exec.tx && exec.tx.size > 0 ? withOwnWrites(exec.tx, () => run(store.sql).materialized()) : run(searchConnection(exec));
     } catch (error) {
       throw error instanceof SearchError ? new FunctionError(error.message) : error;
     }
