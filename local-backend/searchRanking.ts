@@ -11,43 +11,73 @@ import { termScore } from "./searchText";
 export type HashCondition = { offset: number; lo: number; hi: number };
 export type Ranked = { docno: number; score: number; created: number };
 
+/** A block's entries as 32-bit words (docno, tf, len, …, filter hashes); a copy only if the blob is not 4-byte aligned. */
+function wordsOf(block: Buffer): Int32Array {
+  if (block.byteOffset % 4 === 0) return new Int32Array(block.buffer, block.byteOffset, block.length >> 2);
+  return new Int32Array(Uint8Array.from(block).buffer);
+}
+
 /** Slot + 1 of each document number in the current ranking (0: not matched); reset after each ranking. */
 let slotOf = new Int32Array(1 << 16);
 
 export class Ranking {
-  private docnos: number[] = [];
-  private scores: number[] = [];
-  private created: number[] = [];
+  private count = 0;
+  private docnos = new Int32Array(64);
+  private scores = new Float64Array(64);
+  private created = new Float64Array(64);
   private heap: Int32Array | null = null;
   private size = 0;
 
   constructor(private readonly idOf: (docno: number) => string) {}
 
-  /** Adds one term's postings at `weight` (idf × boost); entries failing a condition are skipped. */
+  /**
+   * Adds one term's postings at `weight` (idf × boost); entries failing a condition are skipped.
+   * `width` is a multiple of 4 (searchBlocks.ts), so each block is read as 32-bit words.
+   */
   addTerm(blocks: Buffer[], width: number, weight: number, averageLength: number, conditions: HashCondition[]) {
+    const stride = width >> 2;
+    let entries = 0;
+    for (const block of blocks) entries += block.length / width;
+    this.reserve(this.count + entries);
     for (const block of blocks) {
-      for (let at = 0; at < block.length; at += width) {
+      const words = wordsOf(block);
+      const n = words.length;
+      for (let w = 0; w < n; w += stride) {
         let pass = true;
         for (const c of conditions) {
-          if (block.readInt32LE(at + c.offset) !== c.lo || block.readInt32LE(at + c.offset + 4) !== c.hi) {
+          if (words[w + c.offset / 4] !== c.lo || words[w + c.offset / 4 + 1] !== c.hi) {
             pass = false;
             break;
           }
         }
         if (!pass) continue;
-        const docno = block.readUInt32LE(at);
-        const add = termScore(weight, block.readUInt32LE(at + 4), block.readUInt32LE(at + 8), averageLength);
+        const docno = words[w];
+        const add = termScore(weight, words[w + 1], words[w + 2], averageLength);
         if (docno >= slotOf.length) this.grow(docno);
         const slot = slotOf[docno];
         if (slot === 0) {
-          slotOf[docno] = this.docnos.push(docno);
-          this.scores.push(add);
-          this.created.push(block.readDoubleLE(at + 12));
+          const i = this.count++;
+          slotOf[docno] = i + 1;
+          this.docnos[i] = docno;
+          this.scores[i] = add;
+          this.created[i] = block.readDoubleLE(w * 4 + 12);
         } else {
           this.scores[slot - 1] += add;
         }
       }
     }
+  }
+
+  /** Room for `n` matches. */
+  private reserve(n: number) {
+    if (n <= this.docnos.length) return;
+    let size = this.docnos.length;
+    while (size < n) size *= 2;
+    const [docnos, scores, created] = [new Int32Array(size), new Float64Array(size), new Float64Array(size)];
+    docnos.set(this.docnos);
+    scores.set(this.scores);
+    created.set(this.created);
+    [this.docnos, this.scores, this.created] = [docnos, scores, created];
   }
 
   private grow(docno: number) {
@@ -60,8 +90,8 @@ export class Ranking {
 
   /** Ends the scoring — clears the shared slots, so call it before any other ranking starts — and orders the matches into a heap. */
   finish(): this {
-    for (const docno of this.docnos) slotOf[docno] = 0;
-    const n = this.docnos.length;
+    const n = this.count;
+    for (let i = 0; i < n; i++) slotOf[this.docnos[i]] = 0;
     this.heap = new Int32Array(n);
     for (let i = 0; i < n; i++) this.heap[i] = i;
     this.size = n;
@@ -105,6 +135,6 @@ export class Ranking {
   }
 
   get matches() {
-    return this.docnos.length;
+    return this.count;
   }
 }
