@@ -5,6 +5,7 @@
  * 3. An index lookup (getByToken-style: unique hash → one document) at 1k vs 100k documents.
  * 4. Text search at 1k vs 100k videos, and an insert with vs without the search index (bench-search.ts).
  * 5. The execution pool: head-of-line blocking under password grants, mutation throughput by workers (bench-execution.ts).
+ * `npm run bench:backend -- --only=search` runs one section (protocol = 1–2, lookup, search, execution; comma-separated).
  */
 import { ConvexClient } from "convex/browser";
 import { spawn } from "node:child_process";
@@ -175,65 +176,76 @@ function indexedStore(documents: number) {
   };
 }
 
-const backend = await spawnBackend({ projectDir: FIXTURE_PROJECT });
-try {
-  // Interleaved batches, so drift in the machine's load affects every series alike.
-  const [separate, inProcess] = [await echoServer(false), await echoServer(true)];
-  const echo: number[] = [];
-  const echoInProcess: number[] = [];
-  const query: number[] = [];
-  const protocol: number[] = [];
-  await queryRoundTrips(backend.cloudUrl, 200); // warm-up
-  clientCpuMicros = 0;
-  for (let batch = 0; batch < 5; batch++) {
-    echo.push(...(await echoRoundTrips(separate.url, 500)));
-    echoInProcess.push(...(await echoRoundTrips(inProcess.url, 500)));
-    protocol.push(...(await protocolRoundTrips(backend.cloudUrl, 500)));
-    query.push(...(await queryRoundTrips(backend.cloudUrl, 500)));
+// `--only=protocol,lookup,search,execution` runs those sections alone (1–2, 3, 4, 5).
+const only = process.argv
+  .find((a) => a.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",");
+const runs = (section: "protocol" | "lookup" | "search" | "execution") => !only || only.includes(section);
+
+if (runs("protocol")) {
+  const backend = await spawnBackend({ projectDir: FIXTURE_PROJECT });
+  try {
+    // Interleaved batches, so drift in the machine's load affects every series alike.
+    const [separate, inProcess] = [await echoServer(false), await echoServer(true)];
+    const echo: number[] = [];
+    const echoInProcess: number[] = [];
+    const query: number[] = [];
+    const protocol: number[] = [];
+    await queryRoundTrips(backend.cloudUrl, 200); // warm-up
+    clientCpuMicros = 0;
+    for (let batch = 0; batch < 5; batch++) {
+      echo.push(...(await echoRoundTrips(separate.url, 500)));
+      echoInProcess.push(...(await echoRoundTrips(inProcess.url, 500)));
+      protocol.push(...(await protocolRoundTrips(backend.cloudUrl, 500)));
+      query.push(...(await queryRoundTrips(backend.cloudUrl, 500)));
+    }
+    separate.stop();
+    inProcess.stop();
+    const line = (label: string, xs: number[]) =>
+      console.log(`   ${label.padEnd(36)} p50 ${fmt(percentile(xs, 50))}  mean ${fmt(xs.reduce((a, b) => a + b) / xs.length)}`);
+    const ratio = (xs: number[], base: number[]) => `${(percentile(xs, 50) / percentile(base, 50)).toFixed(2)}×`;
+    console.log("1. Query round trip over the sync WebSocket (2500 sequential round trips each, 5 interleaved batches)");
+    line("raw WebSocket echo (own process)", echo);
+    line("raw WebSocket echo (in this process)", echoInProcess);
+    line("query, protocol only", protocol);
+    line("query through the convex client", query);
+    console.log(
+      `   protocol only (ModifyQuerySet → Transition) vs echo server: ${ratio(protocol, echo)}   (target ≤ 2×; ${ratio(protocol, echoInProcess)} vs the in-process echo)`,
+    );
+    console.log(
+      `   through ConvexClient.query vs echo server: ${ratio(query, echo)}   (the client library's own CPU: ${(clientCpuMicros / query.length).toFixed(0)} µs per query in this process — subscribe, transition handling, unsubscribe)`,
+    );
+
+    const delays = await fanOut(backend.cloudUrl, 100, 30);
+    console.log("2. A mutation's change reaching 100 subscribed clients (30 mutations, 3000 deliveries)");
+    console.log(
+      `   p50 ${fmt(percentile(delays, 50))}  p99 ${fmt(percentile(delays, 99))}  max ${fmt(Math.max(...delays))}   (target p99 < 100 ms)`,
+    );
+  } finally {
+    await backend.stop();
   }
-  separate.stop();
-  inProcess.stop();
-  const line = (label: string, xs: number[]) =>
-    console.log(`   ${label.padEnd(36)} p50 ${fmt(percentile(xs, 50))}  mean ${fmt(xs.reduce((a, b) => a + b) / xs.length)}`);
-  const ratio = (xs: number[], base: number[]) => `${(percentile(xs, 50) / percentile(base, 50)).toFixed(2)}×`;
-  console.log("1. Query round trip over the sync WebSocket (2500 sequential round trips each, 5 interleaved batches)");
-  line("raw WebSocket echo (own process)", echo);
-  line("raw WebSocket echo (in this process)", echoInProcess);
-  line("query, protocol only", protocol);
-  line("query through the convex client", query);
-  console.log(
-    `   protocol only (ModifyQuerySet → Transition) vs echo server: ${ratio(protocol, echo)}   (target ≤ 2×; ${ratio(protocol, echoInProcess)} vs the in-process echo)`,
-  );
-  console.log(
-    `   through ConvexClient.query vs echo server: ${ratio(query, echo)}   (the client library's own CPU: ${(clientCpuMicros / query.length).toFixed(0)} µs per query in this process — subscribe, transition handling, unsubscribe)`,
-  );
-
-  const delays = await fanOut(backend.cloudUrl, 100, 30);
-  console.log("2. A mutation's change reaching 100 subscribed clients (30 mutations, 3000 deliveries)");
-  console.log(
-    `   p50 ${fmt(percentile(delays, 50))}  p99 ${fmt(percentile(delays, 99))}  max ${fmt(Math.max(...delays))}   (target p99 < 100 ms)`,
-  );
-} finally {
-  await backend.stop();
 }
 
-// Interleaved batches; the median batch of each size is reported.
-const [small, large] = [indexedStore(1_000), indexedStore(100_000)];
-small.time(2000);
-large.time(2000);
-const smallRuns: number[] = [];
-const largeRuns: number[] = [];
-for (let batch = 0; batch < 15; batch++) {
-  smallRuns.push(small.time(2000));
-  largeRuns.push(large.time(2000));
+if (runs("lookup")) {
+  // Interleaved batches; the median batch of each size is reported.
+  const [small, large] = [indexedStore(1_000), indexedStore(100_000)];
+  small.time(2000);
+  large.time(2000);
+  const smallRuns: number[] = [];
+  const largeRuns: number[] = [];
+  for (let batch = 0; batch < 15; batch++) {
+    smallRuns.push(small.time(2000));
+    largeRuns.push(large.time(2000));
+  }
+  small.close();
+  large.close();
+  const [smallMedian, largeMedian] = [percentile(smallRuns, 50), percentile(largeRuns, 50)];
+  console.log("3. Index lookup by token hash (15 interleaved batches of 2000 lookups; median batch)");
+  console.log(`   1k documents    ${smallMedian.toFixed(2)} µs/lookup`);
+  console.log(`   100k documents  ${largeMedian.toFixed(2)} µs/lookup`);
+  console.log(`   ratio           ${(largeMedian / smallMedian).toFixed(2)}×   (target ≤ 1.5×)`);
 }
-small.close();
-large.close();
-const [smallMedian, largeMedian] = [percentile(smallRuns, 50), percentile(largeRuns, 50)];
-console.log("3. Index lookup by token hash (15 interleaved batches of 2000 lookups; median batch)");
-console.log(`   1k documents    ${smallMedian.toFixed(2)} µs/lookup`);
-console.log(`   100k documents  ${largeMedian.toFixed(2)} µs/lookup`);
-console.log(`   ratio           ${(largeMedian / smallMedian).toFixed(2)}×   (target ≤ 1.5×)`);
-benchSearch();
-await benchExecution();
+if (runs("search")) benchSearch();
+if (runs("execution")) await benchExecution();
 process.exit(0);
