@@ -6,7 +6,8 @@
  *                    keyed by the first filter field's hash before the document number, so a
  *                    search with `eq` on that field (a team's library) reads only that value's
  *                    blocks, and a whole-index search reads a few kilobytes per row;
- *   search_docs      the number each indexed document has in its index (and back);
+ *   search_docs      the number each indexed document has in its index (and back), with its
+ *                    creation time (the tie-break, and part of each result's key);
  *   search_terms     document frequency per term (BM25 idf, prefix expansion);
  *   search_indexes   the definition, BM25 totals (documents, tokens) and next document number.
  * An index is rebuilt from the table's documents when its definition changes.
@@ -22,7 +23,7 @@ import { encodeKey, fieldValue, type Value } from "./keys";
 import { parseDoc, type Doc, type DocumentStore } from "./database";
 import type { ReadSet, WriteSet } from "./readSet";
 import { ENTRY_HEADER, encodeEntry, entryWidth, fits, withoutDocno } from "./searchBlocks";
-import { Ranking, type HashCondition } from "./searchRanking";
+import { Ranking, type DocInfo, type HashCondition } from "./searchRanking";
 import {
   MAX_CANDIDATE_REVISIONS,
   MAX_PREFIX_MATCHES_PER_QUERY_TERM,
@@ -39,7 +40,7 @@ import {
 
 const HASH_BYTES = 8;
 /** Version of the tables' row layout (a data folder from another layout is re-indexed). */
-const LAYOUT = "3";
+const LAYOUT = "4";
 /** Sorts after every UTF-8 continuation of a prefix (the largest code point). */
 const MAX_CHAR = "\u{10FFFF}";
 
@@ -118,7 +119,7 @@ type Reader = {
   prefix: Database.Statement;
   blocks: Database.Statement;
   blocksOf: Database.Statement;
-  idOf: Database.Statement;
+  infoOf: Database.Statement;
 };
 type Block = { first: number; data: Buffer };
 type IndexEntry = ReturnType<SearchIndexes["entry"]>;
@@ -142,14 +143,14 @@ export class SearchIndexes {
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS search_indexes (idx TEXT PRIMARY KEY, def TEXT NOT NULL, docs INTEGER NOT NULL, tokens INTEGER NOT NULL, next INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS search_terms (idx TEXT NOT NULL, term TEXT NOT NULL, df INTEGER NOT NULL, PRIMARY KEY (idx, term)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS search_docs (idx TEXT NOT NULL, doc TEXT NOT NULL, docno INTEGER NOT NULL, PRIMARY KEY (idx, doc)) WITHOUT ROWID;
-      CREATE UNIQUE INDEX IF NOT EXISTS search_docs_by_docno ON search_docs (idx, docno);
+      CREATE TABLE IF NOT EXISTS search_docs (idx TEXT NOT NULL, doc TEXT NOT NULL, docno INTEGER NOT NULL, created REAL NOT NULL, PRIMARY KEY (idx, doc)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS search_docs_by_docno ON search_docs (idx, docno, created);
       CREATE TABLE IF NOT EXISTS search_blocks (idx TEXT NOT NULL, term TEXT NOT NULL, f0 BLOB NOT NULL, first INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (idx, term, f0, first)) WITHOUT ROWID;
     `);
     this.stmt = {
       addStats: this.sql.prepare("UPDATE search_indexes SET docs = docs + ?, tokens = tokens + ? WHERE idx = ?"),
       takeDocno: this.sql.prepare("UPDATE search_indexes SET next = next + 1 WHERE idx = ? RETURNING next - 1 AS docno").pluck(),
-      putDoc: this.sql.prepare("INSERT INTO search_docs (idx, doc, docno) VALUES (?, ?, ?)"),
+      putDoc: this.sql.prepare("INSERT INTO search_docs (idx, doc, docno, created) VALUES (?, ?, ?, ?)"),
       docnoOf: this.sql.prepare("SELECT docno FROM search_docs WHERE idx = ? AND doc = ?").pluck(),
       delDoc: this.sql.prepare("DELETE FROM search_docs WHERE idx = ? AND doc = ?"),
       incTerm: this.sql.prepare(
@@ -231,11 +232,11 @@ export class SearchIndexes {
     this.stmt.addStats.run(1, entry.length, idx);
     if (entry.tf.size === 0) return;
     const docno = this.stmt.takeDocno.get(idx) as number;
-    this.stmt.putDoc.run(idx, doc._id, docno);
+    this.stmt.putDoc.run(idx, doc._id, docno, doc._creationTime);
     const f0 = entry.filt.subarray(0, HASH_BYTES);
     const width = entryWidth(def.filterFields.length);
     for (const [term, tf] of entry.tf) {
-      const bytes = encodeEntry({ docno, tf, len: entry.length, created: doc._creationTime, filt: entry.filt });
+      const bytes = encodeEntry({ docno, tf, len: entry.length, filt: entry.filt });
       // The newest number: it goes at the end of the term's last block, or starts a block.
       const last = this.stmt.lastBlock.get(idx, term, f0) as Block | undefined;
       if (last && fits(last.data.length, width)) this.stmt.setBlock.run(Buffer.concat([last.data, bytes]), idx, term, f0, last.first);
@@ -276,7 +277,7 @@ export class SearchIndexes {
         ),
         blocks: db.prepare("SELECT data FROM search_blocks WHERE idx = ? AND term = ?").pluck(),
         blocksOf: db.prepare("SELECT data FROM search_blocks WHERE idx = ? AND term = ? AND f0 = ?").pluck(),
-        idOf: db.prepare("SELECT doc FROM search_docs WHERE idx = ? AND docno = ?").pluck(),
+        infoOf: db.prepare("SELECT doc AS id, created FROM search_docs WHERE idx = ? AND docno = ?"),
       };
       this.readers.set(db, reader);
     }
@@ -288,7 +289,7 @@ export class SearchIndexes {
    * prefix, its 16 smallest expansions), BM25 over the whole index with prefix-only matches at
    * half weight, documents holding at least one term and every `eq` value, best first, newest
    * first among equals, at most MAX_CANDIDATE_REVISIONS. Every matching posting is scored (as
-   * Convex's top-k does), from packed blocks; results are then handed out lazily from a heap.
+   * Convex's top-k does), from packed blocks; results are then handed out lazily, a batch at a time.
    * The index is read on `at`: the store's connection, or a snapshot's (a read transaction of
    * its own), so hits and documents are of one state — ids of results are looked up there too,
    * as they are handed out, so a SearchResults must be read before its connection moves on.
@@ -342,13 +343,13 @@ export class SearchIndexes {
       });
     const width = entryWidth(def.filterFields.length);
     const f0 = first ? hashValue(first.value) : null;
-    const ids = new Map<number, string>();
-    const idOf = (docno: number) => {
-      let id = ids.get(docno);
-      if (id === undefined) ids.set(docno, (id = read.idOf.get(idx, docno) as string));
-      return id;
+    const infos = new Map<number, DocInfo>();
+    const infoOf = (docno: number) => {
+      let info = infos.get(docno);
+      if (info === undefined) infos.set(docno, (info = read.infoOf.get(idx, docno) as DocInfo));
+      return info;
     };
-    const ranking = new Ranking(idOf);
+    const ranking = new Ranking(infoOf);
     try {
       for (const [term, info] of chosen) {
         const blocks = (f0 ? read.blocksOf.all(idx, term, f0) : read.blocks.all(idx, term)) as Buffer[];
@@ -360,8 +361,8 @@ export class SearchIndexes {
     const source = () => {
       const next = ranking.next();
       if (!next) return null;
-      const id = idOf(next.docno);
-      return { id, key: encodeKey([-next.score, -next.created, id]) };
+      const { id, created } = infoOf(next.docno);
+      return { id, key: encodeKey([-next.score, -created, id]) };
     };
     const check =
       eqs.length === 0 ? null : (doc: Doc) => eqs.every((eq) => encodeKey([fieldValue(doc, eq.field)]).equals(encodeKey([eq.value])));

@@ -3,12 +3,13 @@
  * packed into blobs of fixed-width entries sorted by document number, so a search reads a
  * term's postings a few kilobytes per row instead of one row per posting.
  *
- * Entry layout (little-endian): docno u32 | tf u32 | len u32 | creation time f64 | 8 bytes of
- * hash per filter field. A document's number is handed out by its index when it is added (an
+ * Entry layout (little-endian): docno u32 | tf u32 | len u32 | 8 bytes of hash per filter
+ * field (a multiple of 4 bytes, read as 32-bit words by searchRanking.ts). A document's creation
+ * time and id are in search_docs, read only for the results handed out (and for score ties). A document's number is handed out by its index when it is added (an
  * edited document is removed and added again under a new number), so new postings are appended
  * to the last block of their term.
  */
-export const ENTRY_HEADER = 20;
+export const ENTRY_HEADER = 12;
 /**
  * A block holds entries up to this many bytes: its row stays within a b-tree page of the
  * WITHOUT ROWID table (at most ~1000 bytes of a 4 KiB page before SQLite spills to overflow
@@ -16,7 +17,7 @@ export const ENTRY_HEADER = 20;
  */
 export const BLOCK_BYTES = 900;
 
-export type Entry = { docno: number; tf: number; len: number; created: number; filt: Buffer };
+export type Entry = { docno: number; tf: number; len: number; filt: Buffer };
 
 export const entryWidth = (filterFields: number) => ENTRY_HEADER + 8 * filterFields;
 
@@ -25,7 +26,6 @@ export function encodeEntry(e: Entry): Buffer {
   out.writeUInt32LE(e.docno, 0);
   out.writeUInt32LE(e.tf, 4);
   out.writeUInt32LE(e.len, 8);
-  out.writeDoubleLE(e.created, 12);
   e.filt.copy(out, ENTRY_HEADER);
   return out;
 }

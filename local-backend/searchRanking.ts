@@ -1,34 +1,42 @@
 /**
- * Scores a search's posting blocks (searchBlocks.ts) and hands out documents best first:
- * BM25 summed per document in query-term order (as one pass over every posting would), then a
- * binary heap over the matched documents, so the first results cost O(matches + k log matches)
- * rather than a sort of every match. Order: score descending, creation time descending, id
- * ascending (ids are looked up only for documents that tie on both).
+ * Scores a search's posting blocks (searchBlocks.ts) and hands out documents best first.
+ * Every posting is scored — BM25 summed per document in query-term order, as one pass over the
+ * postings would — into typed arrays; the order is then found a batch at a time: one pass over
+ * the matches keeps the best k after the last one handed out (k = 16, then 4× what was handed
+ * out), so the first page costs one linear pass rather than a sort of every match. Order: score
+ * descending, creation time descending, id ascending (both looked up only for documents that
+ * tie on score).
  */
 import { termScore } from "./searchText";
 
 /** An `eq` on a filter field other than the first: its 8-byte hash at `offset` of each entry, as two words. */
 export type HashCondition = { offset: number; lo: number; hi: number };
-export type Ranked = { docno: number; score: number; created: number };
+export type Ranked = { docno: number; score: number };
+/** A matched document's creation time and id, read from the index on demand. */
+export type DocInfo = { id: string; created: number };
 
-/** A block's entries as 32-bit words (docno, tf, len, …, filter hashes); a copy only if the blob is not 4-byte aligned. */
+/** A block's entries as 32-bit words (docno, tf, len, filter hashes); a copy only if the blob is not 4-byte aligned. */
 function wordsOf(block: Buffer): Int32Array {
   if (block.byteOffset % 4 === 0) return new Int32Array(block.buffer, block.byteOffset, block.length >> 2);
   return new Int32Array(Uint8Array.from(block).buffer);
 }
 
-/** Slot + 1 of each document number in the current ranking (0: not matched); reset after each ranking. */
+/** Slot + 1 of each document number in the current ranking (0: not matched); reset by `finish`. */
 let slotOf = new Int32Array(1 << 16);
+
+const FIRST_BATCH = 16;
 
 export class Ranking {
   private count = 0;
   private docnos = new Int32Array(64);
   private scores = new Float64Array(64);
-  private created = new Float64Array(64);
-  private heap: Int32Array | null = null;
-  private size = 0;
+  private finished = false;
+  private batch: number[] = [];
+  private at = 0;
+  private last = -1;
+  private handed = 0;
 
-  constructor(private readonly idOf: (docno: number) => string) {}
+  constructor(private readonly infoOf: (docno: number) => DocInfo) {}
 
   /**
    * Adds one term's postings at `weight` (idf × boost); entries failing a condition are skipped.
@@ -39,28 +47,23 @@ export class Ranking {
     let entries = 0;
     for (const block of blocks) entries += block.length / width;
     this.reserve(this.count + entries);
+    const words = conditions.map((c) => c.offset >> 2);
     for (const block of blocks) {
-      const words = wordsOf(block);
-      const n = words.length;
-      for (let w = 0; w < n; w += stride) {
-        let pass = true;
-        for (const c of conditions) {
-          if (words[w + c.offset / 4] !== c.lo || words[w + c.offset / 4 + 1] !== c.hi) {
-            pass = false;
-            break;
-          }
+      const data = wordsOf(block);
+      const n = data.length;
+      next: for (let w = 0; w < n; w += stride) {
+        for (let c = 0; c < conditions.length; c++) {
+          if (data[w + words[c]] !== conditions[c].lo || data[w + words[c] + 1] !== conditions[c].hi) continue next;
         }
-        if (!pass) continue;
-        const docno = words[w];
-        const add = termScore(weight, words[w + 1], words[w + 2], averageLength);
-        if (docno >= slotOf.length) this.grow(docno);
+        const docno = data[w];
+        const add = termScore(weight, data[w + 1], data[w + 2], averageLength);
+        if (docno >= slotOf.length) grow(docno);
         const slot = slotOf[docno];
         if (slot === 0) {
           const i = this.count++;
           slotOf[docno] = i + 1;
           this.docnos[i] = docno;
           this.scores[i] = add;
-          this.created[i] = block.readDoubleLE(w * 4 + 12);
         } else {
           this.scores[slot - 1] += add;
         }
@@ -73,68 +76,87 @@ export class Ranking {
     if (n <= this.docnos.length) return;
     let size = this.docnos.length;
     while (size < n) size *= 2;
-    const [docnos, scores, created] = [new Int32Array(size), new Float64Array(size), new Float64Array(size)];
+    const [docnos, scores] = [new Int32Array(size), new Float64Array(size)];
     docnos.set(this.docnos);
     scores.set(this.scores);
-    created.set(this.created);
-    [this.docnos, this.scores, this.created] = [docnos, scores, created];
+    [this.docnos, this.scores] = [docnos, scores];
   }
 
-  private grow(docno: number) {
-    let size = slotOf.length;
-    while (size <= docno) size *= 2;
-    const bigger = new Int32Array(size);
-    bigger.set(slotOf);
-    slotOf = bigger;
-  }
-
-  /** Ends the scoring — clears the shared slots, so call it before any other ranking starts — and orders the matches into a heap. */
+  /** Ends the scoring: clears the shared slots, so call it before any other ranking starts. */
   finish(): this {
-    const n = this.count;
-    for (let i = 0; i < n; i++) slotOf[this.docnos[i]] = 0;
-    this.heap = new Int32Array(n);
-    for (let i = 0; i < n; i++) this.heap[i] = i;
-    this.size = n;
-    for (let i = (n >> 1) - 1; i >= 0; i--) this.down(i);
+    for (let i = 0; i < this.count; i++) slotOf[this.docnos[i]] = 0;
+    this.finished = true;
     return this;
   }
 
-  /** Whether match `a` ranks before match `b`. */
+  /** Whether match `a` ranks before match `b` (neither the same). */
   private before(a: number, b: number): boolean {
     const sa = this.scores[a];
     const sb = this.scores[b];
     if (sa !== sb) return sa > sb;
-    const ca = this.created[a];
-    const cb = this.created[b];
-    if (ca !== cb) return ca > cb;
-    return this.idOf(this.docnos[a]) < this.idOf(this.docnos[b]);
+    const ia = this.infoOf(this.docnos[a]);
+    const ib = this.infoOf(this.docnos[b]);
+    if (ia.created !== ib.created) return ia.created > ib.created;
+    return ia.id < ib.id;
   }
 
-  private down(i: number) {
-    const heap = this.heap!;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= this.size) return;
-      const r = l + 1;
-      const best = r < this.size && this.before(heap[r], heap[l]) ? r : l;
-      if (!this.before(heap[best], heap[i])) return;
-      [heap[i], heap[best]] = [heap[best], heap[i]];
-      i = best;
+  /** The next `k` matches after the last one handed out, in order. */
+  private fill(k: number) {
+    // A heap of the best k so far, its worst at the root.
+    const heap: number[] = [];
+    const worse = (a: number, b: number) => this.before(b, a);
+    const last = this.last;
+    const lastScore = last < 0 ? Infinity : this.scores[last];
+    for (let i = 0; i < this.count; i++) {
+      const score = this.scores[i];
+      // Handed out already: ranks before (or is) the last one.
+      if (score > lastScore || (score === lastScore && (i === last || this.before(i, last)))) continue;
+      if (heap.length < k) {
+        heap.push(i);
+        for (let c = heap.length - 1; c > 0;) {
+          const p = (c - 1) >> 1;
+          if (!worse(heap[c], heap[p])) break;
+          [heap[c], heap[p]] = [heap[p], heap[c]];
+          c = p;
+        }
+      } else if (score > this.scores[heap[0]] || (score === this.scores[heap[0]] && this.before(i, heap[0]))) {
+        heap[0] = i;
+        for (let p = 0; ;) {
+          const l = 2 * p + 1;
+          if (l >= k) break;
+          const w = l + 1 < k && worse(heap[l + 1], heap[l]) ? l + 1 : l;
+          if (!worse(heap[w], heap[p])) break;
+          [heap[w], heap[p]] = [heap[p], heap[w]];
+          p = w;
+        }
+      }
     }
+    this.batch = heap.sort((a, b) => (this.before(a, b) ? -1 : 1));
+    this.at = 0;
   }
 
   /** The next best match, or null when all were handed out. */
   next(): Ranked | null {
-    if (!this.heap) throw new Error("Ranking.next before finish");
-    if (this.size === 0) return null;
-    const heap = this.heap!;
-    const top = heap[0];
-    heap[0] = heap[--this.size];
-    this.down(0);
-    return { docno: this.docnos[top], score: this.scores[top], created: this.created[top] };
+    if (!this.finished) throw new Error("Ranking.next before finish");
+    if (this.at === this.batch.length) {
+      if (this.handed === this.count) return null;
+      this.fill(Math.max(FIRST_BATCH, this.handed * 4));
+    }
+    const i = this.batch[this.at++];
+    this.last = i;
+    this.handed++;
+    return { docno: this.docnos[i], score: this.scores[i] };
   }
 
   get matches() {
     return this.count;
   }
+}
+
+function grow(docno: number) {
+  let size = slotOf.length;
+  while (size <= docno) size *= 2;
+  const bigger = new Int32Array(size);
+  bigger.set(slotOf);
+  slotOf = bigger;
 }
