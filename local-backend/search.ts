@@ -120,6 +120,7 @@ type Reader = {
   blocks: Database.Statement;
   blocksOf: Database.Statement;
   infoOf: Database.Statement;
+  infosOf: Database.Statement;
 };
 type Block = { first: number; data: Buffer };
 type IndexEntry = ReturnType<SearchIndexes["entry"]>;
@@ -278,6 +279,9 @@ export class SearchIndexes {
         blocks: db.prepare("SELECT data FROM search_blocks WHERE idx = ? AND term = ?").pluck(),
         blocksOf: db.prepare("SELECT data FROM search_blocks WHERE idx = ? AND term = ? AND f0 = ?").pluck(),
         infoOf: db.prepare("SELECT doc AS id, created FROM search_docs WHERE idx = ? AND docno = ?"),
+        infosOf: db.prepare(
+          "SELECT docno, doc AS id, created FROM search_docs WHERE idx = ? AND docno IN (SELECT value FROM json_each(?))",
+        ),
       };
       this.readers.set(db, reader);
     }
@@ -349,7 +353,14 @@ export class SearchIndexes {
       if (info === undefined) infos.set(docno, (info = read.infoOf.get(idx, docno) as DocInfo));
       return info;
     };
-    const ranking = new Ranking(infoOf);
+    const load = (docnos: number[]) => {
+      const missing = docnos.filter((d) => !infos.has(d));
+      if (missing.length === 0) return;
+      for (const row of read.infosOf.all(idx, JSON.stringify(missing)) as Array<DocInfo & { docno: number }>) {
+        infos.set(row.docno, { id: row.id, created: row.created });
+      }
+    };
+    const ranking = new Ranking(load, infoOf);
     try {
       for (const [term, info] of chosen) {
         const blocks = (f0 ? read.blocksOf.all(idx, term, f0) : read.blocks.all(idx, term)) as Buffer[];
@@ -361,8 +372,7 @@ export class SearchIndexes {
     const source = () => {
       const next = ranking.next();
       if (!next) return null;
-      const { id, created } = infoOf(next.docno);
-      return { id, key: encodeKey([-next.score, -created, id]) };
+      return { id: next.id, key: encodeKey([-next.score, -next.created, next.id]) };
     };
     const check =
       eqs.length === 0 ? null : (doc: Doc) => eqs.every((eq) => encodeKey([fieldValue(doc, eq.field)]).equals(encodeKey([eq.value])));

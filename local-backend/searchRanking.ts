@@ -2,16 +2,16 @@
  * Scores a search's posting blocks (searchBlocks.ts) and hands out documents best first.
  * Every posting is scored — BM25 summed per document in query-term order, as one pass over the
  * postings would — into typed arrays; the order is then found a batch at a time: one pass over
- * the matches keeps the best k after the last one handed out (k = 16, then 4× what was handed
- * out), so the first page costs one linear pass rather than a sort of every match. Order: score
- * descending, creation time descending, id ascending (both looked up only for documents that
- * tie on score).
+ * the matches finds the k-th best score of those not handed out (k = 16, then 4× what was
+ * handed out), a second takes every match scoring at least that, so the first page costs two
+ * linear passes rather than a sort of every match. Order: score descending, creation time
+ * descending, id ascending (read from the index for a batch's documents only).
  */
 import { termScore } from "./searchText";
 
 /** An `eq` on a filter field other than the first: its 8-byte hash at `offset` of each entry, as two words. */
 export type HashCondition = { offset: number; lo: number; hi: number };
-export type Ranked = { docno: number; score: number };
+export type Ranked = { docno: number; score: number; id: string; created: number };
 /** A matched document's creation time and id, read from the index on demand. */
 export type DocInfo = { id: string; created: number };
 
@@ -33,10 +33,14 @@ export class Ranking {
   private finished = false;
   private batch: number[] = [];
   private at = 0;
-  private last = -1;
   private handed = 0;
+  private handedOut = new Uint8Array(0);
 
-  constructor(private readonly infoOf: (docno: number) => DocInfo) {}
+  constructor(
+    /** Reads the creation time and id of these documents (one lookup), for `info`. */
+    private readonly load: (docnos: number[]) => void,
+    private readonly info: (docno: number) => DocInfo,
+  ) {}
 
   /**
    * Adds one term's postings at `weight` (idf × boost); entries failing a condition are skipped.
@@ -85,53 +89,59 @@ export class Ranking {
   /** Ends the scoring: clears the shared slots, so call it before any other ranking starts. */
   finish(): this {
     for (let i = 0; i < this.count; i++) slotOf[this.docnos[i]] = 0;
+    this.handedOut = new Uint8Array(this.count);
     this.finished = true;
     return this;
   }
 
-  /** Whether match `a` ranks before match `b` (neither the same). */
+  /** Whether match `a` ranks before match `b` (neither the same; both with their info loaded). */
   private before(a: number, b: number): boolean {
     const sa = this.scores[a];
     const sb = this.scores[b];
     if (sa !== sb) return sa > sb;
-    const ia = this.infoOf(this.docnos[a]);
-    const ib = this.infoOf(this.docnos[b]);
+    const ia = this.info(this.docnos[a]);
+    const ib = this.info(this.docnos[b]);
     if (ia.created !== ib.created) return ia.created > ib.created;
     return ia.id < ib.id;
   }
 
-  /** The next `k` matches after the last one handed out, in order. */
+  /**
+   * The next matches not handed out yet, in order: at least `k` of them — every one scoring at
+   * least the k-th best score, so ties at the edge come along — with their creation time and id
+   * read in one lookup (the tie-break), instead of one per tie.
+   */
   private fill(k: number) {
-    // A heap of the best k so far, its worst at the root.
-    const heap: number[] = [];
-    const worse = (a: number, b: number) => this.before(b, a);
-    const last = this.last;
-    const lastScore = last < 0 ? Infinity : this.scores[last];
+    // The k best scores among those not handed out: a min-heap of scores, its least at the root.
+    const heap = new Float64Array(k);
+    let size = 0;
     for (let i = 0; i < this.count; i++) {
+      if (this.handedOut[i]) continue;
       const score = this.scores[i];
-      // Handed out already: ranks before (or is) the last one.
-      if (score > lastScore || (score === lastScore && (i === last || this.before(i, last)))) continue;
-      if (heap.length < k) {
-        heap.push(i);
-        for (let c = heap.length - 1; c > 0;) {
+      if (size < k) {
+        let c = size++;
+        heap[c] = score;
+        while (c > 0 && heap[(c - 1) >> 1] > heap[c]) {
           const p = (c - 1) >> 1;
-          if (!worse(heap[c], heap[p])) break;
           [heap[c], heap[p]] = [heap[p], heap[c]];
           c = p;
         }
-      } else if (score > this.scores[heap[0]] || (score === this.scores[heap[0]] && this.before(i, heap[0]))) {
-        heap[0] = i;
+      } else if (score > heap[0]) {
+        heap[0] = score;
         for (let p = 0; ;) {
           const l = 2 * p + 1;
-          if (l >= k) break;
-          const w = l + 1 < k && worse(heap[l + 1], heap[l]) ? l + 1 : l;
-          if (!worse(heap[w], heap[p])) break;
+          if (l >= size) break;
+          const w = l + 1 < size && heap[l + 1] < heap[l] ? l + 1 : l;
+          if (heap[w] >= heap[p]) break;
           [heap[w], heap[p]] = [heap[p], heap[w]];
           p = w;
         }
       }
     }
-    this.batch = heap.sort((a, b) => (this.before(a, b) ? -1 : 1));
+    const threshold = size < k ? -Infinity : heap[0];
+    const next: number[] = [];
+    for (let i = 0; i < this.count; i++) if (!this.handedOut[i] && this.scores[i] >= threshold) next.push(i);
+    this.load(next.map((i) => this.docnos[i]));
+    this.batch = next.sort((a, b) => (this.before(a, b) ? -1 : 1));
     this.at = 0;
   }
 
@@ -143,9 +153,10 @@ export class Ranking {
       this.fill(Math.max(FIRST_BATCH, this.handed * 4));
     }
     const i = this.batch[this.at++];
-    this.last = i;
+    this.handedOut[i] = 1;
     this.handed++;
-    return { docno: this.docnos[i], score: this.scores[i] };
+    const docno = this.docnos[i];
+    return { docno, score: this.scores[i], ...this.info(docno) };
   }
 
   get matches() {
