@@ -39,8 +39,10 @@ import {
 } from "./searchText";
 
 const HASH_BYTES = 8;
+/** The `first` of a term's open block (the one new postings are appended to); sealed blocks carry their first docno. */
+const OPEN = -1;
 /** Version of the tables' row layout (a data folder from another layout is re-indexed). */
-const LAYOUT = "4";
+const LAYOUT = "5";
 /** Sorts after every UTF-8 continuation of a prefix (the largest code point). */
 const MAX_CHAR = "\u{10FFFF}";
 
@@ -159,13 +161,17 @@ export class SearchIndexes {
       ),
       decTerm: this.sql.prepare("UPDATE search_terms SET df = df - 1 WHERE idx = ? AND term = ?"),
       dropTerm: this.sql.prepare("DELETE FROM search_terms WHERE idx = ? AND term = ? AND df <= 0"),
-      lastBlock: this.sql.prepare(
-        "SELECT first, data FROM search_blocks WHERE idx = ? AND term = ? AND f0 = ? ORDER BY first DESC LIMIT 1",
+      // The open block (first = OPEN) takes new postings, appended in SQLite; full, it is sealed under its first docno.
+      append: this.sql.prepare(
+        `INSERT INTO search_blocks (idx, term, f0, first, data) VALUES (?, ?, ?, ${OPEN}, ?)
+         ON CONFLICT (idx, term, f0, first) DO UPDATE SET data = CAST(data || excluded.data AS BLOB)
+         RETURNING length(data) AS bytes, substr(data, 1, 4) AS head`,
       ),
+      seal: this.sql.prepare(`UPDATE search_blocks SET first = ? WHERE idx = ? AND term = ? AND f0 = ? AND first = ${OPEN}`),
       blockHolding: this.sql.prepare(
         "SELECT first, data FROM search_blocks WHERE idx = ? AND term = ? AND f0 = ? AND first <= ? ORDER BY first DESC LIMIT 1",
       ),
-      newBlock: this.sql.prepare("INSERT INTO search_blocks (idx, term, f0, first, data) VALUES (?, ?, ?, ?, ?)"),
+      openBlock: this.sql.prepare(`SELECT first, data FROM search_blocks WHERE idx = ? AND term = ? AND f0 = ? AND first = ${OPEN}`),
       setBlock: this.sql.prepare("UPDATE search_blocks SET data = ? WHERE idx = ? AND term = ? AND f0 = ? AND first = ?"),
       delBlock: this.sql.prepare("DELETE FROM search_blocks WHERE idx = ? AND term = ? AND f0 = ? AND first = ?"),
     };
@@ -238,10 +244,9 @@ export class SearchIndexes {
     const width = entryWidth(def.filterFields.length);
     for (const [term, tf] of entry.tf) {
       const bytes = encodeEntry({ docno, tf, len: entry.length, filt: entry.filt });
-      // The newest number: it goes at the end of the term's last block, or starts a block.
-      const last = this.stmt.lastBlock.get(idx, term, f0) as Block | undefined;
-      if (last && fits(last.data.length, width)) this.stmt.setBlock.run(Buffer.concat([last.data, bytes]), idx, term, f0, last.first);
-      else this.stmt.newBlock.run(idx, term, f0, docno, bytes);
+      // The newest number: it goes at the end of the term's open block; a full one is sealed.
+      const open = this.stmt.append.get(idx, term, f0, bytes) as { bytes: number; head: Buffer };
+      if (!fits(open.bytes, width)) this.stmt.seal.run(open.head.readUInt32LE(0), idx, term, f0);
       this.stmt.incTerm.run(idx, term);
     }
   }
@@ -255,8 +260,13 @@ export class SearchIndexes {
     const f0 = entry.filt.subarray(0, HASH_BYTES);
     const width = ENTRY_HEADER + entry.filt.length;
     for (const term of entry.tf.keys()) {
-      const block = this.stmt.blockHolding.get(idx, term, f0, docno) as Block | undefined;
-      const rest = block && withoutDocno(block.data, width, docno);
+      // In the sealed block starting at or before it, else in the open block (which holds the newest numbers).
+      let block = this.stmt.blockHolding.get(idx, term, f0, docno) as Block | undefined;
+      let rest = block && withoutDocno(block.data, width, docno);
+      if (!rest) {
+        block = this.stmt.openBlock.get(idx, term, f0) as Block | undefined;
+        rest = block && withoutDocno(block.data, width, docno);
+      }
       if (block && rest) {
         if (rest.length === 0) this.stmt.delBlock.run(idx, term, f0, block.first);
         else this.stmt.setBlock.run(rest, idx, term, f0, block.first);

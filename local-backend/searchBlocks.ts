@@ -5,9 +5,10 @@
  *
  * Entry layout (little-endian): docno u32 | tf u32 | len u32 | 8 bytes of hash per filter
  * field (a multiple of 4 bytes, read as 32-bit words by searchRanking.ts). A document's creation
- * time and id are in search_docs, read only for the results handed out (and for score ties). A document's number is handed out by its index when it is added (an
- * edited document is removed and added again under a new number), so new postings are appended
- * to the last block of their term.
+ * time and id are in search_docs, read only for the results handed out (and for score ties).
+ * A document's number is handed out by its index when it is added (an edited document is
+ * removed and added again under a new number), so new postings are appended to their term's
+ * open block (search.ts), in SQLite, and a full one is sealed under its first number.
  */
 export const ENTRY_HEADER = 12;
 /**
