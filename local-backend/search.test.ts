@@ -118,6 +118,20 @@ test("Convex's limits: 1024 results at most, 8 filter expressions, the right sea
   await expect(call("query", "notes:misuse", { kind: "noIndex" })).rejects.toThrow(/Index notes.search_nothing not found/);
 }, 30_000);
 
+test("search results count toward the transaction's read limits: a document and a read interval each, as Convex's get per result", async () => {
+  for (const body of ["metric one", "metric two", "metric three", "metric four", "metric five"]) await add(body);
+  type Used = { used: number };
+  const { found, metrics } = await call<{ found: number; metrics: { documentsRead: Used; databaseQueries: Used; bytesRead: Used } }>(
+    "query",
+    "notes:searchMetrics",
+    { text: "metric", limit: 3 },
+  );
+  expect(found).toBe(3);
+  expect(metrics.documentsRead.used).toBe(3);
+  expect(metrics.databaseQueries.used).toBe(3);
+  expect(metrics.bytesRead.used).toBeGreaterThan(3 * "metric one".length);
+});
+
 test("a subscribed search re-runs when a matching document is added, edited or removed, not for unrelated writes", async () => {
   const client = new ConvexClient(backend.cloudUrl, { webSocketConstructor: WebSocket as never, unsavedChangesWarning: false });
   try {

@@ -2,13 +2,14 @@
  * Text search indexes (`defineTable(...).searchIndex(name, { searchField, filterFields })`) as an
  * inverted index in the documents' own SQLite database, so an index changes in the same
  * transaction (and savepoint) as the documents and rolls back with them:
- *   search_postings  one row per (index, term, document): term frequency, token count,
- *                    creation time and an 8-byte hash per filter field (equality filters are a
- *                    byte comparison inside the posting scan). Rows are keyed by the first
- *                    filter field's hash before the document, so a search with `eq` on that
- *                    field (a team's library) reads only that value's postings;
+ *   search_blocks    a term's postings packed into blobs of fixed-width entries (searchBlocks.ts),
+ *                    keyed by the first filter field's hash before the document number, so a
+ *                    search with `eq` on that field (a team's library) reads only that value's
+ *                    blocks, and a whole-index search reads a few kilobytes per row;
+ *   search_docs      the number each indexed document has in its index (and back), with its
+ *                    creation time (the tie-break, and part of each result's key);
  *   search_terms     document frequency per term (BM25 idf, prefix expansion);
- *   search_indexes   the definition and BM25 totals (documents, tokens) per index.
+ *   search_indexes   the definition, BM25 totals (documents, tokens) and next document number.
  * An index is rebuilt from the table's documents when its definition changes.
  *
  * Reactivity: a search reads the keys of its terms in the index's own key space (the term's
@@ -21,6 +22,8 @@ import type Database from "better-sqlite3";
 import { encodeKey, fieldValue, type Value } from "./keys";
 import { parseDoc, type Doc, type DocumentStore } from "./database";
 import type { ReadSet, WriteSet } from "./readSet";
+import { ENTRY_HEADER, encodeEntry, entryWidth, fits, withoutDocno } from "./searchBlocks";
+import { Ranking, type DocInfo, type HashCondition } from "./searchRanking";
 import {
   MAX_CANDIDATE_REVISIONS,
   MAX_PREFIX_MATCHES_PER_QUERY_TERM,
@@ -31,14 +34,15 @@ import {
   checkIndexDef,
   compileSearch,
   idf,
-  termScore,
   type SearchFilterJson,
   type SearchIndexDef,
 } from "./searchText";
 
 const HASH_BYTES = 8;
+/** The `first` of a term's open block (the one new postings are appended to); sealed blocks carry their first docno. */
+const OPEN = -1;
 /** Version of the tables' row layout (a data folder from another layout is re-indexed). */
-const LAYOUT = "2";
+const LAYOUT = "5";
 /** Sorts after every UTF-8 continuation of a prefix (the largest code point). */
 const MAX_CHAR = "\u{10FFFF}";
 
@@ -46,33 +50,60 @@ export type SearchHit = { id: string; key: Buffer };
 
 /** The results of one search, handed out in order (a query stream's source). */
 export class SearchResults {
-  private next = 0;
+  private handed = 0;
+  private pending: SearchHit | null = null;
   constructor(
-    private readonly hits: SearchHit[],
+    /** The next result in order (at most MAX_CANDIDATE_REVISIONS are asked for), or null at the end. */
+    private source: () => SearchHit | null,
     /** Where the documents are read: the execution's snapshot or transaction, or the store. */
     private readonly docs: Pick<DocumentStore, "getJson">,
     private readonly check: ((doc: Doc) => boolean) | null,
   ) {}
 
+  static empty(docs: Pick<DocumentStore, "getJson">) {
+    return new SearchResults(() => null, docs, null);
+  }
+
+  /**
+   * Reads every result (up to MAX_CANDIDATE_REVISIONS) now: for a search whose connection will
+   * not stay as it was (a mutation's tentative writes, rolled back once the search returns).
+   */
+  materialized(): this {
+    const hits: SearchHit[] = [];
+    for (let hit; this.handed + hits.length < MAX_CANDIDATE_REVISIONS && (hit = this.source());) hits.push(hit);
+    let next = 0;
+    this.source = () => hits[next++] ?? null;
+    return this;
+  }
+
+  private peek(): SearchHit | null {
+    if (!this.pending && this.handed < MAX_CANDIDATE_REVISIONS) this.pending = this.source();
+    return this.pending;
+  }
+
   /** Drops the results up to and including `cursor` (a page's continue cursor). */
   skipThrough(cursor: Buffer) {
-    while (this.next < this.hits.length && Buffer.compare(this.hits[this.next].key, cursor) <= 0) this.next++;
+    for (let hit = this.peek(); hit && Buffer.compare(hit.key, cursor) <= 0; hit = this.peek()) {
+      this.pending = null;
+      this.handed++;
+    }
   }
 
   /** Up to `limit` more documents (stored JSON). Past MAX_CANDIDATE_REVISIONS it fails, as Convex does. */
   take(limit: number): Array<{ json: string; key: Buffer }> {
     const rows: Array<{ json: string; key: Buffer }> = [];
     while (rows.length < limit) {
-      if (this.next === MAX_CANDIDATE_REVISIONS) {
+      if (this.handed === MAX_CANDIDATE_REVISIONS) {
         if (rows.length > 0) break;
         throw new SearchError(
           "SearchQueryScannedTooManyDocumentsError",
           `Search query scanned too many documents (fetched ${MAX_CANDIDATE_REVISIONS}). Consider using a smaller limit, paginating the query, or using a filter field to limit the number of documents pulled from the search index.`,
         );
       }
-      const hit = this.hits[this.next];
+      const hit = this.peek();
       if (!hit) break;
-      this.next++;
+      this.pending = null;
+      this.handed++;
       const json = this.docs.getJson(hit.id);
       if (json === null) continue;
       // Filter hashes matched; the values themselves are compared here (a hash collision never leaks a row).
@@ -88,8 +119,13 @@ type Reader = {
   stats: Database.Statement;
   df: Database.Statement;
   prefix: Database.Statement;
-  scan(byFirstField: boolean, conditions: number): Database.Statement;
+  blocks: Database.Statement;
+  blocksOf: Database.Statement;
+  infoOf: Database.Statement;
+  infosOf: Database.Statement;
 };
+type Block = { first: number; data: Buffer };
+type IndexEntry = ReturnType<SearchIndexes["entry"]>;
 
 export class SearchIndexes {
   private readonly sql: Database.Database;
@@ -102,25 +138,42 @@ export class SearchIndexes {
     this.sql = store.sql;
     if (store.getMeta("searchLayout") !== LAYOUT) {
       // Another row layout: drop it; every index is rebuilt from the documents when defined.
-      this.sql.exec("DROP TABLE IF EXISTS search_indexes; DROP TABLE IF EXISTS search_terms; DROP TABLE IF EXISTS search_postings;");
+      this.sql.exec(
+        "DROP TABLE IF EXISTS search_indexes; DROP TABLE IF EXISTS search_terms; DROP TABLE IF EXISTS search_postings; DROP TABLE IF EXISTS search_blocks; DROP TABLE IF EXISTS search_docs;",
+      );
       store.setMeta("searchLayout", LAYOUT);
     }
     this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS search_indexes (idx TEXT PRIMARY KEY, def TEXT NOT NULL, docs INTEGER NOT NULL, tokens INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS search_indexes (idx TEXT PRIMARY KEY, def TEXT NOT NULL, docs INTEGER NOT NULL, tokens INTEGER NOT NULL, next INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS search_terms (idx TEXT NOT NULL, term TEXT NOT NULL, df INTEGER NOT NULL, PRIMARY KEY (idx, term)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS search_postings (idx TEXT NOT NULL, term TEXT NOT NULL, f0 BLOB NOT NULL, doc TEXT NOT NULL, tf INTEGER NOT NULL, len INTEGER NOT NULL, created REAL NOT NULL, filt BLOB NOT NULL, PRIMARY KEY (idx, term, f0, doc)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS search_docs (idx TEXT NOT NULL, doc TEXT NOT NULL, docno INTEGER NOT NULL, created REAL NOT NULL, PRIMARY KEY (idx, doc)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS search_docs_by_docno ON search_docs (idx, docno, created);
+      CREATE TABLE IF NOT EXISTS search_blocks (idx TEXT NOT NULL, term TEXT NOT NULL, f0 BLOB NOT NULL, first INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (idx, term, f0, first)) WITHOUT ROWID;
     `);
     this.stmt = {
       addStats: this.sql.prepare("UPDATE search_indexes SET docs = docs + ?, tokens = tokens + ? WHERE idx = ?"),
+      takeDocno: this.sql.prepare("UPDATE search_indexes SET next = next + 1 WHERE idx = ? RETURNING next - 1 AS docno").pluck(),
+      putDoc: this.sql.prepare("INSERT INTO search_docs (idx, doc, docno, created) VALUES (?, ?, ?, ?)"),
+      docnoOf: this.sql.prepare("SELECT docno FROM search_docs WHERE idx = ? AND doc = ?").pluck(),
+      delDoc: this.sql.prepare("DELETE FROM search_docs WHERE idx = ? AND doc = ?"),
       incTerm: this.sql.prepare(
         "INSERT INTO search_terms (idx, term, df) VALUES (?, ?, 1) ON CONFLICT (idx, term) DO UPDATE SET df = df + 1",
       ),
       decTerm: this.sql.prepare("UPDATE search_terms SET df = df - 1 WHERE idx = ? AND term = ?"),
       dropTerm: this.sql.prepare("DELETE FROM search_terms WHERE idx = ? AND term = ? AND df <= 0"),
-      putPosting: this.sql.prepare(
-        "INSERT OR REPLACE INTO search_postings (idx, term, f0, doc, tf, len, created, filt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      // The open block (first = OPEN) takes new postings, appended in SQLite; full, it is sealed under its first docno.
+      append: this.sql.prepare(
+        `INSERT INTO search_blocks (idx, term, f0, first, data) VALUES (?, ?, ?, ${OPEN}, ?)
+         ON CONFLICT (idx, term, f0, first) DO UPDATE SET data = CAST(data || excluded.data AS BLOB)
+         RETURNING length(data) AS bytes, substr(data, 1, 4) AS head`,
       ),
-      delPosting: this.sql.prepare("DELETE FROM search_postings WHERE idx = ? AND term = ? AND f0 = ? AND doc = ?"),
+      seal: this.sql.prepare(`UPDATE search_blocks SET first = ? WHERE idx = ? AND term = ? AND f0 = ? AND first = ${OPEN}`),
+      blockHolding: this.sql.prepare(
+        "SELECT first, data FROM search_blocks WHERE idx = ? AND term = ? AND f0 = ? AND first <= ? ORDER BY first DESC LIMIT 1",
+      ),
+      openBlock: this.sql.prepare(`SELECT first, data FROM search_blocks WHERE idx = ? AND term = ? AND f0 = ? AND first = ${OPEN}`),
+      setBlock: this.sql.prepare("UPDATE search_blocks SET data = ? WHERE idx = ? AND term = ? AND f0 = ? AND first = ?"),
+      delBlock: this.sql.prepare("DELETE FROM search_blocks WHERE idx = ? AND term = ? AND f0 = ? AND first = ?"),
     };
     store.writeHooks.push((tableKey, doc, previous, touched) => this.onWrite(tableKey, doc, previous, touched));
   }
@@ -144,7 +197,7 @@ export class SearchIndexes {
       for (const row of stale) this.drop(row.idx);
       for (const def of fresh) {
         const idx = `${prefix}${def.name}`;
-        this.sql.prepare("INSERT INTO search_indexes (idx, def, docs, tokens) VALUES (?, ?, 0, 0)").run(idx, JSON.stringify(def));
+        this.sql.prepare("INSERT INTO search_indexes (idx, def, docs, tokens, next) VALUES (?, ?, 0, 0, 0)").run(idx, JSON.stringify(def));
         for (const { json } of this.sql.prepare("SELECT json FROM documents WHERE tbl = ?").all(tableKey) as { json: string }[]) {
           this.add(idx, def, parseDoc(json));
         }
@@ -153,9 +206,9 @@ export class SearchIndexes {
   }
 
   private drop(idx: string) {
-    this.sql.prepare("DELETE FROM search_postings WHERE idx = ?").run(idx);
-    this.sql.prepare("DELETE FROM search_terms WHERE idx = ?").run(idx);
-    this.sql.prepare("DELETE FROM search_indexes WHERE idx = ?").run(idx);
+    for (const table of ["search_blocks", "search_docs", "search_terms", "search_indexes"]) {
+      this.sql.prepare(`DELETE FROM ${table} WHERE idx = ?`).run(idx);
+    }
   }
 
   definition(tableKey: string, name: string): SearchIndexDef | undefined {
@@ -182,48 +235,63 @@ export class SearchIndexes {
     return { ...analyze(fieldValue(doc, def.searchField)), filt: filterHashes(def.filterFields.map((f) => fieldValue(doc, f))) };
   }
 
-  private add(idx: string, def: SearchIndexDef, doc: Doc, entry = this.entry(def, doc)) {
+  private add(idx: string, def: SearchIndexDef, doc: Doc, entry: IndexEntry = this.entry(def, doc)) {
+    this.stmt.addStats.run(1, entry.length, idx);
+    if (entry.tf.size === 0) return;
+    const docno = this.stmt.takeDocno.get(idx) as number;
+    this.stmt.putDoc.run(idx, doc._id, docno, doc._creationTime);
+    const f0 = entry.filt.subarray(0, HASH_BYTES);
+    const width = entryWidth(def.filterFields.length);
     for (const [term, tf] of entry.tf) {
-      this.stmt.putPosting.run(idx, term, entry.filt.subarray(0, HASH_BYTES), doc._id, tf, entry.length, doc._creationTime, entry.filt);
+      const bytes = encodeEntry({ docno, tf, len: entry.length, filt: entry.filt });
+      // The newest number: it goes at the end of the term's open block; a full one is sealed.
+      const open = this.stmt.append.get(idx, term, f0, bytes) as { bytes: number; head: Buffer };
+      if (!fits(open.bytes, width)) this.stmt.seal.run(open.head.readUInt32LE(0), idx, term, f0);
       this.stmt.incTerm.run(idx, term);
     }
-    this.stmt.addStats.run(1, entry.length, idx);
   }
 
-  private remove(idx: string, id: string, entry: ReturnType<SearchIndexes["entry"]>) {
+  private remove(idx: string, id: string, entry: IndexEntry) {
+    this.stmt.addStats.run(-1, -entry.length, idx);
+    if (entry.tf.size === 0) return;
+    const docno = this.stmt.docnoOf.get(idx, id) as number | undefined;
+    if (docno === undefined) return;
+    this.stmt.delDoc.run(idx, id);
+    const f0 = entry.filt.subarray(0, HASH_BYTES);
+    const width = ENTRY_HEADER + entry.filt.length;
     for (const term of entry.tf.keys()) {
-      this.stmt.delPosting.run(idx, term, entry.filt.subarray(0, HASH_BYTES), id);
+      // In the sealed block starting at or before it, else in the open block (which holds the newest numbers).
+      let block = this.stmt.blockHolding.get(idx, term, f0, docno) as Block | undefined;
+      let rest = block && withoutDocno(block.data, width, docno);
+      if (!rest) {
+        block = this.stmt.openBlock.get(idx, term, f0) as Block | undefined;
+        rest = block && withoutDocno(block.data, width, docno);
+      }
+      if (block && rest) {
+        if (rest.length === 0) this.stmt.delBlock.run(idx, term, f0, block.first);
+        else this.stmt.setBlock.run(rest, idx, term, f0, block.first);
+      }
       this.stmt.decTerm.run(idx, term);
       this.stmt.dropTerm.run(idx, term);
     }
-    this.stmt.addStats.run(-1, -entry.length, idx);
   }
 
   /** The statements a search reads with, prepared on `db` (the store's connection or a snapshot's, read-only). */
   private readerOf(db: Database.Database): Reader {
     let reader = this.readers.get(db);
     if (!reader) {
-      const scans = new Map<string, Database.Statement>();
       reader = {
         stats: db.prepare("SELECT docs, tokens FROM search_indexes WHERE idx = ?"),
         df: db.prepare("SELECT df FROM search_terms WHERE idx = ? AND term = ?"),
         prefix: db.prepare(
           `SELECT term, df FROM search_terms WHERE idx = ? AND term >= ? AND term < ? ORDER BY term LIMIT ${MAX_PREFIX_MATCHES_PER_QUERY_TERM}`,
         ),
-        // Posting scan of one term: of one first-field value or all, with `conditions` more filter-field comparisons.
-        scan: (byFirstField, conditions) => {
-          const shape = `${byFirstField}:${conditions}`;
-          let stmt = scans.get(shape);
-          if (!stmt) {
-            const where = [
-              byFirstField ? "AND f0 = ?" : "",
-              ...Array.from({ length: conditions }, () => `AND substr(filt, ?, ${HASH_BYTES}) = ?`),
-            ].join(" ");
-            stmt = db.prepare(`SELECT doc, tf, len, created FROM search_postings WHERE idx = ? AND term = ? ${where}`).raw();
-            scans.set(shape, stmt);
-          }
-          return stmt;
-        },
+        blocks: db.prepare("SELECT data FROM search_blocks WHERE idx = ? AND term = ?").pluck(),
+        blocksOf: db.prepare("SELECT data FROM search_blocks WHERE idx = ? AND term = ? AND f0 = ?").pluck(),
+        infoOf: db.prepare("SELECT doc AS id, created FROM search_docs WHERE idx = ? AND docno = ?"),
+        infosOf: db.prepare(
+          "SELECT docno, doc AS id, created FROM search_docs WHERE idx = ? AND docno IN (SELECT value FROM json_each(?))",
+        ),
       };
       this.readers.set(db, reader);
     }
@@ -234,8 +302,11 @@ export class SearchIndexes {
    * Runs a search (lib.rs `search`): every index term a query term matches (the last one as a
    * prefix, its 16 smallest expansions), BM25 over the whole index with prefix-only matches at
    * half weight, documents holding at least one term and every `eq` value, best first, newest
-   * first among equals, at most MAX_CANDIDATE_REVISIONS. The index is read on `at`: the store's
-   * connection, or a snapshot's (a read transaction of its own), so hits and documents are of one state.
+   * first among equals, at most MAX_CANDIDATE_REVISIONS. Every matching posting is scored (as
+   * Convex's top-k does), from packed blocks; results are then handed out lazily, a batch at a time.
+   * The index is read on `at`: the store's connection, or a snapshot's (a read transaction of
+   * its own), so hits and documents are of one state — ids of results are looked up there too,
+   * as they are handed out, so a SearchResults must be read before its connection moves on.
    */
   search(
     tableKey: string,
@@ -272,34 +343,50 @@ export class SearchIndexes {
       .sort((a, b) => Number(a[1].prefixOnly) - Number(b[1].prefixOnly) || a[1].order - b[1].order)
       .slice(0, MAX_UNIQUE_QUERY_TERMS);
     const stats = read.stats.get(idx) as Stats | undefined;
-    if (!stats) return new SearchResults([], docs, null); // an index the snapshot predates
-    if (chosen.length === 0 || stats.docs <= 0) return new SearchResults([], docs, null);
+    if (!stats) return SearchResults.empty(docs); // an index the snapshot predates
+    if (chosen.length === 0 || stats.docs <= 0) return SearchResults.empty(docs);
 
     const averageLength = Math.max(stats.tokens / stats.docs, 1e-9);
     const first = eqs.find((eq) => eq.field === def.filterFields[0]);
-    const rest = eqs.filter((eq) => eq !== first);
-    const params = [
-      ...(first ? [hashValue(first.value)] : []),
-      ...rest.flatMap((eq) => [def.filterFields.indexOf(eq.field) * HASH_BYTES + 1, hashValue(eq.value)]),
-    ];
-    const scan = read.scan(first !== undefined, rest.length);
-    const scores = new Map<string, { score: number; created: number }>();
-    for (const [term, info] of chosen) {
-      const weight = idf(info.df, stats.docs) * (info.prefixOnly ? PREFIX_BOOST : 1);
-      for (const [doc, tf, len, created] of scan.all(idx, term, ...params) as [string, number, number, number][]) {
-        const add = termScore(weight, tf, len, averageLength);
-        const hit = scores.get(doc);
-        if (hit) hit.score += add;
-        else scores.set(doc, { score: add, created });
+    const conditions: HashCondition[] = eqs
+      .filter((eq) => eq !== first)
+      .map((eq) => {
+        const hash = hashValue(eq.value);
+        const offset = ENTRY_HEADER + def.filterFields.indexOf(eq.field) * HASH_BYTES;
+        return { offset, lo: hash.readInt32LE(0), hi: hash.readInt32LE(4) };
+      });
+    const width = entryWidth(def.filterFields.length);
+    const f0 = first ? hashValue(first.value) : null;
+    const infos = new Map<number, DocInfo>();
+    const infoOf = (docno: number) => {
+      let info = infos.get(docno);
+      if (info === undefined) infos.set(docno, (info = read.infoOf.get(idx, docno) as DocInfo));
+      return info;
+    };
+    const load = (docnos: number[]) => {
+      const missing = docnos.filter((d) => !infos.has(d));
+      if (missing.length === 0) return;
+      for (const row of read.infosOf.all(idx, JSON.stringify(missing)) as Array<DocInfo & { docno: number }>) {
+        infos.set(row.docno, { id: row.id, created: row.created });
       }
+    };
+    const ranking = new Ranking(load, infoOf);
+    try {
+      for (const [term, info] of chosen) {
+        const blocks = (f0 ? read.blocksOf.all(idx, term, f0) : read.blocks.all(idx, term)) as Buffer[];
+        ranking.addTerm(blocks, width, idf(info.df, stats.docs) * (info.prefixOnly ? PREFIX_BOOST : 1), averageLength, conditions);
+      }
+    } finally {
+      ranking.finish();
     }
-    const ranked = [...scores].sort((a, b) => b[1].score - a[1].score || b[1].created - a[1].created || (a[0] < b[0] ? -1 : 1));
-    const hits = ranked
-      .slice(0, MAX_CANDIDATE_REVISIONS)
-      .map(([id, { score, created }]) => ({ id, key: encodeKey([-score, -created, id]) }));
+    const source = () => {
+      const next = ranking.next();
+      if (!next) return null;
+      return { id: next.id, key: encodeKey([-next.score, -next.created, next.id]) };
+    };
     const check =
       eqs.length === 0 ? null : (doc: Doc) => eqs.every((eq) => encodeKey([fieldValue(doc, eq.field)]).equals(encodeKey([eq.value])));
-    return new SearchResults(hits, docs, check);
+    return new SearchResults(source, docs, check);
   }
 }
 

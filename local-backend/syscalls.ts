@@ -219,7 +219,7 @@ function build(engine: Engine) {
       // At the execution's snapshot, as its documents are read; a mutation that wrote already: at
       // the latest commit with its writes applied (a read-only snapshot cannot hold them; its read
       // set still makes any commit between its snapshot and this search a conflict).
-      search = exec.tx && exec.tx.size > 0 ? withOwnWrites(exec.tx, () => run(store.sql)) : run(searchConnection(exec));
+      search = exec.tx && exec.tx.size > 0 ? withOwnWrites(exec.tx, () => run(store.sql).materialized()) : run(searchConnection(exec));
     } catch (error) {
       throw error instanceof SearchError ? new FunctionError(error.message) : error;
     }
@@ -240,6 +240,7 @@ function build(engine: Engine) {
       keys: [],
       seen: { low: none, high: none },
       search,
+      usage: exec.usage,
       docs: docsOf(exec),
     };
   }
@@ -328,8 +329,16 @@ function build(engine: Engine) {
         stream.budget.rowsRead++;
         stream.budget.scanned.push(rowKey);
       }
-      // Rows a filter passes over count as read, as on Convex; bytes as stored JSON.
-      if (stream.usage) withinLimits(() => stream.usage!.read(json.length));
+      // Rows a filter passes over count as read, as on Convex; bytes as stored JSON. A search
+      // result is fetched by id on Convex (database/src/query/search_query.rs: `get_with_ts` per
+      // candidate), so each one is also a read interval of its own.
+      if (stream.usage) {
+        const usage = stream.usage;
+        withinLimits(() => {
+          if (stream.search) usage.range();
+          usage.read(json.length);
+        });
+      }
       // Documents go back to the function as stored; they are parsed only to evaluate filters.
       if (stream.filters.length === 0 || stream.filters.every((f) => evaluate(parseDoc(json), f) === true)) {
         stream.remaining--;

@@ -6,7 +6,8 @@
  * 4. Text search at 1k vs 100k videos, and an insert with vs without the search index (bench-search.ts).
  * 5. The execution pool: head-of-line blocking under password grants, mutation throughput by workers (bench-execution.ts).
  *
- * `npm run bench:backend -- --only=5a,1` runs only the sections named (1, 2, 3, 4, 5a, 5b; "5" is both of 5).
+ * `npm run bench:backend -- --only=5a,1` runs only the sections named (1, 2, 3, 4, 5a, 5b; "5" is both
+ * of 5), also by name: protocol (1, 2), lookup (3), search (4), execution (5).
  */
 import { ConvexClient } from "convex/browser";
 import { spawn } from "node:child_process";
@@ -178,7 +179,15 @@ function indexedStore(documents: number) {
 }
 
 const onlyArg = process.argv.find((a) => a.startsWith("--only="));
-const only = onlyArg ? new Set(onlyArg.slice("--only=".length).split(",")) : null;
+const NAMES: Record<string, string[]> = { protocol: ["1", "2"], lookup: ["3"], search: ["4"], execution: ["5"] };
+const only = onlyArg
+  ? new Set(
+      onlyArg
+        .slice("--only=".length)
+        .split(",")
+        .flatMap((s) => NAMES[s] ?? [s]),
+    )
+  : null;
 const runs = (section: string) => !only || only.has(section) || only.has(section.slice(0, 1));
 
 const backend = runs("1") || runs("2") ? await spawnBackend({ projectDir: FIXTURE_PROJECT }) : null;

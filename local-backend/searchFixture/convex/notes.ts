@@ -44,6 +44,13 @@ export const search = query({
     return docs.map((d: { body: string }) => d.body);
   },
 });
+export const searchMetrics = query({
+  args: { text: v.string(), limit: v.number() },
+  handler: async (ctx, { text, limit }) => {
+    const found = (await searchQuery(ctx.db, text, {}).take(limit)).length;
+    return { found, metrics: await ctx.meta.getTransactionMetrics() };
+  },
+});
 export const searchFirst = query({
   args: { text: v.string() },
   handler: async (ctx, { text }) => (await searchQuery(ctx.db, text, {}).first())?.body ?? null,

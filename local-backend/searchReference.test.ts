@@ -1,0 +1,164 @@
+/**
+ * The packed-block index (search.ts, searchBlocks.ts, searchRanking.ts) ranks exactly as scoring
+ * every live document by Convex's rules would: pinned against a brute-force reference built from
+ * searchText.ts alone, over random corpora with edits and deletes (postings removed from and
+ * re-added to blocks), prefix terms, `eq` filters on the first and other filter fields, and
+ * pagination through a cursor.
+ */
+import path from "node:path";
+import { expect, test } from "vitest";
+import { DocumentStore, type Doc } from "./database";
+import { encodeKey } from "./keys";
+import { ReadSet } from "./readSet";
+import { SearchIndexes } from "./search";
+import {
+  MAX_CANDIDATE_REVISIONS,
+  MAX_PREFIX_MATCHES_PER_QUERY_TERM,
+  MAX_UNIQUE_QUERY_TERMS,
+  PREFIX_BOOST,
+  analyze,
+  compileSearch,
+  idf,
+  termScore,
+  type SearchFilterJson,
+} from "./searchText";
+import { tempDataDir } from "./testing";
+
+const TABLE = ":notes";
+const INDEX = { name: "by_body", searchField: "body", filterFields: ["team", "status"] };
+const WORDS = ["a", "ab", "abc", "abd", "b", "ba", "bad", "bat", "cat", "car", "cart", "dog", "do", "e", "ee", "fig", "g"];
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function random(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Ranked = { id: string; score: number; created: number };
+
+/** Every live document scored in full, in Convex's order (searchText.ts rules only). */
+function reference(docs: Doc[], filters: SearchFilterJson[]): Ranked[] {
+  const { terms, eqs } = compileSearch("notes.by_body", INDEX, filters);
+  const analyzed = docs.map((doc) => ({ doc, ...analyze(doc.body) }));
+  const df = new Map<string, number>();
+  for (const a of analyzed) for (const t of a.tf.keys()) df.set(t, (df.get(t) ?? 0) + 1);
+  const dictionary = [...df.keys()].sort();
+  const found = new Map<string, { prefixOnly: boolean; order: number }>();
+  terms.forEach((term, order) => {
+    const candidates = term.prefix
+      ? dictionary.filter((t) => t.startsWith(term.text)).slice(0, MAX_PREFIX_MATCHES_PER_QUERY_TERM)
+      : dictionary.filter((t) => t === term.text);
+    for (const t of candidates) {
+      const prefixOnly = t !== term.text;
+      const seen = found.get(t);
+      if (!seen) found.set(t, { prefixOnly, order });
+      else if (seen.prefixOnly && !prefixOnly) found.set(t, { prefixOnly, order: seen.order });
+    }
+  });
+  const chosen = [...found]
+    .sort((x, y) => Number(x[1].prefixOnly) - Number(y[1].prefixOnly) || x[1].order - y[1].order)
+    .slice(0, MAX_UNIQUE_QUERY_TERMS);
+  const tokens = analyzed.reduce((n, a) => n + a.length, 0);
+  const average = Math.max(tokens / docs.length, 1e-9);
+  const out: Ranked[] = [];
+  for (const a of analyzed) {
+    if (!eqs.every((eq) => a.doc[eq.field] === eq.value)) continue;
+    let score: number | null = null;
+    for (const [t, info] of chosen) {
+      const tf = a.tf.get(t);
+      if (!tf) continue;
+      const add = termScore(idf(df.get(t)!, docs.length) * (info.prefixOnly ? PREFIX_BOOST : 1), tf, a.length, average);
+      score = score === null ? add : score + add;
+    }
+    if (score !== null) out.push({ id: a.doc._id, score, created: a.doc._creationTime });
+  }
+  out.sort((x, y) => y.score - x.score || y.created - x.created || (x.id < y.id ? -1 : 1));
+  return out.slice(0, MAX_CANDIDATE_REVISIONS);
+}
+
+function corpus(seed: number) {
+  const next = random(seed);
+  const store = new DocumentStore(path.join(tempDataDir("reelgate-search-ref-"), "db.sqlite3"));
+  const search = new SearchIndexes(store);
+  store.defineTable(TABLE, []);
+  search.define(TABLE, [INDEX]);
+  const live = new Map<string, Doc>();
+  const pick = () => WORDS[Math.floor(next() ** 2 * WORDS.length)];
+  const body = () => Array.from({ length: 1 + Math.floor(next() * 8) }, pick).join(next() < 0.5 ? " " : ", ");
+  const fields = () => ({
+    body: next() < 0.05 ? 42 : body(),
+    team: `t${Math.floor(next() * 3)}`,
+    status: next() < 0.7 ? "ready" : "draft",
+  });
+  for (let round = 0; round < 6; round++) {
+    store.transaction(() => {
+      for (let i = 0; i < 60; i++) {
+        const ids = [...live.keys()];
+        const r = next();
+        if (r < 0.6 || ids.length === 0) {
+          const doc = { ...fields(), _id: store.newId(TABLE), _creationTime: store.nextCreationTime() } as unknown as Doc;
+          store.write(TABLE, doc, null);
+          live.set(doc._id, doc);
+        } else {
+          const previous = live.get(ids[Math.floor(next() * ids.length)])!;
+          if (r < 0.85) {
+            // An edit of the text, of a filter field, or of neither.
+            const changed = { ...previous, ...(next() < 0.6 ? { body: body() } : {}), ...(next() < 0.3 ? { team: "t0" } : {}) } as Doc;
+            store.write(TABLE, changed, previous);
+            live.set(changed._id, changed);
+          } else {
+            store.delete(TABLE, previous);
+            live.delete(previous._id);
+          }
+        }
+      }
+    });
+  }
+  return { store, search, live, next };
+}
+
+const searchFor = (text: string, eqs: Array<[string, string]>): SearchFilterJson[] => [
+  { type: "Search", fieldPath: "body", value: text },
+  ...eqs.map(([fieldPath, value]) => ({ type: "Eq" as const, fieldPath, value })),
+];
+
+test("every ranking equals scoring all live documents in full: words, prefixes, filters, after edits and deletes", () => {
+  let compared = 0;
+  for (const seed of [1, 2, 3]) {
+    const { store, search, live, next } = corpus(seed);
+    for (let q = 0; q < 60; q++) {
+      const words = Array.from({ length: 1 + Math.floor(next() * 3) }, () => WORDS[Math.floor(next() * WORDS.length)]);
+      if (next() < 0.5) words[words.length - 1] = words[words.length - 1].slice(0, 1);
+      const eqs: Array<[string, string]> = [];
+      if (next() < 0.4) eqs.push(["team", `t${Math.floor(next() * 3)}`]);
+      if (next() < 0.3) eqs.push(["status", next() < 0.5 ? "ready" : "draft"]);
+      const filters = searchFor(words.join(" "), eqs);
+      const expected = reference([...live.values()], filters).map((r) => r.id);
+      const got = search
+        .search(TABLE, INDEX.name, filters, new ReadSet())
+        .take(MAX_CANDIDATE_REVISIONS)
+        .map((r) => (JSON.parse(r.json) as { _id: string })._id);
+      expect(got, `${words.join(" ")} ${JSON.stringify(eqs)}`).toEqual(expected);
+      compared += expected.length;
+    }
+    store.close();
+  }
+  expect(compared).toBeGreaterThan(1000);
+});
+
+test("a page continues after its cursor, in batches, as the full ranking does", () => {
+  const { store, search, live } = corpus(7);
+  const filters = searchFor("ab ca", []);
+  const expected = reference([...live.values()], filters);
+  expect(expected.length).toBeGreaterThan(40);
+  const cut = expected[17];
+  const results = search.search(TABLE, INDEX.name, filters, new ReadSet());
+  results.skipThrough(encodeKey([-cut.score, -cut.created, cut.id]));
+  const rest = [...results.take(2), ...results.take(8), ...results.take(1000)].map((r) => (JSON.parse(r.json) as { _id: string })._id);
+  expect(rest).toEqual(expected.slice(18).map((r) => r.id));
+  store.close();
+});
