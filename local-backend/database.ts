@@ -5,15 +5,14 @@
  * A table is addressed as `componentPath:table` ("" for the app itself).
  */
 import Database from "better-sqlite3";
-import { convexToJson, jsonToConvex, type JSONValue } from "convex/values";
+import { convexToJson, jsonToConvex } from "convex/values";
 import { afterPrefix, encodeKey, fieldValue, valueFromJson, type Value } from "./keys";
 import type { WriteSet } from "./readSet";
 import { decodeId, defaultTableNumber, newDocumentId } from "./ids";
-import { checkIndexRange } from "./indexRange";
+import { checkIndexRange, type RangeBound } from "./indexRange";
 
 export type Doc = Record<string, Value> & { _id: string; _creationTime: number };
 export type IndexDef = { name: string; fields: string[] };
-export type RangeBound = { type: "Eq" | "Gt" | "Gte" | "Lt" | "Lte"; fieldPath: string; value: JSONValue };
 
 const BATCH = 256;
 const ZERO = Buffer.from([0]);
