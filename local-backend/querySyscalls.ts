@@ -97,16 +97,16 @@ export function querySyscalls(ctx: SyscallContext): { sync: SyscallTable<string>
     }
     const { low, high } = ctx.store.bounds(tableKey, indexName, range);
     withinLimits(() => exec.usage.range());
-    const limit = query.operators.find((o) => o.limit !== undefined)?.limit;
     const order = source.order ?? "asc";
     // Nothing seen yet: an empty interval at the end the scan starts from.
     const seen = order === "asc" ? exec.reads.range(tableKey, indexName, low, low) : exec.reads.range(tableKey, indexName, high, high);
+    return { ...unread(exec, query), tableKey, indexName, low, high, order, seen, usage: exec.usage };
+  }
+
+  /** What every stream starts with: nothing read yet, the query's filters and limit, the execution's documents. */
+  function unread(exec: Exec, query: SerializedQuery) {
+    const limit = query.operators.find((o) => o.limit !== undefined)?.limit;
     return {
-      tableKey,
-      indexName,
-      low,
-      high,
-      order,
       after: null,
       buffer: [],
       exhausted: false,
@@ -114,8 +114,6 @@ export function querySyscalls(ctx: SyscallContext): { sync: SyscallTable<string>
       remaining: limit ?? Number.POSITIVE_INFINITY,
       batch: 2,
       keys: [],
-      seen,
-      usage: exec.usage,
       docs: ctx.docsOf(exec),
     };
   }
@@ -135,24 +133,16 @@ export function querySyscalls(ctx: SyscallContext): { sync: SyscallTable<string>
     } catch (error) {
       throw error instanceof SearchError ? new FunctionError(error.message) : error;
     }
-    const limit = query.operators.find((o) => o.limit !== undefined)?.limit;
     const none = Buffer.alloc(0);
     return {
+      ...unread(exec, query),
       tableKey,
       indexName: source.indexName.slice(dot + 1),
       low: none,
       high: none,
       order: "asc",
-      after: null,
-      buffer: [],
-      exhausted: false,
-      filters: query.operators.filter((o) => o.filter).map((o) => o.filter!),
-      remaining: limit ?? Number.POSITIVE_INFINITY,
-      batch: 2,
-      keys: [],
       seen: { low: none, high: none },
       search,
-      docs: ctx.docsOf(exec),
     };
   }
 
