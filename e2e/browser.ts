@@ -20,34 +20,61 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Records a short WebM in the page itself (canvas + MediaRecorder) and returns it as base64. */
-export async function recordTestVideo(page: Page, ms = 1500): Promise<string> {
-  return await page.evaluate(async (duration) => {
-    const canvas = document.createElement("canvas");
-    canvas.width = 160;
-    canvas.height = 90;
-    const ctx2d = canvas.getContext("2d")!;
-    const stream = canvas.captureStream(25);
-    const recorder = new MediaRecorder(stream, { mimeType: "video/webm" });
-    const chunks: Blob[] = [];
-    recorder.ondataavailable = (e) => chunks.push(e.data);
-    let frame = 0;
-    const timer = setInterval(() => {
-      ctx2d.fillStyle = `hsl(${(frame * 37) % 360} 70% 50%)`;
-      ctx2d.fillRect(0, 0, 160, 90);
-      ctx2d.fillStyle = "white";
-      ctx2d.fillText(`frame ${frame++}`, 10, 50);
-    }, 40);
-    recorder.start(100);
-    await new Promise((r) => setTimeout(r, duration));
-    recorder.stop();
-    await new Promise((r) => (recorder.onstop = r));
-    clearInterval(timer);
-    const buffer = new Uint8Array(await new Blob(chunks, { type: "video/webm" }).arrayBuffer());
-    let binary = "";
-    for (const b of buffer) binary += String.fromCharCode(b);
-    return btoa(binary);
-  }, ms);
+/**
+ * What a recorded video's frames show: `hues`, one colour a frame (it compresses well: a small
+ * file); `noise`, random pixels at a high bit rate (noise does not compress: a file of many chunks).
+ */
+export type Painter = "hues" | "noise";
+
+/** Records a WebM of `ms` milliseconds in the page itself (canvas + MediaRecorder), each frame numbered. */
+export async function recordTestVideo(
+  page: Page,
+  { ms = 1500, painter = "hues" }: { ms?: number; painter?: Painter } = {},
+): Promise<Buffer> {
+  const base64 = await page.evaluate(
+    async ({ duration, painter }) => {
+      const canvas = document.createElement("canvas");
+      canvas.width = 160;
+      canvas.height = 90;
+      const ctx2d = canvas.getContext("2d")!;
+      const noise = painter === "noise";
+      const recorder = new MediaRecorder(canvas.captureStream(25), {
+        mimeType: "video/webm",
+        ...(noise ? { videoBitsPerSecond: 1_000_000 } : {}),
+      });
+      const chunks: Blob[] = [];
+      recorder.ondataavailable = (e) => chunks.push(e.data);
+      let frame = 0;
+      const timer = setInterval(() => {
+        if (noise) {
+          const image = ctx2d.createImageData(160, 90);
+          for (let i = 0; i < image.data.length; i++) image.data[i] = (i % 4 === 3 ? 255 : Math.random() * 255) | 0;
+          ctx2d.putImageData(image, 0, 0);
+        } else {
+          ctx2d.fillStyle = `hsl(${(frame * 37) % 360} 70% 50%)`;
+          ctx2d.fillRect(0, 0, 160, 90);
+        }
+        ctx2d.fillStyle = "white";
+        ctx2d.fillText(`frame ${frame++}`, 10, 50);
+      }, 40);
+      recorder.start(100);
+      await new Promise((r) => setTimeout(r, duration));
+      recorder.stop();
+      await new Promise((r) => (recorder.onstop = r));
+      clearInterval(timer);
+      const buffer = new Uint8Array(await new Blob(chunks, { type: "video/webm" }).arrayBuffer());
+      let binary = "";
+      for (const b of buffer) binary += String.fromCharCode(b);
+      return btoa(binary);
+    },
+    { duration: ms, painter },
+  );
+  return Buffer.from(base64, "base64");
+}
+
+/** The signed-in member's Convex Auth token, as the page keeps it: for calling the app's functions as them. */
+export async function authToken(page: Page): Promise<string> {
+  return await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith("__convexAuthJWT"))?.[1] ?? "");
 }
 
 /** Creates an account from the sign-in form (the page shows it). */
@@ -68,12 +95,10 @@ export async function signUpWithTeam(page: Page, who: { name: string; email: str
   await page.getByRole("heading", { name: who.team }).waitFor();
 }
 
-/** Uploads a recorded WebM (`ms` long) from the library under `title`; waits until it is listed as ready. Returns the file (base64). */
-export async function uploadTestVideo(page: Page, title: string, ms = 1500): Promise<string> {
-  const base64 = await recordTestVideo(page, ms);
-  await page
-    .getByLabel("Video file")
-    .setInputFiles({ name: `${title}.webm`, mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
+/** Uploads a recorded WebM (`ms` long) from the library under `title`; waits until it is listed as ready. Returns the file. */
+export async function uploadTestVideo(page: Page, title: string, ms = 1500): Promise<Buffer> {
+  const buffer = await recordTestVideo(page, { ms });
+  await page.getByLabel("Video file").setInputFiles({ name: `${title}.webm`, mimeType: "video/webm", buffer });
   await page.getByLabel("Title", { exact: true }).fill(title);
   await page.getByRole("button", { name: "Upload" }).click();
   await page.getByRole("link", { name: title }).waitFor({ timeout: 20_000 + ms });
@@ -81,5 +106,5 @@ export async function uploadTestVideo(page: Page, title: string, ms = 1500): Pro
   await page.waitForFunction(
     () => document.querySelector<HTMLInputElement>('form[aria-label="Upload a video"] input[type="file"]')?.files?.length === 0,
   );
-  return base64;
+  return buffer;
 }

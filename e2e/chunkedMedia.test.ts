@@ -9,60 +9,28 @@ import type { Page } from "playwright-core";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { screenshotOnFailure, signUpWithTeam, startApp, type App } from "./harness";
+import { authToken, recordTestVideo, screenshotOnFailure, signUpWithTeam, startApp, type App } from "./harness";
 
 let app: App;
 let page: Page;
 
 beforeAll(async () => {
   app = await startApp();
-  page = await (await app.browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  page.on("dialog", (d) => void d.accept());
+  ({ page } = await app.openTab({ acceptDialogs: true }));
 }, 120_000);
 afterAll(async () => app?.close());
-
-/** A few seconds of noisy frames (noise does not compress), so the file spans several 64 KiB chunks. */
-async function recordNoisyVideo(p: Page, ms: number): Promise<Buffer> {
-  const base64 = await p.evaluate(async (duration) => {
-    const canvas = document.createElement("canvas");
-    canvas.width = 160;
-    canvas.height = 90;
-    const ctx2d = canvas.getContext("2d")!;
-    const recorder = new MediaRecorder(canvas.captureStream(25), { mimeType: "video/webm", videoBitsPerSecond: 1_000_000 });
-    const parts: Blob[] = [];
-    recorder.ondataavailable = (e) => parts.push(e.data);
-    let frame = 0;
-    const timer = setInterval(() => {
-      const image = ctx2d.createImageData(160, 90);
-      for (let i = 0; i < image.data.length; i++) image.data[i] = (i % 4 === 3 ? 255 : Math.random() * 255) | 0;
-      ctx2d.putImageData(image, 0, 0);
-      ctx2d.fillStyle = "white";
-      ctx2d.fillText(`frame ${frame++}`, 10, 50);
-    }, 40);
-    recorder.start(100);
-    await new Promise((r) => setTimeout(r, duration));
-    recorder.stop();
-    await new Promise((r) => (recorder.onstop = r));
-    clearInterval(timer);
-    const buffer = new Uint8Array(await new Blob(parts, { type: "video/webm" }).arrayBuffer());
-    let binary = "";
-    for (const b of buffer) binary += String.fromCharCode(b);
-    return btoa(binary);
-  }, ms);
-  return Buffer.from(base64, "base64");
-}
 
 test("an interrupted chunked upload resumes from the chunks stored; the member's player seeks to 90 % through /media", async () => {
   await screenshotOnFailure(page, "chunked-media", async () => {
     await page.goto(`${app.appUrl}/?chunkSize=65536`);
     await signUpWithTeam(page, { name: "Uma Loader", email: "uma@example.com", team: "Chunks" });
 
-    const file = await recordNoisyVideo(page, 4000);
+    const file = await recordTestVideo(page, { ms: 4000, painter: "noise" });
     const chunkCount = Math.ceil(file.length / 65536);
     expect(chunkCount).toBeGreaterThanOrEqual(4);
     // An upload cut off after two chunks (a closed tab): the same calls the page makes, stopped
     // there. Chunk 2 holds other bytes of the right size (as if from another file): resume must resend it.
-    const jwt = await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith("__convexAuthJWT"))?.[1] ?? "");
+    const jwt = await authToken(page);
     const client = new ConvexHttpClient(app.backend.cloudUrl);
     client.setAuth(jwt);
     const teamId = (await client.query(api.teams.listMine, {}))[0].teamId;
@@ -123,12 +91,11 @@ test("an interrupted chunked upload resumes from the chunks stored; the member's
 }, 120_000);
 
 test("a connection dropped mid-upload: the library offers Resume; resuming sends only the missing chunks; the stored bytes match and play", async () => {
-  const tab = await (await app.browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  tab.on("dialog", (d) => void d.accept());
+  const { page: tab } = await app.openTab({ acceptDialogs: true });
   await screenshotOnFailure(tab, "chunked-media-dropped", async () => {
     await tab.goto(`${app.appUrl}/?chunkSize=65536`);
     await signUpWithTeam(tab, { name: "Dee Dropped", email: "dee@example.com", team: "Drops" });
-    const file = await recordNoisyVideo(tab, 4000);
+    const file = await recordTestVideo(tab, { ms: 4000, painter: "noise" });
     const chunkCount = Math.ceil(file.length / 65536);
     expect(chunkCount).toBeGreaterThanOrEqual(4);
     await tab.goto(`${app.appUrl}/?chunkSize=65536`);
@@ -147,7 +114,7 @@ test("a connection dropped mid-upload: the library offers Resume; resuming sends
     await expect.poll(() => form.getByRole("alert").textContent(), { timeout: 30_000 }).toMatch(/interrupted.*Resume/s);
     await tab.unroute(/\/api\/storage\/upload/);
 
-    const jwt = await tab.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith("__convexAuthJWT"))?.[1] ?? "");
+    const jwt = await authToken(tab);
     const client = new ConvexHttpClient(app.backend.cloudUrl);
     client.setAuth(jwt);
     const teamId = (await client.query(api.teams.listMine, {}))[0].teamId;

@@ -13,10 +13,7 @@ let page: Page;
 
 beforeAll(async () => {
   app = await startApp();
-  member = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await member.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app.appUrl });
-  page = await member.newPage();
-  page.on("dialog", (d) => void d.accept());
+  ({ context: member, page } = await app.openTab({ clipboard: true, acceptDialogs: true }));
 }, 120_000);
 afterAll(async () => app?.close());
 

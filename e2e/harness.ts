@@ -2,17 +2,38 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { expect } from "vitest";
 import { createServer, type ViteDevServer } from "vite";
 import { APP_PROJECT, freePort, spawnBackend, type RunningBackend } from "../local-backend/testing";
 import { CHROMIUM, launchChromium } from "./browser";
 
-export { CHROMIUM, recordTestVideo, signUp, signUpWithTeam, uploadTestVideo } from "./browser";
+export { authToken, CHROMIUM, recordTestVideo, signUp, signUpWithTeam, uploadTestVideo } from "./browser";
 
 export const ARTIFACTS = path.join(APP_PROJECT, "test-results");
 
-export type App = { backend: RunningBackend; vite: ViteDevServer; appUrl: string; browser: Browser; close(): Promise<void> };
+export type App = {
+  backend: RunningBackend;
+  vite: ViteDevServer;
+  appUrl: string;
+  browser: Browser;
+  /** A new tab in a browser context of its own: one more person using the app. */
+  openTab(options?: TabOptions): Promise<{ context: BrowserContext; page: Page }>;
+  close(): Promise<void>;
+};
+
+export const DESKTOP = { width: 1280, height: 900 };
+export const PHONE = { width: 390, height: 844 };
+
+export type TabOptions = {
+  /** The window's size; a desktop's unless told. */
+  viewport?: { width: number; height: number };
+  timezoneId?: string;
+  /** The page may read and write the clipboard (a copied link is read back). */
+  clipboard?: boolean;
+  /** Every confirm() is answered OK (left alone, Playwright dismisses them). */
+  acceptDialogs?: boolean;
+};
 
 export async function startApp(): Promise<App> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install it with: apt-get install -y chromium`);
@@ -34,6 +55,13 @@ export async function startApp(): Promise<App> {
     vite,
     appUrl,
     browser,
+    async openTab({ viewport = DESKTOP, timezoneId, clipboard = false, acceptDialogs = false } = {}) {
+      const context = await browser.newContext({ viewport, ...(timezoneId ? { timezoneId } : {}) });
+      if (clipboard) await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: appUrl });
+      const page = await context.newPage();
+      if (acceptDialogs) page.on("dialog", (d) => void d.accept());
+      return { context, page };
+    },
     async close() {
       await browser.close();
       await vite.close();

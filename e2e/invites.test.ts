@@ -2,19 +2,16 @@
  * Team invitations in a real browser: an owner creates a secret link, a newcomer opens it,
  * signs up and accepts, and only then is a member. A cancelled link opens nothing.
  */
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { screenshotOnFailure, signUp, signUpWithTeam, startApp, type App } from "./harness";
 
 let app: App;
-let owner: BrowserContext;
 let ownerPage: Page;
 
 beforeAll(async () => {
   app = await startApp();
-  owner = await app.browser.newContext({ viewport: { width: 1280, height: 860 } });
-  await owner.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app.appUrl });
-  ownerPage = await owner.newPage();
+  ({ page: ownerPage } = await app.openTab({ viewport: { width: 1280, height: 860 }, clipboard: true }));
 }, 120_000);
 afterAll(async () => app?.close());
 

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { APP_PROJECT } from "../local-backend/testing";
 import { buildSpa } from "../scripts/buildSpa.mjs";
 import {
+  PHONE,
   closeShareDialog,
   expectAccessible,
   openShareDialog,
@@ -33,20 +34,14 @@ let videoUrl = "";
 
 beforeAll(async () => {
   app = await startApp();
-  member = await app.browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: ZONE });
-  await member.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app.appUrl });
-  page = await member.newPage();
-  page.on("dialog", (d) => void d.accept());
+  ({ context: member, page } = await app.openTab({ timezoneId: ZONE, clipboard: true, acceptDialogs: true }));
 }, 120_000);
 afterAll(async () => app?.close());
 
 const links = (p: Page) => p.locator("ul[aria-label='Share links'] > li");
 const clipboard = (p: Page) => p.evaluate(() => navigator.clipboard.readText());
 
-async function viewer(opts: { timezoneId?: string } = {}) {
-  const context = await app.browser.newContext({ viewport: { width: 390, height: 844 }, ...opts });
-  return { context, page: await context.newPage() };
-}
+const viewer = (opts: { timezoneId?: string } = {}) => app.openTab({ viewport: PHONE, ...opts });
 
 /** Creates a link through the share dialog's form (open on the video page); returns the address copied at once. */
 async function createLink(
@@ -90,10 +85,8 @@ test("sign up, upload: the library shows the poster read from the file; page tit
     await page.getByRole("alert").getByText("notes.mp4 cannot be played").waitFor();
     expect(await page.locator(".video-card").count()).toBe(0);
 
-    const base64 = await recordTestVideo(page);
-    await page
-      .getByLabel("Video file")
-      .setInputFiles({ name: "sunset.webm", mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
+    const buffer = await recordTestVideo(page);
+    await page.getByLabel("Video file").setInputFiles({ name: "sunset.webm", mimeType: "video/webm", buffer });
     await page.getByLabel("Title", { exact: true }).fill("Sunset cut");
     await page.getByRole("button", { name: "Upload" }).click();
     await page.getByRole("link", { name: "Sunset cut" }).waitFor({ timeout: 20_000 });
@@ -108,10 +101,8 @@ test("a cancelled upload disappears from the library", async () => {
   await screenshotOnFailure(page, "polish-cancel", async () => {
     // Hold the video's upload request so there is time to cancel it.
     await page.route(/\/api\/storage\/upload/, () => new Promise(() => undefined));
-    const base64 = await recordTestVideo(page, 600);
-    await page
-      .getByLabel("Video file")
-      .setInputFiles({ name: "draft.webm", mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
+    const buffer = await recordTestVideo(page, { ms: 600 });
+    await page.getByLabel("Video file").setInputFiles({ name: "draft.webm", mimeType: "video/webm", buffer });
     await page.getByLabel("Title", { exact: true }).fill("Draft to cancel");
     await page.getByRole("button", { name: "Upload" }).click();
     await page.locator(".video-card", { hasText: "Draft to cancel" }).waitFor();

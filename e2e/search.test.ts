@@ -12,18 +12,16 @@ let page: Page;
 
 beforeAll(async () => {
   app = await startApp();
-  const context = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  page.on("dialog", (d) => void d.accept());
+  ({ page } = await app.openTab({ acceptDialogs: true }));
 }, 120_000);
 afterAll(async () => app?.close());
 
 const videoTitles = () =>
   page.locator("ul[aria-label='Videos'] > li").evaluateAll((items) => items.map((li) => li.querySelector("a, strong")?.textContent ?? ""));
 
-async function upload(base64: string, title: string, description: string) {
+async function upload(buffer: Buffer, title: string, description: string) {
   const form = page.getByRole("form", { name: "Upload a video" });
-  await form.getByLabel("Video file").setInputFiles({ name: "clip.webm", mimeType: "video/webm", buffer: Buffer.from(base64, "base64") });
+  await form.getByLabel("Video file").setInputFiles({ name: "clip.webm", mimeType: "video/webm", buffer });
   await form.getByLabel("Title").fill(title);
   await form.getByLabel("Description").fill(description);
   await form.getByRole("button", { name: "Upload" }).click();
@@ -40,10 +38,10 @@ test("search the library as you type, sort and filter it, and find a link by its
     await page.goto(`${app.appUrl}/`);
     await signUpWithTeam(page, { name: "Sasha Search", email: "sasha@example.com", team: "Search Studio" });
 
-    const base64 = await recordTestVideo(page, 800);
-    await upload(base64, "Quarterly review", "Numbers for the board");
-    await upload(base64, "Product demo", "Walkthrough of the editor");
-    await upload(base64, "Launch cut", "Final edit for the keynote");
+    const clip = await recordTestVideo(page, { ms: 800 });
+    await upload(clip, "Quarterly review", "Numbers for the board");
+    await upload(clip, "Product demo", "Walkthrough of the editor");
+    await upload(clip, "Launch cut", "Final edit for the keynote");
 
     const search = page.getByRole("search", { name: "Videos" });
     await search.getByLabel("Search videos").fill("walkth");

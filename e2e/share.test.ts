@@ -6,7 +6,16 @@ import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { APP_PROJECT } from "../local-backend/testing";
-import { closeShareDialog, openShareDialog, screenshotOnFailure, signUpWithTeam, startApp, uploadTestVideo, type App } from "./harness";
+import {
+  PHONE,
+  closeShareDialog,
+  openShareDialog,
+  screenshotOnFailure,
+  signUpWithTeam,
+  startApp,
+  uploadTestVideo,
+  type App,
+} from "./harness";
 
 let app: App;
 let member: BrowserContext;
@@ -16,17 +25,15 @@ const DOCS = path.join(APP_PROJECT, process.env.UPDATE_DOCS_SCREENSHOTS === "1" 
 
 beforeAll(async () => {
   app = await startApp();
-  member = await app.browser.newContext({ viewport: { width: 1280, height: 860 } });
-  await member.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app.appUrl });
-  memberPage = await member.newPage();
-  memberPage.on("dialog", (d) => void d.accept());
+  ({ context: member, page: memberPage } = await app.openTab({
+    viewport: { width: 1280, height: 860 },
+    clipboard: true,
+    acceptDialogs: true,
+  }));
 }, 120_000);
 afterAll(async () => app?.close());
 
-async function viewerPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await app.browser.newContext({ viewport: { width: 390, height: 844 } });
-  return { context, page: await context.newPage() };
-}
+const viewerPage = () => app.openTab({ viewport: PHONE });
 
 async function createLink(page: Page, opts: { password?: string; allowDownload?: boolean }) {
   await page

@@ -4,20 +4,16 @@
  * created with the defaults and copied at once, the slug address copied for slug links, edited
  * in place, the list filtered by status; axe finds nothing serious on the open dialog.
  */
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { expectAccessible, screenshotOnFailure, signUpWithTeam, startApp, uploadTestVideo, type App } from "./harness";
 
 let app: App;
-let member: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
   app = await startApp();
-  member = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await member.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app.appUrl });
-  page = await member.newPage();
-  page.on("dialog", (d) => void d.accept());
+  ({ page } = await app.openTab({ clipboard: true, acceptDialogs: true }));
   await page.goto(`${app.appUrl}/`);
   await signUpWithTeam(page, { name: "Dana Editor", email: "dana@example.com", team: "Cutting Room" });
   await uploadTestVideo(page, "Trailer v2");

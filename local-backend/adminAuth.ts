@@ -5,7 +5,7 @@
  * given identity (`npx convex run --identity`): `<admin key>:<base64 of the identity's JSON>`.
  */
 import { timingSafeEqual } from "node:crypto";
-import type { Identity } from "./engine";
+import type { Identity } from "./exec";
 
 /** Who is calling: an admin (maybe acting as a user) or a client with its verified identity. */
 export type Caller = { admin: boolean; identity: Identity };

@@ -17,7 +17,7 @@
  */
 import { compactVerify, decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from "jose";
 import type { AuthConfig } from "./loader";
-import type { Identity } from "./engine";
+import type { Identity } from "./exec";
 import { AuthError } from "./authErrors";
 import { customJwtSigningKey, fetchJwks, importKey, oidcSigningKey, type JwkSet } from "./jwks";
 

@@ -7,7 +7,7 @@
  * `Convex <admin key>` headers are handled before this (adminAuth.ts).
  */
 import type { AuthVerifier } from "./auth";
-import type { Identity } from "./engine";
+import type { Identity } from "./exec";
 import { HttpError } from "./httpInput";
 
 export async function identityOf(auth: AuthVerifier, header: string | undefined): Promise<Identity> {

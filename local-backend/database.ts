@@ -5,17 +5,18 @@
  * A table is addressed as `componentPath:table` ("" for the app itself).
  */
 import Database from "better-sqlite3";
-import { convexToJson, jsonToConvex, type JSONValue } from "convex/values";
+import { convexToJson, jsonToConvex } from "convex/values";
 import { afterPrefix, encodeKey, fieldValue, valueFromJson, type Value } from "./keys";
 import type { WriteSet } from "./readSet";
 import { decodeId, defaultTableNumber, newDocumentId } from "./ids";
-import { checkIndexRange } from "./indexRange";
+import { checkIndexRange, type RangeBound } from "./indexRange";
 
 export type Doc = Record<string, Value> & { _id: string; _creationTime: number };
 export type IndexDef = { name: string; fields: string[] };
-export type RangeBound = { type: "Eq" | "Gt" | "Gte" | "Lt" | "Lte"; fieldPath: string; value: JSONValue };
 
 const BATCH = 256;
+/** The index key encoding of the data file's entries (meta "indexKeys"): "2" keeps a NaN's bits (keys.ts). */
+const INDEX_KEYS_VERSION = "2";
 const ZERO = Buffer.from([0]);
 
 export class DocumentStore {
@@ -62,6 +63,34 @@ export class DocumentStore {
     };
     this.lastCreationTime = Number(this.getMeta("lastCreationTime") ?? 0);
     this.savedCreationTime = this.lastCreationTime;
+    this.rewriteNanKeys();
+  }
+
+  /**
+   * Index keys written before keys.ts kept a NaN's sign and payload (as Convex's sort key does)
+   * encoded every NaN as Number.NaN: the entries of the documents that hold a float in Convex's
+   * JSON form (`$float`: NaN, ±Infinity, -0) are written again, once per data file, so that an
+   * update or delete finds the entry it replaces.
+   */
+  private rewriteNanKeys() {
+    if (this.getMeta("indexKeys") === INDEX_KEYS_VERSION) return;
+    this.transaction(() => {
+      const tables = this.sql.prepare("SELECT tbl, indexes FROM tables").all() as { tbl: string; indexes: string }[];
+      const floats = this.sql.prepare(`SELECT json FROM documents WHERE tbl = ? AND json LIKE '%"$float"%'`);
+      const drop = this.sql.prepare("DELETE FROM index_entries WHERE idx = ? AND id = ?");
+      for (const { tbl, indexes } of tables) {
+        const defs = JSON.parse(indexes) as IndexDef[];
+        if (defs.length === 0) continue;
+        for (const { json } of floats.all(tbl) as { json: string }[]) {
+          const doc = parseDoc(json);
+          for (const def of defs) {
+            drop.run(`${tbl}.${def.name}`, doc._id);
+            this.stmt.putIndex.run(`${tbl}.${def.name}`, indexKey(def, doc), doc._id);
+          }
+        }
+      }
+      this.setMeta("indexKeys", INDEX_KEYS_VERSION);
+    });
   }
 
   close() {

@@ -10,7 +10,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, promises as fs, readFileSync } from "node:fs";
 import path from "node:path";
-import type { Component, Engine } from "./engine";
+import type { Engine } from "./engine";
+import type { Component } from "./exec";
 import type { DocumentStore } from "./database";
 import type { RuntimeHost } from "./defaultRuntime";
 import type { DeploymentEnv } from "./deploymentEnv";

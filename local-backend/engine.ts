@@ -12,15 +12,17 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
-import { types } from "node:util";
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
-import type { DocumentReads, DocumentStore } from "./database";
+import type { Component, Exec, FunctionAddress, Identity, UdfType } from "./exec";
+import { FunctionError, toFunctionError } from "./functionError";
+import { splitTableKey } from "./tableKeys";
+import type { DocumentStore } from "./database";
 import type { BlobStore } from "./blobs";
 import { checkValue, type ValidatorJson } from "./validate";
 import { syscalls } from "./syscalls";
 import { installFastDigest } from "./runtimeCrypto";
 import { ReadSet, WriteSet } from "./readSet";
-import { SeededRandom, type RuntimeHost } from "./defaultRuntime";
+import type { RuntimeHost } from "./defaultRuntime";
 import {
   FUNCTION_MAX_ARGS_SIZE,
   FUNCTION_MAX_RESULT_SIZE,
@@ -47,7 +49,6 @@ import { SnapshotReaders } from "./snapshotReads";
 import { BufferedTransaction } from "./transaction";
 import { CommitLog, type SnapshotTicket } from "./commitLog";
 import { conflictTable, occBackoffMs, occFailure, OCC_MAX_RETRIES } from "./occ";
-import type { SystemError } from "./systemErrors";
 import { MutationGate } from "./mutationGate";
 import { HttpExchange } from "./httpExchange";
 import {
@@ -57,91 +58,8 @@ import {
   TooManyConcurrentRequests,
   type Permit,
 } from "./actionPermits";
-import { convexFrames, serverErrorMessage } from "./stackFrames";
-import { childEnv, type ComponentEnvBinding } from "./componentEnv";
+import { childEnv } from "./componentEnv";
 import { logMessage } from "./logFormat";
-
-export type Identity = Record<string, unknown> | null;
-export type UdfType = "query" | "mutation" | "action";
-export type Component = {
-  path: string;
-  modules: Map<string, Record<string, unknown>>;
-  children: Map<string, Component>;
-  /** The default-runtime bundle the loader built (isolate.js): what the execution pool's workers evaluate. */
-  bundle?: string;
-  /** Its "use node" modules as the loader bundled them (.mjs): what the Node pool's workers import. */
-  nodeModules?: Array<{ module: string; file: string }>;
-  /** The app's prefix for its own HTTP routes (`defineApp({ httpPrefix })`), ending with "/". */
-  httpPrefix?: string;
-  /** Mount path ("/…/") → the name of the child whose HTTP routes answer there (`app.use(c, { httpPrefix })`). */
-  httpMounts?: Map<string, string>;
-  /** A child's absolute HTTP mount, ending with "/": its CONVEX_SITE_URL points there. */
-  siteMount?: string;
-  /** A child's environment: what its parent passed (`app.use(c, { env })`), values or deployment variables. */
-  env?: Map<string, ComponentEnvBinding>;
-};
-export type FunctionAddress = { name?: string; reference?: string; functionHandle?: string };
-
-export type Exec = {
-  type: UdfType | "http";
-  componentPath: string;
-  udfPath: string;
-  identity: Identity;
-  /**
-   * An HTTP action's refused `Authorization` token: the action still runs, and getUserIdentity
-   * throws this (crates/local_backend/src/http_actions.rs TryExtractIdentity → Identity::Unknown(Some(e));
-   * crates/isolate/src/environment/action/task_executor.rs user_identity).
-   */
-  identityError?: string;
-  /** A system error a syscall raised (systemErrors.ts): the execution ends with it, whatever the function did. */
-  systemError?: SystemError;
-  logLines: string[];
-  /** Index ranges and documents read (what a subscription depends on). */
-  reads: ReadSet;
-  /** Index keys written (what a commit may have changed). */
-  writes: WriteSet;
-  filesToDelete: string[];
-  streams: Map<number, unknown>;
-  inTransaction: boolean;
-  requestId: string;
-  commitTs?: bigint;
-  /** Date.now() of a query or mutation, fixed at its start (crates/isolate/src/ops/time.rs). */
-  startedAt?: number;
-  /** Math.random / getRandomValues of a query or mutation, seeded per execution. */
-  random?: SeededRandom;
-  /** Reads, writes and scheduling of the transaction, against Convex's limits. */
-  usage: TransactionUsage;
-  /** Nesting of runQuery/runMutation/runAction calls (crates/common/src/knobs.rs MAX_REACTOR_CALL_DEPTH). */
-  depth: number;
-  /** A scheduled job's or a cron's action: it waits for an action permit as long as it takes (actionPermits.ts). */
-  waitForPermit?: boolean;
-  /** A query's journal from its previous execution: where its page ended (pagination.ts). */
-  journal?: string | null;
-  /** Where documents are read: a query's snapshot or a mutation's transaction; unset, the store itself. */
-  snapshot?: DocumentReads;
-  /** A mutation's buffered writes (transaction.ts); unset, writes go to the store's open transaction. */
-  tx?: BufferedTransaction;
-  /** The pool and worker a query or mutation runs on, and its id there (nested calls run on the same worker). */
-  runsOn?: { pool: ExecutionPool<Exec>; worker: PoolWorker };
-  poolId?: number;
-  parentPoolId?: number;
-};
-
-/** An error a function threw, as the client sees it. `data` is set for ConvexError. */
-export class FunctionError extends Error {
-  /** The log lines of the execution that failed: Convex returns them with the error (QueryFailed, a failed MutationResponse, an HTTP error). */
-  logLines?: string[];
-  /** The failed execution's request id, shown to the client (stackFrames.ts serverErrorMessage). */
-  requestId?: string;
-  constructor(
-    message: string,
-    readonly data?: unknown,
-    /** The source-mapped frames of the user's code, one "    at …\n" each (stackFrames.ts). */
-    readonly frames = "",
-  ) {
-    super(message);
-  }
-}
 
 type Registered = Record<string, unknown> & {
   isQuery?: boolean;
@@ -830,11 +748,6 @@ function checkDepth(depth: number): number {
   return depth;
 }
 
-export function splitTableKey(tableKey: string): [string, string] {
-  const at = tableKey.lastIndexOf(":");
-  return [tableKey.slice(0, at), tableKey.slice(at + 1)];
-}
-
 const validatorCache = new WeakMap<object, { args: ValidatorJson | null; returns: ValidatorJson | null }>();
 function validatorsOf(fn: Registered) {
   let v = validatorCache.get(fn);
@@ -852,30 +765,6 @@ function parseValidator(json: string | undefined): ValidatorJson | null {
     parsedValidators.set(json, parsed);
   }
   return parsed;
-}
-
-/** ConvexError data arrives serialized as a JSON string by the function wrapper. */
-export function toFunctionError(thrown: unknown): FunctionError {
-  if (thrown instanceof FunctionError) return thrown;
-  if (typeof thrown === "object" && thrown !== null && Symbol.for("ConvexError") in thrown) {
-    const raw = (thrown as { data: unknown }).data;
-    const data = typeof raw === "string" ? JSON.parse(raw) : convexToJson(raw as Value);
-    const { name, message, stack } = thrown as Error;
-    return new FunctionError(`Uncaught ${name}: ${message}`, data, convexFrames(stack));
-  }
-  // Errors from the default runtime's context are another realm's: not `instanceof Error` here.
-  if (types.isNativeError(thrown) || thrown instanceof Error)
-    return new FunctionError(`Uncaught ${thrown.name}: ${thrown.message}`, undefined, convexFrames(thrown.stack));
-  return new FunctionError(`Uncaught ${String(thrown)}`);
-}
-
-/**
- * A failed function's error as the client is told it (crates/application/src/redaction.rs
- * `impl Display for RedactedJsError`, dev deployment; crates/common/src/errors.rs `impl Debug for
- * JsError`): "[Request ID: …] Server Error", the message, its source-mapped frames.
- */
-export function clientMessage(error: FunctionError): string {
-  return serverErrorMessage(error.requestId, `${error.message}\n${error.frames}`);
 }
 
 /** The console as it was before functions' output was captured: for the server's own lines. */

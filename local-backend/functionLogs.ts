@@ -4,7 +4,7 @@
  * entry in Convex's `FunctionExecutionJson` shape (crates/common/src/log_streaming.rs). Lines
  * are streamed as they are printed (`Progress` entries, as Convex streams actions' lines).
  */
-import type { Exec } from "./engine";
+import type { Exec } from "./exec";
 
 const MAX_ENTRIES = 10_000;
 /** Convex answers an idle long poll after 60 s; the CLI then polls again with the same cursor. */

@@ -5,7 +5,9 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { convexToJson, type Value } from "convex/values";
-import { clientMessage, toFunctionError, type Engine, type Identity, type UdfType } from "./engine";
+import type { Engine } from "./engine";
+import type { Identity, UdfType } from "./exec";
+import { clientMessage, toFunctionError } from "./functionError";
 import { SystemError } from "./systemErrors";
 import { AuthError, type AuthVerifier } from "./auth";
 import { identityOf } from "./authHeader";

@@ -4,7 +4,9 @@
  * two equalities, two lower or two upper bounds, or an equality and a bound on the same field.
  */
 import { jsonToConvex, type JSONValue, type Value } from "convex/values";
-import type { RangeBound } from "./database";
+
+/** One bound of an index range expression, as `withIndex` serializes it (convex/server IndexRange). */
+export type RangeBound = { type: "Eq" | "Gt" | "Gte" | "Lt" | "Lte"; fieldPath: string; value: JSONValue };
 
 const comparators = { Eq: "==", Gt: ">", Gte: ">=", Lt: "<", Lte: "<=" } as const;
 

@@ -30,9 +30,14 @@ function escapedBytes(bytes: Uint8Array, out: number[]) {
   out.push(0x00, 0x00);
 }
 
+/**
+ * crates/value/src/sorting.rs: the IEEE-754 bits as they are (a NaN keeps its sign and payload),
+ * big-endian, all flipped when the sign bit is set, else the sign bit set: memcmp order is then
+ * IEEE-754's total order, as `f64::total_cmp` (-NaN < -Infinity < … < -0 < 0 < … < +Infinity < NaN).
+ */
 function encodeNumber(n: number, out: number[]) {
   const buf = new DataView(new ArrayBuffer(8));
-  buf.setFloat64(0, Number.isNaN(n) ? Number.NaN : n);
+  buf.setFloat64(0, n);
   const bytes = new Uint8Array(buf.buffer);
   if (bytes[0] & 0x80) for (let i = 0; i < 8; i++) bytes[i] ^= 0xff;
   else bytes[0] ^= 0x80;

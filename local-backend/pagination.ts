@@ -14,7 +14,7 @@
  *   of 8,192 rows is "SplitRecommended", and `splitCursor` is the middle of the rows scanned.
  */
 import { createHash } from "node:crypto";
-import { FunctionError } from "./engine";
+import { FunctionError } from "./functionError";
 import { TRANSACTION_MAX_READ_SIZE_BYTES, TRANSACTION_MAX_READ_SIZE_ROWS } from "./convexLimits";
 
 const VERSION = 1;

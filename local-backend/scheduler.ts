@@ -4,7 +4,8 @@
  */
 import type { Value } from "convex/values";
 import { parseDoc, type Doc } from "./database";
-import type { Component, Engine } from "./engine";
+import type { Engine } from "./engine";
+import type { Component } from "./exec";
 import type { CronSpec } from "./loader";
 import { intervalOf, nextRun } from "./cronSchedule";
 

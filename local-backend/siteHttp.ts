@@ -17,7 +17,9 @@ import {
 } from "./httpInput";
 import type { AuthVerifier } from "./auth";
 import { identityOf } from "./authHeader";
-import { emitLogLine, toFunctionError, type Component, type Engine, type Exec, type Identity } from "./engine";
+import { emitLogLine, type Engine } from "./engine";
+import type { Component, Exec, Identity } from "./exec";
+import { toFunctionError } from "./functionError";
 import { NO_HTTP_ACTIONS, routeHttp, type RoutableComponent, type RouterLike } from "./httpRouting";
 import { TooManyConcurrentRequests } from "./actionPermits";
 import { ReadSet, WriteSet } from "./readSet";

@@ -22,7 +22,7 @@ import { parseDoc, type Doc, type DocumentStore } from "./database";
 import type { Engine } from "./engine";
 import { decodeId, newDocumentId } from "./ids";
 import { documentValidationError } from "./schemaValidationError";
-import { documentValidators } from "./syscalls";
+import { documentValidators } from "./databaseSyscalls";
 import { exportJson, parseExportJson } from "./snapshotJson";
 import { ZipReader, ZipWriter, type ZipEntry } from "./zip";
 

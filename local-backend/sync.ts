@@ -5,7 +5,9 @@
 import { createHash } from "node:crypto";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import type { RawData, WebSocket } from "ws";
-import { clientMessage, FunctionError, toFunctionError, type Engine, type Identity } from "./engine";
+import type { Engine } from "./engine";
+import type { Identity } from "./exec";
+import { clientMessage, FunctionError, toFunctionError } from "./functionError";
 import { SystemError } from "./systemErrors";
 import type { AuthVerifier } from "./auth";
 import { ClientInputError, parseClientMessage, type ClientMessage } from "./clientInput";
@@ -17,7 +19,7 @@ import { PendingBudget, type ConnectionBudget } from "./pendingBudget";
 import { ReadSet, WriteSet } from "./readSet";
 import { actingAsIdentity, AdminKeyError, type AdminAuth } from "./adminAuth";
 import { isSystemPath, runSystemFunction, type SystemDeps } from "./systemFunctions";
-import { journalOf } from "./syscalls";
+import { journalOf } from "./querySyscalls";
 import {
   MAX_PENDING_BYTES,
   MAX_PENDING_BYTES_PER_CONNECTION,

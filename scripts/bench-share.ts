@@ -172,7 +172,7 @@ try {
   const page = await member.newPage();
   await page.goto(`${origin}/`);
   await signUpWithTeam(page, { name: "Bench Member", email: "bench@example.com", team: "Bench" });
-  const file = Buffer.from(await uploadTestVideo(page, "Bench cut", 3000), "base64");
+  const file = await uploadTestVideo(page, "Bench cut", 3000);
   await page.getByRole("button", { name: "Share Bench cut" }).click();
   await page.getByRole("button", { name: "Quick share (7 days)" }).click();
   await page.getByText("7-day link created and copied!").waitFor();

@@ -5,7 +5,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
+import { appError, ERROR_CODES } from "../convex/lib/errors";
 import { REFUSALS } from "../convex/lib/refusals";
+import { fromThrown } from "../convex/lib/restErrors";
 import { APP_PROJECT, signUp, TINY_MP4, uploadChunkedVideo, uploadReadyVideo, withMp4Head } from "./appTesting";
 import { spawnBackend, type RunningBackend } from "../local-backend/testing";
 
@@ -65,6 +67,22 @@ test("the OpenAPI document covers every /api/v1 route and every refusal code", (
       .map((r) => r.code)
       .filter((code) => !documented.includes(code)),
   ).toEqual([]);
+});
+
+test("every app error code the API may answer with (convex/lib/restErrors.ts) is documented in the OpenAPI document", () => {
+  const doc = JSON.parse(readFileSync(path.join(APP_PROJECT, "docs", "openapi.json"), "utf8")) as {
+    components: { schemas: { Error: { properties: { error: { properties: { code: { enum: string[] } } } } } } };
+  };
+  const documented = doc.components.schemas.Error.properties.error.properties.code.enum;
+  const answers = ERROR_CODES.map((code) => {
+    const { status, json } = fromThrown(appError(code, "why"));
+    return { code, status, apiCode: (json as { error: { code: string } }).error.code };
+  });
+  expect(answers.filter((a) => !documented.includes(a.apiCode))).toEqual([]);
+  expect(answers.find((a) => a.code === "RATE_LIMITED")).toMatchObject({ status: 429, apiCode: "RATE_LIMITED" });
+  expect(fromThrown(appError("NOT_FOUND", "gone"), "COLLECTION_NOT_FOUND").json).toEqual({
+    error: { code: "COLLECTION_NOT_FOUND", message: "gone" },
+  });
 });
 
 test("the README's ranged download loop rebuilds a multi-chunk video byte for byte", async () => {

@@ -39,6 +39,7 @@ import type * as lib_fixedChunks from "../lib/fixedChunks.js";
 import type * as lib_grantIssuing from "../lib/grantIssuing.js";
 import type * as lib_invites from "../lib/invites.js";
 import type * as lib_ip from "../lib/ip.js";
+import type * as lib_linkExpiry from "../lib/linkExpiry.js";
 import type * as lib_linkManagement from "../lib/linkManagement.js";
 import type * as lib_linkSettings from "../lib/linkSettings.js";
 import type * as lib_linkSummary from "../lib/linkSummary.js";
@@ -113,6 +114,7 @@ declare const fullApi: ApiFromModules<{
   "lib/grantIssuing": typeof lib_grantIssuing;
   "lib/invites": typeof lib_invites;
   "lib/ip": typeof lib_ip;
+  "lib/linkExpiry": typeof lib_linkExpiry;
   "lib/linkManagement": typeof lib_linkManagement;
   "lib/linkSettings": typeof lib_linkSettings;
   "lib/linkSummary": typeof lib_linkSummary;

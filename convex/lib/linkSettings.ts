@@ -59,11 +59,6 @@ export type UpdateLinkArgs = Infer<typeof updateLinkValidator>;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_EXPIRY_MS = 10 * 365 * DAY_MS;
 
-/** A link with `expiresAt` has expired from that instant on. */
-export function hasExpired(link: { expiresAt?: number }, now: number): boolean {
-  return link.expiresAt !== undefined && link.expiresAt <= now;
-}
-
 /**
  * The expiry the arguments ask for — `undefined`: leave as is, `null`: never expires — from
  * whole days (1–365) or an exact future time (within 10 years), never both.

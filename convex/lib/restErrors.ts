@@ -1,6 +1,7 @@
 /** HTTP API errors: `{ "error": { "code", "message" } }` with the API's own codes. */
 import { v, type Infer } from "convex/values";
 import { isAppError } from "./errors";
+import { unreachable } from "./unreachable";
 import { refusalHttp, type Refused } from "./refusals";
 
 /** What an API mutation answers; http.ts turns it into the response. */
@@ -32,9 +33,18 @@ export function fromThrown(error: unknown, notFoundCode = "SHARE_NOT_FOUND"): Ap
       return apiError(403, "QUOTA_EXCEEDED", message);
     case "RATE_LIMITED":
       return apiError(429, "RATE_LIMITED", message, retryAfterMs ?? 60_000);
-    default:
+    // Codes no /api/v1 function raises today (sign-in, teams, uploads): a request the API cannot carry out.
+    case "UNAUTHENTICATED":
+    case "LAST_OWNER":
+    case "ALREADY_MEMBER":
+    case "UPLOAD_REJECTED":
+    case "NOT_A_VIDEO":
+    case "MISCONFIGURED":
+    case "INVITE_EXPIRED":
+    case "INVALID_CREDENTIALS":
       return apiError(400, "VALIDATION_ERROR", message);
   }
+  return unreachable(code);
 }
 
 /** A refusal as the API answers it: the same status, code and words as every other route (lib/refusals.ts). */

@@ -2,7 +2,8 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { playableVideos } from "./collections";
-import { findLinkBySlug, hasExpired } from "./linkSettings";
+import { hasExpired } from "./linkExpiry";
+import { findLinkBySlug } from "./linkSettings";
 import { refuse, type Refused } from "./refusals";
 import { looksLikeToken, sha256Hex } from "./tokens";
 import type { LinkStatus } from "./validators";

@@ -2,6 +2,7 @@ import { useMutation } from "convex/react";
 import type { FunctionReturnType } from "convex/server";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
+import { hasExpired } from "../../convex/lib/linkExpiry";
 import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
 import { formatAbsolute, plural, relativeTime } from "../lib/format";
@@ -120,7 +121,7 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
           "never expires"
         ) : (
           <>
-            {status === "expired" || link.expiresAt <= now
+            {status === "expired" || hasExpired(link, now)
               ? `expired ${relativeTime(link.expiresAt, now)}`
               : `expires ${relativeTime(link.expiresAt, now)}`}{" "}
             <time dateTime={new Date(link.expiresAt).toISOString()}>({formatAbsolute(link.expiresAt)})</time>

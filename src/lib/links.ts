@@ -1,3 +1,4 @@
+import { hasExpired } from "../../convex/lib/linkExpiry";
 import type { LinkStatus } from "../../convex/lib/validators";
 
 type LinkLike = { status: LinkStatus; expiresAt: number | null; url: string | null; customSlug: string | null };
@@ -7,7 +8,7 @@ export type StatusFilter = (typeof STATUS_FILTERS)[number];
 
 /** The status right now: a link the server last saw active reads "expired" from its deadline on. */
 export function statusAt(link: LinkLike, now: number): LinkStatus {
-  if (link.status === "active" && link.expiresAt !== null && link.expiresAt <= now) return "expired";
+  if (link.status === "active" && hasExpired(link, now)) return "expired";
   return link.status;
 }
 
