@@ -11,6 +11,7 @@ import WebSocket from "ws";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { FIXTURE_PROJECT, spawnBackend, type RunningBackend } from "./testing";
 import { connectFrame, rawExchange, wsExchange } from "./wireTesting";
+import { seededNumbers } from "./seededNumbers";
 
 let backend: RunningBackend;
 beforeAll(async () => {
@@ -18,16 +19,7 @@ beforeAll(async () => {
 });
 afterAll(async () => backend?.stop());
 
-/** mulberry32: small, seeded, good enough to pick inputs. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(Number(process.env.FUZZ_SEED ?? 20240917));
+const random = seededNumbers(Number(process.env.FUZZ_SEED ?? 20240917));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
 const int = (n: number) => Math.floor(random() * n);
 const randomText = (n: number, alphabet = "abc/:?#[]%@!$&'()*+,;=.~-_0123456789\u00e9\u4e2d\ud83d\ude00\ud800\u0000\r\n ") =>

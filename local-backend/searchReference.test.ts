@@ -23,20 +23,11 @@ import {
   type SearchFilterJson,
 } from "./searchText";
 import { tempDataDir } from "./testing";
+import { seededNumbers } from "./seededNumbers";
 
 const TABLE = ":notes";
 const INDEX = { name: "by_body", searchField: "body", filterFields: ["team", "status"] };
 const WORDS = ["a", "ab", "abc", "abd", "b", "ba", "bad", "bat", "cat", "car", "cart", "dog", "do", "e", "ee", "fig", "g"];
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Ranked = { id: string; score: number; created: number };
 
@@ -81,7 +72,7 @@ function reference(docs: Doc[], filters: SearchFilterJson[]): Ranked[] {
 }
 
 function corpus(seed: number) {
-  const next = random(seed);
+  const next = seededNumbers(seed);
   const store = new DocumentStore(path.join(tempDataDir("reelgate-search-ref-"), "db.sqlite3"));
   const search = new SearchIndexes(store);
   store.defineTable(TABLE, []);

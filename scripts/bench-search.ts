@@ -13,20 +13,11 @@ import { DocumentStore } from "../local-backend/database";
 import { ReadSet } from "../local-backend/readSet";
 import { SearchIndexes } from "../local-backend/search";
 import { tempDataDir } from "../local-backend/testing";
+import { seededNumbers } from "../local-backend/seededNumbers";
 
 const VOCABULARY = 5000;
 const TEAM_SIZE = 1000;
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const word = (rank: number) => `w${rank.toString(36)}x`;
 const cumulative = (() => {
@@ -72,7 +63,7 @@ export function library(documents: number, withIndex = true, keep?: string) {
   const search = new SearchIndexes(store);
   store.defineTable(TABLE, [{ name: "by_team", fields: ["teamId"] }]);
   search.define(TABLE, withIndex ? [INDEX] : []);
-  const next = random(documents);
+  const next = seededNumbers(documents);
   if (!existing) {
     store.transaction(() => {
       for (let i = 0; i < documents; i++) store.write(TABLE, video(store, next, Math.floor(i / TEAM_SIZE)), null);
