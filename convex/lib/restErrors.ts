@@ -33,16 +33,20 @@ export function fromThrown(error: unknown, notFoundCode = "SHARE_NOT_FOUND"): Ap
       return apiError(403, "QUOTA_EXCEEDED", message);
     case "RATE_LIMITED":
       return apiError(429, "RATE_LIMITED", message, retryAfterMs ?? 60_000);
-    // Codes no /api/v1 function raises today (sign-in, teams, uploads): a request the API cannot carry out.
+    // Codes no /api/v1 function raises today (sign-in, teams, uploads), each with the status its meaning calls for.
     case "UNAUTHENTICATED":
+    case "INVALID_CREDENTIALS":
+      return apiError(401, "UNAUTHORIZED", message);
     case "LAST_OWNER":
     case "ALREADY_MEMBER":
+    case "INVITE_EXPIRED":
+      return apiError(409, "CONFLICT", message);
     case "UPLOAD_REJECTED":
     case "NOT_A_VIDEO":
-    case "MISCONFIGURED":
-    case "INVITE_EXPIRED":
-    case "INVALID_CREDENTIALS":
       return apiError(400, "VALIDATION_ERROR", message);
+    // The deployment is set up wrong: the server's fault, not the request's.
+    case "MISCONFIGURED":
+      return apiError(500, "INTERNAL_ERROR", message);
   }
   return unreachable(code);
 }
