@@ -113,6 +113,8 @@ export async function uploadInChunks(
     for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
       if (cancelled) throw new UploadCancelled("Upload cancelled.");
       url ??= await apis.chunkUrl({ videoId });
+      // A cancel while the URL was on its way found no request to abort: none is started now.
+      if (cancelled) throw new UploadCancelled("Upload cancelled.");
       const slice = file.slice(index * state.chunkSize, (index + 1) * state.chunkSize, type);
       const current = index;
       const storageId = await post(url, slice, type, requests, (loaded) => {
