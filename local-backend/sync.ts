@@ -39,7 +39,8 @@ type Subscription = {
   journal: string | null;
 };
 /** A query's result as sent: `body` is the QueryUpdated / QueryFailed message's JSON fields without queryId; `key` identifies the result (a digest when long). */
-type QueryOutcome = { key: string; reads: ReadSet; body: string; journal: string | null };
+/** A query's result for its subscribers; `systemError` when the run ended in one (the subscriber's connection closes for a retry). */
+type QueryOutcome = { key: string; reads: ReadSet; body: string; journal: string | null; systemError?: SystemError };
 
 /** What a subscription remembers of its last result: short results themselves, long ones by digest. */
 function resultKey(text: string): string {
@@ -107,7 +108,11 @@ export class SyncHub {
     const known = this.shared.get(key);
     if (known) return known;
     const pending = this.evaluate(componentPath, udfPath, argsJson, identity, admin, journal).then((outcome) => {
-      if (this.shared.get(key) === pending) this.shared.set(key, outcome);
+      // A system error is the deployment's state of the moment, never a result to hand others.
+      if (this.shared.get(key) === pending) {
+        if (outcome.systemError) this.shared.delete(key);
+        else this.shared.set(key, outcome);
+      }
       return outcome;
     });
     this.shared.set(key, pending);
@@ -144,6 +149,7 @@ export class SyncHub {
         journal: next,
       };
     } catch (thrown) {
+      if (thrown instanceof SystemError) return { key: "", reads: ReadSet.everything(), body: "", journal: null, systemError: thrown };
       const error = toFunctionError(thrown);
       const data = JSON.stringify(error.data ?? null);
       return {
@@ -231,6 +237,7 @@ export class SyncSession {
    */
   private enqueue(job: () => void | Promise<void>): Promise<void> {
     const fail = (error: unknown) => {
+      if (error instanceof SystemError) return this.closeForRetry(error);
       this.send({ type: "FatalError", error: String((error as Error)?.message ?? error) });
       this.socket.close(1011, "InternalServerError");
     };
@@ -300,6 +307,8 @@ export class SyncSession {
 
   /** Records what the query read and returned; the modification to send, or null if `onlyChanged` and it did not change. */
   private update(queryId: number, sub: Subscription, outcome: QueryOutcome, onlyChanged: boolean): string | null {
+    // Not the query's answer: the job fails with it and the connection closes for a retry (enqueue).
+    if (outcome.systemError) throw outcome.systemError;
     sub.reads = outcome.reads;
     sub.journal = outcome.journal;
     const changed = outcome.key !== sub.last;

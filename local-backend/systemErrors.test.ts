@@ -59,3 +59,33 @@ test("over the WebSocket: the connection closes for a retry and the mutation com
     }
   }
 }, 60_000);
+
+test("a subscribed query that raises one: its connection closes for a retry, and the subscription gets the answer once the query can give one", async () => {
+  const name = unique();
+  const query = makeFunctionReference<"query", { name: string; op: Op }, number>("systemErrors:queryUntilCounter");
+  const res = await fetch(`${backend.cloudUrl}/api/query`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ path: "systemErrors:queryUntilCounter", format: "json", args: [{ name, op: "throwOverloaded" }] }),
+  });
+  expect(res.status).toBe(503);
+  const client = new ConvexClient(backend.cloudUrl);
+  const seen: unknown[] = [];
+  const errors: unknown[] = [];
+  try {
+    client.onUpdate(
+      query,
+      { name, op: "throwOverloaded" },
+      (value) => seen.push(value),
+      (error) => errors.push(error),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    // Never reported as the query's failure: the client keeps retrying.
+    expect(seen).toEqual([]);
+    await new ConvexHttpClient(backend.cloudUrl).mutation(increment, { name });
+    await expect.poll(() => seen, { timeout: 20_000 }).toEqual([1]);
+    expect(errors).toEqual([]);
+  } finally {
+    await client.close();
+  }
+}, 60_000);
