@@ -61,7 +61,9 @@ test("an interrupted chunked upload resumes from the chunks stored; the member's
     page.on("request", onResent);
     await card.getByLabel("File to resume Noise reel").setInputFiles({ name: "noise.webm", mimeType: "video/webm", buffer: file });
     await page.getByRole("link", { name: "Noise reel" }).waitFor({ timeout: 30_000 });
-    // Only the chunks missing or wrong were sent (the poster is one more upload).
+    // Only the chunks missing or wrong were sent (the poster is one more upload, sent once the
+    // video is ready: the link can show before its request starts — waited for, not assumed).
+    await expect.poll(() => resent, { timeout: 15_000 }).toBe(chunkCount - kept + 1);
     page.off("request", onResent);
     expect(resent).toBe(chunkCount - kept + 1);
 
