@@ -6,7 +6,7 @@
  * server's own process environment (HOME, PATH, LOCAL_BACKEND_*) reaches them.
  *
  * Deployment variables here are what `npx convex env set` stored (deploymentEnv.ts) over the
- * local defaults a fresh checkout needs: generated secrets, `.env.local`, SITE_URL.
+ * local defaults a fresh checkout needs: generated secrets and SITE_URL (never `.env.local`).
  */
 import type { DeploymentEnv } from "./deploymentEnv";
 

@@ -1,11 +1,21 @@
-/** Functions' runtime surface over the wire: runAction, runAt, storage get/getMetadata/delete, pings, secrets and .env.local. */
+/** Functions' runtime surface over the wire: runAction, runAt, storage get/getMetadata/delete, pings, secrets, and `.env.local` kept out of the functions' environment. */
 import { ConvexHttpClient } from "convex/browser";
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import WebSocket from "ws";
+import { adminKeyOf } from "./cliTesting";
 import { APP_PROJECT, FIXTURE_PROJECT, spawnBackend, tempDataDir, type RunningBackend } from "./testing";
+
+async function envSet(running: RunningBackend, name: string, value: string) {
+  const res = await fetch(`${running.cloudUrl}/api/update_environment_variables`, {
+    method: "POST",
+    headers: { Authorization: `Convex ${adminKeyOf(running)}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ changes: [{ name, value }] }),
+  });
+  expect(res.status).toBe(200);
+}
 
 let backend: RunningBackend;
 let http: ConvexHttpClient;
@@ -71,17 +81,25 @@ test("the server pings an idle client so it does not reconnect", async () => {
   }
 });
 
-test("secrets are generated once into the data folder and passed to functions; .env.local overrides them", async () => {
+test("secrets are generated once into the data folder and passed to functions; `.env.local` never reaches them, `env set` overrides a secret (Convex: functions read deployment variables only)", async () => {
   // A project of its own (the fixture's convex/ linked in), so its .env.local touches no other test.
   const project = mkdtempSync(path.join(tmpdir(), "reelgate-project-"));
   symlinkSync(path.join(FIXTURE_PROJECT, "convex"), path.join(project, "convex"));
   mkdirSync(path.join(project, "node_modules"));
   symlinkSync(path.join(APP_PROJECT, "node_modules", "convex"), path.join(project, "node_modules", "convex"));
   const dataDir = tempDataDir();
-  type Env = { probe: string | null; shareSecret: string | null; shareSecretLength: number; hasJwtKey: boolean; siteUrl: string | null };
-  const environmentOf = async () => {
+  type Env = {
+    probe: string | null;
+    shareSecret: string | null;
+    shareSecretLength: number;
+    hasJwtKey: boolean;
+    siteUrl: string | null;
+    adminKeySeen: boolean;
+  };
+  const environmentOf = async (setSecret?: string) => {
     const running = await spawnBackend({ projectDir: project, dataDir });
     try {
+      if (setSecret) await envSet(running, "SHARE_TOKEN_SECRET", setSecret);
       return {
         env: (await new ConvexHttpClient(running.cloudUrl).query("runtime:environment" as never, {} as never)) as Env,
         siteUrl: running.siteUrl,
@@ -97,12 +115,18 @@ test("secrets are generated once into the data folder and passed to functions; .
   expect(Object.keys(saved)).toEqual(expect.arrayContaining(["SHARE_TOKEN_SECRET", "JWT_PRIVATE_KEY", "JWKS"]));
   expect((await environmentOf()).env.shareSecret).toBe(first.env.shareSecret); // the same after a restart
 
+  // The CLI's file holds the admin key and client URLs: Convex never hands them to functions
+  // (crates/common/src/types/environment_variables.rs: a deployment's variables are what was set).
   writeFileSync(
     path.join(project, ".env.local"),
-    "FIXTURE_DOTENV_PROBE=from-dotenv\nSHARE_TOKEN_SECRET=a-secret-chosen-by-the-developer-0123456789\n",
+    `FIXTURE_DOTENV_PROBE=from-dotenv\nSHARE_TOKEN_SECRET=a-secret-chosen-by-the-developer-0123456789\nCONVEX_SELF_HOSTED_ADMIN_KEY='${adminKeyOf({ dataDir })}'\n`,
   );
-  const overridden = await environmentOf();
-  expect(overridden.env.probe).toBe("from-dotenv");
+  const withDotEnv = await environmentOf();
+  expect(withDotEnv.env.probe).toBeNull();
+  expect(withDotEnv.env.shareSecret).toBe(first.env.shareSecret);
+  expect(withDotEnv.env.adminKeySeen).toBe(false);
+
+  const overridden = await environmentOf("a-secret-chosen-by-the-developer-0123456789");
   expect(overridden.env.shareSecretLength).toBe("a-secret-chosen-by-the-developer-0123456789".length);
   expect(overridden.env.shareSecret).not.toBe(first.env.shareSecret);
 }, 60_000);

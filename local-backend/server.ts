@@ -11,7 +11,7 @@ import { Engine, rawConsole, runtimeHost } from "./engine";
 import { createApiHandler } from "./httpApi";
 import { loadApp, type LoadedApp } from "./loader";
 import { Scheduler } from "./scheduler";
-import { loadOrCreateAdminKey, loadOrCreateSecrets, readDotEnv } from "./secrets";
+import { loadOrCreateAdminKey, loadOrCreateSecrets } from "./secrets";
 import { AdminAuth } from "./adminAuth";
 import { DeploymentEnv } from "./deploymentEnv";
 import { FunctionEnv, isolateNodeEnv } from "./functionEnv";
@@ -35,7 +35,7 @@ export type BackendOptions = {
   port?: number;
   sitePort?: number;
   host?: string;
-  /** Extra environment variables for functions (win over .env.local and generated secrets). */
+  /** Extra environment variables for functions (win over generated secrets; `npx convex env set` wins over both). */
   env?: Record<string, string>;
   watch?: boolean;
   log?: (line: string) => void;
@@ -201,15 +201,16 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     throw error;
   }
 
-  // Functions see deployment variables only (functionEnv.ts), never this process's environment.
-  // SITE_URL is the one server setting that becomes a default deployment variable (scripts pass it).
+  // Functions see deployment variables only (functionEnv.ts), never this process's environment
+  // nor the project's `.env.local` (the CLI's file: it holds the admin key and client URLs, which
+  // Convex never hands to functions). SITE_URL is the one server setting that becomes a default
+  // deployment variable (scripts pass it); anything else is set with `npx convex env set`.
   const functionSecrets = { ...secrets };
   delete functionSecrets.LOCAL_BACKEND_SECRET;
   functionEnv.setSystem({ CONVEX_CLOUD_URL: cloudUrl, CONVEX_SITE_URL: siteUrl });
   functionEnv.setDefaults({
     SITE_URL: process.env.SITE_URL ?? "http://localhost:5173",
     ...functionSecrets,
-    ...readDotEnv(path.join(projectDir, ".env.local")),
     ...options.env,
   });
   deploymentEnv.onChange(() => {
