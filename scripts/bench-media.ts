@@ -15,6 +15,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Readable } from "node:stream";
 import { api } from "../convex/_generated/api";
+import type { Id } from "../convex/_generated/dataModel";
 import { APP_PROJECT, signUp, uploadChunkedVideo, uploadReadyVideo, withMp4Head } from "../wire/appTesting";
 import { spawnBackend, tempDataDir } from "../local-backend/testing";
 
@@ -23,6 +24,7 @@ const CHUNK = 4 * 1024 * 1024;
 const CLIENTS = 16;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const SEGMENTS = 4;
+const UPLOAD_ROUNDS = Number(process.env.BENCH_UPLOAD_ROUNDS ?? 3);
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
@@ -132,23 +134,32 @@ try {
   const bytes = new Uint8Array(SIZE);
   for (let i = 0; i < SIZE / (1024 * 1024); i++) bytes.fill(i % 251, i * 1024 * 1024, (i + 1) * 1024 * 1024);
   withMp4Head(bytes);
-  // Upload: the app's chunked path vs one POST of the whole file to the backend's raw upload.
-  let t0 = performance.now();
-  const { videoId } = await uploadChunkedVideo(http, teamId, bytes, {
-    chunkSize: 8 * 1024 * 1024,
-    title: "Big",
-    fileName: "big.mp4",
-    parallel: 3,
-  });
-  const chunkedSeconds = (performance.now() - t0) / 1000;
-  const rssAfterUpload = peakRss(backend.process.pid!);
-  t0 = performance.now();
-  await uploadReadyVideo(http, teamId, {
-    body: Readable.toWeb(Readable.from([Buffer.from(bytes.buffer)])) as ReadableStream,
-    title: "Whole",
-    fileName: "whole.mp4",
-  });
-  const wholeSeconds = (performance.now() - t0) / 1000;
+  // Upload: the app's chunked path vs one POST of the whole file to the backend's raw upload,
+  // alternately (the first round also warms the backend's workers), the median round of each.
+  const chunkedRuns: number[] = [];
+  const wholeRuns: number[] = [];
+  let videoId: Id<"videos"> | undefined;
+  let rssAfterUpload = 0;
+  for (let round = 0; round < UPLOAD_ROUNDS; round++) {
+    let t0 = performance.now();
+    ({ videoId } = await uploadChunkedVideo(http, teamId, bytes, {
+      chunkSize: 8 * 1024 * 1024,
+      title: "Big",
+      fileName: "big.mp4",
+      parallel: 3,
+    }));
+    chunkedRuns.push((performance.now() - t0) / 1000);
+    rssAfterUpload = Math.max(rssAfterUpload, peakRss(backend.process.pid!));
+    t0 = performance.now();
+    await uploadReadyVideo(http, teamId, {
+      body: Readable.toWeb(Readable.from([Buffer.from(bytes.buffer)])) as ReadableStream,
+      title: "Whole",
+      fileName: "whole.mp4",
+    });
+    wholeRuns.push((performance.now() - t0) / 1000);
+  }
+  const [chunkedSeconds, wholeSeconds] = [pct(chunkedRuns, 50), pct(wholeRuns, 50)];
+  if (!videoId) throw new Error("no upload ran");
   const link = await http.mutation(api.shareLinks.create, { videoId });
   // One grant per client: 16 viewers, each within its own request budget.
   const grantUrls: string[] = [];
@@ -204,7 +215,7 @@ try {
     `Seek to 90 % (bytes=${seekAt}-, 40 requests): ${baseline.name} TTFB p50 ${seekTheirs.p50.toFixed(2)} ms p99 ${seekTheirs.p99.toFixed(2)} ms; /media p50 ${seekOurs.p50.toFixed(2)} ms p99 ${seekOurs.p99.toFixed(2)} ms (answers end at the 8 MiB chunk boundary)`,
   );
   console.log(
-    `Upload of ${SIZE / 1024 / 1024} MiB: chunked (8 MiB × 3 parallel) ${(SIZE / 1024 / 1024 / chunkedSeconds).toFixed(0)} MiB/s vs one POST ${(SIZE / 1024 / 1024 / wholeSeconds).toFixed(0)} MiB/s: ${(wholeSeconds / chunkedSeconds).toFixed(2)}× (target ≥ 0.7×); backend peak RSS after the chunked upload ${(rssAfterUpload / 1024 / 1024).toFixed(0)} MiB`,
+    `Upload of ${SIZE / 1024 / 1024} MiB: chunked (8 MiB × 3 parallel) ${(SIZE / 1024 / 1024 / chunkedSeconds).toFixed(0)} MiB/s vs one POST ${(SIZE / 1024 / 1024 / wholeSeconds).toFixed(0)} MiB/s: ${(wholeSeconds / chunkedSeconds).toFixed(2)}× (target ≥ 0.7×; median of ${UPLOAD_ROUNDS} alternating rounds: chunked ${chunkedRuns.map((x) => x.toFixed(2)).join("/")} s, one POST ${wholeRuns.map((x) => x.toFixed(2)).join("/")} s); backend peak RSS after the chunked upload ${(rssAfterUpload / 1024 / 1024).toFixed(0)} MiB`,
   );
   console.log(
     `   backend peak RSS ${(rssPeak / 1024 / 1024).toFixed(0)} MiB (before load ${(rssBefore / 1024 / 1024).toFixed(0)} MiB; target < 300 MiB)`,
