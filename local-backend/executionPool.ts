@@ -169,18 +169,24 @@ function executorScript(kind: PoolKind): string {
   return file;
 }
 
+/** A lease waiting for a worker: granted one, or refused when the backend shuts down. */
+type Waiter = { grant(worker: PoolWorker): void; refuse(error: Error): void };
+
 export class ExecutionPool<E> {
   private readonly workers = new Set<PoolWorker>();
   private readonly idle: PoolWorker[] = [];
   /** Leases waiting for a worker: any kind first (queries, actions), then mutations (see `lease`). */
-  private readonly waiting: Array<(worker: PoolWorker) => void> = [];
-  private readonly mutationsWaiting: Array<(worker: PoolWorker) => void> = [];
+  private readonly waiting: Waiter[] = [];
+  private readonly mutationsWaiting: Waiter[] = [];
   /** Workers leased to mutations now: at most `mutationLimit`, so a query always finds a worker soon. */
   private readonly mutationLeases = new Set<PoolWorker>();
   private readonly pending = new Map<number, Pending<E>>();
   private readonly owner = new Map<number, PoolWorker>();
   private nextExec = 0;
+  /** No new leases (drained after a reload, or shut down). */
   private closed = false;
+  /** Shut down: waiting leases are refused, no worker is replaced. */
+  private shuttingDown = false;
 
   constructor(
     readonly kind: PoolKind,
@@ -330,8 +336,15 @@ export class ExecutionPool<E> {
     // A worker that ran (then timed out or ran out of memory) is replaced at once, so the pool
     // stays warm; one that never started is replaced only on demand (a bundle that cannot load
     // would fail again).
+    if (this.closed && !this.shuttingDown && this.workers.size === 0 && this.hasWaiters()) {
+      // A drained pool's last worker died while executions still wait for it (they resolved their
+      // functions before the reload): one more worker serves them, then goes.
+      this.idle.push(this.spawn());
+      this.dispatch();
+      return;
+    }
     if (this.closed) return;
-    if (entry.started || this.nextWaiter()) {
+    if (entry.started || this.hasWaiters()) {
       this.idle.push(this.spawn());
       this.dispatch();
     }
@@ -344,9 +357,13 @@ export class ExecutionPool<E> {
 
   /** Who gets the next free worker: a waiting query first, then a waiting mutation if another may run. */
   private nextWaiter(): ((worker: PoolWorker) => void) | undefined {
-    if (this.waiting.length > 0) return this.waiting.shift();
-    if (this.mutationsWaiting.length > 0 && this.mutationLeases.size < this.mutationLimit) return this.mutationsWaiting.shift();
+    if (this.waiting.length > 0) return this.waiting.shift()?.grant;
+    if (this.mutationsWaiting.length > 0 && this.mutationLeases.size < this.mutationLimit) return this.mutationsWaiting.shift()?.grant;
     return undefined;
+  }
+
+  private hasWaiters(): boolean {
+    return this.waiting.length > 0 || this.mutationsWaiting.length > 0;
   }
 
   /** Idle workers to the leases waiting for them. */
@@ -375,12 +392,14 @@ export class ExecutionPool<E> {
         const worker = this.idle.pop() ?? (this.workers.size < this.size ? this.spawn() : null);
         if (worker) return Promise.resolve((this.mutationLeases.add(worker), worker));
       }
-      return new Promise((resolve) => this.mutationsWaiting.push((worker) => resolve((this.mutationLeases.add(worker), worker))));
+      return new Promise((resolve, reject) =>
+        this.mutationsWaiting.push({ grant: (worker) => resolve((this.mutationLeases.add(worker), worker)), refuse: reject }),
+      );
     }
     const free = this.idle.pop();
     if (free) return Promise.resolve(free);
     if (this.workers.size < this.size || overflow) return Promise.resolve(this.spawn());
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ grant: resolve, refuse: reject }));
   }
 
   /** A leased worker is free again (a dead one is simply forgotten). */
@@ -391,14 +410,12 @@ export class ExecutionPool<E> {
       if (wasMutation) this.dispatch();
       return;
     }
-    if (this.closed) {
-      this.retire(entry, new ExecutionError("The functions were reloaded."));
-      void entry.worker.terminate();
-      return;
-    }
     const next = this.nextWaiter();
     if (next) next(entry);
-    else if (this.workers.size > this.size) {
+    else if (this.closed) {
+      this.retire(entry, new ExecutionError("The functions were reloaded."));
+      void entry.worker.terminate();
+    } else if (this.workers.size > this.size) {
       // One started past the size for a nested call: not kept.
       this.retire(entry, new ExecutionError("The function's worker stopped."));
       void entry.worker.terminate();
@@ -411,7 +428,8 @@ export class ExecutionPool<E> {
    * retried: the same bundles would fail again).
    */
   async lease(opts: { overflow?: boolean; mutation?: boolean } = {}): Promise<PoolWorker> {
-    if (this.closed) throw new ExecutionError("The backend is shutting down.");
+    // A drained pool still serves a caller that chose it before the reload (its function is the old one).
+    if (this.shuttingDown) throw new ExecutionError("The backend is shutting down.");
     const entry = await this.acquire(opts.overflow ?? false, opts.mutation ?? false);
     await entry.ready;
     return entry;
@@ -491,9 +509,14 @@ export class ExecutionPool<E> {
     await Promise.all([...this.workers].map((entry) => entry.ready.catch(() => undefined)));
   }
 
-  /** After a reload: no new executions here; idle workers stop now, busy ones when their execution ends. */
+  /**
+   * After a reload: no new executions here. Executions already waiting for a worker (their
+   * functions resolved before the reload) are still served here; idle workers stop now, busy ones
+   * once no execution waits for them.
+   */
   drain() {
     this.closed = true;
+    this.dispatch();
     for (const entry of [...this.idle]) {
       this.retire(entry, new ExecutionError("The functions were reloaded."));
       void entry.worker.terminate();
@@ -502,6 +525,9 @@ export class ExecutionPool<E> {
 
   async close() {
     this.closed = true;
+    this.shuttingDown = true;
+    const refusal = new ExecutionError("The backend is shutting down.");
+    for (const waiter of [...this.waiting.splice(0), ...this.mutationsWaiting.splice(0)]) waiter.refuse(refusal);
     const all = [...this.workers];
     for (const entry of all) this.retire(entry, new ExecutionError("The backend is shutting down."));
     await Promise.all(all.map((entry) => entry.worker.terminate()));
