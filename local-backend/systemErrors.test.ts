@@ -89,3 +89,16 @@ test("a subscribed query that raises one: its connection closes for a retry, and
     await client.close();
   }
 }, 60_000);
+
+test("in an action, a runMutation that ends in one rejects with its message, which the action can catch (isolate helpers/promise.rs resolve_promise_allow_all_errors)", async () => {
+  const catchFromMutation = makeFunctionReference<"action", { name: string; op: Op }, { caught: string | null }>(
+    "systemErrors:catchFromMutation",
+  );
+  for (const [op, message] of [
+    ["throwOcc", "Documents read from or written to some table changed"],
+    ["throwOverloaded", "I'm a bit busy."],
+  ] as const) {
+    const { caught } = await new ConvexHttpClient(backend.cloudUrl).action(catchFromMutation, { name: unique(), op });
+    expect(caught).toContain(message);
+  }
+});
