@@ -583,9 +583,16 @@ function failure(type: string, requestId: unknown, error: FunctionError) {
  */
 export function identityCacheKey(identity: Identity): string | null {
   if (!identity) return null;
-  return JSON.stringify(
-    Object.keys(identity)
-      .sort()
-      .map((k) => [k, identity[k]]),
-  );
+  // A session keeps its identity object until it authenticates again: the key is made once for it.
+  let key = identityKeys.get(identity);
+  if (key === undefined) {
+    key = JSON.stringify(
+      Object.keys(identity)
+        .sort()
+        .map((k) => [k, identity[k]]),
+    );
+    identityKeys.set(identity, key);
+  }
+  return key;
 }
+const identityKeys = new WeakMap<object, string>();
