@@ -134,3 +134,36 @@ test("downloads turned off mid-download: the browser's download fails and the pa
   });
   await v.context.close();
 }, 120_000);
+
+test("a download cancelled in the browser stops asking for ranges; the page says nothing and downloads again", async () => {
+  const v = await viewerMidDownload(CHUNK);
+  await screenshotOnFailure(v.page, "streamed-download-cancelled", async () => {
+    await v.download.cancel();
+    expect(await v.download.failure()).toBe("canceled");
+    // The worker tells the page, which is ready to download again, with no error to show.
+    await expect.poll(() => v.page.getByRole("link", { name: "Download" }).textContent(), { timeout: 20_000 }).toBe("Download");
+    v.release();
+    expect(await v.page.getByRole("alert").count()).toBe(0);
+    const [again] = await Promise.all([v.page.waitForEvent("download"), v.page.getByRole("link", { name: "Download" }).click()]);
+    expect(Buffer.compare(await readFile(await again.path()), file)).toBe(0);
+    // The cancelled download asked for nothing after the range it was waiting for.
+    expect(v.seen.map((s) => s.range)).toEqual([...expectedRanges(2 * CHUNK), ...expectedRanges(file.length)]);
+  });
+  await v.context.close();
+}, 120_000);
+
+test("where service workers cannot run, the page still downloads the file in ranges (collected, then saved)", async () => {
+  const link = await client.mutation(api.shareLinks.create, { videoId, allowDownload: true });
+  const context = await app.browser.newContext({ serviceWorkers: "block" });
+  const page = await context.newPage();
+  await screenshotOnFailure(page, "streamed-download-fallback", async () => {
+    const ranges: string[] = [];
+    context.on("request", (r) => void (r.url().endsWith("/download") && ranges.push(r.headers()["range"])));
+    await page.goto(link.url);
+    const [saved] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download" }).click()]);
+    expect(saved.suggestedFilename()).toBe(FILE_NAME);
+    expect(Buffer.compare(await readFile(await saved.path()), file)).toBe(0);
+    expect(ranges).toEqual(expectedRanges(file.length));
+  });
+  await context.close();
+}, 120_000);

@@ -158,6 +158,36 @@ test("an answer cut short or out of place fails the stream; a cancel stops askin
   expect(cancelled.log.outcomes).toEqual([{ kind: "cancelled" }]);
 });
 
+test("a cancel while the next range is on its way: that range's bytes are dropped and nothing more is asked", async () => {
+  const { fake, requests } = server();
+  let arrive!: () => void;
+  const arrived = new Promise<void>((resolve) => (arrive = resolve));
+  let answered!: Response;
+  const slow = (async (url: string, init?: RequestInit) => {
+    const response = await fake(url, init);
+    if (requests.length === 2) {
+      answered = response;
+      await arrived;
+    }
+    return response;
+  }) as typeof fetch;
+  const { log, events } = streamEvents();
+  const stream = await openRangeStream("http://x/d", events, slow);
+  if (!stream.ok) throw new Error("refused");
+  const reader = stream.body.getReader();
+  await reader.read();
+  const pending = reader.read(); // asks for bytes=10-, which waits
+  await expect.poll(() => requests.length).toBe(2);
+  await reader.cancel();
+  arrive();
+  expect(await pending).toEqual({ done: true, value: undefined });
+  // Its body was cancelled, not read (a reader would hold it locked).
+  await expect.poll(() => answered.bodyUsed).toBe(true);
+  expect(answered.body!.locked).toBe(false);
+  expect(requests).toEqual(["bytes=0-", "bytes=10-"]);
+  expect(log.outcomes).toEqual([{ kind: "cancelled" }]);
+});
+
 test("a one-chunk file answered 200 streams by its Content-Length", async () => {
   const whole = (async () =>
     new Response(FILE.slice(0, 7), {

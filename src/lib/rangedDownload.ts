@@ -157,6 +157,11 @@ export async function openRangeStream(
             }
             if (!reader) {
               const next = await fetchRange(url, received, fetchImpl);
+              // Cancelled while the range was on its way: its bytes are not wanted.
+              if (ended) {
+                if (next.ok) await next.response.body?.cancel().catch(() => undefined);
+                return;
+              }
               if (!next.ok) {
                 end({ kind: "refused", code: next.code });
                 return controller.error(new DownloadRefused(next.code));
