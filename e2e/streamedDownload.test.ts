@@ -118,7 +118,9 @@ test("a revoke mid-download stops it: the browser's download fails at the next r
     await expectFailed(v.download);
     // The next range was asked for, refused, and nothing after it.
     expect(v.seen.map((s) => s.range)).toEqual(expectedRanges(3 * CHUNK));
+    // The page goes dark as the link does, in the refusal's words (convex/lib/refusalTable.ts).
     await v.page.getByRole("heading", { name: "Link not found" }).waitFor({ timeout: 20_000 });
+    await v.page.getByText("This share link does not exist or has been revoked.").waitFor();
   });
   await v.context.close();
 }, 120_000);
