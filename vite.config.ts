@@ -2,6 +2,7 @@ import { build as bundle } from "esbuild";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig, type Plugin } from "vite";
+import { DOWNLOAD_WORKER_URL } from "./src/lib/downloadProtocol";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 
@@ -41,7 +42,7 @@ function sharePageHeaders(): Plugin {
  * esbuild on each request in dev, emitted into dist/ by the build. No page loads it as a script:
  * it is outside every route's JavaScript (`npm run size`).
  */
-export const DOWNLOAD_WORKER_FILE = "download-sw.js";
+const DOWNLOAD_WORKER_FILE = DOWNLOAD_WORKER_URL.slice(1);
 async function bundleDownloadWorker(minify: boolean): Promise<string> {
   const result = await bundle({
     entryPoints: [path.join(root, "src/downloadWorker.ts")],
@@ -59,7 +60,7 @@ function downloadWorker(): Plugin {
     name: "download-worker",
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        if (req.url?.split("?")[0] !== `/${DOWNLOAD_WORKER_FILE}`) return next();
+        if (req.url?.split("?")[0] !== DOWNLOAD_WORKER_URL) return next();
         bundleDownloadWorker(false).then(
           (code) => {
             res.setHeader("Content-Type", "text/javascript; charset=utf-8");

@@ -11,6 +11,7 @@ import type { BrowserContext, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { APP_PROJECT } from "../local-backend/testing";
 import { buildSpa } from "../scripts/buildSpa.mjs";
+import { DOWNLOAD_SCOPE, DOWNLOAD_WORKER_URL } from "../src/lib/downloadProtocol";
 import {
   PHONE,
   closeShareDialog,
@@ -391,10 +392,10 @@ test("production build: the share route loads only its own chunks, hashed assets
 
     // The download service worker is built to the site's root (its scope, /__reelgate-download/,
     // lies under it), loaded by no route, and streams a download from the built share page.
-    const worker = await fetch(`${origin}/download-sw.js`);
+    const worker = await fetch(`${origin}${DOWNLOAD_WORKER_URL}`);
     expect(worker.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
-    expect(await worker.text()).toContain("/__reelgate-download/");
-    expect(scripts).not.toContain("/download-sw.js");
+    expect(await worker.text()).toContain(DOWNLOAD_SCOPE);
+    expect(scripts).not.toContain(DOWNLOAD_WORKER_URL);
     const d = await viewer();
     const fromWorker: string[] = [];
     d.context.on("request", (r) => void (r.serviceWorker() && r.url().endsWith("/download") && fromWorker.push(r.url())));
