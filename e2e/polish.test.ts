@@ -11,6 +11,7 @@ import type { BrowserContext, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { APP_PROJECT } from "../local-backend/testing";
 import { buildSpa } from "../scripts/buildSpa.mjs";
+import { DOWNLOAD_SCOPE, DOWNLOAD_WORKER_URL } from "../src/lib/downloadProtocol";
 import {
   PHONE,
   closeShareDialog,
@@ -388,6 +389,22 @@ test("production build: the share route loads only its own chunks, hashed assets
     expect(asset.headers.get("content-encoding")).toBe("gzip");
     expect((await fetch(`${origin}/assets/../../etc/passwd`)).headers.get("content-type")).toContain("text/html");
     await v.context.close();
+
+    // The download service worker is built to the site's root (its scope, /__reelgate-download/,
+    // lies under it), loaded by no route, and streams a download from the built share page.
+    const worker = await fetch(`${origin}${DOWNLOAD_WORKER_URL}`);
+    expect(worker.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(await worker.text()).toContain(DOWNLOAD_SCOPE);
+    expect(scripts).not.toContain(DOWNLOAD_WORKER_URL);
+    const d = await viewer();
+    const fromWorker: string[] = [];
+    d.context.on("request", (r) => void (r.serviceWorker() && r.url().endsWith("/download") && fromWorker.push(r.url())));
+    await d.page.goto((await createLink({ allowDownload: true })).replace(app.appUrl, origin));
+    const [saved] = await Promise.all([d.page.waitForEvent("download"), d.page.getByRole("link", { name: "Download" }).click()]);
+    expect(saved.suggestedFilename()).toBe("sunset.webm");
+    expect(await saved.failure()).toBeNull();
+    expect(fromWorker.length).toBeGreaterThan(0);
+    await d.context.close();
   } finally {
     server?.close();
     await rm(outDir, { recursive: true, force: true });

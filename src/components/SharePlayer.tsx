@@ -15,8 +15,9 @@ type View = NonNullable<FunctionReturnType<typeof liveApi.videos.getByShareGrant
 
 /**
  * Downloads in the page, of any size: chunk-aligned ranges, each checked by the server (a revoke
- * stops the download at the next range), with progress (lib/rangedDownload.ts). A refusal (limit
- * reached, downloads turned off) is shown in words instead of navigating the tab to the JSON.
+ * stops the download at the next range), streamed to disk as one browser download by the
+ * download service worker where it can run (lib/shareDownload.ts), with progress. A refusal
+ * (limit reached, downloads turned off) is shown in words instead of navigating the tab to the JSON.
  */
 function useDownload(url: string | null) {
   const [state, setState] = useState<{ busy: boolean; error: string | null; received: number; total: number }>({
