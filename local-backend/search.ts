@@ -3,15 +3,15 @@
  * inverted index in the documents' own SQLite database, so an index changes in the same
  * transaction (and savepoint) as the documents and rolls back with them:
  *   search_blocks    a term's postings packed into blobs of fixed-width entries (searchBlocks.ts)
- *                    in document-number order: an open block that new postings are appended to,
- *                    and sealed segments of up to SEGMENT_BYTES, so a search reads a common
- *                    term in a few rows; decoded postings are cached by the term's version, and
- *                    `eq` filters are matched on each entry's hashes (searchRanking.ts);
+ *                    in document-number order: the term's own row (first = OPEN) with its
+ *                    document frequency (BM25 idf, prefix expansion), the version of its postings
+ *                    (a new one each time they change: the decoded-postings cache's key,
+ *                    searchPostings.ts) and the open block new postings are appended to — one
+ *                    row an insert changes per term — then sealed segments of up to
+ *                    SEGMENT_BYTES, so a search reads a common term in a few rows; `eq` filters
+ *                    are matched on each entry's hashes (searchRanking.ts);
  *   search_docs      the number each indexed document has in its index (and back), with its
  *                    creation time (the tie-break, and part of each result's key);
- *   search_terms     document frequency per term (BM25 idf, prefix expansion) and the version
- *                    of its postings (a new one each time they change: the decoded-postings
- *                    cache's key, searchPostings.ts);
  *   search_indexes   the definition, BM25 totals (documents, tokens) and next document number.
  * An index is rebuilt from the table's documents when its definition changes.
  *
@@ -54,7 +54,7 @@ const POSTINGS_CACHE_BYTES = 32 * 1024 * 1024;
 /** The `first` of a term's open block (the one new postings are appended to); sealed blocks carry their first docno. */
 const OPEN = -1;
 /** Version of the tables' row layout (a data folder from another layout is re-indexed). */
-const LAYOUT = "6";
+const LAYOUT = "7";
 /** Sorts after every UTF-8 continuation of a prefix (the largest code point). */
 const MAX_CHAR = "\u{10FFFF}";
 
@@ -163,10 +163,9 @@ export class SearchIndexes {
     }
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS search_indexes (idx TEXT PRIMARY KEY, def TEXT NOT NULL, docs INTEGER NOT NULL, tokens INTEGER NOT NULL, next INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS search_terms (idx TEXT NOT NULL, term TEXT NOT NULL, df INTEGER NOT NULL, ver INTEGER NOT NULL, PRIMARY KEY (idx, term)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS search_docs (idx TEXT NOT NULL, doc TEXT NOT NULL, docno INTEGER NOT NULL, created REAL NOT NULL, PRIMARY KEY (idx, doc)) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS search_docs_by_docno ON search_docs (idx, docno, created);
-      CREATE TABLE IF NOT EXISTS search_blocks (idx TEXT NOT NULL, term TEXT NOT NULL, first INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (idx, term, first)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS search_blocks (idx TEXT NOT NULL, term TEXT NOT NULL, first INTEGER NOT NULL, data BLOB NOT NULL, df INTEGER, ver INTEGER, PRIMARY KEY (idx, term, first)) WITHOUT ROWID;
     `);
     this.stmt = {
       addStats: this.sql.prepare("UPDATE search_indexes SET docs = docs + ?, tokens = tokens + ? WHERE idx = ?"),
@@ -174,18 +173,19 @@ export class SearchIndexes {
       putDoc: this.sql.prepare("INSERT INTO search_docs (idx, doc, docno, created) VALUES (?, ?, ?, ?)"),
       docnoOf: this.sql.prepare("SELECT docno FROM search_docs WHERE idx = ? AND doc = ?").pluck(),
       delDoc: this.sql.prepare("DELETE FROM search_docs WHERE idx = ? AND doc = ?"),
-      incTerm: this.sql.prepare(
-        "INSERT INTO search_terms (idx, term, df, ver) VALUES (?, ?, 1, ?) ON CONFLICT (idx, term) DO UPDATE SET df = df + 1, ver = excluded.ver",
-      ),
-      decTerm: this.sql.prepare("UPDATE search_terms SET df = df - 1, ver = ? WHERE idx = ? AND term = ?"),
-      dropTerm: this.sql.prepare("DELETE FROM search_terms WHERE idx = ? AND term = ? AND df <= 0"),
-      // The open block (first = OPEN) takes new postings, appended in SQLite; full, it is sealed under its first docno.
+      // The term's row (first = OPEN) holds its df, version and open block, which takes new postings
+      // (appended in SQLite); full, the block is sealed: one statement per term an insert adds.
       append: this.sql.prepare(
-        `INSERT INTO search_blocks (idx, term, first, data) VALUES (?, ?, ${OPEN}, ?)
-         ON CONFLICT (idx, term, first) DO UPDATE SET data = CAST(data || excluded.data AS BLOB)
-         RETURNING length(data) AS bytes, substr(data, 1, 4) AS head`,
+        `INSERT INTO search_blocks (idx, term, first, data, df, ver)
+         SELECT ?, value ->> 0, ${OPEN}, unhex(value ->> 1), 1, ? FROM json_each(?) WHERE true
+         ON CONFLICT (idx, term, first) DO UPDATE SET data = CAST(data || excluded.data AS BLOB), df = df + 1, ver = excluded.ver
+         RETURNING term, length(data) AS bytes, substr(data, 1, 4) AS head`,
       ),
-      seal: this.sql.prepare(`UPDATE search_blocks SET first = ? WHERE idx = ? AND term = ? AND first = ${OPEN}`),
+      decTerm: this.sql.prepare(`UPDATE search_blocks SET df = df - 1, ver = ? WHERE idx = ? AND term = ? AND first = ${OPEN}`),
+      dropTerm: this.sql.prepare(`DELETE FROM search_blocks WHERE idx = ? AND term = ? AND first = ${OPEN} AND df <= 0`),
+      newSegment: this.sql.prepare(
+        `INSERT INTO search_blocks (idx, term, first, data) SELECT idx, term, ?, data FROM search_blocks WHERE idx = ? AND term = ? AND first = ${OPEN}`,
+      ),
       lastSegment: this.sql.prepare(
         `SELECT first, length(data) AS bytes FROM search_blocks WHERE idx = ? AND term = ? AND first > ${OPEN} ORDER BY first DESC LIMIT 1`,
       ),
@@ -194,7 +194,7 @@ export class SearchIndexes {
         `UPDATE search_blocks SET data = CAST(data || (SELECT data FROM search_blocks WHERE idx = ? AND term = ? AND first = ${OPEN}) AS BLOB)
          WHERE idx = ? AND term = ? AND first = ?`,
       ),
-      dropOpen: this.sql.prepare(`DELETE FROM search_blocks WHERE idx = ? AND term = ? AND first = ${OPEN}`),
+      emptyOpen: this.sql.prepare(`UPDATE search_blocks SET data = x'' WHERE idx = ? AND term = ? AND first = ${OPEN}`),
       blockHolding: this.sql.prepare(
         "SELECT first, data FROM search_blocks WHERE idx = ? AND term = ? AND first <= ? ORDER BY first DESC LIMIT 1",
       ),
@@ -202,7 +202,7 @@ export class SearchIndexes {
       setBlock: this.sql.prepare("UPDATE search_blocks SET data = ? WHERE idx = ? AND term = ? AND first = ?"),
       delBlock: this.sql.prepare("DELETE FROM search_blocks WHERE idx = ? AND term = ? AND first = ?"),
     };
-    this.version = ((this.sql.prepare("SELECT max(ver) FROM search_terms").pluck().get() as number | null) ?? 0) + 1;
+    this.version = ((this.sql.prepare("SELECT max(ver) FROM search_blocks").pluck().get() as number | null) ?? 0) + 1;
     store.writeHooks.push((tableKey, doc, previous, touched) => this.onWrite(tableKey, doc, previous, touched));
   }
 
@@ -234,7 +234,7 @@ export class SearchIndexes {
   }
 
   private drop(idx: string) {
-    for (const table of ["search_blocks", "search_docs", "search_terms", "search_indexes"]) {
+    for (const table of ["search_blocks", "search_docs", "search_indexes"]) {
       this.sql.prepare(`DELETE FROM ${table} WHERE idx = ?`).run(idx);
     }
   }
@@ -269,22 +269,25 @@ export class SearchIndexes {
     const docno = this.stmt.takeDocno.get(idx) as number;
     this.stmt.putDoc.run(idx, doc._id, docno, doc._creationTime);
     const width = entryWidth(def.filterFields.length);
-    for (const [term, tf] of entry.tf) {
-      const bytes = encodeEntry({ docno, tf, len: entry.length, filt: entry.filt });
-      // The newest number: it goes at the end of the term's open block; a full one is sealed.
-      const open = this.stmt.append.get(idx, term, bytes) as { bytes: number; head: Buffer };
-      if (!fits(open.bytes, width)) this.seal(idx, term, open.bytes, open.head.readUInt32LE(0));
-      this.stmt.incTerm.run(idx, term, this.version++);
-    }
+    // The newest number: each posting goes at the end of its term's open block (one statement for all); a full one is sealed.
+    const postings = [...entry.tf].map(([term, tf]) => [
+      term,
+      encodeEntry({ docno, tf, len: entry.length, filt: entry.filt }).toString("hex"),
+    ]);
+    const open = this.stmt.append.all(idx, this.version++, JSON.stringify(postings)) as Array<{
+      term: string;
+      bytes: number;
+      head: Buffer;
+    }>;
+    for (const block of open) if (!fits(block.bytes, width)) this.seal(idx, block.term, block.bytes, block.head.readUInt32LE(0));
   }
 
   /** Seals a term's full open block: appended to its last segment while that stays within SEGMENT_BYTES, else a segment of its own. */
   private seal(idx: string, term: string, bytes: number, head: number) {
     const last = this.stmt.lastSegment.get(idx, term) as { first: number; bytes: number } | undefined;
-    if (last && last.bytes + bytes <= SEGMENT_BYTES) {
-      this.stmt.extend.run(idx, term, idx, term, last.first);
-      this.stmt.dropOpen.run(idx, term);
-    } else this.stmt.seal.run(head, idx, term);
+    if (last && last.bytes + bytes <= SEGMENT_BYTES) this.stmt.extend.run(idx, term, idx, term, last.first);
+    else this.stmt.newSegment.run(head, idx, term);
+    this.stmt.emptyOpen.run(idx, term);
   }
 
   private remove(idx: string, id: string, entry: IndexEntry) {
@@ -303,7 +306,7 @@ export class SearchIndexes {
         rest = block && withoutDocno(block.data, width, docno);
       }
       if (block && rest) {
-        if (rest.length === 0) this.stmt.delBlock.run(idx, term, block.first);
+        if (rest.length === 0 && block.first !== OPEN) this.stmt.delBlock.run(idx, term, block.first);
         else this.stmt.setBlock.run(rest, idx, term, block.first);
       }
       this.stmt.decTerm.run(this.version++, idx, term);
@@ -317,9 +320,9 @@ export class SearchIndexes {
     if (!reader) {
       reader = {
         stats: db.prepare("SELECT docs, tokens FROM search_indexes WHERE idx = ?"),
-        df: db.prepare("SELECT df, ver FROM search_terms WHERE idx = ? AND term = ?"),
+        df: db.prepare(`SELECT df, ver FROM search_blocks WHERE idx = ? AND term = ? AND first = ${OPEN}`),
         prefix: db.prepare(
-          `SELECT term, df, ver FROM search_terms WHERE idx = ? AND term >= ? AND term < ? ORDER BY term LIMIT ${MAX_PREFIX_MATCHES_PER_QUERY_TERM}`,
+          `SELECT term, df, ver FROM search_blocks WHERE idx = ? AND term >= ? AND term < ? AND first = ${OPEN} ORDER BY term LIMIT ${MAX_PREFIX_MATCHES_PER_QUERY_TERM}`,
         ),
         blocks: db.prepare("SELECT data FROM search_blocks WHERE idx = ? AND term = ?").pluck(),
         infoOf: db.prepare("SELECT doc AS id, created FROM search_docs WHERE idx = ? AND docno = ?"),

@@ -6,7 +6,7 @@
  * length exactly (BM25 grows with tf and shrinks with length), the bound that lets the ranking
  * skip documents that cannot reach the k-th best score.
  *
- * The cache is keyed by the term's version (search_terms.ver, search.ts), a number the index
+ * The cache is keyed by the term's version (search_blocks.ver, search.ts), a number the index
  * hands out from this process's counter each time a term's postings change and never hands out
  * twice — not even after a rollback — so a version names one content on every connection (the
  * store's, a transaction's own writes, a snapshot's): a hit is always the postings that
