@@ -49,12 +49,14 @@ const HASH_BYTES = 8;
  * is then mostly its terms' bytes, not one row (and one Buffer) per 900 bytes.
  */
 const SEGMENT_BYTES = 16 * 1024;
+/** Query terms whose index-term matches are remembered (all are forgotten past it). */
+const MAX_EXPANSIONS = 4096;
 /** Memory the decoded postings of recent searches may hold (each store's index). */
 const POSTINGS_CACHE_BYTES = 32 * 1024 * 1024;
 /** The `first` of a term's open block (the one new postings are appended to); sealed blocks carry their first docno. */
 const OPEN = -1;
 /** Version of the tables' row layout (a data folder from another layout is re-indexed). */
-const LAYOUT = "7";
+const LAYOUT = "8";
 /** Sorts after every UTF-8 continuation of a prefix (the largest code point). */
 const MAX_CHAR = "\u{10FFFF}";
 
@@ -126,7 +128,8 @@ export class SearchResults {
   }
 }
 
-type Stats = { docs: number; tokens: number };
+type Stats = { docs: number; tokens: number; ver: number };
+type TermRow = { term: string; df: number; ver: number };
 type Reader = {
   stats: Database.Statement;
   df: Database.Statement;
@@ -149,6 +152,11 @@ export class SearchIndexes {
    * this process (a rolled-back version is not reused), so a version names one content.
    */
   private version: number;
+  /**
+   * The index terms a query term matches, by index version (search_indexes.ver, a new one from
+   * `version` at each write to the index): a dictionary lookup of a state already seen is free.
+   */
+  private readonly expansions = new Map<string, TermRow[]>();
   /** Read statements by connection: the store's, and each snapshot reader's a search ran on. */
   private readonly readers = new WeakMap<Database.Database, Reader>();
 
@@ -162,13 +170,13 @@ export class SearchIndexes {
       store.setMeta("searchLayout", LAYOUT);
     }
     this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS search_indexes (idx TEXT PRIMARY KEY, def TEXT NOT NULL, docs INTEGER NOT NULL, tokens INTEGER NOT NULL, next INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS search_indexes (idx TEXT PRIMARY KEY, def TEXT NOT NULL, docs INTEGER NOT NULL, tokens INTEGER NOT NULL, next INTEGER NOT NULL, ver INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS search_docs (idx TEXT NOT NULL, doc TEXT NOT NULL, docno INTEGER NOT NULL, created REAL NOT NULL, PRIMARY KEY (idx, doc)) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS search_docs_by_docno ON search_docs (idx, docno, created);
       CREATE TABLE IF NOT EXISTS search_blocks (idx TEXT NOT NULL, term TEXT NOT NULL, first INTEGER NOT NULL, data BLOB NOT NULL, df INTEGER, ver INTEGER, PRIMARY KEY (idx, term, first)) WITHOUT ROWID;
     `);
     this.stmt = {
-      addStats: this.sql.prepare("UPDATE search_indexes SET docs = docs + ?, tokens = tokens + ? WHERE idx = ?"),
+      addStats: this.sql.prepare("UPDATE search_indexes SET docs = docs + ?, tokens = tokens + ?, ver = ? WHERE idx = ?"),
       takeDocno: this.sql.prepare("UPDATE search_indexes SET next = next + 1 WHERE idx = ? RETURNING next - 1 AS docno").pluck(),
       putDoc: this.sql.prepare("INSERT INTO search_docs (idx, doc, docno, created) VALUES (?, ?, ?, ?)"),
       docnoOf: this.sql.prepare("SELECT docno FROM search_docs WHERE idx = ? AND doc = ?").pluck(),
@@ -202,7 +210,11 @@ export class SearchIndexes {
       setBlock: this.sql.prepare("UPDATE search_blocks SET data = ? WHERE idx = ? AND term = ? AND first = ?"),
       delBlock: this.sql.prepare("DELETE FROM search_blocks WHERE idx = ? AND term = ? AND first = ?"),
     };
-    this.version = ((this.sql.prepare("SELECT max(ver) FROM search_blocks").pluck().get() as number | null) ?? 0) + 1;
+    this.version =
+      Math.max(
+        (this.sql.prepare("SELECT max(ver) FROM search_blocks").pluck().get() as number | null) ?? 0,
+        (this.sql.prepare("SELECT max(ver) FROM search_indexes").pluck().get() as number | null) ?? 0,
+      ) + 1;
     store.writeHooks.push((tableKey, doc, previous, touched) => this.onWrite(tableKey, doc, previous, touched));
   }
 
@@ -225,7 +237,9 @@ export class SearchIndexes {
       for (const row of stale) this.drop(row.idx);
       for (const def of fresh) {
         const idx = `${prefix}${def.name}`;
-        this.sql.prepare("INSERT INTO search_indexes (idx, def, docs, tokens, next) VALUES (?, ?, 0, 0, 0)").run(idx, JSON.stringify(def));
+        this.sql
+          .prepare("INSERT INTO search_indexes (idx, def, docs, tokens, next, ver) VALUES (?, ?, 0, 0, 0, ?)")
+          .run(idx, JSON.stringify(def), this.version++);
         for (const { json } of this.sql.prepare("SELECT json FROM documents WHERE tbl = ?").all(tableKey) as { json: string }[]) {
           this.add(idx, def, parseDoc(json));
         }
@@ -264,7 +278,7 @@ export class SearchIndexes {
   }
 
   private add(idx: string, def: SearchIndexDef, doc: Doc, entry: IndexEntry = this.entry(def, doc)) {
-    this.stmt.addStats.run(1, entry.length, idx);
+    this.stmt.addStats.run(1, entry.length, this.version++, idx);
     if (entry.tf.size === 0) return;
     const docno = this.stmt.takeDocno.get(idx) as number;
     this.stmt.putDoc.run(idx, doc._id, docno, doc._creationTime);
@@ -291,7 +305,7 @@ export class SearchIndexes {
   }
 
   private remove(idx: string, id: string, entry: IndexEntry) {
-    this.stmt.addStats.run(-1, -entry.length, idx);
+    this.stmt.addStats.run(-1, -entry.length, this.version++, idx);
     if (entry.tf.size === 0) return;
     const docno = this.stmt.docnoOf.get(idx, id) as number | undefined;
     if (docno === undefined) return;
@@ -314,12 +328,24 @@ export class SearchIndexes {
     }
   }
 
+  /** `lookup()`'s rows (index terms matching `text`), remembered for the index's version. */
+  private expand(stats: Stats | undefined, key: string, text: string, lookup: () => TermRow[]): TermRow[] {
+    if (!stats) return [];
+    const memo = `${key}\0${stats.ver}\0${text}`;
+    let rows = this.expansions.get(memo);
+    if (!rows) {
+      if (this.expansions.size >= MAX_EXPANSIONS) this.expansions.clear();
+      this.expansions.set(memo, (rows = lookup()));
+    }
+    return rows;
+  }
+
   /** The statements a search reads with, prepared on `db` (the store's connection or a snapshot's, read-only). */
   private readerOf(db: Database.Database): Reader {
     let reader = this.readers.get(db);
     if (!reader) {
       reader = {
-        stats: db.prepare("SELECT docs, tokens FROM search_indexes WHERE idx = ?"),
+        stats: db.prepare("SELECT docs, tokens, ver FROM search_indexes WHERE idx = ?"),
         df: db.prepare(`SELECT df, ver FROM search_blocks WHERE idx = ? AND term = ? AND first = ${OPEN}`),
         prefix: db.prepare(
           `SELECT term, df, ver FROM search_blocks WHERE idx = ? AND term >= ? AND term < ? AND first = ${OPEN} ORDER BY term LIMIT ${MAX_PREFIX_MATCHES_PER_QUERY_TERM}`,
@@ -360,13 +386,14 @@ export class SearchIndexes {
     if (!def) throw new SearchError("IndexNotFound", `Index ${printable} not found.`);
     const { terms, eqs } = compileSearch(printable, def, filters);
     const idx = `${tableKey}.${indexName}`;
+    const stats = read.stats.get(idx) as Stats | undefined;
     // Term → [matched only as a prefix, query term order].
     const matched = new Map<string, { prefixOnly: boolean; order: number; df: number; ver: number }>();
     terms.forEach((term, order) => {
       const key = Buffer.from(term.text);
       if (term.prefix) {
         reads.range(tableKey, indexName, key, Buffer.concat([key, Buffer.from([0xff])]));
-        for (const row of read.prefix.all(idx, term.text, term.text + MAX_CHAR) as { term: string; df: number; ver: number }[]) {
+        for (const row of this.expand(stats, idx, term.text, () => read.prefix.all(idx, term.text, term.text + MAX_CHAR) as TermRow[])) {
           const prefixOnly = row.term !== term.text;
           const seen = matched.get(row.term);
           if (!seen || (seen.prefixOnly && !prefixOnly))
@@ -374,14 +401,16 @@ export class SearchIndexes {
         }
       } else {
         reads.range(tableKey, indexName, key, Buffer.concat([key, Buffer.from([0])]));
-        const row = read.df.get(idx, term.text) as { df: number; ver: number } | undefined;
+        const [row] = this.expand(stats, `${idx}\0=`, term.text, () => {
+          const found = read.df.get(idx, term.text) as TermRow | undefined;
+          return found ? [{ ...found, term: term.text }] : [];
+        });
         if (row && !matched.has(term.text)) matched.set(term.text, { prefixOnly: false, order, df: row.df, ver: row.ver });
       }
     });
     const chosen = [...matched]
       .sort((a, b) => Number(a[1].prefixOnly) - Number(b[1].prefixOnly) || a[1].order - b[1].order)
       .slice(0, MAX_UNIQUE_QUERY_TERMS);
-    const stats = read.stats.get(idx) as Stats | undefined;
     if (!stats) return SearchResults.empty(docs); // an index the snapshot predates
     if (chosen.length === 0 || stats.docs <= 0) return SearchResults.empty(docs);
 
