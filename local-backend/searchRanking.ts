@@ -78,6 +78,13 @@ export class Ranking {
       left[i] = left[i + 1] + t.postings.bound(t.weight, averageLength);
     }
     for (const t of terms) if (t.postings.count > 0) reserve(t.postings.words[(t.postings.count - 1) * t.postings.stride]);
+    // Per term, for the loops below: entries, stride, count, weight.
+    const wordsOf = terms.map((t) => t.postings.words);
+    const strides = Int32Array.from(terms, (t) => t.postings.stride);
+    const counts = Int32Array.from(terms, (t) => t.postings.count);
+    const weights = Float64Array.from(terms, (t) => t.weight);
+    const termCount = terms.length;
+    const conditionCount = conditions.length;
     const cursors = new Int32Array(terms.length);
     const conditionWords = conditions.map((c) => c.offset >> 2);
     const docnos: number[] = [];
@@ -86,36 +93,43 @@ export class Ranking {
     for (let i = 0; i < terms.length; i++) {
       if (short(left[i], best.threshold)) break;
       const driver = rarestFirst[i];
-      const { words, stride, count } = terms[driver].postings;
-      const weight = terms[driver].weight;
+      const words = wordsOf[driver];
+      const stride = strides[driver];
+      const end = counts[driver] * stride;
+      const weight = weights[driver];
+      const rest = left[i + 1];
       cursors.fill(0);
-      next: for (let w = 0; w < count * stride; w += stride) {
+      next: for (let w = 0; w < end; w += stride) {
         const docno = words[w];
         if (scoredIn[docno] === ranking) continue;
-        for (let c = 0; c < conditions.length; c++) {
+        for (let c = 0; c < conditionCount; c++) {
           if (words[w + conditionWords[c]] !== conditions[c].lo || words[w + conditionWords[c] + 1] !== conditions[c].hi) {
             scoredIn[docno] = ranking;
             continue next;
           }
         }
         const own = termScore(weight, words[w + 1], words[w + 2], averageLength);
-        if (short(own + left[i + 1], best.threshold)) continue;
+        if (short(own + rest, best.threshold)) continue;
         scoredIn[docno] = ranking;
-        let score: number | null = null;
-        for (let t = 0; t < terms.length; t++) {
+        // Summed in query-term order, the first contribution as is (as scoring each term's postings in turn would).
+        let score = 0;
+        let any = false;
+        for (let t = 0; t < termCount; t++) {
           let add: number;
           if (t === driver) add = own;
           else {
-            const p = terms[t].postings;
-            const at = (cursors[t] = seek(p.words, p.stride, p.count, cursors[t], docno));
-            if (at === p.count || p.words[at * p.stride] !== docno) continue;
-            add = termScore(terms[t].weight, p.words[at * p.stride + 1], p.words[at * p.stride + 2], averageLength);
+            const tw = wordsOf[t];
+            const ts = strides[t];
+            const at = (cursors[t] = seek(tw, ts, counts[t], cursors[t], docno));
+            if (at === counts[t] || tw[at * ts] !== docno) continue;
+            add = termScore(weights[t], tw[at * ts + 1], tw[at * ts + 2], averageLength);
           }
-          score = score === null ? add : score + add;
+          score = any ? score + add : add;
+          any = true;
         }
         docnos.push(docno);
-        scores.push(score!);
-        best.push(score!);
+        scores.push(score);
+        best.push(score);
       }
     }
     this.scored = docnos.length;
@@ -175,7 +189,9 @@ class MinHeap {
       heap[c] = score;
       while (c > 0 && heap[(c - 1) >> 1] > heap[c]) {
         const p = (c - 1) >> 1;
-        [heap[c], heap[p]] = [heap[p], heap[c]];
+        const swap = heap[c];
+        heap[c] = heap[p];
+        heap[p] = swap;
         c = p;
       }
     } else if (score > heap[0]) {
@@ -185,7 +201,9 @@ class MinHeap {
         if (l >= this.size) break;
         const w = l + 1 < this.size && heap[l + 1] < heap[l] ? l + 1 : l;
         if (heap[w] >= heap[p]) break;
-        [heap[w], heap[p]] = [heap[p], heap[w]];
+        const swap = heap[w];
+        heap[w] = heap[p];
+        heap[p] = swap;
         p = w;
       }
     }
