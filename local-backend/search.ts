@@ -49,6 +49,8 @@ const HASH_BYTES = 8;
  * is then mostly its terms' bytes, not one row (and one Buffer) per 900 bytes.
  */
 const SEGMENT_BYTES = 16 * 1024;
+/** Documents whose id and creation time are remembered by number (all are forgotten past it). */
+const MAX_DOC_INFOS = 100_000;
 /** Query terms whose index-term matches are remembered (all are forgotten past it). */
 const MAX_EXPANSIONS = 4096;
 /** Memory the decoded postings of recent searches may hold (each store's index). */
@@ -157,6 +159,13 @@ export class SearchIndexes {
    * `version` at each write to the index): a dictionary lookup of a state already seen is free.
    */
   private readonly expansions = new Map<string, TermRow[]>();
+  /**
+   * The next document number: above every stored one and every one this process handed out, in
+   * any index (a rolled-back or rebuilt index does not reuse one), so a number names one document
+   * for the life of the process and its id and creation time can be remembered (`docInfos`).
+   */
+  private docno: number;
+  private readonly docInfos = new Map<number, DocInfo>();
   /** Read statements by connection: the store's, and each snapshot reader's a search ran on. */
   private readonly readers = new WeakMap<Database.Database, Reader>();
 
@@ -177,7 +186,7 @@ export class SearchIndexes {
     `);
     this.stmt = {
       addStats: this.sql.prepare("UPDATE search_indexes SET docs = docs + ?, tokens = tokens + ?, ver = ? WHERE idx = ?"),
-      takeDocno: this.sql.prepare("UPDATE search_indexes SET next = next + 1 WHERE idx = ? RETURNING next - 1 AS docno").pluck(),
+      takeDocno: this.sql.prepare("UPDATE search_indexes SET next = max(next, ?) + 1 WHERE idx = ? RETURNING next - 1 AS docno").pluck(),
       putDoc: this.sql.prepare("INSERT INTO search_docs (idx, doc, docno, created) VALUES (?, ?, ?, ?)"),
       docnoOf: this.sql.prepare("SELECT docno FROM search_docs WHERE idx = ? AND doc = ?").pluck(),
       delDoc: this.sql.prepare("DELETE FROM search_docs WHERE idx = ? AND doc = ?"),
@@ -215,6 +224,7 @@ export class SearchIndexes {
         (this.sql.prepare("SELECT max(ver) FROM search_blocks").pluck().get() as number | null) ?? 0,
         (this.sql.prepare("SELECT max(ver) FROM search_indexes").pluck().get() as number | null) ?? 0,
       ) + 1;
+    this.docno = (this.sql.prepare("SELECT max(next) FROM search_indexes").pluck().get() as number | null) ?? 0;
     store.writeHooks.push((tableKey, doc, previous, touched) => this.onWrite(tableKey, doc, previous, touched));
   }
 
@@ -280,7 +290,8 @@ export class SearchIndexes {
   private add(idx: string, def: SearchIndexDef, doc: Doc, entry: IndexEntry = this.entry(def, doc)) {
     this.stmt.addStats.run(1, entry.length, this.version++, idx);
     if (entry.tf.size === 0) return;
-    const docno = this.stmt.takeDocno.get(idx) as number;
+    const docno = this.stmt.takeDocno.get(this.docno, idx) as number;
+    this.docno = docno + 1;
     this.stmt.putDoc.run(idx, doc._id, docno, doc._creationTime);
     const width = entryWidth(def.filterFields.length);
     // The newest number: each posting goes at the end of its term's open block (one statement for all); a full one is sealed.
@@ -422,7 +433,8 @@ export class SearchIndexes {
       return { offset, lo: hash.readInt32LE(0), hi: hash.readInt32LE(4) };
     });
     const width = entryWidth(def.filterFields.length);
-    const infos = new Map<number, DocInfo>();
+    const infos = this.docInfos;
+    if (infos.size > MAX_DOC_INFOS) infos.clear();
     const infoOf = (docno: number) => {
       let info = infos.get(docno);
       if (info === undefined) infos.set(docno, (info = read.infoOf.get(idx, docno) as DocInfo));

@@ -217,3 +217,15 @@ test("a data folder of an older index layout is re-indexed when opened", () => {
   expect(idsOf(search.search(TABLE, INDEX.name, filters, new ReadSet()).take(1000))).toEqual(expected);
   store.close();
 });
+
+test("a rebuilt index numbers its documents anew: what searches of the old one remembered does not leak into it", () => {
+  const { store, search, live } = corpus(8);
+  const filters = searchFor("cat do", []);
+  expect(idsOf(search.search(TABLE, INDEX.name, filters, new ReadSet()).take(1000)).length).toBeGreaterThan(10);
+  // A changed definition rebuilds the index from the documents, numbered in another order (by id).
+  search.define(TABLE, [{ ...INDEX, filterFields: ["status", "team"] }]);
+  expect(idsOf(search.search(TABLE, INDEX.name, filters, new ReadSet()).take(1000))).toEqual(
+    reference([...live.values()], filters).map((r) => r.id),
+  );
+  store.close();
+});
