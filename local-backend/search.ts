@@ -2,13 +2,16 @@
  * Text search indexes (`defineTable(...).searchIndex(name, { searchField, filterFields })`) as an
  * inverted index in the documents' own SQLite database, so an index changes in the same
  * transaction (and savepoint) as the documents and rolls back with them:
- *   search_blocks    a term's postings packed into blobs of fixed-width entries (searchBlocks.ts),
- *                    keyed by the first filter field's hash before the document number, so a
- *                    search with `eq` on that field (a team's library) reads only that value's
- *                    blocks, and a whole-index search reads a few kilobytes per row;
+ *   search_blocks    a term's postings packed into blobs of fixed-width entries (searchBlocks.ts)
+ *                    in document-number order: the term's own row (first = OPEN) with its
+ *                    document frequency (BM25 idf, prefix expansion), the version of its postings
+ *                    (a new one each time they change: the decoded-postings cache's key,
+ *                    searchPostings.ts) and the open block new postings are appended to — one
+ *                    row an insert changes per term — then sealed segments of up to
+ *                    SEGMENT_BYTES, so a search reads a common term in a few rows; `eq` filters
+ *                    are matched on each entry's hashes (searchRanking.ts);
  *   search_docs      the number each indexed document has in its index (and back), with its
  *                    creation time (the tie-break, and part of each result's key);
- *   search_terms     document frequency per term (BM25 idf, prefix expansion);
  *   search_indexes   the definition, BM25 totals (documents, tokens) and next document number.
  * An index is rebuilt from the table's documents when its definition changes.
  *
@@ -21,11 +24,13 @@ import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
 import { encodeKey, fieldValue, type Value } from "./keys";
 import { parseDoc, type Doc, type DocumentStore } from "./database";
+export type { SearchHit, SearchResults } from "./searchResults";
 import type { ReadSet, WriteSet } from "./readSet";
 import { ENTRY_HEADER, encodeEntry, entryWidth, fits, withoutDocno } from "./searchBlocks";
+import { PostingsCache, TermPostings } from "./searchPostings";
 import { Ranking, type DocInfo, type HashCondition } from "./searchRanking";
+import { SearchResults } from "./searchResults";
 import {
-  MAX_CANDIDATE_REVISIONS,
   MAX_PREFIX_MATCHES_PER_QUERY_TERM,
   MAX_UNIQUE_QUERY_TERMS,
   PREFIX_BOOST,
@@ -39,88 +44,32 @@ import {
 } from "./searchText";
 
 const HASH_BYTES = 8;
+/**
+ * A term's sealed blocks are gathered into segments of up to this many bytes (overflow pages of
+ * one row), so a search reads a common term's postings in a few rows: a whole-index search's cost
+ * is then mostly its terms' bytes, not one row (and one Buffer) per 900 bytes.
+ */
+const SEGMENT_BYTES = 16 * 1024;
+/** Documents whose id and creation time are remembered by number (all are forgotten past it). */
+const MAX_DOC_INFOS = 100_000;
+/** Query terms whose index-term matches are remembered (all are forgotten past it). */
+const MAX_EXPANSIONS = 4096;
+/** Memory the decoded postings of recent searches may hold (each store's index). */
+const POSTINGS_CACHE_BYTES = 32 * 1024 * 1024;
 /** The `first` of a term's open block (the one new postings are appended to); sealed blocks carry their first docno. */
 const OPEN = -1;
 /** Version of the tables' row layout (a data folder from another layout is re-indexed). */
-const LAYOUT = "5";
+const LAYOUT = "8";
 /** Sorts after every UTF-8 continuation of a prefix (the largest code point). */
 const MAX_CHAR = "\u{10FFFF}";
 
-export type SearchHit = { id: string; key: Buffer };
-
-/** The results of one search, handed out in order (a query stream's source). */
-export class SearchResults {
-  private handed = 0;
-  private pending: SearchHit | null = null;
-  constructor(
-    /** The next result in order (at most MAX_CANDIDATE_REVISIONS are asked for), or null at the end. */
-    private source: () => SearchHit | null,
-    /** Where the documents are read: the execution's snapshot or transaction, or the store. */
-    private readonly docs: Pick<DocumentStore, "getJson">,
-    private readonly check: ((doc: Doc) => boolean) | null,
-  ) {}
-
-  static empty(docs: Pick<DocumentStore, "getJson">) {
-    return new SearchResults(() => null, docs, null);
-  }
-
-  /**
-   * Reads every result (up to MAX_CANDIDATE_REVISIONS) now: for a search whose connection will
-   * not stay as it was (a mutation's tentative writes, rolled back once the search returns).
-   */
-  materialized(): this {
-    const hits: SearchHit[] = [];
-    for (let hit; this.handed + hits.length < MAX_CANDIDATE_REVISIONS && (hit = this.source());) hits.push(hit);
-    let next = 0;
-    this.source = () => hits[next++] ?? null;
-    return this;
-  }
-
-  private peek(): SearchHit | null {
-    if (!this.pending && this.handed < MAX_CANDIDATE_REVISIONS) this.pending = this.source();
-    return this.pending;
-  }
-
-  /** Drops the results up to and including `cursor` (a page's continue cursor). */
-  skipThrough(cursor: Buffer) {
-    for (let hit = this.peek(); hit && Buffer.compare(hit.key, cursor) <= 0; hit = this.peek()) {
-      this.pending = null;
-      this.handed++;
-    }
-  }
-
-  /** Up to `limit` more documents (stored JSON). Past MAX_CANDIDATE_REVISIONS it fails, as Convex does. */
-  take(limit: number): Array<{ json: string; key: Buffer }> {
-    const rows: Array<{ json: string; key: Buffer }> = [];
-    while (rows.length < limit) {
-      if (this.handed === MAX_CANDIDATE_REVISIONS) {
-        if (rows.length > 0) break;
-        throw new SearchError(
-          "SearchQueryScannedTooManyDocumentsError",
-          `Search query scanned too many documents (fetched ${MAX_CANDIDATE_REVISIONS}). Consider using a smaller limit, paginating the query, or using a filter field to limit the number of documents pulled from the search index.`,
-        );
-      }
-      const hit = this.peek();
-      if (!hit) break;
-      this.pending = null;
-      this.handed++;
-      const json = this.docs.getJson(hit.id);
-      if (json === null) continue;
-      // Filter hashes matched; the values themselves are compared here (a hash collision never leaks a row).
-      if (this.check && !this.check(parseDoc(json))) continue;
-      rows.push({ json, key: hit.key });
-    }
-    return rows;
-  }
-}
-
-type Stats = { docs: number; tokens: number };
+type Stats = { docs: number; tokens: number; ver: number };
+type TermRow = { term: string; df: number; ver: number };
 type Reader = {
   stats: Database.Statement;
   df: Database.Statement;
   prefix: Database.Statement;
   blocks: Database.Statement;
-  blocksOf: Database.Statement;
   infoOf: Database.Statement;
   infosOf: Database.Statement;
 };
@@ -131,6 +80,25 @@ export class SearchIndexes {
   private readonly sql: Database.Database;
   private readonly byTable = new Map<string, SearchIndexDef[]>();
   private readonly stmt: Record<string, Database.Statement>;
+  /** Decoded postings by term (and first filter value), kept while their version is current. */
+  private readonly postings = new PostingsCache(POSTINGS_CACHE_BYTES);
+  /**
+   * The next version of a term's postings: above every stored one, and never handed out twice in
+   * this process (a rolled-back version is not reused), so a version names one content.
+   */
+  private version: number;
+  /**
+   * The index terms a query term matches, by index version (search_indexes.ver, a new one from
+   * `version` at each write to the index): a dictionary lookup of a state already seen is free.
+   */
+  private readonly expansions = new Map<string, TermRow[]>();
+  /**
+   * The next document number: above every stored one and every one this process handed out, in
+   * any index (a rolled-back or rebuilt index does not reuse one), so a number names one document
+   * for the life of the process and its id and creation time can be remembered (`docInfos`).
+   */
+  private docno: number;
+  private readonly docInfos = new Map<number, DocInfo>();
   /** Read statements by connection: the store's, and each snapshot reader's a search ran on. */
   private readonly readers = new WeakMap<Database.Database, Reader>();
 
@@ -144,37 +112,52 @@ export class SearchIndexes {
       store.setMeta("searchLayout", LAYOUT);
     }
     this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS search_indexes (idx TEXT PRIMARY KEY, def TEXT NOT NULL, docs INTEGER NOT NULL, tokens INTEGER NOT NULL, next INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS search_terms (idx TEXT NOT NULL, term TEXT NOT NULL, df INTEGER NOT NULL, PRIMARY KEY (idx, term)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS search_indexes (idx TEXT PRIMARY KEY, def TEXT NOT NULL, docs INTEGER NOT NULL, tokens INTEGER NOT NULL, next INTEGER NOT NULL, ver INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS search_docs (idx TEXT NOT NULL, doc TEXT NOT NULL, docno INTEGER NOT NULL, created REAL NOT NULL, PRIMARY KEY (idx, doc)) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS search_docs_by_docno ON search_docs (idx, docno, created);
-      CREATE TABLE IF NOT EXISTS search_blocks (idx TEXT NOT NULL, term TEXT NOT NULL, f0 BLOB NOT NULL, first INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (idx, term, f0, first)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS search_blocks (idx TEXT NOT NULL, term TEXT NOT NULL, first INTEGER NOT NULL, data BLOB NOT NULL, df INTEGER, ver INTEGER, PRIMARY KEY (idx, term, first)) WITHOUT ROWID;
     `);
     this.stmt = {
-      addStats: this.sql.prepare("UPDATE search_indexes SET docs = docs + ?, tokens = tokens + ? WHERE idx = ?"),
-      takeDocno: this.sql.prepare("UPDATE search_indexes SET next = next + 1 WHERE idx = ? RETURNING next - 1 AS docno").pluck(),
+      addStats: this.sql.prepare("UPDATE search_indexes SET docs = docs + ?, tokens = tokens + ?, ver = ? WHERE idx = ?"),
+      takeDocno: this.sql.prepare("UPDATE search_indexes SET next = max(next, ?) + 1 WHERE idx = ? RETURNING next - 1 AS docno").pluck(),
       putDoc: this.sql.prepare("INSERT INTO search_docs (idx, doc, docno, created) VALUES (?, ?, ?, ?)"),
       docnoOf: this.sql.prepare("SELECT docno FROM search_docs WHERE idx = ? AND doc = ?").pluck(),
       delDoc: this.sql.prepare("DELETE FROM search_docs WHERE idx = ? AND doc = ?"),
-      incTerm: this.sql.prepare(
-        "INSERT INTO search_terms (idx, term, df) VALUES (?, ?, 1) ON CONFLICT (idx, term) DO UPDATE SET df = df + 1",
-      ),
-      decTerm: this.sql.prepare("UPDATE search_terms SET df = df - 1 WHERE idx = ? AND term = ?"),
-      dropTerm: this.sql.prepare("DELETE FROM search_terms WHERE idx = ? AND term = ? AND df <= 0"),
-      // The open block (first = OPEN) takes new postings, appended in SQLite; full, it is sealed under its first docno.
+      // The term's row (first = OPEN) holds its df, version and open block, which takes new postings
+      // (appended in SQLite); full, the block is sealed: one statement per term an insert adds.
       append: this.sql.prepare(
-        `INSERT INTO search_blocks (idx, term, f0, first, data) VALUES (?, ?, ?, ${OPEN}, ?)
-         ON CONFLICT (idx, term, f0, first) DO UPDATE SET data = CAST(data || excluded.data AS BLOB)
-         RETURNING length(data) AS bytes, substr(data, 1, 4) AS head`,
+        `INSERT INTO search_blocks (idx, term, first, data, df, ver)
+         SELECT ?, value ->> 0, ${OPEN}, unhex(value ->> 1), 1, ? FROM json_each(?) WHERE true
+         ON CONFLICT (idx, term, first) DO UPDATE SET data = CAST(data || excluded.data AS BLOB), df = df + 1, ver = excluded.ver
+         RETURNING term, length(data) AS bytes, substr(data, 1, 4) AS head`,
       ),
-      seal: this.sql.prepare(`UPDATE search_blocks SET first = ? WHERE idx = ? AND term = ? AND f0 = ? AND first = ${OPEN}`),
+      decTerm: this.sql.prepare(`UPDATE search_blocks SET df = df - 1, ver = ? WHERE idx = ? AND term = ? AND first = ${OPEN}`),
+      dropTerm: this.sql.prepare(`DELETE FROM search_blocks WHERE idx = ? AND term = ? AND first = ${OPEN} AND df <= 0`),
+      newSegment: this.sql.prepare(
+        `INSERT INTO search_blocks (idx, term, first, data) SELECT idx, term, ?, data FROM search_blocks WHERE idx = ? AND term = ? AND first = ${OPEN}`,
+      ),
+      lastSegment: this.sql.prepare(
+        `SELECT first, length(data) AS bytes FROM search_blocks WHERE idx = ? AND term = ? AND first > ${OPEN} ORDER BY first DESC LIMIT 1`,
+      ),
+      // The full open block joins the term's last segment: one statement reads it, appends it and (below) drops it.
+      extend: this.sql.prepare(
+        `UPDATE search_blocks SET data = CAST(data || (SELECT data FROM search_blocks WHERE idx = ? AND term = ? AND first = ${OPEN}) AS BLOB)
+         WHERE idx = ? AND term = ? AND first = ?`,
+      ),
+      emptyOpen: this.sql.prepare(`UPDATE search_blocks SET data = x'' WHERE idx = ? AND term = ? AND first = ${OPEN}`),
       blockHolding: this.sql.prepare(
-        "SELECT first, data FROM search_blocks WHERE idx = ? AND term = ? AND f0 = ? AND first <= ? ORDER BY first DESC LIMIT 1",
+        "SELECT first, data FROM search_blocks WHERE idx = ? AND term = ? AND first <= ? ORDER BY first DESC LIMIT 1",
       ),
-      openBlock: this.sql.prepare(`SELECT first, data FROM search_blocks WHERE idx = ? AND term = ? AND f0 = ? AND first = ${OPEN}`),
-      setBlock: this.sql.prepare("UPDATE search_blocks SET data = ? WHERE idx = ? AND term = ? AND f0 = ? AND first = ?"),
-      delBlock: this.sql.prepare("DELETE FROM search_blocks WHERE idx = ? AND term = ? AND f0 = ? AND first = ?"),
+      openBlock: this.sql.prepare(`SELECT first, data FROM search_blocks WHERE idx = ? AND term = ? AND first = ${OPEN}`),
+      setBlock: this.sql.prepare("UPDATE search_blocks SET data = ? WHERE idx = ? AND term = ? AND first = ?"),
+      delBlock: this.sql.prepare("DELETE FROM search_blocks WHERE idx = ? AND term = ? AND first = ?"),
     };
+    this.version =
+      Math.max(
+        (this.sql.prepare("SELECT max(ver) FROM search_blocks").pluck().get() as number | null) ?? 0,
+        (this.sql.prepare("SELECT max(ver) FROM search_indexes").pluck().get() as number | null) ?? 0,
+      ) + 1;
+    this.docno = (this.sql.prepare("SELECT max(next) FROM search_indexes").pluck().get() as number | null) ?? 0;
     store.writeHooks.push((tableKey, doc, previous, touched) => this.onWrite(tableKey, doc, previous, touched));
   }
 
@@ -197,7 +180,9 @@ export class SearchIndexes {
       for (const row of stale) this.drop(row.idx);
       for (const def of fresh) {
         const idx = `${prefix}${def.name}`;
-        this.sql.prepare("INSERT INTO search_indexes (idx, def, docs, tokens, next) VALUES (?, ?, 0, 0, 0)").run(idx, JSON.stringify(def));
+        this.sql
+          .prepare("INSERT INTO search_indexes (idx, def, docs, tokens, next, ver) VALUES (?, ?, 0, 0, 0, ?)")
+          .run(idx, JSON.stringify(def), this.version++);
         for (const { json } of this.sql.prepare("SELECT json FROM documents WHERE tbl = ?").all(tableKey) as { json: string }[]) {
           this.add(idx, def, parseDoc(json));
         }
@@ -206,7 +191,7 @@ export class SearchIndexes {
   }
 
   private drop(idx: string) {
-    for (const table of ["search_blocks", "search_docs", "search_terms", "search_indexes"]) {
+    for (const table of ["search_blocks", "search_docs", "search_indexes"]) {
       this.sql.prepare(`DELETE FROM ${table} WHERE idx = ?`).run(idx);
     }
   }
@@ -236,44 +221,67 @@ export class SearchIndexes {
   }
 
   private add(idx: string, def: SearchIndexDef, doc: Doc, entry: IndexEntry = this.entry(def, doc)) {
-    this.stmt.addStats.run(1, entry.length, idx);
+    this.stmt.addStats.run(1, entry.length, this.version++, idx);
     if (entry.tf.size === 0) return;
-    const docno = this.stmt.takeDocno.get(idx) as number;
+    const docno = this.stmt.takeDocno.get(this.docno, idx) as number;
+    this.docno = docno + 1;
     this.stmt.putDoc.run(idx, doc._id, docno, doc._creationTime);
-    const f0 = entry.filt.subarray(0, HASH_BYTES);
     const width = entryWidth(def.filterFields.length);
-    for (const [term, tf] of entry.tf) {
-      const bytes = encodeEntry({ docno, tf, len: entry.length, filt: entry.filt });
-      // The newest number: it goes at the end of the term's open block; a full one is sealed.
-      const open = this.stmt.append.get(idx, term, f0, bytes) as { bytes: number; head: Buffer };
-      if (!fits(open.bytes, width)) this.stmt.seal.run(open.head.readUInt32LE(0), idx, term, f0);
-      this.stmt.incTerm.run(idx, term);
-    }
+    // The newest number: each posting goes at the end of its term's open block (one statement for all); a full one is sealed.
+    const postings = [...entry.tf].map(([term, tf]) => [
+      term,
+      encodeEntry({ docno, tf, len: entry.length, filt: entry.filt }).toString("hex"),
+    ]);
+    const open = this.stmt.append.all(idx, this.version++, JSON.stringify(postings)) as Array<{
+      term: string;
+      bytes: number;
+      head: Buffer;
+    }>;
+    for (const block of open) if (!fits(block.bytes, width)) this.seal(idx, block.term, block.bytes, block.head.readUInt32LE(0));
+  }
+
+  /** Seals a term's full open block: appended to its last segment while that stays within SEGMENT_BYTES, else a segment of its own. */
+  private seal(idx: string, term: string, bytes: number, head: number) {
+    const last = this.stmt.lastSegment.get(idx, term) as { first: number; bytes: number } | undefined;
+    if (last && last.bytes + bytes <= SEGMENT_BYTES) this.stmt.extend.run(idx, term, idx, term, last.first);
+    else this.stmt.newSegment.run(head, idx, term);
+    this.stmt.emptyOpen.run(idx, term);
   }
 
   private remove(idx: string, id: string, entry: IndexEntry) {
-    this.stmt.addStats.run(-1, -entry.length, idx);
+    this.stmt.addStats.run(-1, -entry.length, this.version++, idx);
     if (entry.tf.size === 0) return;
     const docno = this.stmt.docnoOf.get(idx, id) as number | undefined;
     if (docno === undefined) return;
     this.stmt.delDoc.run(idx, id);
-    const f0 = entry.filt.subarray(0, HASH_BYTES);
     const width = ENTRY_HEADER + entry.filt.length;
     for (const term of entry.tf.keys()) {
       // In the sealed block starting at or before it, else in the open block (which holds the newest numbers).
-      let block = this.stmt.blockHolding.get(idx, term, f0, docno) as Block | undefined;
+      let block = this.stmt.blockHolding.get(idx, term, docno) as Block | undefined;
       let rest = block && withoutDocno(block.data, width, docno);
       if (!rest) {
-        block = this.stmt.openBlock.get(idx, term, f0) as Block | undefined;
+        block = this.stmt.openBlock.get(idx, term) as Block | undefined;
         rest = block && withoutDocno(block.data, width, docno);
       }
       if (block && rest) {
-        if (rest.length === 0) this.stmt.delBlock.run(idx, term, f0, block.first);
-        else this.stmt.setBlock.run(rest, idx, term, f0, block.first);
+        if (rest.length === 0 && block.first !== OPEN) this.stmt.delBlock.run(idx, term, block.first);
+        else this.stmt.setBlock.run(rest, idx, term, block.first);
       }
-      this.stmt.decTerm.run(idx, term);
+      this.stmt.decTerm.run(this.version++, idx, term);
       this.stmt.dropTerm.run(idx, term);
     }
+  }
+
+  /** `lookup()`'s rows (index terms matching `text`), remembered for the index's version. */
+  private expand(stats: Stats | undefined, key: string, text: string, lookup: () => TermRow[]): TermRow[] {
+    if (!stats) return [];
+    const memo = `${key}\0${stats.ver}\0${text}`;
+    let rows = this.expansions.get(memo);
+    if (!rows) {
+      if (this.expansions.size >= MAX_EXPANSIONS) this.expansions.clear();
+      this.expansions.set(memo, (rows = lookup()));
+    }
+    return rows;
   }
 
   /** The statements a search reads with, prepared on `db` (the store's connection or a snapshot's, read-only). */
@@ -281,13 +289,12 @@ export class SearchIndexes {
     let reader = this.readers.get(db);
     if (!reader) {
       reader = {
-        stats: db.prepare("SELECT docs, tokens FROM search_indexes WHERE idx = ?"),
-        df: db.prepare("SELECT df FROM search_terms WHERE idx = ? AND term = ?"),
+        stats: db.prepare("SELECT docs, tokens, ver FROM search_indexes WHERE idx = ?"),
+        df: db.prepare(`SELECT df, ver FROM search_blocks WHERE idx = ? AND term = ? AND first = ${OPEN}`),
         prefix: db.prepare(
-          `SELECT term, df FROM search_terms WHERE idx = ? AND term >= ? AND term < ? ORDER BY term LIMIT ${MAX_PREFIX_MATCHES_PER_QUERY_TERM}`,
+          `SELECT term, df, ver FROM search_blocks WHERE idx = ? AND term >= ? AND term < ? AND first = ${OPEN} ORDER BY term LIMIT ${MAX_PREFIX_MATCHES_PER_QUERY_TERM}`,
         ),
         blocks: db.prepare("SELECT data FROM search_blocks WHERE idx = ? AND term = ?").pluck(),
-        blocksOf: db.prepare("SELECT data FROM search_blocks WHERE idx = ? AND term = ? AND f0 = ?").pluck(),
         infoOf: db.prepare("SELECT doc AS id, created FROM search_docs WHERE idx = ? AND docno = ?"),
         infosOf: db.prepare(
           "SELECT docno, doc AS id, created FROM search_docs WHERE idx = ? AND docno IN (SELECT value FROM json_each(?))",
@@ -302,8 +309,9 @@ export class SearchIndexes {
    * Runs a search (lib.rs `search`): every index term a query term matches (the last one as a
    * prefix, its 16 smallest expansions), BM25 over the whole index with prefix-only matches at
    * half weight, documents holding at least one term and every `eq` value, best first, newest
-   * first among equals, at most MAX_CANDIDATE_REVISIONS. Every matching posting is scored (as
-   * Convex's top-k does), from packed blocks; results are then handed out lazily, a batch at a time.
+   * first among equals, at most MAX_CANDIDATE_REVISIONS. The best k are found exactly, pruning
+   * documents that cannot reach the k-th score (searchRanking.ts, as Convex's top-k does), from
+   * decoded postings (cached by version); results are handed out lazily, a batch at a time.
    * The index is read on `at`: the store's connection, or a snapshot's (a read transaction of
    * its own), so hits and documents are of one state — ids of results are looked up there too,
    * as they are handed out, so a SearchResults must be read before its connection moves on.
@@ -322,42 +330,44 @@ export class SearchIndexes {
     if (!def) throw new SearchError("IndexNotFound", `Index ${printable} not found.`);
     const { terms, eqs } = compileSearch(printable, def, filters);
     const idx = `${tableKey}.${indexName}`;
+    const stats = read.stats.get(idx) as Stats | undefined;
     // Term → [matched only as a prefix, query term order].
-    const matched = new Map<string, { prefixOnly: boolean; order: number; df: number }>();
+    const matched = new Map<string, { prefixOnly: boolean; order: number; df: number; ver: number }>();
     terms.forEach((term, order) => {
       const key = Buffer.from(term.text);
       if (term.prefix) {
         reads.range(tableKey, indexName, key, Buffer.concat([key, Buffer.from([0xff])]));
-        for (const row of read.prefix.all(idx, term.text, term.text + MAX_CHAR) as { term: string; df: number }[]) {
+        for (const row of this.expand(stats, idx, term.text, () => read.prefix.all(idx, term.text, term.text + MAX_CHAR) as TermRow[])) {
           const prefixOnly = row.term !== term.text;
           const seen = matched.get(row.term);
-          if (!seen || (seen.prefixOnly && !prefixOnly)) matched.set(row.term, { prefixOnly, order: seen?.order ?? order, df: row.df });
+          if (!seen || (seen.prefixOnly && !prefixOnly))
+            matched.set(row.term, { prefixOnly, order: seen?.order ?? order, df: row.df, ver: row.ver });
         }
       } else {
         reads.range(tableKey, indexName, key, Buffer.concat([key, Buffer.from([0])]));
-        const row = read.df.get(idx, term.text) as { df: number } | undefined;
-        if (row && !matched.has(term.text)) matched.set(term.text, { prefixOnly: false, order, df: row.df });
+        const [row] = this.expand(stats, `${idx}\0=`, term.text, () => {
+          const found = read.df.get(idx, term.text) as TermRow | undefined;
+          return found ? [{ ...found, term: term.text }] : [];
+        });
+        if (row && !matched.has(term.text)) matched.set(term.text, { prefixOnly: false, order, df: row.df, ver: row.ver });
       }
     });
     const chosen = [...matched]
       .sort((a, b) => Number(a[1].prefixOnly) - Number(b[1].prefixOnly) || a[1].order - b[1].order)
       .slice(0, MAX_UNIQUE_QUERY_TERMS);
-    const stats = read.stats.get(idx) as Stats | undefined;
     if (!stats) return SearchResults.empty(docs); // an index the snapshot predates
     if (chosen.length === 0 || stats.docs <= 0) return SearchResults.empty(docs);
 
     const averageLength = Math.max(stats.tokens / stats.docs, 1e-9);
-    const first = eqs.find((eq) => eq.field === def.filterFields[0]);
-    const conditions: HashCondition[] = eqs
-      .filter((eq) => eq !== first)
-      .map((eq) => {
-        const hash = hashValue(eq.value);
-        const offset = ENTRY_HEADER + def.filterFields.indexOf(eq.field) * HASH_BYTES;
-        return { offset, lo: hash.readInt32LE(0), hi: hash.readInt32LE(4) };
-      });
+    // Every `eq` is a condition on its filter field's hash in each entry (the values are compared again as documents are read).
+    const conditions: HashCondition[] = eqs.map((eq) => {
+      const hash = hashValue(eq.value);
+      const offset = ENTRY_HEADER + def.filterFields.indexOf(eq.field) * HASH_BYTES;
+      return { offset, lo: hash.readInt32LE(0), hi: hash.readInt32LE(4) };
+    });
     const width = entryWidth(def.filterFields.length);
-    const f0 = first ? hashValue(first.value) : null;
-    const infos = new Map<number, DocInfo>();
+    const infos = this.docInfos;
+    if (infos.size > MAX_DOC_INFOS) infos.clear();
     const infoOf = (docno: number) => {
       let info = infos.get(docno);
       if (info === undefined) infos.set(docno, (info = read.infoOf.get(idx, docno) as DocInfo));
@@ -370,15 +380,11 @@ export class SearchIndexes {
         infos.set(row.docno, { id: row.id, created: row.created });
       }
     };
-    const ranking = new Ranking(load, infoOf);
-    try {
-      for (const [term, info] of chosen) {
-        const blocks = (f0 ? read.blocksOf.all(idx, term, f0) : read.blocks.all(idx, term)) as Buffer[];
-        ranking.addTerm(blocks, width, idf(info.df, stats.docs) * (info.prefixOnly ? PREFIX_BOOST : 1), averageLength, conditions);
-      }
-    } finally {
-      ranking.finish();
-    }
+    const ranked = chosen.map(([term, info]) => ({
+      postings: this.postings.get(`${idx}\0${term}`, info.ver, () => TermPostings.decode(read.blocks.all(idx, term) as Buffer[], width)),
+      weight: idf(info.df, stats.docs) * (info.prefixOnly ? PREFIX_BOOST : 1),
+    }));
+    const ranking = new Ranking(ranked, averageLength, conditions, load, infoOf);
     const source = () => {
       const next = ranking.next();
       if (!next) return null;

@@ -1,20 +1,21 @@
 /**
- * Posting blocks of a search index (search.ts): a term's postings of one first-filter-field value,
- * packed into blobs of fixed-width entries sorted by document number, so a search reads a
- * term's postings a few kilobytes per row instead of one row per posting.
+ * Posting blocks of a search index (search.ts): a term's postings packed into blobs of
+ * fixed-width entries sorted by document number, so a search reads a term's postings many
+ * kilobytes per row instead of one row per posting.
  *
  * Entry layout (little-endian): docno u32 | tf u32 | len u32 | 8 bytes of hash per filter
  * field (a multiple of 4 bytes, read as 32-bit words by searchRanking.ts). A document's creation
  * time and id are in search_docs, read only for the results handed out (and for score ties).
  * A document's number is handed out by its index when it is added (an edited document is
  * removed and added again under a new number), so new postings are appended to their term's
- * open block (search.ts), in SQLite, and a full one is sealed under its first number.
+ * open block (search.ts), in SQLite, and a full one joins the term's last sealed segment (up to
+ * SEGMENT_BYTES) or becomes a segment of its own, under its first number.
  */
 export const ENTRY_HEADER = 12;
 /**
- * A block holds entries up to this many bytes: its row stays within a b-tree page of the
- * WITHOUT ROWID table (at most ~1000 bytes of a 4 KiB page before SQLite spills to overflow
- * pages), so a term's blocks lie side by side in the table's leaves.
+ * The open block holds entries up to this many bytes: its row (which an insert rewrites) stays
+ * within a b-tree page of the WITHOUT ROWID table (at most ~1000 bytes of a 4 KiB page before
+ * SQLite spills to overflow pages); sealed segments are larger and only read, or rewritten by a delete.
  */
 export const BLOCK_BYTES = 900;
 

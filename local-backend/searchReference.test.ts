@@ -8,6 +8,7 @@
 import path from "node:path";
 import { expect, test } from "vitest";
 import { DocumentStore, type Doc } from "./database";
+import { SearchError } from "./searchText";
 import { encodeKey } from "./keys";
 import { ReadSet } from "./readSet";
 import { SearchIndexes } from "./search";
@@ -71,9 +72,9 @@ function reference(docs: Doc[], filters: SearchFilterJson[]): Ranked[] {
   return out.slice(0, MAX_CANDIDATE_REVISIONS);
 }
 
-function corpus(seed: number) {
+function corpus(seed: number, rounds = 6, perRound = 60, dir = tempDataDir("reelgate-search-ref-")) {
   const next = seededNumbers(seed);
-  const store = new DocumentStore(path.join(tempDataDir("reelgate-search-ref-"), "db.sqlite3"));
+  const store = new DocumentStore(path.join(dir, "db.sqlite3"));
   const search = new SearchIndexes(store);
   store.defineTable(TABLE, []);
   search.define(TABLE, [INDEX]);
@@ -85,9 +86,9 @@ function corpus(seed: number) {
     team: `t${Math.floor(next() * 3)}`,
     status: next() < 0.7 ? "ready" : "draft",
   });
-  for (let round = 0; round < 6; round++) {
+  for (let round = 0; round < rounds; round++) {
     store.transaction(() => {
-      for (let i = 0; i < 60; i++) {
+      for (let i = 0; i < perRound; i++) {
         const ids = [...live.keys()];
         const r = next();
         if (r < 0.6 || ids.length === 0) {
@@ -109,7 +110,7 @@ function corpus(seed: number) {
       }
     });
   }
-  return { store, search, live, next };
+  return { store, search, live, next, dir };
 }
 
 const searchFor = (text: string, eqs: Array<[string, string]>): SearchFilterJson[] => [
@@ -151,5 +152,80 @@ test("a page continues after its cursor, in batches, as the full ranking does", 
   results.skipThrough(encodeKey([-cut.score, -cut.created, cut.id]));
   const rest = [...results.take(2), ...results.take(8), ...results.take(1000)].map((r) => (JSON.parse(r.json) as { _id: string })._id);
   expect(rest).toEqual(expected.slice(18).map((r) => r.id));
+  store.close();
+});
+
+const idsOf = (rows: Array<{ json: string }>) => rows.map((r) => (JSON.parse(r.json) as { _id: string })._id);
+
+test("a large index (terms over many segments, pruned first pages, edits and deletes in old segments) ranks as the reference", () => {
+  // 3,000 writes: the common words hold far more than a 16 KiB segment, and edits and deletes reach old segments.
+  const { store, search, live, next } = corpus(11, 10, 300);
+  for (let q = 0; q < 40; q++) {
+    const words = Array.from({ length: 1 + Math.floor(next() * 3) }, () => WORDS[Math.floor(next() * WORDS.length)]);
+    if (next() < 0.5) words[words.length - 1] = words[words.length - 1].slice(0, 1);
+    const eqs: Array<[string, string]> = next() < 0.4 ? [["team", `t${Math.floor(next() * 3)}`]] : [];
+    const filters = searchFor(words.join(" "), eqs);
+    const expected = reference([...live.values()], filters).map((r) => r.id);
+    const label = `${words.join(" ")} ${JSON.stringify(eqs)}`;
+    // A first page (pruned), then the rest in growing batches, up to Convex's limit.
+    const results = search.search(TABLE, INDEX.name, filters, new ReadSet());
+    const got = [...results.take(10), ...results.take(30), ...results.take(MAX_CANDIDATE_REVISIONS - 40)];
+    expect(idsOf(got), label).toEqual(expected);
+    if (expected.length === MAX_CANDIDATE_REVISIONS) expect(() => results.take(1)).toThrow(SearchError);
+  }
+  store.close();
+});
+
+test("a search inside a transaction that rolls back leaves nothing stale behind for the next state of its terms", () => {
+  const { store, search, live } = corpus(5);
+  const filters = searchFor("fig zebra", []);
+  const before = reference([...live.values()], filters).map((r) => r.id);
+  const doc = (body: string) =>
+    ({ _id: store.newId(TABLE), _creationTime: store.nextCreationTime(), body, team: "t1", status: "ready" }) as unknown as Doc;
+  expect(() =>
+    store.transaction(() => {
+      store.write(TABLE, doc("zebra zebra zebra fig"), null);
+      // Caches the postings of this transaction's state.
+      expect(idsOf(search.search(TABLE, INDEX.name, filters, new ReadSet()).take(1000)).length).toBe(before.length + 1);
+      throw new Error("rolled back");
+    }),
+  ).toThrow("rolled back");
+  expect(idsOf(search.search(TABLE, INDEX.name, filters, new ReadSet()).take(1000))).toEqual(before);
+  // The next documents take the rolled-back one's number again, with other postings of its terms.
+  const [weak, strong] = [doc("zebra cat cat cat cat cat cat"), doc("zebra")];
+  store.transaction(() => [weak, strong].forEach((d) => store.write(TABLE, d, null)));
+  for (const d of [weak, strong]) live.set(d._id, d);
+  const expected = reference([...live.values()], filters).map((r) => r.id);
+  expect(expected.slice(0, 2)).toEqual([strong._id, weak._id]);
+  expect(idsOf(search.search(TABLE, INDEX.name, filters, new ReadSet()).take(1000))).toEqual(expected);
+  store.close();
+});
+
+test("a data folder of an older index layout is re-indexed when opened", () => {
+  const first = corpus(3);
+  first.store.setMeta("searchLayout", "5");
+  first.store.close();
+  const store = new DocumentStore(path.join(first.dir, "db.sqlite3"));
+  // An old layout's rows are not this one's: had they been kept, the search would read them.
+  store.sql.exec("UPDATE search_blocks SET data = x''");
+  const search = new SearchIndexes(store);
+  store.defineTable(TABLE, []);
+  search.define(TABLE, [INDEX]);
+  const filters = searchFor("cat do", []);
+  const expected = reference([...first.live.values()], filters).map((r) => r.id);
+  expect(expected.length).toBeGreaterThan(10);
+  expect(idsOf(search.search(TABLE, INDEX.name, filters, new ReadSet()).take(1000))).toEqual(expected);
+  store.close();
+});
+
+test("a rebuilt index numbers its documents anew: what searches of the old one remembered does not leak into it", () => {
+  const { store, search, live } = corpus(8);
+  const filters = searchFor("cat do", []);
+  expect(idsOf(search.search(TABLE, INDEX.name, filters, new ReadSet()).take(1000)).length).toBeGreaterThan(10);
+  // A changed definition rebuilds the index from the documents, numbered in another order (by id).
+  search.define(TABLE, [{ ...INDEX, filterFields: ["status", "team"] }]);
+  expect(idsOf(search.search(TABLE, INDEX.name, filters, new ReadSet()).take(1000))).toEqual(
+    reference([...live.values()], filters).map((r) => r.id),
+  );
   store.close();
 });
