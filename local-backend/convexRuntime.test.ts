@@ -90,6 +90,14 @@ describe("Convex's default runtime has Web APIs only (udf-runtime/src/setup.ts)"
     },
   );
 
+  test.each(["codeFromStringsInQuery", "codeFromStringsInAction"])(
+    "%s: eval and new Function are refused, as V8 is started with --disallow-code-generation-from-strings (crates/isolate/src/client.rs)",
+    async (fn) => {
+      const refused = "EvalError: Code generation from strings disallowed for this context";
+      expect(await call(fn.endsWith("Query") ? "query" : "action", `isolate:${fn}`)).toEqual({ eval: refused, newFunction: refused });
+    },
+  );
+
   test('"use node" modules run in Node (convex/src/bundler/index.ts): Buffer and node: imports work there', async () => {
     expect(await call("action", "nodeActions:nodeGlobals")).toEqual({ buffer: "function", cwd: "function", digest: "2d711642" });
   });

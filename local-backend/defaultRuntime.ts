@@ -130,7 +130,9 @@ const WEB_GLOBALS = [
 
 export function createDefaultRuntime(host: RuntimeHost): vm.Context {
   const g = globalThis as unknown as Record<string, unknown>;
-  const context = vm.createContext({}, { codeGeneration: { strings: true, wasm: true } });
+  // Convex starts V8 with `--disallow-code-generation-from-strings` (crates/isolate/src/client.rs):
+  // `eval` and `new Function` throw V8's own EvalError there, as they do here.
+  const context = vm.createContext({}, { codeGeneration: { strings: false, wasm: true } });
   const global = vm.runInContext("globalThis", context) as Record<string, unknown>;
   for (const name of SHARED_INTRINSICS) global[name] = g[name];
   for (const name of WEB_GLOBALS) if (g[name] !== undefined) global[name] = g[name];
