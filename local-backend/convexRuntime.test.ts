@@ -165,6 +165,42 @@ describe("queries and mutations are deterministic (crates/isolate/src/environmen
   });
 });
 
+describe("a rejection left unhandled fails the execution (crates/isolate/src/environment/udf/mod.rs, action/mod.rs UnhandledPromiseRejection)", () => {
+  test.each(["query", "mutation", "action"] as const)(
+    "%s: a floating rejected promise fails it; one handled in the same turn does not",
+    async (kind) => {
+      const name = `isolate:floatingIn${kind[0].toUpperCase()}${kind.slice(1)}`;
+      const args = (what: string, tag: string) => (kind === "mutation" ? { what, tag } : { what });
+      await expect(call(kind, name, args("reject", `${kind}-reject`))).rejects.toThrow("Uncaught Error: left unhandled");
+      expect(await call(kind, name, args("handledLater", `${kind}-handled`))).toBe("returned");
+      if (kind === "mutation") {
+        expect(await call("query", "isolate:looseTagged", { tag: "mutation-reject" })).toBe(0); // rolled back
+        expect(await call("query", "isolate:looseTagged", { tag: "mutation-handled" })).toBe(1);
+      }
+    },
+  );
+
+  test.each(["query", "mutation"] as const)(
+    "%s: setTimeout does not throw but fails the execution, as Convex's sleep op rejects (udf-runtime/src/02_timers.ts)",
+    async (kind) => {
+      const name = `isolate:floatingIn${kind[0].toUpperCase()}${kind.slice(1)}`;
+      await expect(
+        call(kind, name, kind === "mutation" ? { what: "setTimeoutCaught", tag: "timer" } : { what: "setTimeoutCaught" }),
+      ).rejects.toThrow("Uncaught Error: Can't use setTimeout in queries and mutations.");
+    },
+  );
+
+  test.each(["query", "mutation"] as const)(
+    "%s: fetch() returns a rejected promise, as Convex's async fetch does (udf-runtime/src/26_fetch.ts)",
+    async (kind) => {
+      const name = `isolate:floatingIn${kind[0].toUpperCase()}${kind.slice(1)}`;
+      expect(await call(kind, name, kind === "mutation" ? { what: "fetchCaught", tag: "fetch" } : { what: "fetchCaught" })).toBe(
+        "returned",
+      );
+    },
+  );
+});
+
 describe("log lines (crates/isolate/src/environment/helpers/mod.rs MAX_LOG_LINES, docs limits)", () => {
   type Logged = { logLines: string[] };
   const logged = async (lines: number, length: number) => {

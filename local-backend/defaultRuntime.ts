@@ -158,10 +158,11 @@ export function createDefaultRuntime(host: RuntimeHost): vm.Context {
     timeOrigin: performance.timeOrigin,
   };
   Object.assign(global, timers(host));
-  global.fetch = function fetch(input: RequestInfo | URL, init?: RequestInit) {
-    // crates/isolate/src/environment/async_op.rs: Fetch → "fetch()".
+  global.fetch = async function fetch(input: RequestInfo | URL, init?: RequestInit) {
+    // crates/isolate/src/environment/async_op.rs: Fetch → "fetch()"; udf-runtime/src/26_fetch.ts
+    // is an async function, so the refusal is a rejected promise, not a throw.
     if (isDeterministic(host.current())) throw notAllowedInUdf("fetch()");
-    return globalThis.fetch(input, init);
+    return await globalThis.fetch(input, init);
   };
   global.console = consoleFor(host);
   global.process = { env: envProxy(host) };
@@ -250,7 +251,13 @@ function timers(host: RuntimeHost) {
   const active = new Map<number, ReturnType<typeof setTimeout>>();
   let nextId = 1;
   const start = (name: "setTimeout" | "setInterval", handler: unknown, ms: unknown, args: unknown[]) => {
-    if (isDeterministic(host.current())) throw notAllowedInUdf(name);
+    if (isDeterministic(host.current())) {
+      // Convex's timer returns its id and leaves its refused sleep op's promise rejected
+      // (`void performAsyncOp("sleep", …)`), which fails the execution once its microtasks have
+      // run (executor.ts): a try/catch around the call does not save it there either.
+      void Promise.reject(notAllowedInUdf(name));
+      return nextId++;
+    }
     if (typeof handler !== "function")
       throw new Error(
         `Not implemented: code string argument for ${name}. Consider calling an action defined in Node.js instead (https://docs.convex.dev/functions/actions).`,
