@@ -8,6 +8,7 @@ import { ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FIXTURE_PROJECT, spawnBackend, type RunningBackend } from "./testing";
 import { checkDocument, convexSize, formatSize } from "./valueLimits";
+import { formatBytes } from "./convexLimits";
 
 let backend: RunningBackend;
 let http: ConvexHttpClient;
@@ -44,6 +45,18 @@ test("document size as Convex counts it, over 1 MiB refused with humansize's uni
   expect(() => checkDocument({ body: "x".repeat(1 << 20) })).toThrow(/^Value is too large \(1 MiB > maximum size 1 MiB\)$/);
 });
 
+test("byte counts in limit messages as crates/common/src/fmt.rs format_bytes prints them (its doc examples)", () => {
+  expect([8_388_608, 1534, 1024, 1000, 0, 4_718_592, 1 << 24].map(formatBytes)).toEqual([
+    "8 MiB",
+    "1534 bytes",
+    "1 KiB",
+    "1 KB",
+    "0 bytes",
+    "4.5 MiB",
+    "16 MiB",
+  ]);
+});
+
 test("getTransactionMetrics reports real usage (convex/server TransactionMetrics)", async () => {
   await call("mutation", "messages:send", { channel: "metrics", body: "a" });
   type Metrics = Record<string, { used: number; remaining: number }>;
@@ -64,6 +77,37 @@ test("index ranges per transaction ≤ 4,096 (TRANSACTION_MAX_READ_SET_INTERVALS
     "Too many reads in a single function execution (limit: 4096).",
   );
 }, 30_000);
+
+describe("documents and bytes per transaction (crates/common/src/knobs.rs TRANSACTION_MAX_*; crates/database/src/reads.rs, writes.rs)", () => {
+  const write = (count: number, size: number, kind: string) => call("mutation", "limits:writeBulk", { count, size, kind });
+  const read = (take: number, kind: string) => call<number>("query", "limits:readBulk", { take, kind });
+
+  test("≤ 16,000 documents written (TRANSACTION_MAX_NUM_USER_WRITES), ≤ 32,000 read (TRANSACTION_MAX_READ_SIZE_ROWS)", async () => {
+    await expect(write(16_001, 1, "small")).rejects.toThrow(
+      "Uncaught Error: Too many writes in a single function execution (limit: 16000)",
+    );
+    expect(await read(1, "small")).toBe(0); // nothing of the refused mutation was kept
+    await write(16_000, 1, "small");
+    await write(16_000, 1, "small");
+    expect(await read(32_000, "small")).toBe(32_000);
+    await write(1, 1, "small");
+    await expect(read(32_001, "small")).rejects.toThrow(
+      "Uncaught Error: Too many documents read in a single function execution (limit: 32000). Consider using smaller limits in your queries, paginating your queries, or using indexed queries with a selective index range expressions.",
+    );
+  }, 60_000);
+
+  test("≤ 16 MiB written (TRANSACTION_MAX_USER_WRITE_SIZE_BYTES, its limit printed by common::fmt::format_bytes), ≤ 16 MiB read", async () => {
+    await expect(write(17, 1_000_000, "big")).rejects.toThrow(
+      "Uncaught Error: Too many bytes written in a single function execution (limit: 16 MiB)",
+    );
+    await write(16, 1_000_000, "big");
+    expect(await read(16, "big")).toBe(16);
+    await write(1, 1_000_000, "big");
+    await expect(read(17, "big")).rejects.toThrow(
+      "Uncaught Error: Too many bytes read in a single function execution (limit: 16777216 bytes). Consider using smaller limits",
+    );
+  }, 60_000);
+});
 
 test("scheduled functions per mutation ≤ 1,000 (TRANSACTION_MAX_NUM_SCHEDULED)", async () => {
   await expect(call("mutation", "limits:scheduleMany", { n: 1001 })).rejects.toThrow(
