@@ -253,6 +253,12 @@ export function querySyscalls(ctx: SyscallContext): { sync: SyscallTable<string>
   /** crates/isolate/src/environment/udf/async_syscall.rs `query_page` (pagination.ts). */
   function queryPage(exec: Exec, args: SyscallArgs): string {
     const pageSize = checkPageRequest(args);
+    // async_syscall.rs `query_page`: PaginationUnsupportedInComponents (system functions aside,
+    // and ours never paginate through this syscall).
+    if (exec.componentPath !== "")
+      throw new FunctionError(
+        "paginate() is only supported in the app. Learn more at https://docs.convex.dev/components/authoring#pagination",
+      );
     if (pageJournals.has(exec.usage)) throw multiplePaginatedQueries();
     const fingerprint = queryFingerprint(args.query);
     const start = args.cursor === null || args.cursor === undefined ? null : decodeCursor(args.cursor, fingerprint);
