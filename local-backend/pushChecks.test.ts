@@ -57,6 +57,18 @@ const refused: Array<[string, Record<string, string>, string]> = [
     "IndexTooManyFields: Indexes may have up to 16 fields.",
   ],
   [
+    "two indexes on the same fields (json.rs validate_unique_index_fields)",
+    { "schema.ts": schema(`notes: defineTable({ text: v.string() }).index("by_a", ["text"]).index("by_b", ["text"])`) },
+    'IndexNotUnique: In table "notes" index "by_b" and index "by_a" have the same fields. Indexes must be unique within a table.',
+  ],
+  [
+    "65 indexes in a table (schemas/mod.rs MAX_INDEXES_PER_TABLE)",
+    {
+      "schema.ts": schema(`notes: defineTable(v.any())${Array.from({ length: 65 }, (_, i) => `.index("by_f${i}", ["f${i}"])`).join("")}`),
+    },
+    'TooManyIndexes: Table "notes" cannot have more than 64 indexes.',
+  ],
+  [
     "a table name with a dash",
     { "schema.ts": schema(`"my-notes": defineTable({ text: v.string() })`) },
     'InvalidTableName: Invalid table name: "my-notes". Identifiers must start with a letter',

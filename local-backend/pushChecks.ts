@@ -23,10 +23,50 @@ export class PushError extends Error {
 
 const isIdentifier = (s: string) => s.length <= MAX_IDENTIFIER_LEN && /^[A-Za-z_][A-Za-z0-9_]*$/.test(s) && /[A-Za-z0-9]/.test(s);
 
-export type ExportedTable = { tableName: string; indexes: Array<{ indexDescriptor: string; fields: string[] }> };
+/** crates/common/src/schemas/mod.rs `MAX_INDEXES_PER_TABLE`: database, search and vector indexes together. */
+export const MAX_INDEXES_PER_TABLE = 64;
+
+type ExportedIndex = { indexDescriptor: string; fields: string[] };
+export type ExportedTable = {
+  tableName: string;
+  indexes: ExportedIndex[];
+  stagedDbIndexes?: ExportedIndex[];
+  searchIndexes?: unknown[];
+  stagedSearchIndexes?: unknown[];
+  vectorIndexes?: unknown[];
+  stagedVectorIndexes?: unknown[];
+};
+
+/**
+ * crates/common/src/schemas/json.rs `validate_unique_index_fields`: two database indexes (staged
+ * ones included) on the same fields are refused, naming them as Convex does — walked in name
+ * order, the later name first.
+ */
+function checkUniqueIndexFields(tableName: string, indexes: readonly ExportedIndex[]): void {
+  const byName = new Map(indexes.map((index) => [index.indexDescriptor, index.fields] as const));
+  const seen = new Map<string, string>();
+  for (const name of [...byName.keys()].sort()) {
+    const key = JSON.stringify(byName.get(name));
+    const other = seen.get(key);
+    if (other !== undefined)
+      throw new PushError(
+        "IndexNotUnique",
+        `In table "${tableName}" index "${name}" and index "${other}" have the same fields. Indexes must be unique within a table.`,
+      );
+    seen.set(key, name);
+  }
+}
 
 export function checkSchemaTables(tables: readonly ExportedTable[]): void {
-  for (const { tableName, indexes } of tables) {
+  for (const table of tables) {
+    const { tableName, indexes } = table;
+    const count =
+      indexes.length +
+      (table.stagedDbIndexes?.length ?? 0) +
+      (table.searchIndexes?.length ?? 0) +
+      (table.stagedSearchIndexes?.length ?? 0) +
+      (table.vectorIndexes?.length ?? 0) +
+      (table.stagedVectorIndexes?.length ?? 0);
     if (!isIdentifier(tableName)) {
       throw new PushError(
         "InvalidTableName",
@@ -34,6 +74,8 @@ export function checkSchemaTables(tables: readonly ExportedTable[]): void {
       );
     }
     if (tableName.startsWith("_")) throw new PushError("TableNameReserved", `${tableName} is a reserved table name.`);
+    if (count > MAX_INDEXES_PER_TABLE)
+      throw new PushError("TooManyIndexes", `Table "${tableName}" cannot have more than ${MAX_INDEXES_PER_TABLE} indexes.`);
     const names = new Set<string>();
     for (const { indexDescriptor: name, fields } of indexes) {
       if (!isIdentifier(name)) {
@@ -71,6 +113,7 @@ export function checkSchemaTables(tables: readonly ExportedTable[]): void {
         throw new PushError("IndexFieldNameReserved", "Reserved fields (starting with `_`) are not allowed in indexes.");
       }
     }
+    checkUniqueIndexFields(tableName, [...indexes, ...(table.stagedDbIndexes ?? [])]);
   }
 }
 
