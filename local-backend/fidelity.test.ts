@@ -288,6 +288,19 @@ describe("a failing function's error as Convex shows it on a dev deployment (cra
         frames(custom, kind) +
         "(\n  Called by client)?$",
     );
+  test("a scheduled function's failure is stored as Convex stores it: the JsError's message, a newline, its frames (application/src/scheduled_jobs/mod.rs Failed(e.to_string()), errors.rs JsError Debug)", async () => {
+    await call("mutation", "fidelity:scheduleFailing");
+    type Job = { name: string; state: { kind: string; error?: string } };
+    const failed = async () =>
+      ((await call<Job[]>("query", "fidelity:jobs")) as Job[]).filter(
+        (job) => job.name.startsWith("fidelity.js:failing") && job.state.kind === "failed",
+      );
+    await expect.poll(async () => (await failed()).length, { timeout: 15_000 }).toBe(2);
+    for (const job of await failed()) {
+      const kind = job.name === "fidelity.js:failingMutation" ? "Mutation" : "Action";
+      expect(job.state.error).toMatch(new RegExp(`^Uncaught Error: fidelity failure\n${frames(false, kind)}$`));
+    }
+  });
   test("an action whose runQuery fails is told the query's whole error, frames included (RedactedJsError::nested_to_string)", async () => {
     const error = await call("action", "fidelity:failingNested").then(
       () => null,
