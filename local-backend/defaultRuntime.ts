@@ -169,11 +169,14 @@ export function createDefaultRuntime(host: RuntimeHost): vm.Context {
   return context;
 }
 
-/** Convex's `process.env`: a proxy answering each name (udf-runtime setup.ts `setupMisc`), not writable here. */
+/**
+ * Convex's `process.env`: a proxy answering each name (udf-runtime setup.ts `setupMisc`). It has
+ * only a `get` trap there, so a write lands on its empty target, which no read consults: writes
+ * do not throw and change nothing. (Here the write is dropped rather than kept on the target, as
+ * this context outlives the execution.)
+ */
 function envProxy(host: RuntimeHost) {
-  const refuse = (): boolean => {
-    throw new TypeError("process.env is read-only: set deployment variables with `npx convex env set`.");
-  };
+  const ignore = (): boolean => true;
   return new Proxy({} as Record<string, string>, {
     get(target, prop, receiver) {
       if (typeof prop !== "string") return Reflect.get(target, prop, receiver);
@@ -181,9 +184,9 @@ function envProxy(host: RuntimeHost) {
       if (value === undefined && prop === "inspect") return () => "[process.env]";
       return value;
     },
-    set: refuse,
-    defineProperty: refuse,
-    deleteProperty: refuse,
+    set: ignore,
+    defineProperty: ignore,
+    deleteProperty: ignore,
   });
 }
 

@@ -76,14 +76,19 @@ describe("functions see deployment variables only (crates/udf/src/environment.rs
   afterAll(async () => isolated?.stop());
 
   test.each([
-    ["a default-runtime query", "query", "fidelity:envSeen"],
-    ['a "use node" action', "action", "nodeActions:nodeEnvSeen"],
+    // udf-runtime setup.ts: a Proxy with only a `get` trap, so a write lands on its unread target.
+    ["a default-runtime query", "query", "fidelity:envSeen", "deployed"],
+    // node-executor/src/executor.ts runWithEnvironmentVariables: a plain object, fresh per call.
+    ['a "use node" action', "action", "nodeActions:nodeEnvSeen", "changed"],
   ] as const)(
-    "%s: no HOME, PATH or server variables; deployment variables, SITE_URL and CONVEX_*_URL; read-only",
-    async (_what, kind, name) => {
+    "%s: no HOME, PATH or server variables; deployment variables, SITE_URL and CONVEX_*_URL; a write does not throw",
+    async (_what, kind, name, afterWrite) => {
       const client = new ConvexHttpClient(isolated.cloudUrl);
       const seen = await (
-        client[kind] as (n: never, a: never) => Promise<{ values: Record<string, string | null>; write: string; keys?: boolean }>
+        client[kind] as (
+          n: never,
+          a: never,
+        ) => Promise<{ values: Record<string, string | null>; write: string; afterWrite: string | null; keys?: boolean }>
       )(name as never, {} as never);
       expect(seen.values).toEqual({
         HOME: null,
@@ -95,7 +100,8 @@ describe("functions see deployment variables only (crates/udf/src/environment.rs
         CONVEX_CLOUD_URL: isolated.cloudUrl,
         CONVEX_SITE_URL: isolated.siteUrl,
       });
-      expect(seen.write).toContain("process.env is read-only");
+      expect(seen.write).toBe("allowed");
+      expect(seen.afterWrite).toBe(afterWrite);
       if (kind === "action") expect(seen.keys).toBe(false);
     },
   );
