@@ -4,7 +4,7 @@
  * (crates/common/src/knobs.rs, crates/database/src/reads.rs, writes.rs), function results
  * (crates/isolate/src/helpers.rs) and call depth (MAX_REACTOR_CALL_DEPTH).
  */
-import { ConvexHttpClient } from "convex/browser";
+import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FIXTURE_PROJECT, spawnBackend, type RunningBackend } from "./testing";
 import { checkDocument, convexSize, formatSize } from "./valueLimits";
@@ -114,6 +114,25 @@ test("scheduled functions per mutation ≤ 1,000 (TRANSACTION_MAX_NUM_SCHEDULED)
     "Too many functions scheduled by this mutation (limit: 1000)",
   );
 }, 30_000);
+
+describe("arguments ≤ 16 MiB as Convex counts them (FUNCTION_MAX_ARGS_SIZE, crates/udf/src/helpers.rs validate_args_size)", () => {
+  // [{ s: "…" }]: 2 (array) + 2 (object) + 1 + 1 (field "s") + 2 + length (string).
+  const longest = (1 << 24) - 8;
+  const refusal = "Arguments for limits.js:argLength are too large (actual: 16 MiB, limit: 16 MiB)";
+  test("over HTTP", async () => {
+    expect(await call("query", "limits:argLength", { s: "a".repeat(longest) })).toBe(longest);
+    await expect(call("query", "limits:argLength", { s: "a".repeat(longest + 1) })).rejects.toThrow(refusal);
+  }, 60_000);
+  test("over the WebSocket, a subscribed query as well", async () => {
+    const client = new ConvexClient(backend.cloudUrl);
+    try {
+      expect(await client.query("limits:argLength" as never, { s: "b".repeat(longest) } as never)).toBe(longest);
+      await expect(client.query("limits:argLength" as never, { s: "b".repeat(longest + 1) } as never)).rejects.toThrow(refusal);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+});
 
 test("results ≤ 16 MiB (FUNCTION_MAX_RESULT_SIZE)", async () => {
   await expect(call("query", "limits:bigResult")).rejects.toThrow(
