@@ -57,6 +57,16 @@ test("byte counts in limit messages as crates/common/src/fmt.rs format_bytes pri
   ]);
 });
 
+test("a document of exactly 1 MiB, system fields counted (transaction.rs check_user_size on the stored object), is stored; one byte more is refused", async () => {
+  // { _id: 32 characters, _creationTime, s }: 2 + (3 + 1 + 2 + 32) + (13 + 1 + 9) + (1 + 1 + 2 + pad) = 67 + pad.
+  const pad = (1 << 20) - 67;
+  const id = await call<string>("mutation", "limits:insertPadded", { pad });
+  expect(id).toHaveLength(32);
+  await expect(call("mutation", "limits:insertPadded", { pad: pad + 1 })).rejects.toThrow(
+    "Uncaught Error: Value is too large (1 MiB > maximum size 1 MiB)",
+  );
+});
+
 test("getTransactionMetrics reports real usage (convex/server TransactionMetrics)", async () => {
   await call("mutation", "messages:send", { channel: "metrics", body: "a" });
   type Metrics = Record<string, { used: number; remaining: number }>;
