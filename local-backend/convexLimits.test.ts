@@ -35,6 +35,15 @@ test.each([
   await expect(call("mutation", "limits:insertShape", { shape })).rejects.toThrow(message);
 });
 
+test("a document Convex's validation refuses is named in the message, system fields included (crates/common/src/document.rs must_validate)", async () => {
+  await expect(call("mutation", "limits:insertShape", { shape: "underscore" })).rejects.toThrow(
+    new RegExp(
+      '^\\[Request ID: [0-9a-f]{16}\\] Server Error\nUncaught Error: Document\\(value: \\{_creationTime: \\d+(\\.\\d+)?, _id: "[0-9a-z]{32}", _secret: 1\\.0, body: "x", channel: "limits"\\}\\) ' +
+        "isn't a valid document: Field '_secret' starts with an underscore, which is only allowed for system fields like '_id'\n",
+    ),
+  );
+});
+
 test("a document at the nesting limit (16) is stored", async () => {
   expect(await call("mutation", "limits:insertShape", { shape: "deepOk" })).toBeNull();
 });

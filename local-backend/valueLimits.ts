@@ -5,6 +5,7 @@
  * are Convex's.
  */
 import type { Value } from "convex/values";
+import { showValue } from "./schemaValidationError";
 
 /** crates/common/src/document.rs `MAX_USER_SIZE`. */
 export const MAX_USER_SIZE = 1 << 20;
@@ -79,14 +80,18 @@ export function convexSize(value: Value): number {
  * `check_user_size`, crates/value array and object limits. Returns its size.
  */
 export function checkDocument(doc: Record<string, Value | undefined>): number {
-  for (const field of Object.keys(doc)) {
-    if (field.startsWith("_") && field !== "_id" && field !== "_creationTime") {
-      throw new Error(`Field '${field}' starts with an underscore, which is only allowed for system fields like '_id'`);
-    }
-  }
   const { size, nesting } = measure(doc as Value);
+  // `must_validate`: every violation, the document shown before them (`{self} isn't a valid
+  // document: …`, joined by "\n "), as ResolvedDocument's Display prints it.
+  const violations: string[] = [];
   if (nesting > MAX_DOCUMENT_NESTING)
-    throw new Error(`Document is too nested (nested ${nesting} levels deep > maximum nesting ${MAX_DOCUMENT_NESTING})`);
+    violations.push(`Document is too nested (nested ${nesting} levels deep > maximum nesting ${MAX_DOCUMENT_NESTING})`);
+  for (const field of Object.keys(doc)) {
+    if (field.startsWith("_") && field !== "_id" && field !== "_creationTime" && doc[field] !== undefined)
+      violations.push(`Field '${field}' starts with an underscore, which is only allowed for system fields like '_id'`);
+  }
+  if (violations.length > 0)
+    throw new Error(`Document(value: ${showValue(doc as Value)}) isn't a valid document: ${violations.join("\n ")}`);
   if (size > MAX_USER_SIZE) throw new Error(`Value is too large (${formatSize(size)} > maximum size ${formatSize(MAX_USER_SIZE)})`);
   return size;
 }
