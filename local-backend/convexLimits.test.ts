@@ -44,6 +44,15 @@ test("a document Convex's validation refuses is named in the message, system fie
   );
 });
 
+test("an insert that names _id or _creationTime itself is refused (crates/common/src/document.rs ResolvedDocument::new InvalidIdError, InvalidCreationTimeError)", async () => {
+  await expect(call("mutation", "limits:insertWithSystemField", { field: "_id" })).rejects.toThrow(
+    /Uncaught Error: Provided document ID "[0-9a-z]{32}" doesn't match '_id' field "abc"/,
+  );
+  await expect(call("mutation", "limits:insertWithSystemField", { field: "_creationTime" })).rejects.toThrow(
+    /Uncaught Error: Provided creation time \d+(\.\d+)? doesn't match '_creationTime' field in \{_creationTime: 5\.0, _id: "[0-9a-z]{32}", a: 1\.0\}/,
+  );
+});
+
 test("a document at the nesting limit (16) is stored", async () => {
   expect(await call("mutation", "limits:insertShape", { shape: "deepOk" })).toBeNull();
 });
