@@ -162,6 +162,20 @@ describe("arguments ≤ 16 MiB as Convex counts them (FUNCTION_MAX_ARGS_SIZE, cr
   }, 60_000);
 });
 
+test("scheduled functions' arguments ≤ 16 MiB in all, counted as Convex counts values (TRANSACTION_MAX_SCHEDULED_TOTAL_ARGUMENT_SIZE_BYTES, model/src/scheduled_jobs/mod.rs args.size())", async () => {
+  // [{ list: 8,000 numbers }]: 2 + 2 + (4 + 1) + 2 + 8,000 × 9 = 72,011 bytes each (its JSON is about 16 KB).
+  expect(await call("mutation", "limits:scheduleNumbers", { jobs: 1, length: 8000 })).toBe(72_011);
+  expect(await call("mutation", "limits:scheduleNumbers", { jobs: 232, length: 8000 })).toBe(232 * 72_011);
+  await expect(call("mutation", "limits:scheduleNumbers", { jobs: 233, length: 8000 })).rejects.toThrow(
+    "Too large total size of the arguments of scheduled functions from this mutation (limit: 16777216 bytes)",
+  );
+}, 60_000);
+
+test("numItems over 32,000 is refused (async_syscall.rs query_page PageSizeTooLarge)", async () => {
+  await expect(call("query", "limits:pageOf", { numItems: 32_001 })).rejects.toThrow("Requested too many items: 32001");
+  expect(await call("query", "limits:pageOf", { numItems: 32_000 })).toEqual(expect.any(Number));
+});
+
 test("results ≤ 16 MiB (FUNCTION_MAX_RESULT_SIZE)", async () => {
   await expect(call("query", "limits:bigResult")).rejects.toThrow(
     "Function limits.js:bigResult return value is too large (actual: 16 MiB, limit: 16 MiB)",
