@@ -7,7 +7,8 @@
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FIXTURE_PROJECT, spawnBackend, type RunningBackend } from "./testing";
-import { checkDocument, convexSize, formatSize } from "./valueLimits";
+import { convexToJson, type Value } from "convex/values";
+import { checkDocument, convexSize, formatSize, storedDocumentSize } from "./valueLimits";
 import { formatBytes } from "./convexLimits";
 
 let backend: RunningBackend;
@@ -61,6 +62,20 @@ test("document size as Convex counts it, over 1 MiB refused with humansize's uni
   expect(convexSize({ a: 1, b: "xy", c: [null, true] })).toBe(2 + (1 + 1 + 9) + (1 + 1 + 4) + (1 + 1 + 4));
   expect(formatSize(1 << 20)).toBe("1 MiB");
   expect(() => checkDocument({ body: "x".repeat(1 << 20) })).toThrow(/^Value is too large \(1 MiB > maximum size 1 MiB\)$/);
+});
+
+test("a stored document's size from its JSON is the size of the value it encodes", () => {
+  const doc = {
+    _id: "x".repeat(32),
+    _creationTime: 1.5,
+    n: 1,
+    big: 5n,
+    nan: NaN,
+    bytes: new Uint8Array([1, 2, 3]).buffer,
+    s: "hé",
+    list: [null, true, { k: 0 }],
+  };
+  expect(storedDocumentSize(JSON.stringify(convexToJson(doc as Value)))).toBe(convexSize(doc as Value));
 });
 
 test("byte counts in limit messages as crates/common/src/fmt.rs format_bytes prints them (its doc examples)", () => {
@@ -122,6 +137,15 @@ describe("documents and bytes per transaction (crates/common/src/knobs.rs TRANSA
     await expect(read(32_001, "small")).rejects.toThrow(
       "Uncaught Error: Too many documents read in a single function execution (limit: 32000). Consider using smaller limits in your queries, paginating your queries, or using indexed queries with a selective index range expressions.",
     );
+  }, 60_000);
+
+  test("bytes read are counted as Convex counts documents (reads.rs record_read_document: document.size()), not as their JSON", async () => {
+    // { _id, _creationTime, kind: "numbers", list: 8,000 zeros }: 2 + 38 + 23 + 11 + (5 + 2 + 72,000) = 72,081 bytes (JSON: about 16 KB).
+    await call("mutation", "limits:writeNumbers", { count: 116, length: 8000 });
+    await call("mutation", "limits:writeNumbers", { count: 116, length: 8000 });
+    expect(await read(232, "numbers")).toBe(232); // 16,722,792 bytes
+    await call("mutation", "limits:writeNumbers", { count: 1, length: 8000 });
+    await expect(read(233, "numbers")).rejects.toThrow("Too many bytes read in a single function execution (limit: 16777216 bytes)");
   }, 60_000);
 
   test("≤ 16 MiB written (TRANSACTION_MAX_USER_WRITE_SIZE_BYTES, its limit printed by common::fmt::format_bytes), ≤ 16 MiB read", async () => {

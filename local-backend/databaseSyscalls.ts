@@ -10,7 +10,7 @@ import { FunctionError } from "./functionError";
 import { documentValidationError, showValue } from "./schemaValidationError";
 import { splitTableKey } from "./tableKeys";
 import type { ValidatorJson } from "./validate";
-import { checkDocument } from "./valueLimits";
+import { checkDocument, storedDocumentSize } from "./valueLimits";
 import { overloaded, userOcc, type SystemError } from "./systemErrors";
 import { jsonResult, systemTableGuard, withinLimits, type SyscallArgs, type SyscallContext, type SyscallTable } from "./syscallContext";
 
@@ -100,7 +100,7 @@ export function databaseSyscalls(ctx: SyscallContext): { sync: SyscallTable<stri
         withinLimits(() => exec.usage.range());
         if (args.table && splitTableKey(tableKey)[1] !== args.table) return "null";
         const found = ctx.docsOf(exec).getJson(args.id);
-        if (found) withinLimits(() => exec.usage.read(found.length));
+        if (found) withinLimits(() => exec.usage.read(storedDocumentSize(found)));
         return found ?? "null";
       },
       "1.0/count": async (exec, args) => {

@@ -69,6 +69,31 @@ function measure(value: Value | undefined): Measure {
   return { size, nesting: nesting + 1 };
 }
 
+/** The Convex size of a value in Convex's JSON encoding (`convexToJson`), as stored. */
+function jsonValueSize(value: unknown): number {
+  if (value === null || typeof value === "boolean") return 1;
+  if (typeof value === "number") return 9;
+  if (typeof value === "string") return 2 + utf8Length(value);
+  if (Array.isArray(value)) return value.reduce((size: number, item) => size + jsonValueSize(item), 2);
+  const fields = Object.entries(value as Record<string, unknown>);
+  // `$`-keys are never field names: { $integer } and { $float } are 8-byte numbers, { $bytes } base64.
+  if (fields.length === 1) {
+    const [[key, inner]] = fields;
+    if (key === "$integer" || key === "$float") return 9;
+    if (key === "$bytes") return 2 + Buffer.byteLength(inner as string, "base64");
+  }
+  return fields.reduce((size, [name, item]) => size + utf8Length(name) + 1 + jsonValueSize(item), 2);
+}
+
+/**
+ * A stored document's size as Convex counts a document read (crates/database/src/reads.rs
+ * `record_read_document`: `document.size()`), from its JSON: numbers are 9 bytes however few
+ * digits they print in, so JSON length is no stand-in.
+ */
+export function storedDocumentSize(json: string): number {
+  return jsonValueSize(JSON.parse(json));
+}
+
 /** Convex's size of a value (crates/value/src/size.rs). */
 export function convexSize(value: Value): number {
   return measure(value).size;
