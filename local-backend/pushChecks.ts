@@ -26,16 +26,59 @@ const isIdentifier = (s: string) => s.length <= MAX_IDENTIFIER_LEN && /^[A-Za-z_
 /** crates/common/src/schemas/mod.rs `MAX_INDEXES_PER_TABLE`: database, search and vector indexes together. */
 export const MAX_INDEXES_PER_TABLE = 64;
 
+/** bootstrap_model/index/mod.rs `MAX_TEXT_INDEX_FILTER_FIELDS_SIZE`, `MAX_VECTOR_INDEX_FILTER_FIELDS_SIZE`. */
+export const MAX_FILTER_FIELDS = 16;
+
 type ExportedIndex = { indexDescriptor: string; fields: string[] };
+/** A search or vector index as the schema exports it. */
+type ExportedFilteredIndex = { indexDescriptor: string; filterFields?: string[] };
 export type ExportedTable = {
   tableName: string;
   indexes: ExportedIndex[];
   stagedDbIndexes?: ExportedIndex[];
-  searchIndexes?: unknown[];
-  stagedSearchIndexes?: unknown[];
+  searchIndexes?: ExportedFilteredIndex[];
+  stagedSearchIndexes?: ExportedFilteredIndex[];
+  // Typed loosely by the loader (it does not read them): the export gives the same fields.
   vectorIndexes?: unknown[];
   stagedVectorIndexes?: unknown[];
 };
+
+const reservedIndexName = (name: string) => name === "by_id" || name === "by_creation_time" || name.startsWith("_");
+const invalidIndexName = (name: string) =>
+  new PushError(
+    "InvalidIndexName",
+    `Invalid index name: "${name}". Identifiers must be 64 characters or less, start with a letter, and only contain letters, digits, underscores.`,
+  );
+const reservedIndexNameError = (tableName: string, name: string) =>
+  new PushError(
+    "IndexNameReserved",
+    `In table "${tableName}" cannot name an index "${name}" because the name is reserved. Indexes may not start with an underscore or be named "by_id" or "by_creation_time".`,
+  );
+
+/**
+ * Search and vector indexes (crates/common/src/schemas/mod.rs `TextIndexSchema::new`,
+ * `VectorIndexSchema::new`: at most 16 filter fields, the error prefixed with the table as
+ * json.rs `parse_names_and_indexes` does), and their names, checked with the database indexes'
+ * (json.rs: every index name of the table, of whatever kind, is valid, unreserved and unique).
+ */
+function checkFilteredIndexes(table: ExportedTable, names: Set<string>): void {
+  const { tableName } = table;
+  const search = [...(table.searchIndexes ?? []), ...(table.stagedSearchIndexes ?? [])];
+  const vector = [...(table.vectorIndexes ?? []), ...(table.stagedVectorIndexes ?? [])] as ExportedFilteredIndex[];
+  for (const index of [...search, ...vector]) {
+    if (new Set(index.filterFields ?? []).size > MAX_FILTER_FIELDS)
+      throw new PushError(
+        "IndexTooManyFilterFields",
+        `In table "${tableName}": Search indexes may have up to ${MAX_FILTER_FIELDS} filter fields.`,
+      );
+  }
+  for (const { indexDescriptor: name } of [...search, ...vector]) {
+    if (!isIdentifier(name)) throw invalidIndexName(name);
+    if (reservedIndexName(name)) throw reservedIndexNameError(tableName, name);
+    if (names.has(name)) throw new PushError("IndexNamesNotUnique", `Table "${tableName}" has two or more definitions of index "${name}".`);
+    names.add(name);
+  }
+}
 
 /**
  * crates/common/src/schemas/json.rs `validate_unique_index_fields`: two database indexes (staged
@@ -78,21 +121,11 @@ export function checkSchemaTables(tables: readonly ExportedTable[]): void {
       throw new PushError("TooManyIndexes", `Table "${tableName}" cannot have more than ${MAX_INDEXES_PER_TABLE} indexes.`);
     const names = new Set<string>();
     for (const { indexDescriptor: name, fields } of indexes) {
-      if (!isIdentifier(name)) {
-        throw new PushError(
-          "InvalidIndexName",
-          `Invalid index name: "${name}". Identifiers must be 64 characters or less, start with a letter, and only contain letters, digits, underscores.`,
-        );
-      }
+      if (!isIdentifier(name)) throw invalidIndexName(name);
       if (names.has(name))
         throw new PushError("IndexNamesNotUnique", `Table "${tableName}" has two or more definitions of index "${name}".`);
       names.add(name);
-      if (name === "by_id" || name === "by_creation_time" || name.startsWith("_")) {
-        throw new PushError(
-          "IndexNameReserved",
-          `In table "${tableName}" cannot name an index "${name}" because the name is reserved. Indexes may not start with an underscore or be named "by_id" or "by_creation_time".`,
-        );
-      }
+      if (reservedIndexName(name)) throw reservedIndexNameError(tableName, name);
       if (fields.length === 0) throw new PushError("EmptyIndex", `In table "${tableName}" index "${name}" must have at least one field.`);
       if (fields.length > MAX_INDEX_FIELDS) throw new PushError("IndexTooManyFields", `Indexes may have up to ${MAX_INDEX_FIELDS} fields.`);
       if (fields.includes("_id"))
@@ -114,6 +147,7 @@ export function checkSchemaTables(tables: readonly ExportedTable[]): void {
       }
     }
     checkUniqueIndexFields(tableName, [...indexes, ...(table.stagedDbIndexes ?? [])]);
+    checkFilteredIndexes(table, names);
   }
 }
 
