@@ -175,6 +175,9 @@ describe("arguments ≤ 16 MiB as Convex counts them (FUNCTION_MAX_ARGS_SIZE, cr
     expect(await call("query", "limits:argLength", { s: "a".repeat(longest) })).toBe(longest);
     await expect(call("query", "limits:argLength", { s: "a".repeat(longest + 1) })).rejects.toThrow(refusal);
   }, 60_000);
+  test("checked before the arguments' validator, as Convex checks them before running the function", async () => {
+    await expect(call("query", "limits:argLength", { s: "a".repeat(longest + 1), extra: true })).rejects.toThrow(refusal);
+  }, 60_000);
   test("over the WebSocket, a subscribed query as well", async () => {
     const client = new ConvexClient(backend.cloudUrl);
     try {
