@@ -36,6 +36,28 @@ export const FUNCTION_MAX_RESULT_SIZE = 1 << 24;
 /** docs production/state/limits.mdx "HTTP action response size": 20 MiB, streamed bodies included. */
 export const HTTP_ACTION_MAX_RESPONSE_BYTES = 20 * (1 << 20);
 
+/**
+ * crates/common/src/fmt.rs `format_bytes`: the unit (binary or decimal, largest first) that
+ * divides the count exactly, or to one decimal place; else the count in bytes.
+ */
+export function formatBytes(n: number): string {
+  if (n === 0) return "0 bytes";
+  const units: Array<[number, string]> = [
+    [2 ** 30, "GiB"],
+    [1e9, "GB"],
+    [2 ** 20, "MiB"],
+    [1e6, "MB"],
+    [2 ** 10, "KiB"],
+    [1e3, "KB"],
+  ];
+  for (const [unit, name] of units) {
+    if (n < unit) continue;
+    if (n % unit === 0) return `${n / unit} ${name}`;
+    if ((n * 10) % unit === 0) return `${Math.floor(n / unit)}.${Math.floor((n * 10) / unit) % 10} ${name}`;
+  }
+  return `${n} bytes`;
+}
+
 /** crates/database/src/reads.rs `OVER_LIMIT_HELP`. */
 const OVER_LIMIT_HELP =
   "Consider using smaller limits in your queries, paginating your queries, or using indexed queries with a selective index range expressions.";
@@ -80,7 +102,10 @@ export class TransactionUsage {
     if (this.documentsWritten > TRANSACTION_MAX_NUM_USER_WRITES)
       throw new Error(`Too many writes in a single function execution (limit: ${TRANSACTION_MAX_NUM_USER_WRITES})`);
     if (this.bytesWritten > TRANSACTION_MAX_USER_WRITE_SIZE_BYTES)
-      throw new Error(`Too many bytes written in a single function execution (limit: ${TRANSACTION_MAX_USER_WRITE_SIZE_BYTES})`);
+      // crates/database/src/writes.rs: this one limit is printed with `format_bytes` ("16 MiB").
+      throw new Error(
+        `Too many bytes written in a single function execution (limit: ${formatBytes(TRANSACTION_MAX_USER_WRITE_SIZE_BYTES)})`,
+      );
   }
 
   schedule(argsBytes: number) {

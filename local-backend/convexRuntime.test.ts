@@ -27,6 +27,7 @@ type Seen = {
   cwd: string;
   siteUrl: string | null;
   envWrite: string;
+  afterWrite: string | null;
   self: boolean;
   bytes: string;
   uuid: boolean;
@@ -55,7 +56,7 @@ const loadFailure = async (files: Record<string, string>) => {
 
 describe("Convex's default runtime has Web APIs only (udf-runtime/src/setup.ts)", () => {
   test.each(["globalsInQuery", "globalsInAction"])(
-    "%s: no Buffer, require, global, setImmediate, process.cwd; Web APIs and a read-only process.env",
+    "%s: no Buffer, require, global, setImmediate, process.cwd; Web APIs and a process.env writes do not change",
     async (fn) => {
       const seen = await call<Seen>(fn.endsWith("Query") ? "query" : "action", `isolate:${fn}`);
       for (const name of ["Buffer", "require", "global", "setImmediate", "module", "exports", "__dirname", "queueMicrotask"])
@@ -85,8 +86,19 @@ describe("Convex's default runtime has Web APIs only (udf-runtime/src/setup.ts)"
       expect(seen.types.console).toBe("object");
       expect(seen.cwd).toBe("undefined");
       expect(seen.siteUrl).toBe(backend.siteUrl);
-      expect(seen.envWrite).toBe("TypeError");
+      // udf-runtime setup.ts: process.env is a Proxy with only a `get` trap: a write does not
+      // throw, and reads still answer from the deployment's variables.
+      expect(seen.envWrite).toBe("allowed");
+      expect(seen.afterWrite).toBeNull();
       expect(seen).toMatchObject({ self: true, bytes: "aMOp", uuid: true });
+    },
+  );
+
+  test.each(["codeFromStringsInQuery", "codeFromStringsInAction"])(
+    "%s: eval and new Function are refused, as V8 is started with --disallow-code-generation-from-strings (crates/isolate/src/client.rs)",
+    async (fn) => {
+      const refused = "EvalError: Code generation from strings disallowed for this context";
+      expect(await call(fn.endsWith("Query") ? "query" : "action", `isolate:${fn}`)).toEqual({ eval: refused, newFunction: refused });
     },
   );
 
@@ -155,6 +167,42 @@ describe("queries and mutations are deterministic (crates/isolate/src/environmen
     await expect(call("mutation", "isolate:tryInMutation", { what })).rejects.toThrow(message);
     expect(await call("action", "isolate:tryInAction", { what })).toBe(what === "fetch" ? "function" : "ok");
   });
+});
+
+describe("a rejection left unhandled fails the execution (crates/isolate/src/environment/udf/mod.rs, action/mod.rs UnhandledPromiseRejection)", () => {
+  test.each(["query", "mutation", "action"] as const)(
+    "%s: a floating rejected promise fails it; one handled in the same turn does not",
+    async (kind) => {
+      const name = `isolate:floatingIn${kind[0].toUpperCase()}${kind.slice(1)}`;
+      const args = (what: string, tag: string) => (kind === "mutation" ? { what, tag } : { what });
+      await expect(call(kind, name, args("reject", `${kind}-reject`))).rejects.toThrow("Uncaught Error: left unhandled");
+      expect(await call(kind, name, args("handledLater", `${kind}-handled`))).toBe("returned");
+      if (kind === "mutation") {
+        expect(await call("query", "isolate:looseTagged", { tag: "mutation-reject" })).toBe(0); // rolled back
+        expect(await call("query", "isolate:looseTagged", { tag: "mutation-handled" })).toBe(1);
+      }
+    },
+  );
+
+  test.each(["query", "mutation"] as const)(
+    "%s: setTimeout does not throw but fails the execution, as Convex's sleep op rejects (udf-runtime/src/02_timers.ts)",
+    async (kind) => {
+      const name = `isolate:floatingIn${kind[0].toUpperCase()}${kind.slice(1)}`;
+      await expect(
+        call(kind, name, kind === "mutation" ? { what: "setTimeoutCaught", tag: "timer" } : { what: "setTimeoutCaught" }),
+      ).rejects.toThrow("Uncaught Error: Can't use setTimeout in queries and mutations.");
+    },
+  );
+
+  test.each(["query", "mutation"] as const)(
+    "%s: fetch() returns a rejected promise, as Convex's async fetch does (udf-runtime/src/26_fetch.ts)",
+    async (kind) => {
+      const name = `isolate:floatingIn${kind[0].toUpperCase()}${kind.slice(1)}`;
+      expect(await call(kind, name, kind === "mutation" ? { what: "fetchCaught", tag: "fetch" } : { what: "fetchCaught" })).toBe(
+        "returned",
+      );
+    },
+  );
 });
 
 describe("log lines (crates/isolate/src/environment/helpers/mod.rs MAX_LOG_LINES, docs limits)", () => {

@@ -7,10 +7,10 @@ import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/v
 import type { Doc } from "./database";
 import type { Exec } from "./exec";
 import { FunctionError } from "./functionError";
-import { documentValidationError } from "./schemaValidationError";
+import { documentValidationError, showValue } from "./schemaValidationError";
 import { splitTableKey } from "./tableKeys";
 import type { ValidatorJson } from "./validate";
-import { checkDocument } from "./valueLimits";
+import { checkDocument, storedDocumentSize } from "./valueLimits";
 import { overloaded, userOcc, type SystemError } from "./systemErrors";
 import { jsonResult, systemTableGuard, withinLimits, type SyscallArgs, type SyscallContext, type SyscallTable } from "./syscallContext";
 
@@ -35,6 +35,20 @@ export function databaseSyscalls(ctx: SyscallContext): { sync: SyscallTable<stri
         `Failed to insert or update a document in table "${splitTableKey(tableKey)[1]}" because it does not match the schema: ${problem}`,
       );
     }
+  }
+
+  /**
+   * crates/common/src/document.rs `ResolvedDocument::new`: a value that names `_id` or
+   * `_creationTime` itself must give the document's own (an insert never can).
+   */
+  function checkGivenSystemFields(given: Record<string, Value>, doc: Doc) {
+    if (given._id !== undefined && given._id !== doc._id)
+      throw new FunctionError(`Provided document ID ${showValue(doc._id)} doesn't match '_id' field ${showValue(given._id)}`);
+    if (given._creationTime !== undefined && given._creationTime !== doc._creationTime)
+      throw new FunctionError(
+        // CreationTime's Debug is its f64's Display (no ".0"); the value is shown with its _id.
+        `Provided creation time ${String(doc._creationTime)} doesn't match '_creationTime' field in ${showValue({ ...given, _id: doc._id })}`,
+      );
   }
 
   function write(exec: Exec, tableKey: string, doc: Doc, previous: Doc | null) {
@@ -86,7 +100,7 @@ export function databaseSyscalls(ctx: SyscallContext): { sync: SyscallTable<stri
         withinLimits(() => exec.usage.range());
         if (args.table && splitTableKey(tableKey)[1] !== args.table) return "null";
         const found = ctx.docsOf(exec).getJson(args.id);
-        if (found) withinLimits(() => exec.usage.read(found.length));
+        if (found) withinLimits(() => exec.usage.read(storedDocumentSize(found)));
         return found ?? "null";
       },
       "1.0/count": async (exec, args) => {
@@ -100,6 +114,7 @@ export function databaseSyscalls(ctx: SyscallContext): { sync: SyscallTable<stri
         if (args.table.startsWith("_")) throw new FunctionError(`System table ${args.table} is read-only.`);
         const value = jsonToConvex(args.value) as Record<string, Value>;
         const doc = { ...value, _id: store.newId(tableKey), _creationTime: store.nextCreationTime() } as Doc;
+        checkGivenSystemFields(value, doc);
         write(exec, tableKey, doc, null);
         return JSON.stringify({ _id: doc._id });
       },

@@ -130,7 +130,9 @@ const WEB_GLOBALS = [
 
 export function createDefaultRuntime(host: RuntimeHost): vm.Context {
   const g = globalThis as unknown as Record<string, unknown>;
-  const context = vm.createContext({}, { codeGeneration: { strings: true, wasm: true } });
+  // Convex starts V8 with `--disallow-code-generation-from-strings` (crates/isolate/src/client.rs):
+  // `eval` and `new Function` throw V8's own EvalError there, as they do here.
+  const context = vm.createContext({}, { codeGeneration: { strings: false, wasm: true } });
   const global = vm.runInContext("globalThis", context) as Record<string, unknown>;
   for (const name of SHARED_INTRINSICS) global[name] = g[name];
   for (const name of WEB_GLOBALS) if (g[name] !== undefined) global[name] = g[name];
@@ -156,21 +158,25 @@ export function createDefaultRuntime(host: RuntimeHost): vm.Context {
     timeOrigin: performance.timeOrigin,
   };
   Object.assign(global, timers(host));
-  global.fetch = function fetch(input: RequestInfo | URL, init?: RequestInit) {
-    // crates/isolate/src/environment/async_op.rs: Fetch → "fetch()".
+  global.fetch = async function fetch(input: RequestInfo | URL, init?: RequestInit) {
+    // crates/isolate/src/environment/async_op.rs: Fetch → "fetch()"; udf-runtime/src/26_fetch.ts
+    // is an async function, so the refusal is a rejected promise, not a throw.
     if (isDeterministic(host.current())) throw notAllowedInUdf("fetch()");
-    return globalThis.fetch(input, init);
+    return await globalThis.fetch(input, init);
   };
   global.console = consoleFor(host);
   global.process = { env: envProxy(host) };
   return context;
 }
 
-/** Convex's `process.env`: a proxy answering each name (udf-runtime setup.ts `setupMisc`), not writable here. */
+/**
+ * Convex's `process.env`: a proxy answering each name (udf-runtime setup.ts `setupMisc`). It has
+ * only a `get` trap there, so a write lands on its empty target, which no read consults: writes
+ * do not throw and change nothing. (Here the write is dropped rather than kept on the target, as
+ * this context outlives the execution.)
+ */
 function envProxy(host: RuntimeHost) {
-  const refuse = (): boolean => {
-    throw new TypeError("process.env is read-only: set deployment variables with `npx convex env set`.");
-  };
+  const ignore = (): boolean => true;
   return new Proxy({} as Record<string, string>, {
     get(target, prop, receiver) {
       if (typeof prop !== "string") return Reflect.get(target, prop, receiver);
@@ -178,9 +184,9 @@ function envProxy(host: RuntimeHost) {
       if (value === undefined && prop === "inspect") return () => "[process.env]";
       return value;
     },
-    set: refuse,
-    defineProperty: refuse,
-    deleteProperty: refuse,
+    set: ignore,
+    defineProperty: ignore,
+    deleteProperty: ignore,
   });
 }
 
@@ -248,7 +254,13 @@ function timers(host: RuntimeHost) {
   const active = new Map<number, ReturnType<typeof setTimeout>>();
   let nextId = 1;
   const start = (name: "setTimeout" | "setInterval", handler: unknown, ms: unknown, args: unknown[]) => {
-    if (isDeterministic(host.current())) throw notAllowedInUdf(name);
+    if (isDeterministic(host.current())) {
+      // Convex's timer returns its id and leaves its refused sleep op's promise rejected
+      // (`void performAsyncOp("sleep", …)`), which fails the execution once its microtasks have
+      // run (executor.ts): a try/catch around the call does not save it there either.
+      void Promise.reject(notAllowedInUdf(name));
+      return nextId++;
+    }
     if (typeof handler !== "function")
       throw new Error(
         `Not implemented: code string argument for ${name}. Consider calling an action defined in Node.js instead (https://docs.convex.dev/functions/actions).`,

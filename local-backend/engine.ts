@@ -546,18 +546,19 @@ export class Engine {
     const kind = fn.isQuery ? "query" : fn.isMutation ? "mutation" : "action";
     if (kind !== type) throw new FunctionError(`'${exec.udfPath}' is a ${kind}, not a ${type}.`);
     const { args: argsValidator, returns } = validatorsOf(fn);
-    if (argsValidator) {
-      const problem = checkValue(argsValidator, args, (id) => this.tableNameOf(exec.componentPath, id), "args");
-      if (problem) throw new FunctionError(`ArgumentValidationError: ${problem} (in ${exec.udfPath})`);
-    }
     const encodedArgs = JSON.stringify(convexToJson([args] as Value));
-    // crates/udf/src/helpers.rs `validate_args_size`. JSON is never under a third of Convex's size.
+    // crates/udf/src/helpers.rs `validate_args_size`, before the arguments' validator as in
+    // crates/udf/src/validation.rs. JSON is never under a fifth of Convex's size.
     if (encodedArgs.length * 5 > FUNCTION_MAX_ARGS_SIZE) {
       const size = convexSize([args] as Value);
       if (size > FUNCTION_MAX_ARGS_SIZE)
         throw new FunctionError(
           `Arguments for ${canonicalPath(exec.udfPath)} are too large (actual: ${formatSize(size)}, limit: ${formatSize(FUNCTION_MAX_ARGS_SIZE)})`,
         );
+    }
+    if (argsValidator) {
+      const problem = checkValue(argsValidator, args, (id) => this.tableNameOf(exec.componentPath, id), "args");
+      if (problem) throw new FunctionError(`ArgumentValidationError: ${problem} (in ${exec.udfPath})`);
     }
     let raw: string;
     const isNode = type === "action" && this.isNodeModule(exec);

@@ -27,7 +27,12 @@ import { WorkerEnv } from "./workerEnv";
 import { WorkerQueries } from "./workerQueries";
 import { convexFrames } from "./stackFrames";
 
-type Running = RuntimeExec & { execId: number; rng: { random?: SeededRandom } };
+type Running = RuntimeExec & {
+  execId: number;
+  rng: { random?: SeededRandom };
+  /** The first of its promises left rejected once its microtasks had run (see `settle`). */
+  unhandled?: { reason: unknown };
+};
 type Registered = {
   invokeQuery?: (args: string) => Promise<string>;
   invokeMutation?: (args: string) => Promise<string>;
@@ -150,7 +155,39 @@ ${name}`,
     ),
 });
 
-reportStrayErrors((message) => port.postMessage(message));
+/**
+ * Node emits `unhandledRejection` in the async context of the promise (so `als` names the
+ * execution that made it) once the microtask queue has drained — the point at which Convex checks
+ * its isolate's pending rejections and terminates the execution with the first one
+ * (crates/isolate/src/environment/udf/mod.rs and action/mod.rs `UnhandledPromiseRejection`).
+ */
+reportStrayErrors(
+  (message) => port.postMessage(message),
+  (reason) => {
+    const exec = als.getStore();
+    if (!exec || !executions.has(exec.execId)) return false;
+    exec.unhandled ??= { reason };
+    return true;
+  },
+);
+
+/**
+ * The execution's outcome once Node has processed the rejections of its last microtasks (they are
+ * emitted after the queue drains, so one macrotask later): a rejection left unhandled is the
+ * execution's error, whatever its handler returned or threw, as on Convex.
+ */
+async function settle(exec: Running, run: () => Promise<string>): Promise<string> {
+  let outcome: { ok: true; raw: string } | { ok: false; thrown: unknown };
+  try {
+    outcome = { ok: true, raw: await run() };
+  } catch (thrown) {
+    outcome = { ok: false, thrown };
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  if (exec.unhandled) throw exec.unhandled.reason;
+  if (!outcome.ok) throw outcome.thrown;
+  return outcome.raw;
+}
 
 installFastDigest();
 const components = new Map<string, Map<string, Record<string, unknown>>>();
@@ -214,7 +251,7 @@ port.on("message", (message: ToWorker) => {
   void (async () => {
     try {
       if (message.type === "http") {
-        port.postMessage({ kind: "done", execId: exec.execId, ok: true, raw: await runHttpAction(exec, message) });
+        port.postMessage({ kind: "done", execId: exec.execId, ok: true, raw: await settle(exec, () => runHttpAction(exec, message)) });
         return;
       }
       const fn = components.get(message.componentPath)?.get(message.modulePath)?.[message.exportName] as Registered | undefined;
@@ -225,7 +262,7 @@ port.on("message", (message: ToWorker) => {
             ? fn?.invokeMutation
             : fn?.invokeAction && ((args: string) => fn.invokeAction!(message.requestId ?? "", args));
       if (!invoke) throw new HostError(`Could not find function for '${message.udfPath}'.`, undefined);
-      const raw = await als.run(exec, () => invoke(message.args));
+      const raw = await settle(exec, () => als.run(exec, () => invoke(message.args)));
       port.postMessage({ kind: "done", execId: exec.execId, ok: true, raw });
     } catch (thrown) {
       port.postMessage({ kind: "done", execId: exec.execId, ok: false, error: payload(thrown) });

@@ -76,14 +76,19 @@ describe("functions see deployment variables only (crates/udf/src/environment.rs
   afterAll(async () => isolated?.stop());
 
   test.each([
-    ["a default-runtime query", "query", "fidelity:envSeen"],
-    ['a "use node" action', "action", "nodeActions:nodeEnvSeen"],
+    // udf-runtime setup.ts: a Proxy with only a `get` trap, so a write lands on its unread target.
+    ["a default-runtime query", "query", "fidelity:envSeen", "deployed"],
+    // node-executor/src/executor.ts runWithEnvironmentVariables: a plain object, fresh per call.
+    ['a "use node" action', "action", "nodeActions:nodeEnvSeen", "changed"],
   ] as const)(
-    "%s: no HOME, PATH or server variables; deployment variables, SITE_URL and CONVEX_*_URL; read-only",
-    async (_what, kind, name) => {
+    "%s: no HOME, PATH or server variables; deployment variables, SITE_URL and CONVEX_*_URL; a write does not throw",
+    async (_what, kind, name, afterWrite) => {
       const client = new ConvexHttpClient(isolated.cloudUrl);
       const seen = await (
-        client[kind] as (n: never, a: never) => Promise<{ values: Record<string, string | null>; write: string; keys?: boolean }>
+        client[kind] as (
+          n: never,
+          a: never,
+        ) => Promise<{ values: Record<string, string | null>; write: string; afterWrite: string | null; keys?: boolean }>
       )(name as never, {} as never);
       expect(seen.values).toEqual({
         HOME: null,
@@ -95,7 +100,8 @@ describe("functions see deployment variables only (crates/udf/src/environment.rs
         CONVEX_CLOUD_URL: isolated.cloudUrl,
         CONVEX_SITE_URL: isolated.siteUrl,
       });
-      expect(seen.write).toContain("process.env is read-only");
+      expect(seen.write).toBe("allowed");
+      expect(seen.afterWrite).toBe(afterWrite);
       if (kind === "action") expect(seen.keys).toBe(false);
     },
   );
@@ -288,6 +294,19 @@ describe("a failing function's error as Convex shows it on a dev deployment (cra
         frames(custom, kind) +
         "(\n  Called by client)?$",
     );
+  test("a scheduled function's failure is stored as Convex stores it: the JsError's message, a newline, its frames (application/src/scheduled_jobs/mod.rs Failed(e.to_string()), errors.rs JsError Debug)", async () => {
+    await call("mutation", "fidelity:scheduleFailing");
+    type Job = { name: string; state: { kind: string; error?: string } };
+    const failed = async () =>
+      ((await call<Job[]>("query", "fidelity:jobs")) as Job[]).filter(
+        (job) => job.name.startsWith("fidelity.js:failing") && job.state.kind === "failed",
+      );
+    await expect.poll(async () => (await failed()).length, { timeout: 15_000 }).toBe(2);
+    for (const job of await failed()) {
+      const kind = job.name === "fidelity.js:failingMutation" ? "Mutation" : "Action";
+      expect(job.state.error).toMatch(new RegExp(`^Uncaught Error: fidelity failure\n${frames(false, kind)}$`));
+    }
+  });
   test("an action whose runQuery fails is told the query's whole error, frames included (RedactedJsError::nested_to_string)", async () => {
     const error = await call("action", "fidelity:failingNested").then(
       () => null,

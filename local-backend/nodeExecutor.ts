@@ -3,7 +3,7 @@
  * environment of their own, as Convex runs them in a separate Node process
  * (crates/node_executor). It imports the modules the loader bundled for Node; their syscalls
  * (`Convex.asyncSyscall`, `Convex.jsSyscall`) are answered by the main thread by message. Its
- * `process.env` holds the deployment variables only (sent with each call), read-only; its
+ * `process.env` holds the deployment variables only (sent with each call, a fresh copy each); its
  * console lines are the function's log lines.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -81,20 +81,28 @@ for (const method of ["time", "timeLog", "timeEnd"] as const) {
   };
 }
 
-// process.env: the deployment variables of the running call, read-only (functionEnv.ts's rule).
+/**
+ * process.env: the deployment variables of the running call (functionEnv.ts's rule). Convex's Node
+ * executor makes it a plain object per call (npm-packages/node-executor/src/executor.ts
+ * `runWithEnvironmentVariables`): the action may change it, and the next call starts afresh.
+ */
 let env: Record<string, string> = {};
-const refuse = (): boolean => {
-  throw new TypeError("process.env is read-only: set deployment variables with `npx convex env set`.");
+const write = (prop: string | symbol, value: unknown): boolean => {
+  if (typeof prop === "string") env[prop] = String(value);
+  return true;
 };
 process.env = new Proxy({} as NodeJS.ProcessEnv, {
   get: (_target, prop) => (typeof prop === "string" ? env[prop] : undefined),
   has: (_target, prop) => typeof prop === "string" && prop in env,
   ownKeys: () => Object.keys(env),
   getOwnPropertyDescriptor: (_target, prop) =>
-    typeof prop === "string" && prop in env ? { value: env[prop], enumerable: true, configurable: true, writable: false } : undefined,
-  set: refuse,
-  defineProperty: refuse,
-  deleteProperty: refuse,
+    typeof prop === "string" && prop in env ? { value: env[prop], enumerable: true, configurable: true, writable: true } : undefined,
+  set: (_target, prop, value) => write(prop, value),
+  defineProperty: (_target, prop, descriptor) => write(prop, descriptor.value),
+  deleteProperty: (_target, prop) => {
+    if (typeof prop === "string") delete env[prop];
+    return true;
+  },
 });
 
 reportStrayErrors((message) => port.postMessage(message));

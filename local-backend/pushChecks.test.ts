@@ -57,6 +57,41 @@ const refused: Array<[string, Record<string, string>, string]> = [
     "IndexTooManyFields: Indexes may have up to 16 fields.",
   ],
   [
+    "two indexes on the same fields (json.rs validate_unique_index_fields)",
+    { "schema.ts": schema(`notes: defineTable({ text: v.string() }).index("by_a", ["text"]).index("by_b", ["text"])`) },
+    'IndexNotUnique: In table "notes" index "by_b" and index "by_a" have the same fields. Indexes must be unique within a table.',
+  ],
+  [
+    "65 indexes in a table (schemas/mod.rs MAX_INDEXES_PER_TABLE)",
+    {
+      "schema.ts": schema(`notes: defineTable(v.any())${Array.from({ length: 65 }, (_, i) => `.index("by_f${i}", ["f${i}"])`).join("")}`),
+    },
+    'TooManyIndexes: Table "notes" cannot have more than 64 indexes.',
+  ],
+  [
+    "a search index with a reserved name (json.rs: every kind of index's name is checked)",
+    { "schema.ts": schema(`notes: defineTable({ text: v.string() }).searchIndex("by_id", { searchField: "text" })`) },
+    'IndexNameReserved: In table "notes" cannot name an index "by_id" because the name is reserved.',
+  ],
+  [
+    "a search index named as a database index",
+    {
+      "schema.ts": schema(
+        `notes: defineTable({ text: v.string() }).index("by_text", ["text"]).searchIndex("by_text", { searchField: "text" })`,
+      ),
+    },
+    'IndexNamesNotUnique: Table "notes" has two or more definitions of index "by_text".',
+  ],
+  [
+    "a search index with 17 filter fields (bootstrap_model/index/mod.rs MAX_TEXT_INDEX_FILTER_FIELDS_SIZE)",
+    {
+      "schema.ts": schema(
+        `notes: defineTable(v.any()).searchIndex("search_text", { searchField: "text", filterFields: ${JSON.stringify(manyFields)} })`,
+      ),
+    },
+    'IndexTooManyFilterFields: In table "notes": Search indexes may have up to 16 filter fields.',
+  ],
+  [
     "a table name with a dash",
     { "schema.ts": schema(`"my-notes": defineTable({ text: v.string() })`) },
     'InvalidTableName: Invalid table name: "my-notes". Identifiers must start with a letter',

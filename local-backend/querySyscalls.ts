@@ -12,6 +12,7 @@ import type { RangeBound } from "./indexRange";
 import { WriteSet, type Interval } from "./readSet";
 import type { BufferedTransaction } from "./transaction";
 import type { TransactionUsage } from "./convexLimits";
+import { storedDocumentSize } from "./valueLimits";
 import { SearchError, type SearchFilterJson } from "./searchText";
 import { searchIndexesOf, type SearchResults } from "./search";
 import {
@@ -231,14 +232,14 @@ export function querySyscalls(ctx: SyscallContext): { sync: SyscallTable<string>
         stream.budget.rowsRead++;
         stream.budget.scanned.push(rowKey);
       }
-      // Rows a filter passes over count as read, as on Convex; bytes as stored JSON. A search
+      // Rows a filter passes over count as read, as on Convex, with Convex's size. A search
       // result is fetched by id on Convex (database/src/query/search_query.rs: `get_with_ts` per
       // candidate), so each one is also a read interval of its own.
       if (stream.usage) {
         const usage = stream.usage;
         withinLimits(() => {
           if (stream.search) usage.range();
-          usage.read(json.length);
+          usage.read(storedDocumentSize(json));
         });
       }
       // Documents go back to the function as stored; they are parsed only to evaluate filters.
@@ -253,6 +254,12 @@ export function querySyscalls(ctx: SyscallContext): { sync: SyscallTable<string>
   /** crates/isolate/src/environment/udf/async_syscall.rs `query_page` (pagination.ts). */
   function queryPage(exec: Exec, args: SyscallArgs): string {
     const pageSize = checkPageRequest(args);
+    // async_syscall.rs `query_page`: PaginationUnsupportedInComponents (system functions aside,
+    // and ours never paginate through this syscall).
+    if (exec.componentPath !== "")
+      throw new FunctionError(
+        "paginate() is only supported in the app. Learn more at https://docs.convex.dev/components/authoring#pagination",
+      );
     if (pageJournals.has(exec.usage)) throw multiplePaginatedQueries();
     const fingerprint = queryFingerprint(args.query);
     const start = args.cursor === null || args.cursor === undefined ? null : decodeCursor(args.cursor, fingerprint);

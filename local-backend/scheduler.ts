@@ -8,6 +8,14 @@ import type { Engine } from "./engine";
 import type { Component } from "./exec";
 import type { CronSpec } from "./loader";
 import { intervalOf, nextRun } from "./cronSchedule";
+import { FunctionError } from "./functionError";
+
+/**
+ * A failed job's `state.error`: crates/application/src/scheduled_jobs/mod.rs stores
+ * `Failed(e.to_string())` of the function's JsError, which prints its message, a newline, then
+ * one line per frame (crates/common/src/errors.rs `JsError` Debug).
+ */
+const failureText = (error: unknown) => (error instanceof FunctionError ? `${error.message}\n${error.frames}` : (error as Error).message);
 
 type Job = Doc & { name: string; componentPath: string; args: Value[]; scheduledTime: number; state: { kind: string } };
 
@@ -141,7 +149,7 @@ export class Scheduler {
     } catch (error) {
       if (error instanceof NotPending) return;
       this.report(`Scheduled ${kind} ${job.name} failed: ${(error as Error).message}`);
-      await this.setState(tableKey, job, { kind: "failed", error: (error as Error).message } as never);
+      await this.setState(tableKey, job, { kind: "failed", error: failureText(error) } as never);
     }
   }
 

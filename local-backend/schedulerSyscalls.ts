@@ -3,7 +3,8 @@
  * row written in the caller's transaction (a mutation's own, an action's small one of its own),
  * which scheduler.ts runs when it is due.
  */
-import { jsonToConvex, type JSONValue } from "convex/values";
+import { jsonToConvex, type JSONValue, type Value } from "convex/values";
+import { convexSize } from "./valueLimits";
 import type { Doc } from "./database";
 import type { Exec, FunctionAddress } from "./exec";
 import { canonicalPath, jsonResult, withinLimits, type SyscallContext, type SyscallTable } from "./syscallContext";
@@ -29,7 +30,9 @@ export function schedulerSyscalls(ctx: SyscallContext): SyscallTable<Promise<str
       state: { kind: "pending" },
       ...(target.componentPath === exec.componentPath ? {} : { componentPath: target.componentPath }),
     } as unknown as Doc;
-    withinLimits(() => exec.usage.schedule(JSON.stringify(args.args).length));
+    // crates/model/src/scheduled_jobs/mod.rs `check_scheduling_limits`: `args.size()`, the
+    // arguments array's size as Convex counts values (crates/value/src/size.rs), not its JSON.
+    withinLimits(() => exec.usage.schedule(convexSize(doc.args as Value)));
     ctx.put(exec, tableKey, doc, null);
     return doc._id;
   }

@@ -368,8 +368,13 @@ export class SyncSession {
   private refuseQuery(queryId: number, sub: Subscription): string | null {
     const replaced = this.subs.get(queryId);
     const count = this.subs.size + (replaced ? 0 : 1);
-    const bytes = this.argsBytes - (replaced?.argsJson.length ?? 0) + sub.argsJson.length;
-    if (count <= MAX_QUERIES_PER_CONNECTION && bytes <= MAX_QUERY_ARGS_BYTES_PER_CONNECTION) return null;
+    const others = this.argsBytes - (replaced?.argsJson.length ?? 0);
+    const bytes = others + sub.argsJson.length;
+    // A query alone on its connection is never refused for its bytes (the frame size already
+    // bounds them): the engine answers it as Convex does, "Arguments for … are too large" when
+    // Convex's count of them is over FUNCTION_MAX_ARGS_SIZE (crates/udf/src/helpers.rs).
+    const bytesOver = others > 0 && bytes > MAX_QUERY_ARGS_BYTES_PER_CONNECTION;
+    if (count <= MAX_QUERIES_PER_CONNECTION && !bytesOver) return null;
     const message =
       count > MAX_QUERIES_PER_CONNECTION
         ? `Too many queries on one connection: at most ${MAX_QUERIES_PER_CONNECTION} subscriptions per WebSocket. Unsubscribe from others first.`

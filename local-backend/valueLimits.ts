@@ -5,6 +5,7 @@
  * are Convex's.
  */
 import type { Value } from "convex/values";
+import { showValue } from "./schemaValidationError";
 
 /** crates/common/src/document.rs `MAX_USER_SIZE`. */
 export const MAX_USER_SIZE = 1 << 20;
@@ -68,6 +69,31 @@ function measure(value: Value | undefined): Measure {
   return { size, nesting: nesting + 1 };
 }
 
+/** The Convex size of a value in Convex's JSON encoding (`convexToJson`), as stored. */
+function jsonValueSize(value: unknown): number {
+  if (value === null || typeof value === "boolean") return 1;
+  if (typeof value === "number") return 9;
+  if (typeof value === "string") return 2 + utf8Length(value);
+  if (Array.isArray(value)) return value.reduce((size: number, item) => size + jsonValueSize(item), 2);
+  const fields = Object.entries(value as Record<string, unknown>);
+  // `$`-keys are never field names: { $integer } and { $float } are 8-byte numbers, { $bytes } base64.
+  if (fields.length === 1) {
+    const [[key, inner]] = fields;
+    if (key === "$integer" || key === "$float") return 9;
+    if (key === "$bytes") return 2 + Buffer.byteLength(inner as string, "base64");
+  }
+  return fields.reduce((size, [name, item]) => size + utf8Length(name) + 1 + jsonValueSize(item), 2);
+}
+
+/**
+ * A stored document's size as Convex counts a document read (crates/database/src/reads.rs
+ * `record_read_document`: `document.size()`), from its JSON: numbers are 9 bytes however few
+ * digits they print in, so JSON length is no stand-in.
+ */
+export function storedDocumentSize(json: string): number {
+  return jsonValueSize(JSON.parse(json));
+}
+
 /** Convex's size of a value (crates/value/src/size.rs). */
 export function convexSize(value: Value): number {
   return measure(value).size;
@@ -79,14 +105,18 @@ export function convexSize(value: Value): number {
  * `check_user_size`, crates/value array and object limits. Returns its size.
  */
 export function checkDocument(doc: Record<string, Value | undefined>): number {
-  for (const field of Object.keys(doc)) {
-    if (field.startsWith("_") && field !== "_id" && field !== "_creationTime") {
-      throw new Error(`Field '${field}' starts with an underscore, which is only allowed for system fields like '_id'`);
-    }
-  }
   const { size, nesting } = measure(doc as Value);
+  // `must_validate`: every violation, the document shown before them (`{self} isn't a valid
+  // document: …`, joined by "\n "), as ResolvedDocument's Display prints it.
+  const violations: string[] = [];
   if (nesting > MAX_DOCUMENT_NESTING)
-    throw new Error(`Document is too nested (nested ${nesting} levels deep > maximum nesting ${MAX_DOCUMENT_NESTING})`);
+    violations.push(`Document is too nested (nested ${nesting} levels deep > maximum nesting ${MAX_DOCUMENT_NESTING})`);
+  for (const field of Object.keys(doc)) {
+    if (field.startsWith("_") && field !== "_id" && field !== "_creationTime" && doc[field] !== undefined)
+      violations.push(`Field '${field}' starts with an underscore, which is only allowed for system fields like '_id'`);
+  }
+  if (violations.length > 0)
+    throw new Error(`Document(value: ${showValue(doc as Value)}) isn't a valid document: ${violations.join("\n ")}`);
   if (size > MAX_USER_SIZE) throw new Error(`Value is too large (${formatSize(size)} > maximum size ${formatSize(MAX_USER_SIZE)})`);
   return size;
 }

@@ -27,9 +27,10 @@ export function functionErrorPayload(thrown: unknown): ErrorPayload {
 
 /**
  * An exception outside any call (a timer's callback) or an unhandled rejection is reported as a
- * server log line and the worker keeps serving, as the server itself does (cli.ts).
+ * server log line and the worker keeps serving, as the server itself does (cli.ts). A rejection
+ * that `claim` takes (one of a running function's: it fails that function) is not reported.
  */
-export function reportStrayErrors(post: (message: FromWorker) => void) {
+export function reportStrayErrors(post: (message: FromWorker) => void, claim: (reason: unknown) => boolean = () => false) {
   const report = (what: string, error: unknown) =>
     post({
       kind: "log",
@@ -38,5 +39,7 @@ export function reportStrayErrors(post: (message: FromWorker) => void) {
       text: `✖ Unexpected ${what} (still serving): ${(error as Error)?.stack ?? String(error)}`,
     });
   process.on("uncaughtException", (error) => report("error", error));
-  process.on("unhandledRejection", (reason) => report("rejection", reason));
+  process.on("unhandledRejection", (reason) => {
+    if (!claim(reason)) report("rejection", reason);
+  });
 }

@@ -41,3 +41,8 @@ export const beats = queryGeneric({
   args: {},
   handler: async (ctx): Promise<number> => ((await ctx.db.query("beats").first())?.count as number | undefined) ?? 0,
 });
+
+export const notesPage = queryGeneric({
+  args: {},
+  handler: async (ctx): Promise<unknown> => await ctx.runQuery(components.notes.notes.page, { numItems: 1 }),
+});

@@ -25,3 +25,9 @@ export const byTag = queryGeneric({
     return { texts: notes.map((n) => n.text as string), tagCount };
   },
 });
+
+/** A page of notes: Convex refuses `.paginate()` in a component (componentPagination.test.ts). */
+export const page = queryGeneric({
+  args: { numItems: v.number() },
+  handler: async (ctx, { numItems }) => await ctx.db.query("notes").paginate({ numItems, cursor: null }),
+});
