@@ -9,8 +9,8 @@ import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync } from "node:fs
 import path from "node:path";
 import { afterAll, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
-import { adminKeyOf, runCli } from "./cliTesting";
-import { APP_PROJECT, spawnBackend, tempDataDir, type RunningBackend } from "./testing";
+import { adminKeyOf, runCli } from "../local-backend/cliTesting";
+import { APP_PROJECT, spawnBackend, tempDataDir, type RunningBackend } from "../local-backend/testing";
 
 let backend: RunningBackend | undefined;
 afterAll(async () => backend?.stop());
