@@ -97,3 +97,12 @@ export const REFUSALS = {
   },
   commentsOff: { status: 403, code: "COMMENTS_DISABLED", title: "Comments off", words: "Comments are turned off for this link." },
 } as const satisfies Record<Refusal, RefusalFacts>;
+
+/**
+ * The reason behind an API code read back from a refusal's body (a client that has only the
+ * response, like the share page's downloads). Where two reasons share a code, the first listed.
+ */
+export function refusalOfCode(code: string): Refusal | null {
+  for (const [reason, facts] of Object.entries(REFUSALS) as Array<[Refusal, RefusalFacts]>) if (facts.code === code) return reason;
+  return null;
+}

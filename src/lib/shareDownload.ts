@@ -4,20 +4,18 @@
  * service workers cannot run, in ranges to the browser's sink (lib/rangedDownload.ts); a refusal
  * or failure in words.
  */
+import { refusalOfCode } from "../../convex/lib/refusalTable";
 import { browserSink, downloadInRanges, type DownloadOutcome } from "./rangedDownload";
+import { refusalText } from "./refusalText";
 import { downloadThroughWorker, workerDownloadsPossible } from "./workerDownload";
 
-/** Download refusals from /media/…/download, in words (the response body is for programs). */
-const DOWNLOAD_REFUSALS: Record<string, string> = {
-  DOWNLOAD_LIMIT_REACHED: "This link has reached its download limit. Ask the sender for a new link.",
-  DOWNLOAD_DISABLED: "Downloads are turned off for this link.",
-  RATE_LIMITED: "Too many requests from you right now. Wait a minute and try again.",
-  GRANT_EXPIRED: "Your access has ended. Open the link again.",
-  SHARE_NOT_FOUND: "This share link no longer exists.",
-};
 const INTERRUPTED = "The download was interrupted. Check your connection and try again.";
 
-const refusalWords = (code: string) => DOWNLOAD_REFUSALS[code] ?? "This video cannot be downloaded right now. Try again later.";
+/** A refusal from /media/…/download (its body's API code) in the words of convex/lib/refusalTable.ts. */
+function refusalWords(code: string): string {
+  const reason = refusalOfCode(code);
+  return reason ? refusalText(reason) : "This video cannot be downloaded right now. Try again later.";
+}
 
 /** What the page says when a download through the worker ended (null: nothing to say). */
 function outcomeWords(outcome: DownloadOutcome): string | null {
