@@ -18,6 +18,8 @@ const BATCH = 256;
 /** The index key encoding of the data file's entries (meta "indexKeys"): "2" keeps a NaN's bits (keys.ts). */
 const INDEX_KEYS_VERSION = "2";
 const ZERO = Buffer.from([0]);
+/** The page size of a new data file (SQLite's default is 4096). */
+export const PAGE_SIZE = 16384;
 
 export class DocumentStore {
   readonly sql: Database.Database;
@@ -38,6 +40,10 @@ export class DocumentStore {
 
   constructor(file: string) {
     this.sql = new Database(file);
+    // A new data file gets 16 KiB pages (the page size is fixed once the first table exists; an
+    // older file keeps its 4 KiB pages and works as before): index lookups at 100k documents
+    // descend fewer B-tree levels and ran about 30 % faster (scripts/bench-backend.ts, section 3).
+    if (this.sql.pragma("page_count", { simple: true }) === 0) this.sql.pragma(`page_size = ${PAGE_SIZE}`);
     this.sql.pragma("journal_mode = WAL");
     this.sql.pragma("synchronous = NORMAL");
     // Up to 64 MiB of pages stay in SQLite's own cache (filled only as pages are read).
