@@ -294,7 +294,7 @@ export class SearchIndexes {
         prefix: db.prepare(
           `SELECT term, df, ver FROM search_blocks WHERE idx = ? AND term >= ? AND term < ? AND first = ${OPEN} ORDER BY term LIMIT ${MAX_PREFIX_MATCHES_PER_QUERY_TERM}`,
         ),
-        blocks: db.prepare("SELECT data FROM search_blocks WHERE idx = ? AND term = ?").pluck(),
+        blocks: db.prepare("SELECT first, data FROM search_blocks WHERE idx = ? AND term = ?").raw(),
         infoOf: db.prepare("SELECT doc AS id, created FROM search_docs WHERE idx = ? AND docno = ?"),
         infosOf: db.prepare(
           "SELECT docno, doc AS id, created FROM search_docs WHERE idx = ? AND docno IN (SELECT value FROM json_each(?))",
@@ -381,7 +381,9 @@ export class SearchIndexes {
       }
     };
     const ranked = chosen.map(([term, info]) => ({
-      postings: this.postings.get(`${idx}\0${term}`, info.ver, () => TermPostings.decode(read.blocks.all(idx, term) as Buffer[], width)),
+      postings: this.postings.get(`${idx}\0${term}`, info.ver, () =>
+        TermPostings.decode(inDocnoOrder(read.blocks.all(idx, term) as Array<[number, Buffer]>), width),
+      ),
       weight: idf(info.df, stats.docs) * (info.prefixOnly ? PREFIX_BOOST : 1),
     }));
     const ranking = new Ranking(ranked, averageLength, conditions, load, infoOf);
@@ -394,6 +396,18 @@ export class SearchIndexes {
       eqs.length === 0 ? null : (doc: Doc) => eqs.every((eq) => encodeKey([fieldValue(doc, eq.field)]).equals(encodeKey([eq.value])));
     return new SearchResults(source, docs, check);
   }
+}
+
+/**
+ * A term's blocks (rows in key order: the open block, first = OPEN, before the sealed segments)
+ * in document-number order: the open block holds the newest numbers, so it goes last and the
+ * postings decode without a sort.
+ */
+export function inDocnoOrder(rows: Array<[first: number, data: Buffer]>): Buffer[] {
+  const sealed: Buffer[] = [];
+  const open: Buffer[] = [];
+  for (const [first, data] of rows) (first === OPEN ? open : sealed).push(data);
+  return sealed.concat(open);
 }
 
 function sameEntry(a: { tf: Map<string, number>; length: number; filt: Buffer }, b: typeof a): boolean {

@@ -16,6 +16,8 @@ import { termScore } from "./searchText";
 
 /** Document numbers fit in 31 bits, entry positions in 22 below them, so (docno, position) sorts as one double. */
 const POSITION_BITS = 2 ** 22;
+/** Term frequencies below this have their least length kept in an array as postings are decoded (others in a map). */
+const SMALL_TF = 64;
 
 export class TermPostings {
   /** Entries: docno, tf, len, filter hash words; `stride` words each, ascending docno. */
@@ -31,7 +33,11 @@ export class TermPostings {
     this.count = words.length / stride;
   }
 
-  /** Postings from a term's blocks (any order of blocks and entries; document numbers distinct). */
+  /**
+   * Postings from a term's blocks (any order of blocks and entries; document numbers distinct).
+   * Blocks handed over in document-number order (search.ts reads them so) are copied as they
+   * are; any other order costs a sort.
+   */
   static decode(blocks: Buffer[], width: number): TermPostings {
     const stride = width >> 2;
     let bytes = 0;
@@ -47,12 +53,31 @@ export class TermPostings {
     let sorted = true;
     for (let i = 1; i < count && sorted; i++) sorted = words[i * stride] > words[(i - 1) * stride];
     if (!sorted) words = sortByDocno(words, stride, count);
-    const least = new Map<number, number>();
+    // The least length for each tf: small tfs (nearly all) in an array, any others in a map.
+    const least = new Int32Array(SMALL_TF).fill(-1);
+    let larger: Map<number, number> | null = null;
     for (let w = 0; w < words.length; w += stride) {
-      const seen = least.get(words[w + 1]);
-      if (seen === undefined || words[w + 2] < seen) least.set(words[w + 1], words[w + 2]);
+      const tf = words[w + 1];
+      const len = words[w + 2];
+      if (tf >= 0 && tf < SMALL_TF) {
+        if (least[tf] < 0 || len < least[tf]) least[tf] = len;
+      } else {
+        const seen = (larger ??= new Map()).get(tf);
+        if (seen === undefined || len < seen) larger.set(tf, len);
+      }
     }
-    return new TermPostings(words, stride, Int32Array.from(least.keys()), Int32Array.from(least.values()));
+    const tfs: number[] = [];
+    const lengths: number[] = [];
+    for (let tf = 0; tf < SMALL_TF; tf++) {
+      if (least[tf] < 0) continue;
+      tfs.push(tf);
+      lengths.push(least[tf]);
+    }
+    for (const [tf, len] of larger ?? []) {
+      tfs.push(tf);
+      lengths.push(len);
+    }
+    return new TermPostings(words, stride, Int32Array.from(tfs), Int32Array.from(lengths));
   }
 
   /** The largest contribution one of these entries makes at `weight` (exact: the same arithmetic as the entry's own score). */
