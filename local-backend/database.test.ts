@@ -12,15 +12,15 @@ function lookup(store: DocumentStore, hash: string): string[] {
   return store.scan(":links", "by_hash", low, high, "asc", null).map((row) => parseDoc(row.json)._id);
 }
 
-test("a new data file has 16 KiB pages, and keeps them when it opens again", () => {
+test("a new data file has 8 KiB pages, and keeps them when it opens again", () => {
   const file = path.join(tempDataDir(), "db.sqlite3");
   const store = new DocumentStore(file);
   expect(store.sql.pragma("page_size", { simple: true })).toBe(PAGE_SIZE);
-  expect(PAGE_SIZE).toBe(16384);
+  expect(PAGE_SIZE).toBe(8192);
   store.close();
   const again = new DocumentStore(file);
   try {
-    expect(again.sql.pragma("page_size", { simple: true })).toBe(16384);
+    expect(again.sql.pragma("page_size", { simple: true })).toBe(8192);
   } finally {
     again.close();
   }

@@ -19,7 +19,7 @@ const BATCH = 256;
 const INDEX_KEYS_VERSION = "2";
 const ZERO = Buffer.from([0]);
 /** The page size of a new data file (SQLite's default is 4096). */
-export const PAGE_SIZE = 16384;
+export const PAGE_SIZE = 8192;
 
 export class DocumentStore {
   readonly sql: Database.Database;
@@ -40,9 +40,10 @@ export class DocumentStore {
 
   constructor(file: string) {
     this.sql = new Database(file);
-    // A new data file gets 16 KiB pages (the page size is fixed once the first table exists; an
-    // older file keeps its 4 KiB pages and works as before): index lookups at 100k documents
-    // descend fewer B-tree levels and ran about 30 % faster (scripts/bench-backend.ts, section 3).
+    // A new data file gets 8 KiB pages (the page size is fixed once the first table exists; an
+    // older file keeps its 4 KiB pages and works as before). scripts/bench-page-size.ts compares:
+    // 16 KiB pages made 100k-document index lookups a little faster but every commit 25-40 % dearer
+    // (a search-indexed insert ~45 %); 8 KiB keeps commits at 4 KiB's cost with the shallower trees.
     if (this.sql.pragma("page_count", { simple: true }) === 0) this.sql.pragma(`page_size = ${PAGE_SIZE}`);
     this.sql.pragma("journal_mode = WAL");
     this.sql.pragma("synchronous = NORMAL");

@@ -1,25 +1,25 @@
 /**
  * npx tsx scripts/bench-page-size.ts — A/B of the data file's page size (not a test: it prints numbers).
  * A store on a file pre-created with 4 KiB pages (what data folders from before issue 13 have; the
- * store keeps a file's page size) against one on a new file (16 KiB pages, database.ts PAGE_SIZE), at
+ * store keeps a file's page size) against one on a new file (database.ts PAGE_SIZE), at
  * 1k and 100k documents: index lookups by a sha256-hex token (as bench-backend.ts section 3) and
  * commits of one insert plus one update (a mutation's writes through the WAL). Interleaved batches,
- * medians. PAGES=4096 or PAGES=16384 runs one variant alone (one store size at a time in memory).
+ * medians. PAGES=4096,8192 picks the page sizes compared (one alone keeps less in memory).
  */
 import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { DocumentStore, type Doc } from "../local-backend/database";
+import { DocumentStore, PAGE_SIZE, type Doc } from "../local-backend/database";
 import { tempDataDir } from "../local-backend/testing";
 
 function make(n: number, page: number) {
   const dir = tempDataDir("ab-");
   const file = path.join(dir, "db.sqlite3");
-  if (page === 4096) {
+  if (page !== PAGE_SIZE) {
     const raw = new Database(file);
-    raw.pragma("page_size = 4096");
+    raw.pragma(`page_size = ${page}`);
     raw.exec("CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
     raw.close();
   }
@@ -72,13 +72,11 @@ function make(n: number, page: number) {
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const res: Record<string, number[]> = {};
 const push = (k: string, v: number) => (res[k] ??= []).push(v);
-const S = (process.env.PAGES ? [Number(process.env.PAGES)] : [4096, 16384]).flatMap((p) =>
-  [1000, 100000].map((n) => ({ p, n, s: make(n, p) })),
-);
+const pages = process.env.PAGES ? process.env.PAGES.split(",").map(Number) : [4096, PAGE_SIZE];
+const S = pages.flatMap((p) => [1000, 100000].map((n) => ({ p, n, s: make(n, p) })));
 for (const x of S) x.s.lookup(2000);
 for (let b = 0; b < 15; b++) for (const x of b % 2 ? [...S].reverse() : S) push(`lookup ${x.p} ${x.n}`, x.s.lookup(2000));
 for (let b = 0; b < 9; b++) for (const x of b % 2 ? [...S].reverse() : S) push(`write ${x.p} ${x.n}`, x.s.write(300));
 for (const [k, v] of Object.entries(res)) console.log(k.padEnd(20), med(v).toFixed(2), "µs");
-if (!process.env.PAGES)
-  for (const p of [4096, 16384]) console.log(`ratio ${p}`, (med(res[`lookup ${p} 100000`]) / med(res[`lookup ${p} 1000`])).toFixed(2));
+for (const p of pages) console.log(`ratio ${p}`, (med(res[`lookup ${p} 100000`]) / med(res[`lookup ${p} 1000`])).toFixed(2));
 for (const x of S) x.s.close();
