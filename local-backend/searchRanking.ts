@@ -90,8 +90,9 @@ export class Ranking {
     const docnos: number[] = [];
     const scores: number[] = [];
     const best = new MinHeap(k);
+    let theta = best.threshold;
     for (let i = 0; i < terms.length; i++) {
-      if (short(left[i], best.threshold)) break;
+      if (short(left[i], theta)) break;
       const driver = rarestFirst[i];
       const words = wordsOf[driver];
       const stride = strides[driver];
@@ -109,7 +110,7 @@ export class Ranking {
           }
         }
         const own = termScore(weight, words[w + 1], words[w + 2], averageLength);
-        if (short(own + rest, best.threshold)) continue;
+        if (short(own + rest, theta)) continue;
         scoredIn[docno] = ranking;
         // Summed in query-term order, the first contribution as is (as scoring each term's postings in turn would).
         let score = 0;
@@ -130,6 +131,7 @@ export class Ranking {
         docnos.push(docno);
         scores.push(score);
         best.push(score);
+        theta = best.threshold;
       }
     }
     this.scored = docnos.length;
