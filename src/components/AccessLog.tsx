@@ -2,7 +2,7 @@ import { usePaginatedQuery } from "convex/react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { REFUSALS } from "../../convex/lib/refusals";
-import { relativeTime } from "../lib/format";
+import { relativePast } from "../lib/format";
 
 const LABELS = { grantIssued: "Opened", grantRefused: "Refused", download: "Download", revoked: "Revoked" } as const;
 
@@ -25,7 +25,7 @@ export function AccessLog({ linkId }: { linkId: Id<"shareLinks"> }) {
               {e.reason ? `: ${REFUSALS[e.reason].title}` : ""}
             </span>
             <span className="muted">
-              {e.viewerId ? `viewer ${e.viewerId.slice(0, 8)}` : ""} {relativeTime(e.at)}
+              {e.viewerId ? `viewer ${e.viewerId.slice(0, 8)}` : ""} {relativePast(e.at)}
             </span>
           </li>
         ))}

@@ -4,7 +4,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
-import { relativeTime } from "../lib/format";
+import { relativePast } from "../lib/format";
 
 /** Owners and admins: API keys for scripts. A new key is shown once. */
 export function ApiKeys({ teamId }: { teamId: Id<"teams"> }) {
@@ -66,7 +66,7 @@ export function ApiKeys({ teamId }: { teamId: Id<"teams"> }) {
             <span>
               {k.name} <code>{k.keyPrefix}…</code>{" "}
               <span className="muted">
-                {k.scopes.join(", ")} · {k.lastUsedAt ? `used ${relativeTime(k.lastUsedAt)}` : "never used"}
+                {k.scopes.join(", ")} · {k.lastUsedAt ? `used ${relativePast(k.lastUsedAt)}` : "never used"}
               </span>
             </span>
             {k.revoked ? (

@@ -4,7 +4,7 @@ import type { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { REFUSALS } from "../../convex/lib/refusalTable";
 import { errorMessage } from "../lib/errors";
-import { formatDuration, relativeTime } from "../lib/format";
+import { formatDuration, relativePast } from "../lib/format";
 
 export type Thread = {
   commentId: Id<"comments">;
@@ -114,7 +114,7 @@ function CommentBody({
           </span>
         </>
       )}{" "}
-      <span className="muted small">{relativeTime(comment.createdAt)}</span>{" "}
+      <span className="muted small">{relativePast(comment.createdAt)}</span>{" "}
       {comment.timestampSeconds !== null && (
         <button type="button" className="link" onClick={() => onSeek(comment.timestampSeconds!)}>
           @{formatDuration(comment.timestampSeconds)}

@@ -5,7 +5,7 @@ import { api } from "../../convex/_generated/api";
 import { hasExpired } from "../../convex/lib/linkExpiry";
 import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
-import { formatAbsolute, plural, relativeTime } from "../lib/format";
+import { formatAbsolute, plural, relativePast, relativeTime } from "../lib/format";
 import { shareAddress, statusAt } from "../lib/links";
 import { AccessLog } from "./AccessLog";
 import { ExpiryPicker } from "./ExpiryPicker";
@@ -114,7 +114,7 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
       )}
       <div className="muted small">
         {plural(link.viewCount, "view")} · {plural(link.downloadCount, "download")} ·{" "}
-        {link.lastAccessedAt ? `last opened ${relativeTime(link.lastAccessedAt, now)}` : "never opened"} · by {link.creatorName}
+        {link.lastAccessedAt ? `last opened ${relativePast(link.lastAccessedAt, now)}` : "never opened"} · by {link.creatorName}
       </div>
       <div className="muted small" data-testid="expiry">
         {link.expiresAt === null ? (

@@ -1,5 +1,16 @@
 import { expect, test } from "vitest";
-import { daysUntil, formatAbsolute, formatBytes, formatDuration, fromLocalInput, plural, relativeTime, toLocalInput } from "./format";
+import {
+  daysUntil,
+  formatAbsolute,
+  formatBytes,
+  formatDuration,
+  fromLocalInput,
+  plural,
+  relativePast,
+  relativeTime,
+  relativeWait,
+  toLocalInput,
+} from "./format";
 
 const NOW = Date.UTC(2026, 5, 1, 12);
 
@@ -8,6 +19,18 @@ test("relative times read like a person would say them", () => {
   expect(relativeTime(NOW - 2 * 3_600_000, NOW)).toBe("2 hours ago");
   expect(relativeTime(NOW + 10 * 60_000, NOW)).toBe("in 10 minutes");
   expect(relativeTime(NOW, NOW)).toBe("now");
+});
+
+test("a past event never reads as future: a server time ahead of a stale now is 'now'", () => {
+  expect(relativePast(NOW + 19_000, NOW)).toBe("now");
+  expect(relativePast(NOW - 120_000, NOW)).toBe("2 minutes ago");
+});
+
+test("a wait rounds up: under a second left is 'in 1 second', never 'now' while it lasts", () => {
+  expect(relativeWait(300, NOW)).toBe("in 1 second");
+  expect(relativeWait(1_200, NOW)).toBe("in 2 seconds");
+  expect(relativeWait(0, NOW)).toBe("in 1 second");
+  expect(relativeWait(10 * 60_000, NOW)).toBe("in 10 minutes");
 });
 
 test("durations, sizes and days-until for the expiry picker", () => {

@@ -8,13 +8,29 @@ const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
 ];
 const rtf = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
 
-/** "in 3 days", "2 hours ago". */
-export function relativeTime(at: number, now = Date.now()): string {
+/**
+ * "in 3 days", "2 hours ago". `round` makes whole units of the amount: to the nearest by default,
+ * Math.ceil for a wait ("in 1 second" until the wait is over, never "now" while it lasts).
+ */
+export function relativeTime(at: number, now = Date.now(), round: (units: number) => number = Math.round): string {
   const diff = at - now;
   for (const [unit, ms] of UNITS) {
-    if (Math.abs(diff) >= ms || unit === "second") return rtf.format(Math.round(diff / ms), unit);
+    if (Math.abs(diff) >= ms || unit === "second") return rtf.format(round(diff / ms), unit);
   }
   return rtf.format(0, "second");
+}
+
+/**
+ * When something happened: never in the future. A server time a little ahead of this tab's clock,
+ * or of a `now` that ticks every 30 seconds (useNow), reads "now", not "in 19 seconds".
+ */
+export function relativePast(at: number, now = Date.now()): string {
+  return relativeTime(Math.min(at, now), now);
+}
+
+/** How long until something may be tried again, rounded up: "in 1 second" while any of it is left. */
+export function relativeWait(ms: number, now = Date.now()): string {
+  return relativeTime(now + Math.max(ms, 1), now, Math.ceil);
 }
 
 export function formatDuration(seconds: number | null): string {

@@ -21,3 +21,8 @@ describe("a refusal read back from its API code (the share page's downloads)", (
     expect(refusalOfCode("")).toBeNull();
   });
 });
+
+test("a refusal that passes with time says when, rounded up: never 'Try again now.' while still refused", () => {
+  expect(refusalText("rateLimited", 400)).toBe(`${REFUSALS.rateLimited.words} Try again in 1 second.`);
+  expect(refusalText("rateLimited", 61_000)).toBe(`${REFUSALS.rateLimited.words} Try again in 2 minutes.`);
+});

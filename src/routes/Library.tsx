@@ -18,7 +18,7 @@ import { useNow } from "../hooks/useNow";
 import { useActiveUploads } from "../lib/activeUploads";
 import { usePosters } from "../hooks/usePlayback";
 import { errorMessage } from "../lib/errors";
-import { formatBytes, formatDuration, relativeTime } from "../lib/format";
+import { formatBytes, formatDuration, relativePast } from "../lib/format";
 
 export function Library() {
   const { teams, team } = useCurrentTeam();
@@ -130,7 +130,7 @@ export function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: b
                 {[
                   v.status === "ready" ? formatDuration(v.durationSeconds) : "",
                   v.status === "ready" ? formatBytes(v.size) : "",
-                  `added ${relativeTime(v.createdAt, now)}`,
+                  `added ${relativePast(v.createdAt, now)}`,
                 ]
                   .filter(Boolean)
                   .join(" · ")}
