@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { ReconnectingBanner, ShareSkeleton } from "../components/ShareShell";
+import type { Refusal } from "../../convex/lib/refusals";
 import { REFUSALS } from "../../convex/lib/refusalTable";
 import { looksLikeToken } from "../../convex/lib/tokens";
 import { unreachable } from "../../convex/lib/unreachable";
@@ -44,6 +45,8 @@ export function SharePage() {
   const opened = view ?? collection;
   const [hadAccess, setHadAccess] = useState(false);
   const issue = useRequestGrant();
+  // Why opening the link at once failed: a refusal (drawn as one, heading and all) or a thrown error.
+  const [autoRefusal, setAutoRefusal] = useState<{ reason: Refusal; retryAfterMs?: number } | null>(null);
   const [autoError, setAutoError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -63,7 +66,9 @@ export function SharePage() {
     if ((status?.status !== "ok" && status?.status !== "ipCheckRequired") || grant) return;
     issue({ token, viewerId: viewer, slugTicket: slug.ticket })
       .then((r) =>
-        r.ok ? setGrant({ grantToken: r.grantToken, expiresAt: r.expiresAt }) : setAutoError(refusalText(r.reason, r.retryAfterMs)),
+        r.ok
+          ? setGrant({ grantToken: r.grantToken, expiresAt: r.expiresAt })
+          : setAutoRefusal({ reason: r.reason, retryAfterMs: r.retryAfterMs }),
       )
       .catch((e) => setAutoError(errorMessage(e)));
   }, [status?.status, grant, issue, token, viewer, setGrant, slug.ticket]);
@@ -89,7 +94,6 @@ export function SharePage() {
     );
   if (status === undefined || (grant && (view === undefined || collection === undefined))) return <ShareSkeleton />;
 
-  const ended = hadAccess ? "This video is no longer available to you. " : "";
   switch (status.status) {
     case "missing":
     case "expired":
@@ -105,15 +109,7 @@ export function SharePage() {
     case "ipNotAllowed":
     case "rangeRequired":
     case "commentsOff":
-      return (
-        <Shell>
-          <h1>{REFUSALS[status.status].title}</h1>
-          <p role="alert">
-            {ended}
-            {refusalText(status.status, status.retryAfterMs)}
-          </p>
-        </Shell>
-      );
+      return <RefusalScreen reason={status.status} retryAfterMs={status.retryAfterMs} hadAccess={hadAccess} />;
     case "passwordRequired":
       return (
         <Shell>
@@ -129,6 +125,8 @@ export function SharePage() {
       );
     case "ok":
     case "ipCheckRequired":
+      // The link looked open, but the grant was refused (it expired while watching, a limit, the network…).
+      if (autoRefusal) return <RefusalScreen reason={autoRefusal.reason} retryAfterMs={autoRefusal.retryAfterMs} hadAccess={hadAccess} />;
       return (
         <Shell>
           {autoError ? (
@@ -164,6 +162,19 @@ function useSlugTicket(token: string): { ready: boolean; ticket?: string; error?
   if (isToken) return { ready: true };
   if (state?.for !== token) return { ready: false };
   return { ready: state.ticket !== undefined, ticket: state.ticket, error: state.error };
+}
+
+/** A refusal, in its words from the one table; after access was had, said to have ended. */
+function RefusalScreen({ reason, retryAfterMs, hadAccess }: { reason: Refusal; retryAfterMs?: number; hadAccess: boolean }) {
+  return (
+    <Shell>
+      <h1>{REFUSALS[reason].title}</h1>
+      <p role="alert">
+        {hadAccess ? "This video is no longer available to you. " : ""}
+        {refusalText(reason, retryAfterMs)}
+      </p>
+    </Shell>
+  );
 }
 
 /** Every state before access: the video's title stays out of the tab until access is granted. */
