@@ -1,6 +1,7 @@
 /**
  * The share page's refusals: a link that expires while it is watched ends like a revoke (heading
- * and "no longer available").
+ * and "no longer available"), and an address that cannot be a token or slug is "Link not found"
+ * without asking the backend anything.
  */
 import { cleanup, render, screen, waitFor } from "@testing-library/react";
 import { getFunctionName, type FunctionReference } from "convex/server";
@@ -65,4 +66,26 @@ test("a refusal when the link first opens is drawn with its heading too", async 
   render(<SharePage />);
   await waitFor(() => expect(screen.getByRole("heading", { name: REFUSALS.viewerLimit.title })).toBeTruthy());
   expect(screen.getByRole("alert").textContent).toBe(REFUSALS.viewerLimit.words);
+});
+
+test.each([
+  ["an empty token", ""],
+  ["markup", "%00%3Cscript%3E"],
+  ["a path", "..%2F..%2Fetc"],
+  ["a 5000-character token", "a".repeat(5000)],
+  ["a two-character slug", "ab"],
+])("%s is 'Link not found', decided without a request", async (_, segment) => {
+  openAt(segment);
+  render(<SharePage />);
+  expect(screen.getByRole("heading", { name: REFUSALS.missing.title })).toBeTruthy();
+  expect(screen.getByRole("alert").textContent).toBe(REFUSALS.missing.words);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(fetches).toEqual([]);
+});
+
+test("a slug-shaped address still asks for its slug ticket", async () => {
+  openAt("abc");
+  render(<SharePage />);
+  await waitFor(() => expect(fetches).toEqual(["http://site.test/api/v1/resolve"]));
+  expect(screen.queryByRole("heading", { name: REFUSALS.missing.title })).toBeNull();
 });

@@ -2,7 +2,7 @@ import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { ReconnectingBanner, ShareSkeleton } from "../components/ShareShell";
 import type { Refusal } from "../../convex/lib/refusals";
 import { REFUSALS } from "../../convex/lib/refusalTable";
-import { looksLikeToken } from "../../convex/lib/tokens";
+import { looksLikeSlug, looksLikeToken } from "../../convex/lib/tokens";
 import { unreachable } from "../../convex/lib/unreachable";
 import { fetchSlugTicket, useRequestGrant } from "../hooks/useRequestGrant";
 import { useShareGrant, viewerId } from "../hooks/useShareGrant";
@@ -85,6 +85,7 @@ export function SharePage() {
         <SharePlayer view={view} grantToken={grant.grantToken} />
       </Suspense>
     );
+  if (slug.malformed) return <RefusalScreen reason="missing" hadAccess={hadAccess} />;
   if (slug.error)
     return (
       <Shell>
@@ -144,12 +145,16 @@ export function SharePage() {
   return unreachable(status);
 }
 
-/** Custom slugs need a ticket before the page's queries may resolve them; full tokens do not. */
-function useSlugTicket(token: string): { ready: boolean; ticket?: string; error?: string } {
+/**
+ * Custom slugs need a ticket before the page's queries may resolve them; full tokens do not.
+ * What is neither shape names no link (`malformed`): no request is made for it.
+ */
+function useSlugTicket(token: string): { ready: boolean; ticket?: string; error?: string; malformed?: true } {
   const isToken = looksLikeToken(token);
+  const isSlug = !isToken && looksLikeSlug(token);
   const [state, setState] = useState<{ for: string; ticket?: string; error?: string } | null>(null);
   useEffect(() => {
-    if (isToken) return;
+    if (!isSlug) return;
     let live = true;
     fetchSlugTicket(token).then(
       (ticket) => live && setState({ for: token, ticket }),
@@ -158,8 +163,9 @@ function useSlugTicket(token: string): { ready: boolean; ticket?: string; error?
     return () => {
       live = false;
     };
-  }, [token, isToken]);
+  }, [token, isSlug]);
   if (isToken) return { ready: true };
+  if (!isSlug) return { ready: false, malformed: true };
   if (state?.for !== token) return { ready: false };
   return { ready: state.ticket !== undefined, ticket: state.ticket, error: state.error };
 }
