@@ -16,7 +16,7 @@ import { createSettingsOf, createShareBody, grantBody, updateSettingsOf, updateS
 import { playableVideos } from "./lib/collections";
 import { refuse } from "./lib/refusals";
 import { linkStatus } from "./lib/shareAccess";
-import { sha256Hex } from "./lib/tokens";
+import { looksLikeSlug, sha256Hex } from "./lib/tokens";
 import { siteOrigin } from "./lib/env";
 
 type Scope = Doc<"apiKeys">["scopes"][number];
@@ -291,7 +291,7 @@ export const resolveSlug = internalMutation({
   handler: async (ctx, args): Promise<ApiResult> => {
     const client = await clientKeyOf(args.clientAddress);
     if (client === null) return apiError(403, "FORBIDDEN", "Your network address is unknown to this deployment.");
-    if (!/^[A-Za-z0-9-]{3,64}$/.test(args.slug)) return apiError(400, "VALIDATION_ERROR", "A slug is 3–64 letters, digits and hyphens.");
+    if (!looksLikeSlug(args.slug)) return apiError(400, "VALIDATION_ERROR", "A slug is 3–64 letters, digits and hyphens.");
     const budget = await rateLimiter.limit(ctx, "slugLookupsPerClient", { key: client });
     if (!budget.ok) return apiError(429, "RATE_LIMITED", "Too many link lookups from your network.", budget.retryAfter);
     return { status: 200, json: { slug_ticket: await slugTicket(args.slug) } };

@@ -10,6 +10,7 @@ import type { QueryCtx } from "../_generated/server";
 import { appError, invalid } from "./errors";
 import { parseAllowlist } from "./ip";
 import { optionalText } from "./text";
+import { looksLikeSlug } from "./tokens";
 
 /** Optional on create; on update `null` clears. */
 const clearable = <T extends ReturnType<typeof v.number> | ReturnType<typeof v.string>>(x: T) => v.optional(v.union(x, v.null()));
@@ -101,7 +102,6 @@ export function passwordMatches(password: string, hash: string): boolean {
 }
 
 // ── Policies ────────────────────────────────────────────────────────────────────────────────
-const SLUG = /^[A-Za-z0-9-]{3,64}$/;
 
 function limit(value: number | null | undefined, what: string) {
   if (value === undefined || value === null) return value;
@@ -110,13 +110,13 @@ function limit(value: number | null | undefined, what: string) {
 }
 
 export function checkSlug(slug: string): string {
-  if (!SLUG.test(slug)) throw invalid("A custom slug is 3–64 characters: letters, digits and hyphens.");
+  if (!looksLikeSlug(slug)) throw invalid("A custom slug is 3–64 characters: letters, digits and hyphens.");
   return slug;
 }
 
 /** The link behind a custom slug (case-insensitive). */
 export async function findLinkBySlug(ctx: QueryCtx, slug: string) {
-  if (!SLUG.test(slug)) return null;
+  if (!looksLikeSlug(slug)) return null;
   return await ctx.db
     .query("shareLinks")
     .withIndex("by_slugKey", (q) => q.eq("slugKey", slug.toLowerCase()))

@@ -25,6 +25,11 @@ export function looksLikeToken(token: string): boolean {
   return /^[A-Za-z0-9_-]{43}$/.test(token);
 }
 
+/** A custom slug is 3–64 letters, digits and hyphens: anything else names no link, so needs no lookup. */
+export function looksLikeSlug(slug: string): boolean {
+  return /^[A-Za-z0-9-]{3,64}$/.test(slug);
+}
+
 function shareTokenSecret(): string {
   const secret = process.env.SHARE_TOKEN_SECRET;
   if (!secret || secret.length < 32) {

@@ -1,7 +1,8 @@
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { ReconnectingBanner, ShareSkeleton } from "../components/ShareShell";
+import type { Refusal } from "../../convex/lib/refusals";
 import { REFUSALS } from "../../convex/lib/refusalTable";
-import { looksLikeToken } from "../../convex/lib/tokens";
+import { looksLikeSlug, looksLikeToken } from "../../convex/lib/tokens";
 import { unreachable } from "../../convex/lib/unreachable";
 import { fetchSlugTicket, useRequestGrant } from "../hooks/useRequestGrant";
 import { useShareGrant, viewerId } from "../hooks/useShareGrant";
@@ -44,6 +45,8 @@ export function SharePage() {
   const opened = view ?? collection;
   const [hadAccess, setHadAccess] = useState(false);
   const issue = useRequestGrant();
+  // Why opening the link at once failed: a refusal (drawn as one, heading and all) or a thrown error.
+  const [autoRefusal, setAutoRefusal] = useState<{ reason: Refusal; retryAfterMs?: number } | null>(null);
   const [autoError, setAutoError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -63,7 +66,9 @@ export function SharePage() {
     if ((status?.status !== "ok" && status?.status !== "ipCheckRequired") || grant) return;
     issue({ token, viewerId: viewer, slugTicket: slug.ticket })
       .then((r) =>
-        r.ok ? setGrant({ grantToken: r.grantToken, expiresAt: r.expiresAt }) : setAutoError(refusalText(r.reason, r.retryAfterMs)),
+        r.ok
+          ? setGrant({ grantToken: r.grantToken, expiresAt: r.expiresAt })
+          : setAutoRefusal({ reason: r.reason, retryAfterMs: r.retryAfterMs }),
       )
       .catch((e) => setAutoError(errorMessage(e)));
   }, [status?.status, grant, issue, token, viewer, setGrant, slug.ticket]);
@@ -80,6 +85,7 @@ export function SharePage() {
         <SharePlayer view={view} grantToken={grant.grantToken} />
       </Suspense>
     );
+  if (slug.malformed) return <RefusalScreen reason="missing" hadAccess={hadAccess} />;
   if (slug.error)
     return (
       <Shell>
@@ -89,7 +95,6 @@ export function SharePage() {
     );
   if (status === undefined || (grant && (view === undefined || collection === undefined))) return <ShareSkeleton />;
 
-  const ended = hadAccess ? "This video is no longer available to you. " : "";
   switch (status.status) {
     case "missing":
     case "expired":
@@ -105,15 +110,7 @@ export function SharePage() {
     case "ipNotAllowed":
     case "rangeRequired":
     case "commentsOff":
-      return (
-        <Shell>
-          <h1>{REFUSALS[status.status].title}</h1>
-          <p role="alert">
-            {ended}
-            {refusalText(status.status, status.retryAfterMs)}
-          </p>
-        </Shell>
-      );
+      return <RefusalScreen reason={status.status} retryAfterMs={status.retryAfterMs} hadAccess={hadAccess} />;
     case "passwordRequired":
       return (
         <Shell>
@@ -129,6 +126,8 @@ export function SharePage() {
       );
     case "ok":
     case "ipCheckRequired":
+      // The link looked open, but the grant was refused (it expired while watching, a limit, the network…).
+      if (autoRefusal) return <RefusalScreen reason={autoRefusal.reason} retryAfterMs={autoRefusal.retryAfterMs} hadAccess={hadAccess} />;
       return (
         <Shell>
           {autoError ? (
@@ -146,12 +145,16 @@ export function SharePage() {
   return unreachable(status);
 }
 
-/** Custom slugs need a ticket before the page's queries may resolve them; full tokens do not. */
-function useSlugTicket(token: string): { ready: boolean; ticket?: string; error?: string } {
+/**
+ * Custom slugs need a ticket before the page's queries may resolve them; full tokens do not.
+ * What is neither shape names no link (`malformed`): no request is made for it.
+ */
+function useSlugTicket(token: string): { ready: boolean; ticket?: string; error?: string; malformed?: true } {
   const isToken = looksLikeToken(token);
+  const isSlug = !isToken && looksLikeSlug(token);
   const [state, setState] = useState<{ for: string; ticket?: string; error?: string } | null>(null);
   useEffect(() => {
-    if (isToken) return;
+    if (!isSlug) return;
     let live = true;
     fetchSlugTicket(token).then(
       (ticket) => live && setState({ for: token, ticket }),
@@ -160,10 +163,24 @@ function useSlugTicket(token: string): { ready: boolean; ticket?: string; error?
     return () => {
       live = false;
     };
-  }, [token, isToken]);
+  }, [token, isSlug]);
   if (isToken) return { ready: true };
+  if (!isSlug) return { ready: false, malformed: true };
   if (state?.for !== token) return { ready: false };
   return { ready: state.ticket !== undefined, ticket: state.ticket, error: state.error };
+}
+
+/** A refusal, in its words from the one table; after access was had, said to have ended. */
+function RefusalScreen({ reason, retryAfterMs, hadAccess }: { reason: Refusal; retryAfterMs?: number; hadAccess: boolean }) {
+  return (
+    <Shell>
+      <h1>{REFUSALS[reason].title}</h1>
+      <p role="alert">
+        {hadAccess ? "This video is no longer available to you. " : ""}
+        {refusalText(reason, retryAfterMs)}
+      </p>
+    </Shell>
+  );
 }
 
 /** Every state before access: the video's title stays out of the tab until access is granted. */
