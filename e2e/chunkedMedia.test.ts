@@ -141,6 +141,8 @@ test("a connection dropped mid-upload: the library offers Resume; resuming sends
     tab.on("request", (r) => void (r.method() === "POST" && r.url().includes("/api/storage/upload") && resent++));
     await card.getByLabel("File to resume Dropped reel").setInputFiles({ name: "dropped.webm", mimeType: "video/webm", buffer: file });
     await tab.getByRole("link", { name: "Dropped reel" }).waitFor({ timeout: 30_000 });
+    // A browser recording names no duration in its header: the form learns it anyway (4 s recorded).
+    await expect.poll(() => card.textContent(), { timeout: 10_000 }).toMatch(/0:0[345] · /);
     // Only the missing chunks, and the poster (its request may start after the link shows).
     await expect.poll(() => resent, { timeout: 15_000 }).toBe(chunkCount - stored + 1);
 

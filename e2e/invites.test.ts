@@ -34,7 +34,7 @@ test("invite link → sign up → accept → member; the link then opens nothing
     expect(url).toMatch(new RegExp(`^${app.appUrl}/invite/[A-Za-z0-9_-]{43}$`));
     const pending = page.getByRole("list", { name: "Pending invitations" });
     await pending.getByText("newcomer@example.com").waitFor();
-    await pending.getByRole("button", { name: "Copy invitation link for newcomer@example.com" }).click();
+    await pending.getByRole("button", { name: "Copy link (invitation for newcomer@example.com)" }).click();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
 
     const newcomer = await app.browser.newContext();

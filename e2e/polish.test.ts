@@ -179,6 +179,39 @@ test("video page: rename in place, comment deleted, its share dialog (no inline 
   });
 }, 90_000);
 
+test("a 200-character title of one word wraps: nothing runs off the video page, the library or the share dialog", async () => {
+  await screenshotOnFailure(page, "polish-long-title", async () => {
+    const long = "Sunset".repeat(33) + "xx";
+    const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    await page.goto(videoUrl);
+    await page.getByRole("button", { name: "Rename" }).click();
+    await page.getByLabel("Video title").fill(long);
+    await page.getByRole("button", { name: "Save title" }).click();
+    try {
+      await page.getByRole("heading", { name: long }).waitFor();
+      expect(await fits()).toBe(true);
+      await page.goto(`${app.appUrl}/`);
+      const shareButton = page.getByRole("button", { name: `Share ${long}` });
+      await shareButton.waitFor();
+      expect(await fits()).toBe(true);
+      const box = (await shareButton.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(await page.evaluate(() => window.innerWidth));
+      await shareButton.click();
+      await page.getByRole("dialog").getByRole("heading", { name: "Share links" }).waitFor();
+      expect(await fits()).toBe(true);
+      await page.keyboard.press("Escape");
+    } finally {
+      // The tests after this one start where the video page's left off: its title, its share dialog open.
+      await page.goto(videoUrl);
+      await page.getByRole("button", { name: "Rename" }).click();
+      await page.getByLabel("Video title").fill("Sunset final");
+      await page.getByRole("button", { name: "Save title" }).click();
+      await page.getByRole("heading", { name: "Sunset final" }).waitFor();
+      await openShareDialog(page);
+    }
+  });
+}, 60_000);
+
 test("expiry is picked and shown in Los Angeles time, the zone named; the form starts over after create", async () => {
   await screenshotOnFailure(page, "polish-local-time", async () => {
     const form = page.getByRole("form", { name: "Create a share link" });
@@ -323,6 +356,13 @@ test("All links: every link of the team, filtered by status, revoked in bulk", a
     const active = await rows.count();
     expect(active).toBeGreaterThanOrEqual(4);
     await expectAccessible(page, "all links");
+    // Its spoken name starts with the words it shows, so "click Copy link" works by voice.
+    expect(
+      await rows
+        .first()
+        .getByRole("button", { name: /^Copy link \(/ })
+        .count(),
+    ).toBe(1);
     await rows.nth(0).getByRole("checkbox").check();
     await rows.nth(1).getByRole("checkbox").check();
     const revoke = page.getByRole("button", { name: "Revoke selected (2)" });
@@ -336,6 +376,12 @@ test("All links: every link of the team, filtered by status, revoked in bulk", a
       .click();
     await expect.poll(() => rows.count()).toBe(3);
     for (const status of await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-status")))) expect(status).toBe("revoked");
+    // The filter shown is the pressed one, and looks it: not painted like the others.
+    const filters = page.getByRole("group", { name: "Show links" });
+    const look = (name: RegExp) =>
+      filters.getByRole("button", { name }).evaluate((b) => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color].join(" "));
+    expect(await filters.getByRole("button", { name: /^revoked/ }).getAttribute("aria-pressed")).toBe("true");
+    expect(await look(/^revoked/)).not.toBe(await look(/^all/));
   });
 }, 60_000);
 

@@ -106,7 +106,7 @@ export function Members({ teamId, myRole }: { teamId: Id<"teams">; myRole: Role 
                 <button
                   type="button"
                   className="secondary"
-                  aria-label={`Copy invitation link for ${i.email}`}
+                  aria-label={`${copied === i.url ? "Copied!" : "Copy link"} (invitation for ${i.email})`}
                   onClick={() => void copy(i.url)}
                 >
                   {copied === i.url ? "Copied!" : "Copy link"}

@@ -6,7 +6,7 @@ import { hasExpired } from "../../convex/lib/linkExpiry";
 import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
 import { formatAbsolute, plural, relativePast, relativeTime } from "../lib/format";
-import { shareAddress, statusAt } from "../lib/links";
+import { linkName, shareAddress, statusAt } from "../lib/links";
 import { AccessLog } from "./AccessLog";
 import { ExpiryPicker } from "./ExpiryPicker";
 
@@ -26,6 +26,9 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
   const status = statusAt(link, now);
   const address = shareAddress(link);
   const [returnFocus, setReturnFocus] = useState(false);
+  // The edit form's choices that decide which of its fields are shown.
+  const [changeExpiry, setChangeExpiry] = useState(false);
+  const [passwordMode, setPasswordMode] = useState("keep");
   useEffect(() => {
     // Back to where the user was: the Edit button, once it is shown again.
     if (!editing && returnFocus) {
@@ -35,8 +38,18 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
   }, [editing, returnFocus]);
   const stopEditing = () => {
     setEditing(false);
+    setChangeExpiry(false);
+    setPasswordMode("keep");
     setReturnFocus(true);
   };
+
+  /** Deletes the link; focus goes to the row beside it (or the list's heading), not lost to the page. */
+  async function deleteLink() {
+    if (!confirm("Delete this link and its statistics?")) return;
+    const row = rowRef.current;
+    const beside = (row?.nextElementSibling ?? row?.previousElementSibling) as HTMLElement | null;
+    if (await run(() => remove({ linkId: link.linkId }))) (beside ?? listHeading(row))?.focus();
+  }
 
   async function run(action: () => Promise<unknown>) {
     try {
@@ -92,7 +105,7 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
         {link.allowDownload && <span className="badge">downloads</span>}
         {link.allowComments && <span className="badge">comments</span>}
       </div>
-      {link.label && <strong>{link.label}</strong>}
+      {(link.label || !link.url) && <strong>{linkName(link)}</strong>}
       {link.ipAllowlist && <div className="muted small">Only from: {link.ipAllowlist}</div>}
       {link.url && (
         <code className="url" title={link.url}>
@@ -117,7 +130,9 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
         {link.lastAccessedAt ? `last opened ${relativePast(link.lastAccessedAt, now)}` : "never opened"} · by {link.creatorName}
       </div>
       <div className="muted small" data-testid="expiry">
-        {link.expiresAt === null ? (
+        {status === "revoked" ? (
+          "revoked: no longer opens"
+        ) : link.expiresAt === null ? (
           "never expires"
         ) : (
           <>
@@ -158,22 +173,14 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
           >
             Revoke
           </button>
-          <button
-            type="button"
-            className="danger"
-            onClick={() => confirm("Delete this link and its statistics?") && void run(() => remove({ linkId: link.linkId }))}
-          >
+          <button type="button" className="danger" onClick={() => void deleteLink()}>
             Delete
           </button>
         </div>
       )}
       {canEdit && link.status === "revoked" && (
         <div className="actions">
-          <button
-            type="button"
-            className="danger"
-            onClick={() => confirm("Delete this link and its statistics?") && void run(() => remove({ linkId: link.linkId }))}
-          >
+          <button type="button" className="danger" onClick={() => void deleteLink()}>
             Delete
           </button>
         </div>
@@ -188,19 +195,22 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
           </label>
           <span className="inline">
             <label className="inline">
-              <input type="checkbox" name="changeExpiry" /> Change expiry
+              <input type="checkbox" name="changeExpiry" checked={changeExpiry} onChange={(e) => setChangeExpiry(e.target.checked)} />{" "}
+              Change expiry
             </label>
-            <ExpiryPicker name="expiresInDays" label="to" dateLabel="New expiry date and time" />
+            {changeExpiry && <ExpiryPicker name="expiresInDays" label="New expiry" dateLabel="New expiry date and time" />}
           </span>
           <label className="inline">
             Password
-            <select name="passwordMode" defaultValue="keep" aria-label="Password change">
+            <select name="passwordMode" value={passwordMode} onChange={(e) => setPasswordMode(e.target.value)} aria-label="Password change">
               <option value="keep">{link.hasPassword ? "Keep current password" : "No password"}</option>
               <option value="set">{link.hasPassword ? "Change password" : "Set a password"}</option>
               {link.hasPassword && <option value="remove">Remove password</option>}
             </select>
           </label>
-          <input name="password" type="password" aria-label="New password" placeholder="New password" autoComplete="new-password" />
+          {passwordMode === "set" && (
+            <input name="password" type="password" aria-label="New password" placeholder="New password" autoComplete="new-password" />
+          )}
           <label>
             Label <input name="label" defaultValue={link.label ?? ""} maxLength={120} />
           </label>
@@ -241,4 +251,11 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
       )}
     </li>
   );
+}
+
+/** The heading the row's list is under (made focusable), for focus once the list's last row is gone. */
+function listHeading(row: HTMLElement | null): HTMLElement | null {
+  const heading = row?.closest("section, dialog, [role='dialog']")?.querySelector<HTMLElement>("h2, h3");
+  if (heading && !heading.hasAttribute("tabindex")) heading.tabIndex = -1;
+  return heading ?? null;
 }

@@ -18,6 +18,11 @@ export function shareAddress(link: Pick<LinkLike, "url" | "customSlug">): string
   return link.customSlug ? link.url.replace(/[^/]+$/, encodeURIComponent(link.customSlug)) : link.url;
 }
 
+/** What a link is called in lists: its label, else its slug, else the end of its id (a revoked link has no address to show). */
+export function linkName(link: { label: string | null; customSlug: string | null; linkId: string }): string {
+  return link.label ?? link.customSlug ?? `link …${link.linkId.slice(-6)}`;
+}
+
 /** A password people can read aloud and type: four groups of letters and digits, no look-alikes. */
 export function generatePassword(): string {
   const alphabet = "abcdefghjkmnpqrstuvwxyz23456789";

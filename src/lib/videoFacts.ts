@@ -66,12 +66,23 @@ export function readVideoFacts(file: File): Promise<VideoFacts> {
         ok: false,
         message: `${file.name} cannot be played: it is not a video this browser can decode. Export it as MP4 (H.264) or WebM and try again.`,
       });
-    video.onloadeddata = () => {
-      if (video.videoWidth === 0) return done({ ok: false, message: `${file.name} has no picture: upload a video file, not audio only.` });
+    const seekToPoster = () => {
       const at = Number.isFinite(video.duration) && video.duration > 0.5 ? Math.min(1, video.duration / 4) : 0;
       if (at === 0) return finish();
-      video.onseeked = finish;
+      video.onseeked = () => Math.abs(video.currentTime - at) < 0.5 && finish();
       video.currentTime = at;
+    };
+    video.onloadeddata = () => {
+      if (video.videoWidth === 0) return done({ ok: false, message: `${file.name} has no picture: upload a video file, not audio only.` });
+      if (video.duration !== Infinity) return seekToPoster();
+      // A browser recording (MediaRecorder's WebM) names no duration: a seek past the end makes the
+      // browser read to the end and learn it.
+      video.ondurationchange = () => {
+        if (!Number.isFinite(video.duration)) return;
+        video.ondurationchange = null;
+        seekToPoster();
+      };
+      video.currentTime = Number.MAX_SAFE_INTEGER;
     };
     video.src = url;
   });

@@ -9,7 +9,7 @@ import { useNow } from "../hooks/useNow";
 import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
 import { formatAbsolute, plural, relativeTime } from "../lib/format";
-import { shareAddress, statusAt, STATUS_FILTERS, type StatusFilter } from "../lib/links";
+import { linkName, shareAddress, STATUS_FILTERS, statusAt, type StatusFilter } from "../lib/links";
 
 /** /links: every share link of the current team, filtered by status, revoked in bulk. */
 export function AllLinks() {
@@ -120,7 +120,7 @@ function TeamLinks({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
           {shown.map((link) => {
             const status = statusAt(link, now);
             const address = shareAddress(link);
-            const name = link.label ?? link.customSlug ?? `link ${link.linkId.slice(-6)}`;
+            const name = linkName(link);
             return (
               <li key={link.linkId} data-status={status}>
                 {canEdit && status !== "revoked" && (
@@ -138,16 +138,18 @@ function TeamLinks({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
                   <br />
                   <span className="muted small">
                     {plural(link.viewCount, "view")} · {plural(link.downloadCount, "download")} ·{" "}
-                    {link.expiresAt === null
-                      ? "never expires"
-                      : `${status === "expired" ? "expired" : "expires"} ${relativeTime(link.expiresAt, now)} (${formatAbsolute(link.expiresAt)})`}
+                    {status === "revoked"
+                      ? "revoked: no longer opens"
+                      : link.expiresAt === null
+                        ? "never expires"
+                        : `${status === "expired" ? "expired" : "expires"} ${relativeTime(link.expiresAt, now)} (${formatAbsolute(link.expiresAt)})`}
                   </span>
                 </span>
                 {address && status !== "revoked" && (
                   <button
                     type="button"
                     className="secondary small"
-                    aria-label={`Copy ${name} for ${link.videoTitle}`}
+                    aria-label={`${copied === address ? "Copied!" : "Copy link"} (${name} for ${link.videoTitle})`}
                     onClick={() => void copyText(address).then((ok) => ok && setCopied(address))}
                   >
                     {copied === address ? "Copied!" : "Copy link"}
