@@ -64,13 +64,16 @@ function requireCounter(value: number, what: string) {
 }
 
 function checked<T>(validator: Validator<T, "required", string>, value: unknown, what: string): T {
+  // Unknown fields are allowed (newer clients add some) and never read. A valid message is checked
+  // without `throw`: with it, every union member a value is not (a "Remove" tried as an "Add", a
+  // null journal tried as a string) builds a ValidationError, stack and all, on each message.
+  if (validate(validator, value, { allowUnknownFields: true })) return value as T;
   try {
-    // Unknown fields are allowed (newer clients add some) and never read.
     validate(validator, value, { throw: true, allowUnknownFields: true });
   } catch (error) {
     throw new ClientInputError(`Malformed ${what}: ${(error as Error).message}`);
   }
-  return value as T;
+  throw new ClientInputError(`Malformed ${what}`);
 }
 
 /** One WebSocket text frame → a client message, or ClientInputError. */
