@@ -11,13 +11,11 @@
  */
 import { ConvexClient } from "convex/browser";
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { rmSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import WebSocket, { WebSocketServer } from "ws";
-import { DocumentStore } from "../local-backend/database";
-import { FIXTURE_PROJECT, spawnBackend, tempDataDir } from "../local-backend/testing";
+import { FIXTURE_PROJECT, spawnBackend } from "../local-backend/testing";
+import { lookupStore } from "./benchLookupStore";
 import { benchSearch } from "./bench-search";
 import { benchExecution } from "./bench-execution";
 
@@ -146,38 +144,6 @@ async function fanOut(url: string, subscribers: number, rounds: number) {
   return delays;
 }
 
-/** A table of `documents` links indexed by token hash, and a function timing `lookups` unique lookups on it. */
-function indexedStore(documents: number) {
-  const dir = tempDataDir("reelgate-bench-");
-  const store = new DocumentStore(path.join(dir, "db.sqlite3"));
-  const table = ":links";
-  store.defineTable(table, [{ name: "by_tokenHash", fields: ["tokenHash"] }]);
-  const hashes = Array.from({ length: documents }, (_, i) => createHash("sha256").update(`token-${i}`).digest("hex"));
-  store.transaction(() => {
-    for (let i = 0; i < documents; i++) {
-      store.write(table, { _id: store.newId(table), _creationTime: store.nextCreationTime(), tokenHash: hashes[i], n: i }, null);
-    }
-  });
-  let next = 0;
-  return {
-    /** Mean µs per lookup over `lookups` lookups of pseudo-random keys. */
-    time(lookups: number) {
-      const start = performance.now();
-      for (let i = 0; i < lookups; i++) {
-        next = (next + 7919) % documents;
-        const { low, high } = store.bounds(table, "by_tokenHash", [{ type: "Eq", fieldPath: "tokenHash", value: hashes[next] }]);
-        const rows = store.scan(table, "by_tokenHash", low, high, "asc", null);
-        if (rows.length !== 1) throw new Error("lookup failed");
-      }
-      return ((performance.now() - start) / lookups) * 1000;
-    },
-    close() {
-      store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 const onlyArg = process.argv.find((a) => a.startsWith("--only="));
 const NAMES: Record<string, string[]> = { protocol: ["1", "2"], lookup: ["3"], search: ["4"], execution: ["5"] };
 const only = onlyArg
@@ -246,7 +212,7 @@ process.exit(0);
 
 function indexSection() {
   // Interleaved batches; the median batch of each size is reported.
-  const [small, large] = [indexedStore(1_000), indexedStore(100_000)];
+  const [small, large] = [lookupStore(1_000), lookupStore(100_000)];
   small.time(2000);
   large.time(2000);
   const smallRuns: number[] = [];
