@@ -82,6 +82,8 @@ export function readVideoFacts(file: File): Promise<VideoFacts> {
         video.ondurationchange = null;
         seekToPoster();
       };
+      // Should the seek end with the duration still unknown, the frame it reached is the poster.
+      video.onseeked = () => !Number.isFinite(video.duration) && finish();
       video.currentTime = Number.MAX_SAFE_INTEGER;
     };
     video.src = url;
