@@ -66,6 +66,22 @@ test("a guest posts at the player's time under a name remembered in the browser"
   expect((screen.getByLabelText("Your name") as HTMLInputElement).value).toBe("Dana");
 });
 
+test("the name a guest posted under fills the reply forms already on the page", async () => {
+  render(
+    <Comments
+      threads={[guestThread]}
+      guest={{ grantToken: "g".repeat(43), videoId: "v1" as Id<"videos">, add }}
+      onSeek={() => undefined}
+    />,
+  );
+  const replyName = screen.getByLabelText(/^Your name \(reply to/) as HTMLInputElement;
+  expect(replyName.value).toBe("");
+  fireEvent.change(screen.getByLabelText("Your name"), { target: { value: "Alice Producer" } });
+  fireEvent.change(screen.getByLabelText("Comment"), { target: { value: "Love it" } });
+  fireEvent.submit(screen.getByRole("form", { name: "Add a comment" }));
+  await waitFor(() => expect(replyName.value).toBe("Alice Producer"));
+});
+
 test("a refused post says why in words (comments turned off)", async () => {
   answer = { ok: false, reason: "commentsOff" };
   render(<Comments threads={[]} guest={{ grantToken: "g".repeat(43), add }} onSeek={() => undefined} />);

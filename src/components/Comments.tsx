@@ -1,5 +1,5 @@
 import type { FunctionArgs, FunctionReturnType } from "convex/server";
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useState, useSyncExternalStore, type FormEvent, type ReactNode } from "react";
 import type { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { REFUSALS } from "../../convex/lib/refusalTable";
@@ -231,6 +231,12 @@ function MemberCommentForm({ member, ...place }: FormPlace & { member: MemberPos
 }
 
 const NAME_KEY = "reelgate:guestName";
+/** Forms showing the remembered name: one posted from any form fills every other still untouched. */
+const nameListeners = new Set<() => void>();
+const subscribeName = (listener: () => void) => {
+  nameListeners.add(listener);
+  return () => void nameListeners.delete(listener);
+};
 
 function storedName(): string {
   try {
@@ -240,9 +246,20 @@ function storedName(): string {
   }
 }
 
-/** A guest's comment or reply: the name they give is remembered in this browser for the next one. */
+function rememberName(name: string) {
+  try {
+    localStorage.setItem(NAME_KEY, name);
+  } catch {
+    // Private mode: the name is simply asked again next time.
+  }
+  for (const listener of nameListeners) listener();
+}
+
+/** A guest's comment or reply: the name they give is remembered in this browser for the next one, in every form. */
 function GuestCommentForm({ guest, ...place }: FormPlace & { guest: GuestPosting }) {
-  const [name, setName] = useState(storedName);
+  const remembered = useSyncExternalStore(subscribeName, storedName);
+  const [typed, setName] = useState<string | null>(null);
+  const name = typed ?? remembered;
   const { parentId, label, inputLabel = label } = place;
   return (
     <CommentForm
@@ -265,11 +282,7 @@ function GuestCommentForm({ guest, ...place }: FormPlace & { guest: GuestPosting
         const who = name.trim();
         const result = await guest.add({ grantToken: guest.grantToken, videoId: guest.videoId, name: who, ...draft });
         if (!result.ok) return REFUSALS[result.reason].words;
-        try {
-          localStorage.setItem(NAME_KEY, who);
-        } catch {
-          // Private mode: the name is simply asked again next time.
-        }
+        rememberName(who);
         return null;
       }}
     />

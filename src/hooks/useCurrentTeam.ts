@@ -1,26 +1,36 @@
 import { useQuery } from "convex/react";
-import { useEffect, useState } from "react";
+import { useEffect, useSyncExternalStore } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 
 const KEY = "reelgate.teamId";
 
-/** Makes `teamId` the team the library opens on next (e.g. the one just joined). */
+/**
+ * The team chosen in this tab, one value for every component that asks (the header's switcher,
+ * the library, All links…): a change anywhere re-renders them all at once. Remembered across reloads.
+ */
+const listeners = new Set<() => void>();
+const subscribe = (listener: () => void) => {
+  listeners.add(listener);
+  return () => void listeners.delete(listener);
+};
+const chosen = () => localStorage.getItem(KEY);
+
+/** Makes `teamId` the team this tab works in, now and after a reload (e.g. the one just joined or created). */
 export function rememberTeam(teamId: Id<"teams">) {
+  if (chosen() === teamId) return;
   localStorage.setItem(KEY, teamId);
+  for (const listener of listeners) listener();
 }
 
-/** The teams you belong to and the one you are working in (remembered across reloads). */
+/** The teams you belong to and the one you are working in. */
 export function useCurrentTeam() {
   const teams = useQuery(api.teams.listMine);
-  const [selected, setSelected] = useState<string | null>(() => localStorage.getItem(KEY));
+  const selected = useSyncExternalStore(subscribe, chosen);
   const team = teams?.find((t) => t.teamId === selected) ?? teams?.[0] ?? null;
   useEffect(() => {
-    if (team) localStorage.setItem(KEY, team.teamId);
+    // A remembered team you no longer belong to gives way to your first one.
+    if (team) rememberTeam(team.teamId);
   }, [team]);
-  return {
-    teams,
-    team,
-    selectTeam: (teamId: Id<"teams">) => setSelected(teamId),
-  };
+  return { teams, team, selectTeam: rememberTeam };
 }

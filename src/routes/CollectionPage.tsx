@@ -1,12 +1,12 @@
 import { useMutation, useQuery } from "convex/react";
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { ErrorBoundary } from "../components/ErrorBoundary";
 import { Header } from "../components/Header";
 import { ShareManager } from "../components/ShareManager";
-import { useCurrentTeam } from "../hooks/useCurrentTeam";
+import { rememberTeam, useCurrentTeam } from "../hooks/useCurrentTeam";
 import { useTitle } from "../hooks/useTitle";
 import { errorMessage } from "../lib/errors";
 import { formatDuration } from "../lib/format";
@@ -31,6 +31,10 @@ function CollectionDetails({ collectionId }: { collectionId: Id<"collections"> }
   const collection = useQuery(api.collections.get, { collectionId });
   const { teams } = useCurrentTeam();
   useTitle(collection?.title ?? "Collection");
+  // The header's team is the one this collection belongs to.
+  useEffect(() => {
+    if (collection) rememberTeam(collection.teamId);
+  }, [collection]);
   const role = teams?.find((t) => t.teamId === collection?.teamId)?.role;
   if (collection === undefined || role === undefined)
     return (

@@ -7,7 +7,7 @@ import { Comments } from "../components/Comments";
 import { Header } from "../components/Header";
 import { MemberPlayer } from "../components/MemberPlayer";
 import { ShareDialog } from "../components/ShareDialog";
-import { useCurrentTeam } from "../hooks/useCurrentTeam";
+import { rememberTeam, useCurrentTeam } from "../hooks/useCurrentTeam";
 import { useTitle } from "../hooks/useTitle";
 import { ErrorBoundary } from "../components/ErrorBoundary";
 import { errorMessage } from "../lib/errors";
@@ -94,6 +94,10 @@ function VideoDetails({ videoId }: { videoId: Id<"videos"> }) {
   const removeComment = useMutation(api.comments.remove);
   const [sharing, setSharing] = useState(false);
   useTitle(video?.title ?? null);
+  // The header's team is the one this video belongs to (and the library it leads back to).
+  useEffect(() => {
+    if (video) rememberTeam(video.teamId);
+  }, [video]);
   if (video === undefined)
     return (
       <p className="muted" role="status">

@@ -1,0 +1,55 @@
+/**
+ * The team chosen in the header is the team every part of the page works in, at once: the
+ * library under the switcher must not go on showing (and acting on) the team it opened with.
+ */
+import { act, cleanup, render, screen } from "@testing-library/react";
+import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import type { Id } from "../../convex/_generated/dataModel";
+import { rememberTeam, useCurrentTeam } from "./useCurrentTeam";
+
+vi.mock("convex/react", () => ({
+  useQuery: () => [
+    { teamId: "north", name: "Studio North", role: "owner" },
+    { teamId: "west", name: "Studio West", role: "owner" },
+  ],
+}));
+
+afterEach(cleanup);
+beforeEach(() => localStorage.clear());
+
+function Switcher() {
+  const { team, selectTeam } = useCurrentTeam();
+  return (
+    <button type="button" onClick={() => selectTeam("west" as Id<"teams">)}>
+      switcher: {team?.name}
+    </button>
+  );
+}
+
+function Library() {
+  const { team } = useCurrentTeam();
+  return <h1>library: {team?.name}</h1>;
+}
+
+test("choosing a team in the switcher switches every component using it, and is remembered", () => {
+  render(
+    <>
+      <Switcher />
+      <Library />
+    </>,
+  );
+  expect(screen.getByRole("heading").textContent).toBe("library: Studio North");
+  act(() => screen.getByRole("button").click());
+  expect(screen.getByRole("button").textContent).toBe("switcher: Studio West");
+  expect(screen.getByRole("heading").textContent).toBe("library: Studio West");
+  expect(localStorage.getItem("reelgate.teamId")).toBe("west");
+});
+
+test("a team remembered elsewhere (just created, or the video's own) is shown at once; an unknown one falls back to the first", () => {
+  render(<Library />);
+  act(() => rememberTeam("west" as Id<"teams">));
+  expect(screen.getByRole("heading").textContent).toBe("library: Studio West");
+  act(() => rememberTeam("gone" as Id<"teams">));
+  expect(screen.getByRole("heading").textContent).toBe("library: Studio North");
+  expect(localStorage.getItem("reelgate.teamId")).toBe("north");
+});
