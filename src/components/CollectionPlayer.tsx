@@ -3,7 +3,7 @@ import { lazy, Suspense, useRef, useState } from "react";
 import type { Id } from "../../convex/_generated/dataModel";
 import { useNow } from "../hooks/useNow";
 import { useTitle } from "../hooks/useTitle";
-import { formatAbsolute, formatDuration, plural, relativeTime } from "../lib/format";
+import { formatAbsolute, formatLength, plural, relativeTime } from "../lib/format";
 import { liveApi, useLiveMutation, useLiveQuery } from "../lib/live";
 import { CommentsLoading, ReconnectingBanner } from "./ShareShell";
 
@@ -37,7 +37,7 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
       <h1>{view.title}</h1>
       <p className="muted small">
         {plural(view.videos.length, "video")}
-        {total > 0 && ` · ${formatDuration(total)}`} · Access ends {relativeTime(view.grantExpiresAt, now)} (
+        {total > 0 && ` · ${formatLength(total)}`} · Access ends {relativeTime(view.grantExpiresAt, now)} (
         <time dateTime={new Date(view.grantExpiresAt).toISOString()}>{formatAbsolute(view.grantExpiresAt)}</time>)
       </p>
       {view.note && (
@@ -69,7 +69,7 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
             onEnded={() => next && setChosen({ id: next.videoId, autoplay: true })}
           />
           <div className="actions">
-            {current.durationSeconds !== null && <span className="muted">{formatDuration(current.durationSeconds)}</span>}
+            {current.durationSeconds !== null && <span className="muted">{formatLength(current.durationSeconds)}</span>}
             {current.downloadUrl && (
               <a className="button" href={current.downloadUrl} download>
                 Download
@@ -100,7 +100,7 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
                   <span className="poster-placeholder" aria-hidden="true" />
                 )}
                 <span>{v.title}</span>
-                {v.durationSeconds !== null && <span className="muted small">{formatDuration(v.durationSeconds)}</span>}
+                {v.durationSeconds !== null && <span className="muted small">{formatLength(v.durationSeconds)}</span>}
               </button>
             </li>
           ))}

@@ -82,6 +82,7 @@ export function Members({ teamId, myRole }: { teamId: Id<"teams">; myRole: Role 
               <button
                 type="button"
                 className="secondary"
+                aria-label={`Remove ${m.email}`}
                 onClick={() => confirm(`Remove ${m.email} from the team?`) && void run(() => remove({ teamId, userId: m.userId }))}
               >
                 Remove

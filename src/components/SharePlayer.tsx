@@ -2,7 +2,7 @@ import type { FunctionReturnType } from "convex/server";
 import { lazy, Suspense, useRef, useState } from "react";
 import { useNow } from "../hooks/useNow";
 import { useTitle } from "../hooks/useTitle";
-import { formatAbsolute, formatDuration, plural, relativeTime } from "../lib/format";
+import { formatAbsolute, formatLength, plural, relativeTime } from "../lib/format";
 import { liveApi, useLiveMutation, useLiveQuery } from "../lib/live";
 import { CommentsLoading, ReconnectingBanner } from "./ShareShell";
 
@@ -74,7 +74,7 @@ export function SharePlayer({ view, grantToken }: { view: View; grantToken: stri
         onContextMenu={view.canDownload ? undefined : (e) => e.preventDefault()}
       />
       <div className="actions">
-        {view.durationSeconds !== null && <span className="muted">{formatDuration(view.durationSeconds)}</span>}
+        {view.durationSeconds !== null && <span className="muted">{formatLength(view.durationSeconds)}</span>}
         {canDownload && (
           // A real link (copyable, and what scripts and tests read), but the click downloads in the page.
           <a

@@ -49,3 +49,11 @@ test("a file within the limit goes ahead: the video is created", async () => {
   fireEvent.submit(screen.getByRole("form", { name: "Upload a video" }));
   await waitFor(() => expect(calls[0]).toMatchObject({ teamId: "t1", title: "fits", fileName: "fits.mp4" }));
 });
+
+test("an empty file is named as empty, not as no file chosen", async () => {
+  render(<Upload teamId={"t1" as Id<"teams">} />);
+  choose(new File([], "blank.webm", { type: "video/webm" }));
+  fireEvent.submit(screen.getByRole("form", { name: "Upload a video" }));
+  await waitFor(() => expect(screen.getByRole("alert").textContent).toBe("blank.webm is empty (0 bytes): choose the video file itself."));
+  expect(calls).toEqual([]);
+});

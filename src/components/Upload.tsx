@@ -123,7 +123,8 @@ export function Upload({ teamId }: { teamId: Id<"teams"> }) {
     const form = event.currentTarget;
     const data = new FormData(form);
     const file = form.querySelector<HTMLInputElement>('input[name="file"]')?.files?.[0];
-    if (!file || file.size === 0) return setError("Choose a video file.");
+    if (!file) return setError("Choose a video file.");
+    if (file.size === 0) return setError(`${file.name} is empty (0 bytes): choose the video file itself.`);
     if (!file.type.startsWith("video/")) return setError("That is not a video file.");
     const tooBig = sizeProblem(file, maxBytes);
     if (tooBig) return setError(tooBig);

@@ -4,6 +4,7 @@ import {
   formatAbsolute,
   formatBytes,
   formatDuration,
+  formatLength,
   fromLocalInput,
   plural,
   relativePast,
@@ -54,4 +55,13 @@ test("absolute dates name the zone; datetime-local values are local wall-clock t
   expect(at).toBe(new Date(2031, 2, 4, 5, 6).getTime());
   expect(toLocalInput(at)).toBe("2031-03-04T05:06");
   expect(fromLocalInput("nonsense")).toBeNull();
+});
+
+test("a video's length rounds to the nearest second and is never 0:00 when it has any; a moment in it counts whole seconds", () => {
+  expect(formatLength(0.9)).toBe("0:01");
+  expect(formatLength(0.2)).toBe("0:01");
+  expect(formatLength(5.9)).toBe("0:06");
+  expect(formatLength(0)).toBe("0:00");
+  expect(formatLength(null)).toBe("");
+  expect(formatDuration(12.6)).toBe("0:12");
 });

@@ -33,6 +33,13 @@ export function relativeWait(ms: number, now = Date.now()): string {
   return relativeTime(now + Math.max(ms, 1), now, Math.ceil);
 }
 
+/** A video's length: to the nearest second, and never "0:00" for one that has any (a 0.9 s clip is "0:01"). */
+export function formatLength(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return "";
+  return formatDuration(seconds > 0 ? Math.max(1, Math.round(seconds)) : 0);
+}
+
+/** A moment in a video, as players show it: whole seconds passed ("0:12" from 12.6 s on). */
 export function formatDuration(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return "";
   const s = Math.floor(seconds % 60)

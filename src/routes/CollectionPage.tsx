@@ -9,7 +9,7 @@ import { ShareManager } from "../components/ShareManager";
 import { rememberTeam, useCurrentTeam } from "../hooks/useCurrentTeam";
 import { useTitle } from "../hooks/useTitle";
 import { errorMessage } from "../lib/errors";
-import { formatDuration } from "../lib/format";
+import { formatLength } from "../lib/format";
 
 export function CollectionPage() {
   const { collectionId } = useParams() as { collectionId: Id<"collections"> };
@@ -89,7 +89,7 @@ function VideoOrder({ collectionId, videos, canEdit }: { collectionId: Id<"colle
           <li key={v.videoId} className="inline">
             <span className="grow">
               <Link to={`/videos/${v.videoId}`}>{v.title}</Link>
-              {v.durationSeconds !== null && <span className="muted small"> {formatDuration(v.durationSeconds)}</span>}
+              {v.durationSeconds !== null && <span className="muted small"> {formatLength(v.durationSeconds)}</span>}
               {v.status !== "ready" && <span className="badge">{v.status}</span>}
             </span>
             {canEdit && (

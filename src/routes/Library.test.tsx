@@ -66,6 +66,8 @@ test("Resume shows for an interrupted upload, not while that upload runs in this
   );
   // Left over from before (a closed tab): resumable.
   expect(screen.getByRole("button", { name: "Resume upload of Notes" })).toBeTruthy();
+  // Each card's Delete says which video it deletes.
+  expect(screen.getByRole("button", { name: "Delete Notes" })).toBeTruthy();
   expect(screen.getByText(/Upload not finished/)).toBeTruthy();
 
   const input = screen.getByLabelText("Video file");

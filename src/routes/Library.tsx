@@ -18,7 +18,7 @@ import { useNow } from "../hooks/useNow";
 import { useActiveUploads } from "../lib/activeUploads";
 import { usePosters } from "../hooks/usePlayback";
 import { errorMessage } from "../lib/errors";
-import { formatBytes, formatDuration, relativePast } from "../lib/format";
+import { formatBytes, formatLength, relativePast } from "../lib/format";
 
 export function Library() {
   const { teams, team } = useCurrentTeam();
@@ -128,7 +128,7 @@ export function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: b
                 {v.status === "uploading" && (uploadingHere.has(v.videoId) ? "Uploading… · " : "Upload not finished · ")}
                 {v.status === "failed" && <span className="error">Failed: {v.failureReason} · </span>}
                 {[
-                  v.status === "ready" ? formatDuration(v.durationSeconds) : "",
+                  v.status === "ready" ? formatLength(v.durationSeconds) : "",
                   v.status === "ready" ? formatBytes(v.size) : "",
                   `added ${relativePast(v.createdAt, now)}`,
                 ]
@@ -146,6 +146,7 @@ export function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: b
               <button
                 type="button"
                 className="danger small"
+                aria-label={`Delete ${v.title}`}
                 onClick={() => {
                   if (confirm(`Delete "${v.title}"? Its share links stop working at once.`)) {
                     remove({ videoId: v.videoId }).catch((e) => alert(errorMessage(e)));
