@@ -26,7 +26,11 @@ test("the invite link previews the team, and accepting it makes the signed-in ac
     role: "member",
     email: "bob@example.com",
     invitedBy: "Alice",
+    signedInAs: null,
   });
+  // Opened signed in, the preview names the account (the page warns when it is not the invited address).
+  expect(await eve.as.query(api.invites.preview, { token })).toMatchObject({ status: "pending", signedInAs: "eve@example.com" });
+  expect(await bob.as.query(api.invites.preview, { token })).toMatchObject({ signedInAs: "bob@example.com" });
   await expectCode(t.mutation(api.invites.accept, { token }), "UNAUTHENTICATED");
   expect(await bob.as.mutation(api.invites.accept, { token })).toEqual({ teamId, teamName: "Studio", role: "member" });
   expect(await bob.as.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Studio", role: "member" }]);

@@ -1,4 +1,5 @@
 /** The invitee's side of a team invitation: look at the secret link, then accept it signed in. */
+import { getAuthUserId } from "@convex-dev/auth/server";
 import { v } from "convex/values";
 import { authedMutation, publicQuery } from "./functions";
 import { notFound } from "./lib/errors";
@@ -13,6 +14,8 @@ export const invitePreview = v.union(
     email: v.string(),
     invitedBy: v.string(),
     expiresAt: v.number(),
+    /** The email of the account opening the link, when signed in: the page warns when it is not the invited one. */
+    signedInAs: v.union(v.string(), v.null()),
   }),
   v.object({ status: v.literal("expired") }),
   v.object({ status: v.literal("invalid") }),
@@ -28,6 +31,8 @@ export const preview = publicQuery({
     if (!invite || !team) return { status: "invalid" as const };
     if (invite.expiresAt <= Date.now()) return { status: "expired" as const };
     const inviter = await ctx.db.get(invite.invitedBy);
+    const userId = await getAuthUserId(ctx);
+    const viewer = userId ? await ctx.db.get(userId) : null;
     return {
       status: "pending" as const,
       teamName: team.name,
@@ -35,6 +40,7 @@ export const preview = publicQuery({
       email: invite.email,
       invitedBy: inviter?.name || inviter?.email || "A team admin",
       expiresAt: invite.expiresAt,
+      signedInAs: viewer?.email ?? null,
     };
   },
 });

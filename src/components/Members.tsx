@@ -138,7 +138,7 @@ export function Members({ teamId, myRole }: { teamId: Id<"teams">; myRole: Role 
           <button type="submit">Invite</button>
         </form>
       )}
-      {created && (
+      {created && data.invites.some((i) => i.url === created.url) && (
         <div aria-live="polite" className="ok">
           <p>
             Invitation link for {created.email}: send it to them yourself. It works once, for 7 days; whoever opens it and accepts joins the

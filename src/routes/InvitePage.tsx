@@ -69,6 +69,12 @@ export function InvitePage() {
         <span className="badge">{preview.role}</span>.
       </p>
       <p className="muted small">The link works once and expires {relativeTime(preview.expiresAt)}.</p>
+      {isAuthenticated && preview.signedInAs !== null && preview.signedInAs.toLowerCase() !== preview.email.toLowerCase() && (
+        <p className="warning" role="note">
+          This invitation was sent to <strong>{preview.email}</strong>, and you are signed in as <strong>{preview.signedInAs}</strong>.
+          Accepting joins this account to {preview.teamName}; if the invitation is meant for someone else, sign out first.
+        </p>
+      )}
       {isAuthenticated ? (
         <button type="button" onClick={() => void join()} disabled={busy}>
           {busy ? "Joining…" : `Accept and join ${preview.teamName}`}
