@@ -115,6 +115,8 @@ test("a grant lasts 24 hours, counts a view and sets lastAccessedAt", async () =
     contentType: "video/mp4",
     canDownload: true,
     grantExpiresAt: g.expiresAt,
+    // The link's own expiry is what the viewer is told (this one never expires), not the grant's 24 hours.
+    linkExpiresAt: null,
     mediaUrl: `http://site.test/media/${g.grantToken}`,
     downloadUrl: `http://site.test/media/${g.grantToken}/download`,
   });

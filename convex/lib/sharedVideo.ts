@@ -19,6 +19,8 @@ export const grantTermsFields = {
   note: v.union(v.string(), v.null()),
   canDownload: v.boolean(),
   grantExpiresAt: v.number(),
+  /** The link's own expiry (null: never), what a viewer is told: the page renews its grant until then. */
+  linkExpiresAt: v.union(v.number(), v.null()),
 };
 
 /** One video through the grant: a collection grant names which of its videos (`videoId`). */
@@ -39,5 +41,6 @@ export function grantTerms(link: Doc<"shareLinks">, grant: Doc<"shareGrants">) {
     note: link.note ?? null,
     canDownload: link.allowDownload,
     grantExpiresAt: Math.min(grant.expiresAt, link.expiresAt ?? Number.POSITIVE_INFINITY),
+    linkExpiresAt: link.expiresAt ?? null,
   };
 }

@@ -2,8 +2,9 @@ import type { FunctionReturnType } from "convex/server";
 import { lazy, Suspense, useRef, useState } from "react";
 import type { Id } from "../../convex/_generated/dataModel";
 import { useNow } from "../hooks/useNow";
+import { LinkExpiry } from "./LinkExpiry";
 import { useTitle } from "../hooks/useTitle";
-import { formatAbsolute, formatLength, plural, relativeTime } from "../lib/format";
+import { formatLength, plural } from "../lib/format";
 import { liveApi, useLiveMutation, useLiveQuery } from "../lib/live";
 import { CommentsLoading, ReconnectingBanner } from "./ShareShell";
 
@@ -37,8 +38,9 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
       <h1>{view.title}</h1>
       <p className="muted small">
         {plural(view.videos.length, "video")}
-        {total > 0 && ` · ${formatLength(total)}`} · Access ends {relativeTime(view.grantExpiresAt, now)} (
-        <time dateTime={new Date(view.grantExpiresAt).toISOString()}>{formatAbsolute(view.grantExpiresAt)}</time>)
+        {total > 0 && ` · ${formatLength(total)}`}
+        {view.linkExpiresAt !== null && " · "}
+        <LinkExpiry at={view.linkExpiresAt} now={now} className="" />
       </p>
       {view.note && (
         <p className="note" role="note">

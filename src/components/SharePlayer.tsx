@@ -1,8 +1,9 @@
 import type { FunctionReturnType } from "convex/server";
 import { lazy, Suspense, useRef, useState } from "react";
 import { useNow } from "../hooks/useNow";
+import { LinkExpiry } from "./LinkExpiry";
 import { useTitle } from "../hooks/useTitle";
-import { formatAbsolute, formatLength, plural, relativeTime } from "../lib/format";
+import { formatLength, plural } from "../lib/format";
 import { liveApi, useLiveMutation, useLiveQuery } from "../lib/live";
 import { CommentsLoading, ReconnectingBanner } from "./ShareShell";
 
@@ -92,10 +93,7 @@ export function SharePlayer({ view, grantToken }: { view: View; grantToken: stri
         )}
         {download.busy && download.total > 0 && <progress aria-label="Download progress" max={download.total} value={download.received} />}
         {view.canDownload && downloadsLeft === 0 && <span className="muted">This link has reached its download limit.</span>}
-        <span className="muted small">
-          Access ends {relativeTime(view.grantExpiresAt, now)} (
-          <time dateTime={new Date(view.grantExpiresAt).toISOString()}>{formatAbsolute(view.grantExpiresAt)}</time>)
-        </span>
+        <LinkExpiry at={view.linkExpiresAt} now={now} />
         {limits.length > 0 && (
           <span className="muted small" data-testid="limits">
             {limits.join(" · ")}
