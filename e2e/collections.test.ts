@@ -35,6 +35,9 @@ test("a three-video collection behind a password, a guest comment at 0:12 seen l
       await page.getByRole("button", { name: "Add to collection" }).click();
       await page.getByRole("region", { name: "Videos in this collection" }).getByRole("link", { name: title }).waitFor();
     }
+    // Nothing left to add: said so, instead of an empty picker and a button that does nothing.
+    await page.getByText("Every library video is in this collection.").waitFor();
+    expect(await page.getByLabel("Video to add").count()).toBe(0);
     const cutB = await page
       .getByRole("region", { name: "Videos in this collection" })
       .getByRole("link", { name: "Cut B" })
@@ -101,6 +104,7 @@ test("a three-video collection behind a password, a guest comment at 0:12 seen l
     // Revoke: the open page loses the player and the form at once; the media URL stops answering.
     await row.getByRole("button", { name: "Revoke" }).click();
     await viewer.getByRole("heading", { name: "Link not found" }).waitFor({ timeout: 10_000 });
+    await viewer.getByText(/^This collection is no longer available to you\. /).waitFor();
     expect(await viewer.locator("video").count()).toBe(0);
     expect(await viewer.getByRole("form", { name: "Add a comment" }).count()).toBe(0);
     expect((await fetch(mediaUrl, { headers: { Range: "bytes=0-1" } })).status).toBe(404);

@@ -2,7 +2,7 @@ import { useAction, useMutation, useQuery } from "convex/react";
 import { useRef, useState, type ChangeEvent, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { markUploading, useActiveUploads } from "../lib/activeUploads";
+import { markUploading, useActiveUploads, useUploadsElsewhere } from "../lib/activeUploads";
 import { sizeProblem, UploadCancelled, uploadInChunks, type ChunkApi, type UploadProgress } from "../lib/chunkedUpload";
 import { errorMessage, isAppError } from "../lib/errors";
 import { formatBytes } from "../lib/format";
@@ -182,8 +182,10 @@ export function ResumeUpload({ videoId, fileName, title }: { videoId: Id<"videos
   const upload = useChunkedUpload();
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
-  // Resume is for an upload interrupted (a reload, another tab, a dropped connection), not one running in this tab.
+  // Resume is for an upload interrupted (a reload, a closed tab, a dropped connection), not one
+  // running in this tab or in another tab of this browser (two uploaders would race on its chunks).
   const runningHere = useActiveUploads().has(videoId);
+  const runningElsewhere = useUploadsElsewhere().has(videoId);
 
   async function picked(event: ChangeEvent<HTMLInputElement>) {
     const file = event.currentTarget.files?.[0];
@@ -201,7 +203,7 @@ export function ResumeUpload({ videoId, fileName, title }: { videoId: Id<"videos
     <div className="resume">
       {upload.progress ? (
         <ProgressRow progress={upload.progress} onCancel={upload.cancel} />
-      ) : runningHere ? null : (
+      ) : runningHere || runningElsewhere ? null : (
         <button type="button" className="secondary small" onClick={() => input.current?.click()} aria-label={`Resume upload of ${title}`}>
           Resume
         </button>

@@ -159,9 +159,16 @@ function AddVideo({
       setError(errorMessage(e));
     }
   }
+  if (library !== undefined && choices.length === 0)
+    return (
+      <p className="muted small">
+        {library.length === 0 ? "The library has no videos yet." : "Every library video is in this collection."}
+      </p>
+    );
   return (
     <form onSubmit={submit} className="inline" aria-label="Add a video">
-      <select name="videoId" aria-label="Video to add" defaultValue="">
+      {/* A new key for each set of choices: the picker starts over at "Choose a video…" after an add. */}
+      <select key={choices.length} name="videoId" aria-label="Video to add" defaultValue="">
         <option value="" disabled>
           Choose a video…
         </option>

@@ -15,7 +15,7 @@ import { ResumeUpload, Upload } from "../components/Upload";
 import { useCurrentTeam } from "../hooks/useCurrentTeam";
 import { useDebounced } from "../hooks/useDebounced";
 import { useNow } from "../hooks/useNow";
-import { useActiveUploads } from "../lib/activeUploads";
+import { useActiveUploads, useUploadsElsewhere } from "../lib/activeUploads";
 import { usePosters } from "../hooks/usePlayback";
 import { errorMessage } from "../lib/errors";
 import { formatBytes, formatLength, relativePast } from "../lib/format";
@@ -87,6 +87,7 @@ export function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: b
   // Posters come through the gate too: one short-lived library grant (convex/playback.ts).
   const posterFor = usePosters(teamId);
   const uploadingHere = useActiveUploads();
+  const uploadingElsewhere = useUploadsElsewhere();
   const filtered = searched !== "" || status !== "all" || links !== "any";
   if (shown === undefined)
     return (
@@ -125,7 +126,12 @@ export function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: b
               {v.status === "ready" ? <Link to={`/videos/${v.videoId}`}>{v.title}</Link> : <strong>{v.title}</strong>}
               {v.hasLinks && <span className="badge"> shared</span>}
               <div className="muted small">
-                {v.status === "uploading" && (uploadingHere.has(v.videoId) ? "Uploading… · " : "Upload not finished · ")}
+                {v.status === "uploading" &&
+                  (uploadingHere.has(v.videoId)
+                    ? "Uploading… · "
+                    : uploadingElsewhere.has(v.videoId)
+                      ? "Uploading in another tab… · "
+                      : "Upload not finished · ")}
                 {v.status === "failed" && <span className="error">Failed: {v.failureReason} · </span>}
                 {[
                   v.status === "ready" ? formatLength(v.durationSeconds) : "",

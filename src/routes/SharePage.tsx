@@ -43,14 +43,15 @@ export function SharePage() {
   // A collection link's grant: null for video links, as `view` is null for collection links.
   const collection = useLiveQuery(liveApi.collections.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
   const opened = view ?? collection;
-  const [hadAccess, setHadAccess] = useState(false);
+  // What this page showed before access ended (a video or a collection), for the words that say it ended.
+  const [hadAccess, setHadAccess] = useState<"video" | "collection" | null>(null);
   const issue = useRequestGrant();
   // Why opening the link at once failed: a refusal (drawn as one, heading and all) or a thrown error.
   const [autoRefusal, setAutoRefusal] = useState<{ reason: Refusal; retryAfterMs?: number } | null>(null);
   const [autoError, setAutoError] = useState<string | null>(null);
 
   useEffect(() => {
-    if (opened) setHadAccess(true);
+    if (opened) setHadAccess(view ? "video" : "collection");
     if (view === null && collection === null) setGrant(null); // the grant stopped working: revoked, expired, password changed
   }, [opened, view, collection, setGrant]);
 
@@ -171,12 +172,20 @@ function useSlugTicket(token: string): { ready: boolean; ticket?: string; error?
 }
 
 /** A refusal, in its words from the one table; after access was had, said to have ended. */
-function RefusalScreen({ reason, retryAfterMs, hadAccess }: { reason: Refusal; retryAfterMs?: number; hadAccess: boolean }) {
+function RefusalScreen({
+  reason,
+  retryAfterMs,
+  hadAccess,
+}: {
+  reason: Refusal;
+  retryAfterMs?: number;
+  hadAccess: "video" | "collection" | null;
+}) {
   return (
     <Shell>
       <h1>{REFUSALS[reason].title}</h1>
       <p role="alert">
-        {hadAccess ? "This video is no longer available to you. " : ""}
+        {hadAccess ? `This ${hadAccess} is no longer available to you. ` : ""}
         {refusalText(reason, retryAfterMs)}
       </p>
     </Shell>
