@@ -158,7 +158,9 @@ test("video page: rename in place, comment deleted, its share dialog (no inline 
     await page.keyboard.press("Enter");
     const dialog = page.getByRole("dialog", { name: "Share “Sunset final”" });
     await dialog.getByText("No share links yet.").waitFor();
-    // A long checkbox label starts on the checkbox's line, beside it (it used to drop below as one piece).
+    // A long checkbox label starts on the checkbox's line, beside it, even on a phone (it used to drop below as one piece).
+    const desktop = page.viewportSize()!;
+    await page.setViewportSize({ width: 390, height: 844 });
     const besideItsBox = await dialog.locator("label", { hasText: "Guests can comment" }).evaluate((label) => {
       const box = label.querySelector("input")!.getBoundingClientRect();
       const text = [...label.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim())!;
@@ -167,6 +169,7 @@ test("video page: rename in place, comment deleted, its share dialog (no inline 
       const first = range.getClientRects()[0];
       return first.left >= box.right - 1 && Math.abs(first.top + first.height / 2 - (box.top + box.height / 2)) < 12;
     });
+    await page.setViewportSize(desktop);
     expect(besideItsBox).toBe(true);
     expect(await dialog.getAttribute("aria-modal")).toBe("true");
     await page.keyboard.press("Escape");
