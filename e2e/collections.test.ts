@@ -72,6 +72,12 @@ test("a three-video collection behind a password, a guest comment at 0:12 seen l
     ]);
     await list.getByRole("button", { name: /Cut B/ }).click();
     await viewer.getByRole("heading", { name: "Cut B" }).waitFor();
+    // The address names the video (#2), and Back / Forward move between the videos watched.
+    expect(new URL(viewer.url()).hash).toBe("#2");
+    await viewer.goBack();
+    await viewer.getByRole("heading", { name: "Cut A" }).waitFor();
+    await viewer.goForward();
+    await viewer.getByRole("heading", { name: "Cut B" }).waitFor();
     const video = viewer.locator("video");
     const mediaUrl = (await video.getAttribute("src"))!;
     expect(mediaUrl).toMatch(/\/media\/[A-Za-z0-9_-]{43}\?video=/);

@@ -1,5 +1,5 @@
 import type { FunctionReturnType } from "convex/server";
-import { lazy, Suspense, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import type { Id } from "../../convex/_generated/dataModel";
 import { useNow } from "../hooks/useNow";
 import { LinkExpiry } from "./LinkExpiry";
@@ -19,7 +19,18 @@ type CollectionView = NonNullable<FunctionReturnType<typeof liveApi.collections.
  */
 export function CollectionPlayer({ view, grantToken }: { view: CollectionView; grantToken: string }) {
   useTitle(view.title);
-  const [chosen, setChosen] = useState<{ id: Id<"videos">; autoplay: boolean } | null>(null);
+  // The video the address names (#2: the second), so a viewer can link to one and Back returns to the last.
+  const [chosen, setChosenState] = useState<{ id: Id<"videos">; autoplay: boolean } | null>(() => videoAt(view, positionInHash()));
+  const setChosen = (next: { id: Id<"videos">; autoplay: boolean }) => {
+    const position = view.videos.findIndex((v) => v.videoId === next.id) + 1;
+    if (position > 0 && location.hash !== `#${position}`) history.pushState(null, "", `#${position}`);
+    setChosenState(next);
+  };
+  useEffect(() => {
+    const follow = () => setChosenState(videoAt(view, positionInHash()));
+    window.addEventListener("popstate", follow);
+    return () => window.removeEventListener("popstate", follow);
+  }, [view]);
   const player = useRef<HTMLVideoElement>(null);
   const now = useNow(30_000);
   const index = Math.max(
@@ -123,4 +134,16 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
       )}
     </main>
   );
+}
+
+/** The 0-based position the address's hash names (#1 is the first video), or null. */
+function positionInHash(): number | null {
+  const match = /^#(\d{1,4})$/.exec(location.hash);
+  return match ? Number(match[1]) - 1 : null;
+}
+
+/** The video at `position` (not autoplayed: the viewer came by an address or Back), or null for the first. */
+function videoAt(view: CollectionView, position: number | null): { id: Id<"videos">; autoplay: boolean } | null {
+  const video = position === null ? undefined : view.videos[position];
+  return video ? { id: video.videoId, autoplay: false } : null;
 }
