@@ -89,3 +89,17 @@ test("a slug-shaped address still asks for its slug ticket", async () => {
   await waitFor(() => expect(fetches).toEqual(["http://site.test/api/v1/resolve"]));
   expect(screen.queryByRole("heading", { name: REFUSALS.missing.title })).toBeNull();
 });
+
+test("a refusal that passes with time says when, and the page tries again by itself once it has", async () => {
+  openAt(TOKEN);
+  answers.set("shareLinks:getByToken", { status: "ok" });
+  answers.set("collections:getByShareGrant", null);
+  grantAnswer = { ok: false, reason: "rateLimited", retryAfterMs: 300 };
+  render(<SharePage />);
+  expect(await screen.findByRole("heading", { name: REFUSALS.rateLimited.title })).toBeTruthy();
+  expect(screen.getByRole("alert").textContent).toBe(`${REFUSALS.rateLimited.words} Try again in 1 second.`);
+  grantAnswer = { ok: true, grantToken: "g".repeat(43), expiresAt: Date.now() + 86_400_000 };
+  answers.set("videos:getByShareGrant", { grantExpiresAt: Date.now() + 86_400_000 });
+  expect(await screen.findByRole("heading", { name: "Launch cut" }, { timeout: 3000 })).toBeTruthy();
+  expect(fetches).toEqual(["http://site.test/api/v1/grant", "http://site.test/api/v1/grant"]);
+});

@@ -1,7 +1,7 @@
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { ReconnectingBanner, ShareSkeleton } from "../components/ShareShell";
 import type { Refusal } from "../../convex/lib/refusals";
-import { REFUSALS } from "../../convex/lib/refusalTable";
+import { REFUSALS, type RefusalFacts } from "../../convex/lib/refusalTable";
 import { looksLikeSlug, looksLikeToken } from "../../convex/lib/tokens";
 import { unreachable } from "../../convex/lib/unreachable";
 import { fetchSlugTicket, useRequestGrant } from "../hooks/useRequestGrant";
@@ -62,9 +62,17 @@ export function SharePage() {
     return () => clearTimeout(timer);
   }, [opened, setGrant]);
 
+  // A refusal that passes with time (too many attempts from this network) is tried again once it has.
+  useEffect(() => {
+    const facts: RefusalFacts | undefined = autoRefusal ? REFUSALS[autoRefusal.reason] : undefined;
+    if (!autoRefusal?.retryAfterMs || !facts?.retry) return;
+    const timer = setTimeout(() => setAutoRefusal(null), Math.min(autoRefusal.retryAfterMs + 250, 2 ** 31 - 1));
+    return () => clearTimeout(timer);
+  }, [autoRefusal]);
+
   // A link without a password opens at once.
   useEffect(() => {
-    if ((status?.status !== "ok" && status?.status !== "ipCheckRequired") || grant) return;
+    if ((status?.status !== "ok" && status?.status !== "ipCheckRequired") || grant || autoRefusal) return;
     issue({ token, viewerId: viewer, slugTicket: slug.ticket })
       .then((r) =>
         r.ok
@@ -72,7 +80,7 @@ export function SharePage() {
           : setAutoRefusal({ reason: r.reason, retryAfterMs: r.retryAfterMs }),
       )
       .catch((e) => setAutoError(errorMessage(e)));
-  }, [status?.status, grant, issue, token, viewer, setGrant, slug.ticket]);
+  }, [status?.status, grant, autoRefusal, issue, token, viewer, setGrant, slug.ticket]);
 
   if (grant && collection)
     return (
