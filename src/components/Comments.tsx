@@ -5,6 +5,7 @@ import type { Id } from "../../convex/_generated/dataModel";
 import { REFUSALS } from "../../convex/lib/refusalTable";
 import { errorMessage } from "../lib/errors";
 import { formatDuration, relativePast } from "../lib/format";
+import { listenerSet } from "../lib/listeners";
 
 export type Thread = {
   commentId: Id<"comments">;
@@ -232,11 +233,7 @@ function MemberCommentForm({ member, ...place }: FormPlace & { member: MemberPos
 
 const NAME_KEY = "reelgate:guestName";
 /** Forms showing the remembered name: one posted from any form fills every other still untouched. */
-const nameListeners = new Set<() => void>();
-const subscribeName = (listener: () => void) => {
-  nameListeners.add(listener);
-  return () => void nameListeners.delete(listener);
-};
+const nameListeners = listenerSet();
 
 function storedName(): string {
   try {
@@ -252,12 +249,12 @@ function rememberName(name: string) {
   } catch {
     // Private mode: the name is simply asked again next time.
   }
-  for (const listener of nameListeners) listener();
+  nameListeners.notify();
 }
 
 /** A guest's comment or reply: the name they give is remembered in this browser for the next one, in every form. */
 function GuestCommentForm({ guest, ...place }: FormPlace & { guest: GuestPosting }) {
-  const remembered = useSyncExternalStore(subscribeName, storedName);
+  const remembered = useSyncExternalStore(nameListeners.subscribe, storedName);
   const [typed, setName] = useState<string | null>(null);
   const name = typed ?? remembered;
   const { parentId, label, inputLabel = label } = place;

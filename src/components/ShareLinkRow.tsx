@@ -6,7 +6,7 @@ import { hasExpired } from "../../convex/lib/linkExpiry";
 import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
 import { formatAbsolute, plural, relativePast, relativeTime } from "../lib/format";
-import { linkName, shareAddress, statusAt } from "../lib/links";
+import { linkName, REVOKED_NOTE, shareAddress, statusAt } from "../lib/links";
 import { AccessLog } from "./AccessLog";
 import { ExpiryPicker } from "./ExpiryPicker";
 
@@ -131,7 +131,7 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
       </div>
       <div className="muted small" data-testid="expiry">
         {status === "revoked" ? (
-          "revoked: no longer opens"
+          REVOKED_NOTE
         ) : link.expiresAt === null ? (
           "never expires"
         ) : (

@@ -2,6 +2,7 @@ import { useQuery } from "convex/react";
 import { useEffect, useSyncExternalStore } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { listenerSet } from "../lib/listeners";
 
 const KEY = "reelgate.teamId";
 
@@ -9,18 +10,14 @@ const KEY = "reelgate.teamId";
  * The team chosen in this tab, one value for every component that asks (the header's switcher,
  * the library, All links…): a change anywhere re-renders them all at once. Remembered across reloads.
  */
-const listeners = new Set<() => void>();
-const subscribe = (listener: () => void) => {
-  listeners.add(listener);
-  return () => void listeners.delete(listener);
-};
+const { subscribe, notify } = listenerSet();
 const chosen = () => localStorage.getItem(KEY);
 
 /** Makes `teamId` the team this tab works in, now and after a reload (e.g. the one just joined or created). */
 export function rememberTeam(teamId: Id<"teams">) {
   if (chosen() === teamId) return;
   localStorage.setItem(KEY, teamId);
-  for (const listener of listeners) listener();
+  notify();
 }
 
 /** The teams you belong to and the one you are working in. */

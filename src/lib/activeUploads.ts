@@ -7,9 +7,10 @@
  * names them every ANNOUNCE_MS, and one not heard from for FORGET_MS is taken to be gone.
  */
 import { useSyncExternalStore } from "react";
+import { listenerSet } from "./listeners";
 
 const CHANNEL = "reelgate:uploads";
-export const ANNOUNCE_MS = 2000;
+const ANNOUNCE_MS = 2000;
 const FORGET_MS = 3 * ANNOUNCE_MS;
 
 /** What one tab says: the videos it is uploading right now (an empty list once it has none). */
@@ -17,10 +18,7 @@ export type UploadsAnnouncement = { tab: string; videoIds: string[] };
 
 let active: ReadonlySet<string> = new Set();
 let elsewhere: ReadonlySet<string> = new Set();
-const listeners = new Set<() => void>();
-const notify = () => {
-  for (const listener of listeners) listener();
-};
+const { subscribe, notify } = listenerSet();
 
 const tab = crypto.randomUUID();
 const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(CHANNEL) : null;
@@ -74,11 +72,6 @@ function update(next: ReadonlySet<string>) {
 export function markUploading(videoId: string): () => void {
   update(new Set([...active, videoId]));
   return () => update(new Set([...active].filter((id) => id !== videoId)));
-}
-
-function subscribe(listener: () => void) {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
 }
 
 /** The ids of the videos being uploaded in this tab right now. */

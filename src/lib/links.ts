@@ -18,6 +18,9 @@ export function shareAddress(link: Pick<LinkLike, "url" | "customSlug">): string
   return link.customSlug ? link.url.replace(/[^/]+$/, encodeURIComponent(link.customSlug)) : link.url;
 }
 
+/** What a revoked link's row says instead of an expiry that no longer matters. */
+export const REVOKED_NOTE = "revoked: no longer opens";
+
 /** What a link is called in lists: its label, else its slug, else the end of its id (a revoked link has no address to show). */
 export function linkName(link: { label: string | null; customSlug: string | null; linkId: string }): string {
   return link.label ?? link.customSlug ?? `link …${link.linkId.slice(-6)}`;

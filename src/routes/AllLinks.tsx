@@ -9,7 +9,7 @@ import { useNow } from "../hooks/useNow";
 import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
 import { formatAbsolute, plural, relativeTime } from "../lib/format";
-import { linkName, shareAddress, STATUS_FILTERS, statusAt, type StatusFilter } from "../lib/links";
+import { linkName, REVOKED_NOTE, shareAddress, STATUS_FILTERS, statusAt, type StatusFilter } from "../lib/links";
 
 /** /links: every share link of the current team, filtered by status, revoked in bulk. */
 export function AllLinks() {
@@ -139,7 +139,7 @@ function TeamLinks({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
                   <span className="muted small">
                     {plural(link.viewCount, "view")} · {plural(link.downloadCount, "download")} ·{" "}
                     {status === "revoked"
-                      ? "revoked: no longer opens"
+                      ? REVOKED_NOTE
                       : link.expiresAt === null
                         ? "never expires"
                         : `${status === "expired" ? "expired" : "expires"} ${relativeTime(link.expiresAt, now)} (${formatAbsolute(link.expiresAt)})`}
