@@ -162,12 +162,40 @@ describe("queries and mutations are deterministic (crates/isolate/src/environmen
     ["setTimeout", "Can't use setTimeout in queries and mutations. Please consider using an action."],
     ["setInterval", "Can't use setInterval in queries and mutations. Please consider using an action."],
     ["generateKey", "Can't use cryptographic randomness in queries and mutations. Please consider using an action."],
+    ["formData", "Can't use formData() in queries and mutations. Please consider using an action."],
   ])("%s throws Convex's not_allowed_in_udf error in queries and mutations, works in actions", async (what, message) => {
     await expect(call("query", "isolate:tryInQuery", { what })).rejects.toThrow(message);
     await expect(call("mutation", "isolate:tryInMutation", { what })).rejects.toThrow(message);
     expect(await call("action", "isolate:tryInAction", { what })).toBe(what === "fetch" ? "function" : "ok");
   });
 });
+
+test.each([
+  ["urlencoded", { body: "a=1&b=two", contentType: "application/x-www-form-urlencoded" }, ["a=1", "b=two"]],
+  ["urlencoded, cloned", { body: "a=1", contentType: "application/x-www-form-urlencoded;charset=UTF-8", clone: true }, ["a=1"]],
+  ["no content type", {}, "TypeError: Missing content type"],
+  ["text", { body: "a=1", contentType: "text/plain" }, "TypeError: Body cannot be decoded as form data"],
+  [
+    "multipart without a boundary",
+    { body: "x", contentType: "multipart/form-data" },
+    "TypeError: Missing boundary parameter in mime type of multipart formdata.",
+  ],
+  [
+    "multipart",
+    { body: "--b\r\n\r\n", contentType: "multipart/form-data; boundary=b" },
+    "Error: Can't use formData() in queries and mutations. Please consider using an action. See https://docs.convex.dev/functions/actions for more details.",
+  ],
+  [
+    "multipart, cloned",
+    { body: "--b\r\n\r\n", contentType: "multipart/form-data; boundary=b", clone: true },
+    "Error: Can't use formData() in queries and mutations. Please consider using an action. See https://docs.convex.dev/functions/actions for more details.",
+  ],
+])(
+  "formData() in a query, %s, as udf-runtime/src/21_formdata.ts decodes it (a urlencoded body by a sync op)",
+  async (_name, args, expected) => {
+    expect(await call("query", "isolate:decodeFormInQuery", args)).toEqual(expected);
+  },
+);
 
 describe("a rejection left unhandled fails the execution (crates/isolate/src/environment/udf/mod.rs, action/mod.rs UnhandledPromiseRejection)", () => {
   test.each(["query", "mutation", "action"] as const)(

@@ -166,7 +166,50 @@ export function createDefaultRuntime(host: RuntimeHost): vm.Context {
   };
   global.console = consoleFor(host);
   global.process = { env: envProxy(host) };
+  global.Request = withConvexFormData(globalThis.Request, host);
+  global.Response = withConvexFormData(globalThis.Response, host);
   return context;
+}
+
+/**
+ * Why `formData()` cannot decode a body with this Content-Type, in udf-runtime/src/21_formdata.ts
+ * `parseFormData`'s words, or null. A multipart body is parsed by an async op there
+ * (crates/isolate/src/environment/async_op.rs ParseMultiPart, "formData()"), which a query or
+ * mutation may not start (udf/mod.rs `start_async_op` → not_allowed_in_udf); a urlencoded body is
+ * parsed by a sync op and decodes everywhere.
+ */
+export function formDataRefusal(contentType: string | null, deterministic: boolean): Error | null {
+  if (contentType === null) return new TypeError("Missing content type");
+  const [essence, ...params] = contentType.split(";").map((part) => part.trim());
+  if (!/^[!#$%&'*+.^\w`|~-]+\/[!#$%&'*+.^\w`|~-]+$/.test(essence)) return new TypeError("Invalid content type");
+  switch (essence.toLowerCase()) {
+    case "multipart/form-data":
+      if (!params.some((param) => /^boundary=./i.test(param)))
+        return new TypeError("Missing boundary parameter in mime type of multipart formdata.");
+      return deterministic ? notAllowedInUdf("formData()") : null;
+    case "application/x-www-form-urlencoded":
+      return null;
+    default:
+      return new TypeError("Body cannot be decoded as form data");
+  }
+}
+
+/** The host's Request or Response with Convex's `formData()` checks first (copies from clone() included). */
+function withConvexFormData<C extends typeof Request | typeof Response>(Base: C, host: RuntimeHost): C {
+  const Checked = class extends (Base as typeof Request) {
+    override async formData(): Promise<FormData> {
+      const refusal = formDataRefusal(this.headers.get("content-type"), isDeterministic(host.current()));
+      if (!refusal) return await super.formData();
+      // As `_markBodyUsed("formData")` does before Convex parses: the body is spent either way.
+      if (!this.bodyUsed) await this.arrayBuffer().catch(() => undefined);
+      throw refusal;
+    }
+    override clone(): Request {
+      return Object.setPrototypeOf(super.clone(), Checked.prototype) as Request;
+    }
+  };
+  Object.defineProperty(Checked, "name", { value: Base.name });
+  return Checked as unknown as C;
 }
 
 /**
