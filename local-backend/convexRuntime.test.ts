@@ -131,7 +131,17 @@ describe("Convex's default runtime has Web APIs only (udf-runtime/src/setup.ts)"
   }, 30_000);
 });
 
-type Sample = { t0: number; d0: number; t1: number; d1: number; random: [number, number]; bytes: number[] };
+type Sample = {
+  t0: number;
+  d0: number;
+  t1: number;
+  d1: number;
+  p0: number;
+  p1: number;
+  origin: number;
+  random: [number, number];
+  bytes: number[];
+};
 
 describe("queries and mutations are deterministic (crates/isolate/src/environment/udf/mod.rs)", () => {
   test.each([
@@ -145,6 +155,10 @@ describe("queries and mutations are deterministic (crates/isolate/src/environmen
       const b = await call<Sample>(kind, name, kind === "query" ? { n: 2 } : args);
       expect(a.t0).toBeGreaterThanOrEqual(before - 5);
       expect([a.d0, a.t1, a.d1]).toEqual([a.t0, a.t0, a.t0]);
+      // performance.now() starts at the execution's start; it moves in a mutation, not in a query (helpers/performance.rs).
+      expect(Math.abs(a.origin + a.p0 - a.t0)).toBeLessThan(5);
+      if (kind === "query") expect(a.p1).toBe(a.p0);
+      else expect(a.p1 - a.p0).toBeGreaterThan(1);
       expect(a.random[0]).not.toBe(a.random[1]);
       for (const r of [...a.random, ...b.random]) expect(r >= 0 && r < 1, String(r)).toBe(true);
       expect(a.random).not.toEqual(b.random); // a new seed per execution

@@ -21,6 +21,8 @@ export type RuntimeExec = {
   type: "query" | "mutation" | "action" | "http";
   /** Date.now() for the whole of a query or mutation (crates/isolate/src/ops/time.rs op_now). */
   startedAt?: number;
+  /** The host's performance.now() when the execution began on this thread (a mutation's performance.now() moves from it). */
+  monotonicStart?: number;
   random?: SeededRandom;
 };
 
@@ -154,7 +156,15 @@ export function createDefaultRuntime(host: RuntimeHost): vm.Context {
 
   global.crypto = udfCrypto(host);
   global.performance = {
-    now: () => (isDeterministic(host.current()) ? now() - performance.timeOrigin : performance.now()),
+    // crates/isolate/src/environment/helpers/performance.rs: a query's now() is fixed at the
+    // execution's start; a mutation's starts there and moves with elapsed (monotonic) time, while
+    // its Date.now() stays fixed (udf/mod.rs performance_now: now_fixed / now_incrementing).
+    now: () => {
+      const exec = host.current();
+      if (!isDeterministic(exec)) return performance.now();
+      const atStart = now() - performance.timeOrigin;
+      return exec.type === "mutation" && exec.monotonicStart !== undefined ? atStart + (performance.now() - exec.monotonicStart) : atStart;
+    },
     timeOrigin: performance.timeOrigin,
   };
   Object.assign(global, timers(host));

@@ -130,6 +130,7 @@ const host = {
     return {
       type: exec.type,
       startedAt: exec.startedAt,
+      monotonicStart: exec.monotonicStart,
       get random() {
         return exec.rng.random;
       },
@@ -246,7 +247,13 @@ port.on("message", (message: ToWorker) => {
   if (message.kind === "http") return exchanges.get(message.execId)?.onPart(message.part);
   env.at(message.envVersion ?? null);
   const parent = message.parentExecId === null ? undefined : executions.get(message.parentExecId);
-  const exec: Running = { execId: message.execId, type: message.type, startedAt: message.startedAt, rng: parent?.rng ?? {} };
+  const exec: Running = {
+    execId: message.execId,
+    type: message.type,
+    startedAt: message.startedAt,
+    monotonicStart: performance.now(),
+    rng: parent?.rng ?? {},
+  };
   executions.set(exec.execId, exec);
   void (async () => {
     try {
