@@ -4,11 +4,26 @@
  * backend and through nginx serving one plain copy (or, without nginx, a minimal Node static
  * server): 16 concurrent clients doing 4 MiB range reads for 20 s each (throughput, time to
  * first byte, the backend's peak RSS); seeks (`bytes=<90 %>-`, time to first byte p50/p99); and
- * the upload itself, chunked (3 parallel POSTs) vs one POST of the whole file. Not a test.
+ * the upload itself, chunked (3 parallel POSTs) vs one POST of the whole file. Then, on a backend
+ * of its own, the issue's upload figure as a person meets it: a 1 GiB file (BENCH_BROWSER_UPLOAD_MIB)
+ * uploaded from a Chromium tab by the upload form's own code (src/lib/chunkedUpload.ts, loaded
+ * through Vite) vs one `curl --data-binary` POST of the same file to the backend's raw upload,
+ * alternately, with the peak memory of the backend and of the tab. Not a test.
  */
 import { ConvexHttpClient } from "convex/browser";
-import { execSync, spawn } from "node:child_process";
-import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync, execSync, spawn } from "node:child_process";
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import path from "node:path";
@@ -17,7 +32,9 @@ import { Readable } from "node:stream";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { APP_PROJECT, signUp, uploadChunkedVideo, uploadReadyVideo, withMp4Head } from "../wire/appTesting";
-import { spawnBackend, tempDataDir } from "../local-backend/testing";
+import { freePort, spawnBackend, tempDataDir } from "../local-backend/testing";
+import { CHROMIUM, launchChromium } from "../e2e/browser";
+import { createServer as createViteServer } from "vite";
 
 const SIZE = 256 * 1024 * 1024;
 const CHUNK = 4 * 1024 * 1024;
@@ -25,6 +42,8 @@ const CLIENTS = 16;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const SEGMENTS = 4;
 const UPLOAD_ROUNDS = Number(process.env.BENCH_UPLOAD_ROUNDS ?? 3);
+const BROWSER_UPLOAD_MIB = Number(process.env.BENCH_BROWSER_UPLOAD_MIB ?? 1024);
+const BROWSER_UPLOAD_ROUNDS = Number(process.env.BENCH_BROWSER_UPLOAD_ROUNDS ?? 2);
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
@@ -127,6 +146,119 @@ http { access_log off; sendfile on; tcp_nopush on; client_body_temp_path ${dir};
   };
 }
 
+/** This process's descendants (Chromium's browser, zygote and renderer processes among them). */
+function descendants(): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const queue = [process.pid];
+  while (queue.length) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      out.push(child);
+      queue.push(child);
+    }
+  }
+  return out;
+}
+
+/** The largest current RSS and peak RSS (VmHWM) among this bench's Chromium renderer processes: the tab. */
+function tabMemory(): { rss: number; peak: number } {
+  let [rss, peak] = [0, 0];
+  for (const pid of descendants()) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("--type=renderer")) continue;
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      rss = Math.max(rss, Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024);
+      peak = Math.max(peak, Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { rss, peak };
+}
+
+/**
+ * A BROWSER_UPLOAD_MIB file uploaded from a Chromium tab by the upload form's code, alternately with
+ * one curl POST of it to the backend's raw upload; null without Chromium (or with 0 MiB asked).
+ */
+async function browserUpload() {
+  if (!existsSync(CHROMIUM) || BROWSER_UPLOAD_MIB <= 0) return null;
+  const size = BROWSER_UPLOAD_MIB * 1024 * 1024;
+  const dir = tempDataDir("reelgate-bench-upload-");
+  const file = path.join(dir, "upload.mp4");
+  const piece = Buffer.alloc(8 * 1024 * 1024);
+  const fd = openSync(file, "w");
+  for (let at = 0, i = 0; at < size; at += piece.length, i++) {
+    piece.fill(i % 251);
+    if (i === 0) withMp4Head(piece);
+    writeSync(fd, piece, 0, Math.min(piece.length, size - at));
+  }
+  closeSync(fd);
+  const server = await spawnBackend({ projectDir: APP_PROJECT });
+  process.env.VITE_CONVEX_URL = server.cloudUrl;
+  process.env.VITE_CONVEX_SITE_URL = server.siteUrl;
+  const port = await freePort();
+  const vite = await createViteServer({
+    root: APP_PROJECT,
+    configFile: path.join(APP_PROJECT, "vite.config.ts"),
+    server: { port, strictPort: true, host: "127.0.0.1", hmr: false },
+    logLevel: "error",
+  });
+  await vite.listen();
+  const browser = await launchChromium();
+  try {
+    const { http, token } = await signUp(server, "upload@example.com", "Upload");
+    const teamId = await http.mutation(api.teams.create, { name: "Upload" });
+    const page = await browser.newPage();
+    // The app's own page (its sign-in screen) is the tab's load before the upload.
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.evaluate(() => {
+      const input = document.createElement("input");
+      input.type = "file";
+      input.id = "bench-file";
+      document.body.append(input);
+    });
+    await page.setInputFiles("#bench-file", file);
+    const tabBefore = tabMemory();
+    const [fromTab, byCurl]: number[][] = [[], []];
+    for (let round = 0; round < BROWSER_UPLOAD_ROUNDS; round++) {
+      const result = await page.evaluate(
+        async ({ cloudUrl, token, teamId }) => {
+          const module = "/scripts/benchUploadTab.ts";
+          const { uploadPicked } = (await import(/* @vite-ignore */ module)) as typeof import("./benchUploadTab");
+          return await uploadPicked(cloudUrl, token, teamId, document.getElementById("bench-file") as HTMLInputElement);
+        },
+        { cloudUrl: server.cloudUrl, token, teamId },
+      );
+      if (result.bytes !== size) throw new Error(`the tab uploaded ${result.bytes} bytes`);
+      fromTab.push(result.seconds);
+      const videoId = await http.mutation(api.videos.create, { teamId, title: "Curl", fileName: "curl.mp4" });
+      const uploadUrl = await http.mutation(api.videos.generateUploadUrl, { videoId });
+      const t0 = performance.now();
+      execFileSync("curl", ["-sS", "-f", "-X", "POST", "-H", "Content-Type: video/mp4", "--data-binary", `@${file}`, uploadUrl], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      byCurl.push((performance.now() - t0) / 1000);
+    }
+    return { size, fromTab, byCurl, tabBefore, tab: tabMemory(), backendPeak: peakRss(server.process.pid!) };
+  } finally {
+    await browser.close();
+    await vite.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const browserFigures = await browserUpload();
+
 const backend = await spawnBackend({ projectDir: APP_PROJECT });
 try {
   const { http } = await signUp(backend, "bench@example.com", "Bench");
@@ -220,6 +352,18 @@ try {
   console.log(
     `   backend peak RSS ${(rssPeak / 1024 / 1024).toFixed(0)} MiB (before load ${(rssBefore / 1024 / 1024).toFixed(0)} MiB; target < 300 MiB)`,
   );
+  const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+  if (!browserFigures) console.log("Upload from a browser tab: skipped (no Chromium, or BENCH_BROWSER_UPLOAD_MIB=0)");
+  else {
+    const { size, fromTab, byCurl, tabBefore, tab, backendPeak } = browserFigures;
+    const [tabSeconds, curlSeconds] = [pct(fromTab, 50), pct(byCurl, 50)];
+    console.log(
+      `Upload of ${mib(size)} from a Chromium tab (the upload form's chunked upload, 8 MiB chunks × 3) ${(size / 1024 / 1024 / tabSeconds).toFixed(0)} MiB/s vs one curl --data-binary POST ${(size / 1024 / 1024 / curlSeconds).toFixed(0)} MiB/s: ${(curlSeconds / tabSeconds).toFixed(2)}× (target ≥ 0.7×; median of ${fromTab.length} alternating rounds: tab ${fromTab.map((x) => x.toFixed(2)).join("/")} s, curl ${byCurl.map((x) => x.toFixed(2)).join("/")} s)`,
+    );
+    console.log(
+      `   peak memory: backend ${mib(backendPeak)} (its own backend, this upload only); the tab's renderer ${mib(tab.peak)} (RSS ${mib(tabBefore.rss)} with the app's page loaded, before the first upload)`,
+    );
+  }
 } finally {
   await backend.stop();
 }
