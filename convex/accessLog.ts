@@ -2,7 +2,7 @@ import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { authedQuery, internalMutation } from "./functions";
-import { ACCESS_LOG_RETENTION_MS } from "./lib/accessLog";
+import { ACCESS_LOG_RETENTION_MS, viewerAlias } from "./lib/accessLog";
 import { requireLinkRole } from "./lib/permissions";
 import { isRefusal, refusalValidator } from "./lib/refusals";
 
@@ -11,7 +11,8 @@ const entry = v.object({
   event: v.union(v.literal("grantIssued"), v.literal("grantRefused"), v.literal("download"), v.literal("revoked")),
   /** Why a grant was refused (lib/refusals.ts). */
   reason: v.union(refusalValidator, v.null()),
-  viewerId: v.union(v.string(), v.null()),
+  /** Which visitor, by a name of this link's own (lib/accessLog.ts viewerAlias), never their id. */
+  viewer: v.union(v.string(), v.null()),
   clientAddress: v.union(v.string(), v.null()),
 });
 
@@ -27,13 +28,15 @@ export const list = authedQuery({
       .order("desc")
       .paginate(paginationOpts);
     return {
-      page: result.page.map((e) => ({
-        at: e._creationTime,
-        event: e.event,
-        reason: isRefusal(e.reason) ? e.reason : null,
-        viewerId: e.viewerId ?? null,
-        clientAddress: e.clientAddress ?? null,
-      })),
+      page: await Promise.all(
+        result.page.map(async (e) => ({
+          at: e._creationTime,
+          event: e.event,
+          reason: isRefusal(e.reason) ? e.reason : null,
+          viewer: e.viewerId === undefined ? null : await viewerAlias(linkId, e.viewerId),
+          clientAddress: e.clientAddress ?? null,
+        })),
+      ),
       isDone: result.isDone,
       continueCursor: result.continueCursor,
     };

@@ -28,7 +28,12 @@ export const rateLimiter = new RateLimiter(components.rateLimiter, {
   passwordFailuresPerClient: { kind: "token bucket", rate: 60, period: HOUR },
   /** Custom-slug lookups by one client address (lib/slugTickets.ts): slugs are guessable, tokens are not. */
   slugLookupsPerClient: { kind: "token bucket", rate: 60, period: MINUTE },
-  /** Consecutive wrong passwords by one viewer of one client on one link (key: linkId:client:viewerId); reset on success. */
+  /**
+   * Consecutive wrong passwords by one viewer on one link (key: linkId:viewerId, or
+   * linkId:anonymous:client without an id; lib/grantIssuing.ts viewerKey); reset on success. The
+   * viewer id is the browser's secret and never leaves the server (the access log shows an alias),
+   * so nobody else can spend a viewer's streak.
+   */
   passwordFailuresPerViewer: { kind: "token bucket", rate: 5, period: HOUR },
   /** The lock a viewer earns after 5 consecutive failures: one token per 10 minutes. */
   viewerLockout: { kind: "token bucket", rate: 1, period: 10 * MINUTE },

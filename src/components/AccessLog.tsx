@@ -25,7 +25,7 @@ export function AccessLog({ linkId }: { linkId: Id<"shareLinks"> }) {
               {e.reason ? `: ${REFUSALS[e.reason].title}` : ""}
             </span>
             <span className="muted">
-              {e.viewerId ? `viewer ${e.viewerId.slice(0, 8)}` : ""} {relativePast(e.at)}
+              {e.viewer ?? ""} {relativePast(e.at)}
             </span>
           </li>
         ))}
