@@ -105,7 +105,10 @@ test("one grant of a password-protected collection link opens each of its videos
     allowDownload: true,
     note: "For review",
   });
-  expect(await t.query(api.shareLinks.getByToken, { token: link.token })).toEqual({ status: "passwordRequired" });
+  // The form is told when the link expires: the page turns it into "expired" then (a query is not re-run as time passes).
+  const expiresAt = await t.run(async (ctx) => (await ctx.db.get(link.linkId))?.expiresAt);
+  expect(expiresAt).toBeGreaterThan(Date.now());
+  expect(await t.query(api.shareLinks.getByToken, { token: link.token })).toEqual({ status: "passwordRequired", expiresAt });
   expect(await t.mutation(api.shareLinks.issueAccessGrant, { token: link.token, password: "wrong" })).toMatchObject({
     ok: false,
     reason: "invalidPassword",

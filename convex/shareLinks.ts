@@ -29,7 +29,15 @@ export const tokenStatus = v.union(
     /** Set on collection links: how many videos the link opens. */
     collection: v.optional(v.object({ videoCount: v.number() })),
   }),
-  v.object({ status: refusalValidator, retryAfterMs: v.optional(v.number()) }),
+  v.object({
+    status: refusalValidator,
+    retryAfterMs: v.optional(v.number()),
+    /**
+     * With `passwordRequired` and `locked` on a link that expires: when. A query is not re-run as
+     * time passes, so the page turns the form into "expired" itself then (src/lib/timedStatus.ts).
+     */
+    expiresAt: v.optional(v.number()),
+  }),
 );
 export type TokenStatus = Infer<typeof tokenStatus>;
 
@@ -127,9 +135,10 @@ export const getByToken = publicQuery({
     const limit = await limitReached(ctx, link, args.viewerId);
     if (limit) return { status: limit.reason };
     if (link.passwordHash !== undefined) {
+      const expiry = typeof link.expiresAt === "number" ? { expiresAt: link.expiresAt } : {};
       const lock = await viewerLock(ctx, link._id, args.viewerId);
-      if (lock) return { status: "locked", retryAfterMs: lock };
-      return { status: "passwordRequired" };
+      if (lock) return { status: "locked", retryAfterMs: lock, ...expiry };
+      return { status: "passwordRequired", ...expiry };
     }
     if (collection) {
       const videos = await playableVideos(ctx, collection);

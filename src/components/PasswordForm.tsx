@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useId, useRef, useState, type FormEvent } from "react";
 import { useRequestGrant } from "../hooks/useRequestGrant";
 import { errorMessage } from "../lib/errors";
 import { refusalText } from "../lib/refusalText";
@@ -18,17 +18,24 @@ export function PasswordForm({
   const issue = useRequestGrant();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+  const errorId = useId();
+  /** A refusal: said, and the field (described by it) has the focus again for the next try. */
+  const refuse = (message: string) => {
+    setError(message);
+    input.current?.focus();
+  };
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const password = String(new FormData(event.currentTarget).get("password") ?? "");
-    if (!password) return setError("Enter the password.");
+    if (!password) return refuse("Enter the password.");
     setBusy(true);
     try {
       const result = await issue({ token, password, viewerId: viewer, slugTicket });
-      if (result.ok) onGrant({ grantToken: result.grantToken, expiresAt: result.expiresAt });
-      else setError(refusalText(result.reason, result.retryAfterMs));
+      if (result.ok) return onGrant({ grantToken: result.grantToken, expiresAt: result.expiresAt });
+      refuse(refusalText(result.reason, result.retryAfterMs));
     } catch (e) {
-      setError(errorMessage(e));
+      refuse(errorMessage(e));
     } finally {
       setBusy(false);
     }
@@ -38,10 +45,19 @@ export function PasswordForm({
       <h1>Password required</h1>
       <p className="muted">The sender protected this video with a password.</p>
       <label>
-        Password <input name="password" type="password" autoComplete="off" autoFocus />
+        Password{" "}
+        <input
+          ref={input}
+          name="password"
+          type="password"
+          autoComplete="off"
+          autoFocus
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? errorId : undefined}
+        />
       </label>
       {error && (
-        <p className="error" role="alert">
+        <p className="error" role="alert" id={errorId}>
           {error}
         </p>
       )}

@@ -103,3 +103,39 @@ test("a refusal that passes with time says when, and the page tries again by its
   expect(await screen.findByRole("heading", { name: "Launch cut" }, { timeout: 3000 })).toBeTruthy();
   expect(fetches).toEqual(["http://site.test/api/v1/grant", "http://site.test/api/v1/grant"]);
 });
+
+test("a password link that expires while its form is open turns into 'Link expired' then, without a reload", async () => {
+  openAt(TOKEN);
+  // The query's answer does not change when the clock passes the link's expiry.
+  answers.set("shareLinks:getByToken", { status: "passwordRequired", expiresAt: Date.now() + 300 });
+  render(<SharePage />);
+  expect(await screen.findByRole("heading", { name: "Password required" })).toBeTruthy();
+  expect(await screen.findByRole("heading", { name: REFUSALS.expired.title }, { timeout: 3000 })).toBeTruthy();
+  expect(screen.queryByLabelText("Password")).toBeNull();
+});
+
+test("a password link that expires while watched ends as expired, never as 'the password has changed'", async () => {
+  openAt(TOKEN);
+  const expiresAt = Date.now() + 600;
+  sessionStorage.setItem(`reelgate.grant.${TOKEN}`, JSON.stringify({ grantToken: "g".repeat(43), expiresAt }));
+  answers.set("shareLinks:getByToken", { status: "passwordRequired", expiresAt });
+  answers.set("videos:getByShareGrant", { grantExpiresAt: expiresAt });
+  answers.set("collections:getByShareGrant", null);
+  render(<SharePage />);
+  expect(await screen.findByRole("heading", { name: "Launch cut" })).toBeTruthy();
+  const seen: string[] = [];
+  const observer = new MutationObserver(() => seen.push(document.body.textContent ?? ""));
+  observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+  expect(await screen.findByRole("heading", { name: REFUSALS.expired.title }, { timeout: 3000 })).toBeTruthy();
+  observer.disconnect();
+  expect(screen.getByRole("alert").textContent).toBe(`This video is no longer available to you. ${REFUSALS.expired.words}`);
+  expect(seen.some((text) => text.includes("password for this link has changed"))).toBe(false);
+});
+
+test("a lock shows its wait, then the password form comes back by itself when the lock ends", async () => {
+  openAt(TOKEN);
+  answers.set("shareLinks:getByToken", { status: "locked", retryAfterMs: 300 });
+  render(<SharePage />);
+  expect(await screen.findByRole("heading", { name: REFUSALS.locked.title })).toBeTruthy();
+  expect(await screen.findByRole("heading", { name: "Password required" }, { timeout: 3000 })).toBeTruthy();
+});

@@ -11,6 +11,7 @@ import { useTitle } from "../hooks/useTitle";
 import { errorMessage } from "../lib/errors";
 import { liveApi, useLiveQuery } from "../lib/live";
 import { refusalText } from "../lib/refusalText";
+import { useTimedStatus } from "../lib/timedStatus";
 
 // The player is not needed for the first paint (the skeleton): its chunk is fetched as this module
 // runs, alongside the WebSocket's handshake and the grant's round trips, and rendered once granted.
@@ -37,7 +38,9 @@ export function SharePage() {
   const token = useShareToken();
   const viewer = useRef(viewerId()).current;
   const slug = useSlugTicket(token);
-  const status = useLiveQuery(liveApi.shareLinks.getByToken, slug.ready ? { token, viewerId: viewer, slugTicket: slug.ticket } : "skip");
+  const status = useTimedStatus(
+    useLiveQuery(liveApi.shareLinks.getByToken, slug.ready ? { token, viewerId: viewer, slugTicket: slug.ticket } : "skip"),
+  );
   const { grant, setGrant } = useShareGrant(token);
   const view = useLiveQuery(liveApi.videos.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
   // A collection link's grant: null for video links, as `view` is null for collection links.
