@@ -1,8 +1,9 @@
-import { fireEvent, render, screen } from "@testing-library/react";
+import { act, fireEvent, render, screen } from "@testing-library/react";
+import { createRef } from "react";
 import { afterEach, expect, test } from "vitest";
 import { cleanup } from "@testing-library/react";
-import { localZone } from "../lib/format";
-import { ExpiryPicker } from "./ExpiryPicker";
+import { localZone, toLocalInput } from "../lib/format";
+import { ExpiryPicker, type ExpiryPickerHandle } from "./ExpiryPicker";
 
 afterEach(cleanup);
 
@@ -27,4 +28,34 @@ test("the picker offers never / 1 / 7 / 30 / 90 days and a local date and time, 
   );
   expect(screen.getByText(/^Expires Mar 4, 2031, 5:06 AM/)).toBeTruthy();
   expect(seen[0]).toBeNull();
+});
+
+/** The element naming what is wrong with `field`, through its aria-describedby. */
+function problemOf(field: HTMLElement) {
+  const id = field.getAttribute("aria-describedby");
+  return id === null ? null : document.getElementById(id)?.textContent;
+}
+
+test("'At a date and time…' without a date, or with a past one, fails the form's check: the field says why and takes focus", () => {
+  const picker = createRef<ExpiryPickerHandle>();
+  render(<ExpiryPicker ref={picker} name="expiresInDays" label="Expires" />);
+  expect(picker.current!.check()).toBe(true);
+  fireEvent.change(screen.getByLabelText("Expires"), { target: { value: "date" } });
+  const field = screen.getByLabelText(`Expiry date and time (${localZone()})`);
+  expect(field.getAttribute("aria-invalid")).toBe("false");
+  expect(problemOf(field)).toBeNull();
+  act(() => expect(picker.current!.check()).toBe(false));
+  expect(field.getAttribute("aria-invalid")).toBe("true");
+  expect(problemOf(field)).toBe("Pick the date and time the link should expire.");
+  expect(document.activeElement).toBe(field);
+  // Changing the date takes the message away until the next check.
+  fireEvent.change(field, { target: { value: toLocalInput(Date.now() - 3_600_000) } });
+  expect(problemOf(field)).toBeNull();
+  act(() => expect(picker.current!.check()).toBe(false));
+  expect(problemOf(field)).toBe("That time has passed: pick a date and time in the future.");
+  fireEvent.change(field, { target: { value: toLocalInput(Date.now() + 86_400_000) } });
+  act(() => expect(picker.current!.check()).toBe(true));
+  expect(field.getAttribute("aria-invalid")).toBe("false");
+  fireEvent.change(screen.getByLabelText("Expires"), { target: { value: "never" } });
+  expect(picker.current!.check()).toBe(true);
 });

@@ -1,12 +1,14 @@
 /**
- * A link's row in the share dialog: deleting keeps keyboard focus in the list, the edit form shows
- * only the fields its choices call for, and a revoked link is named, not shown with a dead expiry.
+ * A link's row in the share dialog: deleting keeps keyboard focus in the list, Edit moves it into
+ * the edit form, the edit form shows only the fields its choices call for and clears an expiry only
+ * on "Never", and a revoked link is named, not shown with a dead expiry.
  */
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import type { FunctionReturnType } from "convex/server";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import type { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { localZone, toLocalInput } from "../lib/format";
 import { ShareLinkRow } from "./ShareLinkRow";
 
 type Link = FunctionReturnType<typeof api.shareLinks.list>[number];
@@ -94,4 +96,60 @@ test("a revoked link is named (it has no address) and shows no expiry that no lo
     expect(expiry.textContent).toMatch(/^revoked: no longer opens/);
     expect(expiry.textContent).not.toMatch(/expires/);
   }
+});
+
+test("Edit moves keyboard focus into the edit form (the Edit button is gone), and Cancel back to Edit", async () => {
+  rows([link("gggggg7")]);
+  fireEvent.click(screen.getByRole("button", { name: "Edit" }));
+  await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText("Allow downloads")));
+  fireEvent.click(screen.getByRole("button", { name: "Cancel" }));
+  await waitFor(() => expect(document.activeElement).toBe(screen.getByRole("button", { name: "Edit" })));
+});
+
+/** Opens the row's edit form, ticks "Change expiry" and picks "At a date and time…"; returns the date field. */
+function editExpiryByDate() {
+  fireEvent.click(screen.getByRole("button", { name: "Edit" }));
+  fireEvent.click(screen.getByLabelText("Change expiry"));
+  fireEvent.change(screen.getByLabelText("New expiry"), { target: { value: "date" } });
+  return screen.getByLabelText(`New expiry date and time (${localZone()})`);
+}
+
+test("saving 'At a date and time…' without a date, or with a past one, saves nothing (the expiry stays) and says why at the field", async () => {
+  rows([link("hhhhhh8")]);
+  const date = editExpiryByDate();
+  fireEvent.change(screen.getByLabelText("Password change"), { target: { value: "set" } });
+  fireEvent.change(screen.getByLabelText("New password"), { target: { value: "s3cret-enough" } });
+  fireEvent.click(screen.getByRole("button", { name: "Save" }));
+  await new Promise((r) => setTimeout(r, 20));
+  expect(removed).toEqual([]);
+  expect(date.getAttribute("aria-invalid")).toBe("true");
+  expect(document.getElementById(date.getAttribute("aria-describedby")!)?.textContent).toBe(
+    "Pick the date and time the link should expire.",
+  );
+  expect(document.activeElement).toBe(date);
+  // The field's `min` holds the browser's own submit back from a time before the form opened; one
+  // that passed while the form stayed open is the form's to refuse (a submit past the browser's check).
+  fireEvent.change(date, { target: { value: toLocalInput(NOW - 3_600_000) } });
+  fireEvent.submit(date.closest("form")!);
+  await new Promise((r) => setTimeout(r, 20));
+  expect(removed).toEqual([]);
+  expect(document.getElementById(date.getAttribute("aria-describedby")!)?.textContent).toBe(
+    "That time has passed: pick a date and time in the future.",
+  );
+  // A future date is saved as that instant.
+  const at = new Date(NOW + 3 * 86_400_000);
+  at.setSeconds(0, 0);
+  fireEvent.change(date, { target: { value: toLocalInput(at.getTime()) } });
+  fireEvent.click(screen.getByRole("button", { name: "Save" }));
+  await waitFor(() => expect(removed).toMatchObject([{ linkId: "hhhhhh8", expiresAt: at.getTime(), password: "s3cret-enough" }]));
+});
+
+test("only 'Never' clears the expiry", async () => {
+  rows([link("iiiiii9")]);
+  fireEvent.click(screen.getByRole("button", { name: "Edit" }));
+  fireEvent.click(screen.getByLabelText("Change expiry"));
+  fireEvent.change(screen.getByLabelText("New expiry"), { target: { value: "never" } });
+  fireEvent.click(screen.getByRole("button", { name: "Save" }));
+  await waitFor(() => expect(removed).toMatchObject([{ linkId: "iiiiii9", expiresInDays: null }]));
+  expect(removed[0]).not.toHaveProperty("expiresAt");
 });

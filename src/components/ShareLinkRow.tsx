@@ -8,7 +8,7 @@ import { errorMessage } from "../lib/errors";
 import { formatAbsolute, plural, relativePast, relativeTime } from "../lib/format";
 import { linkName, REVOKED_NOTE, shareAddress, statusAt } from "../lib/links";
 import { AccessLog } from "./AccessLog";
-import { ExpiryPicker } from "./ExpiryPicker";
+import { ExpiryPicker, type ExpiryPickerHandle } from "./ExpiryPicker";
 
 type Link = FunctionReturnType<typeof api.shareLinks.list>[number];
 
@@ -22,6 +22,8 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
   const [error, setError] = useState<string | null>(null);
   const [showLog, setShowLog] = useState(false);
   const editButton = useRef<HTMLButtonElement>(null);
+  const firstField = useRef<HTMLInputElement>(null);
+  const expiryPicker = useRef<ExpiryPickerHandle>(null);
   const rowRef = useRef<HTMLLIElement>(null);
   const status = statusAt(link, now);
   const address = shareAddress(link);
@@ -30,8 +32,9 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
   const [changeExpiry, setChangeExpiry] = useState(false);
   const [passwordMode, setPasswordMode] = useState("keep");
   useEffect(() => {
-    // Back to where the user was: the Edit button, once it is shown again.
-    if (!editing && returnFocus) {
+    // Into the form once Edit (now gone) opens it; back to Edit once it is shown again.
+    if (editing) firstField.current?.focus();
+    else if (returnFocus) {
       editButton.current?.focus();
       setReturnFocus(false);
     }
@@ -66,6 +69,8 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
     event.preventDefault();
     const data = new FormData(event.currentTarget);
     const changeExpiry = data.get("changeExpiry") === "on";
+    // A date mode without a usable date leaves both expiry fields empty, which would clear the expiry.
+    if (changeExpiry && !expiryPicker.current?.check()) return setError(null);
     const expiry = changeExpiry ? String(data.get("expiresInDays") ?? "") : undefined;
     const exactExpiry = changeExpiry ? String(data.get("expiresInDaysAt") ?? "") : "";
     const passwordMode = String(data.get("passwordMode"));
@@ -188,7 +193,7 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
       {editing && (
         <form onSubmit={save} className="stack edit" aria-label={`Edit link ${link.label ?? link.customSlug ?? (address ?? "").slice(-8)}`}>
           <label className="inline">
-            <input type="checkbox" name="allowDownload" defaultChecked={link.allowDownload} /> Allow downloads
+            <input type="checkbox" name="allowDownload" defaultChecked={link.allowDownload} ref={firstField} /> Allow downloads
           </label>
           <label className="inline">
             <input type="checkbox" name="allowComments" defaultChecked={link.allowComments} /> Guests can comment
@@ -198,7 +203,9 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
               <input type="checkbox" name="changeExpiry" checked={changeExpiry} onChange={(e) => setChangeExpiry(e.target.checked)} />{" "}
               Change expiry
             </label>
-            {changeExpiry && <ExpiryPicker name="expiresInDays" label="New expiry" dateLabel="New expiry date and time" />}
+            {changeExpiry && (
+              <ExpiryPicker ref={expiryPicker} name="expiresInDays" label="New expiry" dateLabel="New expiry date and time" />
+            )}
           </span>
           <label className="inline">
             Password

@@ -7,7 +7,7 @@ import { useNow } from "../hooks/useNow";
 import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
 import { generatePassword, linkWithPassword, shareAddress, statusAt, STATUS_FILTERS, type StatusFilter } from "../lib/links";
-import { ExpiryPicker } from "./ExpiryPicker";
+import { ExpiryPicker, type ExpiryPickerHandle } from "./ExpiryPicker";
 import { ShareLinkRow } from "./ShareLinkRow";
 
 /** What the create form sends: `shareLinks.create`'s arguments without the link's target. */
@@ -44,6 +44,7 @@ export function ShareManager({
   const [copiedBoth, setCopiedBoth] = useState(false);
   const now = useNow(30_000, links?.map((l) => l.expiresAt) ?? []);
   const busyRef = useRef(false);
+  const expiry = useRef<ExpiryPickerHandle>(null);
 
   async function createLink(args: LinkOptions, quick: boolean) {
     // Buttons stay enabled while busy (a disabled button drops keyboard focus); a second click waits.
@@ -79,6 +80,8 @@ export function ShareManager({
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    // A date mode without a usable date would leave both expiry fields empty: a link that never expires.
+    if (!expiry.current?.check()) return setMessage(null);
     const form = event.currentTarget;
     const data = new FormData(form);
     const days = String(data.get("expiresInDays") ?? "");
@@ -126,7 +129,7 @@ export function ShareManager({
             Quick share (7 days)
           </button>
           <form onSubmit={submit} aria-label="Create a share link" className="stack">
-            <ExpiryPicker key={formKey} name="expiresInDays" label="Expires" />
+            <ExpiryPicker key={formKey} ref={expiry} name="expiresInDays" label="Expires" />
             <label className="inline">
               <input type="checkbox" name="allowDownload" /> Allow downloads
             </label>
