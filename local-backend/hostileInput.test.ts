@@ -5,6 +5,7 @@
  */
 import { readdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { connect, type Socket } from "node:net";
 import path from "node:path";
 import { ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -241,6 +242,37 @@ test("HTTP action bodies: a declared size over Convex's 20 MiB is refused unread
   );
   const small = await fetch(`${backend.siteUrl}/echo`, { method: "POST", body: "hello" });
   expect(await small.text()).toBe("hello\ntotal 5");
+});
+
+test("clients that declare an HTTP action body and then send nothing hold no action permit: everyone else's actions still run", async () => {
+  const { hostname, port } = new URL(backend.siteUrl);
+  // More idle bodies than Convex's 64 concurrent actions; each waited for a permit once it had one.
+  const idle = await Promise.all(
+    Array.from(
+      { length: 70 },
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect(Number(port), hostname, () => {
+            socket.write(`POST /echo HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nx`);
+            resolve(socket);
+          });
+          socket.on("error", reject);
+        }),
+    ),
+  );
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const answers = await Promise.all(Array.from({ length: 3 }, () => fetch(`${backend.siteUrl}/echo`, { method: "POST", body: "hello" })));
+    expect(answers.map((res) => res.status)).toEqual([200, 200, 200]);
+    expect(await answers[0].text()).toBe("hello\ntotal 5");
+    // A body larger than what is read ahead still streams into the action whole.
+    const big = "y".repeat(3 * 1024 * 1024 + 7);
+    const streamed = await fetch(`${backend.siteUrl}/echo`, { method: "POST", body: big });
+    expect((await streamed.text()).endsWith(`\ntotal ${big.length}`)).toBe(true);
+  } finally {
+    idle.forEach((socket) => socket.destroy());
+  }
+  await stillServing();
 });
 
 test("on startup, partial uploads and files without a _storage row are removed; stored files stay", async () => {

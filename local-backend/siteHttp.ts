@@ -23,6 +23,7 @@ import { toFunctionError } from "./functionError";
 import { NO_HTTP_ACTIONS, routeHttp, type RoutableComponent, type RouterLike } from "./httpRouting";
 import { TooManyConcurrentRequests } from "./actionPermits";
 import { ReadSet, WriteSet } from "./readSet";
+import { prefetchBody } from "./bodyPrefetch";
 
 type HttpHandler = { invokeHttpAction(request: Request): Promise<Response> };
 
@@ -84,7 +85,15 @@ async function serve(
       }),
     );
     onAbort(req, () => counted.destroy(new Error("The request body ended early")));
-    body = Readable.toWeb(counted) as ReadableStream;
+    // Its start (or all of it) is here before the request waits for an action permit (bodyPrefetch.ts).
+    const prefetched = await prefetchBody(counted).catch((error: unknown) => {
+      throw overflowed
+        ? httpActionTooLarge()
+        : error instanceof HttpError
+          ? error
+          : new HttpError(400, "BadRequest", (error as Error).message);
+    });
+    body = Readable.toWeb(prefetched) as ReadableStream;
   }
   let request: Request;
   try {
