@@ -2,9 +2,10 @@
  * Issue 12: a download from the share page of a file of many chunks, streamed to disk by the
  * download service worker (src/downloadWorker.ts) as one browser download under the file's
  * name, from range requests each checked by the server; a revoke or downloads turned off
- * mid-download make the browser's download fail and the page say why. The video is uploaded in
- * 64 KiB chunks (`?chunkSize=65536`), so each range answer is 64 KiB and a 4-second noise clip
- * is many of them. A range request is held (context.route sees the worker's requests) until the
+ * mid-download make the browser's download fail and the page say why; a collection's share
+ * page downloads its videos the same way (one downloader, hooks/useShareDownload.ts). The video
+ * is uploaded in 64 KiB chunks (`?chunkSize=65536`), so each range answer is 64 KiB and a
+ * 4-second noise clip is many of them. A range request is held (context.route sees the worker's requests) until the
  * page shows the progress so far, so nothing here depends on timing.
  */
 import { readFile } from "node:fs/promises";
@@ -22,6 +23,7 @@ const FILE_NAME = "Café noir – take 2.webm";
 let app: App;
 let client: ConvexHttpClient;
 let videoId: Id<"videos">;
+let teamId: Id<"teams">;
 let file: Buffer;
 
 beforeAll(async () => {
@@ -38,7 +40,7 @@ beforeAll(async () => {
   await page.getByRole("link", { name: TITLE }).waitFor({ timeout: 60_000 });
   client = new ConvexHttpClient(app.backend.cloudUrl);
   client.setAuth(await authToken(page));
-  const teamId = (await client.query(api.teams.listMine, {}))[0].teamId;
+  teamId = (await client.query(api.teams.listMine, {}))[0].teamId;
   videoId = (await client.query(api.videos.list, { teamId })).find((v) => v.title === TITLE)!.videoId;
   await page.context().close();
 }, 180_000);
@@ -47,18 +49,20 @@ afterAll(async () => app?.close());
 type Seen = { range: string | undefined; fromWorker: boolean };
 
 /**
- * A viewer's tab on a new download link, every download range request recorded; the one for
- * `holdAt` waits until `release()` (the download is then mid-way, its first bytes on disk).
+ * A viewer's tab on a new download link (the video's, or `of` a collection's), every download
+ * range request recorded; the one for `holdAt` waits until `release()` (the download is then
+ * mid-way, its first bytes on disk).
  */
-async function viewerMidDownload(holdAt: number) {
-  const link = await client.mutation(api.shareLinks.create, { videoId, allowDownload: true });
+async function viewerMidDownload(holdAt: number, of: { collectionId: Id<"collections"> } | { videoId: Id<"videos"> } = { videoId }) {
+  const link = await client.mutation(api.shareLinks.create, { ...of, allowDownload: true });
   const { context, page } = await app.openTab();
   const seen: Seen[] = [];
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let reached!: () => void;
   const heldReached = new Promise<void>((resolve) => (reached = resolve));
-  await context.route(/\/media\/[^/]+\/download$/, async (route: Route) => {
+  // A collection's download URL names its video (`/download?video=<id>`).
+  await context.route(/\/media\/[^/]+\/download(\?video=[^/&]+)?$/, async (route: Route) => {
     const request = route.request();
     const range = request.headers()["range"];
     seen.push({ range, fromWorker: request.serviceWorker() !== null });
@@ -73,7 +77,11 @@ async function viewerMidDownload(holdAt: number) {
   const downloaded = page.waitForEvent("download", { timeout: 60_000 });
   await page.getByRole("link", { name: "Download" }).click();
   const download = await downloaded;
-  await heldReached;
+  // A download that ends without asking for that range (a plain GET of the whole file) fails here, not by timing out.
+  const endedFirst = download.path().then(() => {
+    throw new Error(`The download ended without asking for bytes=${holdAt}- (asked: ${JSON.stringify(seen)}).`);
+  });
+  await Promise.race([heldReached, endedFirst]);
   // The progress so far, as the worker reported it: every byte before the held range, of the whole file.
   const progress = page.getByRole("progressbar", { name: "Download progress" });
   await expect
@@ -106,6 +114,29 @@ test("a video of many chunks downloads through the service worker as one file, b
     expect(v.seen.every((s) => s.fromWorker)).toBe(true);
     await expect.poll(() => v.page.getByRole("link", { name: "Download" }).textContent(), { timeout: 10_000 }).toBe("Download");
     expect(await v.page.getByRole("alert").count()).toBe(0);
+  });
+  await v.context.close();
+}, 120_000);
+
+test("a collection's video downloads the same way: through the worker in ranges, under its name, with progress; a refusal in words", async () => {
+  const collectionId = await client.mutation(api.collections.create, { teamId, title: "Streams reel", videoIds: [videoId] });
+  const v = await viewerMidDownload(CHUNK, { collectionId });
+  await screenshotOnFailure(v.page, "streamed-download-collection", async () => {
+    await v.page.getByRole("heading", { name: "Streams reel" }).waitFor();
+    expect(v.download.suggestedFilename()).toBe(FILE_NAME);
+    v.release();
+    expect(await v.download.failure()).toBeNull();
+    expect(Buffer.compare(await readFile(await v.download.path()), file)).toBe(0);
+    expect(v.seen.map((s) => s.range)).toEqual(expectedRanges(file.length));
+    expect(v.seen.every((s) => s.fromWorker)).toBe(true);
+    await expect.poll(() => v.page.getByRole("link", { name: "Download" }).textContent(), { timeout: 10_000 }).toBe("Download");
+    expect(await v.page.getByRole("alert").count()).toBe(0);
+
+    // A download limit reached: the next click is refused in words, and the tab stays on the collection.
+    await client.mutation(api.shareLinks.update, { linkId: v.link.linkId, maxDownloads: 1 });
+    await v.page.getByRole("link", { name: "Download" }).click();
+    await v.page.getByRole("alert").getByText("This link has reached its download limit.").waitFor({ timeout: 20_000 });
+    await v.page.getByRole("heading", { name: "Streams reel" }).waitFor();
   });
   await v.context.close();
 }, 120_000);

@@ -2,6 +2,8 @@ import type { FunctionReturnType } from "convex/server";
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import type { Id } from "../../convex/_generated/dataModel";
 import { useNow } from "../hooks/useNow";
+import { useShareDownload } from "../hooks/useShareDownload";
+import { DownloadError, DownloadLink } from "./DownloadLink";
 import { LinkExpiry } from "./LinkExpiry";
 import { useTitle } from "../hooks/useTitle";
 import { formatLength, plural } from "../lib/format";
@@ -15,7 +17,7 @@ type CollectionView = NonNullable<FunctionReturnType<typeof liveApi.collections.
 /**
  * A shared collection: the list of its videos (poster, title, duration) and a player that plays
  * them one after another. The list is live: a video deleted from the library drops out at once
- * (the one playing gives way to the next). Guests comment on the video playing, when the link allows.
+ * (the one playing gives way to the first). Guests comment on the video playing, when the link allows.
  */
 export function CollectionPlayer({ view, grantToken }: { view: CollectionView; grantToken: string }) {
   useTitle(view.title);
@@ -38,6 +40,7 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
     view.videos.findIndex((v) => v.videoId === chosen?.id),
   );
   const current = view.videos[index] ?? null;
+  const downloads = useShareDownload();
   const addComment = useLiveMutation(liveApi.comments.addAsGuest);
   const review = useLiveQuery(liveApi.comments.getGuestReview, current ? { grantToken, videoId: current.videoId } : "skip");
   const next = view.videos[index + 1];
@@ -83,17 +86,14 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
           />
           <div className="actions">
             {current.durationSeconds !== null && <span className="muted">{formatLength(current.durationSeconds)}</span>}
-            {current.downloadUrl && (
-              <a className="button" href={current.downloadUrl} download>
-                Download
-              </a>
-            )}
+            {current.downloadUrl && <DownloadLink id={current.videoId} url={current.downloadUrl} downloads={downloads} />}
             {next && (
               <button type="button" className="secondary" onClick={() => setChosen({ id: next.videoId, autoplay: true })}>
                 Next: {next.title}
               </button>
             )}
           </div>
+          <DownloadError id={current.videoId} downloads={downloads} />
           {current.description && <p>{current.description}</p>}
         </>
       )}
