@@ -1,7 +1,8 @@
 /**
  * A shared collection's player: Download goes through the share page's ranged downloader (a
  * plain GET of a file over 20 MiB is refused, and a refusal would show as JSON), under the
- * file's name, with progress and the refusal in words.
+ * file's name, with progress and the refusal in words; and a video that leaves the collection
+ * while watched gives way to the first for good, so re-adding it does not pull the viewer back.
  */
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import type { FunctionReturnType } from "convex/server";
@@ -163,4 +164,28 @@ test("the refusal stays said when downloads are turned off and the link's Downlo
   rerender(<CollectionPlayer view={collection([video("a", "Cut A", false)], { canDownload: false })} grantToken={GRANT} />);
   expect(screen.queryByRole("link", { name: "Download" })).toBeNull();
   expect(screen.getByRole("alert").textContent).toBe(REFUSALS.downloadDisabled.words);
+});
+
+test("a video removed while watched gives way to the first for good: re-added, it only reappears in the list", () => {
+  const { rerender } = render(<CollectionPlayer view={collection([A, B, C])} grantToken={GRANT} />);
+  fireEvent.click(within(playlist()).getByText("Cut B"));
+  expect(heading()).toBe("Cut B");
+
+  rerender(<CollectionPlayer view={collection([A, C])} grantToken={GRANT} />);
+  expect(heading()).toBe("Cut A");
+  const playing = screen.getByRole("heading", { name: "Cut A" }).nextElementSibling as HTMLVideoElement;
+
+  rerender(<CollectionPlayer view={collection([A, B, C])} grantToken={GRANT} />);
+  expect(heading()).toBe("Cut A");
+  // The same element plays on (not a new one from the start), and Cut B is back in the list.
+  expect(screen.getByRole("heading", { name: "Cut A" }).nextElementSibling).toBe(playing);
+  expect(
+    within(playlist())
+      .getAllByRole("button")
+      .map((b) => [b.textContent, b.getAttribute("aria-current")]),
+  ).toEqual([
+    [expect.stringContaining("Cut A"), "true"],
+    [expect.stringContaining("Cut B"), null],
+    [expect.stringContaining("Cut C"), null],
+  ]);
 });

@@ -35,11 +35,14 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
   }, [view]);
   const player = useRef<HTMLVideoElement>(null);
   const now = useNow(30_000);
-  const index = Math.max(
-    0,
-    view.videos.findIndex((v) => v.videoId === chosen?.id),
-  );
+  const found = view.videos.findIndex((v) => v.videoId === chosen?.id);
+  const index = Math.max(0, found);
   const current = view.videos[index] ?? null;
+  // The chosen video left the collection: the player falls back to the first, and that is now the
+  // viewer's choice (the same element plays on), so a video re-added later only reappears in the list.
+  if (chosen !== null && found === -1) {
+    setChosenState(current && { id: current.videoId, autoplay: chosen.autoplay });
+  }
   const downloads = useShareDownload();
   const addComment = useLiveMutation(liveApi.comments.addAsGuest);
   const review = useLiveQuery(liveApi.comments.getGuestReview, current ? { grantToken, videoId: current.videoId } : "skip");
