@@ -160,3 +160,25 @@ test("creating links: at most 120 a minute per user", async () => {
   vi.advanceTimersByTime(MINUTE);
   await alice.as.mutation(api.shareLinks.create, { videoId });
 }, 60_000);
+
+test("a client cannot claim the server's own viewer key for an address (raw-…): a stranger cannot lock out whoever calls from there", async () => {
+  const { t, link } = await passwordLink();
+  const victim = { clientKey: `raw-${"a".repeat(32)}`, clientAddress: "192.0.2.50" };
+  for (const viewerId of [victim.clientKey, victim.clientKey.toUpperCase()]) {
+    // The browser's WebSocket call, the page's POST /api/v1/grant and the status query all refuse it.
+    await expectCode(t.mutation(api.shareLinks.issueAccessGrant, { token: link.token, password: "guess", viewerId }), "INVALID_ARGUMENT");
+    await expectCode(t.query(api.shareLinks.getByToken, { token: link.token, viewerId }), "INVALID_ARGUMENT");
+    for (let i = 0; i < 6; i++) {
+      const refused = await t.mutation(internal.apiV1.issueGrantOverHttp, {
+        token: link.token,
+        password: "guess",
+        viewerId,
+        clientAddress: "198.51.100.60",
+      });
+      expect(refused.status).toBe(400);
+    }
+  }
+  // The viewer at that address (a raw link, or a script with the password header) still gets in.
+  const opened = await t.mutation(internal.apiV1.publicInfo, { tokenOrSlug: link.token, password: "correct horse", ...victim });
+  expect(opened.status).toBe(200);
+});

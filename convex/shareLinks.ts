@@ -1,6 +1,6 @@
 import { v, type Infer } from "convex/values";
 import { authedMutation, authedQuery, internalMutation, publicMutation, publicQuery } from "./functions";
-import { grantResult, issueGrant, limitReached, viewerLock } from "./lib/grantIssuing";
+import { checkClientViewerId, grantResult, issueGrant, limitReached, viewerLock } from "./lib/grantIssuing";
 import { createLinkArgs, updateLinkArgs } from "./lib/linkSettings";
 import { refusalValidator } from "./lib/refusals";
 import { invalid } from "./lib/errors";
@@ -125,6 +125,7 @@ export const getByToken = publicQuery({
   args: { token: v.string(), viewerId: viewerIdValidator, slugTicket: v.optional(v.string()) },
   returns: tokenStatus,
   handler: async (ctx, args): Promise<TokenStatus> => {
+    checkClientViewerId(args.viewerId);
     const found = await findLinkByToken(ctx, args.token, await mayResolve(args.token, args.slugTicket));
     if (!found) return { status: "missing" };
     const { link, video, collection } = found;

@@ -32,6 +32,22 @@ export function checkViewerId(viewerId: string | undefined) {
   }
 }
 
+/**
+ * The server's own viewer keys start so: a raw link's or a public-API caller's is `raw-` and a
+ * hash of its address (lib/apiHttp.ts clientKeyOf), which anyone can compute.
+ */
+const SERVER_VIEWER_PREFIX = "raw-";
+
+/**
+ * A viewer id a browser or script sent (getByToken, issueAccessGrant, POST /api/v1/grant): the
+ * shape checkViewerId asks, and never one of the server's own keys — with one, a stranger would
+ * spend, and lock, the password streak of whoever calls from that address.
+ */
+export function checkClientViewerId(viewerId: string | undefined) {
+  checkViewerId(viewerId);
+  if (viewerId?.toLowerCase().startsWith(SERVER_VIEWER_PREFIX)) throw invalid(`viewerId may not start with "${SERVER_VIEWER_PREFIX}".`);
+}
+
 /** The rate-limit identity of a caller: its hashed address, or null when the address is unknown. */
 export async function clientKeyOf(clientAddress: string | undefined): Promise<string | null> {
   return clientAddress === undefined ? null : `addr-${(await sha256Hex(clientAddress)).slice(0, 32)}`;
@@ -193,6 +209,7 @@ export async function limitReached(ctx: QueryCtx, link: Doc<"shareLinks">, viewe
 }
 
 export async function issueGrant(ctx: MutationCtx, args: AdmissionArgs, now: number): Promise<GrantResult> {
+  checkClientViewerId(args.viewerId);
   const admission = await admitToLink(ctx, args, now);
   if (!admission.ok) {
     if (admission.link) {
