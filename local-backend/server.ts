@@ -179,7 +179,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       if (!/^\/api\/[^/]+\/sync$/.test(pathname)) return false;
       wss.handleUpgrade(req, socket, head, (ws) => {
         ws.on("error", () => ws.terminate());
-        hub.attach(ws);
+        hub.attach(ws, req.socket.remoteAddress ?? "");
       });
       return true;
     }),

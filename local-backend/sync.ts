@@ -25,6 +25,7 @@ import {
   MAX_PENDING_BYTES_PER_CONNECTION,
   MAX_PENDING_OPERATIONS_PER_CONNECTION,
   MAX_QUERIES_PER_CONNECTION,
+  MAX_QUERY_ARGS_BYTES_PER_ADDRESS,
   MAX_QUERY_ARGS_BYTES_PER_CONNECTION,
 } from "./syncLimits";
 
@@ -173,8 +174,16 @@ export class SyncHub {
     for (const session of this.sessions) session.invalidate(writes, ts);
   }
 
-  attach(socket: WebSocket) {
-    const session = new SyncSession(this, socket);
+  /** Bytes of subscribed queries' arguments held for each client address, over its connections. */
+  readonly argsBytesByAddress = new Map<string, number>();
+  addArgsBytes(address: string, delta: number) {
+    const total = (this.argsBytesByAddress.get(address) ?? 0) + delta;
+    if (total > 0) this.argsBytesByAddress.set(address, total);
+    else this.argsBytesByAddress.delete(address);
+  }
+
+  attach(socket: WebSocket, address = "") {
+    const session = new SyncSession(this, socket, address);
     this.sessions.add(session);
     // Runs before the session's own message handler: the size of the frame being handled.
     socket.prependListener("message", (data: RawData) => (session.frameBytes = frameBytes(data)));
@@ -215,6 +224,8 @@ export class SyncSession {
   constructor(
     private hub: SyncHub,
     private socket: WebSocket,
+    /** The client's address (the socket's, never what it claims): its sessions share one argument budget. */
+    private readonly address: string,
   ) {
     socket.on("message", (data) => this.receive(String(data)));
     this.pending = hub.pending.connection({ pause: () => socket.pause(), resume: () => !this.closed && socket.resume() });
@@ -347,6 +358,7 @@ export class SyncSession {
         this.forgetQuery(queryId);
         this.subs.set(queryId, sub);
         this.argsBytes += sub.argsJson.length;
+        this.hub.addArgsBytes(this.address, sub.argsJson.length);
         const outcome = this.outcome(sub);
         parts.push(
           outcome instanceof Promise
@@ -374,12 +386,21 @@ export class SyncSession {
     // bounds them): the engine answers it as Convex does, "Arguments for … are too large" when
     // Convex's count of them is over FUNCTION_MAX_ARGS_SIZE (crates/udf/src/helpers.rs).
     const bytesOver = others > 0 && bytes > MAX_QUERY_ARGS_BYTES_PER_CONNECTION;
-    if (count <= MAX_QUERIES_PER_CONNECTION && !bytesOver) return null;
+    const fromAddress = (this.hub.argsBytesByAddress.get(this.address) ?? 0) - (replaced?.argsJson.length ?? 0) + sub.argsJson.length;
+    const addressOver = fromAddress > MAX_QUERY_ARGS_BYTES_PER_ADDRESS;
+    if (count <= MAX_QUERIES_PER_CONNECTION && !bytesOver && !addressOver) return null;
     const message =
       count > MAX_QUERIES_PER_CONNECTION
         ? `Too many queries on one connection: at most ${MAX_QUERIES_PER_CONNECTION} subscriptions per WebSocket. Unsubscribe from others first.`
-        : `Too many query arguments on one connection: at most ${MAX_QUERY_ARGS_BYTES_PER_CONNECTION} bytes across its subscriptions.`;
-    const data = { code: "TooManyQueries", limit: MAX_QUERIES_PER_CONNECTION, argumentBytesLimit: MAX_QUERY_ARGS_BYTES_PER_CONNECTION };
+        : bytesOver
+          ? `Too many query arguments on one connection: at most ${MAX_QUERY_ARGS_BYTES_PER_CONNECTION} bytes across its subscriptions.`
+          : `Too many query arguments from one address: at most ${MAX_QUERY_ARGS_BYTES_PER_ADDRESS} bytes across its connections' subscriptions.`;
+    const data = {
+      code: "TooManyQueries",
+      limit: MAX_QUERIES_PER_CONNECTION,
+      argumentBytesLimit: MAX_QUERY_ARGS_BYTES_PER_CONNECTION,
+      argumentBytesPerAddressLimit: MAX_QUERY_ARGS_BYTES_PER_ADDRESS,
+    };
     return `{"queryId":${queryId},"type":"QueryFailed","errorMessage":${JSON.stringify(message)},"errorData":${JSON.stringify(data)},"logLines":[],"journal":null}`;
   }
 
@@ -388,6 +409,7 @@ export class SyncSession {
     if (!sub) return;
     this.subs.delete(queryId);
     this.argsBytes -= sub.argsJson.length;
+    this.hub.addArgsBytes(this.address, -sub.argsJson.length);
   }
 
   private maxTs() {
@@ -464,6 +486,7 @@ export class SyncSession {
   /** The connection closed: its session's mutation results start their grace period. */
   detach() {
     this.pending.close();
+    for (const queryId of [...this.subs.keys()]) this.forgetQuery(queryId);
     if (this.loggedSession !== null) this.hub.mutationResults.disconnected(this.loggedSession);
     this.loggedSession = null;
   }

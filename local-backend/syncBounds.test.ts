@@ -8,6 +8,7 @@ import { FIXTURE_PROJECT, spawnBackend, type RunningBackend } from "./testing";
 
 const GRACE_MS = 300;
 const MAX_QUERIES = 4;
+const PER_ADDRESS = 300_000;
 let backend: RunningBackend;
 let http: ConvexHttpClient;
 const closers: Array<() => unknown> = [];
@@ -18,6 +19,7 @@ beforeAll(async () => {
       LOCAL_BACKEND_MUTATION_RESULTS_GRACE_MS: String(GRACE_MS),
       LOCAL_BACKEND_MAX_QUERIES_PER_CONNECTION: String(MAX_QUERIES),
       LOCAL_BACKEND_MAX_PENDING_OPERATIONS_PER_CONNECTION: "2",
+      LOCAL_BACKEND_MAX_QUERY_ARGS_BYTES_PER_ADDRESS: String(PER_ADDRESS),
     },
   });
   http = new ConvexHttpClient(backend.cloudUrl);
@@ -102,6 +104,39 @@ test("subscriptions per connection are capped: further queries fail with TooMany
   client.send({ type: "ModifyQuerySet", baseVersion: 1, newVersion: 2, modifications: [{ type: "Remove", queryId: 0 }, add(4)] });
   const second = await client.next((m) => m.type === "Transition" && m.endVersion.querySet === 2);
   expect(second.modifications.find((m: Message) => m.queryId === 4)).toMatchObject({ type: "QueryUpdated", value: 0 });
+});
+
+test("query arguments are capped per client address across its connections; a closed connection gives its share back", async () => {
+  const big = (queryId: number, fill: string) => ({
+    type: "Add",
+    queryId,
+    udfPath: "messages:counter",
+    args: [{ name: fill.repeat(PER_ADDRESS * 0.4) }],
+  });
+  const [a, b] = [await rawClient(), await rawClient()];
+  a.send({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [big(0, "a"), big(1, "b")] });
+  const added = await a.next((m) => m.type === "Transition" && m.endVersion.querySet === 1);
+  expect(added.modifications.map((m: Message) => m.type)).toEqual(["QueryUpdated", "QueryUpdated"]);
+  // Another connection from the same address, each one far under its own cap: the address is at its cap.
+  b.send({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [big(0, "c")] });
+  const refused = await b.next((m) => m.type === "Transition" && m.endVersion.querySet === 1);
+  expect(refused.modifications[0]).toMatchObject({
+    type: "QueryFailed",
+    errorData: { code: "TooManyQueries", argumentBytesPerAddressLimit: PER_ADDRESS },
+  });
+  expect(refused.modifications[0].errorMessage).toMatch(/from one address/);
+  a.ws.terminate();
+  await a.closed;
+  // Once the server has seen the close, the address's bytes are free again.
+  let version = 1;
+  await expect
+    .poll(async () => {
+      version++;
+      b.send({ type: "ModifyQuerySet", baseVersion: version - 1, newVersion: version, modifications: [big(version, "d")] });
+      const answer = await b.next((m) => m.type === "Transition" && m.endVersion.querySet === version);
+      return answer.modifications.find((m: Message) => m.queryId === version)?.type;
+    })
+    .toBe("QueryUpdated");
 });
 
 test("requests waiting on one connection are capped: the excess is refused, the rest run", async () => {

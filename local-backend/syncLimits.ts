@@ -31,6 +31,12 @@ export const MAX_QUERIES_PER_CONNECTION = knob("LOCAL_BACKEND_MAX_QUERIES_PER_CO
 
 /** Total bytes of subscribed queries' arguments on one connection (one function's argument cap). */
 export const MAX_QUERY_ARGS_BYTES_PER_CONNECTION = knob("LOCAL_BACKEND_MAX_QUERY_ARGS_BYTES", FUNCTION_MAX_ARGS_SIZE);
+/**
+ * The same across every connection from one client address: without it, sockets each at their
+ * own cap grew the server ~35 MiB apiece (no sign-in needed). Per address, never over all, so
+ * nobody elsewhere can spend it; the app's own queries take a few hundred bytes each.
+ */
+export const MAX_QUERY_ARGS_BYTES_PER_ADDRESS = knob("LOCAL_BACKEND_MAX_QUERY_ARGS_BYTES_PER_ADDRESS", 4 * FUNCTION_MAX_ARGS_SIZE);
 
 /**
  * Bytes of mutation and action messages one connection may have waiting to run. Beyond it the
