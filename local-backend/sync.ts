@@ -191,6 +191,7 @@ export class SyncHub {
       session.closed = true;
       this.sessions.delete(session);
       session.detach();
+      session.dropQueries();
     });
     return session;
   }
@@ -404,6 +405,11 @@ export class SyncSession {
     return `{"queryId":${queryId},"type":"QueryFailed","errorMessage":${JSON.stringify(message)},"errorData":${JSON.stringify(data)},"logLines":[],"journal":null}`;
   }
 
+  /** The connection closed: its queries' argument bytes are its address's again. */
+  dropQueries() {
+    for (const queryId of [...this.subs.keys()]) this.forgetQuery(queryId);
+  }
+
   private forgetQuery(queryId: number) {
     const sub = this.subs.get(queryId);
     if (!sub) return;
@@ -486,7 +492,6 @@ export class SyncSession {
   /** The connection closed: its session's mutation results start their grace period. */
   detach() {
     this.pending.close();
-    for (const queryId of [...this.subs.keys()]) this.forgetQuery(queryId);
     if (this.loggedSession !== null) this.hub.mutationResults.disconnected(this.loggedSession);
     this.loggedSession = null;
   }
