@@ -211,7 +211,14 @@ export const revokeShare = internalMutation({
 
 /** GET /api/v1/public/{tokenOrSlug}: what the link shares; counts a view. */
 export const publicInfo = internalMutation({
-  args: { tokenOrSlug: v.string(), password: v.optional(v.string()), clientKey: v.string(), clientAddress: v.optional(v.string()) },
+  args: {
+    tokenOrSlug: v.string(),
+    password: v.optional(v.string()),
+    clientKey: v.string(),
+    clientAddress: v.optional(v.string()),
+    /** False for a HEAD (a link preview, a probe): it is admitted like a GET but is nobody's view. */
+    countsView: v.optional(v.boolean()),
+  },
   returns: apiResult,
   handler: async (ctx, args): Promise<ApiResult> => {
     const limit = await rateLimiter.limit(ctx, "apiPublicInfo", { key: args.clientKey });
@@ -227,12 +234,12 @@ export const publicInfo = internalMutation({
     if (link.collectionId !== undefined) {
       const collection = await ctx.db.get(link.collectionId);
       if (!collection) return refusalResult(refuse("missing"));
-      await countView(ctx, link, args.clientKey, admission.newViewer, now);
+      if (args.countsView !== false) await countView(ctx, link, args.clientKey, admission.newViewer, now);
       return { status: 200, json: await collectionInfo(ctx, collection, link) };
     }
     const file = video?.storageId ? await ctx.db.system.get(video.storageId) : null;
     if (!video || !file) return apiError(404, "FILE_NOT_FOUND", "The video file is missing.");
-    await countView(ctx, link, args.clientKey, admission.newViewer, now);
+    if (args.countsView !== false) await countView(ctx, link, args.clientKey, admission.newViewer, now);
     return {
       status: 200,
       json: {

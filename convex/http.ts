@@ -176,6 +176,7 @@ cors.route({
           password,
           clientKey,
           clientAddress: clientAddress(request),
+          countsView: request.method !== "HEAD",
         }),
       );
     }

@@ -93,6 +93,15 @@ test("view limit reached: viewLimit everywhere (403 LIMIT_REACHED), also on /api
   expectEverywhere(await httpAnswers({ token: "limit-demo" }), "viewLimit");
 });
 
+test("a HEAD of /api/v1/public/{token} (a link preview, a probe) is answered without spending the link's one view", async () => {
+  const link = await member.mutation(api.shareLinks.create, { videoId, maxViews: 1 });
+  const url = `${backend.siteUrl}/api/v1/public/${link.token}`;
+  for (let i = 0; i < 3; i++) expect((await fetch(url, { method: "HEAD" })).status).toBe(200);
+  expect((await fetch(url)).status).toBe(200);
+  expect((await fetch(url)).status).toBe(403);
+  expect((await fetch(url, { method: "HEAD" })).status).toBe(403);
+});
+
 test("password links: passwordRequired without one, invalidPassword with a wrong one (401)", async () => {
   const link = await member.mutation(api.shareLinks.create, { videoId, allowDownload: true, password: "right" });
   expect(await anon.query(api.shareLinks.getByToken, { token: link.token })).toEqual({ status: "passwordRequired" });
