@@ -207,6 +207,15 @@ test("a 200-character title of one word wraps: nothing runs off the video page, 
       const shareButton = page.getByRole("button", { name: `Share ${long}` });
       await shareButton.waitFor();
       expect(await fits()).toBe(true);
+      // On a 375 px phone too: the library's one column is the screen's width, every panel inside it.
+      const wide = page.viewportSize()!;
+      await page.setViewportSize({ width: 375, height: 740 });
+      expect(await fits()).toBe(true);
+      const panelsEnd = await page.evaluate(() =>
+        Math.max(...[...document.querySelectorAll(".panel")].map((p) => p.getBoundingClientRect().right)),
+      );
+      expect(panelsEnd).toBeLessThanOrEqual(375);
+      await page.setViewportSize(wide);
       const box = (await shareButton.boundingBox())!;
       expect(box.x + box.width).toBeLessThanOrEqual(await page.evaluate(() => window.innerWidth));
       await shareButton.click();

@@ -119,7 +119,7 @@ test("Download of a collection's video goes in ranges through the share page's d
   render(<CollectionPlayer view={collection([A, B])} grantToken={GRANT} />);
   fireEvent.click(within(playlist()).getByText("Cut B"));
   expect(heading()).toBe("Cut B");
-  const link = screen.getByRole("link", { name: "Download" });
+  const link = await screen.findByRole("link", { name: "Download" });
   // Still a real link to the file, but the click downloads in the page (no navigation to the JSON).
   expect(link.getAttribute("href")).toBe(B.downloadUrl);
   expect(fireEvent.click(link)).toBe(false);
@@ -145,7 +145,7 @@ test.each([
 ] as const)("a refusal (%s) is said in the share page's words, for that video, not shown as JSON", async (_, reason) => {
   refuseWith = reason;
   render(<CollectionPlayer view={collection([A, B])} grantToken={GRANT} />);
-  fireEvent.click(screen.getByRole("link", { name: "Download" }));
+  fireEvent.click(await screen.findByRole("link", { name: "Download" }));
   expect((await screen.findByRole("alert")).textContent).toBe(REFUSALS[reason].words);
   expect(requests).toEqual([{ url: A.downloadUrl, range: "bytes=0-" }]);
   expect(saved).toEqual([]);
@@ -159,7 +159,7 @@ test.each([
 test("the refusal stays said when downloads are turned off and the link's Download goes with them", async () => {
   refuseWith = "downloadDisabled";
   const { rerender } = render(<CollectionPlayer view={collection([A])} grantToken={GRANT} />);
-  fireEvent.click(screen.getByRole("link", { name: "Download" }));
+  fireEvent.click(await screen.findByRole("link", { name: "Download" }));
   await screen.findByRole("alert");
   rerender(<CollectionPlayer view={collection([video("a", "Cut A", false)], { canDownload: false })} grantToken={GRANT} />);
   expect(screen.queryByRole("link", { name: "Download" })).toBeNull();

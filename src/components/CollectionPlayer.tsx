@@ -2,8 +2,7 @@ import type { FunctionReturnType } from "convex/server";
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import type { Id } from "../../convex/_generated/dataModel";
 import { useNow } from "../hooks/useNow";
-import { useShareDownload } from "../hooks/useShareDownload";
-import { DownloadError, DownloadLink } from "./DownloadLink";
+import { DownloadError, DownloadLink } from "./LazyDownload";
 import { LinkExpiry } from "./LinkExpiry";
 import { useTitle } from "../hooks/useTitle";
 import { formatLength, plural } from "../lib/format";
@@ -43,7 +42,6 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
   if (chosen !== null && found === -1) {
     setChosenState(current && { id: current.videoId, autoplay: chosen.autoplay });
   }
-  const downloads = useShareDownload();
   const addComment = useLiveMutation(liveApi.comments.addAsGuest);
   const review = useLiveQuery(liveApi.comments.getGuestReview, current ? { grantToken, videoId: current.videoId } : "skip");
   const next = view.videos[index + 1];
@@ -89,14 +87,14 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
           />
           <div className="actions">
             {current.durationSeconds !== null && <span className="muted">{formatLength(current.durationSeconds)}</span>}
-            {current.downloadUrl && <DownloadLink id={current.videoId} url={current.downloadUrl} downloads={downloads} />}
+            {current.downloadUrl && <DownloadLink id={current.videoId} url={current.downloadUrl} />}
             {next && (
               <button type="button" className="secondary" onClick={() => setChosen({ id: next.videoId, autoplay: true })}>
                 Next: {next.title}
               </button>
             )}
           </div>
-          <DownloadError id={current.videoId} downloads={downloads} />
+          <DownloadError id={current.videoId} />
           {current.description && <p>{current.description}</p>}
         </>
       )}

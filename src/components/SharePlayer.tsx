@@ -1,8 +1,7 @@
 import type { FunctionReturnType } from "convex/server";
 import { lazy, Suspense, useRef } from "react";
 import { useNow } from "../hooks/useNow";
-import { useShareDownload } from "../hooks/useShareDownload";
-import { DownloadError, DownloadLink } from "./DownloadLink";
+import { DownloadError, DownloadLink } from "./LazyDownload";
 import { LinkExpiry } from "./LinkExpiry";
 import { useTitle } from "../hooks/useTitle";
 import { formatLength, plural } from "../lib/format";
@@ -10,12 +9,12 @@ import { liveApi, useLiveMutation, useLiveQuery } from "../lib/live";
 import { CommentsLoading, ReconnectingBanner } from "./ShareShell";
 
 // Loaded only when needed, so a viewer's first frame waits for neither: comments on links that take
-// them, the ranged downloader on the first click of Download (hooks/useShareDownload.ts).
+// them, the ranged downloader on the first click of Download (DownloadLink.tsx).
 const Comments = lazy(() => import("./Comments").then((m) => ({ default: m.Comments })));
 
 type View = NonNullable<FunctionReturnType<typeof liveApi.videos.getByShareGrant>>;
 
-/** The one video's download (useShareDownload keys each download; this page has one). */
+/** The one video's download (DownloadLink.tsx keys each download; this page has one). */
 const VIDEO = "video";
 
 export function SharePlayer({ view, grantToken }: { view: View; grantToken: string }) {
@@ -25,7 +24,6 @@ export function SharePlayer({ view, grantToken }: { view: View; grantToken: stri
   const addComment = useLiveMutation(liveApi.comments.addAsGuest);
   const player = useRef<HTMLVideoElement>(null);
   const now = useNow(30_000);
-  const downloads = useShareDownload();
   const downloadsLeft = facts?.downloadsLeft ?? null;
   const canDownload = view.canDownload && view.downloadUrl !== null && downloadsLeft !== 0;
   const limits = [
@@ -53,7 +51,7 @@ export function SharePlayer({ view, grantToken }: { view: View; grantToken: stri
       />
       <div className="actions">
         {view.durationSeconds !== null && <span className="muted">{formatLength(view.durationSeconds)}</span>}
-        {canDownload && <DownloadLink id={VIDEO} url={view.downloadUrl!} downloads={downloads} />}
+        {canDownload && <DownloadLink id={VIDEO} url={view.downloadUrl!} />}
         {view.canDownload && downloadsLeft === 0 && <span className="muted">This link has reached its download limit.</span>}
         <LinkExpiry at={view.linkExpiresAt} now={now} />
         {limits.length > 0 && (
@@ -62,7 +60,7 @@ export function SharePlayer({ view, grantToken }: { view: View; grantToken: stri
           </span>
         )}
       </div>
-      <DownloadError id={VIDEO} downloads={downloads} />
+      <DownloadError id={VIDEO} />
       {view.note && (
         <p className="note" role="note">
           {view.note}

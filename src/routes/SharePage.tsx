@@ -11,7 +11,7 @@ import { useTitle } from "../hooks/useTitle";
 import { errorMessage } from "../lib/errors";
 import { liveApi, useLiveQuery } from "../lib/live";
 import { refusalText } from "../lib/refusalText";
-import { useTimedStatus } from "../lib/timedStatus";
+import type { TokenStatus } from "../../convex/shareLinks";
 
 // The player is not needed for the first paint (the skeleton): its chunk is fetched as this module
 // runs, alongside the WebSocket's handshake and the grant's round trips, and rendered once granted.
@@ -20,6 +20,8 @@ const SharePlayer = lazy(() => sharePlayer.then((m) => ({ default: m.SharePlayer
 // Loaded only for the links that need them: a video link without a password loads neither.
 const CollectionPlayer = lazy(() => import("../components/CollectionPlayer").then((m) => ({ default: m.CollectionPlayer })));
 const PasswordForm = lazy(() => import("../components/PasswordForm").then((m) => ({ default: m.PasswordForm })));
+// Password links' answers change with the clock (expiry, a lock's end): applied in a chunk of their own.
+const TimedStatus = lazy(() => import("../components/TimedStatus").then((m) => ({ default: m.TimedStatus })));
 
 /** Keeps the share page out of search engines and stops it sending a Referer. */
 function usePrivatePage() {
@@ -38,9 +40,7 @@ export function SharePage() {
   const token = useShareToken();
   const viewer = useRef(viewerId()).current;
   const slug = useSlugTicket(token);
-  const status = useTimedStatus(
-    useLiveQuery(liveApi.shareLinks.getByToken, slug.ready ? { token, viewerId: viewer, slugTicket: slug.ticket } : "skip"),
-  );
+  const status = useLiveQuery(liveApi.shareLinks.getByToken, slug.ready ? { token, viewerId: viewer, slugTicket: slug.ticket } : "skip");
   const { grant, setGrant } = useShareGrant(token);
   const view = useLiveQuery(liveApi.videos.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
   // A collection link's grant: null for video links, as `view` is null for collection links.
@@ -107,54 +107,69 @@ export function SharePage() {
     );
   if (status === undefined || (grant && (view === undefined || collection === undefined))) return <ShareSkeleton />;
 
-  switch (status.status) {
-    case "missing":
-    case "expired":
-    case "grantExpired":
-    case "grantInvalid":
-    case "invalidPassword":
-    case "rateLimited":
-    case "locked":
-    case "viewLimit":
-    case "viewerLimit":
-    case "downloadLimit":
-    case "downloadDisabled":
-    case "ipNotAllowed":
-    case "rangeRequired":
-    case "commentsOff":
-      return <RefusalScreen reason={status.status} retryAfterMs={status.retryAfterMs} hadAccess={hadAccess} />;
-    case "passwordRequired":
-      return (
-        <Shell>
-          {hadAccess && (
-            <p role="alert" className="error">
-              The password for this link has changed. Enter the new password to keep watching.
-            </p>
-          )}
-          <Suspense fallback={<p className="muted">Loading…</p>}>
-            <PasswordForm token={token} viewer={viewer} slugTicket={slug.ticket} onGrant={(g) => setGrant(g)} />
-          </Suspense>
-        </Shell>
-      );
-    case "ok":
-    case "ipCheckRequired":
-      // The link looked open, but the grant was refused (it expired while watching, a limit, the network…).
-      if (autoRefusal) return <RefusalScreen reason={autoRefusal.reason} retryAfterMs={autoRefusal.retryAfterMs} hadAccess={hadAccess} />;
-      return (
-        <Shell>
-          {autoError ? (
-            <p role="alert" className="error">
-              {autoError}
-            </p>
-          ) : (
-            <p role="status" className="muted">
-              Opening…
-            </p>
-          )}
-        </Shell>
-      );
+  /** The screen for `shown`; a password link's answer is first brought up to the clock (`timed`). */
+  const screenFor = (shown: TokenStatus, timed: boolean): React.ReactNode => {
+    switch (shown.status) {
+      case "missing":
+      case "expired":
+      case "grantExpired":
+      case "grantInvalid":
+      case "invalidPassword":
+      case "rateLimited":
+      case "viewLimit":
+      case "viewerLimit":
+      case "downloadLimit":
+      case "downloadDisabled":
+      case "ipNotAllowed":
+      case "rangeRequired":
+      case "commentsOff":
+        return <RefusalScreen reason={shown.status} retryAfterMs={shown.retryAfterMs} hadAccess={hadAccess} />;
+      case "locked":
+      case "passwordRequired":
+        if (!timed)
+          return (
+            <Suspense fallback={<ShareSkeleton />}>
+              <TimedStatus status={shown}>{(now) => screenFor(now, true)}</TimedStatus>
+            </Suspense>
+          );
+        if (shown.status === "locked") return <RefusalScreen reason="locked" retryAfterMs={shown.retryAfterMs} hadAccess={hadAccess} />;
+        return (
+          <Shell>
+            {hadAccess && (
+              <p role="alert" className="error">
+                The password for this link has changed. Enter the new password to keep watching.
+              </p>
+            )}
+            <Suspense fallback={<p className="muted">Loading…</p>}>
+              <PasswordForm token={token} viewer={viewer} slugTicket={slug.ticket} onGrant={(g) => setGrant(g)} />
+            </Suspense>
+          </Shell>
+        );
+      case "ok":
+      case "ipCheckRequired":
+        return openScreen();
+    }
+    return unreachable(shown);
+  };
+
+  /** A link that looked open: opening it, or why the grant was refused (it expired while watching, a limit, the network…). */
+  function openScreen() {
+    if (autoRefusal) return <RefusalScreen reason={autoRefusal.reason} retryAfterMs={autoRefusal.retryAfterMs} hadAccess={hadAccess} />;
+    return (
+      <Shell>
+        {autoError ? (
+          <p role="alert" className="error">
+            {autoError}
+          </p>
+        ) : (
+          <p role="status" className="muted">
+            Opening…
+          </p>
+        )}
+      </Shell>
+    );
   }
-  return unreachable(status);
+  return screenFor(status, false);
 }
 
 /**
