@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from "convex/react";
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
@@ -65,7 +65,7 @@ function CollectionDetails({ collectionId }: { collectionId: Id<"collections"> }
 
 type Video = { videoId: Id<"videos">; title: string; durationSeconds: number | null; status: string; hasPoster: boolean };
 
-function VideoOrder({ collectionId, videos, canEdit }: { collectionId: Id<"collections">; videos: Video[]; canEdit: boolean }) {
+export function VideoOrder({ collectionId, videos, canEdit }: { collectionId: Id<"collections">; videos: Video[]; canEdit: boolean }) {
   const reorder = useMutation(api.collections.reorder);
   const remove = useMutation(api.collections.removeVideo);
   const [error, setError] = useState<string | null>(null);
@@ -74,6 +74,19 @@ function VideoOrder({ collectionId, videos, canEdit }: { collectionId: Id<"colle
       () => setError(null),
       (e: unknown) => setError(errorMessage(e)),
     );
+  // After a remove, focus goes to the Remove button of the video beside it (or the heading), not to the page.
+  const removeButtons = useRef(new Map<string, HTMLButtonElement>());
+  const heading = useRef<HTMLHeadingElement>(null);
+  const removeAt = (i: number) => {
+    const beside = videos[i + 1] ?? videos[i - 1];
+    void remove({ collectionId, videoId: videos[i].videoId }).then(
+      () => {
+        setError(null);
+        (beside ? removeButtons.current.get(beside.videoId) : heading.current)?.focus();
+      },
+      (e: unknown) => setError(errorMessage(e)),
+    );
+  };
   const move = (from: number, to: number) => {
     const ids = videos.map((v) => v.videoId);
     const [moved] = ids.splice(from, 1);
@@ -82,7 +95,9 @@ function VideoOrder({ collectionId, videos, canEdit }: { collectionId: Id<"colle
   };
   return (
     <section aria-label="Videos in this collection" className="panel">
-      <h2>Videos</h2>
+      <h2 ref={heading} tabIndex={-1}>
+        Videos
+      </h2>
       {videos.length === 0 && <p className="muted">No videos yet: add some from the library.</p>}
       <ol className="rows">
         {videos.map((v, i) => (
@@ -116,7 +131,11 @@ function VideoOrder({ collectionId, videos, canEdit }: { collectionId: Id<"colle
                   type="button"
                   className="secondary small"
                   aria-label={`Remove ${v.title} from the collection`}
-                  onClick={() => run(remove({ collectionId, videoId: v.videoId }))}
+                  ref={(button) => {
+                    if (button) removeButtons.current.set(v.videoId, button);
+                    else removeButtons.current.delete(v.videoId);
+                  }}
+                  onClick={() => removeAt(i)}
                 >
                   Remove
                 </button>
