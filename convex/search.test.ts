@@ -101,6 +101,30 @@ test("the team's links are found by label, slug or note, label matches first", a
   expect(await alice.as.query(api.search.links, { teamId, text: "" })).toEqual([]);
 });
 
+test("collection links are found too, named as what they open (a collection), beside video links", async () => {
+  const { t, alice, teamId, add } = await library();
+  const video = await add("Launch cut");
+  const collectionId = await alice.as.mutation(api.collections.create, { teamId, title: "Summer reel", videoIds: [video] });
+  const ofCollection = (
+    await alice.as.mutation(api.shareLinks.create, { collectionId, label: "Client Carol", note: "selects", customSlug: "carol-reel" })
+  ).linkId;
+  const ofVideo = await linkFor(t, alice, video, { label: "Carol cut", note: "video", customSlug: "carol-cut" });
+  const matches = await alice.as.query(api.search.links, { teamId, text: "carol" });
+  expect(matches.map((m) => m.linkId).sort()).toEqual([ofCollection, ofVideo].sort());
+  expect(matches.find((m) => m.linkId === ofCollection)).toMatchObject({
+    kind: "collection",
+    collectionId,
+    videoId: null,
+    videoTitle: "Summer reel",
+  });
+  expect(matches.find((m) => m.linkId === ofVideo)).toMatchObject({
+    kind: "video",
+    videoId: video,
+    collectionId: null,
+    videoTitle: "Launch cut",
+  });
+});
+
 test("the backfill gives videos written before searchText existed their search text", async () => {
   const { t, alice, teamId } = await library();
   const old = await t.run(async (ctx) =>

@@ -11,6 +11,7 @@ import { authedQuery, internalMutation } from "./functions";
 import { invalid } from "./lib/errors";
 import { requireTeamRole } from "./lib/permissions";
 import { LIBRARY_PAGE, MAX_SEARCH_TEXT, SEARCH_RESULTS, librarySortValidator, sortLibrary, videoSearchText } from "./lib/search";
+import { linkTarget, linkTargetFields, titleReader } from "./lib/linkTarget";
 import { linkStatus } from "./lib/shareAccess";
 import { linkStatusValidator, videoStatusValidator } from "./lib/validators";
 import { toSummary, videoSummary } from "./videos";
@@ -25,8 +26,7 @@ export const libraryResult = v.object({
 
 export const linkMatch = v.object({
   linkId: v.id("shareLinks"),
-  videoId: v.id("videos"),
-  videoTitle: v.string(),
+  ...linkTargetFields,
   label: v.union(v.string(), v.null()),
   note: v.union(v.string(), v.null()),
   customSlug: v.union(v.string(), v.null()),
@@ -122,24 +122,21 @@ export const links = authedQuery({
       }
     }
     const now = Date.now();
-    const results = await Promise.all(
-      matches.map(async (link) => {
-        // Video links only: a collection link is found on the All links page.
-        const video = link.videoId ? await ctx.db.get(link.videoId) : null;
-        if (!video) return null;
-        return {
-          linkId: link._id,
-          videoId: video._id,
-          videoTitle: video.title,
-          label: link.label ?? null,
-          note: link.note ?? null,
-          customSlug: link.customSlug ?? null,
-          status: linkStatus(link, now),
-          createdAt: link._creationTime,
-        };
-      }),
-    );
-    return results.filter((r) => r !== null);
+    const titleOf = titleReader(ctx);
+    // Video and collection links alike (a collection link opens its collection's page).
+    const results = [];
+    for (const link of matches) {
+      results.push({
+        linkId: link._id,
+        ...(await linkTarget(link, titleOf)),
+        label: link.label ?? null,
+        note: link.note ?? null,
+        customSlug: link.customSlug ?? null,
+        status: linkStatus(link, now),
+        createdAt: link._creationTime,
+      });
+    }
+    return results;
   },
 });
 

@@ -3,7 +3,6 @@
  * viewer beside the player: the poster and how many views or downloads the link has left.
  */
 import { v } from "convex/values";
-import type { Id } from "./_generated/dataModel";
 import { authedMutation, authedQuery, publicQuery } from "./functions";
 import { appError } from "./lib/errors";
 import { revokeLink, summarizeLink } from "./lib/linkManagement";
@@ -11,18 +10,13 @@ import { hasRole, requireTeamRole } from "./lib/permissions";
 import { grantUrls } from "./lib/mediaUrls";
 import { findUsableGrant } from "./lib/shareAccess";
 import { linkSummary } from "./lib/linkSummary";
+import { linkTarget, linkTargetFields, titleReader } from "./lib/linkTarget";
 
 /**
  * One link of the team with what it shares (the fields of shareLinks.list plus the video or the
  * collection): `videoTitle` is the title of either, `kind` says which.
  */
-export const teamLinkSummary = v.object({
-  ...linkSummary.fields,
-  kind: v.union(v.literal("video"), v.literal("collection")),
-  videoId: v.union(v.id("videos"), v.null()),
-  collectionId: v.union(v.id("collections"), v.null()),
-  videoTitle: v.string(),
-});
+export const teamLinkSummary = v.object({ ...linkSummary.fields, ...linkTargetFields });
 
 export const MAX_TEAM_LINKS = 1000;
 export const MAX_BULK_REVOKE = 100;
@@ -40,26 +34,10 @@ export const list = authedQuery({
       .take(MAX_TEAM_LINKS);
     links.sort((a, b) => b._creationTime - a._creationTime);
     const now = Date.now();
-    const titles = new Map<string, string>();
-    const titleOf = async (id: Id<"videos"> | Id<"collections">, gone: string) => {
-      if (!titles.has(id)) titles.set(id, (await ctx.db.get(id))?.title ?? gone);
-      return titles.get(id)!;
-    };
+    const titleOf = titleReader(ctx);
     const rows = [];
     for (const link of links) {
-      const target = link.collectionId
-        ? {
-            kind: "collection" as const,
-            videoId: null,
-            collectionId: link.collectionId,
-            videoTitle: await titleOf(link.collectionId, "Deleted collection"),
-          }
-        : {
-            kind: "video" as const,
-            videoId: link.videoId ?? null,
-            collectionId: null,
-            videoTitle: link.videoId ? await titleOf(link.videoId, "Deleted video") : "Deleted video",
-          };
+      const target = await linkTarget(link, titleOf);
       rows.push({ ...(await summarizeLink(ctx, link, now, showUrls)), ...target });
     }
     return rows;

@@ -4,6 +4,7 @@ import { Link } from "react-router-dom";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { useDebounced } from "../hooks/useDebounced";
+import { targetPath } from "../lib/links";
 
 /** Finds the team's share links by label, note or slug (search indexes on shareLinks). */
 export function LinkSearch({ teamId }: { teamId: Id<"teams"> }) {
@@ -30,8 +31,8 @@ export function LinkSearch({ teamId }: { teamId: Id<"teams"> }) {
               {matches.map((m) => (
                 <li key={m.linkId}>
                   <span>
-                    <Link to={`/videos/${m.videoId}`}>{m.label ?? (m.customSlug ? `/${m.customSlug}` : "Unlabelled link")}</Link>
-                    <span className="muted small"> · {m.videoTitle}</span>
+                    <Link to={targetPath(m)}>{m.label ?? (m.customSlug ? `/${m.customSlug}` : "Unlabelled link")}</Link>
+                    <span className="muted small"> · {m.kind === "collection" ? `collection ${m.videoTitle}` : m.videoTitle}</span>
                     {m.customSlug && m.label && <span className="muted small"> · /{m.customSlug}</span>}
                     {m.note && <span className="muted small"> · {m.note}</span>}
                   </span>

@@ -21,6 +21,11 @@ export function shareAddress(link: Pick<LinkLike, "url" | "customSlug">): string
 /** What a revoked link's row says instead of an expiry that no longer matters. */
 export const REVOKED_NOTE = "revoked: no longer opens";
 
+/** The members' page of what a link opens (convex/lib/linkTarget.ts): its collection's, or its video's. */
+export function targetPath(target: { collectionId: string | null; videoId: string | null }): string {
+  return target.collectionId ? `/collections/${target.collectionId}` : `/videos/${target.videoId}`;
+}
+
 /** What a link is called in lists: its label, else its slug, else the end of its id (a revoked link has no address to show). */
 export function linkName(link: { label: string | null; customSlug: string | null; linkId: string }): string {
   return link.label ?? link.customSlug ?? `link …${link.linkId.slice(-6)}`;

@@ -9,7 +9,7 @@ import { useNow } from "../hooks/useNow";
 import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
 import { formatAbsolute, plural, relativeTime } from "../lib/format";
-import { linkName, REVOKED_NOTE, shareAddress, STATUS_FILTERS, statusAt, type StatusFilter } from "../lib/links";
+import { linkName, REVOKED_NOTE, shareAddress, STATUS_FILTERS, statusAt, targetPath, type StatusFilter } from "../lib/links";
 
 /** /links: every share link of the current team, filtered by status, revoked in bulk. */
 export function AllLinks() {
@@ -133,7 +133,7 @@ function TeamLinks({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
                 )}
                 <span className={`badge status-${status}`}>{status}</span>
                 <span className="grow">
-                  <Link to={link.collectionId ? `/collections/${link.collectionId}` : `/videos/${link.videoId}`}>{link.videoTitle}</Link>{" "}
+                  <Link to={targetPath(link)}>{link.videoTitle}</Link>{" "}
                   {link.kind === "collection" && <span className="badge">collection</span>} <span className="muted small">{name}</span>
                   <br />
                   <span className="muted small">
