@@ -82,6 +82,14 @@ test("a request target that does not parse is a 400 with {code,message} on the c
   await stillServing();
 });
 
+test("CONNECT (a proxy tunnel) is a 405 on both ports, said before the socket closes", async () => {
+  const cloud = await rawExchange(backend.cloudUrl, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+  expect(statusOf(cloud)).toBe(405);
+  expect(JSON.parse(bodyOf(cloud))).toMatchObject({ code: "MethodNotAllowed" });
+  expect(statusOf(await rawExchange(backend.siteUrl, "CONNECT /echo HTTP/1.1\r\nHost: x\r\n\r\n"))).toBe(405);
+  await stillServing();
+});
+
 test("bytes the HTTP parser refuses get a JSON 400 on the cloud port and a 431 for oversized headers", async () => {
   const garbage = await rawExchange(backend.cloudUrl, "\x00\xff NOT HTTP\r\n\r\n");
   expect(statusOf(garbage)).toBe(400);

@@ -24,7 +24,7 @@ import { createSiteHandler } from "./siteHttp";
 import { SyncHub } from "./sync";
 import { WriteSet } from "./readSet";
 import { MAX_WS_MESSAGE_BYTES } from "./syncLimits";
-import { answerClientError, answerUpgrade } from "./serverGuards";
+import { answerClientError, answerConnect, answerUpgrade } from "./serverGuards";
 import { sweepStorageLeftovers, UploadTokens } from "./uploads";
 import { PushService } from "./deployPush";
 import { readProjectConfig } from "./projectConfig";
@@ -185,6 +185,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     }),
   );
   cloud.on("clientError", (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, "json"));
+  cloud.on("connect", (_req, socket) => answerConnect(socket, "json"));
+  site.on("connect", (_req, socket) => answerConnect(socket, "text"));
   site.on("clientError", (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, "text"));
   cloud.keepAliveTimeout = 65_000;
   site.keepAliveTimeout = 65_000;

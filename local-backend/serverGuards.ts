@@ -12,6 +12,17 @@ function rawResponse(socket: Duplex, status: number, body: string, contentType: 
   socket.end(head + body);
 }
 
+/**
+ * A CONNECT request (a proxy tunnel): Node hands it to the server's `connect` event, and with no
+ * listener closed the socket without a word. Neither port is a proxy: 405, said and closed.
+ */
+export function answerConnect(socket: Duplex, format: "json" | "text") {
+  socket.on("error", () => socket.destroy());
+  const message = "CONNECT is not supported: this server is not a proxy.";
+  if (format === "json") rawResponse(socket, 405, JSON.stringify({ code: "MethodNotAllowed", message }), "application/json");
+  else rawResponse(socket, 405, message, "text/plain");
+}
+
 /** Parser errors: 431 for oversized headers, 408 for timeouts, else 400; JSON `{code,message}` on the cloud port. */
 export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, format: "json" | "text") {
   if (error.code === "ECONNRESET" || !socket.writable) return void socket.destroy();
