@@ -4,13 +4,16 @@
  * an action may read its body as it streams in; without this, a client that declares a body and
  * then sends nothing held a permit for as long as its connection lived, and 64 such idle
  * connections refused every HTTP action (sign-in, grants, media) to everyone. A body of up to
- * PREFETCH_BYTES (nearly every request) is now whole before the action starts; a larger one
- * starts the action once its first PREFETCH_BYTES have come, so holding a permit costs a sender
- * that much of sending. The action still reads one stream, byte for byte the same.
+ * PREFETCH_BYTES (nearly every request: JSON, forms) is now whole before the action starts; a
+ * larger one starts the action once its first PREFETCH_BYTES have come. The action still reads
+ * one stream, byte for byte the same. PREFETCH_BYTES stays small because every request waiting
+ * to start holds that much: a few times what Node itself buffers of a request, so thousands of
+ * connections sending bodies cost no more memory than before. (A client that sends that much and
+ * then trickles the rest can still hold a permit, until Node's request timeout.)
  */
 import { Readable } from "node:stream";
 
-export const PREFETCH_BYTES = 1024 * 1024;
+export const PREFETCH_BYTES = 64 * 1024;
 
 /** `source` as a new stream that yields the same bytes, resolved once `limit` bytes (or all) have come. */
 export async function prefetchBody(source: Readable, limit = PREFETCH_BYTES): Promise<Readable> {
