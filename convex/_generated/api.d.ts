@@ -43,6 +43,7 @@ import type * as lib_linkExpiry from "../lib/linkExpiry.js";
 import type * as lib_linkManagement from "../lib/linkManagement.js";
 import type * as lib_linkSettings from "../lib/linkSettings.js";
 import type * as lib_linkSummary from "../lib/linkSummary.js";
+import type * as lib_linkTarget from "../lib/linkTarget.js";
 import type * as lib_mediaHeaders from "../lib/mediaHeaders.js";
 import type * as lib_mediaResponse from "../lib/mediaResponse.js";
 import type * as lib_mediaUrls from "../lib/mediaUrls.js";
@@ -118,6 +119,7 @@ declare const fullApi: ApiFromModules<{
   "lib/linkManagement": typeof lib_linkManagement;
   "lib/linkSettings": typeof lib_linkSettings;
   "lib/linkSummary": typeof lib_linkSummary;
+  "lib/linkTarget": typeof lib_linkTarget;
   "lib/mediaHeaders": typeof lib_mediaHeaders;
   "lib/mediaResponse": typeof lib_mediaResponse;
   "lib/mediaUrls": typeof lib_mediaUrls;
