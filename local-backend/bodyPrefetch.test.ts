@@ -1,6 +1,8 @@
 import { PassThrough } from "node:stream";
 import { expect, test } from "vitest";
-import { prefetchBody } from "./bodyPrefetch";
+import { AddressSlots, prefetchBody as prefetchWithWhole } from "./bodyPrefetch";
+
+const prefetchBody = async (source: PassThrough, limit: number) => (await prefetchWithWhole(source, limit)).stream;
 
 const read = async (stream: NodeJS.ReadableStream) => {
   const parts: Buffer[] = [];
@@ -40,4 +42,33 @@ test("a failure before the limit rejects; one after it fails the stream", async 
   const stream = await prefetchBody(late, 8);
   late.destroy(new Error("cut later"));
   await expect(read(stream)).rejects.toThrow("cut later");
+});
+
+test("a body shorter than the limit is whole; a longer one is not", async () => {
+  const short = new PassThrough();
+  short.end("hi");
+  expect((await prefetchWithWhole(short, 8)).whole).toBe(true);
+  const long = new PassThrough();
+  long.write("0123456789");
+  expect((await prefetchWithWhole(long, 8)).whole).toBe(false);
+});
+
+test("address slots: at most n holders per address, the next waits for a release, other addresses are unaffected", async () => {
+  const slots = new AddressSlots(2);
+  const a1 = await slots.acquire("a");
+  await slots.acquire("a");
+  let third = false;
+  const waiting = slots.acquire("a").then((release) => ((third = true), release));
+  expect(await Promise.race([slots.acquire("b").then(() => "b got one"), new Promise((r) => setTimeout(() => r("b waited"), 20))])).toBe(
+    "b got one",
+  );
+  await new Promise((r) => setTimeout(r, 10));
+  expect(third).toBe(false);
+  a1();
+  a1(); // a second release of the same slot changes nothing
+  const a3 = await waiting;
+  expect(third).toBe(true);
+  expect(slots.holding("a")).toBe(2);
+  a3();
+  expect(slots.holding("a")).toBe(1);
 });

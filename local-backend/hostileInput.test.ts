@@ -82,6 +82,33 @@ test("a request target that does not parse is a 400 with {code,message} on the c
   await stillServing();
 });
 
+test("clients that send more than the read-ahead and then stall run at most 4 actions per address: other requests still run", async () => {
+  const { hostname, port } = new URL(backend.siteUrl);
+  // 70 bodies past the 64 KiB read-ahead, each then stalled: before, each took an action worker (8) and a permit (64).
+  const stalled = await Promise.all(
+    Array.from(
+      { length: 70 },
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect(Number(port), hostname, () => {
+            socket.write(`POST /echo HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: text/plain\r\nContent-Length: 1000000\r\n\r\n`);
+            socket.write(Buffer.alloc(70 * 1024, 0x61));
+            resolve(socket);
+          });
+          socket.on("error", reject);
+        }),
+    ),
+  );
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const answers = await Promise.all(Array.from({ length: 3 }, () => fetch(`${backend.siteUrl}/echo`, { method: "POST", body: "hello" })));
+    expect(answers.map((res) => res.status)).toEqual([200, 200, 200]);
+  } finally {
+    stalled.forEach((socket) => socket.destroy());
+  }
+  await stillServing();
+});
+
 test("CONNECT (a proxy tunnel) is a 405 on both ports, said before the socket closes", async () => {
   const cloud = await rawExchange(backend.cloudUrl, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
   expect(statusOf(cloud)).toBe(405);

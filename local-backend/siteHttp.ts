@@ -23,9 +23,12 @@ import { toFunctionError } from "./functionError";
 import { NO_HTTP_ACTIONS, routeHttp, type RoutableComponent, type RouterLike } from "./httpRouting";
 import { TooManyConcurrentRequests } from "./actionPermits";
 import { ReadSet, WriteSet } from "./readSet";
-import { prefetchBody } from "./bodyPrefetch";
+import { AddressSlots, prefetchBody } from "./bodyPrefetch";
 
 type HttpHandler = { invokeHttpAction(request: Request): Promise<Response> };
+
+/** Actions running while their bodies still stream in, per client address (bodyPrefetch.ts). */
+const streamingBodies = new AddressSlots();
 
 export function createSiteHandler(engine: Engine, auth: AuthVerifier, app: () => Component | null, origin: () => string) {
   return async (req: IncomingMessage, res: ServerResponse) => {
@@ -93,7 +96,15 @@ async function serve(
           ? error
           : new HttpError(400, "BadRequest", (error as Error).message);
     });
-    body = Readable.toWeb(prefetched) as ReadableStream;
+    if (!prefetched.whole) {
+      // The rest streams in while the action runs: one of the address's slots until the body is done.
+      const release = await streamingBodies.acquire(req.socket.remoteAddress ?? "");
+      counted.once("end", release);
+      counted.once("close", release);
+      req.once("close", release);
+      if (req.destroyed) release();
+    }
+    body = Readable.toWeb(prefetched.stream) as ReadableStream;
   }
   let request: Request;
   try {
