@@ -208,7 +208,7 @@ test("guest posting is limited per viewer, and one flooding viewer does not sile
   const results = [];
   for (let i = 0; i < 11; i++) results.push(await t.mutation(api.comments.addAsGuest, { grantToken, name: "Spam", body: `#${i}` }));
   expect(results.slice(0, 10).every((r) => r.ok)).toBe(true);
-  expect(results[10]).toMatchObject({ ok: false, reason: "rateLimited" });
+  expect(results[10]).toMatchObject({ ok: false, reason: "commentsTooFast" });
   const other = await t.mutation(api.shareLinks.issueAccessGrant, { token: link.token, viewerId: "viewer-guest-2" });
   if (!other.ok) throw new Error("grant refused");
   expect((await t.mutation(api.comments.addAsGuest, { grantToken: other.grantToken, name: "Dana", body: "still here" })).ok).toBe(true);
@@ -228,5 +228,5 @@ test("guest posting has a per-link ceiling that many viewers together meet", asy
       }
     }
   }
-  expect(refused).toEqual({ count: 200, reason: "rateLimited" });
+  expect(refused).toEqual({ count: 200, reason: "commentsTooFast" });
 });

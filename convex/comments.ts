@@ -141,9 +141,9 @@ export const addAsGuest = publicMutation({
     await checkParent(ctx, args.parentId, video._id);
     const viewerKey = guestKeyOf(grant);
     const perViewer = await rateLimiter.limit(ctx, "guestCommentsPerViewer", { key: `${link._id}:${viewerKey}` });
-    if (!perViewer.ok) return refuse("rateLimited", perViewer.retryAfter);
+    if (!perViewer.ok) return refuse("commentsTooFast", perViewer.retryAfter);
     const perLink = await rateLimiter.limit(ctx, "guestCommentsPerLink", { key: link._id });
-    if (!perLink.ok) return refuse("rateLimited", perLink.retryAfter);
+    if (!perLink.ok) return refuse("commentsTooFast", perLink.retryAfter);
     const commentId = await ctx.db.insert("comments", {
       videoId: video._id,
       guest: { name, linkId: link._id, viewerKey },

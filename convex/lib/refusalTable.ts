@@ -96,6 +96,13 @@ export const REFUSALS = {
     apiHint: "Send Range: bytes=N- requests; each 206 answer carries at most one 8 MiB chunk and its Content-Range gives the total size.",
   },
   commentsOff: { status: 403, code: "COMMENTS_DISABLED", title: "Comments off", words: "Comments are turned off for this link." },
+  commentsTooFast: {
+    status: 429,
+    code: "RATE_LIMITED",
+    title: "Too many comments",
+    words: "Comments are coming in faster than this link takes them.",
+    retry: true,
+  },
 } as const satisfies Record<Refusal, RefusalFacts>;
 
 /**

@@ -34,6 +34,8 @@ export const refusalValidator = literals(
   "rangeRequired",
   /** The link does not take guest comments (the option is off). */
   "commentsOff",
+  /** A guest's comments come faster than the link takes them (per viewer, or the link's whole audience). */
+  "commentsTooFast",
 );
 export type Refusal = Infer<typeof refusalValidator>;
 

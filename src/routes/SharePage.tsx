@@ -123,6 +123,7 @@ export function SharePage() {
       case "ipNotAllowed":
       case "rangeRequired":
       case "commentsOff":
+      case "commentsTooFast":
         return <RefusalScreen reason={shown.status} retryAfterMs={shown.retryAfterMs} hadAccess={hadAccess} />;
       case "locked":
       case "passwordRequired":
