@@ -69,6 +69,24 @@ function streamBody(
 
 const filesIn = () => readdirSync(path.join(backend.dataDir, "files"));
 
+/** `count` raw connections to the site port, each having sent `bytes(host)` and then nothing more (closed by the caller). */
+function stalledPosts(count: number, bytes: (host: string) => Array<string | Buffer>): Promise<Socket[]> {
+  const { hostname, port } = new URL(backend.siteUrl);
+  return Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect(Number(port), hostname, () => {
+            for (const part of bytes(hostname)) socket.write(part);
+            resolve(socket);
+          });
+          socket.on("error", reject);
+        }),
+    ),
+  );
+}
+
 test("a request target that does not parse is a 400 with {code,message} on the cloud port, a 400 on the site port and as an upgrade", async () => {
   const cloud = await rawExchange(backend.cloudUrl, "GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   expect(statusOf(cloud)).toBe(400);
@@ -83,22 +101,11 @@ test("a request target that does not parse is a 400 with {code,message} on the c
 });
 
 test("clients that send more than the read-ahead and then stall run at most 4 actions per address: other requests still run", async () => {
-  const { hostname, port } = new URL(backend.siteUrl);
   // 70 bodies past the 64 KiB read-ahead, each then stalled: before, each took an action worker (8) and a permit (64).
-  const stalled = await Promise.all(
-    Array.from(
-      { length: 70 },
-      () =>
-        new Promise<Socket>((resolve, reject) => {
-          const socket = connect(Number(port), hostname, () => {
-            socket.write(`POST /echo HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: text/plain\r\nContent-Length: 1000000\r\n\r\n`);
-            socket.write(Buffer.alloc(70 * 1024, 0x61));
-            resolve(socket);
-          });
-          socket.on("error", reject);
-        }),
-    ),
-  );
+  const stalled = await stalledPosts(70, (host) => [
+    `POST /echo HTTP/1.1\r\nHost: ${host}\r\nContent-Type: text/plain\r\nContent-Length: 1000000\r\n\r\n`,
+    Buffer.alloc(70 * 1024, 0x61),
+  ]);
   try {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const answers = await Promise.all(Array.from({ length: 3 }, () => fetch(`${backend.siteUrl}/echo`, { method: "POST", body: "hello" })));
@@ -280,21 +287,10 @@ test("HTTP action bodies: a declared size over Convex's 20 MiB is refused unread
 });
 
 test("clients that declare an HTTP action body and then send nothing hold no action permit: everyone else's actions still run", async () => {
-  const { hostname, port } = new URL(backend.siteUrl);
   // More idle bodies than Convex's 64 concurrent actions; each waited for a permit once it had one.
-  const idle = await Promise.all(
-    Array.from(
-      { length: 70 },
-      () =>
-        new Promise<Socket>((resolve, reject) => {
-          const socket = connect(Number(port), hostname, () => {
-            socket.write(`POST /echo HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nx`);
-            resolve(socket);
-          });
-          socket.on("error", reject);
-        }),
-    ),
-  );
+  const idle = await stalledPosts(70, (host) => [
+    `POST /echo HTTP/1.1\r\nHost: ${host}\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nx`,
+  ]);
   try {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const answers = await Promise.all(Array.from({ length: 3 }, () => fetch(`${backend.siteUrl}/echo`, { method: "POST", body: "hello" })));
