@@ -81,7 +81,7 @@ test("Resume shows for an interrupted upload, not while that upload runs in this
   releaseBegin(new Error("The upload was interrupted. Choose the same file again to resume."));
   await waitFor(() => expect(screen.getByRole("button", { name: "Resume upload of Notes" })).toBeTruthy());
   expect(screen.getByText(/Upload not finished/)).toBeTruthy();
-  expect(screen.getByRole("alert").textContent).toContain("The library shows “Resume” for this upload.");
+  expect((await screen.findByRole("alert")).textContent).toContain("The library shows “Resume” for this upload.");
 });
 
 test("the library's filters: each select lists its choices in order and sends the one chosen", () => {
