@@ -10,6 +10,7 @@ import { afterPrefix, encodeKey, fieldValue, valueFromJson, type Value } from ".
 import type { WriteSet } from "./readSet";
 import { decodeId, defaultTableNumber, newDocumentId } from "./ids";
 import { checkIndexRange, type RangeBound } from "./indexRange";
+import { WalCheckpointer } from "./walCheckpointer";
 
 export type Doc = Record<string, Value> & { _id: string; _creationTime: number };
 export type IndexDef = { name: string; fields: string[] };
@@ -37,8 +38,11 @@ export class DocumentStore {
   private readonly reads: SqlDocumentReads;
   /** Called on every document write and delete, inside its transaction (search indexes keep in step: search.ts). */
   readonly writeHooks: Array<(tableKey: string, doc: Doc | null, previous: Doc | null, touched?: WriteSet) => void> = [];
+  /** Checkpoints the WAL on a thread of its own (the server's store: walCheckpointer.ts); null where SQLite's automatic checkpoint runs. */
+  readonly checkpointer: WalCheckpointer | null = null;
 
-  constructor(file: string) {
+  /** `checkpointInWorker`: the WAL is checkpointed by a worker thread, not inside commits (the server's store). */
+  constructor(file: string, options: { checkpointInWorker?: boolean; checkpointIntervalMs?: number; walRestartFrames?: number } = {}) {
     this.sql = new Database(file);
     // A new data file gets 8 KiB pages (the page size is fixed once the first table exists; an
     // older file keeps its 4 KiB pages and works as before). scripts/bench-page-size.ts compares:
@@ -47,6 +51,14 @@ export class DocumentStore {
     if (this.sql.pragma("page_count", { simple: true }) === 0) this.sql.pragma(`page_size = ${PAGE_SIZE}`);
     this.sql.pragma("journal_mode = WAL");
     this.sql.pragma("synchronous = NORMAL");
+    if (options.checkpointInWorker && this.sql.pragma("journal_mode", { simple: true }) === "wal") {
+      this.sql.pragma("wal_autocheckpoint = 0");
+      // Should the worker fail, SQLite's own checkpoint (every 1000 pages) takes over again.
+      this.checkpointer = new WalCheckpointer(file, () => this.sql.open && this.sql.pragma("wal_autocheckpoint = 1000"), {
+        intervalMs: options.checkpointIntervalMs,
+        restartFrames: options.walRestartFrames,
+      });
+    }
     // Up to 64 MiB of pages stay in SQLite's own cache (filled only as pages are read).
     this.sql.pragma("cache_size = -65536");
     this.sql.exec(`
@@ -100,7 +112,18 @@ export class DocumentStore {
     });
   }
 
+  /**
+   * Checkpoints the whole WAL and truncates it (no snapshot may be open: snapshotReads.ts
+   * `restartWhenIdle`). Should the checkpoint worker hold the checkpoint lock meanwhile, this
+   * waits for it (the connection's busy timeout); a checkpoint left incomplete is tried again at
+   * the next report of a large WAL.
+   */
+  truncateWal() {
+    if (this.sql.open && !this.sql.inTransaction) this.sql.pragma("wal_checkpoint(TRUNCATE)");
+  }
+
   close() {
+    this.checkpointer?.close();
     this.sql.close();
   }
 
@@ -217,7 +240,9 @@ export class DocumentStore {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.sql.transaction(fn)();
+    const result = this.sql.transaction(fn)();
+    this.checkpointer?.committed();
+    return result;
   }
   begin() {
     this.stmt.begin.run();
@@ -226,6 +251,7 @@ export class DocumentStore {
     if (this.lastCreationTime !== this.savedCreationTime) this.setMeta("lastCreationTime", String(this.lastCreationTime));
     this.stmt.commit.run();
     this.savedCreationTime = this.lastCreationTime;
+    this.checkpointer?.committed();
   }
   rollback() {
     if (this.sql.inTransaction) this.stmt.rollback.run();

@@ -222,7 +222,10 @@ export class Engine {
     if (this.readers) return this.readers;
     const file = this.store.sql.name;
     if (!file || file === ":memory:" || this.store.sql.memory) return null;
-    return (this.readers = new SnapshotReaders(file));
+    const readers = new SnapshotReaders(file);
+    const checkpointer = this.store.checkpointer;
+    if (checkpointer) checkpointer.onLargeWal = () => readers.restartWhenIdle(() => this.store.truncateWal());
+    return (this.readers = readers);
   }
 
   get store() {
@@ -412,6 +415,8 @@ export class Engine {
 
   /** Runs `body` with `exec` reading a snapshot of its own, opened and closed around it. */
   private async atSnapshot<T>(readers: SnapshotReaders, exec: Exec, body: (ticket: SnapshotTicket) => Promise<T>): Promise<T> {
+    const held = readers.ready();
+    if (held) await held; // a WAL restart runs first (snapshotReads.ts)
     // The read transaction and the ticket are opened in one synchronous step: no commit falls between.
     const reader = readers.acquire();
     const ticket = this.commits.openSnapshot();

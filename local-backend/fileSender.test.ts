@@ -4,7 +4,18 @@ import { rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { forgetFile, makeInert, sendFileRange, SPARE_BUFFERS, spareBuffers } from "./fileSender";
+import {
+  forgetFile,
+  makeInert,
+  noteSyncRead,
+  POOL_READS_MS,
+  readMode,
+  readStateOf,
+  sendFileRange,
+  SLOW_READ_MS,
+  SPARE_BUFFERS,
+  spareBuffers,
+} from "./fileSender";
 import { tempDataDir } from "./testing";
 
 const dir = tempDataDir("reelgate-sender-");
@@ -98,4 +109,27 @@ test("after a burst of concurrent responses only a few buffers are kept (two per
   // 48 buffers were in use at the peak; what stays is bounded.
   expect(spareBuffers()).toBeGreaterThan(0);
   expect(spareBuffers()).toBeLessThanOrEqual(SPARE_BUFFERS);
+});
+
+test("reads stay on the event loop while they are quick; one slow read sends the file's reads to the pool for a while", () => {
+  const state = { poolUntil: 0 };
+  expect(readMode(state, 1000)).toBe("sync");
+  noteSyncRead(state, SLOW_READ_MS / 2, 1000);
+  expect(readMode(state, 1001)).toBe("sync");
+  noteSyncRead(state, SLOW_READ_MS + 1, 2000);
+  expect(readMode(state, 2001)).toBe("pool");
+  expect(readMode(state, 2000 + POOL_READS_MS - 1)).toBe("pool");
+  expect(readMode(state, 2000 + POOL_READS_MS)).toBe("sync");
+});
+
+test("a file whose reads went to the pool is served byte for byte, as one read on the event loop", async () => {
+  const name = "pooled";
+  const bytes = randomBytes(2 * 1024 * 1024 + 777);
+  writeFileSync(path.join(dir, name), bytes);
+  expect((await get(name, 0, 10)).equals(bytes.subarray(0, 10))).toBe(true); // its descriptor is cached
+  const state = readStateOf(path.join(dir, name))!;
+  state.poolUntil = Date.now() + 60_000;
+  expect((await get(name, 5, bytes.length)).equals(bytes.subarray(5))).toBe(true);
+  state.poolUntil = 0;
+  expect((await get(name, 3, bytes.length - 3)).equals(bytes.subarray(3, bytes.length - 3))).toBe(true);
 });

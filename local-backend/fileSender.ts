@@ -3,18 +3,23 @@
  * servers answer media requests:
  * - one open file descriptor per stored file, shared by every response (positioned reads),
  *   closed when the file is deleted or falls out of the cache;
- * - a small first read, done synchronously, so the first bytes leave as soon as the request is
- *   admitted (not after other responses' reads queued in libuv's thread pool);
+ * - a small first read, so the first bytes leave as soon as the request is admitted;
+ * - reads done synchronously while the file's reads are quick (pages in the page cache, a copy
+ *   of ~0.1 ms), and in libuv's thread pool for a while once one was slow (a disk read), see
+ *   `readMode`: a read handed to the pool cost the event loop more than the copy itself (waking a
+ *   pool thread, ~0.1 ms per read under load on this 2-core VM), and the loop was the bottleneck;
  * - two buffers per response, reused (no allocation per chunk), refilled while the other is
- *   being written; backpressure from the socket is respected. They are 256 KiB: the event loop
- *   that also answers the function workers' syscalls never spends more than one such copy on a
- *   response before it turns to them (1 MiB copies under 16 streams held each syscall ~ms).
+ *   being written; backpressure from the socket is respected. They are 256 KiB, and a response
+ *   writes one per turn of the event loop (streamTurns.ts): the loop that also answers the
+ *   function workers' syscalls turns to them between blocks (1 MiB copies under 16 streams held
+ *   each syscall ~ms).
  * Memory per response is bounded (2 × CHUNK) whatever the file size, and at most SPARE_BUFFERS
  * are kept for the next responses once a burst is over (the rest go back to the collector).
  */
 import { promises as fs, readSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
+import { nextTurn } from "./streamTurns";
 
 /**
  * On every response whose body is a stored file: uploaded bytes are never active content on the
@@ -42,14 +47,34 @@ const MAX_OPEN = 64;
 /** Buffers kept between responses: enough for a few streams to start without allocating. */
 export const SPARE_BUFFERS = 16;
 
-type Entry = { handle: Promise<FileHandle>; users: number; stale: boolean };
+/**
+ * A read slower than this came from the disk, not the page cache (a 256 KiB copy from the page
+ * cache takes ~0.1 ms): the file's reads then go to the thread pool for POOL_READS_MS.
+ */
+export const SLOW_READ_MS = 2;
+export const POOL_READS_MS = 5000;
+
+/** How a stored file's blocks are read now, from the time its last slow read ended (`poolUntil`). */
+export type ReadState = { poolUntil: number };
+
+/** Synchronous reads on the event loop while they are quick, the thread pool for a while after one was slow. */
+export function readMode(state: ReadState, now: number): "sync" | "pool" {
+  return now < state.poolUntil ? "pool" : "sync";
+}
+
+/** Records how long a synchronous read took: one slow read sends the file's reads to the pool. */
+export function noteSyncRead(state: ReadState, ms: number, now: number) {
+  if (ms > SLOW_READ_MS) state.poolUntil = now + POOL_READS_MS;
+}
+
+type Entry = ReadState & { handle: Promise<FileHandle>; users: number; stale: boolean };
 const open = new Map<string, Entry>(); // path → entry, in least-recently-used order
 
 function acquire(path: string): Entry {
   let entry = open.get(path);
   if (entry) open.delete(path);
   else {
-    const created: Entry = { handle: fs.open(path, "r"), users: 0, stale: false };
+    const created: Entry = { handle: fs.open(path, "r"), users: 0, stale: false, poolUntil: 0 };
     created.handle.catch(() => open.get(path) === created && open.delete(path));
     entry = created;
   }
@@ -78,6 +103,9 @@ function retire(path: string, entry: Entry) {
   closeIfUnused(entry);
 }
 
+/** The read state of a file with a cached descriptor (fileSender.test.ts sends one to the pool). */
+export const readStateOf = (path: string): ReadState | undefined => open.get(path);
+
 /** Drops the cached descriptor of a deleted file (responses already streaming finish first). */
 export function forgetFile(path: string) {
   const entry = open.get(path);
@@ -90,6 +118,13 @@ const giveBack = (buffer: Buffer) => void (pool.length < SPARE_BUFFERS && pool.p
 
 /** How many buffers are kept for the next responses now (fileSender.test.ts). */
 export const spareBuffers = () => pool.length;
+
+function readNow(entry: Entry, fd: number, buffer: Buffer, want: number, position: number): number {
+  const started = performance.now();
+  const bytesRead = readSync(fd, buffer, 0, want, position);
+  noteSyncRead(entry, performance.now() - started, Date.now());
+  return bytesRead;
+}
 
 /** Writes bytes [start, end) of `path` to `res` and ends it; destroys `res` if the file cannot be read. */
 export async function sendFileRange(res: ServerResponse, path: string, start: number, end: number): Promise<void> {
@@ -105,14 +140,15 @@ export async function sendFileRange(res: ServerResponse, path: string, start: nu
     let position = start;
     for (let turn = 0; position < end && !closed; turn++) {
       const slot = turn % 2;
+      if (turn > 0) await Promise.race([nextTurn(), gone]);
       if (inFlight[slot]) await Promise.race([inFlight[slot], gone]); // the buffer's last write reached the kernel
       if (closed) break;
       const want = Math.min(turn === 0 ? FIRST_READ : CHUNK, end - position);
-      // The first block is read at once (a page-cache copy of tens of µs): queued behind other
-      // responses' reads in libuv's pool it waited ~8 ms under load, all of it time to first byte.
+      // The first block is always read at once: queued behind other responses' reads in libuv's
+      // pool it waited ~8 ms under load, all of it time to first byte.
       const bytesRead =
-        turn === 0
-          ? readSync(handle.fd, buffers[slot], 0, want, position)
+        turn === 0 || readMode(entry, Date.now()) === "sync"
+          ? readNow(entry, handle.fd, buffers[slot], want, position)
           : (await handle.read(buffers[slot], 0, want, position)).bytesRead;
       if (bytesRead === 0) throw new Error(`${path} is shorter than expected`);
       position += bytesRead;

@@ -80,7 +80,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   // A data folder from before Convex-format ids gets them now, files included (idMigration.ts).
   const migrated = await migrateLegacyIds(path.join(dataDir, "db.sqlite3"), path.join(dataDir, "files"));
   if (migrated) log(`Migrated ${migrated.documents} document(s) and ${migrated.files} file(s) to Convex-format ids.`);
-  const store = new DocumentStore(path.join(dataDir, "db.sqlite3"));
+  const store = new DocumentStore(path.join(dataDir, "db.sqlite3"), { checkpointInWorker: true });
   const blobs = new BlobStore(path.join(dataDir, "files"));
   await blobs.init();
   const secrets = await loadOrCreateSecrets(dataDir);

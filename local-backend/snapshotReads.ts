@@ -34,21 +34,54 @@ export class SnapshotReader extends SqlDocumentReads {
   }
 }
 
-/** Reader connections, opened as needed and kept for the next query. */
+/**
+ * Reader connections, opened as needed and kept for the next query. A WAL restart asked for
+ * (`restartWhenIdle`: walCheckpointer.ts explains why) runs as soon as no snapshot is open; a
+ * snapshot asked for meanwhile waits for it (`ready`), so under any load the open ones end
+ * (an execution's time limit bounds how long) and the restart comes.
+ */
 export class SnapshotReaders {
   private readonly free: SnapshotReader[] = [];
   private readonly all = new Set<SnapshotReader>();
+  private active = 0;
+  private restart: (() => void) | null = null;
+  private readonly held: Array<() => void> = [];
   constructor(private readonly file: string) {}
+
+  /** Null when a snapshot may open now; otherwise a promise that resolves once a pending restart has run. */
+  ready(): Promise<void> | null {
+    return this.restart ? new Promise((resolve) => this.held.push(resolve)) : null;
+  }
 
   acquire(): SnapshotReader {
     const reader = this.free.pop() ?? new SnapshotReader(this.file);
     this.all.add(reader);
     reader.open();
+    this.active++;
     return reader;
   }
   release(reader: SnapshotReader) {
     reader.finish();
+    this.active--;
     if (this.all.has(reader)) this.free.push(reader);
+    this.restartIfIdle();
+  }
+
+  /** Runs `restart` once no snapshot is open (now, if none is); snapshots asked for meanwhile wait. */
+  restartWhenIdle(restart: () => void) {
+    this.restart ??= restart;
+    this.restartIfIdle();
+  }
+
+  private restartIfIdle() {
+    const restart = this.restart;
+    if (!restart || this.active > 0) return;
+    this.restart = null;
+    try {
+      restart();
+    } finally {
+      for (const resume of this.held.splice(0)) resume();
+    }
   }
   close() {
     for (const reader of this.all) reader.close();
