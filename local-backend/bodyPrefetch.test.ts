@@ -72,3 +72,44 @@ test("address slots: at most n holders per address, the next waits for a release
   a3();
   expect(slots.holding("a")).toBe(1);
 });
+
+test("address slots: at most inAll holders of all addresses; a waiter whose address is at its cap lets the next address go first", async () => {
+  const slots = new AddressSlots(2, 3);
+  const held = [await slots.acquire("a"), await slots.acquire("a"), await slots.acquire("b")];
+  expect(slots.holding()).toBe(3);
+  const order: string[] = [];
+  const a3 = slots.acquire("a").then((release) => (order.push("a"), release));
+  const c1 = slots.acquire("c").then((release) => (order.push("c"), release));
+  await new Promise((r) => setTimeout(r, 10));
+  expect(order).toEqual([]); // all three slots taken
+  expect(slots.queued).toBe(2);
+  held[2](); // b's slot: "a" is still at its cap of 2, so "c" (behind it) takes the slot
+  await c1;
+  expect(order).toEqual(["c"]);
+  held[0](); // one of a's: now a's waiter fits
+  await a3;
+  expect(order).toEqual(["c", "a"]);
+  expect([slots.holding(), slots.holding("a"), slots.holding("c"), slots.queued]).toEqual([3, 2, 1, 0]);
+});
+
+test("a body that sends nothing for stallMs after the read-ahead fails its stream and calls onStall; one that keeps sending does not", async () => {
+  const stalled = new PassThrough();
+  stalled.write("0123456789");
+  let stalls = 0;
+  const { stream } = await prefetchWithWhole(stalled, 8, { stallMs: 50, onStall: () => stalls++ });
+  await expect(read(stream)).rejects.toThrow("The request body sent nothing for 0.05 s");
+  expect(stalls).toBe(1);
+  expect(stalled.destroyed).toBe(true);
+
+  const steady = new PassThrough();
+  steady.write("0123456789");
+  const sending = await prefetchWithWhole(steady, 8, { stallMs: 50, onStall: () => stalls++ });
+  const reading = read(sending.stream);
+  for (let i = 0; i < 6; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    steady.write("x");
+  }
+  steady.end();
+  expect(await reading).toBe("0123456789xxxxxx");
+  expect(stalls).toBe(1);
+});

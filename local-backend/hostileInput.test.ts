@@ -70,14 +70,14 @@ function streamBody(
 const filesIn = () => readdirSync(path.join(backend.dataDir, "files"));
 
 /** `count` raw connections to the site port, each having sent `bytes(host)` and then nothing more (closed by the caller). */
-function stalledPosts(count: number, bytes: (host: string) => Array<string | Buffer>): Promise<Socket[]> {
+function stalledPosts(count: number, bytes: (host: string) => Array<string | Buffer>, localAddress?: string): Promise<Socket[]> {
   const { hostname, port } = new URL(backend.siteUrl);
   return Promise.all(
     Array.from(
       { length: count },
       () =>
         new Promise<Socket>((resolve, reject) => {
-          const socket = connect(Number(port), hostname, () => {
+          const socket = connect({ port: Number(port), host: hostname, localAddress }, () => {
             for (const part of bytes(hostname)) socket.write(part);
             resolve(socket);
           });
@@ -110,6 +110,23 @@ test("clients that send more than the read-ahead and then stall run at most 4 ac
     await new Promise((resolve) => setTimeout(resolve, 500));
     const answers = await Promise.all(Array.from({ length: 3 }, () => fetch(`${backend.siteUrl}/echo`, { method: "POST", body: "hello" })));
     expect(answers.map((res) => res.status)).toEqual([200, 200, 200]);
+  } finally {
+    stalled.forEach((socket) => socket.destroy());
+  }
+  await stillServing();
+});
+
+test("stalled bodies from two addresses (4 actions each) still leave action workers for every other request", async () => {
+  const stalledBody = (host: string) => [
+    `POST /echo HTTP/1.1\r\nHost: ${host}\r\nContent-Type: text/plain\r\nContent-Length: 1000000\r\n\r\n`,
+    Buffer.alloc(70 * 1024, 0x61),
+  ];
+  // 127.0.0.2 is another address of the loopback interface: the server sees a second client.
+  const stalled = [...(await stalledPosts(20, stalledBody)), ...(await stalledPosts(20, stalledBody, "127.0.0.2"))];
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const answers = await Promise.all(Array.from({ length: 6 }, () => fetch(`${backend.siteUrl}/echo`, { method: "POST", body: "hello" })));
+    expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 200, 200, 200]);
   } finally {
     stalled.forEach((socket) => socket.destroy());
   }

@@ -23,12 +23,13 @@ import { toFunctionError } from "./functionError";
 import { NO_HTTP_ACTIONS, routeHttp, type RoutableComponent, type RouterLike } from "./httpRouting";
 import { TooManyConcurrentRequests } from "./actionPermits";
 import { ReadSet, WriteSet } from "./readSet";
-import { AddressSlots, prefetchBody } from "./bodyPrefetch";
+import { AddressSlots, prefetchBody, STREAMING_BODIES_PER_ADDRESS, streamingBodiesInAll } from "./bodyPrefetch";
+import { actionPoolSize } from "./executionPool";
 
 type HttpHandler = { invokeHttpAction(request: Request): Promise<Response> };
 
 /** Actions running while their bodies still stream in, per client address (bodyPrefetch.ts). */
-const streamingBodies = new AddressSlots();
+const streamingBodies = new AddressSlots(STREAMING_BODIES_PER_ADDRESS, streamingBodiesInAll(actionPoolSize()));
 
 export function createSiteHandler(engine: Engine, auth: AuthVerifier, app: () => Component | null, origin: () => string) {
   return async (req: IncomingMessage, res: ServerResponse) => {
@@ -89,7 +90,8 @@ async function serve(
     );
     onAbort(req, () => counted.destroy(new Error("The request body ended early")));
     // Its start (or all of it) is here before the request waits for an action permit (bodyPrefetch.ts).
-    const prefetched = await prefetchBody(counted).catch((error: unknown) => {
+    // A body that then stalls is cut: the action reading it fails, and the connection is closed.
+    const prefetched = await prefetchBody(counted, undefined, { onStall: () => req.destroy() }).catch((error: unknown) => {
       throw overflowed
         ? httpActionTooLarge()
         : error instanceof HttpError
