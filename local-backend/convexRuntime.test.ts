@@ -184,6 +184,39 @@ describe("queries and mutations are deterministic (crates/isolate/src/environmen
   });
 });
 
+test.each(["query", "mutation"] as const)(
+  "%s: performance.mark / measure / getEntries as Convex's runtime has them, entries per execution",
+  async (kind) => {
+    const name = kind === "query" ? "isolate:userTimingInQuery" : "isolate:userTimingInMutation";
+    type Timing = Record<string, unknown> & { between: { duration: number; startTime: number }; refusals: Record<string, string> };
+    const first = await call<Timing>(kind, name);
+    const second = await call<Timing>(kind, name);
+    for (const seen of [first, second]) {
+      expect(seen.seenBefore).toBe(0); // another execution's entries are not this one's
+      expect(seen.names).toEqual(["mark:a", "mark:b", "measure:a to b", "measure:fixed", "measure:until now"]);
+      expect([seen.marks, seen.byName, seen.untilNow]).toEqual([2, 1, true]);
+      expect(seen.fixed).toEqual({ name: "fixed", entryType: "measure", startTime: 1, duration: 2, detail: "d" });
+      expect(seen.bJson).toMatchObject({ name: "b", entryType: "mark", duration: 0, detail: { step: 2 } });
+      expect(seen.isMark).toBe("[object PerformanceEntry]");
+      expect(seen.constructed).toBe(5);
+      expect(seen.between.startTime).toBe(0);
+      // A query's clock stands still (helpers/performance.rs), a mutation's moves.
+      if (kind === "query") expect(seen.between.duration).toBe(0);
+      else expect(seen.between.duration).toBeGreaterThanOrEqual(0);
+      expect(seen.refusals).toEqual({
+        noName: "TypeError: Failed to execute 'mark' on 'Performance': 1 argument required, but only 0 present.",
+        missingMark: 'SyntaxError: Cannot find mark: "nope"',
+        allThree: 'TypeError: Cannot specify "start", "end", and "duration" together in options',
+        withEnd: 'TypeError: Options cannot be passed with "endMark"',
+        negativeMark: "TypeError: Mark cannot be negative: received -1",
+        negativeStart: "TypeError: Cannot construct PerformanceMark: startTime cannot be negative, received -1",
+        illegal: "TypeError: Illegal constructor",
+      });
+      expect(seen.cleared).toEqual(["b"]);
+    }
+  },
+);
+
 test.each([
   ["urlencoded", { body: "a=1&b=two", contentType: "application/x-www-form-urlencoded" }, ["a=1", "b=two"]],
   ["urlencoded, cloned", { body: "a=1", contentType: "application/x-www-form-urlencoded;charset=UTF-8", clone: true }, ["a=1"]],

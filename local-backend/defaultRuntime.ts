@@ -15,6 +15,7 @@ import vm from "node:vm";
 import { ConsoleTimers, logMessage } from "./logFormat";
 import { existsSync, readFileSync } from "node:fs";
 import { registerSourceMap } from "./stackFrames";
+import { userTiming, type EntryFields } from "./userTiming";
 
 /** What the runtime needs to know about the running function, if any. */
 export type RuntimeExec = {
@@ -24,6 +25,8 @@ export type RuntimeExec = {
   /** The host's performance.now() when the execution began on this thread (a mutation's performance.now() moves from it). */
   monotonicStart?: number;
   random?: SeededRandom;
+  /** Its performance.mark / measure entries (userTiming.ts). */
+  timing?: EntryFields[];
 };
 
 export type RuntimeHost = {
@@ -155,18 +158,27 @@ export function createDefaultRuntime(host: RuntimeHost): vm.Context {
   };
 
   global.crypto = udfCrypto(host);
-  global.performance = {
-    // crates/isolate/src/environment/helpers/performance.rs: a query's now() is fixed at the
-    // execution's start; a mutation's starts there and moves with elapsed (monotonic) time, while
-    // its Date.now() stays fixed (udf/mod.rs performance_now: now_fixed / now_incrementing).
-    now: () => {
-      const exec = host.current();
-      if (!isDeterministic(exec)) return performance.now();
-      const atStart = now() - performance.timeOrigin;
-      return exec.type === "mutation" && exec.monotonicStart !== undefined ? atStart + (performance.now() - exec.monotonicStart) : atStart;
-    },
-    timeOrigin: performance.timeOrigin,
+  // crates/isolate/src/environment/helpers/performance.rs: a query's now() is fixed at the
+  // execution's start; a mutation's starts there and moves with elapsed (monotonic) time, while
+  // its Date.now() stays fixed (udf/mod.rs performance_now: now_fixed / now_incrementing).
+  const performanceNow = () => {
+    const exec = host.current();
+    if (!isDeterministic(exec)) return performance.now();
+    const atStart = now() - performance.timeOrigin;
+    return exec.type === "mutation" && exec.monotonicStart !== undefined ? atStart + (performance.now() - exec.monotonicStart) : atStart;
   };
+  const outsideExecutions: EntryFields[] = [];
+  const timing = userTiming(performanceNow, performance.timeOrigin, () => {
+    const exec = host.current();
+    return exec ? (exec.timing ??= []) : outsideExecutions;
+  });
+  for (const [name, value] of Object.entries(timing))
+    Object.defineProperty(global, name, {
+      value,
+      enumerable: name === "performance",
+      configurable: true,
+      writable: name === "performance",
+    });
   Object.assign(global, timers(host));
   global.fetch = async function fetch(input: RequestInfo | URL, init?: RequestInit) {
     // crates/isolate/src/environment/async_op.rs: Fetch → "fetch()"; udf-runtime/src/26_fetch.ts

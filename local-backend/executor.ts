@@ -137,6 +137,13 @@ const host = {
       set random(r) {
         exec.rng.random = r;
       },
+      // Its own marks and measures (userTiming.ts), not its nested calls'.
+      get timing() {
+        return exec.timing;
+      },
+      set timing(entries) {
+        exec.timing = entries;
+      },
     };
   },
   convex,
