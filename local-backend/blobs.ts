@@ -24,12 +24,14 @@ export class BlobStore {
    * `maxBytes` it stops reading (a request is left paused, so a 413 can still be sent), fails with
    * a 413 error and removes the partial file, as it does when the sender goes away mid-body.
    */
-  async receive(body: Readable, maxBytes = Number.POSITIVE_INFINITY) {
+  /** Receives `body` into a temporary file; past `deadline` (if given: an error and a time in ms) the upload fails with that error. */
+  async receive(body: Readable, maxBytes = Number.POSITIVE_INFINITY, deadline?: { ms: number; error: () => Error }) {
     const temp = path.join(this.dir, `.upload-${randomBytes(8).toString("hex")}`);
     const hash = createHash("sha256");
     let size = 0;
     const counted = body.pipe(countingLimit(maxBytes, () => new HttpError(413, "TooLarge", `File too large (limit ${maxBytes} bytes)`)));
     onAbort(body, () => counted.destroy(new HttpError(400, "BadRequest", "The upload ended before its last byte")));
+    const timer = deadline && setTimeout(() => counted.destroy(deadline.error()), deadline.ms);
     const measure = async function* (source: AsyncIterable<Buffer>) {
       for await (const chunk of source) {
         size += chunk.length;
@@ -42,6 +44,8 @@ export class BlobStore {
     } catch (error) {
       await fs.rm(temp, { force: true });
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
     return { temp, size, sha256: hash.digest("base64") };
   }

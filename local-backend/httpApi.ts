@@ -15,7 +15,7 @@ import type { BlobStore } from "./blobs";
 import { ClientInputError, decodeArgs, parseFunctionRequest } from "./clientInput";
 import { INERT_FILE_HEADERS, sendFileRange } from "./fileSender";
 import { drainUnreadBody, HttpError, PUBLIC_API_REQUEST_LIMIT, readJson, refuseDeclaredOver, requestUrl } from "./httpInput";
-import { expectedSha256, maxUploadBytes, sha256MismatchError, type UploadTokens } from "./uploads";
+import { expectedSha256, maxUploadBytes, sha256MismatchError, uploadTimedOut, uploadTimeoutMs, type UploadTokens } from "./uploads";
 import { etagFor, ifNoneMatch, rangeOf } from "./ranges";
 import type { Doc } from "./database";
 import { AdminKeyError } from "./adminAuth";
@@ -146,7 +146,8 @@ async function upload(deps: Deps, req: IncomingMessage, res: ServerResponse, url
   if (!fresh) throw new HttpError(401, "InvalidUploadToken", "The upload URL was already used; generate a new one for each upload.");
   let received;
   try {
-    received = await deps.blobs.receive(req, maxBytes);
+    const ms = uploadTimeoutMs();
+    received = await deps.blobs.receive(req, maxBytes, { ms, error: () => uploadTimedOut(ms) });
   } catch (error) {
     throw (error as HttpError).status === 413 ? tooLarge() : error;
   }

@@ -23,6 +23,24 @@ export function maxUploadBytes(env: NodeJS.ProcessEnv = process.env): number {
   return DEFAULT_MAX_UPLOAD_BYTES;
 }
 
+/**
+ * How long one upload POST may take: Convex's "upload POST request has a 2 minute timeout"
+ * (npm-packages/docs/docs/file-storage/upload-files.mdx), or LOCAL_BACKEND_UPLOAD_TIMEOUT_MS. An
+ * app whose single POST of a large file works here would fail on Convex; uploads in chunks fit.
+ */
+export function uploadTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.LOCAL_BACKEND_UPLOAD_TIMEOUT_MS);
+  return Number.isSafeInteger(value) && value > 0 ? value : 2 * 60 * 1000;
+}
+
+/** The refusal of an upload still coming in when its time is up: 408, said before the connection closes. */
+export const uploadTimedOut = (ms: number) =>
+  new HttpError(
+    408,
+    "UploadTimedOut",
+    `The upload took longer than ${ms / 1000} s: an upload POST has a 2 minute timeout on Convex. Upload large files in parts.`,
+  );
+
 export type TokenCheck = { ok: true; nonce: string; expires: number } | { ok: false; expired?: true };
 
 export class UploadTokens {
