@@ -113,3 +113,15 @@ test("a body that sends nothing for stallMs after the read-ahead fails its strea
   expect(await reading).toBe("0123456789xxxxxx");
   expect(stalls).toBe(1);
 });
+
+test("a body that sends nothing for stallMs before the read-ahead is complete is refused with a 408 (nothing has started)", async () => {
+  const source = new PassThrough();
+  source.write("abc");
+  let stalls = 0;
+  await expect(prefetchWithWhole(source, 8, { stallMs: 50, onStall: () => stalls++ })).rejects.toMatchObject({
+    status: 408,
+    code: "RequestTimeout",
+    message: "The request body sent nothing for 0.05 s",
+  });
+  expect(stalls).toBe(0); // the server answers it, then closes the connection
+});

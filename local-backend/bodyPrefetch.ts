@@ -15,10 +15,12 @@
  * All addresses together may have at most `streamingBodiesInAll` (the action workers less
  * WORKERS_KEPT_FREE): clients at several addresses stalling their bodies still leave workers for
  * every request whose body has come (sign-in, grants, media). And a body that sends nothing for
- * BODY_STALL_MS is cut (as nginx's client_body_timeout cuts one), so a stalled body holds its
+ * BODY_STALL_MS is cut, as nginx's client_body_timeout cuts one (a 408 if its first PREFETCH_BYTES
+ * have not all come, its connection closed if they have), so a stalled body holds its
  * worker for that long, not for as long as Node keeps a request open (requestTimeout, 300 s).
  */
 import { Readable } from "node:stream";
+import { HttpError } from "./httpInput";
 
 export const PREFETCH_BYTES = 64 * 1024;
 
@@ -97,6 +99,8 @@ export class AddressSlots {
   }
 }
 
+const stalledMessage = (stallMs: number) => `The request body sent nothing for ${stallMs / 1000} s`;
+
 /** The next part of a body, or "stalled" once none has come for `stallMs`. */
 async function nextWithin<T>(iterator: AsyncIterator<T>, stallMs: number): Promise<IteratorResult<T> | "stalled"> {
   let timer: NodeJS.Timeout | undefined;
@@ -124,7 +128,9 @@ export async function prefetchBody(
   let size = 0;
   let ended = false;
   while (size < limit) {
-    const next = await iterator.next();
+    const next = await nextWithin(iterator, stallMs);
+    // Nothing has started yet: the client is told (408) before its connection is closed.
+    if (next === "stalled") throw new HttpError(408, "RequestTimeout", stalledMessage(stallMs));
     if (next.done) {
       ended = true;
       break;
@@ -139,7 +145,7 @@ export async function prefetchBody(
     for (;;) {
       const next = await nextWithin(iterator, stallMs);
       if (next === "stalled") {
-        const error = new Error(`The request body sent nothing for ${stallMs / 1000} s`);
+        const error = new Error(stalledMessage(stallMs));
         source.destroy(error);
         options.onStall?.();
         throw error;

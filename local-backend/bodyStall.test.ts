@@ -37,6 +37,22 @@ test("a stalled body's connection is closed after the stall limit, not when Node
   expect(closedAfter).toBeLessThan(BODY_STALL_MS + 10_000);
 });
 
+test("a body stalled before its first 64 KiB is answered 408 after the stall limit", async () => {
+  const { hostname, port } = new URL(backend.siteUrl);
+  const answer = await new Promise<string>((resolve, reject) => {
+    let text = "";
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(`POST /echo HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: text/plain\r\nContent-Length: 60000\r\n\r\nonly nine`);
+    });
+    socket.on("data", (chunk) => (text += String(chunk)));
+    socket.on("close", () => resolve(text));
+    socket.on("error", reject);
+    setTimeout(() => socket.destroy(), 20_000);
+  });
+  expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+  expect(answer).toContain("The request body sent nothing for 2 s");
+});
+
 test("once stalled bodies are cut, their slots are free: after 4 stalled (one address's cap), a POST that streams runs at once", async () => {
   const stalled = await Promise.all(Array.from({ length: 4 }, stalledPost));
   try {

@@ -7,12 +7,13 @@ import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import type { Id } from "../../convex/_generated/dataModel";
 import { rememberTeam, useCurrentTeam } from "./useCurrentTeam";
 
-vi.mock("convex/react", () => ({
-  useQuery: () => [
+const listed = vi.hoisted(() => ({
+  teams: [
     { teamId: "north", name: "Studio North", role: "owner" },
     { teamId: "west", name: "Studio West", role: "owner" },
   ],
 }));
+vi.mock("convex/react", () => ({ useQuery: () => listed.teams }));
 
 afterEach(cleanup);
 beforeEach(() => localStorage.clear());
@@ -51,5 +52,20 @@ test("a team remembered elsewhere (just created, or the video's own) is shown at
   expect(screen.getByRole("heading").textContent).toBe("library: Studio West");
   act(() => rememberTeam("gone" as Id<"teams">));
   expect(screen.getByRole("heading").textContent).toBe("library: Studio North");
-  expect(localStorage.getItem("reelgate.teamId")).toBe("north");
+});
+
+test("a team created and chosen before the team list holds it is the team shown once the list arrives (not the first team)", () => {
+  const before = listed.teams;
+  try {
+    const { rerender } = render(<Library />);
+    act(() => rememberTeam("new" as Id<"teams">));
+    // The list has not caught up yet: the first team shows meanwhile, and the choice is kept.
+    expect(screen.getByRole("heading").textContent).toBe("library: Studio North");
+    expect(localStorage.getItem("reelgate.teamId")).toBe("new");
+    listed.teams = [...before, { teamId: "new", name: "Beta Studio", role: "owner" }];
+    rerender(<Library />);
+    expect(screen.getByRole("heading").textContent).toBe("library: Beta Studio");
+  } finally {
+    listed.teams = before;
+  }
 });

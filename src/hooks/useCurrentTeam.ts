@@ -1,5 +1,5 @@
 import { useQuery } from "convex/react";
-import { useEffect, useSyncExternalStore } from "react";
+import { useSyncExternalStore } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { listenerSet } from "../lib/listeners";
@@ -20,14 +20,15 @@ export function rememberTeam(teamId: Id<"teams">) {
   notify();
 }
 
-/** The teams you belong to and the one you are working in. */
+/**
+ * The teams you belong to and the one you are working in. A remembered team missing from the
+ * list shows your first one meanwhile, but stays remembered: a team just created is chosen before
+ * the list that holds it has arrived, and writing the first team over it then sent the new team's
+ * uploads to the old one. Once you choose a team, that one is remembered.
+ */
 export function useCurrentTeam() {
   const teams = useQuery(api.teams.listMine);
   const selected = useSyncExternalStore(subscribe, chosen);
   const team = teams?.find((t) => t.teamId === selected) ?? teams?.[0] ?? null;
-  useEffect(() => {
-    // A remembered team you no longer belong to gives way to your first one.
-    if (team) rememberTeam(team.teamId);
-  }, [team]);
   return { teams, team, selectTeam: rememberTeam };
 }
