@@ -64,6 +64,7 @@ test("a three-video collection behind a password, a guest comment at 0:12 seen l
     await viewer.getByLabel("Password").fill("open sesame");
     await viewer.getByRole("button", { name: "Watch" }).click();
     await viewer.getByRole("heading", { name: "Season one" }).waitFor();
+    await expect.poll(() => viewer.evaluate(() => document.activeElement?.textContent)).toBe("Season one");
     const list = viewer.getByRole("region", { name: "Videos in this collection" });
     expect(await list.getByRole("button").allTextContents()).toEqual([
       expect.stringContaining("Cut A"),

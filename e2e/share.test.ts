@@ -85,6 +85,8 @@ test("password link: wrong password refused, right password plays, revoke darken
     await viewer.getByLabel("Password").fill("open sesame");
     await viewer.getByRole("button", { name: "Watch" }).click();
     await viewer.getByRole("heading", { name: "Launch cut" }).waitFor();
+    // The form is gone: the focus is on the video's title, not lost to the page's body.
+    await expect.poll(() => viewer.evaluate(() => document.activeElement?.textContent)).toBe("Launch cut");
     expect(viewer.url()).toBe(url); // the grant never goes into the URL
     const video = viewer.locator("video");
     await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);

@@ -8,6 +8,7 @@ import { useTitle } from "../hooks/useTitle";
 import { formatLength, plural } from "../lib/format";
 import { liveApi, useLiveMutation, useLiveQuery } from "../lib/live";
 import { CommentsLoading, ReconnectingBanner } from "./ShareShell";
+import { useFocusedWhen } from "../hooks/useFocusedWhen";
 
 const Comments = lazy(() => import("./Comments").then((m) => ({ default: m.Comments })));
 
@@ -18,7 +19,17 @@ type CollectionView = NonNullable<FunctionReturnType<typeof liveApi.collections.
  * them one after another. The list is live: a video deleted from the library drops out at once
  * (the one playing gives way to the first). Guests comment on the video playing, when the link allows.
  */
-export function CollectionPlayer({ view, grantToken }: { view: CollectionView; grantToken: string }) {
+/** `focusTitle`: the viewer has just unlocked it (the password form is gone): the focus goes to its title. */
+export function CollectionPlayer({
+  view,
+  grantToken,
+  focusTitle = false,
+}: {
+  view: CollectionView;
+  grantToken: string;
+  focusTitle?: boolean;
+}) {
+  const title = useFocusedWhen(focusTitle);
   useTitle(view.title);
   // The video the address names (#2: the second), so a viewer can link to one and Back returns to the last.
   const [chosen, setChosenState] = useState<{ id: Id<"videos">; autoplay: boolean } | null>(() => videoAt(view, positionInHash()));
@@ -50,7 +61,9 @@ export function CollectionPlayer({ view, grantToken }: { view: CollectionView; g
     <main className="share-shell wide">
       <p className="brand">Reelgate</p>
       <ReconnectingBanner />
-      <h1>{view.title}</h1>
+      <h1 ref={title} tabIndex={-1}>
+        {view.title}
+      </h1>
       <p className="muted small">
         {plural(view.videos.length, "video")}
         {total > 0 && ` · ${formatLength(total)}`}

@@ -30,3 +30,17 @@ test.each([
   expect(field.getAttribute("aria-invalid")).toBe("true");
   expect(field.getAttribute("aria-describedby")).toBe(alert.id);
 });
+
+test("a second wrong password is said again as a new alert, with the count, and what was typed is selected", async () => {
+  render(<PasswordForm token={"t".repeat(43)} viewer="viewer-abcdefgh" onGrant={() => undefined} />);
+  const field = screen.getByLabelText("Password") as HTMLInputElement;
+  fireEvent.change(field, { target: { value: "hunter2" } });
+  fireEvent.click(screen.getByRole("button", { name: "Watch" }));
+  const first = await screen.findByRole("alert");
+  expect(first.textContent).toBe(REFUSALS.invalidPassword.words);
+  await waitFor(() => expect(screen.getByRole("button", { name: "Watch" }).hasAttribute("disabled")).toBe(false));
+  fireEvent.click(screen.getByRole("button", { name: "Watch" }));
+  await waitFor(() => expect(screen.getByRole("alert").textContent).toBe(`${REFUSALS.invalidPassword.words} (2 tries in a row)`));
+  expect(screen.getByRole("alert")).not.toBe(first); // a new element: announced again
+  expect([field.selectionStart, field.selectionEnd]).toEqual([0, "hunter2".length]);
+});

@@ -16,14 +16,19 @@ export function PasswordForm({
   onGrant: (g: { grantToken: string; expiresAt: number }) => void;
 }) {
   const issue = useRequestGrant();
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<{ message: string; times: number } | null>(null);
   const [busy, setBusy] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   const errorId = useId();
-  /** A refusal: said, and the field (described by it) has the focus again for the next try. */
+  /**
+   * A refusal: said (a new alert each time, so a screen reader says the same words again, with
+   * how many tries in a row they answered), and the field, described by it, has the focus again
+   * with what was typed selected for the next try.
+   */
   const refuse = (message: string) => {
-    setError(message);
+    setError((last) => ({ message, times: last?.message === message ? last.times + 1 : 1 }));
     input.current?.focus();
+    input.current?.select();
   };
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -57,8 +62,9 @@ export function PasswordForm({
         />
       </label>
       {error && (
-        <p className="error" role="alert" id={errorId}>
-          {error}
+        <p className="error" role="alert" id={errorId} key={`${error.message}:${error.times}`}>
+          {error.message}
+          {error.times > 1 && ` (${error.times} tries in a row)`}
         </p>
       )}
       <button type="submit" disabled={busy}>

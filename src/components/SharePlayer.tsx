@@ -7,6 +7,7 @@ import { useTitle } from "../hooks/useTitle";
 import { formatLength, plural } from "../lib/format";
 import { liveApi, useLiveMutation, useLiveQuery } from "../lib/live";
 import { CommentsLoading, ReconnectingBanner } from "./ShareShell";
+import { useFocusedWhen } from "../hooks/useFocusedWhen";
 
 // Loaded only when needed, so a viewer's first frame waits for neither: comments on links that take
 // them, the ranged downloader on the first click of Download (DownloadLink.tsx).
@@ -17,7 +18,9 @@ type View = NonNullable<FunctionReturnType<typeof liveApi.videos.getByShareGrant
 /** The one video's download (DownloadLink.tsx keys each download; this page has one). */
 const VIDEO = "video";
 
-export function SharePlayer({ view, grantToken }: { view: View; grantToken: string }) {
+/** `focusTitle`: the viewer has just unlocked it (the password form is gone): the focus goes to its title. */
+export function SharePlayer({ view, grantToken, focusTitle = false }: { view: View; grantToken: string; focusTitle?: boolean }) {
+  const title = useFocusedWhen(focusTitle);
   useTitle(view.title);
   const review = useLiveQuery(liveApi.comments.getGuestReview, { grantToken });
   const facts = useLiveQuery(liveApi.teamLinks.viewerFacts, { grantToken });
@@ -35,7 +38,9 @@ export function SharePlayer({ view, grantToken }: { view: View; grantToken: stri
     <main className="share-shell wide">
       <p className="brand">Reelgate</p>
       <ReconnectingBanner />
-      <h1>{view.title}</h1>
+      <h1 ref={title} tabIndex={-1}>
+        {view.title}
+      </h1>
       <video
         ref={player}
         src={view.mediaUrl}

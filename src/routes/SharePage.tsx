@@ -42,6 +42,8 @@ export function SharePage() {
   const slug = useSlugTicket(token);
   const status = useLiveQuery(liveApi.shareLinks.getByToken, slug.ready ? { token, viewerId: viewer, slugTicket: slug.ticket } : "skip");
   const { grant, setGrant } = useShareGrant(token);
+  /** The grant came from the password form just now: the player's title takes the focus. */
+  const [unlocked, setUnlocked] = useState(false);
   const view = useLiveQuery(liveApi.videos.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
   // A collection link's grant: null for video links, as `view` is null for collection links.
   const collection = useLiveQuery(liveApi.collections.getByShareGrant, grant ? { grantToken: grant.grantToken } : "skip");
@@ -88,13 +90,13 @@ export function SharePage() {
   if (grant && collection)
     return (
       <Suspense fallback={<ShareSkeleton />}>
-        <CollectionPlayer view={collection} grantToken={grant.grantToken} />
+        <CollectionPlayer view={collection} grantToken={grant.grantToken} focusTitle={unlocked} />
       </Suspense>
     );
   if (grant && view)
     return (
       <Suspense fallback={<ShareSkeleton />}>
-        <SharePlayer view={view} grantToken={grant.grantToken} />
+        <SharePlayer view={view} grantToken={grant.grantToken} focusTitle={unlocked} />
       </Suspense>
     );
   if (slug.malformed) return <RefusalScreen reason="missing" hadAccess={hadAccess} />;
@@ -142,7 +144,15 @@ export function SharePage() {
               </p>
             )}
             <Suspense fallback={<p className="muted">Loading…</p>}>
-              <PasswordForm token={token} viewer={viewer} slugTicket={slug.ticket} onGrant={(g) => setGrant(g)} />
+              <PasswordForm
+                token={token}
+                viewer={viewer}
+                slugTicket={slug.ticket}
+                onGrant={(g) => {
+                  setUnlocked(true);
+                  setGrant(g);
+                }}
+              />
             </Suspense>
           </Shell>
         );
