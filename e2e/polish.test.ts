@@ -128,7 +128,7 @@ test("unknown ids and routes read as 'not found' pages with headings, never a ba
   });
 }, 60_000);
 
-test("video page: rename in place, comment deleted, its share dialog (no inline panel), Quick share keeps focus, titles", async () => {
+test("video page: title and description edited in place, comment deleted, its share dialog (no inline panel), Quick share keeps focus, titles", async () => {
   await screenshotOnFailure(page, "polish-video", async () => {
     await page.goto(`${app.appUrl}/`);
     await page.getByRole("link", { name: "Sunset cut" }).click();
@@ -137,11 +137,20 @@ test("video page: rename in place, comment deleted, its share dialog (no inline 
     await expect.poll(() => page.title()).toBe("Sunset cut · Reelgate");
     expect(await page.locator("video.player").getAttribute("poster")).toBeTruthy();
 
-    await page.getByRole("button", { name: "Rename" }).click();
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
     await page.getByLabel("Video title").fill("Sunset final");
-    await page.getByRole("button", { name: "Save title" }).click();
+    await page.getByLabel("Video description").fill("Graded, with the new score");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await page.getByRole("heading", { name: "Sunset final" }).waitFor();
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Rename");
+    await page.getByText("Graded, with the new score").waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Edit");
+    // A description emptied is gone from the page.
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    expect(await page.getByLabel("Video description").inputValue()).toBe("Graded, with the new score");
+    await page.getByLabel("Video description").fill("");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("heading", { name: "Sunset final" }).waitFor();
+    expect(await page.getByText("Graded, with the new score").count()).toBe(0);
     await expect.poll(() => page.title()).toBe("Sunset final · Reelgate");
 
     await page.getByRole("textbox", { name: "Comment" }).fill("Too dark here");
@@ -197,9 +206,9 @@ test("a 200-character title of one word wraps: nothing runs off the video page, 
     const long = "Sunset".repeat(33) + "xx";
     const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
     await page.goto(videoUrl);
-    await page.getByRole("button", { name: "Rename" }).click();
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
     await page.getByLabel("Video title").fill(long);
-    await page.getByRole("button", { name: "Save title" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     try {
       await page.getByRole("heading", { name: long }).waitFor();
       expect(await fits()).toBe(true);
@@ -225,9 +234,9 @@ test("a 200-character title of one word wraps: nothing runs off the video page, 
     } finally {
       // The tests after this one start where the video page's left off: its title, its share dialog open.
       await page.goto(videoUrl);
-      await page.getByRole("button", { name: "Rename" }).click();
+      await page.getByRole("button", { name: "Edit", exact: true }).click();
       await page.getByLabel("Video title").fill("Sunset final");
-      await page.getByRole("button", { name: "Save title" }).click();
+      await page.getByRole("button", { name: "Save", exact: true }).click();
       await page.getByRole("heading", { name: "Sunset final" }).waitFor();
       await openShareDialog(page);
     }

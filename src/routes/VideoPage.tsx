@@ -27,17 +27,27 @@ export function VideoPage() {
   );
 }
 
-/** The title, renamed in place by members. */
-function VideoTitle({ videoId, title, canEdit }: { videoId: Id<"videos">; title: string; canEdit: boolean }) {
+/** The title and description, edited in place by members. */
+function VideoHeading({
+  videoId,
+  title,
+  description,
+  canEdit,
+}: {
+  videoId: Id<"videos">;
+  title: string;
+  description: string | undefined;
+  canEdit: boolean;
+}) {
   const update = useMutation(api.videos.update);
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const renameButton = useRef<HTMLButtonElement>(null);
+  const editButton = useRef<HTMLButtonElement>(null);
   const [returnFocus, setReturnFocus] = useState(false);
   useEffect(() => {
-    // After a rename (or cancel), focus goes back to the button that opened the form.
+    // After saving (or cancelling), focus goes back to the button that opened the form.
     if (!editing && returnFocus) {
-      renameButton.current?.focus();
+      editButton.current?.focus();
       setReturnFocus(false);
     }
   }, [editing, returnFocus]);
@@ -48,10 +58,11 @@ function VideoTitle({ videoId, title, canEdit }: { videoId: Id<"videos">; title:
   };
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const next = String(new FormData(event.currentTarget).get("title") ?? "").trim();
+    const form = new FormData(event.currentTarget);
+    const next = String(form.get("title") ?? "").trim();
     if (!next) return setError("Give the video a title.");
     try {
-      await update({ videoId, title: next });
+      await update({ videoId, title: next, description: String(form.get("description") ?? "") });
       done();
     } catch (e) {
       setError(errorMessage(e));
@@ -59,29 +70,41 @@ function VideoTitle({ videoId, title, canEdit }: { videoId: Id<"videos">; title:
   }
   if (editing) {
     return (
-      <form onSubmit={submit} className="inline rename" aria-label="Rename the video">
-        <input name="title" aria-label="Video title" defaultValue={title} maxLength={200} autoFocus required />
-        <button type="submit">Save title</button>
-        <button type="button" className="secondary" onClick={done}>
-          Cancel
-        </button>
+      <form onSubmit={submit} className="stack edit-details" aria-label="Edit the video's details">
+        <label>
+          Video title
+          <input name="title" defaultValue={title} maxLength={200} autoFocus required />
+        </label>
+        <label>
+          Video description
+          <textarea name="description" defaultValue={description ?? ""} maxLength={5000} rows={4} />
+        </label>
+        <p className="inline">
+          <button type="submit">Save</button>
+          <button type="button" className="secondary" onClick={done}>
+            Cancel
+          </button>
+        </p>
         {error && (
-          <span className="error" role="alert">
+          <p className="error" role="alert">
             {error}
-          </span>
+          </p>
         )}
       </form>
     );
   }
   return (
-    <div className="inline">
-      <h1>{title}</h1>
-      {canEdit && (
-        <button type="button" className="secondary small" ref={renameButton} onClick={() => setEditing(true)}>
-          Rename
-        </button>
-      )}
-    </div>
+    <>
+      <div className="inline">
+        <h1>{title}</h1>
+        {canEdit && (
+          <button type="button" className="secondary small" ref={editButton} onClick={() => setEditing(true)}>
+            Edit
+          </button>
+        )}
+      </div>
+      {description && <p className="description">{description}</p>}
+    </>
   );
 }
 
@@ -107,7 +130,7 @@ function VideoDetails({ videoId }: { videoId: Id<"videos"> }) {
   const role = teams?.find((t) => t.teamId === video.teamId)?.role ?? "viewer";
   return (
     <div>
-      <VideoTitle videoId={videoId} title={video.title} canEdit={role !== "viewer"} />
+      <VideoHeading videoId={videoId} title={video.title} description={video.description} canEdit={role !== "viewer"} />
       {/* Its links live in the share dialog, the same one the library opens: one dialog per video. */}
       <p className="actions">
         <button type="button" aria-haspopup="dialog" onClick={() => setSharing(true)}>
@@ -119,7 +142,6 @@ function VideoDetails({ videoId }: { videoId: Id<"videos"> }) {
       ) : (
         <p className="muted">This video is not ready.</p>
       )}
-      {video.description && <p>{video.description}</p>}
       <Comments
         threads={threads}
         member={role === "viewer" ? undefined : { videoId, add: addComment, remove: removeComment }}
