@@ -58,6 +58,9 @@ export class SeededRandom {
   }
 }
 
+/** User Timing entries kept for a context outside its executions (module load, stray callbacks). */
+const OUTSIDE_MARKS = 1000;
+
 const isDeterministic = (exec: RuntimeExec | undefined): exec is RuntimeExec => exec?.type === "query" || exec?.type === "mutation";
 
 /** crates/isolate/src/environment/udf/mod.rs `not_allowed_in_udf`. */
@@ -167,10 +170,14 @@ export function createDefaultRuntime(host: RuntimeHost): vm.Context {
     const atStart = now() - performance.timeOrigin;
     return exec.type === "mutation" && exec.monotonicStart !== undefined ? atStart + (performance.now() - exec.monotonicStart) : atStart;
   };
+  // Marks made outside any execution (module load, a callback left running) stay with the
+  // context, which outlives executions here: the latest OUTSIDE_MARKS of them are kept.
   const outsideExecutions: EntryFields[] = [];
   const timing = userTiming(performanceNow, performance.timeOrigin, () => {
     const exec = host.current();
-    return exec ? (exec.timing ??= []) : outsideExecutions;
+    if (exec) return (exec.timing ??= []);
+    if (outsideExecutions.length >= OUTSIDE_MARKS) outsideExecutions.splice(0, outsideExecutions.length - OUTSIDE_MARKS + 1);
+    return outsideExecutions;
   });
   for (const [name, value] of Object.entries(timing))
     Object.defineProperty(global, name, {
