@@ -94,12 +94,14 @@ test("the library's filters: each select lists its choices in order and sends th
   const choices = (label: string) =>
     Array.from((screen.getByLabelText(label) as HTMLSelectElement).options).map((o) => [o.value, o.textContent]);
   expect(search.querySelectorAll("select")).toHaveLength(3);
+  // Without a search "Best match" means nothing: the default shows as what it is, newest first.
   expect(choices("Sort")).toEqual([
-    ["relevance", "Best match"],
     ["newest", "Newest"],
     ["oldest", "Oldest"],
     ["title", "Title A–Z"],
   ]);
+  expect((screen.getByLabelText("Sort") as HTMLSelectElement).value).toBe("newest");
+  expect(searches.at(-1)).toMatchObject({ text: "", sort: "newest" });
   expect(choices("Status")).toEqual([
     ["all", "All"],
     ["ready", "Ready"],
@@ -118,4 +120,17 @@ test("the library's filters: each select lists its choices in order and sends th
   fireEvent.change(screen.getByLabelText("Status"), { target: { value: "all" } });
   fireEvent.change(screen.getByLabelText("Links"), { target: { value: "with" } });
   expect(searches.at(-1)).toEqual({ teamId: "t1", text: "", sort: "oldest", status: undefined, hasLinks: true });
+});
+
+test("with a search, the sort offers Best match first and starts on it", async () => {
+  render(
+    <MemoryRouter>
+      <VideoList teamId={"t1" as Id<"teams">} canEdit />
+    </MemoryRouter>,
+  );
+  fireEvent.change(screen.getByRole("searchbox", { name: /Search videos/ }), { target: { value: "notes" } });
+  await waitFor(() => expect(searches.at(-1)).toMatchObject({ text: "notes", sort: "relevance" }));
+  const sort = screen.getByLabelText("Sort") as HTMLSelectElement;
+  expect(Array.from(sort.options).map((o) => o.textContent)).toEqual(["Best match", "Newest", "Oldest", "Title A–Z"]);
+  expect(sort.value).toBe("relevance");
 });

@@ -71,10 +71,13 @@ export function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: b
   const [links, setLinks] = useState<LinkFilter>("any");
   const [sharing, setSharing] = useState<{ videoId: Id<"videos">; title: string } | null>(null);
   const searched = useDebounced(text.trim(), 200);
+  // "Best match" means something only for a search: without one the default reads as what it is, newest first.
+  const sortShown: LibrarySort = searched === "" && sort === "relevance" ? "newest" : sort;
+  const sortChoices: Partial<Record<LibrarySort, string>> = searched === "" ? { ...SORTS, relevance: undefined } : SORTS;
   const result = useQuery(api.search.videos, {
     teamId,
     text: searched,
-    sort,
+    sort: sortShown,
     status: status === "all" ? undefined : status,
     hasLinks: links === "any" ? undefined : links === "with",
   });
@@ -105,7 +108,7 @@ export function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: b
           Search videos{" "}
           <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="Title or description" maxLength={200} />
         </label>
-        <Choice label="Sort" value={sort} options={SORTS} onChange={setSort} />
+        <Choice label="Sort" value={sortShown} options={sortChoices} onChange={setSort} />
         <Choice label="Status" value={status} options={{ all: "All", ...STATUSES }} onChange={setStatus} />
         <Choice label="Links" value={links} options={LINK_FILTERS} onChange={setLinks} />
       </div>
@@ -179,18 +182,22 @@ function Choice<T extends string>({
 }: {
   label: string;
   value: T;
-  options: Record<T, string>;
+  /** The choices in order; one given as undefined is not offered. */
+  options: Partial<Record<T, string>>;
   onChange: (value: T) => void;
 }) {
   return (
     <label>
       {label}{" "}
       <select value={value} onChange={(e) => onChange(e.target.value as T)}>
-        {Object.entries<string>(options).map(([option, words]) => (
-          <option key={option} value={option}>
-            {words}
-          </option>
-        ))}
+        {Object.entries<string | undefined>(options).map(
+          ([option, words]) =>
+            words !== undefined && (
+              <option key={option} value={option}>
+                {words}
+              </option>
+            ),
+        )}
       </select>
     </label>
   );
