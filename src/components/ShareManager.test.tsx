@@ -41,3 +41,22 @@ test("'At a date and time…' without a date creates no link: the date field say
   await waitFor(() => expect(created).toMatchObject([{ videoId: "v1", expiresAt: at.getTime(), expiresInDays: undefined }]));
   expect((await screen.findByRole("status")).textContent).toBe("Link created and copied!");
 });
+
+test("after a link is made, More options is closed again and the outcome is scrolled into view", async () => {
+  const scrolled: unknown[] = [];
+  const original = HTMLElement.prototype.scrollIntoView;
+  HTMLElement.prototype.scrollIntoView = function (this: HTMLElement, options?: unknown) {
+    scrolled.push([this.getAttribute("aria-live"), options]);
+  };
+  try {
+    render(<ShareManager videoId={"v1" as Id<"videos">} canEdit ready />);
+    const more = () => screen.getByText("More options").closest("details")!;
+    more().open = true;
+    fireEvent.click(screen.getByRole("button", { name: "Create link" }));
+    expect((await screen.findByRole("status")).textContent).toBe("Link created and copied!");
+    await waitFor(() => expect(more().open).toBe(false));
+    expect(scrolled).toEqual([["polite", { block: "nearest" }]]);
+  } finally {
+    HTMLElement.prototype.scrollIntoView = original;
+  }
+});

@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from "convex/react";
 import type { FunctionArgs } from "convex/server";
-import { useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { useNow } from "../hooks/useNow";
@@ -45,6 +45,11 @@ export function ShareManager({
   const now = useNow(30_000, links?.map((l) => l.expiresAt) ?? []);
   const busyRef = useRef(false);
   const expiry = useRef<ExpiryPickerHandle>(null);
+  /** Where the outcome is said: scrolled into view when a link is made (the form above may be long). */
+  const said = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (message?.kind === "ok") said.current?.scrollIntoView?.({ block: "nearest" });
+  }, [message]);
 
   async function createLink(args: LinkOptions, quick: boolean) {
     // Buttons stay enabled while busy (a disabled button drops keyboard focus); a second click waits.
@@ -164,7 +169,8 @@ export function ShareManager({
                 </button>
               )}
             </span>
-            <details>
+            {/* A new key with each link created: the next form starts with these closed again. */}
+            <details key={formKey}>
               <summary>More options</summary>
               <div className="stack">
                 <label>
@@ -200,7 +206,7 @@ export function ShareManager({
           </form>
         </>
       )}
-      <div aria-live="polite">
+      <div aria-live="polite" ref={said}>
         {message && (
           <p className={message.kind === "error" ? "error" : "ok"} role={message.kind === "error" ? "alert" : "status"}>
             {message.text}
