@@ -79,6 +79,8 @@ export class SnapshotReaders {
     this.restart = null;
     try {
       restart();
+    } catch {
+      // The WAL stays as it is (a checkpoint that could not finish): the next large-WAL report asks again.
     } finally {
       for (const resume of this.held.splice(0)) resume();
     }
