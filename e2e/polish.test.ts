@@ -325,6 +325,14 @@ test("share page: poster, no download affordance when downloads are off, limits 
     expect(await v.page.getByRole("link", { name: "Download" }).count()).toBe(0);
     await v.page.getByTestId("limits").getByText("2 views left").waitFor();
     await expectAccessible(v.page, "share page: player");
+    // On a 375 px phone the card keeps a margin from both edges, and nothing runs off the screen.
+    const wide = v.page.viewportSize()!;
+    await v.page.setViewportSize({ width: 375, height: 740 });
+    const card = (await v.page.locator(".share-shell").boundingBox())!;
+    expect(card.x).toBeGreaterThanOrEqual(8);
+    expect(card.x + card.width).toBeLessThanOrEqual(375 - 8);
+    expect(await v.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await v.page.setViewportSize(wide);
 
     // Downloads on, one copy: the page says how many are left.
     const oneCopy = await createLink({ allowDownload: true, maxDownloads: 1 });

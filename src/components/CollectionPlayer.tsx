@@ -99,7 +99,7 @@ export function CollectionPlayer({
             onEnded={() => next && setChosen({ id: next.videoId, autoplay: true })}
           />
           <div className="actions">
-            {current.durationSeconds !== null && <span className="muted">{formatLength(current.durationSeconds)}</span>}
+            {current.durationSeconds !== null && <span className="muted">Length {formatLength(current.durationSeconds)}</span>}
             {current.downloadUrl && <DownloadLink id={current.videoId} url={current.downloadUrl} />}
             {next && (
               <button type="button" className="secondary" onClick={() => setChosen({ id: next.videoId, autoplay: true })}>

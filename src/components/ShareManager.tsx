@@ -170,7 +170,7 @@ export function ShareManager({
               )}
             </span>
             {/* A new key with each link created: the next form starts with these closed again. */}
-            <details key={formKey}>
+            <details key={`options-${formKey}`}>
               <summary>More options</summary>
               <div className="stack">
                 <label>

@@ -55,7 +55,7 @@ export function SharePlayer({ view, grantToken, focusTitle = false }: { view: Vi
         onContextMenu={view.canDownload ? undefined : (e) => e.preventDefault()}
       />
       <div className="actions">
-        {view.durationSeconds !== null && <span className="muted">{formatLength(view.durationSeconds)}</span>}
+        {view.durationSeconds !== null && <span className="muted">Length {formatLength(view.durationSeconds)}</span>}
         {canDownload && <DownloadLink id={VIDEO} url={view.downloadUrl!} />}
         {view.canDownload && downloadsLeft === 0 && <span className="muted">This link has reached its download limit.</span>}
         <LinkExpiry at={view.linkExpiresAt} now={now} />
