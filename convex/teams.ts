@@ -34,16 +34,6 @@ export const create = authedMutation({
   returns: v.id("teams"),
   handler: async (ctx, args) => {
     const name = requireText(args.name, "Team name", 80);
-    // Two of your teams by one name could not be told apart in the team switcher.
-    const memberships = await ctx.db
-      .query("teamMembers")
-      .withIndex("by_user", (q) => q.eq("userId", ctx.userId))
-      .take(200);
-    for (const m of memberships) {
-      const team = await ctx.db.get(m.teamId);
-      if (team && team.name.toLocaleLowerCase() === name.toLocaleLowerCase())
-        throw invalid(`You already have a team named “${team.name}”. Give this one another name.`);
-    }
     const teamId = await ctx.db.insert("teams", { name, createdBy: ctx.userId });
     await ctx.db.insert("teamMembers", { teamId, userId: ctx.userId, role: "owner" });
     return teamId;

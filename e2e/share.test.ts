@@ -295,6 +295,8 @@ test("a link with an IP allowlist opens through the HTTP grant route from an all
       .poll(() => viewer.locator("video").evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 15_000 })
       .toBeGreaterThanOrEqual(1);
 
+    // A link made closes More options with the rest of the form: opened again for the next one.
+    await form.locator("details").evaluate((d) => ((d as HTMLDetailsElement).open = true));
     await form.getByLabel("IP allowlist").fill("192.0.2.0/24");
     const blocked = await createLink(page, {});
     await viewer.goto(blocked);
