@@ -18,6 +18,8 @@ import { termScore } from "./searchText";
 const POSITION_BITS = 2 ** 22;
 /** Term frequencies below this have their least length kept in an array as postings are decoded (others in a map). */
 const SMALL_TF = 64;
+/** Entries per block of the block maxima (a block's greatest tf and least length bound its entries' contributions). */
+export const BLOCK_ENTRIES = 16;
 
 export class TermPostings {
   /** Entries: docno, tf, len, filter hash words; `stride` words each, ascending docno. */
@@ -29,6 +31,9 @@ export class TermPostings {
     /** Each distinct tf with the least length among the entries holding it. */
     private readonly tfs: Int32Array,
     private readonly leastLengths: Int32Array,
+    /** Per block of BLOCK_ENTRIES entries: its greatest tf and its least length (not necessarily of one entry). */
+    private readonly blockTfs: Int32Array,
+    private readonly blockLengths: Int32Array,
   ) {
     this.count = words.length / stride;
   }
@@ -56,9 +61,15 @@ export class TermPostings {
     // The least length for each tf: small tfs (nearly all) in an array, any others in a map.
     const least = new Int32Array(SMALL_TF).fill(-1);
     let larger: Map<number, number> | null = null;
-    for (let w = 0; w < words.length; w += stride) {
+    const blockCount = Math.ceil(count / BLOCK_ENTRIES);
+    const blockTfs = new Int32Array(blockCount);
+    const blockLengths = new Int32Array(blockCount).fill(0x7fffffff);
+    for (let w = 0, i = 0; w < words.length; w += stride, i++) {
       const tf = words[w + 1];
       const len = words[w + 2];
+      const block = (i / BLOCK_ENTRIES) | 0;
+      if (tf > blockTfs[block]) blockTfs[block] = tf;
+      if (len < blockLengths[block]) blockLengths[block] = len;
       if (tf >= 0 && tf < SMALL_TF) {
         if (least[tf] < 0 || len < least[tf]) least[tf] = len;
       } else {
@@ -77,7 +88,7 @@ export class TermPostings {
       tfs.push(tf);
       lengths.push(len);
     }
-    return new TermPostings(words, stride, Int32Array.from(tfs), Int32Array.from(lengths));
+    return new TermPostings(words, stride, Int32Array.from(tfs), Int32Array.from(lengths), blockTfs, blockLengths);
   }
 
   /** The largest contribution one of these entries makes at `weight` (exact: the same arithmetic as the entry's own score). */
@@ -87,8 +98,18 @@ export class TermPostings {
     return best;
   }
 
+  /**
+   * At least the largest contribution an entry of block `block` makes at `weight`: BLOCK_ENTRIES
+   * entries from entry block × BLOCK_ENTRIES on (BM25 grows with tf and shrinks with length, and
+   * so does each rounded step of termScore, so the block's greatest tf at its least length bounds
+   * every entry's score as computed).
+   */
+  blockBound(block: number, weight: number, averageLength: number): number {
+    return termScore(weight, this.blockTfs[block], this.blockLengths[block], averageLength);
+  }
+
   get bytes() {
-    return this.words.byteLength + 8 * this.tfs.length;
+    return this.words.byteLength + 8 * this.tfs.length + 8 * this.blockTfs.length;
   }
 }
 

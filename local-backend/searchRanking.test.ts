@@ -5,7 +5,7 @@
  */
 import { expect, test } from "vitest";
 import { encodeEntry, entryWidth } from "./searchBlocks";
-import { PostingsCache, TermPostings } from "./searchPostings";
+import { BLOCK_ENTRIES, PostingsCache, TermPostings } from "./searchPostings";
 import { Ranking, type DocInfo, type HashCondition } from "./searchRanking";
 import { termScore } from "./searchText";
 import { seededNumbers } from "./seededNumbers";
@@ -127,6 +127,55 @@ test("a term's bound is the best contribution of any of its entries", () => {
     expect(postings.count).toBe(50);
     expect(Array.from({ length: 50 }, (_, i) => postings.words[i * postings.stride])).toEqual(entries.map((e) => e.doc.docno));
   }
+});
+
+test("a block's bound is at least each of its entries' contribution, as computed", () => {
+  const next = seededNumbers(11);
+  for (let round = 0; round < 20; round++) {
+    const entries = Array.from({ length: 5 * BLOCK_ENTRIES + 3 }, (_, i) => ({
+      doc: { docno: i * 2, len: 1 + Math.floor(next() * 40), team: 0, created: 0, id: `${i}` },
+      tf: 1 + Math.floor(next() * next() * 8),
+    }));
+    const postings = TermPostings.decode(blocksOf(entries, next), WIDTH);
+    const [weight, average] = [0.1 + next() * 5, 1 + next() * 20];
+    entries.forEach((e, i) => {
+      expect(postings.blockBound(Math.floor(i / BLOCK_ENTRIES), weight, average)).toBeGreaterThanOrEqual(
+        termScore(weight, e.tf, e.doc.len, average),
+      );
+    });
+  }
+});
+
+test("blocks of a common term that cannot reach the k-th score are skipped unread", () => {
+  const next = seededNumbers(13);
+  const doc = (docno: number, len: number) => ({ docno, len, team: 0, created: docno, id: `d${docno}` });
+  // A rare term in 40 short documents that also hold the common term; the common term in 4000
+  // long ones besides, and in three short ones with a high tf, so its overall bound stays high.
+  const both = Array.from({ length: 40 }, (_, i) => doc(i * 100, 2));
+  const rare = both.map((d) => ({ doc: d, tf: 2 }));
+  const common = [
+    ...both.map((d) => ({ doc: d, tf: 1 })),
+    ...Array.from({ length: 4000 }, (_, i) => ({ doc: doc(i * 100 + 1, 60), tf: 1 })),
+    ...[50, 150, 250].map((n) => ({ doc: doc(n * 100 + 2, 1), tf: 20 })),
+  ];
+  const terms = [
+    { postings: TermPostings.decode(blocksOf(common, next), WIDTH), weight: 1.5 },
+    { postings: TermPostings.decode(blocksOf(rare, next), WIDTH), weight: 0.2 },
+  ];
+  const byDocno = new Map([...common, ...rare].map((e) => [e.doc.docno, e.doc]));
+  const r = new Ranking(
+    terms,
+    30,
+    [],
+    () => {},
+    (docno) => ({ id: byDocno.get(docno)!.id, created: byDocno.get(docno)!.created }),
+  );
+  const got = Array.from({ length: 16 }, () => r.next()!.docno);
+  // The three with a high tf first, then the short documents holding both terms.
+  expect(got.slice(0, 3).sort((a, b) => a - b)).toEqual([5002, 15002, 25002]);
+  expect(got.slice(3).every((docno) => byDocno.get(docno)!.len === 2)).toBe(true);
+  // The rare term's 40, then only the common term's blocks holding a high tf (of its 253 blocks).
+  expect(r.visited).toBe(40 + 3 * BLOCK_ENTRIES);
 });
 
 test("the postings cache answers a version it holds, loads any other, keeps the newest, and stays within its budget", () => {

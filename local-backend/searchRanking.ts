@@ -11,13 +11,15 @@
  *   maximum, TermPostings.bound) falls short of θ, the k-th best full score so far; a document
  *   that falls short is below θ whatever else it holds (it is met at its rarest term first). Once
  *   the terms left cannot reach θ together, no document met later could, and ranking stops.
+ *   Postings are walked in blocks of BLOCK_ENTRIES, each with its own bound (block-max, as
+ *   Tantivy's): a block whose bound plus the terms not yet taken falls short is skipped unread.
  *
  * The results are then every scored document at or above the final θ (ties at the edge come
  * along, so the tie-break is exact), sorted; creation times and ids are read for those only.
  * A bound is compared with a margin of 1e-9 of θ, far above the rounding of a sum taken in
  * another order, so pruning never drops a document the full scoring would rank.
  */
-import type { TermPostings } from "./searchPostings";
+import { BLOCK_ENTRIES, type TermPostings } from "./searchPostings";
 import { termScore } from "./searchText";
 
 /** An `eq` on a filter field other than the first: its 8-byte hash at `offset` of each entry, as two words. */
@@ -46,6 +48,8 @@ export class Ranking {
   private handed = 0;
   /** Documents scored in full by the last ranking (for tests: how much pruning spared). */
   scored = 0;
+  /** Postings the last ranking read (for tests: how many whole blocks it skipped). */
+  visited = 0;
 
   constructor(
     /** In query-term order (the order a document's contributions are summed in). */
@@ -87,54 +91,73 @@ export class Ranking {
     const conditionCount = conditions.length;
     const cursors = new Int32Array(terms.length);
     const conditionWords = conditions.map((c) => c.offset >> 2);
+    // Per term, the bound of each of its blocks (searchPostings.ts) at this ranking's weight and average length.
+    const blockBounds = terms.map((t) => {
+      const out = new Float64Array(Math.ceil(t.postings.count / BLOCK_ENTRIES));
+      for (let b = 0; b < out.length; b++) out[b] = t.postings.blockBound(b, t.weight, averageLength);
+      return out;
+    });
     const docnos: number[] = [];
     const scores: number[] = [];
     const best = new MinHeap(k);
     let theta = best.threshold;
+    let scored = 0;
+    let visited = 0;
     for (let i = 0; i < terms.length; i++) {
       if (short(left[i], theta)) break;
       const driver = rarestFirst[i];
       const words = wordsOf[driver];
       const stride = strides[driver];
-      const end = counts[driver] * stride;
       const weight = weights[driver];
       const rest = left[i + 1];
       cursors.fill(0);
-      next: for (let w = 0; w < end; w += stride) {
-        const docno = words[w];
-        if (scoredIn[docno] === ranking) continue;
-        for (let c = 0; c < conditionCount; c++) {
-          if (words[w + conditionWords[c]] !== conditions[c].lo || words[w + conditionWords[c] + 1] !== conditions[c].hi) {
-            scoredIn[docno] = ranking;
-            continue next;
+      const count = counts[driver];
+      const driverBlocks = blockBounds[driver];
+      for (let block = 0, first = 0; first < count; block++, first += BLOCK_ENTRIES) {
+        // A block whose best entry falls short falls short entry by entry: skipped whole.
+        if (short(driverBlocks[block] + rest, theta)) continue;
+        const end = Math.min(count, first + BLOCK_ENTRIES) * stride;
+        visited += end / stride - first;
+        next: for (let w = first * stride; w < end; w += stride) {
+          const docno = words[w];
+          if (scoredIn[docno] === ranking) continue;
+          for (let c = 0; c < conditionCount; c++) {
+            if (words[w + conditionWords[c]] !== conditions[c].lo || words[w + conditionWords[c] + 1] !== conditions[c].hi) {
+              scoredIn[docno] = ranking;
+              continue next;
+            }
           }
-        }
-        const own = termScore(weight, words[w + 1], words[w + 2], averageLength);
-        if (short(own + rest, theta)) continue;
-        scoredIn[docno] = ranking;
-        // Summed in query-term order, the first contribution as is (as scoring each term's postings in turn would).
-        let score = 0;
-        let any = false;
-        for (let t = 0; t < termCount; t++) {
-          let add: number;
-          if (t === driver) add = own;
-          else {
-            const tw = wordsOf[t];
-            const ts = strides[t];
-            const at = (cursors[t] = seek(tw, ts, counts[t], cursors[t], docno));
-            if (at === counts[t] || tw[at * ts] !== docno) continue;
-            add = termScore(weights[t], tw[at * ts + 1], tw[at * ts + 2], averageLength);
+          const own = termScore(weight, words[w + 1], words[w + 2], averageLength);
+          if (short(own + rest, theta)) continue;
+          scoredIn[docno] = ranking;
+          scored++;
+          // Summed in query-term order, the first contribution as is (as scoring each term's postings in turn would).
+          let score = 0;
+          let any = false;
+          for (let t = 0; t < termCount; t++) {
+            let add: number;
+            if (t === driver) add = own;
+            else {
+              const tw = wordsOf[t];
+              const ts = strides[t];
+              const at = (cursors[t] = seek(tw, ts, counts[t], cursors[t], docno));
+              if (at === counts[t] || tw[at * ts] !== docno) continue;
+              add = termScore(weights[t], tw[at * ts + 1], tw[at * ts + 2], averageLength);
+            }
+            score = any ? score + add : add;
+            any = true;
           }
-          score = any ? score + add : add;
-          any = true;
+          // Below θ now is below the final θ: neither a result nor taken by the heap.
+          if (score < theta) continue;
+          docnos.push(docno);
+          scores.push(score);
+          best.push(score);
+          theta = best.threshold;
         }
-        docnos.push(docno);
-        scores.push(score);
-        best.push(score);
-        theta = best.threshold;
       }
     }
-    this.scored = docnos.length;
+    this.scored = scored;
+    this.visited = visited;
     this.complete = best.size < k;
     const threshold = best.threshold;
     const kept: number[] = [];
