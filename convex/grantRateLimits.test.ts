@@ -55,19 +55,28 @@ test("wrong passwords are counted even though the mutation does not throw", asyn
   });
 });
 
-test("the per-link cap binds only clients that already failed there: a first-time viewer with the right password always gets in", async () => {
+test("the per-link cap binds only clients that failed there more than twice: a viewer who mistyped once or twice, or never, gets in", async () => {
   const { t, link, attempt } = await passwordLink();
   const holder = await attempt("holder-0001", "correct horse");
   if (!holder.ok) throw new Error("grant refused");
   const overHttp = (clientAddress: string, password: string, viewerId: string) =>
     t.mutation(internal.apiV1.issueGrantOverHttp, { token: link.token, password, viewerId, clientAddress });
-  // A stranger guesses from 30 addresses (one guess each, then again): the link's cap is spent.
-  for (let i = 0; i < 30; i++) {
-    expect((await overHttp(`203.0.113.${i}`, "guess", `guesser-${i}-xx`)).json).toEqual({ ok: false, reason: "invalidPassword" });
+  // Two real viewers mistype: one once, one twice.
+  expect((await overHttp("198.51.100.8", "correct hose", "real-viewer-2")).json).toEqual({ ok: false, reason: "invalidPassword" });
+  for (let i = 0; i < 2; i++) {
+    expect((await overHttp("198.51.100.9", "Correct horse", "real-viewer-3")).json).toEqual({ ok: false, reason: "invalidPassword" });
+  }
+  // A stranger guesses from 30 addresses, three guesses each: the link's cap is spent.
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 30; i++) {
+      expect((await overHttp(`203.0.113.${i}`, "guess", `guesser-${i}-xx`)).json).toEqual({ ok: false, reason: "invalidPassword" });
+    }
   }
   const repeat = await overHttp("203.0.113.1", "guess", "guesser-1-xx");
   expect(repeat.json).toMatchObject({ ok: false, reason: "rateLimited" });
-  // A real viewer from an address that never failed here is not refused.
+  // The viewers who mistyped get in with the right password, as does one who never failed here.
+  expect((await overHttp("198.51.100.8", "correct horse", "real-viewer-2")).json).toMatchObject({ ok: true });
+  expect((await overHttp("198.51.100.9", "correct horse", "real-viewer-3")).json).toMatchObject({ ok: true });
   expect((await overHttp("198.51.100.7", "correct horse", "real-viewer-1")).json).toMatchObject({ ok: true });
   // Nor is the grant holder, who keeps watching and renewing.
   expect(await t.query(api.videos.getByShareGrant, { grantToken: holder.grantToken })).not.toBeNull();

@@ -151,8 +151,10 @@ async function checkPassword(
     const perClient = await rateLimiter.check(ctx, "passwordFailuresPerClient", { key: client });
     if (!perClient.ok) return refuse("rateLimited", perClient.retryAfter);
   }
-  // Only clients that have failed here before wait for the link's shared cap.
-  if (await hasFailedRecently(ctx, clientLinkKey, now)) {
+  // Only clients that have failed here more than FREE_FAILURES times wait for the link's shared
+  // cap: a viewer who mistyped once or twice is never refused the right password by strangers
+  // keeping the cap spent from other addresses.
+  if ((await recentFailures(ctx, clientLinkKey, now)) > FREE_FAILURES) {
     const linkCap = await rateLimiter.check(ctx, "passwordFailuresPerLink", { key: link._id });
     if (!linkCap.ok) return refuse("rateLimited", linkCap.retryAfter);
   }
@@ -176,13 +178,16 @@ async function checkPassword(
   return refuse("invalidPassword");
 }
 
-/** Whether the client's per-link failure bucket is below full at `now` (it failed within the refill window). */
-async function hasFailedRecently(ctx: MutationCtx, clientLinkKey: string, now: number) {
+/** Wrong passwords a client may give on a link (within its per-link bucket's refill) before the link's shared cap applies to it. */
+export const FREE_FAILURES = 2;
+
+/** The client's wrong passwords on the link not yet refilled in its per-link bucket at `now`. */
+async function recentFailures(ctx: MutationCtx, clientLinkKey: string, now: number) {
   const bucket = await rateLimiter.getValue(ctx, "passwordFailuresPerClientLink", { key: clientLinkKey });
   const capacity = bucket.config.capacity ?? bucket.config.rate;
   // getValue reports the stored value at its own timestamp; refill it to now.
-  const refilled = bucket.value + ((now - bucket.ts) * bucket.config.rate) / bucket.config.period;
-  return refilled < capacity;
+  const refilled = Math.min(capacity, bucket.value + ((now - bucket.ts) * bucket.config.rate) / bucket.config.period);
+  return capacity - refilled;
 }
 
 /** The total-views and distinct-viewers caps; a returning viewer is not a new one. */

@@ -18,8 +18,9 @@ export const rateLimiter = new RateLimiter(components.rateLimiter, {
    */
   grantAttemptsUnaddressed: { kind: "token bucket", rate: 120, period: MINUTE },
   /**
-   * Wrong passwords on one link from clients that have already failed there (key: linkId):
-   * slows distributed guessing; a client's first attempt never waits for it.
+   * Wrong passwords on one link from clients that have already failed there more than twice
+   * (key: linkId; lib/grantIssuing.ts FREE_FAILURES): slows distributed guessing; a client that
+   * mistyped once or twice never waits for it, so strangers keeping it spent lock no viewer out.
    */
   passwordFailuresPerLink: { kind: "token bucket", rate: 10, period: MINUTE },
   /** Wrong passwords by one client address on one link (key: linkId:client). */
