@@ -33,7 +33,7 @@ test("the invite link previews the team, and accepting it makes the signed-in ac
   expect(await bob.as.query(api.invites.preview, { token })).toMatchObject({ signedInAs: "bob@example.com" });
   await expectCode(t.mutation(api.invites.accept, { token }), "UNAUTHENTICATED");
   expect(await bob.as.mutation(api.invites.accept, { token })).toEqual({ teamId, teamName: "Studio", role: "member" });
-  expect(await bob.as.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Studio", role: "member" }]);
+  expect(await bob.as.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Studio", role: "member", createdAt: expect.any(Number) }]);
   // Single use: the link is gone for everyone, including a stranger who saw it later.
   expect(await t.query(api.invites.preview, { token })).toEqual({ status: "invalid" });
   await expectCode(eve.as.mutation(api.invites.accept, { token }), "NOT_FOUND");
@@ -75,7 +75,9 @@ test("the accepting account's email need not match: the secret link is the proof
   const bobWork = await signedInUser(t, "BobAtWork");
   const { url } = await alice.as.mutation(api.teams.invite, { teamId, email: "bob@home.example", role: "viewer" });
   await bobWork.as.mutation(api.invites.accept, { token: tokenOf(url) });
-  expect(await bobWork.as.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Studio", role: "viewer" }]);
+  expect(await bobWork.as.query(api.teams.listMine, {})).toEqual([
+    { teamId, name: "Studio", role: "viewer", createdAt: expect.any(Number) },
+  ]);
 });
 
 test("an existing member cannot spend a link meant for someone else's seat twice", async () => {
@@ -84,7 +86,7 @@ test("an existing member cannot spend a link meant for someone else's seat twice
   await joinTeam(alice, teamId, bob, "viewer");
   const { url } = await alice.as.mutation(api.teams.invite, { teamId, email: "carol@example.com", role: "admin" });
   await expectCode(bob.as.mutation(api.invites.accept, { token: tokenOf(url) }), "ALREADY_MEMBER");
-  expect(await bob.as.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Studio", role: "viewer" }]);
+  expect(await bob.as.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Studio", role: "viewer", createdAt: expect.any(Number) }]);
   expect(await t.query(api.invites.preview, { token: tokenOf(url) })).toMatchObject({ status: "pending" });
 });
 

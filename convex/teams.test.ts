@@ -7,7 +7,7 @@ test("creating a team makes you its owner; listMine shows only your teams", asyn
   const alice = await signedInUser(t, "Alice");
   const bob = await signedInUser(t, "Bob");
   const teamId = await alice.as.mutation(api.teams.create, { name: "  Studio  " });
-  expect(await alice.as.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Studio", role: "owner" }]);
+  expect(await alice.as.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Studio", role: "owner", createdAt: expect.any(Number) }]);
   expect(await bob.as.query(api.teams.listMine, {})).toEqual([]);
 });
 
@@ -79,7 +79,7 @@ test("only owners and admins invite, and only owners grant the owner role", asyn
   await alice.as.mutation(api.teams.changeRole, { teamId, userId: bob.userId, role: "admin" });
   await expectCode(bob.as.mutation(api.teams.invite, { teamId, email: carol.email, role: "owner" }), "FORBIDDEN");
   await joinTeam(bob, teamId, carol, "admin");
-  expect(await carol.as.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Studio", role: "admin" }]);
+  expect(await carol.as.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Studio", role: "admin", createdAt: expect.any(Number) }]);
   await expectCode(bob.as.mutation(api.teams.changeRole, { teamId, userId: alice.userId, role: "viewer" }), "FORBIDDEN");
   await expectCode(alice.as.mutation(api.teams.invite, { teamId, email: "not-an-email", role: "viewer" }), "INVALID_ARGUMENT");
 });

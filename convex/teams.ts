@@ -11,7 +11,7 @@ import { roleValidator } from "./lib/validators";
 import type { Id } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
 
-const teamSummary = v.object({ teamId: v.id("teams"), name: v.string(), role: roleValidator });
+const teamSummary = v.object({ teamId: v.id("teams"), name: v.string(), role: roleValidator, createdAt: v.number() });
 const memberSummary = v.object({
   userId: v.id("users"),
   name: v.string(),
@@ -51,9 +51,10 @@ export const listMine = authedQuery({
     const teams = [];
     for (const m of memberships) {
       const team = await ctx.db.get(m.teamId);
-      if (team) teams.push({ teamId: team._id, name: team.name, role: m.role });
+      if (team) teams.push({ teamId: team._id, name: team.name, role: m.role, createdAt: team._creationTime });
     }
-    return teams.sort((a, b) => a.name.localeCompare(b.name));
+    // By name; teams of one name oldest first (the switcher tells them apart by creation date).
+    return teams.sort((a, b) => a.name.localeCompare(b.name) || a.createdAt - b.createdAt);
   },
 });
 

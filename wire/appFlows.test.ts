@@ -23,7 +23,7 @@ async function readyVideo(http: ConvexHttpClient) {
 test("Convex Auth sign-up and sign-in work end to end; wrong passwords are refused", async () => {
   const { http } = await signUp("alice@example.com", "Alice");
   const teamId = await http.mutation(api.teams.create, { name: "Studio" });
-  expect(await http.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Studio", role: "owner" }]);
+  expect(await http.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Studio", role: "owner", createdAt: expect.any(Number) }]);
   const anon = new ConvexHttpClient(backend.cloudUrl);
   const ticket = () => attemptTicket(backend.siteUrl, "alice@example.com", "signIn");
   const again = (await anon.action(api.auth.signIn, {
@@ -101,7 +101,9 @@ test("an invitation is a secret link: signing up with the email joins nothing, a
   const { http: newcomer } = await signUp("newcomer@example.com", "Newcomer");
   expect(await newcomer.query(api.teams.listMine, {})).toEqual([]);
   await newcomer.mutation(api.invites.accept, { token: url.split("/invite/")[1] });
-  expect(await newcomer.query(api.teams.listMine, {})).toEqual([{ teamId, name: "Invited", role: "member" }]);
+  expect(await newcomer.query(api.teams.listMine, {})).toEqual([
+    { teamId, name: "Invited", role: "member", createdAt: expect.any(Number) },
+  ]);
 });
 
 test("after signOut the old token is refused over the wire", async () => {

@@ -1,16 +1,18 @@
 import { useAuthActions } from "@convex-dev/auth/react";
 import { useMutation } from "convex/react";
-import { useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
 import { Link, NavLink } from "react-router-dom";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { useCurrentTeam } from "../hooks/useCurrentTeam";
 import { errorMessage } from "../lib/errors";
+import { teamLabels } from "../lib/teamLabels";
 
 /** App bar: team switcher, new team, sign out. */
 export function Header() {
   const { signOut } = useAuthActions();
   const { teams, team, selectTeam } = useCurrentTeam();
+  const labels = useMemo(() => teamLabels(teams ?? []), [teams]);
   const createTeam = useMutation(api.teams.create);
   const [creating, setCreating] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -46,7 +48,7 @@ export function Header() {
           <select value={team?.teamId ?? ""} onChange={(e) => selectTeam(e.target.value as Id<"teams">)} aria-label="Team">
             {teams.map((t) => (
               <option key={t.teamId} value={t.teamId}>
-                {t.name} ({t.role})
+                {labels.get(t.teamId)}
               </option>
             ))}
           </select>
