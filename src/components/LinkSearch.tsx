@@ -1,15 +1,13 @@
 import { useQuery } from "convex/react";
-import { useState } from "react";
 import { Link } from "react-router-dom";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { useDebounced } from "../hooks/useDebounced";
+import { useUrlText } from "../hooks/useUrlChoice";
 import { targetPath } from "../lib/links";
 
 /** Finds the team's share links by label, note or slug (search indexes on shareLinks). */
 export function LinkSearch({ teamId }: { teamId: Id<"teams"> }) {
-  const [text, setText] = useState("");
-  const query = useDebounced(text.trim(), 200);
+  const [text, setText, query] = useUrlText("linkq", 200);
   const matches = useQuery(api.search.links, query ? { teamId, text: query } : "skip");
   return (
     <section aria-labelledby="link-search-title" className="panel">

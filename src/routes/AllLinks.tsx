@@ -9,6 +9,7 @@ import { useNow } from "../hooks/useNow";
 import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
 import { formatAbsolute, plural, relativeTime } from "../lib/format";
+import { useUrlChoice } from "../hooks/useUrlChoice";
 import { linkName, REVOKED_NOTE, shareAddress, STATUS_FILTERS, statusAt, targetPath, type StatusFilter } from "../lib/links";
 
 /** /links: every share link of the current team, filtered by status, revoked in bulk. */
@@ -36,7 +37,7 @@ export function AllLinks() {
 function TeamLinks({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean }) {
   const links = useQuery(api.teamLinks.list, { teamId });
   const revokeMany = useMutation(api.teamLinks.revokeMany);
-  const [filter, setFilter] = useState<StatusFilter>("active");
+  const [filter, setFilter] = useUrlChoice<StatusFilter>("status", STATUS_FILTERS, "active");
   const [selected, setSelected] = useState<ReadonlySet<Id<"shareLinks">>>(new Set());
   const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
   const [copied, setCopied] = useState<string | null>(null);

@@ -2,9 +2,9 @@
  * Issue 12 point 1: the library offers "Resume" for an interrupted upload only, never while the
  * same upload is running in this tab (the upload form shows its progress then).
  */
-import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { getFunctionName, type FunctionReference } from "convex/server";
-import { MemoryRouter } from "react-router-dom";
+import { MemoryRouter, useLocation, useNavigate } from "react-router-dom";
 import { afterEach, expect, test, vi } from "vitest";
 import type { Id } from "../../convex/_generated/dataModel";
 import { Upload } from "../components/Upload";
@@ -133,4 +133,39 @@ test("with a search, the sort offers Best match first and starts on it", async (
   const sort = screen.getByLabelText("Sort") as HTMLSelectElement;
   expect(Array.from(sort.options).map((o) => o.textContent)).toEqual(["Best match", "Newest", "Oldest", "Title A–Z"]);
   expect(sort.value).toBe("relevance");
+});
+
+test("the search and filters live in the address: it opens the view it names, and every change is written back", async () => {
+  let location = "";
+  let go: (to: string) => void = () => undefined;
+  function Address() {
+    const at = useLocation();
+    location = at.search;
+    go = useNavigate();
+    return null;
+  }
+  render(
+    <MemoryRouter initialEntries={["/?q=beach+day&sort=title&status=failed&links=bogus"]}>
+      <VideoList teamId={"t1" as Id<"teams">} canEdit />
+      <Address />
+    </MemoryRouter>,
+  );
+  // A value no select holds (links=bogus, hand-edited) reads as the default.
+  expect(searches.at(-1)).toEqual({ teamId: "t1", text: "beach day", sort: "title", status: "failed", hasLinks: undefined });
+  expect((screen.getByRole("searchbox", { name: /Search videos/ }) as HTMLInputElement).value).toBe("beach day");
+  expect((screen.getByLabelText("Status") as HTMLSelectElement).value).toBe("failed");
+  fireEvent.change(screen.getByLabelText("Links"), { target: { value: "with" } });
+  fireEvent.change(screen.getByLabelText("Status"), { target: { value: "all" } });
+  expect(new URLSearchParams(location).get("links")).toBe("with");
+  // A default is left out of the address.
+  expect(new URLSearchParams(location).has("status")).toBe(false);
+  fireEvent.change(screen.getByRole("searchbox", { name: /Search videos/ }), { target: { value: "  sunset " } });
+  await waitFor(() => expect(new URLSearchParams(location).get("q")).toBe("sunset"));
+  expect(searches.at(-1)).toMatchObject({ text: "sunset", sort: "title", hasLinks: true });
+  // An address changed from outside (Back, a pasted link) fills the box and the selects again.
+  act(() => go("/?q=harbour&sort=oldest"));
+  expect((screen.getByRole("searchbox", { name: /Search videos/ }) as HTMLInputElement).value).toBe("harbour");
+  expect((screen.getByLabelText("Sort") as HTMLSelectElement).value).toBe("oldest");
+  await waitFor(() => expect(searches.at(-1)).toMatchObject({ text: "harbour", sort: "oldest", hasLinks: undefined }));
+  expect(new URLSearchParams(location).get("q")).toBe("harbour");
 });

@@ -13,7 +13,7 @@ import { Members } from "../components/Members";
 import { ShareDialog } from "../components/ShareDialog";
 import { ResumeUpload, Upload } from "../components/Upload";
 import { useCurrentTeam } from "../hooks/useCurrentTeam";
-import { useDebounced } from "../hooks/useDebounced";
+import { useUrlChoice, useUrlText } from "../hooks/useUrlChoice";
 import { useNow } from "../hooks/useNow";
 import { useActiveUploads, useUploadsElsewhere } from "../lib/activeUploads";
 import { usePosters } from "../hooks/usePlayback";
@@ -63,14 +63,15 @@ const SORTS = { relevance: "Best match", newest: "Newest", oldest: "Oldest", tit
 const STATUSES = { ready: "Ready", uploading: "Uploading", failed: "Failed" } satisfies Record<VideoStatus, string>;
 type LinkFilter = "any" | "with" | "without";
 const LINK_FILTERS = { any: "Any", with: "With share links", without: "Without share links" } satisfies Record<LinkFilter, string>;
+const keysOf = <K extends string>(record: Record<K, string>) => Object.keys(record) as K[];
 
 export function VideoList({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean }) {
-  const [text, setText] = useState("");
-  const [sort, setSort] = useState<LibrarySort>("relevance");
-  const [status, setStatus] = useState<VideoStatus | "all">("all");
-  const [links, setLinks] = useState<LinkFilter>("any");
+  // The search and filters live in the address: a reload or Back keeps the view.
+  const [text, setText, searched] = useUrlText("q", 200);
+  const [sort, setSort] = useUrlChoice<LibrarySort>("sort", keysOf(SORTS), "relevance");
+  const [status, setStatus] = useUrlChoice<VideoStatus | "all">("status", ["all", ...keysOf(STATUSES)], "all");
+  const [links, setLinks] = useUrlChoice<LinkFilter>("links", keysOf(LINK_FILTERS), "any");
   const [sharing, setSharing] = useState<{ videoId: Id<"videos">; title: string } | null>(null);
-  const searched = useDebounced(text.trim(), 200);
   // "Best match" means something only for a search: without one the default reads as what it is, newest first.
   const sortShown: LibrarySort = searched === "" && sort === "relevance" ? "newest" : sort;
   const sortChoices: Partial<Record<LibrarySort, string>> = searched === "" ? { ...SORTS, relevance: undefined } : SORTS;
