@@ -232,9 +232,15 @@ function indexSection() {
   large.time(2000);
   const smallRuns: number[] = [];
   const largeRuns: number[] = [];
+  const smallSqlite: number[] = [];
+  const largeSqlite: number[] = [];
+  small.timeSqlite(2000);
+  large.timeSqlite(2000);
   for (let batch = 0; batch < 15; batch++) {
     smallRuns.push(small.time(2000));
     largeRuns.push(large.time(2000));
+    smallSqlite.push(small.timeSqlite(2000));
+    largeSqlite.push(large.timeSqlite(2000));
   }
   small.close();
   large.close();
@@ -243,4 +249,8 @@ function indexSection() {
   console.log(`   1k documents    ${smallMedian.toFixed(2)} µs/lookup`);
   console.log(`   100k documents  ${largeMedian.toFixed(2)} µs/lookup`);
   console.log(`   ratio           ${(largeMedian / smallMedian).toFixed(2)}×   (target ≤ 1.5×)`);
+  const [smallBare, largeBare] = [percentile(smallSqlite, 50), percentile(largeSqlite, 50)];
+  console.log(
+    `   SQLite's own statement on the same files (bounds made beforehand; no backend code): ${smallBare.toFixed(2)} vs ${largeBare.toFixed(2)} µs, ${(largeBare / smallBare).toFixed(2)}×`,
+  );
 }
