@@ -76,3 +76,18 @@ test("a cancelled invitation opens nothing", async () => {
     await context.close();
   });
 }, 60_000);
+
+test("signing out in one tab takes the member's other open tabs to sign-in, with the reason, not to a blank page", async () => {
+  const { context, page } = await app.openTab();
+  await screenshotOnFailure(page, "signout-other-tab", async () => {
+    await page.goto(`${app.appUrl}/`);
+    await signUpWithTeam(page, { name: "Tabby Two", email: "tabby@example.com", team: "Two Tabs" });
+    const other = await context.newPage();
+    await other.goto(`${app.appUrl}/links`);
+    await other.getByRole("heading", { name: "Share links of the team" }).waitFor();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await other.getByRole("form", { name: "Sign in" }).waitFor({ timeout: 15_000 });
+    expect(await other.getByRole("status").filter({ hasText: "You were signed out" }).count()).toBe(1);
+  });
+  await context.close();
+}, 90_000);

@@ -1,8 +1,10 @@
 import { useConvexAuth } from "convex/react";
-import { lazy, Suspense, type ReactNode } from "react";
+import { lazy, Suspense, useRef, type ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router-dom";
+import { ErrorBoundary } from "./components/ErrorBoundary";
 import { NotFound } from "./components/NotFound";
 import { useTitle } from "./hooks/useTitle";
+import { signOutHere } from "./lib/signOutHere";
 
 // One chunk per route. A share link opened from inside the app gets the share route's own entry
 // (src/shareMain.tsx, with its anonymous connection); a fresh tab on /share/… never loads this file.
@@ -23,14 +25,28 @@ function Titled({ title, children }: { title: string; children: ReactNode }) {
 function RequireAuth({ children }: { children: ReactNode }) {
   const { isAuthenticated, isLoading } = useConvexAuth();
   const location = useLocation();
+  // Signed in here before: losing it now means signed out elsewhere (another tab) or expired.
+  const wasAuthenticated = useRef(false);
+  if (isAuthenticated) {
+    wasAuthenticated.current = true;
+    signOutHere.asked = false;
+  }
   if (isLoading)
     return (
       <p className="center muted" role="status">
         Loading…
       </p>
     );
-  if (!isAuthenticated) return <Navigate to="/signin" replace state={{ from: location.pathname }} />;
-  return <>{children}</>;
+  if (!isAuthenticated)
+    return (
+      <Navigate
+        to="/signin"
+        replace
+        state={{ from: location.pathname + location.search, signedOut: wasAuthenticated.current && !signOutHere.asked }}
+      />
+    );
+  // A session ended elsewhere (another tab signed out, or it expired) fails this page's queries: sign-in, not a blank page.
+  return <ErrorBoundary key={location.pathname}>{children}</ErrorBoundary>;
 }
 
 /** While a route's code loads: the share page's own skeleton shape for share links, a line otherwise. */

@@ -5,6 +5,7 @@ import type { Id } from "../../convex/_generated/dataModel";
 import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
 import { relativePast } from "../lib/format";
+import { useSingleFlight } from "../hooks/useSingleFlight";
 
 /** Owners and admins: API keys for scripts. A new key is shown once. */
 export function ApiKeys({ teamId }: { teamId: Id<"teams"> }) {
@@ -14,19 +15,24 @@ export function ApiKeys({ teamId }: { teamId: Id<"teams"> }) {
   const [fresh, setFresh] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  const [, single] = useSingleFlight();
+
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = event.currentTarget;
     const data = new FormData(form);
     const scopes = (["shares:read", "shares:write"] as const).filter((s) => data.get(s) === "on");
-    try {
-      const { key } = await create({ teamId, name: String(data.get("name") ?? ""), scopes });
-      setFresh(key);
-      setError(null);
-      form.reset();
-    } catch (e) {
-      setError(errorMessage(e));
-    }
+    // A double-click makes one key (a second one's secret would never be shown).
+    await single(async () => {
+      try {
+        const { key } = await create({ teamId, name: String(data.get("name") ?? ""), scopes });
+        setFresh(key);
+        setError(null);
+        form.reset();
+      } catch (e) {
+        setError(errorMessage(e));
+      }
+    });
   }
 
   return (

@@ -5,6 +5,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { errorMessage } from "../lib/errors";
 import { plural } from "../lib/format";
+import { useSingleFlight } from "../hooks/useSingleFlight";
 
 /** The team's collections (sets of videos shared behind one link), and a form to start one. */
 export function Collections({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean }) {
@@ -12,16 +13,19 @@ export function Collections({ teamId, canEdit }: { teamId: Id<"teams">; canEdit:
   const create = useMutation(api.collections.create);
   const navigate = useNavigate();
   const [error, setError] = useState<string | null>(null);
+  const [, single] = useSingleFlight();
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const title = String(new FormData(event.currentTarget).get("title") ?? "").trim();
     if (!title) return setError("Give the collection a title.");
-    try {
-      const collectionId = await create({ teamId, title });
-      navigate(`/collections/${collectionId}`);
-    } catch (e) {
-      setError(errorMessage(e));
-    }
+    await single(async () => {
+      try {
+        const collectionId = await create({ teamId, title });
+        navigate(`/collections/${collectionId}`);
+      } catch (e) {
+        setError(errorMessage(e));
+      }
+    });
   }
   return (
     <section aria-labelledby="collections-title" className="panel">

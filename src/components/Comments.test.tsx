@@ -109,3 +109,25 @@ test("a member replies to a thread; the form starts over once it is posted", asy
   await waitFor(() => expect(reply.value).toBe(""));
   expect(screen.queryByText("Write something first.")).toBeNull();
 });
+
+test("a double submit posts the comment once", async () => {
+  let release: () => void = () => undefined;
+  const slow = (args: unknown) => {
+    calls.push(args);
+    return new Promise<{ ok: true; commentId: Id<"comments"> }>(
+      (resolve) => (release = () => resolve({ ok: true, commentId: "c3" as Id<"comments"> })),
+    );
+  };
+  render(
+    <Comments threads={[]} guest={{ grantToken: "g".repeat(43), videoId: "v1" as Id<"videos">, add: slow }} onSeek={() => undefined} />,
+  );
+  const form = screen.getByRole("form", { name: "Add a comment" });
+  fireEvent.change(screen.getByLabelText("Your name"), { target: { value: "Dana" } });
+  fireEvent.change(screen.getByLabelText("Comment"), { target: { value: "Once" } });
+  fireEvent.submit(form);
+  fireEvent.submit(form);
+  await waitFor(() => expect(calls).toHaveLength(1));
+  release();
+  await waitFor(() => expect((screen.getByLabelText("Comment") as HTMLInputElement).value).toBe(""));
+  expect(calls).toHaveLength(1);
+});

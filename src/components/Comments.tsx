@@ -6,6 +6,7 @@ import { REFUSALS } from "../../convex/lib/refusalTable";
 import { errorMessage } from "../lib/errors";
 import { formatDuration, relativePast } from "../lib/format";
 import { listenerSet } from "../lib/listeners";
+import { useSingleFlight } from "../hooks/useSingleFlight";
 
 export type Thread = {
   commentId: Id<"comments">;
@@ -178,6 +179,7 @@ function CommentForm({
   clears: "form" | "text";
 }) {
   const [error, setError] = useState<string | null>(null);
+  const [, single] = useSingleFlight();
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = event.currentTarget;
@@ -185,15 +187,18 @@ function CommentForm({
     const body = String(data.get("body") ?? "").trim();
     const problem = check?.() ?? (body ? null : "Write something first.");
     if (problem) return setError(problem);
-    try {
-      const refused = await post({ parentId, body, timestampSeconds: data.get("atTime") && currentTime ? currentTime() : undefined });
-      if (refused) return setError(refused);
-      if (clears === "form") form.reset();
-      else (form.elements.namedItem("body") as HTMLInputElement).value = "";
-      setError(null);
-    } catch (e) {
-      setError(errorMessage(e));
-    }
+    // A double-click posts the comment once.
+    await single(async () => {
+      try {
+        const refused = await post({ parentId, body, timestampSeconds: data.get("atTime") && currentTime ? currentTime() : undefined });
+        if (refused) return setError(refused);
+        if (clears === "form") form.reset();
+        else (form.elements.namedItem("body") as HTMLInputElement).value = "";
+        setError(null);
+      } catch (e) {
+        setError(errorMessage(e));
+      }
+    });
   }
   return (
     // Reply forms stay unnamed so they are not a row of landmarks all called "Reply"; their inputs say whom they answer.

@@ -1,8 +1,12 @@
 import { Component, type ReactNode } from "react";
-import { errorMessage, isNotFound } from "../lib/errors";
+import { errorMessage, isAppError, isNotFound } from "../lib/errors";
 import { NotFound } from "./NotFound";
+import { SignedOut } from "./SignedOut";
 
-/** Shows a query's error where the content would have been: a "not found" page, or the error in plain words. */
+/**
+ * Shows a query's error where the content would have been: a "not found" page, sign-in when the
+ * session is gone, or the error in plain words.
+ */
 export class ErrorBoundary extends Component<{ children: ReactNode; what?: string }, { error: unknown }> {
   state = { error: null as unknown };
   static getDerivedStateFromError(error: unknown) {
@@ -10,6 +14,7 @@ export class ErrorBoundary extends Component<{ children: ReactNode; what?: strin
   }
   render() {
     if (!this.state.error) return this.props.children;
+    if (isAppError(this.state.error) && this.state.error.data.code === "UNAUTHENTICATED") return <SignedOut />;
     if (isNotFound(this.state.error))
       return (
         <NotFound

@@ -6,7 +6,9 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { useCurrentTeam } from "../hooks/useCurrentTeam";
 import { errorMessage } from "../lib/errors";
+import { signOutHere } from "../lib/signOutHere";
 import { teamLabels } from "../lib/teamLabels";
+import { useSingleFlight } from "../hooks/useSingleFlight";
 
 /** App bar: team switcher, new team, sign out. */
 export function Header() {
@@ -16,19 +18,23 @@ export function Header() {
   const createTeam = useMutation(api.teams.create);
   const [creating, setCreating] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [, single] = useSingleFlight();
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const name = String(new FormData(event.currentTarget).get("name") ?? "").trim();
     if (!name) return setError("Give the team a name.");
-    try {
-      const teamId = await createTeam({ name });
-      selectTeam(teamId);
-      setCreating(false);
-      setError(null);
-    } catch (e) {
-      setError(errorMessage(e));
-    }
+    // A double-click makes one team.
+    await single(async () => {
+      try {
+        const teamId = await createTeam({ name });
+        selectTeam(teamId);
+        setCreating(false);
+        setError(null);
+      } catch (e) {
+        setError(errorMessage(e));
+      }
+    });
   }
 
   return (
@@ -73,7 +79,14 @@ export function Header() {
         </button>
       )}
       <span className="spacer" />
-      <button type="button" className="secondary" onClick={() => void signOut()}>
+      <button
+        type="button"
+        className="secondary"
+        onClick={() => {
+          signOutHere.asked = true;
+          void signOut();
+        }}
+      >
         Sign out
       </button>
     </header>

@@ -57,3 +57,15 @@ test("an empty file is named as empty, not as no file chosen", async () => {
   await waitFor(() => expect(screen.getByRole("alert").textContent).toBe("blank.webm is empty (0 bytes): choose the video file itself."));
   expect(calls).toEqual([]);
 });
+
+test("a double submit, even while the file is still being checked, creates one video", async () => {
+  render(<Upload teamId={"t1" as Id<"teams">} />);
+  choose(new File([new Uint8Array(1000)], "twice.mp4", { type: "video/mp4" }));
+  const form = screen.getByRole("form", { name: "Upload a video" });
+  const creates = () => calls.filter((c) => (c as { fileName?: string }).fileName === "twice.mp4");
+  fireEvent.submit(form);
+  fireEvent.submit(form);
+  await waitFor(() => expect(creates()).toHaveLength(1));
+  await new Promise((r) => setTimeout(r, 50));
+  expect(creates()).toHaveLength(1);
+});

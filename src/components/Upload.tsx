@@ -7,6 +7,8 @@ import { sizeProblem, UploadCancelled, uploadInChunks, type ChunkApi, type Uploa
 import { errorMessage, isAppError } from "../lib/errors";
 import { formatBytes } from "../lib/format";
 import { readVideoFacts } from "../lib/videoFacts";
+import { useFocusedWhen } from "../hooks/useFocusedWhen";
+import { useSingleFlight } from "../hooks/useSingleFlight";
 
 type VideoFacts = Extract<Awaited<ReturnType<typeof readVideoFacts>>, { ok: true }>;
 
@@ -118,6 +120,11 @@ export function Upload({ teamId }: { teamId: Id<"teams"> }) {
     setError(file ? sizeProblem(file, maxBytes) : null);
   }
 
+  const [, single] = useSingleFlight();
+  // Cancel goes with the progress row it was in: the focus then moves to Upload, not to the page.
+  const [cancelled, setCancelled] = useState(false);
+  const uploadButton = useFocusedWhen<HTMLButtonElement>(cancelled && !upload.progress);
+
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = event.currentTarget;
@@ -129,20 +136,26 @@ export function Upload({ teamId }: { teamId: Id<"teams"> }) {
     const tooBig = sizeProblem(file, maxBytes);
     if (tooBig) return setError(tooBig);
     const title = String(data.get("title") ?? "").trim() || file.name.replace(/\.[^.]+$/, "");
-    setError(null);
-    setNotice(null);
-    // A file the browser cannot play is refused before anything is created or uploaded.
-    const facts = await readVideoFacts(file);
-    if (!facts.ok) return setError(facts.message);
-    try {
-      const videoId = await create({ teamId, title, description: String(data.get("description") ?? ""), fileName: file.name });
-      const result = await upload.run(videoId, file, facts);
-      if (result.ok) form.reset();
-      else if (result.cancelled) setNotice(result.message);
-      else setError(result.resumable ? `${result.message} The library shows “Resume” for this upload.` : result.message);
-    } catch (e) {
-      setError(errorMessage(e));
-    }
+    // One upload per submit: a double-click (even while the file is still being checked) makes one video.
+    await single(async () => {
+      setError(null);
+      setNotice(null);
+      setCancelled(false);
+      // A file the browser cannot play is refused before anything is created or uploaded.
+      const facts = await readVideoFacts(file);
+      if (!facts.ok) return setError(facts.message);
+      try {
+        const videoId = await create({ teamId, title, description: String(data.get("description") ?? ""), fileName: file.name });
+        const result = await upload.run(videoId, file, facts);
+        if (result.ok) form.reset();
+        else if (result.cancelled) {
+          setNotice(result.message);
+          setCancelled(true);
+        } else setError(result.resumable ? `${result.message} The library shows “Resume” for this upload.` : result.message);
+      } catch (e) {
+        setError(errorMessage(e));
+      }
+    });
   }
 
   return (
@@ -158,7 +171,13 @@ export function Upload({ teamId }: { teamId: Id<"teams"> }) {
       <label>
         Description <textarea name="description" maxLength={5000} rows={2} />
       </label>
-      {upload.progress ? <ProgressRow progress={upload.progress} onCancel={upload.cancel} /> : <button type="submit">Upload</button>}
+      {upload.progress ? (
+        <ProgressRow progress={upload.progress} onCancel={upload.cancel} />
+      ) : (
+        <button type="submit" ref={uploadButton}>
+          Upload
+        </button>
+      )}
       {error && (
         <p className="error" role="alert">
           {error}

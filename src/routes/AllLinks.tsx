@@ -10,7 +10,8 @@ import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
 import { formatAbsolute, plural, relativeTime } from "../lib/format";
 import { useUrlChoice } from "../hooks/useUrlChoice";
-import { linkName, REVOKED_NOTE, shareAddress, STATUS_FILTERS, statusAt, targetPath, type StatusFilter } from "../lib/links";
+import { limitsReached, linkName, REVOKED_NOTE, shareAddress, STATUS_FILTERS, statusAt, targetPath, type StatusFilter } from "../lib/links";
+import { useSingleFlight } from "../hooks/useSingleFlight";
 
 /** /links: every share link of the current team, filtered by status, revoked in bulk. */
 export function AllLinks() {
@@ -42,6 +43,7 @@ function TeamLinks({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
   const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
   const revokeButton = useRef<HTMLButtonElement>(null);
+  const [, single] = useSingleFlight();
   const now = useNow(30_000, links?.map((l) => l.expiresAt) ?? []);
   if (links === undefined)
     return (
@@ -63,18 +65,20 @@ function TeamLinks({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
       return next;
     });
 
-  async function revokeChosen() {
-    if (chosen.length === 0 || !confirm(`Revoke ${plural(chosen.length, "link")}? Anyone watching through them loses access at once.`))
-      return;
-    try {
-      const n = await revokeMany({ teamId, linkIds: chosen.map((l) => l.linkId) });
-      setMessage({ kind: "ok", text: `Revoked ${plural(n, "link")}.` });
-      setSelected(new Set());
-    } catch (e) {
-      setMessage({ kind: "error", text: errorMessage(e) });
-    }
-    revokeButton.current?.focus();
-  }
+  // A double-click asks and revokes once.
+  const revokeChosen = () =>
+    single(async () => {
+      if (chosen.length === 0 || !confirm(`Revoke ${plural(chosen.length, "link")}? Anyone watching through them loses access at once.`))
+        return;
+      try {
+        const n = await revokeMany({ teamId, linkIds: chosen.map((l) => l.linkId) });
+        setMessage({ kind: "ok", text: `Revoked ${plural(n, "link")}.` });
+        setSelected(new Set());
+      } catch (e) {
+        setMessage({ kind: "error", text: errorMessage(e) });
+      }
+      revokeButton.current?.focus();
+    });
 
   return (
     <section className="panel" aria-labelledby="team-links-title">
@@ -133,6 +137,12 @@ function TeamLinks({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
                   />
                 )}
                 <span className={`badge status-${status}`}>{status}</span>
+                {status === "active" &&
+                  limitsReached(link).map((reached) => (
+                    <span key={reached} className="badge status-expired">
+                      {reached}
+                    </span>
+                  ))}
                 <span className="grow">
                   <Link to={targetPath(link)}>{link.videoTitle}</Link>{" "}
                   {link.kind === "collection" && <span className="badge">collection</span>} <span className="muted small">{name}</span>

@@ -12,7 +12,8 @@ export function SignIn() {
   const [flow, setFlow] = useState<"signIn" | "signUp">("signIn");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  if (isAuthenticated) return <Navigate to={(location.state as { from?: string } | null)?.from ?? "/"} replace />;
+  const arrived = location.state as { from?: string; signedOut?: boolean } | null;
+  if (isAuthenticated) return <Navigate to={arrived?.from ?? "/"} replace />;
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -39,6 +40,11 @@ export function SignIn() {
     <main className="auth-card">
       <h1>Reelgate</h1>
       <p className="muted">Share videos with links you control.</p>
+      {arrived?.signedOut && (
+        <p className="note" role="status">
+          You were signed out (in another tab, or the session ended). Sign in to go back where you were.
+        </p>
+      )}
       <form onSubmit={submit} aria-label={flow === "signIn" ? "Sign in" : "Create account"}>
         {flow === "signUp" && (
           <label>
