@@ -6,7 +6,7 @@ import { hasExpired } from "../../convex/lib/linkExpiry";
 import { copyText } from "../lib/clipboard";
 import { errorMessage } from "../lib/errors";
 import { formatAbsolute, plural, relativePast, relativeTime } from "../lib/format";
-import { linkName, REVOKED_NOTE, shareAddress, statusAt } from "../lib/links";
+import { limitsReached, linkName, REVOKED_NOTE, shareAddress, statusAt } from "../lib/links";
 import { AccessLog } from "./AccessLog";
 import { ExpiryPicker, type ExpiryPickerHandle } from "./ExpiryPicker";
 
@@ -106,6 +106,12 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
     <li className="link-row" data-status={status} ref={rowRef} tabIndex={-1}>
       <div className="badges">
         <span className={`badge status-${status}`}>{status}</span>
+        {status === "active" &&
+          limitsReached(link).map((reached) => (
+            <span key={reached} className="badge status-expired">
+              {reached}
+            </span>
+          ))}
         {link.hasPassword && <span className="badge">password</span>}
         {link.allowDownload && <span className="badge">downloads</span>}
         {link.allowComments && <span className="badge">comments</span>}

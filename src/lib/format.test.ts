@@ -1,6 +1,7 @@
 import { expect, test } from "vitest";
 import {
   daysUntil,
+  dateLocale,
   formatAbsolute,
   formatBytes,
   formatDuration,
@@ -51,6 +52,11 @@ test("counts agree with their nouns", () => {
 test("absolute dates name the zone; datetime-local values are local wall-clock times", () => {
   expect(formatAbsolute(NOW, "America/Los_Angeles")).toBe("Jun 1, 2026, 5:00 AM PDT");
   expect(formatAbsolute(NOW, "UTC")).toBe("Jun 1, 2026, 12:00 PM UTC");
+  // In the user's own English; other languages keep the app's "en".
+  expect(formatAbsolute(NOW, "Pacific/Auckland", dateLocale(["en-NZ", "en"]))).toBe("2 Jun 2026, 12:00 am NZST");
+  expect(formatAbsolute(NOW, "Europe/London", dateLocale(["de-DE", "en-GB"]))).toBe("1 Jun 2026, 13:00 BST");
+  expect(dateLocale(["de-DE", "fr"])).toBe("en");
+  expect(dateLocale([])).toBe("en");
   const at = fromLocalInput("2031-03-04T05:06")!;
   expect(at).toBe(new Date(2031, 2, 4, 5, 6).getTime());
   expect(toLocalInput(at)).toBe("2031-03-04T05:06");

@@ -76,9 +76,17 @@ export function localZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
-/** An absolute date in the user's zone with the zone named: "Jun 1, 2026, 5:00 AM PDT". */
-export function formatAbsolute(at: number, timeZone?: string): string {
-  return new Intl.DateTimeFormat("en", {
+/**
+ * The locale dates are written in: the user's own English (en-NZ: "1 Jun 2026, 5:00 pm", en-GB: "1 Jun 2026, 17:00"),
+ * as the app's words are English; plain "en" for any other language.
+ */
+export function dateLocale(languages: readonly string[] = typeof navigator === "undefined" ? [] : (navigator.languages ?? [])): string {
+  return languages.find((l) => /^en(-|$)/i.test(l)) ?? "en";
+}
+
+/** An absolute date in the user's zone with the zone named: "Jun 1, 2026, 5:00 AM PDT" (in the user's English, dateLocale). */
+export function formatAbsolute(at: number, timeZone?: string, locale = dateLocale()): string {
+  return new Intl.DateTimeFormat(locale, {
     year: "numeric",
     month: "short",
     day: "numeric",

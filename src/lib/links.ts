@@ -1,5 +1,9 @@
 import { hasExpired } from "../../convex/lib/linkExpiry";
+import type { Infer } from "convex/values";
+import type { linkSummary } from "../../convex/lib/linkSummary";
 import type { LinkStatus } from "../../convex/lib/validators";
+
+type LinkSummary = Infer<typeof linkSummary>;
 
 type LinkLike = { status: LinkStatus; expiresAt: number | null; url: string | null; customSlug: string | null };
 
@@ -47,4 +51,18 @@ export function generatePassword(): string {
 /** The text "copy link + password" puts on the clipboard. */
 export function linkWithPassword(url: string, password: string): string {
   return `${url}\nPassword: ${password}`;
+}
+
+type Counted = Pick<
+  LinkSummary,
+  "viewCount" | "maxViews" | "viewerCount" | "maxViewers" | "downloadCount" | "maxDownloads" | "allowDownload"
+>;
+
+/** What an active link's used-up limits mean for people who open it, as badges ("view limit reached"). */
+export function limitsReached(link: Counted): string[] {
+  const reached: string[] = [];
+  if (link.maxViews !== null && link.viewCount >= link.maxViews) reached.push("view limit reached");
+  else if (link.maxViewers !== null && link.viewerCount >= link.maxViewers) reached.push("no new viewers");
+  if (link.allowDownload && link.maxDownloads !== null && link.downloadCount >= link.maxDownloads) reached.push("downloads used up");
+  return reached;
 }

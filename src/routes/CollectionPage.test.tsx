@@ -38,3 +38,16 @@ test("Remove moves the focus to the next video's Remove, the previous one's at t
   fireEvent.click(screen.getByRole("button", { name: "Remove Cut 1 from the collection" }));
   await waitFor(() => expect(document.activeElement).toBe(screen.getByRole("heading", { name: "Videos" })));
 });
+
+test("a video moved to the top keeps the focus on its Move up, which then does nothing and says it is unavailable", () => {
+  const { rerender } = render(list([video(1), video(2)]));
+  const up = screen.getByRole("button", { name: "Move Cut 2 up" });
+  up.focus();
+  fireEvent.click(up);
+  rerender(list([video(2), video(1)]));
+  const moved = screen.getByRole("button", { name: "Move Cut 2 up" });
+  expect(moved.getAttribute("aria-disabled")).toBe("true");
+  expect((moved as HTMLButtonElement).disabled).toBe(false);
+  expect(document.activeElement).toBe(moved);
+  expect(screen.getByRole("button", { name: "Move Cut 1 down" }).getAttribute("aria-disabled")).toBe("true");
+});

@@ -113,8 +113,9 @@ export function VideoOrder({ collectionId, videos, canEdit }: { collectionId: Id
                   type="button"
                   className="secondary small"
                   aria-label={`Move ${v.title} up`}
-                  disabled={i === 0}
-                  onClick={() => move(i, i - 1)}
+                  // aria-disabled, not disabled: the button keeps focus once its video reaches the top.
+                  aria-disabled={i === 0}
+                  onClick={() => i > 0 && move(i, i - 1)}
                 >
                   ↑
                 </button>
@@ -122,8 +123,8 @@ export function VideoOrder({ collectionId, videos, canEdit }: { collectionId: Id
                   type="button"
                   className="secondary small"
                   aria-label={`Move ${v.title} down`}
-                  disabled={i === videos.length - 1}
-                  onClick={() => move(i, i + 1)}
+                  aria-disabled={i === videos.length - 1}
+                  onClick={() => i < videos.length - 1 && move(i, i + 1)}
                 >
                   ↓
                 </button>
