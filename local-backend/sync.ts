@@ -26,6 +26,7 @@ import {
   MAX_PENDING_OPERATIONS_PER_CONNECTION,
   MAX_QUERIES_PER_CONNECTION,
   MAX_QUERY_ARGS_BYTES_PER_ADDRESS,
+  MAX_QUERY_ARGS_BYTES_TOTAL,
   MAX_QUERY_ARGS_BYTES_PER_CONNECTION,
 } from "./syncLimits";
 
@@ -176,8 +177,11 @@ export class SyncHub {
 
   /** Bytes of subscribed queries' arguments held for each client address, over its connections. */
   readonly argsBytesByAddress = new Map<string, number>();
+  /** Bytes of subscribed queries' arguments over every connection. */
+  argsBytesTotal = 0;
   addArgsBytes(address: string, delta: number) {
     const total = (this.argsBytesByAddress.get(address) ?? 0) + delta;
+    this.argsBytesTotal += delta;
     if (total > 0) this.argsBytesByAddress.set(address, total);
     else this.argsBytesByAddress.delete(address);
   }
@@ -389,18 +393,26 @@ export class SyncSession {
     const bytesOver = others > 0 && bytes > MAX_QUERY_ARGS_BYTES_PER_CONNECTION;
     const fromAddress = (this.hub.argsBytesByAddress.get(this.address) ?? 0) - (replaced?.argsJson.length ?? 0) + sub.argsJson.length;
     const addressOver = fromAddress > MAX_QUERY_ARGS_BYTES_PER_ADDRESS;
-    if (count <= MAX_QUERIES_PER_CONNECTION && !bytesOver && !addressOver) return null;
+    // Past the server's total, only an address under its fair share of it adds more, up to twice the total.
+    const inAll = this.hub.argsBytesTotal - (replaced?.argsJson.length ?? 0) + sub.argsJson.length;
+    const holders = this.hub.argsBytesByAddress.size + (this.hub.argsBytesByAddress.has(this.address) ? 0 : 1);
+    const serverOver =
+      inAll > MAX_QUERY_ARGS_BYTES_TOTAL && (fromAddress > MAX_QUERY_ARGS_BYTES_TOTAL / holders || inAll > 2 * MAX_QUERY_ARGS_BYTES_TOTAL);
+    if (count <= MAX_QUERIES_PER_CONNECTION && !bytesOver && !addressOver && !serverOver) return null;
     const message =
       count > MAX_QUERIES_PER_CONNECTION
         ? `Too many queries on one connection: at most ${MAX_QUERIES_PER_CONNECTION} subscriptions per WebSocket. Unsubscribe from others first.`
         : bytesOver
           ? `Too many query arguments on one connection: at most ${MAX_QUERY_ARGS_BYTES_PER_CONNECTION} bytes across its subscriptions.`
-          : `Too many query arguments from one address: at most ${MAX_QUERY_ARGS_BYTES_PER_ADDRESS} bytes across its connections' subscriptions.`;
+          : addressOver
+            ? `Too many query arguments from one address: at most ${MAX_QUERY_ARGS_BYTES_PER_ADDRESS} bytes across its connections' subscriptions.`
+            : `Too many query arguments on this server: past ${MAX_QUERY_ARGS_BYTES_TOTAL} bytes in all, an address holds at most its share (${Math.floor(MAX_QUERY_ARGS_BYTES_TOTAL / holders)} bytes now).`;
     const data = {
       code: "TooManyQueries",
       limit: MAX_QUERIES_PER_CONNECTION,
       argumentBytesLimit: MAX_QUERY_ARGS_BYTES_PER_CONNECTION,
       argumentBytesPerAddressLimit: MAX_QUERY_ARGS_BYTES_PER_ADDRESS,
+      argumentBytesTotalLimit: MAX_QUERY_ARGS_BYTES_TOTAL,
     };
     return `{"queryId":${queryId},"type":"QueryFailed","errorMessage":${JSON.stringify(message)},"errorData":${JSON.stringify(data)},"logLines":[],"journal":null}`;
   }

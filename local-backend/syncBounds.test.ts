@@ -9,6 +9,7 @@ import { FIXTURE_PROJECT, spawnBackend, type RunningBackend } from "./testing";
 const GRACE_MS = 300;
 const MAX_QUERIES = 4;
 const PER_ADDRESS = 300_000;
+const TOTAL = 600_000;
 let backend: RunningBackend;
 let http: ConvexHttpClient;
 const closers: Array<() => unknown> = [];
@@ -20,6 +21,7 @@ beforeAll(async () => {
       LOCAL_BACKEND_MAX_QUERIES_PER_CONNECTION: String(MAX_QUERIES),
       LOCAL_BACKEND_MAX_PENDING_OPERATIONS_PER_CONNECTION: "2",
       LOCAL_BACKEND_MAX_QUERY_ARGS_BYTES_PER_ADDRESS: String(PER_ADDRESS),
+      LOCAL_BACKEND_MAX_QUERY_ARGS_BYTES_TOTAL: String(TOTAL),
     },
   });
   http = new ConvexHttpClient(backend.cloudUrl);
@@ -31,8 +33,8 @@ afterAll(async () => {
 
 type Message = Record<string, any>;
 /** A bare protocol client: what it received, and a way to wait for a message. */
-async function rawClient(sessionId = randomUUID()) {
-  const ws = new WebSocket(`${backend.cloudUrl.replace("http", "ws")}/api/1.48.0/sync`);
+async function rawClient(sessionId = randomUUID(), localAddress?: string) {
+  const ws = new WebSocket(`${backend.cloudUrl.replace("http", "ws")}/api/1.48.0/sync`, { localAddress });
   closers.push(() => ws.terminate());
   const received: Message[] = [];
   const waiters: Array<() => void> = [];
@@ -194,4 +196,36 @@ test("a commit re-runs only the subscriptions whose read ranges contain a writte
   await http.mutation("ranges:setBody" as never, { id: a2, body: "a2'" } as never);
   await expect.poll(() => latest.get("one")).toBe("a2'");
   expect(runs(`one ${a2}`)).toBe(before.one + 1);
+});
+
+test("past the server's total of query arguments, an address adds only up to its fair share: many addresses cannot take its memory, a page's few bytes still subscribe", async () => {
+  const sized = (queryId: number, bytes: number, fill: string) => ({
+    type: "Add",
+    queryId,
+    udfPath: "messages:counter",
+    args: [{ name: fill.repeat(bytes) }],
+  });
+  const versions = new Map<unknown, number>();
+  const answer = async (client: Awaited<ReturnType<typeof rawClient>>, bytes: number, fill: string) => {
+    const version = (versions.get(client) ?? 0) + 1;
+    versions.set(client, version);
+    client.send({ type: "ModifyQuerySet", baseVersion: version - 1, newVersion: version, modifications: [sized(version, bytes, fill)] });
+    const next = await client.next((m) => m.type === "Transition" && m.endVersion.querySet === version);
+    return next.modifications.find((m: Message) => m.queryId === version);
+  };
+  // The earlier tests' connections give their bytes back as the server sees them close.
+  await Promise.all(closers.splice(0).map((close) => close()));
+  // Three addresses, each well under its own cap (300k): the first two fill the total (600k).
+  const [a, b, c, d] = await Promise.all(["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"].map((ip) => rawClient(randomUUID(), ip)));
+  await expect.poll(async () => (await answer(a, 280_000, "a"))?.type).toBe("QueryUpdated");
+  await expect.poll(async () => (await answer(b, 280_000, "b"))?.type).toBe("QueryUpdated");
+  const refused = await answer(c, 280_000, "c");
+  expect(refused).toMatchObject({ type: "QueryFailed", errorData: { code: "TooManyQueries", argumentBytesTotalLimit: TOTAL } });
+  expect(refused.errorMessage).toMatch(/on this server: past 600000 bytes in all, an address holds at most its share \(200000 bytes now\)/);
+  // A page's own query from another address is far under its share: it subscribes.
+  expect(await answer(d, 300, "d")).toMatchObject({ type: "QueryUpdated" });
+  // Once a holder leaves, the total has room again.
+  a.ws.terminate();
+  await a.closed;
+  await expect.poll(async () => (await answer(c, 280_000, "e"))?.type).toBe("QueryUpdated");
 });

@@ -37,6 +37,14 @@ export const MAX_QUERY_ARGS_BYTES_PER_CONNECTION = knob("LOCAL_BACKEND_MAX_QUERY
  * nobody elsewhere can spend it; the app's own queries take a few hundred bytes each.
  */
 export const MAX_QUERY_ARGS_BYTES_PER_ADDRESS = knob("LOCAL_BACKEND_MAX_QUERY_ARGS_BYTES_PER_ADDRESS", 4 * FUNCTION_MAX_ARGS_SIZE);
+/**
+ * Across every connection of every address. Past it, an address may still subscribe up to its
+ * fair share (this total over the addresses holding any), and never past twice the total: many
+ * addresses each at their own cap cannot take the server's memory (one attack grew it 20 MiB per
+ * socket until the heap ran out), and the few hundred bytes a real page subscribes with are
+ * refused only once the server holds twice this much.
+ */
+export const MAX_QUERY_ARGS_BYTES_TOTAL = knob("LOCAL_BACKEND_MAX_QUERY_ARGS_BYTES_TOTAL", 4 * FUNCTION_MAX_ARGS_SIZE);
 
 /**
  * Bytes of mutation and action messages one connection may have waiting to run. Beyond it the
