@@ -10,6 +10,7 @@ import { internalMutation } from "./functions";
 import { admitToLink, clientKeyOf, countView, issueGrant } from "./lib/grantIssuing";
 import { slugTicket } from "./lib/slugTickets";
 import { createLink, revokeLink, summarizeLink, updateLink } from "./lib/linkManagement";
+import { getMembership, hasRole } from "./lib/permissions";
 import { rateLimiter } from "./lib/rateLimits";
 import { apiError, apiResult, fromThrown, refusalResult, type ApiResult } from "./lib/restErrors";
 import { createSettingsOf, createShareBody, grantBody, updateSettingsOf, updateShareBody } from "./lib/apiShapes";
@@ -29,6 +30,11 @@ async function authorize(ctx: MutationCtx, key: string | undefined, scope: Scope
     .withIndex("by_keyHash", (q) => q.eq("keyHash", keyHash))
     .unique();
   if (!found || found.revokedAt !== undefined) return apiError(401, "UNAUTHORIZED", "This API key is not valid.");
+  // A key acts for its creator (actor): it works only while they may still hold keys for the team,
+  // so removing or demoting an admin ends their keys' reads as well as their writes.
+  const creator = await getMembership(ctx, found.teamId, found.createdBy);
+  if (!creator || !hasRole(creator.role, "admin"))
+    return apiError(401, "UNAUTHORIZED", "This API key is not valid: whoever made it is no longer an admin of the team.");
   if (!found.scopes.includes(scope)) return apiError(403, "FORBIDDEN", `This key lacks the ${scope} scope.`);
   const limit = await rateLimiter.limit(ctx, "apiRequestsPerKey", { key: found._id });
   if (!limit.ok) return apiError(429, "RATE_LIMITED", "Too many requests for this key.", limit.retryAfter);

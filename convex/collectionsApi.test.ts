@@ -2,7 +2,7 @@
 import { expect, test } from "vitest";
 import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { initConvexTest, signedInUser, uploadFor, type TestConvex } from "./test.setup";
+import { initConvexTest, joinTeam, signedInUser, uploadFor, type TestConvex } from "./test.setup";
 
 async function setup() {
   const t = initConvexTest();
@@ -106,4 +106,24 @@ test("/media/<grant>?video=<id>: a collection grant serves the named video of it
   const loose = await alice.as.mutation(api.videos.create, { teamId, title: "Loose", fileName: "l.mp4" });
   expect((await t.fetch(`/media/${grant.grantToken}?video=${loose}`)).status).toBe(404);
   expect((await t.fetch(`/media/${grant.grantToken}/download?video=${videos[0]}`)).status).toBe(403);
+});
+
+test("an API key stops working, reads included, once its creator is removed from the team or is no longer an admin", async () => {
+  const { t, alice, teamId } = await setup();
+  const [carol, dave] = [await signedInUser(t, "Carol"), await signedInUser(t, "Dave")];
+  await joinTeam(alice, teamId, carol, "admin");
+  await joinTeam(alice, teamId, dave, "admin");
+  const keyOf = async (who: typeof carol) =>
+    (await who.as.mutation(api.apiKeys.create, { teamId, name: "mine", scopes: ["shares:read", "shares:write"] })).key;
+  const [carolKey, daveKey] = [await keyOf(carol), await keyOf(dave)];
+  expect((await call(t, "/api/v1/shares", carolKey)).status).toBe(200);
+  await alice.as.mutation(api.teams.removeMember, { teamId, userId: carol.userId });
+  await alice.as.mutation(api.teams.changeRole, { teamId, userId: dave.userId, role: "member" });
+  for (const key of [carolKey, daveKey]) {
+    const listed = await call(t, "/api/v1/shares", key);
+    expect(listed.status).toBe(401);
+    expect(await listed.json()).toMatchObject({ error: { code: "UNAUTHORIZED" } });
+  }
+  // The owner's own key keeps working.
+  expect((await call(t, "/api/v1/shares", await keyOf(alice))).status).toBe(200);
 });
