@@ -252,8 +252,9 @@ export const publicInfo = internalMutation({
         kind: "video",
         name: video.fileName,
         title: video.title,
-        size: file.size,
-        content_type: file.contentType ?? "application/octet-stream",
+        // A chunked video's size is the whole video's (video.size), not its first chunk file's.
+        size: video.size ?? file.size,
+        content_type: video.contentType ?? file.contentType ?? "application/octet-stream",
         requires_password: link.passwordHash !== undefined,
         download_url: link.allowDownload ? `${siteOrigin()}/api/v1/public/${encodeURIComponent(args.tokenOrSlug)}/download` : null,
       },

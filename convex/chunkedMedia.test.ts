@@ -233,3 +233,12 @@ test("attach with nextUrl hands back the next chunk's upload URL (one round trip
   const refused = await alice.as.mutation(api.videoUploads.attachChunk, { videoId, index: 2, storageId: short, nextUrl: true });
   expect(refused).toEqual({ ok: false, code: "UPLOAD_REJECTED", message: expect.any(String) });
 });
+
+test("the public API reports a chunked video's whole size, not its first chunk file's", async () => {
+  const { t, alice, videoId } = await draft();
+  await uploadChunked(t, alice.as, videoId, BYTES, { chunkSize: CHUNK });
+  const link = await alice.as.mutation(api.shareLinks.create, { videoId });
+  const info = await t.fetch(`/api/v1/public/${link.token}`);
+  expect(info.status).toBe(200);
+  expect(await info.json()).toMatchObject({ kind: "video", size: BYTES.length, content_type: "video/mp4" });
+});
