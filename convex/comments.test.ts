@@ -230,3 +230,18 @@ test("guest posting has a per-link ceiling that many viewers together meet", asy
   }
   expect(refused).toEqual({ count: 200, reason: "commentsTooFast" });
 });
+
+test("past the newest 500 comments the oldest drop out of the thread list, never the latest", async () => {
+  const t = initConvexTest();
+  const alice = await signedInUser(t, "Alice");
+  const { videoId } = await teamWithReadyVideo(t, alice);
+  await t.run(async (ctx) => {
+    for (let i = 0; i < 500; i++) await ctx.db.insert("comments", { videoId, authorId: alice.userId, body: `flood ${i}` });
+  });
+  const latest = await alice.as.mutation(api.comments.add, { videoId, body: "The one that matters" });
+  const threads = await alice.as.query(api.comments.getThreaded, { videoId });
+  expect(threads).toHaveLength(500);
+  // Oldest first, as before: "flood 0" fell out; the newest is last and shown.
+  expect(threads[0].body).toBe("flood 1");
+  expect(threads.at(-1)).toMatchObject({ commentId: latest, body: "The one that matters" });
+});

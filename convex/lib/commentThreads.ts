@@ -57,10 +57,14 @@ export function guestText(value: string, what: string, max: number, lines: boole
 }
 
 export async function threaded(ctx: QueryCtx, videoId: Id<"videos">, reader: Reader): Promise<ThreadView[]> {
-  const rows = await ctx.db
-    .query("comments")
-    .withIndex("by_video", (q) => q.eq("videoId", videoId))
-    .take(MAX_COMMENTS);
+  // The newest MAX_COMMENTS, oldest first: a flood of old comments never hides the latest ones.
+  const rows = (
+    await ctx.db
+      .query("comments")
+      .withIndex("by_video", (q) => q.eq("videoId", videoId))
+      .order("desc")
+      .take(MAX_COMMENTS)
+  ).reverse();
   const names = new Map<Id<"users">, string>();
   const nameOf = async (userId: Id<"users">) => {
     if (!names.has(userId)) names.set(userId, (await ctx.db.get(userId))?.name || "Team member");
