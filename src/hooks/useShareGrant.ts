@@ -16,45 +16,26 @@ export function viewerId(): string {
   return id;
 }
 
-const GRANT_PREFIX = "reelgate.grant.";
-
-/** The grant stored under `key`, if it is well formed and not yet lapsed. */
-function storedGrant(key: string, now: number): StoredGrant | null {
-  try {
-    const stored = JSON.parse(localStorage.getItem(key) ?? "null") as StoredGrant | null;
-    return stored && typeof stored.grantToken === "string" && typeof stored.expiresAt === "number" && stored.expiresAt > now
-      ? stored
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Drops lapsed (or unreadable) grants of any link, so the browser does not keep them past their 24 hours. */
-export function forgetLapsedGrants(now = Date.now()) {
-  for (let i = localStorage.length - 1; i >= 0; i--) {
-    const key = localStorage.key(i);
-    if (key?.startsWith(GRANT_PREFIX) && !storedGrant(key, now)) localStorage.removeItem(key);
-  }
-}
-
 /**
- * The access grant for one share link, kept in this browser under the link (localStorage, never
- * in a URL) for its 24 hours: a reload or another tab on the same link does not ask for the
- * password again. Renewed before it lapses while a page is open; lapsed ones are dropped.
+ * The access grant for one share link, kept in sessionStorage under the link (never in a
+ * URL) so a reload does not ask again, and renewed before it lapses while the page is open.
  */
 export function useShareGrant(token: string) {
-  const key = `${GRANT_PREFIX}${token}`;
+  const key = `reelgate.grant.${token}`;
   const [grant, setGrantState] = useState<StoredGrant | null>(() => {
-    forgetLapsedGrants();
-    return storedGrant(key, Date.now());
+    try {
+      const stored = JSON.parse(sessionStorage.getItem(key) ?? "null") as StoredGrant | null;
+      return stored && stored.expiresAt > Date.now() ? stored : null;
+    } catch {
+      return null;
+    }
   });
   const renew = useLiveMutation(liveApi.shareGrants.renew);
 
   const setGrant = useCallback(
     (next: StoredGrant | null) => {
-      if (next) localStorage.setItem(key, JSON.stringify(next));
-      else localStorage.removeItem(key);
+      if (next) sessionStorage.setItem(key, JSON.stringify(next));
+      else sessionStorage.removeItem(key);
       setGrantState(next);
     },
     [key],

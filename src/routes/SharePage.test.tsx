@@ -34,7 +34,7 @@ afterEach(cleanup);
 beforeEach(() => {
   answers.clear();
   fetches.length = 0;
-  localStorage.clear();
+  sessionStorage.clear();
   grantAnswer = { ok: false, reason: "expired" };
   vi.stubGlobal("fetch", async (url: string) => {
     fetches.push(url);
@@ -44,7 +44,7 @@ beforeEach(() => {
 
 test("a link that expires while watched shows the expired refusal as a revoke does: heading and 'no longer available'", async () => {
   openAt(TOKEN);
-  localStorage.setItem(`reelgate.grant.${TOKEN}`, JSON.stringify({ grantToken: "g".repeat(43), expiresAt: Date.now() + 60_000 }));
+  sessionStorage.setItem(`reelgate.grant.${TOKEN}`, JSON.stringify({ grantToken: "g".repeat(43), expiresAt: Date.now() + 60_000 }));
   // The link still looked open when the page subscribed; the grant ends with the link, in a second.
   answers.set("shareLinks:getByToken", { status: "ok" });
   answers.set("videos:getByShareGrant", { grantExpiresAt: Date.now() + 1000 });
@@ -117,7 +117,7 @@ test("a password link that expires while its form is open turns into 'Link expir
 test("a password link that expires while watched ends as expired, never as 'the password has changed'", async () => {
   openAt(TOKEN);
   const expiresAt = Date.now() + 600;
-  localStorage.setItem(`reelgate.grant.${TOKEN}`, JSON.stringify({ grantToken: "g".repeat(43), expiresAt }));
+  sessionStorage.setItem(`reelgate.grant.${TOKEN}`, JSON.stringify({ grantToken: "g".repeat(43), expiresAt }));
   answers.set("shareLinks:getByToken", { status: "passwordRequired", expiresAt });
   answers.set("videos:getByShareGrant", { grantExpiresAt: expiresAt });
   answers.set("collections:getByShareGrant", null);
