@@ -2,13 +2,12 @@ import type { FunctionReturnType } from "convex/server";
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import type { Id } from "../../convex/_generated/dataModel";
 import { useNow } from "../hooks/useNow";
-import { DownloadError, DownloadLink } from "./LazyDownload";
 import { LinkExpiry } from "./LinkExpiry";
+import { DownloadError, DownloadLink } from "./LazyDownload";
 import { useTitle } from "../hooks/useTitle";
 import { formatLength, plural } from "../lib/format";
 import { liveApi, useLiveMutation, useLiveQuery } from "../lib/live";
-import { CommentsLoading, ReconnectingBanner } from "./ShareShell";
-import { useFocusedWhen } from "../hooks/useFocusedWhen";
+import { CommentsLoading, ReconnectingBanner, useFocusedWhen } from "./ShareShell";
 
 const Comments = lazy(() => import("./Comments").then((m) => ({ default: m.Comments })));
 

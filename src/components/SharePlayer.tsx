@@ -1,13 +1,12 @@
 import type { FunctionReturnType } from "convex/server";
 import { lazy, Suspense, useRef } from "react";
 import { useNow } from "../hooks/useNow";
-import { DownloadError, DownloadLink } from "./LazyDownload";
 import { LinkExpiry } from "./LinkExpiry";
+import { DownloadError, DownloadLink } from "./LazyDownload";
 import { useTitle } from "../hooks/useTitle";
 import { formatLength, plural } from "../lib/format";
 import { liveApi, useLiveMutation, useLiveQuery } from "../lib/live";
-import { CommentsLoading, ReconnectingBanner } from "./ShareShell";
-import { useFocusedWhen } from "../hooks/useFocusedWhen";
+import { CommentsLoading, ReconnectingBanner, useFocusedWhen } from "./ShareShell";
 
 // Loaded only when needed, so a viewer's first frame waits for neither: comments on links that take
 // them, the ranged downloader on the first click of Download (DownloadLink.tsx).
@@ -29,11 +28,18 @@ export function SharePlayer({ view, grantToken, focusTitle = false }: { view: Vi
   const now = useNow(30_000);
   const downloadsLeft = facts?.downloadsLeft ?? null;
   const canDownload = view.canDownload && view.downloadUrl !== null && downloadsLeft !== 0;
+  // What is left for others; none left says nothing to this viewer, who is already watching
+  // (and a used-up download limit has its own sentence below).
   const limits = [
-    facts?.viewsLeft != null && `${plural(facts.viewsLeft, "view")} left`,
-    facts?.viewersLeft != null && `${plural(facts.viewersLeft, "new viewer")} left`,
-    downloadsLeft != null && `${plural(downloadsLeft, "download")} left`,
+    facts?.viewsLeft && `${plural(facts.viewsLeft, "view")} left`,
+    facts?.viewersLeft && `${plural(facts.viewersLeft, "new viewer")} left`,
+    downloadsLeft && `${plural(downloadsLeft, "download")} left`,
   ].filter(Boolean);
+  // The last download used here: its link goes, and the focus goes to the sentence that says why.
+  const hadDownload = useRef(false);
+  const usedUpHere = view.canDownload && downloadsLeft === 0 && hadDownload.current;
+  if (canDownload) hadDownload.current = true;
+  const usedUpNote = useFocusedWhen<HTMLSpanElement>(usedUpHere);
   return (
     <main className="share-shell wide">
       <p className="brand">Reelgate</p>
@@ -57,7 +63,11 @@ export function SharePlayer({ view, grantToken, focusTitle = false }: { view: Vi
       <div className="actions">
         {view.durationSeconds !== null && <span className="muted">Length {formatLength(view.durationSeconds)}</span>}
         {canDownload && <DownloadLink id={VIDEO} url={view.downloadUrl!} />}
-        {view.canDownload && downloadsLeft === 0 && <span className="muted">This link has reached its download limit.</span>}
+        {view.canDownload && downloadsLeft === 0 && (
+          <span className="muted" ref={usedUpNote} tabIndex={-1}>
+            This link has reached its download limit.
+          </span>
+        )}
         <LinkExpiry at={view.linkExpiresAt} now={now} />
         {limits.length > 0 && (
           <span className="muted small" data-testid="limits">

@@ -1,5 +1,19 @@
 /** The pieces of the share page drawn before (and around) the player: loaded with the page itself. */
+import { useEffect, useRef } from "react";
 import { useLiveConnectionState } from "../lib/live";
+
+/**
+ * A ref for an element (focusable: tabIndex -1) that takes the focus when `focus` becomes true,
+ * e.g. a player's title once the password form before it is gone. Here, in the page's own chunk,
+ * so the players' chunks share it without one more request before the first frame.
+ */
+export function useFocusedWhen<T extends HTMLElement = HTMLHeadingElement>(focus: boolean) {
+  const ref = useRef<T>(null);
+  useEffect(() => {
+    if (focus) ref.current?.focus();
+  }, [focus]);
+  return ref;
+}
 
 /** Shown while the WebSocket to the backend is down after it had connected once. */
 export function ReconnectingBanner() {

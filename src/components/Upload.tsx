@@ -1,5 +1,5 @@
 import { useAction, useMutation, useQuery } from "convex/react";
-import { useRef, useState, type ChangeEvent, type FormEvent } from "react";
+import { useEffect, useRef, useState, type ChangeEvent, type FormEvent } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { markUploading, useActiveUploads, useUploadsElsewhere } from "../lib/activeUploads";
@@ -7,7 +7,6 @@ import { sizeProblem, UploadCancelled, uploadInChunks, type ChunkApi, type Uploa
 import { errorMessage, isAppError } from "../lib/errors";
 import { formatBytes } from "../lib/format";
 import { readVideoFacts } from "../lib/videoFacts";
-import { useFocusedWhen } from "../hooks/useFocusedWhen";
 import { useSingleFlight } from "../hooks/useSingleFlight";
 
 type VideoFacts = Extract<Awaited<ReturnType<typeof readVideoFacts>>, { ok: true }>;
@@ -123,7 +122,11 @@ export function Upload({ teamId }: { teamId: Id<"teams"> }) {
   const [, single] = useSingleFlight();
   // Cancel goes with the progress row it was in: the focus then moves to Upload, not to the page.
   const [cancelled, setCancelled] = useState(false);
-  const uploadButton = useFocusedWhen<HTMLButtonElement>(cancelled && !upload.progress);
+  const uploadButton = useRef<HTMLButtonElement>(null);
+  const backToUpload = cancelled && !upload.progress;
+  useEffect(() => {
+    if (backToUpload) uploadButton.current?.focus();
+  }, [backToUpload]);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

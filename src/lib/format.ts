@@ -33,10 +33,13 @@ export function relativeWait(ms: number, now = Date.now()): string {
   return relativeTime(now + Math.max(ms, 1), now, Math.ceil);
 }
 
-/** A video's length: to the nearest second, and never "0:00" for one that has any (a 0.9 s clip is "0:01"). */
+/**
+ * A video's length in whole seconds as players show it (2.96 s is "0:02", as the player beside it
+ * says), and never "0:00" for one that has any (a 0.9 s clip is "0:01").
+ */
 export function formatLength(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return "";
-  return formatDuration(seconds > 0 ? Math.max(1, Math.round(seconds)) : 0);
+  return formatDuration(seconds > 0 ? Math.max(1, Math.floor(seconds)) : 0);
 }
 
 /** A moment in a video, as players show it: whole seconds passed ("0:12" from 12.6 s on). */
@@ -76,16 +79,8 @@ export function localZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
-/**
- * The locale dates are written in: the user's own English (en-NZ: "1 Jun 2026, 5:00 pm", en-GB: "1 Jun 2026, 17:00"),
- * as the app's words are English; plain "en" for any other language.
- */
-export function dateLocale(languages: readonly string[] = typeof navigator === "undefined" ? [] : (navigator.languages ?? [])): string {
-  return languages.find((l) => /^en(-|$)/i.test(l)) ?? "en";
-}
-
-/** An absolute date in the user's zone with the zone named: "Jun 1, 2026, 5:00 AM PDT" (in the user's English, dateLocale). */
-export function formatAbsolute(at: number, timeZone?: string, locale = dateLocale()): string {
+/** An absolute date in the user's zone and the browser's locale, with the zone named: "Jun 1, 2026, 5:00 AM PDT" (en-US), "2 Jun 2026, 12:00 am NZST" (en-NZ). */
+export function formatAbsolute(at: number, timeZone?: string, locale?: string): string {
   return new Intl.DateTimeFormat(locale, {
     year: "numeric",
     month: "short",
