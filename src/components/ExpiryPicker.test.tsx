@@ -51,6 +51,9 @@ test("'At a date and time…' without a date, or with a past one, fails the form
   // Changing the date takes the message away until the next check.
   fireEvent.change(field, { target: { value: toLocalInput(Date.now() - 3_600_000) } });
   expect(problemOf(field)).toBeNull();
+  // The preview says at once that the time has passed, not "Expires …" as if it were fine.
+  expect(screen.getByText(/has passed: choose a later time$/)).toBeTruthy();
+  expect(screen.queryByText(/^Expires /)).toBeNull();
   act(() => expect(picker.current!.check()).toBe(false));
   expect(problemOf(field)).toBe("That time has passed: pick a date and time in the future.");
   fireEvent.change(field, { target: { value: toLocalInput(Date.now() + 86_400_000) } });

@@ -112,7 +112,11 @@ export function ExpiryPicker({
             }}
           />
           <span className="muted small" aria-live="polite">
-            {at === null ? `Time in ${zone}` : `Expires ${formatAbsolute(at)}`}
+            {at === null
+              ? `Time in ${zone}`
+              : at <= Date.now()
+                ? `${formatAbsolute(at)} has passed: choose a later time`
+                : `Expires ${formatAbsolute(at)}`}
           </span>
           {problem !== null && (
             <span id={problemId} className="error small">

@@ -178,7 +178,7 @@ export function ShareLinkRow({ link, canEdit, now }: { link: Link; canEdit: bool
             type="button"
             className="secondary"
             onClick={() =>
-              confirm("Revoke this link? Anyone watching loses access at once.") &&
+              confirm("Revoke this link? Anyone watching loses access at once, and a revoked link cannot be turned back on.") &&
               void run(() => revoke({ linkId: link.linkId })).then(() => rowRef.current?.focus())
             }
           >

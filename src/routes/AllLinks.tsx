@@ -68,7 +68,12 @@ function TeamLinks({ teamId, canEdit }: { teamId: Id<"teams">; canEdit: boolean 
   // A double-click asks and revokes once.
   const revokeChosen = () =>
     single(async () => {
-      if (chosen.length === 0 || !confirm(`Revoke ${plural(chosen.length, "link")}? Anyone watching through them loses access at once.`))
+      if (
+        chosen.length === 0 ||
+        !confirm(
+          `Revoke ${plural(chosen.length, "link")}? Anyone watching through them loses access at once, and revoked links cannot be turned back on.`,
+        )
+      )
         return;
       try {
         const n = await revokeMany({ teamId, linkIds: chosen.map((l) => l.linkId) });
