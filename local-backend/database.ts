@@ -114,12 +114,19 @@ export class DocumentStore {
 
   /**
    * Checkpoints the whole WAL and truncates it (no snapshot may be open: snapshotReads.ts
-   * `restartWhenIdle`). Should the checkpoint worker hold the checkpoint lock meanwhile, this
-   * waits for it (the connection's busy timeout); a checkpoint left incomplete is tried again at
-   * the next report of a large WAL.
+   * `restartWhenIdle`). Should the checkpoint worker hold the checkpoint lock meanwhile, SQLite
+   * answers busy at once (its busy handler is not asked for that lock), so this asks again, 5 ms
+   * apart, for up to 200 ms; a checkpoint still left incomplete is tried again at the next report
+   * of a large WAL.
    */
   truncateWal() {
-    if (this.sql.open && !this.sql.inTransaction) this.sql.pragma("wal_checkpoint(TRUNCATE)");
+    if (!this.sql.open || this.sql.inTransaction) return;
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const [result] = this.sql.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
+      if (!result?.busy) return;
+      Atomics.wait(pause, 0, 0, 5);
+    }
   }
 
   close() {
