@@ -91,12 +91,6 @@ export class Ranking {
     const conditionCount = conditions.length;
     const cursors = new Int32Array(terms.length);
     const conditionWords = conditions.map((c) => c.offset >> 2);
-    // Per term, the bound of each of its blocks (searchPostings.ts) at this ranking's weight and average length.
-    const blockBounds = terms.map((t) => {
-      const out = new Float64Array(Math.ceil(t.postings.count / BLOCK_ENTRIES));
-      for (let b = 0; b < out.length; b++) out[b] = t.postings.blockBound(b, t.weight, averageLength);
-      return out;
-    });
     const docnos: number[] = [];
     const scores: number[] = [];
     const best = new MinHeap(k);
@@ -112,10 +106,11 @@ export class Ranking {
       const rest = left[i + 1];
       cursors.fill(0);
       const count = counts[driver];
-      const driverBlocks = blockBounds[driver];
+      const postings = terms[driver].postings;
       for (let block = 0, first = 0; first < count; block++, first += BLOCK_ENTRIES) {
-        // A block whose best entry falls short falls short entry by entry: skipped whole.
-        if (short(driverBlocks[block] + rest, theta)) continue;
+        // A block whose best entry falls short falls short entry by entry: skipped whole. Bounds
+        // are worked out for the terms that drive only, block by block as they are met.
+        if (short(postings.blockBound(block, weight, averageLength) + rest, theta)) continue;
         const end = Math.min(count, first + BLOCK_ENTRIES) * stride;
         visited += end / stride - first;
         next: for (let w = first * stride; w < end; w += stride) {
