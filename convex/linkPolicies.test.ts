@@ -213,6 +213,30 @@ test("IP allowlists: validated on save naming the bad entry; the WebSocket path 
   expect(await t.query(api.shareLinks.getByToken, { token: link.token })).toMatchObject({ status: "ok" });
 });
 
+test("an IP allowlist set or narrowed after a grant was issued ends the grant where no address is seen", async () => {
+  const { t, alice, videoId, grant } = await setup();
+  const link = await alice.as.mutation(api.shareLinks.create, { videoId, allowComments: true });
+  const viaWs = await grant(link.token, "viewer-wsws");
+  const viaHttp = await t.mutation(internal.apiV1.issueGrantOverHttp, { token: link.token, viewerId: "viewer-hhhh", clientAddress: "10.1.2.3" });
+  if (!viaWs.ok || !viaHttp.json.ok) throw new Error("grants refused");
+  const http = viaHttp.json.grantToken;
+  const views = async () => [viaWs.grantToken, http].map(async (g) => (await t.query(api.videos.getByShareGrant, { grantToken: g })) !== null);
+  expect(await Promise.all(await views())).toEqual([true, true]);
+  // Set: the WebSocket grant's address was never known, so it ends; the HTTP one's is covered.
+  await alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, ipAllowlist: "10.0.0.0/8" });
+  expect(await Promise.all(await views())).toEqual([false, true]);
+  expect(await t.mutation(api.shareGrants.renew, { grantToken: viaWs.grantToken })).toEqual({ ok: false, reason: "missing" });
+  // Narrowed past the address: the grant ends for every query and mutation, comments included.
+  await alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, ipAllowlist: "10.9.0.0/16" });
+  expect(await Promise.all(await views())).toEqual([false, false]);
+  expect(await t.query(api.comments.getGuestReview, { grantToken: http })).toEqual({ allowComments: false, threads: [] });
+  const posted = await t.mutation(api.comments.addAsGuest, { grantToken: http, name: "Guest", body: "Still here?" });
+  expect(posted).toMatchObject({ ok: false, reason: "ipNotAllowed" });
+  // Widened again: it works again (nothing was deleted).
+  await alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, ipAllowlist: null });
+  expect(await Promise.all(await views())).toEqual([true, true]);
+});
+
 test("idle downloads are forgotten by the sweep", async () => {
   const { t, alice, videoId, grant } = await setup();
   const link = await alice.as.mutation(api.shareLinks.create, { videoId, allowDownload: true });

@@ -239,6 +239,12 @@ export default defineSchema({
     expiresAt: v.number(),
     passwordVersion: v.number(),
     viewerId: v.optional(v.string()),
+    /**
+     * The address it was issued to, when the request had one (the HTTP path): an IP allowlist
+     * set or narrowed later ends the grant wherever the address cannot be seen (queries and
+     * mutations over the WebSocket), as it is refused on every request that can see it.
+     */
+    clientAddress: v.optional(v.string()),
   })
     .index("by_tokenHash", ["tokenHash"])
     .index("by_link", ["linkId"])

@@ -239,6 +239,7 @@ export async function issueGrant(ctx: MutationCtx, args: AdmissionArgs, now: num
     expiresAt,
     passwordVersion: link.passwordVersion,
     viewerId: args.viewerId,
+    clientAddress: args.clientAddress,
   });
   await countView(ctx, link, args.viewerId, admission.newViewer, now);
   await logAccess(ctx, link._id, "grantIssued", { viewerId: args.viewerId, clientAddress: args.clientAddress });

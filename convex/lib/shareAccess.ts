@@ -2,6 +2,7 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { playableVideos } from "./collections";
+import { addressAllowed } from "./ip";
 import { hasExpired } from "./linkExpiry";
 import { findLinkBySlug } from "./linkSettings";
 import { refuse, type Refused } from "./refusals";
@@ -68,7 +69,8 @@ export type LinkGrantCheck = { ok: true; grant: Doc<"shareGrants">; link: Doc<"s
 /**
  * Why a grant token does or does not open its link right now: `grantInvalid` (malformed, never
  * issued, swept, or issued under a password that has since changed), `missing` (link revoked or
- * deleted), `grantExpired` (the grant ran out) or `expired` (its link did).
+ * deleted), `grantExpired` (the grant ran out), `expired` (its link did) or `ipNotAllowed` (the
+ * link's IP allowlist, set or changed since, does not cover the address the grant was issued to).
  */
 export async function checkGrantLink(ctx: QueryCtx, grantToken: string, now: number): Promise<LinkGrantCheck> {
   if (!looksLikeToken(grantToken)) return refuse("grantInvalid");
@@ -83,6 +85,7 @@ export async function checkGrantLink(ctx: QueryCtx, grantToken: string, now: num
   if (grant.passwordVersion !== link.passwordVersion) return refuse("grantInvalid");
   if (grant.expiresAt <= now) return refuse("grantExpired");
   if (linkStatus(link, now) === "expired") return refuse("expired");
+  if (link.ipAllowlist !== undefined && !addressAllowed(grant.clientAddress, link.ipAllowlist)) return refuse("ipNotAllowed");
   return { ok: true, grant, link };
 }
 
