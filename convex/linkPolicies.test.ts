@@ -217,10 +217,15 @@ test("an IP allowlist set or narrowed after a grant was issued ends the grant wh
   const { t, alice, videoId, grant } = await setup();
   const link = await alice.as.mutation(api.shareLinks.create, { videoId, allowComments: true });
   const viaWs = await grant(link.token, "viewer-wsws");
-  const viaHttp = await t.mutation(internal.apiV1.issueGrantOverHttp, { token: link.token, viewerId: "viewer-hhhh", clientAddress: "10.1.2.3" });
+  const viaHttp = await t.mutation(internal.apiV1.issueGrantOverHttp, {
+    token: link.token,
+    viewerId: "viewer-hhhh",
+    clientAddress: "10.1.2.3",
+  });
   if (!viaWs.ok || !viaHttp.json.ok) throw new Error("grants refused");
   const http = viaHttp.json.grantToken;
-  const views = async () => [viaWs.grantToken, http].map(async (g) => (await t.query(api.videos.getByShareGrant, { grantToken: g })) !== null);
+  const views = async () =>
+    [viaWs.grantToken, http].map(async (g) => (await t.query(api.videos.getByShareGrant, { grantToken: g })) !== null);
   expect(await Promise.all(await views())).toEqual([true, true]);
   // Set: the WebSocket grant's address was never known, so it ends; the HTTP one's is covered.
   await alice.as.mutation(api.shareLinks.update, { linkId: link.linkId, ipAllowlist: "10.0.0.0/8" });
